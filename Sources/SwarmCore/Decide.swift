@@ -1,0 +1,134 @@
+internal import Foundation
+public import SwarmProtocol
+
+extension SwarmState {
+    /// Decides what a command does: the events it causes, or why it is refused.
+    ///
+    /// Pure: no I/O, no clock (`now` is passed in). Either every event of the command is returned
+    /// or an error is thrown, so a command is never half applied. Authorization is checked first
+    /// (see ``Policy``).
+    public func decide(_ command: Command, by principal: Principal, at now: Timestamp) throws(DomainError)
+        -> [SwarmEvent]
+    {
+        try Policy.authorize(principal, command, in: self)
+        func event(_ ticket: String, _ payload: EventPayload) -> SwarmEvent {
+            SwarmEvent(ticket: ticket, actor: principal.id, at: now, payload: payload)
+        }
+        switch command {
+        case .openTicket(let open):
+            let ticket = try newTicket(open, requester: principal.id, at: now)
+            return [event(ticket.id, .ticketOpened(ticket))]
+
+        case .join(let id):
+            let ticket = try activeTicket(id)
+            guard !ticket.members.contains(principal.id) else {
+                throw .conflict("\(principal.id) is already in the swarm of \(id)")
+            }
+            return [event(id, .swarmJoined(agent: principal.id))]
+
+        case .leave(let id):
+            let ticket = try existingTicket(id)
+            guard ticket.members.contains(principal.id) else {
+                throw .conflict("\(principal.id) is not in the swarm of \(id)")
+            }
+            var events: [SwarmEvent] = []
+            if ticket.owners.contains(principal.id) {
+                try checkKeepsAnOwner(ticket, losing: principal.id)
+                events.append(event(id, .ownerRemoved(agent: principal.id)))
+            }
+            events.append(event(id, .swarmLeft(agent: principal.id)))
+            return events
+
+        case .comment(let id, let body):
+            let ticket = try activeTicket(id)
+            guard Limits.commentLength.contains(body.count) else {
+                throw .invalid("field 'body' must have \(Limits.commentLength.lowerBound) to \(Limits.commentLength.upperBound) characters")
+            }
+            let comment = Comment(number: ticket.comments.count + 1, author: principal.id, body: body, at: now)
+            return [event(id, .commentAdded(comment))]
+
+        case .addOwner(let id, let agent):
+            let ticket = try activeTicket(id)
+            guard Limits.isValidAgent(agent) else { throw .invalid("field 'agent' is not a valid agent id") }
+            guard !ticket.owners.contains(agent) else { throw .conflict("\(agent) already owns \(id)") }
+            var events: [SwarmEvent] = []
+            if !ticket.members.contains(agent) { events.append(event(id, .swarmJoined(agent: agent))) }
+            events.append(event(id, .ownerAdded(agent: agent)))
+            return events
+
+        case .removeOwner(let id, let agent):
+            let ticket = try existingTicket(id)
+            guard ticket.owners.contains(agent) else { throw .conflict("\(agent) does not own \(id)") }
+            try checkKeepsAnOwner(ticket, losing: agent)
+            return [event(id, .ownerRemoved(agent: agent))]
+
+        case .setStatus(let id, let status, let resolution):
+            let ticket = try existingTicket(id)
+            if let resolution, !Limits.resolutionLength.contains(resolution.count) {
+                throw .invalid("field 'resolution' must have at most \(Limits.resolutionLength.upperBound) characters")
+            }
+            guard ticket.status != status else { throw .conflict("\(id) is already \(status.rawValue)") }
+            guard ticket.status.allowedNext.contains(status) else {
+                let allowed = ticket.status.allowedNext.map(\.rawValue).joined(separator: ", ")
+                throw .conflict("\(id) cannot go from \(ticket.status.rawValue) to \(status.rawValue) (allowed: \(allowed))")
+            }
+            var events: [SwarmEvent] = []
+            // Starting work makes someone responsible: whoever starts it owns it if nobody does.
+            if status == .inProgress && ticket.owners.isEmpty {
+                if !ticket.members.contains(principal.id) {
+                    events.append(event(id, .swarmJoined(agent: principal.id)))
+                }
+                events.append(event(id, .ownerAdded(agent: principal.id)))
+            }
+            events.append(event(id, .statusChanged(from: ticket.status, to: status, resolution: resolution)))
+            return events
+        }
+    }
+
+    private func newTicket(_ open: TicketOpen, requester: String, at now: Timestamp) throws(DomainError) -> Ticket {
+        let title = open.title.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard Limits.titleLength.contains(title.count) else {
+            throw .invalid("field 'title' must have \(Limits.titleLength.lowerBound) to \(Limits.titleLength.upperBound) characters")
+        }
+        guard Limits.descriptionLength.contains(open.description.count) else {
+            throw .invalid("field 'description' must have at most \(Limits.descriptionLength.upperBound) characters")
+        }
+        let queue = open.queue ?? Limits.defaultQueue
+        guard Limits.isValidQueue(queue) else {
+            throw .invalid("field 'queue' must be 1 to 64 lowercase letters, digits, '-' or '_'")
+        }
+        let skills = open.skills ?? []
+        guard skills.count <= Limits.maxSkills else {
+            throw .invalid("field 'skills' may list at most \(Limits.maxSkills) tags")
+        }
+        for tag in skills where !Limits.isValidSkill(tag) {
+            throw .invalid("field 'skills': '\(tag)' is not a skill tag (lowercase, dotted, like network.dns)")
+        }
+        var unique: [String] = []
+        for tag in skills where !unique.contains(tag) { unique.append(tag) }
+        return Ticket(
+            id: Ticket.id(number: ticketCount + 1), title: title, description: open.description,
+            requester: requester, category: open.category, urgency: open.urgency, impact: open.impact,
+            queue: queue, skills: unique, openedAt: now
+        )
+    }
+
+    func existingTicket(_ id: String) throws(DomainError) -> Ticket {
+        guard let ticket = tickets[id] else { throw .notFound("no ticket \(id)") }
+        return ticket
+    }
+
+    private func activeTicket(_ id: String) throws(DomainError) -> Ticket {
+        let ticket = try existingTicket(id)
+        guard ticket.status != .closed else { throw .conflict("\(id) is closed; reopen it first") }
+        return ticket
+    }
+
+    /// A ticket being worked (in progress or waiting) never loses its last owner.
+    private func checkKeepsAnOwner(_ ticket: Ticket, losing agent: String) throws(DomainError) {
+        let worked = ticket.status == .inProgress || ticket.status == .waiting
+        if worked && ticket.owners == [agent] {
+            throw .conflict("\(agent) is the last owner of \(ticket.id), which is \(ticket.status.rawValue); add another owner first")
+        }
+    }
+}

@@ -1,0 +1,41 @@
+/// Field limits enforced by `decide` and the hub. Documented in Protocol/README.md, "Field rules".
+public enum Limits {
+    public static let titleLength = 1...200
+    public static let descriptionLength = 0...10_000
+    public static let commentLength = 1...10_000
+    public static let resolutionLength = 0...2_000
+    public static let maxSkills = 20
+    public static let skillLength = 1...64
+    public static let queueLength = 1...64
+    public static let agentLength = 1...64
+    /// The queue of a ticket opened without one.
+    public static let defaultQueue = "general"
+
+    private static func isLowerAlnum(_ c: Character) -> Bool {
+        c.isASCII && (c.isLowercase || c.isNumber)
+    }
+
+    /// Skill tags are lowercase, dotted and hierarchical: `network.dns`, `terminal-server`.
+    /// Each dot-separated part starts with a letter or digit and holds letters, digits and `-`.
+    public static func isValidSkill(_ tag: String) -> Bool {
+        guard skillLength.contains(tag.count) else { return false }
+        return tag.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { part in
+            guard let first = part.first, isLowerAlnum(first) else { return false }
+            return part.allSatisfy { isLowerAlnum($0) || $0 == "-" }
+        }
+    }
+
+    /// Queue names: lowercase letters, digits, `-` and `_`, starting with a letter or digit.
+    public static func isValidQueue(_ name: String) -> Bool {
+        guard queueLength.contains(name.count), let first = name.first, isLowerAlnum(first) else { return false }
+        return name.allSatisfy { isLowerAlnum($0) || $0 == "-" || $0 == "_" }
+    }
+
+    /// Agent ids (token names): ASCII letters, digits, `.`, `_` and `-`, starting with a letter or digit.
+    public static func isValidAgent(_ name: String) -> Bool {
+        guard agentLength.contains(name.count), let first = name.first, first.isASCII,
+            first.isLetter || first.isNumber
+        else { return false }
+        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") }
+    }
+}

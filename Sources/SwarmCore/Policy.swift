@@ -1,0 +1,60 @@
+public import SwarmProtocol
+
+/// Who may do what. See Protocol/README.md, "Roles".
+///
+/// Requesters open tickets and see only their own: on their own tickets they may comment, close a
+/// resolved ticket and reopen it; anyone else's ticket is `not_found` to them, so ids do not leak.
+/// Agents, experts, leads and admins work every ticket. Once a ticket has owners, only its owners
+/// (or a lead or admin) change who owns it.
+public enum Policy {
+    /// Throws when `principal` may not issue `command` in `state`.
+    public static func authorize(_ principal: Principal, _ command: Command, in state: SwarmState) throws(DomainError) {
+        let ticket = command.ticket.flatMap { state.tickets[$0] }
+        if let id = command.ticket, let ticket, !canRead(principal, ticket) {
+            throw .notFound("no ticket \(id)")
+        }
+        if principal.role == .requester {
+            switch command {
+            case .openTicket, .comment:
+                return
+            case .setStatus(_, let status, _) where status == .closed || status == .open:
+                if let ticket, !ticket.status.isDone {
+                    throw .forbidden("requesters may only close or reopen a resolved ticket")
+                }
+                return
+            default:
+                throw .forbidden("requesters may open, comment on, close and reopen their own tickets only")
+            }
+        }
+        switch command {
+        case .addOwner, .removeOwner:
+            guard let ticket, !ticket.owners.isEmpty, !principal.role.readsEverything else { return }
+            guard ticket.owners.contains(principal.id) else {
+                throw .forbidden("only an owner of \(ticket.id) (or a lead) may change its owners")
+            }
+        default:
+            return
+        }
+    }
+
+    /// Whether `principal` may see `ticket`.
+    public static func canRead(_ principal: Principal, _ ticket: Ticket) -> Bool {
+        principal.role != .requester || ticket.requester == principal.id
+    }
+
+    /// Throws when `principal` may not subscribe to `channel`.
+    public static func authorizeSubscription(_ principal: Principal, _ channel: Channel, in state: SwarmState)
+        throws(DomainError)
+    {
+        switch channel {
+        case .ticket(let id):
+            guard let ticket = state.tickets[id], canRead(principal, ticket) else { throw .notFound("no ticket \(id)") }
+        case .queue:
+            guard principal.role.worksTickets else { throw .forbidden("requesters may not watch queues") }
+        case .agent(let id):
+            guard id == principal.id || principal.role.readsEverything else {
+                throw .forbidden("only leads and admins may watch another agent's channel")
+            }
+        }
+    }
+}

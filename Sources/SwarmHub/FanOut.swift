@@ -1,0 +1,132 @@
+import NIOCore
+import SwarmStore
+import SwarmProtocol
+import Synchronization
+
+/// Who is subscribed to what, and the delivery of committed events to them.
+///
+/// Each event is encoded once (its JSON comes from the commit); the frame around it is built once
+/// per channel label and the same `ByteBuffer` storage is queued to every subscriber. An event
+/// reaches a connection at most once, labelled with the most specific subscribed channel.
+public final class FanOut: Sendable {
+    /// Identifies one connection.
+    public typealias ConnectionID = UInt64
+
+    private struct Subscriber {
+        var outbox: Outbox
+        /// Channel → the `seq` after which it delivers live events.
+        var channels: [String: Int64] = [:]
+    }
+
+    private struct Registry {
+        var subscribers: [ConnectionID: Subscriber] = [:]
+        var byChannel: [String: Set<ConnectionID>] = [:]
+        /// The last `seq` handed to subscribers.
+        var publishedSeq: Int64 = 0
+        var nextID: ConnectionID = 1
+
+        mutating func unindex(_ id: ConnectionID, from channel: String) {
+            byChannel[channel]?.remove(id)
+            if byChannel[channel]?.isEmpty == true { byChannel[channel] = nil }
+        }
+    }
+
+    private let registry = Mutex(Registry())
+
+    /// Creates an empty fan-out.
+    public init() {}
+
+    /// Sets the last published `seq` when the ledger has replayed the log.
+    func start(at seq: Int64) {
+        registry.withLock { $0.publishedSeq = seq }
+    }
+
+    /// The last `seq` handed to subscribers.
+    public var publishedSeq: Int64 { registry.withLock { $0.publishedSeq } }
+
+    /// The number of connections registered.
+    public var connectionCount: Int { registry.withLock { $0.subscribers.count } }
+
+    func register(_ outbox: Outbox) -> ConnectionID {
+        registry.withLock { registry in
+            let id = registry.nextID
+            registry.nextID += 1
+            registry.subscribers[id] = Subscriber(outbox: outbox)
+            return id
+        }
+    }
+
+    func remove(_ id: ConnectionID) {
+        registry.withLock { registry in
+            guard let subscriber = registry.subscribers.removeValue(forKey: id) else { return }
+            for channel in subscriber.channels.keys { registry.unindex(id, from: channel) }
+        }
+    }
+
+    /// The channels a connection is subscribed to.
+    func channels(of id: ConnectionID) -> Set<String> {
+        registry.withLock { Set($0.subscribers[id]?.channels.keys ?? [:].keys) }
+    }
+
+    /// Subscribes a connection to `channels` from now on; returns the `seq` after which live events
+    /// flow. With `hold`, live events are held in the outbox until `Outbox.endHold()`, so a replay
+    /// up to the returned `seq` can be sent first.
+    func subscribe(_ id: ConnectionID, to channels: [String], hold: Bool) -> Int64 {
+        registry.withLock { registry in
+            let seq = registry.publishedSeq
+            guard var subscriber = registry.subscribers[id] else { return seq }
+            if hold { subscriber.outbox.beginHold() }
+            for channel in channels where subscriber.channels[channel] == nil {
+                subscriber.channels[channel] = seq
+                registry.byChannel[channel, default: []].insert(id)
+            }
+            registry.subscribers[id] = subscriber
+            return seq
+        }
+    }
+
+    func unsubscribe(_ id: ConnectionID, from channels: [String]) {
+        registry.withLock { registry in
+            for channel in channels where registry.subscribers[id]?.channels.removeValue(forKey: channel) != nil {
+                registry.unindex(id, from: channel)
+            }
+        }
+    }
+
+    /// Delivers committed events, in `seq` order, to every subscriber of their channels.
+    func publish(_ events: [StoredEvent]) {
+        guard !events.isEmpty else { return }
+        registry.withLock { registry in
+            for stored in events {
+                registry.publishedSeq = stored.seq
+                var labels: [ConnectionID: Int] = [:]
+                for (index, channel) in stored.channels.enumerated() {
+                    for id in registry.byChannel[channel] ?? [] where labels[id] == nil { labels[id] = index }
+                }
+                guard !labels.isEmpty else { continue }
+                var frames: [Int: ByteBuffer] = [:]
+                for (id, index) in labels {
+                    let frame = frames[index] ?? Self.frame(stored, channel: stored.channels[index])
+                    frames[index] = frame
+                    registry.subscribers[id]?.outbox.enqueueLive(frame)
+                }
+            }
+        }
+    }
+
+    /// The bytes of an `event` frame: the committed event JSON wrapped, not re-encoded.
+    static func frame(_ stored: StoredEvent, channel: String) -> ByteBuffer {
+        // Channel names never contain quotes or backslashes (Channel.init rejects them), so they
+        // can be written between quotes as they are.
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(stored.json.utf8.count + channel.utf8.count + 64)
+        buffer.writeString(#"{"channel":""#)
+        buffer.writeString(channel)
+        buffer.writeString(#"","event":"#)
+        buffer.writeString(stored.json)
+        buffer.writeString(#","seq":"#)
+        buffer.writeString(String(stored.seq))
+        buffer.writeString(#","type":"event"}"#)
+        return buffer
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+public import SwarmProtocol
+
+/// Everything a hub needs to know to run, with documented defaults (docs/operations.md).
+public struct HubConfiguration: Sendable {
+    /// Address to listen on. Default `127.0.0.1`.
+    public var host = "127.0.0.1"
+    /// Port to listen on; 0 picks a free one. Default 8080.
+    public var port = 8080
+    /// Largest accepted WebSocket frame or REST body, in bytes. Default 64 KiB.
+    public var maxFrameSize = ProtocolInfo.defaultMaxFrameSize
+    /// Frames that may wait for one slow connection before it is closed with 4008. Default 4096.
+    public var outboundQueueLimit = 4096
+    /// Commands per second one connection may send, on average. Default 100.
+    public var commandRate = 100.0
+    /// Commands one connection may send in a burst above the rate. Default 200.
+    public var commandBurst = 200.0
+    /// Rate-limited frames in a row after which the connection is closed with 4029. Default 100.
+    public var floodCloseAfter = 100
+    /// How long command ids are remembered for idempotent retries. Default 24 hours.
+    public var idempotencyWindow: Duration = .seconds(24 * 3600)
+    /// How long a connection may stay without a valid `hello` before it is closed with 4001. Default 10 s.
+    public var helloTimeout: Duration = .seconds(10)
+    /// Most events one group commit holds. Default 1024.
+    public var maxBatch = 1024
+    /// The name in `welcome.server`.
+    public var serverName = "swarmd"
+
+    /// The default configuration.
+    public init() {}
+}
+
+/// The hub's clock: injected so tests and the simulator control time.
+public typealias HubClock = @Sendable () -> Timestamp
+
+/// The wall clock.
+public let systemClock: HubClock = { Timestamp(Date()) }

@@ -1,0 +1,192 @@
+public import Logging
+public import ServiceLifecycle
+public import SwarmCore
+public import SwarmProtocol
+public import SwarmStore
+import Foundation
+import Synchronization
+
+/// The one writer: decides commands against the state, appends their events to the store in one
+/// transaction per batch (group commit), applies them, hands them to fan-out, then acks.
+///
+/// Commands that arrive while a transaction commits wait in `pending` and go into the next one,
+/// so durability costs one fsync per batch, not per command. Nothing is visible to anyone (no
+/// event frame, no ack) before the transaction holding it has committed.
+public final class Ledger: Service, Sendable {
+    /// The state as of the last commit, and that commit's last `seq`.
+    public struct Snapshot: Sendable {
+        public var state: SwarmState
+        public var seq: Int64
+        /// When the last event happened; the log's time never runs backwards.
+        public var lastAt: Timestamp
+    }
+
+    private struct Pending {
+        var command: Command
+        var principal: Principal
+        var id: String?
+        var continuation: CheckedContinuation<Result<Ack, HubError>, Never>
+    }
+
+    private struct Queue {
+        var pending: [Pending] = []
+        var stopped = false
+    }
+
+    private let store: EventStore
+    private let fanOut: FanOut
+    private let clock: HubClock
+    private let configuration: HubConfiguration
+    private let logger: Logger
+    private let queue = Mutex(Queue())
+    private let current: Mutex<Snapshot>
+    private let recentAcks: Mutex<AckCache>
+    private let doorbell: AsyncStream<Void>.Continuation
+    private let doorbellStream: AsyncStream<Void>
+
+    /// Rebuilds the state by replaying the whole log (invariant 4) and loads recent command ids.
+    public init(
+        store: EventStore, fanOut: FanOut, configuration: HubConfiguration, clock: @escaping HubClock = systemClock,
+        logger: Logger
+    ) throws {
+        self.store = store
+        self.fanOut = fanOut
+        self.clock = clock
+        self.configuration = configuration
+        self.logger = logger
+        var state = SwarmState()
+        var seq: Int64 = 0
+        var lastAt = Timestamp(milliseconds: 0)
+        try store.forEachEvent { stored in
+            state.apply(stored.event)
+            seq = stored.seq
+            lastAt = stored.event.at
+        }
+        current = Mutex(Snapshot(state: state, seq: seq, lastAt: lastAt))
+        fanOut.start(at: seq)
+        let window = configuration.idempotencyWindow.components.seconds * 1000
+        var cache = AckCache()
+        for record in try store.commands(since: clock().adding(milliseconds: -window)) {
+            cache.insert(agent: record.agent, id: record.id, ack: record.ack, at: record.at)
+        }
+        recentAcks = Mutex(cache)
+        (doorbellStream, doorbell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        logger.info("log replayed", metadata: ["swarm.seq": "\(seq)", "swarm.tickets": "\(state.tickets.count)"])
+    }
+
+    /// The state and `seq` of the last commit.
+    public var snapshot: Snapshot { current.withLock { $0 } }
+
+    /// Submits a command and waits until it is durable (its ack) or refused (its error).
+    ///
+    /// A command whose `id` this agent used before, within the idempotency window, is not decided
+    /// again: it gets the first ack.
+    public func submit(_ command: Command, by principal: Principal, id: String?) async -> Result<Ack, HubError> {
+        await withCheckedContinuation { continuation in
+            let accepted = queue.withLock { queue -> Bool in
+                guard !queue.stopped else { return false }
+                queue.pending.append(Pending(command: command, principal: principal, id: id, continuation: continuation))
+                return true
+            }
+            if accepted {
+                doorbell.yield()
+            } else {
+                continuation.resume(returning: .failure(.shuttingDown))
+            }
+        }
+    }
+
+    /// Runs the writer until graceful shutdown; commands already queued are still committed.
+    public func run() async throws {
+        for await _ in doorbellStream.cancelOnGracefulShutdown() {
+            await drain()
+        }
+        queue.withLock { $0.stopped = true }
+        await drain()
+    }
+
+    private func drain() async {
+        while true {
+            let batch = queue.withLock { queue -> [Pending] in
+                let count = min(queue.pending.count, configuration.maxBatch)
+                defer { queue.pending.removeFirst(count) }
+                return Array(queue.pending.prefix(count))
+            }
+            if batch.isEmpty { return }
+            await commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Pending]) async {
+        var snapshot = current.withLock { $0 }
+        // Time never runs backwards in the log, even if the wall clock does.
+        let now = max(clock(), snapshot.lastAt)
+        snapshot.lastAt = now
+        var append = AppendBatch()
+        var outcomes: [Result<Ack, HubError>] = []
+        var touched: [String] = []
+        var newAcks: [(agent: String, id: String, ack: String)] = []
+        let encoder = SwarmJSON.encoder()
+
+        for pending in batch {
+            if let id = pending.id, let ack = cachedAck(agent: pending.principal.id, id: id, pendingAcks: newAcks) {
+                outcomes.append(.success(ack))
+                continue
+            }
+            do {
+                let events = try snapshot.state.decide(pending.command, by: pending.principal, at: now)
+                for event in events {
+                    snapshot.seq += 1
+                    snapshot.state.apply(event)
+                    let channels = snapshot.state.channels(for: event).map(\.description)
+                    let json = String(decoding: try encoder.encode(event), as: UTF8.self)
+                    append.events.append(StoredEvent(seq: snapshot.seq, channels: channels, event: event, json: json))
+                    if let ticket = event.ticket, !touched.contains(ticket) { touched.append(ticket) }
+                }
+                var ack = Ack(id: pending.id ?? "", seq: events.isEmpty ? nil : snapshot.seq)
+                if case .openTicket = pending.command { ack.ticket = events.first?.ticket }
+                if let id = pending.id {
+                    let ackJSON = try SwarmJSON.string(ack)
+                    append.commands.append(CommandRecord(agent: pending.principal.id, id: id, ack: ackJSON, at: now))
+                    newAcks.append((pending.principal.id, id, ackJSON))
+                }
+                outcomes.append(.success(ack))
+            } catch let error as DomainError {
+                outcomes.append(.failure(HubError(error)))
+            } catch {
+                outcomes.append(.failure(HubError(.internal, "could not encode the event: \(error)")))
+            }
+        }
+        append.tickets = touched.compactMap { snapshot.state.tickets[$0] }
+
+        do {
+            if !append.events.isEmpty || !append.commands.isEmpty {
+                try await store.append(append)
+            }
+        } catch {
+            logger.error("commit failed; the batch had no effect", metadata: ["error": "\(error)", "swarm.batch": "\(batch.count)"])
+            for pending in batch {
+                pending.continuation.resume(returning: .failure(HubError(.internal, "the event log could not be written; the command had no effect")))
+            }
+            return
+        }
+
+        // Durable now: make it visible.
+        current.withLock { $0 = snapshot }
+        recentAcks.withLock { cache in
+            for entry in newAcks { cache.insert(agent: entry.agent, id: entry.id, ack: entry.ack, at: now) }
+            cache.expire(before: now.adding(milliseconds: -configuration.idempotencyWindow.components.seconds * 1000))
+        }
+        fanOut.publish(append.events)
+        for (pending, outcome) in zip(batch, outcomes) {
+            pending.continuation.resume(returning: outcome)
+        }
+    }
+
+    private func cachedAck(agent: String, id: String, pendingAcks: [(agent: String, id: String, ack: String)]) -> Ack? {
+        let json = pendingAcks.last(where: { $0.agent == agent && $0.id == id })?.ack
+            ?? recentAcks.withLock { $0.ack(agent: agent, id: id) }
+        guard let json else { return nil }
+        return try? JSONDecoder().decode(Ack.self, from: Data(json.utf8))
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SwarmCore
+import SwarmProtocol
+import SwarmStore
+
+/// The REST API: `/health` and `/v1/tickets`. Bearer auth; the same roles as the WebSocket API.
+enum RestRoutes {
+    static func add(to router: Router<HubRequestContext>, services: HubServices) {
+        router.get("/health") { _, _ in
+            json(Health(status: "ok", seq: services.ledger.snapshot.seq, protocol: ProtocolInfo.version))
+        }
+        let v1 = router.group("/v1")
+        v1.get("/tickets") { request, _ in
+            let principal = try authenticate(request, services)
+            let status = try request.uri.queryParameters["status"].map { text throws(APIError) in
+                guard let status = TicketStatus(rawValue: String(text)) else {
+                    let allowed = TicketStatus.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw APIError(.invalidField, "query 'status' must be one of: \(allowed)")
+                }
+                return status
+            }
+            let queue = request.uri.queryParameters["queue"].map(String.init)
+            let requester = principal.role == .requester ? principal.id : nil
+            let tickets = try services.store.tickets(status: status, queue: queue, requester: requester)
+            return json(TicketList(tickets: tickets))
+        }
+        v1.get("/tickets/:id") { request, context in
+            let principal = try authenticate(request, services)
+            let id = context.parameters.get("id") ?? ""
+            guard let ticket = try services.store.ticket(id), Policy.canRead(principal, ticket) else {
+                throw APIError(.notFound, "no ticket \(id)")
+            }
+            let events = try services.store.events(ofTicket: id).map { TicketDetail.Entry(seq: $0.seq, event: $0.event) }
+            return json(TicketDetail(ticket: ticket, events: events))
+        }
+        v1.post("/tickets") { request, context in
+            let principal = try authenticate(request, services)
+            var request = request
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: services.configuration.maxFrameSize)
+            } catch {
+                throw APIError(.tooLarge, "the body is larger than \(services.configuration.maxFrameSize) bytes")
+            }
+            let open: TicketOpen
+            do {
+                open = try JSONDecoder().decode(TicketOpen.self, from: Data(body.readableBytesView))
+            } catch let error as DecodingError {
+                throw APIError(.invalidField, error.fieldMessage)
+            }
+            let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+            if let key, key.isEmpty || key.count > ClientFrame.maxIDLength {
+                throw APIError(.invalidField, "header 'Idempotency-Key' must have 1 to \(ClientFrame.maxIDLength) characters")
+            }
+            switch await services.ledger.submit(.openTicket(open), by: principal, id: key.map { "rest:" + $0 }) {
+            case .failure(let error):
+                throw APIError(error)
+            case .success(let ack):
+                guard let id = ack.ticket, let ticket = services.ledger.snapshot.state.tickets[id] else {
+                    throw APIError(.internal, "the ticket was opened but cannot be read back")
+                }
+                var response = json(Opened(ticket: ticket, seq: ack.seq ?? 0))
+                response.status = .created
+                response.headers[.location] = "/v1/tickets/\(id)"
+                return response
+            }
+        }
+    }
+
+    static func authenticate(_ request: Request, _ services: HubServices) throws -> Principal {
+        guard let token = try bearerToken(request) else {
+            throw APIError(.unauthorized, "send 'Authorization: Bearer <token>'")
+        }
+        guard let info = try services.store.authenticate(secret: token) else {
+            throw APIError(.unauthorized, "unknown or revoked token")
+        }
+        return Principal(id: info.name, role: info.role)
+    }
+
+    static func json(_ value: some Encodable) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        let data = (try? SwarmJSON.encoder().encode(value)) ?? Data("{}".utf8)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    struct Health: Encodable {
+        var status: String
+        var seq: Int64
+        var `protocol`: Int
+    }
+
+    struct TicketList: Encodable {
+        var tickets: [Ticket]
+    }
+
+    struct TicketDetail: Encodable {
+        struct Entry: Encodable {
+            var seq: Int64
+            var event: SwarmEvent
+        }
+        var ticket: Ticket
+        var events: [Entry]
+    }
+
+    struct Opened: Encodable {
+        var ticket: Ticket
+        var seq: Int64
+    }
+}

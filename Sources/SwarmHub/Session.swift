@@ -1,0 +1,232 @@
+import Foundation
+import Logging
+import NIOCore
+import SwarmCore
+import SwarmProtocol
+import SwarmStore
+import Synchronization
+
+/// The protocol state of one WebSocket connection: who it is, its rate limit, and the handling of
+/// each inbound frame. Replies and events go out through its ``Outbox``; the session never writes
+/// to the socket itself.
+final class Session {
+    /// State the connection's other tasks read.
+    final class Flags: Sendable {
+        let authenticated = Atomic<Bool>(false)
+    }
+
+    let services: HubServices
+    let outbox: Outbox
+    let connectionID: FanOut.ConnectionID
+    let flags = Flags()
+    private(set) var principal: Principal?
+    private var limiter: RateLimiter
+    private var rejectedInARow = 0
+    var logger: Logger
+
+    init(services: HubServices, outbox: Outbox, logger: Logger) {
+        self.services = services
+        self.outbox = outbox
+        self.connectionID = services.fanOut.register(outbox)
+        self.limiter = RateLimiter(rate: services.configuration.commandRate, burst: services.configuration.commandBurst)
+        self.logger = logger
+        self.logger[metadataKey: "swarm.connection.id"] = "\(connectionID)"
+    }
+
+    /// Forgets the connection's subscriptions.
+    func end() {
+        services.fanOut.remove(connectionID)
+    }
+
+    /// Authenticates with a token that came in the upgrade request, and welcomes the client.
+    func authenticate(token info: TokenInfo) {
+        signIn(info, id: nil)
+    }
+
+    private func signIn(_ info: TokenInfo, id: String?) {
+        principal = Principal(id: info.name, role: info.role)
+        flags.authenticated.store(true, ordering: .relaxed)
+        logger[metadataKey: "swarm.agent"] = "\(info.name)"
+        let welcome = Welcome(
+            id: id, agent: info.name, role: info.role, server: services.configuration.serverName,
+            seq: services.ledger.snapshot.seq
+        )
+        send(welcome)
+    }
+
+    // MARK: Frames
+
+    /// Handles one binary frame: not part of protocol v1.
+    func handleBinary() {
+        reply(nil, HubError(.badFrame, "binary frames are not supported; send JSON text frames"))
+    }
+
+    /// Handles one text frame.
+    func handle(_ text: String) async {
+        let frame: ClientFrame
+        do {
+            frame = try ClientFrame.decode(Data(text.utf8))
+        } catch {
+            guard admit(id: error.id) else { return }
+            reply(error.id, HubError(error))
+            return
+        }
+        guard admit(id: frame.id) else { return }
+        guard let principal else {
+            switch frame.message {
+            case .hello(let request): await hello(request, id: frame.id)
+            case .ping: send(Pong(id: frame.id))
+            default: reply(frame.id, HubError(.unauthorized, "send hello with a token first"))
+            }
+            return
+        }
+        let id = frame.id ?? ""
+        switch frame.message {
+        case .hello:
+            reply(id, HubError(.conflict, "this connection is already authenticated as \(principal.id)"))
+        case .ping:
+            send(Pong(id: frame.id))
+        case .subscribe(let request):
+            await subscribe(request, id: id, as: principal)
+        case .unsubscribe(let request):
+            unsubscribe(request, id: id)
+        default:
+            guard let command = Command(frame.message) else { return }
+            await execute(command, id: id, as: principal)
+        }
+    }
+
+    /// Applies the rate limit; after too many refusals in a row the connection is closed (4029).
+    private func admit(id: String?) -> Bool {
+        if limiter.allow() {
+            rejectedInARow = 0
+            return true
+        }
+        rejectedInARow += 1
+        if rejectedInARow > services.configuration.floodCloseAfter {
+            logger.notice("closing a flooding connection")
+            outbox.close(code: CloseCode.flood, reason: "too many commands; slow down and reconnect")
+        } else {
+            reply(id, HubError(.rateLimited, "too many commands; at most \(Int(services.configuration.commandRate)) per second"))
+        }
+        return false
+    }
+
+    private func hello(_ hello: Hello, id: String?) async {
+        do {
+            guard let info = try services.store.authenticate(secret: hello.token) else {
+                reply(id, HubError(.unauthorized, "unknown or revoked token"))
+                return
+            }
+            signIn(info, id: id)
+        } catch {
+            logger.error("token lookup failed", metadata: ["error": "\(error)"])
+            reply(id, HubError(.internal, "could not check the token"))
+        }
+    }
+
+    // MARK: Subscriptions
+
+    private func parseChannels(_ names: [String]) throws(HubError) -> [SwarmProtocol.Channel] {
+        guard !names.isEmpty else { throw HubError(.invalidField, "field 'channels' must list at least one channel") }
+        guard names.count <= 100 else { throw HubError(.invalidField, "field 'channels' may list at most 100 channels") }
+        return try names.map { name throws(HubError) in
+            guard let channel = SwarmProtocol.Channel(name) else {
+                throw HubError(.invalidField, "unknown channel '\(name)'; use ticket:<id>, queue:<name> or agent:<id>")
+            }
+            return channel
+        }
+    }
+
+    private func subscribe(_ request: ChannelRequest, id: String, as principal: Principal) async {
+        let channels: [SwarmProtocol.Channel]
+        do throws(HubError) {
+            channels = try parseChannels(request.channels)
+            if let since = request.since, since < 0 {
+                throw HubError(.invalidField, "field 'since' must be 0 or more")
+            }
+            let state = services.ledger.snapshot.state
+            for channel in channels {
+                do {
+                    try Policy.authorizeSubscription(principal, channel, in: state)
+                } catch {
+                    throw HubError(error)
+                }
+            }
+        } catch {
+            reply(id, error)
+            return
+        }
+        let names = channels.map(\.description)
+        let fanOut = services.fanOut
+        guard let since = request.since else {
+            let seq = fanOut.subscribe(connectionID, to: names, hold: false)
+            send(Ack(id: id, seq: seq))
+            return
+        }
+        // Replay: events of the new channels after `since`, up to the seq at which they go live.
+        // Live events are held meanwhile, so replay and live events join without gap or duplicate.
+        let already = fanOut.channels(of: connectionID)
+        let fresh = names.filter { !already.contains($0) }
+        let liveFrom = fanOut.subscribe(connectionID, to: names, hold: true)
+        defer { outbox.endHold() }
+        send(Ack(id: id, seq: liveFrom))
+        var after = since
+        do {
+            while after < liveFrom, !outbox.isClosing {
+                let page = try services.store.events(onChannels: fresh, after: after, through: liveFrom)
+                guard let last = page.last else { break }
+                for stored in page where !stored.channels.contains(where: already.contains) {
+                    guard let label = stored.channels.first(where: fresh.contains) else { continue }
+                    outbox.enqueue(FanOut.frame(stored, channel: label))
+                }
+                after = last.seq
+                await outbox.waitForRoom()
+            }
+        } catch {
+            logger.error("replay failed", metadata: ["error": "\(error)"])
+            outbox.close(code: 1011, reason: "replay failed; resubscribe with since")
+        }
+    }
+
+    private func unsubscribe(_ request: ChannelRequest, id: String) {
+        do throws(HubError) {
+            let channels = try parseChannels(request.channels)
+            services.fanOut.unsubscribe(connectionID, from: channels.map(\.description))
+            send(Ack(id: id, seq: nil))
+        } catch {
+            reply(id, error)
+        }
+    }
+
+    // MARK: Commands
+
+    private func execute(_ command: Command, id: String, as principal: Principal) async {
+        if case .addOwner(_, let agent) = command {
+            // Owners must be people who can work tickets: an agent with an active token.
+            let role = try? services.store.activeRole(of: agent)
+            guard let role, role.worksTickets else {
+                reply(id, HubError(.notFound, "no agent \(agent) who works tickets"))
+                return
+            }
+        }
+        switch await services.ledger.submit(command, by: principal, id: id) {
+        case .success(let ack): send(ack)
+        case .failure(let error): reply(id, error)
+        }
+    }
+
+    // MARK: Output
+
+    private func reply(_ id: String?, _ error: HubError) {
+        send(ErrorFrame(id: id, code: error.code, message: error.message))
+    }
+
+    private func send(_ value: some Encodable) {
+        do {
+            outbox.enqueue(ByteBuffer(bytes: try SwarmJSON.encoder().encode(value)))
+        } catch {
+            logger.error("could not encode a reply", metadata: ["error": "\(error)"])
+        }
+    }
+}

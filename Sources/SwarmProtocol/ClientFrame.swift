@@ -1,0 +1,161 @@
+public import Foundation
+
+/// A frame sent by a client: its `id` and the command it carries.
+public struct ClientFrame: Sendable, Hashable {
+    /// The client-chosen id that the hub's `ack` or `error` echoes.
+    public var id: String?
+    /// What the client asks for.
+    public var message: ClientMessage
+
+    /// Creates a frame.
+    public init(id: String?, message: ClientMessage) {
+        self.id = id
+        self.message = message
+    }
+
+    /// The longest accepted `id`.
+    public static let maxIDLength = 128
+}
+
+/// The commands of protocol v1, one case per frame `type`.
+public enum ClientMessage: Sendable, Hashable {
+    case hello(Hello)
+    case subscribe(ChannelRequest)
+    case unsubscribe(ChannelRequest)
+    case ticketOpen(TicketOpen)
+    case swarmJoin(TicketRef)
+    case swarmLeave(TicketRef)
+    case commentAdd(CommentAdd)
+    case ownerAdd(OwnerChange)
+    case ownerRemove(OwnerChange)
+    case ticketStatus(StatusChange)
+    case ping
+
+    /// The frame `type` of this message.
+    public var type: String {
+        switch self {
+        case .hello: "hello"
+        case .subscribe: "subscribe"
+        case .unsubscribe: "unsubscribe"
+        case .ticketOpen: "ticket.open"
+        case .swarmJoin: "swarm.join"
+        case .swarmLeave: "swarm.leave"
+        case .commentAdd: "comment.add"
+        case .ownerAdd: "owner.add"
+        case .ownerRemove: "owner.remove"
+        case .ticketStatus: "ticket.status"
+        case .ping: "ping"
+        }
+    }
+
+    /// Every client frame type of protocol v1.
+    public static let types = [
+        "hello", "subscribe", "unsubscribe", "ticket.open", "swarm.join", "swarm.leave", "comment.add",
+        "owner.add", "owner.remove", "ticket.status", "ping",
+    ]
+}
+
+/// Why a frame could not be decoded: the wire error code, a message for people, and the frame's
+/// `id` when it could be read.
+public struct FrameError: Error, Sendable, Hashable {
+    public var code: ErrorCode
+    public var message: String
+    public var id: String?
+
+    public init(code: ErrorCode, message: String, id: String? = nil) {
+        self.code = code
+        self.message = message
+        self.id = id
+    }
+}
+
+extension ClientFrame {
+    private struct Header: Decodable {
+        var type: String?
+        var id: String?
+    }
+
+    /// Decodes one text frame. Unknown extra fields are ignored, so newer clients can talk to older hubs.
+    public static func decode(_ data: Data) throws(FrameError) -> ClientFrame {
+        let decoder = JSONDecoder()
+        let header: Header
+        do {
+            header = try decoder.decode(Header.self, from: data)
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
+            throw FrameError(code: .badFrame, message: "a frame must be a JSON object")
+        } catch DecodingError.typeMismatch(_, let context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw FrameError(code: .badFrame, message: "field '\(field)' must be a string")
+        } catch {
+            throw FrameError(code: .badFrame, message: "a frame must be valid JSON")
+        }
+        let id = header.id
+        if let id, id.isEmpty || id.count > maxIDLength {
+            throw FrameError(code: .invalidField, message: "field 'id' must have 1 to \(maxIDLength) characters")
+        }
+        guard let type = header.type else {
+            throw FrameError(code: .badFrame, message: "a frame needs a string field 'type'", id: id)
+        }
+        do {
+            let message: ClientMessage
+            switch type {
+            case "hello": message = .hello(try decoder.decode(Hello.self, from: data))
+            case "subscribe": message = .subscribe(try decoder.decode(ChannelRequest.self, from: data))
+            case "unsubscribe": message = .unsubscribe(try decoder.decode(ChannelRequest.self, from: data))
+            case "ticket.open": message = .ticketOpen(try decoder.decode(TicketOpen.self, from: data))
+            case "swarm.join": message = .swarmJoin(try decoder.decode(TicketRef.self, from: data))
+            case "swarm.leave": message = .swarmLeave(try decoder.decode(TicketRef.self, from: data))
+            case "comment.add": message = .commentAdd(try decoder.decode(CommentAdd.self, from: data))
+            case "owner.add": message = .ownerAdd(try decoder.decode(OwnerChange.self, from: data))
+            case "owner.remove": message = .ownerRemove(try decoder.decode(OwnerChange.self, from: data))
+            case "ticket.status": message = .ticketStatus(try decoder.decode(StatusChange.self, from: data))
+            case "ping": message = .ping
+            default:
+                throw FrameError(code: .unknownType, message: "unknown frame type '\(type)'", id: id)
+            }
+            guard id != nil || message == .ping else {
+                throw FrameError(code: .invalidField, message: "missing field 'id'", id: nil)
+            }
+            return ClientFrame(id: id, message: message)
+        } catch let error as FrameError {
+            throw error
+        } catch let error as DecodingError {
+            throw FrameError(code: .invalidField, message: error.fieldMessage, id: id)
+        } catch {
+            throw FrameError(code: .badFrame, message: "unreadable frame", id: id)
+        }
+    }
+}
+
+extension DecodingError {
+    /// A message naming the offending field, for `invalid_field` errors.
+    public var fieldMessage: String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+                .replacingOccurrences(of: ".[", with: "[")
+        }
+        switch self {
+        case .keyNotFound(let key, let context):
+            return "missing field '\(path(context.codingPath + [key]))'"
+        case .typeMismatch(let type, let context):
+            return "field '\(path(context.codingPath))' must be \(Self.describe(type))"
+        case .valueNotFound(let type, let context):
+            return "field '\(path(context.codingPath))' must be \(Self.describe(type)), not null"
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty { return "the body must be valid JSON" }
+            return "field '\(path(context.codingPath))': \(context.debugDescription)"
+        @unknown default:
+            return "invalid field"
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type: "an integer"
+        case is Bool.Type: "a boolean"
+        case is [String].Type, is [Any].Type: "an array"
+        default: "of type \(type)"
+        }
+    }
+}

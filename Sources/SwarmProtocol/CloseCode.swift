@@ -1,0 +1,15 @@
+/// WebSocket close codes the hub uses, beyond the standard ones.
+///
+/// Codes 4000–4999 are reserved for applications by RFC 6455.
+public enum CloseCode {
+    /// 1009: a frame was larger than the configured limit (standard code).
+    public static let tooLarge: UInt16 = 1009
+    /// 4001: no valid `hello` within the hello timeout.
+    public static let helloTimeout: UInt16 = 4001
+    /// 4008: the client did not read its events fast enough; reconnect and resubscribe with `since`.
+    public static let slowConsumer: UInt16 = 4008
+    /// 4029: the client kept sending after being rate limited.
+    public static let flood: UInt16 = 4029
+    /// 1001: the hub is shutting down (standard "going away").
+    public static let goingAway: UInt16 = 1001
+}

@@ -1,0 +1,83 @@
+/// `hello {token, client?}`: authenticates the connection.
+public struct Hello: Codable, Sendable, Hashable {
+    public var token: String
+    /// Free text naming the client program, for logs.
+    public var client: String?
+    public init(token: String, client: String? = nil) {
+        self.token = token
+        self.client = client
+    }
+}
+
+/// `subscribe {channels, since?}` and `unsubscribe {channels}`.
+public struct ChannelRequest: Codable, Sendable, Hashable {
+    public var channels: [String]
+    /// Replay events after this `seq` before live events (subscribe only).
+    public var since: Int64?
+    public init(channels: [String], since: Int64? = nil) {
+        self.channels = channels
+        self.since = since
+    }
+}
+
+/// `ticket.open {title, description, category, urgency, impact, skills?, queue?}`; also the body of
+/// `POST /v1/tickets`.
+public struct TicketOpen: Codable, Sendable, Hashable {
+    public var title: String
+    public var description: String
+    public var category: Category
+    public var urgency: Level
+    public var impact: Level
+    public var skills: [String]?
+    public var queue: String?
+    public init(
+        title: String, description: String, category: Category, urgency: Level, impact: Level,
+        skills: [String]? = nil, queue: String? = nil
+    ) {
+        self.title = title
+        self.description = description
+        self.category = category
+        self.urgency = urgency
+        self.impact = impact
+        self.skills = skills
+        self.queue = queue
+    }
+}
+
+/// `swarm.join {ticket}` and `swarm.leave {ticket}`.
+public struct TicketRef: Codable, Sendable, Hashable {
+    public var ticket: String
+    public init(ticket: String) { self.ticket = ticket }
+}
+
+/// `comment.add {ticket, body}`.
+public struct CommentAdd: Codable, Sendable, Hashable {
+    public var ticket: String
+    public var body: String
+    public init(ticket: String, body: String) {
+        self.ticket = ticket
+        self.body = body
+    }
+}
+
+/// `owner.add {ticket, agent}` and `owner.remove {ticket, agent}`.
+public struct OwnerChange: Codable, Sendable, Hashable {
+    public var ticket: String
+    public var agent: String
+    public init(ticket: String, agent: String) {
+        self.ticket = ticket
+        self.agent = agent
+    }
+}
+
+/// `ticket.status {ticket, status, resolution?}`.
+public struct StatusChange: Codable, Sendable, Hashable {
+    public var ticket: String
+    public var status: TicketStatus
+    public var resolution: String?
+    public init(ticket: String, status: TicketStatus, resolution: String? = nil) {
+        self.ticket = ticket
+        self.status = status
+        self.resolution = resolution
+    }
+}

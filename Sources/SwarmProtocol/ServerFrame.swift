@@ -1,0 +1,118 @@
+public import Foundation
+
+/// `welcome {id?, agent, role, server, protocol, seq}`: the answer to `hello` (or sent at once when
+/// the upgrade carried `Authorization: Bearer`).
+public struct Welcome: Codable, Sendable, Hashable {
+    public var type = "welcome"
+    public var id: String?
+    public var agent: String
+    public var role: Role
+    public var server: String
+    public var `protocol`: Int
+    /// The latest `seq` in the log when the session began.
+    public var seq: Int64
+
+    public init(id: String?, agent: String, role: Role, server: String, seq: Int64) {
+        self.id = id
+        self.agent = agent
+        self.role = role
+        self.server = server
+        self.protocol = ProtocolInfo.version
+        self.seq = seq
+    }
+}
+
+/// `ack {id, seq?, ticket?}`: the command with this `id` took effect.
+public struct Ack: Codable, Sendable, Hashable {
+    public var type = "ack"
+    public var id: String
+    /// The `seq` of the command's last event; for `subscribe`, the latest `seq` in the log.
+    public var seq: Int64?
+    /// The new ticket's id, on the ack of `ticket.open`.
+    public var ticket: String?
+
+    public init(id: String, seq: Int64?, ticket: String? = nil) {
+        self.id = id
+        self.seq = seq
+        self.ticket = ticket
+    }
+}
+
+/// `error {id?, code, message}`: the command with this `id` (or the frame) had no effect.
+public struct ErrorFrame: Codable, Sendable, Hashable {
+    public var type = "error"
+    public var id: String?
+    public var code: ErrorCode
+    public var message: String
+
+    public init(id: String?, code: ErrorCode, message: String) {
+        self.id = id
+        self.code = code
+        self.message = message
+    }
+}
+
+/// `event {seq, channel, event}`: one event of the log, delivered on one subscribed channel.
+public struct EventFrame: Codable, Sendable, Hashable {
+    public var type = "event"
+    public var seq: Int64
+    public var channel: String
+    public var event: SwarmEvent
+
+    public init(seq: Int64, channel: String, event: SwarmEvent) {
+        self.seq = seq
+        self.channel = channel
+        self.event = event
+    }
+}
+
+/// `pong {id?}`: the answer to `ping`.
+public struct Pong: Codable, Sendable, Hashable {
+    public var type = "pong"
+    public var id: String?
+    public init(id: String?) { self.id = id }
+}
+
+/// Any frame the hub sends, for clients that read them.
+public enum ServerFrame: Sendable, Hashable, Decodable {
+    case welcome(Welcome)
+    case ack(Ack)
+    case error(ErrorFrame)
+    case event(EventFrame)
+    case pong(Pong)
+
+    private struct Header: Decodable { var type: String }
+
+    public init(from decoder: any Decoder) throws {
+        let type = try Header(from: decoder).type
+        switch type {
+        case "welcome": self = .welcome(try Welcome(from: decoder))
+        case "ack": self = .ack(try Ack(from: decoder))
+        case "error": self = .error(try ErrorFrame(from: decoder))
+        case "event": self = .event(try EventFrame(from: decoder))
+        case "pong": self = .pong(try Pong(from: decoder))
+        default:
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "unknown frame type '\(type)'"))
+        }
+    }
+
+    /// Decodes one frame sent by the hub.
+    public static func decode(_ text: String) throws -> ServerFrame {
+        try JSONDecoder().decode(ServerFrame.self, from: Data(text.utf8))
+    }
+}
+
+/// The JSON settings every encoder of the protocol uses.
+public enum SwarmJSON {
+    /// A new encoder with sorted keys, so equal values always give equal bytes.
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// Encodes a value as a UTF-8 JSON string.
+    public static func string(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder().encode(value), as: UTF8.self)
+    }
+}

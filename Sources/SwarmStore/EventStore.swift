@@ -1,0 +1,267 @@
+import Foundation
+public import GRDB
+public import SwarmProtocol
+
+/// The durable event log and its projections, in one SQLite database (WAL mode).
+///
+/// One façade that owns the database and runs the migrator when it opens. Events are appended by
+/// one writer (the hub's ledger), in one transaction per group commit; readers (REST, replay of
+/// subscriptions) read concurrently from WAL snapshots.
+public final class EventStore: Sendable {
+    /// The GRDB connection pool (or queue, for in-memory stores).
+    public let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database file at `path`, and migrates it.
+    ///
+    /// `synchronous = FULL`: a committed transaction survives power loss, not only a process crash;
+    /// group commit keeps the cost to one fsync per batch.
+    public convenience init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try self.init(writer: DatabasePool(path: path, configuration: configuration))
+    }
+
+    /// An empty in-memory store, for tests.
+    public static func inMemory() throws -> EventStore {
+        try EventStore(writer: DatabaseQueue())
+    }
+
+    init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE event (
+                        seq INTEGER PRIMARY KEY,
+                        type TEXT NOT NULL,
+                        ticket TEXT,
+                        actor TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        channels TEXT NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    CREATE INDEX event_ticket ON event(ticket, seq);
+                    CREATE TABLE event_channel (
+                        channel TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        PRIMARY KEY (channel, seq)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE command (
+                        agent TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        ack TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        PRIMARY KEY (agent, id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX command_at ON command(at);
+                    CREATE TABLE ticket (
+                        id TEXT PRIMARY KEY,
+                        number INTEGER NOT NULL UNIQUE,
+                        status TEXT NOT NULL,
+                        queue TEXT NOT NULL,
+                        requester TEXT NOT NULL,
+                        priority TEXT NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    CREATE INDEX ticket_status ON ticket(status, number);
+                    CREATE INDEX ticket_queue ON ticket(queue, number);
+                    CREATE INDEX ticket_requester ON ticket(requester, number);
+                    CREATE TABLE token (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        hash TEXT NOT NULL UNIQUE,
+                        created_at INTEGER NOT NULL,
+                        revoked_at INTEGER
+                    );
+                    CREATE INDEX token_name ON token(name);
+                    """
+            )
+        }
+        return migrator
+    }
+
+    // MARK: Appending
+
+    /// Appends a batch in one transaction: events, their channel index, command acks and ticket
+    /// projections. Either all of it is durable when this returns, or none of it is.
+    ///
+    /// - Throws: ``StoreError`` `sequence_mismatch` when the first `seq` does not follow the log's
+    ///   last one (another writer touched the log), or the database error.
+    public func append(_ batch: AppendBatch) async throws {
+        try await writer.write { db in try Self.append(batch, in: db) }
+    }
+
+    static func append(_ batch: AppendBatch, in db: Database) throws {
+        if let first = batch.events.first {
+            let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event") ?? 0
+            guard first.seq == last + 1 else {
+                throw StoreError(.sequenceMismatch, "log ends at seq \(last) but the next event is \(first.seq); is another hub using this database?")
+            }
+        }
+        let insertEvent = try db.makeStatement(
+            sql: "INSERT INTO event (seq, type, ticket, actor, at, channels, body) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        )
+        let insertChannel = try db.makeStatement(sql: "INSERT INTO event_channel (channel, seq) VALUES (?, ?)")
+        for stored in batch.events {
+            let channels = String(decoding: try JSONEncoder().encode(stored.channels), as: UTF8.self)
+            try insertEvent.execute(arguments: [
+                stored.seq, stored.event.type.rawValue, stored.event.ticket, stored.event.actor,
+                stored.event.at.milliseconds, channels, stored.json,
+            ])
+            for channel in stored.channels {
+                try insertChannel.execute(arguments: [channel, stored.seq])
+            }
+        }
+        let insertCommand = try db.makeStatement(
+            sql: "INSERT OR REPLACE INTO command (agent, id, ack, at) VALUES (?, ?, ?, ?)"
+        )
+        for command in batch.commands {
+            try insertCommand.execute(arguments: [command.agent, command.id, command.ack, command.at.milliseconds])
+        }
+        let upsertTicket = try db.makeStatement(
+            sql: """
+                INSERT OR REPLACE INTO ticket (id, number, status, queue, requester, priority, updated_at, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        )
+        let encoder = SwarmJSON.encoder()
+        for ticket in batch.tickets {
+            let body = String(decoding: try encoder.encode(ticket), as: UTF8.self)
+            try upsertTicket.execute(arguments: [
+                ticket.id, ticket.number, ticket.status.rawValue, ticket.queue, ticket.requester,
+                ticket.priority.rawValue, ticket.updatedAt.milliseconds, body,
+            ])
+        }
+    }
+
+    // MARK: Reading the log
+
+    /// The `seq` of the last event in the log, 0 when it is empty.
+    public func lastSeq() throws -> Int64 {
+        try writer.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event") ?? 0 }
+    }
+
+    /// Calls `body` with every event of the log in `seq` order, without loading the log into memory.
+    public func forEachEvent(_ body: (StoredEvent) throws -> Void) throws {
+        try writer.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT seq, channels, body FROM event ORDER BY seq")
+            while let row = try rows.next() { try body(try Self.storedEvent(row)) }
+        }
+    }
+
+    /// Events published on any of `channels` with `after < seq <= through`, in `seq` order, each once.
+    public func events(onChannels channels: [String], after: Int64, through: Int64, limit: Int = 1000) throws
+        -> [StoredEvent]
+    {
+        guard !channels.isEmpty, after < through else { return [] }
+        let marks = databaseQuestionMarks(count: channels.count)
+        return try writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT seq, channels, body FROM event WHERE seq IN (
+                        SELECT DISTINCT seq FROM event_channel
+                        WHERE channel IN (\(marks)) AND seq > ? AND seq <= ?
+                    ) ORDER BY seq LIMIT ?
+                    """,
+                arguments: StatementArguments(channels) + [after, through, limit]
+            ).map(Self.storedEvent)
+        }
+    }
+
+    /// Every event of one ticket, in `seq` order.
+    public func events(ofTicket id: String) throws -> [StoredEvent] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, channels, body FROM event WHERE ticket = ? ORDER BY seq", arguments: [id])
+                .map(Self.storedEvent)
+        }
+    }
+
+    static func storedEvent(_ row: Row) throws -> StoredEvent {
+        let seq: Int64 = row["seq"]
+        let body: String = row["body"]
+        let channelsText: String = row["channels"]
+        do {
+            let decoder = JSONDecoder()
+            let event = try decoder.decode(SwarmEvent.self, from: Data(body.utf8))
+            let channels = try decoder.decode([String].self, from: Data(channelsText.utf8))
+            return StoredEvent(seq: seq, channels: channels, event: event, json: body)
+        } catch {
+            throw StoreError(.corruptRow, "event \(seq) cannot be decoded: \(error)")
+        }
+    }
+
+    // MARK: Projections
+
+    /// Tickets matching the filters, newest first.
+    public func tickets(status: TicketStatus? = nil, queue: String? = nil, requester: String? = nil, limit: Int = 500)
+        throws -> [Ticket]
+    {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let status {
+            clauses.append("status = ?")
+            arguments += [status.rawValue]
+        }
+        if let queue {
+            clauses.append("queue = ?")
+            arguments += [queue]
+        }
+        if let requester {
+            clauses.append("requester = ?")
+            arguments += [requester]
+        }
+        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        arguments += [limit]
+        return try writer.read { db in
+            try String.fetchAll(db, sql: "SELECT body FROM ticket \(whereClause) ORDER BY number DESC LIMIT ?", arguments: arguments)
+                .map(Self.decodeTicket)
+        }
+    }
+
+    /// One ticket's projected state.
+    public func ticket(_ id: String) throws -> Ticket? {
+        try writer.read { db in
+            try String.fetchOne(db, sql: "SELECT body FROM ticket WHERE id = ?", arguments: [id]).map(Self.decodeTicket)
+        }
+    }
+
+    static func decodeTicket(_ body: String) throws -> Ticket {
+        do {
+            return try JSONDecoder().decode(Ticket.self, from: Data(body.utf8))
+        } catch {
+            throw StoreError(.corruptRow, "ticket projection cannot be decoded: \(error)")
+        }
+    }
+
+    // MARK: Command ids
+
+    /// Acks of commands issued at or after `since`, to refill the idempotency window after a restart.
+    public func commands(since: Timestamp) throws -> [CommandRecord] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT agent, id, ack, at FROM command WHERE at >= ? ORDER BY at", arguments: [since.milliseconds])
+                .map { CommandRecord(agent: $0["agent"], id: $0["id"], ack: $0["ack"], at: Timestamp(milliseconds: $0["at"])) }
+        }
+    }
+
+    /// Forgets command acks older than `before`; returns how many were removed.
+    @discardableResult
+    public func pruneCommands(before: Timestamp) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM command WHERE at < ?", arguments: [before.milliseconds])
+            return db.changesCount
+        }
+    }
+}

@@ -1,0 +1,45 @@
+public import SwarmProtocol
+
+/// An event as the log holds it: its `seq`, the channels it was published on, the decoded event and
+/// the exact JSON that was committed (and that fan-out sends, without encoding it again).
+public struct StoredEvent: Sendable, Hashable {
+    public var seq: Int64
+    public var channels: [String]
+    public var event: SwarmEvent
+    public var json: String
+
+    public init(seq: Int64, channels: [String], event: SwarmEvent, json: String) {
+        self.seq = seq
+        self.channels = channels
+        self.event = event
+        self.json = json
+    }
+}
+
+/// The acknowledgement of a command, remembered so a retry with the same id gets the same ack.
+public struct CommandRecord: Sendable, Hashable {
+    public var agent: String
+    public var id: String
+    /// The ack frame as JSON.
+    public var ack: String
+    public var at: Timestamp
+
+    public init(agent: String, id: String, ack: String, at: Timestamp) {
+        self.agent = agent
+        self.id = id
+        self.ack = ack
+        self.at = at
+    }
+}
+
+/// Everything one group commit writes, in one transaction.
+public struct AppendBatch: Sendable {
+    /// New events, with consecutive `seq` following the last one in the log.
+    public var events: [StoredEvent] = []
+    /// Acks of the commands that caused them.
+    public var commands: [CommandRecord] = []
+    /// The new state of every ticket the events touched (the projection).
+    public var tickets: [Ticket] = []
+
+    public init() {}
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SwarmCore
+import SwarmHub
+import SwarmProtocol
+import SwarmStore
+import Hummingbird
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `swarmd serve`: runs the hub until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the hub.",
+        discussion: """
+            Prints 'listening on ws://HOST:PORT/v1/ws' on standard output once it accepts connections.
+            If the database has no tokens yet, it first creates an admin token named 'admin' and prints it.
+            Stops gracefully on SIGTERM or SIGINT: queued commands are committed before it exits.
+
+            Examples:
+              swarmd serve
+              swarmd serve --host 0.0.0.0 --port 9000 --db /var/lib/swarm/swarm.sqlite
+              swarmd serve --port 0        # any free port; read it from the 'listening on' line
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0: any free port).")
+    var port = 8080
+
+    @Option(help: ArgumentHelp("Largest accepted WebSocket frame or REST body.", valueName: "bytes"))
+    var maxFrameSize = ProtocolInfo.defaultMaxFrameSize
+
+    @Option(help: ArgumentHelp("Frames queued for one connection before it is closed as too slow (4008).", valueName: "frames"))
+    var outboundQueueLimit = 4096
+
+    @Option(help: ArgumentHelp("Commands per second one connection may send on average.", valueName: "n"))
+    var commandRate = 100.0
+
+    @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard !host.isEmpty else { throw ValidationError("--host must not be empty") }
+        guard (1024...(16 * 1024 * 1024)).contains(maxFrameSize) else {
+            throw ValidationError("--max-frame-size must be between 1024 and 16777216 bytes")
+        }
+        guard (16...1_000_000).contains(outboundQueueLimit) else {
+            throw ValidationError("--outbound-queue-limit must be between 16 and 1000000")
+        }
+        guard commandRate > 0, commandRate <= 100_000 else { throw ValidationError("--command-rate must be in (0, 100000]") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "swarmd")
+        try lockDatabase(store.db)
+        let eventStore = try store.open()
+        if try eventStore.tokens().isEmpty {
+            let (_, secret) = try await eventStore.createToken(name: "admin", role: .admin, at: systemClock())
+            say("first admin token for 'admin' (shown once; keep it):")
+            say(secret)
+        }
+        var configuration = HubConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.maxFrameSize = maxFrameSize
+        configuration.outboundQueueLimit = outboundQueueLimit
+        configuration.commandRate = commandRate
+        configuration.commandBurst = max(1, commandRate * 2)
+        let services = try HubServices(store: eventStore, configuration: configuration, logger: logger)
+        let host = self.host
+        let app = Hub.application(services: services) { port in
+            say("listening on ws://\(host):\(port)/v1/ws")
+        }
+        try await app.runService()
+        logger.info("stopped", metadata: ["swarm.seq": "\(services.ledger.snapshot.seq)"])
+    }
+
+    /// Takes an exclusive lock beside the database so two hubs never append to one log.
+    private func lockDatabase(_ path: String) throws {
+        let lockPath = path + ".lock"
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: lockPath).deletingLastPathComponent(), withIntermediateDirectories: true)
+        let fd = Glibc.open(lockPath, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw CleanExit.message("error: cannot create the lock file \(lockPath)") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            complain("error: another swarmd is serving \(path) (lock \(lockPath) is held)")
+            throw ExitCode(3)
+        }
+        // The descriptor stays open, and the lock held, until the process exits.
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// `swarmd`: the swarm hub.
+@main
+struct Swarmd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swarmd",
+        abstract: "The swarm hub: tickets and their swarms, live over WebSocket, on a durable event log.",
+        discussion: """
+            Start a hub on an embedded SQLite file (a first admin token is printed when the database has none):
+              swarmd serve --db ./data/swarm.sqlite
+            Create a token for an agent (the token is the last line of output):
+              swarmd token create --name alice --role agent
+            """,
+        subcommands: [Serve.self, TokenCommand.self]
+    )
+}
