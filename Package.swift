@@ -65,12 +65,18 @@ let package = Package(
             dependencies: [
                 "SwarmHub",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/SwarmTestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "SwarmStoreTests", dependencies: ["SwarmStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SwarmStoreTests", dependencies: ["SwarmStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
             name: "SwarmHubTests",
             dependencies: ["SwarmHub", "SwarmTestSupport"],

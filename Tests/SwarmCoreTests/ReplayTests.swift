@@ -1,0 +1,52 @@
+import Foundation
+import SwarmCore
+import SwarmProtocol
+import Testing
+
+@Suite("Replay and routing")
+struct ReplayTests {
+    func busyWorld() throws -> World {
+        var world = World()
+        try world.run(openCommand(), by: requester)
+        try world.run(openCommand(title: "Outlook crashes", queue: "office", skills: ["office.outlook"]), by: alice)
+        try world.run(.join(ticket: "T-1"), by: alice)
+        try world.run(.addOwner(ticket: "T-1", agent: "bob"), by: alice)
+        try world.run(.comment(ticket: "T-1", body: "DNS timeouts in the logs"), by: bob)
+        try world.run(.setStatus(ticket: "T-1", status: .inProgress, resolution: nil), by: bob)
+        try world.run(.setStatus(ticket: "T-1", status: .resolved, resolution: "new resolver"), by: bob)
+        try world.run(.setStatus(ticket: "T-1", status: .open, resolution: nil), by: requester)
+        try world.run(.leave(ticket: "T-1"), by: alice)
+        return world
+    }
+
+    @Test("replaying the log from empty rebuilds exactly the state (invariant 4)")
+    func replayRebuildsState() throws {
+        let world = try busyWorld()
+        #expect(SwarmState.replaying(world.log) == world.state)
+    }
+
+    @Test("events survive a JSON round trip unchanged, so the stored log replays to the same state")
+    func jsonRoundTrip() throws {
+        let world = try busyWorld()
+        let encoder = SwarmJSON.encoder()
+        let decoded = try world.log.map { try JSONDecoder().decode(SwarmEvent.self, from: encoder.encode($0)) }
+        #expect(decoded == world.log)
+        #expect(SwarmState.replaying(decoded) == world.state)
+    }
+
+    @Test func eventsAreRoutedToTicketQueueAndPeople() throws {
+        var world = try busyWorld()
+        let events = try world.run(.comment(ticket: "T-1", body: "still there"), by: bob)
+        let channels = world.state.channels(for: events[0]).map(\.description)
+        #expect(channels == ["ticket:T-1", "queue:general", "agent:rita", "agent:bob"])
+        let left = try world.run(.leave(ticket: "T-1"), by: bob)
+        // Whoever leaves still hears about their leaving.
+        #expect(world.state.channels(for: left.last!).map(\.description).contains("agent:bob"))
+    }
+
+    @Test func theWireFormOfAnEventIsFlat() throws {
+        let event = SwarmEvent(ticket: "T-1", actor: "alice", at: t0, payload: .swarmJoined(agent: "alice"))
+        let text = try SwarmJSON.string(event)
+        #expect(text == #"{"actor":"alice","agent":"alice","at":"2023-11-14T22:13:20.000Z","ticket":"T-1","type":"swarm.joined"}"#)
+    }
+}

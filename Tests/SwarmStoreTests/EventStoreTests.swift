@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+import SwarmCore
+import SwarmProtocol
+import SwarmStore
+import Testing
+
+@Suite("Store round trip and restart")
+struct EventStoreTests {
+    let t0 = Timestamp(milliseconds: 1_795_000_000_000)
+
+    func temporaryPath() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swarm-store-\(UUID().uuidString)")
+        return dir.appendingPathComponent("nested/swarm.sqlite").path
+    }
+
+    /// Decides commands against `state` and builds the batch the ledger would append.
+    func batch(_ commands: [(Command, Principal)], state: inout SwarmState, seq: inout Int64) throws -> AppendBatch {
+        var batch = AppendBatch()
+        var touched: [String] = []
+        for (command, principal) in commands {
+            for event in try state.decide(command, by: principal, at: t0) {
+                seq += 1
+                state.apply(event)
+                batch.events.append(StoredEvent(
+                    seq: seq, channels: state.channels(for: event).map(\.description), event: event,
+                    json: try SwarmJSON.string(event)))
+                if let id = event.ticket, !touched.contains(id) { touched.append(id) }
+            }
+        }
+        batch.tickets = touched.compactMap { state.tickets[$0] }
+        return batch
+    }
+
+    let alice = Principal(id: "alice", role: .agent)
+    let rita = Principal(id: "rita", role: .requester)
+    func open(_ title: String, queue: String? = nil) -> Command {
+        .openTicket(TicketOpen(title: title, description: "", category: .software, urgency: .low, impact: .low, queue: queue))
+    }
+
+    @Test("events appended to a file come back after reopening, and replay to the same state")
+    func restart() async throws {
+        let path = try temporaryPath()
+        var state = SwarmState()
+        var seq: Int64 = 0
+        do {
+            let store = try EventStore(path: path)
+            try await store.append(try batch([(open("Mail down"), rita), (.join(ticket: "T-1"), alice)], state: &state, seq: &seq))
+            try await store.append(try batch([(.comment(ticket: "T-1", body: "on it"), alice)], state: &state, seq: &seq))
+        }
+        let reopened = try EventStore(path: path)
+        #expect(try reopened.lastSeq() == 3)
+        var events: [StoredEvent] = []
+        try reopened.forEachEvent { events.append($0) }
+        #expect(events.map(\.seq) == [1, 2, 3])
+        #expect(SwarmState.replaying(events.map(\.event)) == state)
+        #expect(try reopened.ticket("T-1") == state.tickets["T-1"])
+    }
+
+    @Test func channelQueriesReturnEachEventOnceInOrder() async throws {
+        let store = try EventStore.inMemory()
+        var state = SwarmState()
+        var seq: Int64 = 0
+        try await store.append(try batch(
+            [
+                (open("A"), rita), (open("B", queue: "hw"), rita), (.join(ticket: "T-1"), alice),
+                (.join(ticket: "T-2"), alice), (.comment(ticket: "T-2", body: "x"), alice),
+            ], state: &state, seq: &seq))
+        let both = try store.events(onChannels: ["ticket:T-2", "agent:alice", "queue:hw"], after: 0, through: 5)
+        #expect(both.map(\.seq) == [2, 3, 4, 5])
+        let window = try store.events(onChannels: ["agent:alice"], after: 3, through: 4)
+        #expect(window.map(\.seq) == [4])
+        #expect(try store.events(onChannels: ["ticket:T-9"], after: 0, through: 5).isEmpty)
+        #expect(try store.events(ofTicket: "T-2").map(\.seq) == [2, 4, 5])
+        #expect(try store.tickets(queue: "hw").map(\.id) == ["T-2"])
+        #expect(try store.tickets(requester: "rita").map(\.id) == ["T-2", "T-1"])
+        #expect(try store.tickets(status: .open).isEmpty)
+    }
+
+    @Test("a batch whose seq does not follow the log is refused whole")
+    func sequenceGuard() async throws {
+        let store = try EventStore.inMemory()
+        var state = SwarmState()
+        var seq: Int64 = 0
+        try await store.append(try batch([(open("A"), rita)], state: &state, seq: &seq))
+        var stale = SwarmState()
+        var staleSeq: Int64 = 0
+        var second = try batch([(open("B"), rita)], state: &stale, seq: &staleSeq)
+        second.commands = [CommandRecord(agent: "rita", id: "c1", ack: "{}", at: t0)]
+        await #expect(throws: StoreError.self) { try await store.append(second) }
+        #expect(try store.lastSeq() == 1)
+        #expect(try store.commands(since: Timestamp(milliseconds: 0)).isEmpty)
+    }
+
+    @Test func commandAcksAreKeptAndPruned() async throws {
+        let store = try EventStore.inMemory()
+        var batch = AppendBatch()
+        batch.commands = [
+            CommandRecord(agent: "alice", id: "1", ack: #"{"id":"1"}"#, at: t0),
+            CommandRecord(agent: "alice", id: "2", ack: #"{"id":"2"}"#, at: t0.adding(milliseconds: 5000)),
+        ]
+        try await store.append(batch)
+        #expect(try store.commands(since: t0.adding(milliseconds: 1)).map(\.id) == ["2"])
+        #expect(try await store.pruneCommands(before: t0.adding(milliseconds: 1)) == 1)
+        #expect(try store.commands(since: Timestamp(milliseconds: 0)).map(\.id) == ["2"])
+    }
+}
+
+@Suite("Tokens")
+struct TokenTests {
+    let now = Timestamp(milliseconds: 1_795_000_000_000)
+
+    @Test func createAuthenticateRevoke() async throws {
+        let store = try EventStore.inMemory()
+        let (info, secret) = try await store.createToken(name: "alice", role: .agent, at: now)
+        #expect(secret.hasPrefix("swm_"))
+        #expect(secret.count > 40)
+        #expect(try store.authenticate(secret: secret) == info)
+        #expect(try store.authenticate(secret: secret + "x") == nil)
+        #expect(try store.authenticate(secret: "nonsense") == nil)
+        #expect(try store.activeRole(of: "alice") == .agent)
+        let revoked = try await store.revokeTokens("alice", at: now)
+        #expect(revoked.map(\.id) == [info.id])
+        #expect(try store.authenticate(secret: secret) == nil)
+        #expect(try store.activeRole(of: "alice") == nil)
+        #expect(try await store.revokeTokens("alice", at: now).isEmpty)
+    }
+
+    @Test func secretsAreStoredOnlyHashed() async throws {
+        let store = try EventStore.inMemory()
+        let (_, secret) = try await store.createToken(name: "bob", role: .lead, at: now)
+        let stored = try await store.writer.read { db in try String.fetchAll(db, sql: "SELECT hash FROM token") }
+        #expect(stored.count == 1)
+        #expect(stored[0] != secret)
+        #expect(stored[0].count == 64)
+    }
+
+    @Test func oneNameHasOneRole() async throws {
+        let store = try EventStore.inMemory()
+        let (first, _) = try await store.createToken(name: "carol", role: .agent, at: now)
+        _ = try await store.createToken(name: "carol", role: .agent, at: now)
+        await #expect(throws: StoreError.self) { try await store.createToken(name: "carol", role: .admin, at: now) }
+        _ = try await store.revokeTokens("carol", at: now)
+        _ = try await store.createToken(name: "carol", role: .admin, at: now)
+        #expect(try store.tokens().map(\.role) == [.agent, .agent, .admin])
+        #expect(try await store.revokeTokens(String(first.id), at: now).isEmpty)
+    }
+}

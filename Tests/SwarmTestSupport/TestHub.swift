@@ -1,0 +1,83 @@
+public import Foundation
+import Hummingbird
+public import Logging
+import ServiceLifecycle
+public import SwarmHub
+public import SwarmProtocol
+public import SwarmStore
+
+/// A hub running in this process on a free port, on a real SQLite file in a temporary folder.
+public struct TestHub: Sendable {
+    public let port: Int
+    public let services: HubServices
+    public let databasePath: String
+
+    /// `ws://127.0.0.1:PORT/v1/ws`.
+    public var url: String { "ws://127.0.0.1:\(port)\(ProtocolInfo.webSocketPath)" }
+    /// `http://127.0.0.1:PORT`.
+    public var httpBase: String { "http://127.0.0.1:\(port)" }
+    public var store: EventStore { services.store }
+
+    /// Creates a token and returns its secret.
+    public func token(_ name: String, _ role: Role = .agent) async throws -> String {
+        try await store.createToken(name: name, role: role, at: systemClock()).1
+    }
+}
+
+/// A fresh temporary folder for one test.
+public func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("swarm-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// A logger that only prints warnings and worse, so test output stays readable.
+public let quietLogger: Logger = {
+    var logger = Logger(label: "swarm.test")
+    logger.logLevel = .warning
+    return logger
+}()
+
+/// Runs a hub for the duration of `body`, then shuts it down gracefully.
+///
+/// - Parameters:
+///   - databasePath: reuse a database file (to test restarts); a new temporary one by default.
+///   - configure: changes to the default configuration (the port is always 0).
+public func withHub<T: Sendable>(
+    databasePath: String? = nil,
+    clock: @escaping HubClock = systemClock,
+    configure: (inout HubConfiguration) -> Void = { _ in },
+    _ body: (TestHub) async throws -> T
+) async throws -> T {
+    let path = try databasePath ?? temporaryDirectory().appendingPathComponent("swarm.sqlite").path
+    var configuration = HubConfiguration()
+    configure(&configuration)
+    configuration.host = "127.0.0.1"
+    configuration.port = 0
+    let store = try EventStore(path: path)
+    let services = try HubServices(store: store, configuration: configuration, clock: clock, logger: quietLogger)
+    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+    let app = Hub.application(services: services) { port in portContinuation.yield(port) }
+    let group = ServiceGroup(services: [app], logger: quietLogger)
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw TestFailure("the hub did not start") }
+        do {
+            let result = try await body(TestHub(port: port, services: services, databasePath: path))
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await tasks.waitForAll()
+            throw error
+        }
+    }
+}
+
+/// A failure of the test harness itself.
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
