@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "SwarmStoreTests", dependencies: ["SwarmStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
             name: "SwarmHubTests",
-            dependencies: ["SwarmHub", "SwarmTestSupport"],
+            dependencies: ["SwarmHub", "SwarmTestSupport", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -9,11 +9,14 @@ extension SwarmState {
             ticketCount = max(ticketCount, ticket.number)
             return
         }
-        guard let id = event.ticket, var ticket = tickets[id] else { return }
+        // Take the ticket out while changing it, so its arrays are uniquely referenced and grow in
+        // place (copying a long comment list on every event made a busy ticket quadratic).
+        guard let id = event.ticket, var ticket = tickets.removeValue(forKey: id) else { return }
+        defer { tickets[id] = ticket }
         ticket.updatedAt = event.at
         switch event.payload {
         case .ticketOpened:
-            return
+            break
         case .swarmJoined(let agent):
             if !ticket.members.contains(agent) { ticket.members.append(agent) }
         case .swarmLeft(let agent):
@@ -44,6 +47,5 @@ extension SwarmState {
                 break
             }
         }
-        tickets[id] = ticket
     }
 }

@@ -14,7 +14,8 @@ public final class FanOut: Sendable {
 
     private struct Subscriber {
         var outbox: Outbox
-        /// Channel → the `seq` after which it delivers live events.
+        /// Channel → the `seq` after which this connection has been sent (or is being sent) its
+        /// events: the subscribe's `since`, or the live start when it had none.
         var channels: [String: Int64] = [:]
     }
 
@@ -63,25 +64,23 @@ public final class FanOut: Sendable {
         }
     }
 
-    /// The channels a connection is subscribed to.
-    func channels(of id: ConnectionID) -> Set<String> {
-        registry.withLock { Set($0.subscribers[id]?.channels.keys ?? [:].keys) }
-    }
-
-    /// Subscribes a connection to `channels` from now on; returns the `seq` after which live events
-    /// flow. With `hold`, live events are held in the outbox until `Outbox.endHold()`, so a replay
-    /// up to the returned `seq` can be sent first.
-    func subscribe(_ id: ConnectionID, to channels: [String], hold: Bool) -> Int64 {
+    /// Subscribes a connection to `channels`; returns the `seq` after which live events flow, and
+    /// for each channel it already had, the `seq` after which that channel's events were sent.
+    ///
+    /// With `since`, live events are held in the outbox until `Outbox.endHold()`, so the replay of
+    /// `since`…returned `seq` can be sent first.
+    func subscribe(_ id: ConnectionID, to channels: [String], since: Int64?) -> (liveFrom: Int64, earlier: [String: Int64]) {
         registry.withLock { registry in
             let seq = registry.publishedSeq
-            guard var subscriber = registry.subscribers[id] else { return seq }
-            if hold { subscriber.outbox.beginHold() }
+            guard var subscriber = registry.subscribers[id] else { return (seq, [:]) }
+            let earlier = subscriber.channels
+            if since != nil { subscriber.outbox.beginHold() }
             for channel in channels where subscriber.channels[channel] == nil {
-                subscriber.channels[channel] = seq
+                subscriber.channels[channel] = min(since ?? seq, seq)
                 registry.byChannel[channel, default: []].insert(id)
             }
             registry.subscribers[id] = subscriber
-            return seq
+            return (seq, earlier)
         }
     }
 

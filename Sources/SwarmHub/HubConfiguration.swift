@@ -21,6 +21,9 @@ public struct HubConfiguration: Sendable {
     public var idempotencyWindow: Duration = .seconds(24 * 3600)
     /// How long a connection may stay without a valid `hello` before it is closed with 4001. Default 10 s.
     public var helloTimeout: Duration = .seconds(10)
+    /// How long a connection being closed may take to take its close frame before the TCP
+    /// connection is dropped. Default 5 s.
+    public var closeGrace: Duration = .seconds(5)
     /// Most events one group commit holds. Default 1024.
     public var maxBatch = 1024
     /// The name in `welcome.server`.

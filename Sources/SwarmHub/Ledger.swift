@@ -21,11 +21,14 @@ public final class Ledger: Service, Sendable {
         public var lastAt: Timestamp
     }
 
+    /// Receives the outcome of a command, called by the writer in submission order.
+    public typealias Completion = @Sendable (Result<Ack, HubError>) -> Void
+
     private struct Pending {
         var command: Command
         var principal: Principal
         var id: String?
-        var continuation: CheckedContinuation<Result<Ack, HubError>, Never>
+        var completion: Completion
     }
 
     private struct Queue {
@@ -41,6 +44,7 @@ public final class Ledger: Service, Sendable {
     private let queue = Mutex(Queue())
     private let current: Mutex<Snapshot>
     private let recentAcks: Mutex<AckCache>
+    private let lastPrune = Mutex(Timestamp(milliseconds: 0))
     private let doorbell: AsyncStream<Void>.Continuation
     private let doorbellStream: AsyncStream<Void>
 
@@ -83,16 +87,25 @@ public final class Ledger: Service, Sendable {
     /// again: it gets the first ack.
     public func submit(_ command: Command, by principal: Principal, id: String?) async -> Result<Ack, HubError> {
         await withCheckedContinuation { continuation in
-            let accepted = queue.withLock { queue -> Bool in
-                guard !queue.stopped else { return false }
-                queue.pending.append(Pending(command: command, principal: principal, id: id, continuation: continuation))
-                return true
-            }
-            if accepted {
-                doorbell.yield()
-            } else {
-                continuation.resume(returning: .failure(.shuttingDown))
-            }
+            submit(command, by: principal, id: id) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Queues a command without waiting; `completion` is called once it is durable or refused.
+    ///
+    /// Completions run on the writer, after the events are published, in the order commands were
+    /// submitted: a connection that pipelines commands gets its acks in order, after the events
+    /// they caused, and its commands share group commits.
+    public func submit(_ command: Command, by principal: Principal, id: String?, completion: @escaping Completion) {
+        let accepted = queue.withLock { queue -> Bool in
+            guard !queue.stopped else { return false }
+            queue.pending.append(Pending(command: command, principal: principal, id: id, completion: completion))
+            return true
+        }
+        if accepted {
+            doorbell.yield()
+        } else {
+            completion(.failure(.shuttingDown))
         }
     }
 
@@ -135,12 +148,20 @@ public final class Ledger: Service, Sendable {
             }
             do {
                 let events = try snapshot.state.decide(pending.command, by: pending.principal, at: now)
+                // Work on a copy, so a command that fails half way (an encoding error) leaves
+                // neither state nor batch touched: all of a command, or nothing.
+                var trial = snapshot
+                var stored: [StoredEvent] = []
                 for event in events {
-                    snapshot.seq += 1
-                    snapshot.state.apply(event)
-                    let channels = snapshot.state.channels(for: event).map(\.description)
+                    trial.seq += 1
+                    trial.state.apply(event)
+                    let channels = trial.state.channels(for: event).map(\.description)
                     let json = String(decoding: try encoder.encode(event), as: UTF8.self)
-                    append.events.append(StoredEvent(seq: snapshot.seq, channels: channels, event: event, json: json))
+                    stored.append(StoredEvent(seq: trial.seq, channels: channels, event: event, json: json))
+                }
+                snapshot = trial
+                append.events += stored
+                for event in events {
                     if let ticket = event.ticket, !touched.contains(ticket) { touched.append(ticket) }
                 }
                 var ack = Ack(id: pending.id ?? "", seq: events.isEmpty ? nil : snapshot.seq)
@@ -166,7 +187,7 @@ public final class Ledger: Service, Sendable {
         } catch {
             logger.error("commit failed; the batch had no effect", metadata: ["error": "\(error)", "swarm.batch": "\(batch.count)"])
             for pending in batch {
-                pending.continuation.resume(returning: .failure(HubError(.internal, "the event log could not be written; the command had no effect")))
+                pending.completion(.failure(HubError(.internal, "the event log could not be written; the command had no effect")))
             }
             return
         }
@@ -179,7 +200,25 @@ public final class Ledger: Service, Sendable {
         }
         fanOut.publish(append.events)
         for (pending, outcome) in zip(batch, outcomes) {
-            pending.continuation.resume(returning: outcome)
+            pending.completion(outcome)
+        }
+        await pruneCommandIDs(now: now)
+    }
+
+    /// Forgets stored command ids older than the idempotency window, at most once an hour.
+    private func pruneCommandIDs(now: Timestamp) async {
+        let due = lastPrune.withLock { last -> Bool in
+            guard now.milliseconds - last.milliseconds >= 3_600_000 else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        let cutoff = now.adding(milliseconds: -configuration.idempotencyWindow.components.seconds * 1000)
+        do {
+            let removed = try await store.pruneCommands(before: cutoff)
+            logger.debug("pruned command ids", metadata: ["swarm.pruned": "\(removed)"])
+        } catch {
+            logger.warning("could not prune command ids", metadata: ["error": "\(error)"])
         }
     }
 

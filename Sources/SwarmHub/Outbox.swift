@@ -1,4 +1,5 @@
 import NIOCore
+import SwarmProtocol
 import Synchronization
 
 /// The bounded queue of frames waiting to be written to one connection.
@@ -48,7 +49,11 @@ final class Outbox: Sendable {
         let accepted = state.withLock { state -> Bool in
             guard state.closing == nil, !state.finished else { return false }
             guard state.count < capacity else {
-                state.closing = (4008, "slow consumer: reconnect and resubscribe with since")
+                // The client must resume by `since` anyway: drop what it has not been sent, so the
+                // close frame goes out as soon as the socket takes anything.
+                state.closing = (CloseCode.slowConsumer, "slow consumer: reconnect and resubscribe with since")
+                state.queue = []
+                state.held = nil
                 return false
             }
             if live, state.held != nil {

@@ -9,7 +9,13 @@ import SwarmStore
 enum RestRoutes {
     static func add(to router: Router<HubRequestContext>, services: HubServices) {
         router.get("/health") { _, _ in
-            json(Health(status: "ok", seq: services.ledger.snapshot.seq, protocol: ProtocolInfo.version))
+            // Read the log, so a hub whose database is gone reports it instead of "ok".
+            do {
+                let stored = try services.store.lastSeq()
+                return json(Health(status: "ok", seq: max(stored, services.ledger.snapshot.seq), protocol: ProtocolInfo.version))
+            } catch {
+                throw APIError(.internal, "the event log cannot be read: \(error)")
+            }
         }
         let v1 = router.group("/v1")
         v1.get("/tickets") { request, _ in
@@ -29,7 +35,8 @@ enum RestRoutes {
         v1.get("/tickets/:id") { request, context in
             let principal = try authenticate(request, services)
             let id = context.parameters.get("id") ?? ""
-            guard let ticket = try services.store.ticket(id), Policy.canRead(principal, ticket) else {
+            // The committed in-memory state has the whole ticket, comments included.
+            guard let ticket = services.ledger.snapshot.state.tickets[id], Policy.canRead(principal, ticket) else {
                 throw APIError(.notFound, "no ticket \(id)")
             }
             let events = try services.store.events(ofTicket: id).map { TicketDetail.Entry(seq: $0.seq, event: $0.event) }

@@ -92,7 +92,7 @@ final class Session {
             unsubscribe(request, id: id)
         default:
             guard let command = Command(frame.message) else { return }
-            await execute(command, id: id, as: principal)
+            execute(command, id: id, as: principal)
         }
     }
 
@@ -160,23 +160,28 @@ final class Session {
         let names = channels.map(\.description)
         let fanOut = services.fanOut
         guard let since = request.since else {
-            let seq = fanOut.subscribe(connectionID, to: names, hold: false)
+            let (seq, _) = fanOut.subscribe(connectionID, to: names, since: nil)
             send(Ack(id: id, seq: seq))
             return
         }
         // Replay: events of the new channels after `since`, up to the seq at which they go live.
         // Live events are held meanwhile, so replay and live events join without gap or duplicate.
-        let already = fanOut.channels(of: connectionID)
-        let fresh = names.filter { !already.contains($0) }
-        let liveFrom = fanOut.subscribe(connectionID, to: names, hold: true)
+        let (liveFrom, earlier) = fanOut.subscribe(connectionID, to: names, since: since)
+        let fresh = names.filter { earlier[$0] == nil }
         defer { outbox.endHold() }
         send(Ack(id: id, seq: liveFrom))
+        // An event also on a channel this connection already had was sent already if it came
+        // after that channel's start; otherwise it is sent now.
+        func sentBefore(_ stored: StoredEvent) -> Bool {
+            stored.channels.contains { channel in earlier[channel].map { stored.seq > $0 } ?? false }
+        }
         var after = since
+        let pageSize = max(1, min(1000, outbox.capacity / 4))
         do {
             while after < liveFrom, !outbox.isClosing {
-                let page = try services.store.events(onChannels: fresh, after: after, through: liveFrom)
+                let page = try services.store.events(onChannels: fresh, after: after, through: liveFrom, limit: pageSize)
                 guard let last = page.last else { break }
-                for stored in page where !stored.channels.contains(where: already.contains) {
+                for stored in page where !sentBefore(stored) {
                     guard let label = stored.channels.first(where: fresh.contains) else { continue }
                     outbox.enqueue(FanOut.frame(stored, channel: label))
                 }
@@ -185,7 +190,7 @@ final class Session {
             }
         } catch {
             logger.error("replay failed", metadata: ["error": "\(error)"])
-            outbox.close(code: 1011, reason: "replay failed; resubscribe with since")
+            outbox.close(code: CloseCode.internalError, reason: "replay failed; resubscribe with since")
         }
     }
 
@@ -201,7 +206,9 @@ final class Session {
 
     // MARK: Commands
 
-    private func execute(_ command: Command, id: String, as principal: Principal) async {
+    /// Hands the command to the ledger without waiting for it: the next frame is read at once, and
+    /// the ack (or error) is queued by the ledger when the command's batch commits.
+    private func execute(_ command: Command, id: String, as principal: Principal) {
         if case .addOwner(_, let agent) = command {
             // Owners must be people who can work tickets: an agent with an active token.
             let role = try? services.store.activeRole(of: agent)
@@ -210,9 +217,14 @@ final class Session {
                 return
             }
         }
-        switch await services.ledger.submit(command, by: principal, id: id) {
-        case .success(let ack): send(ack)
-        case .failure(let error): reply(id, error)
+        let outbox = self.outbox
+        services.ledger.submit(command, by: principal, id: id) { outcome in
+            let frame: any Encodable & Sendable =
+                switch outcome {
+                case .success(let ack): ack
+                case .failure(let error): ErrorFrame(id: id, code: error.code, message: error.message)
+                }
+            if let bytes = try? SwarmJSON.encoder().encode(frame) { outbox.enqueue(ByteBuffer(bytes: bytes)) }
         }
     }
 

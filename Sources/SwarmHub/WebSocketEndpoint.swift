@@ -54,12 +54,14 @@ enum WebSocketEndpoint {
             // Watchdog: no hello in time → 4001; a close that cannot be written (the peer reads
             // nothing) → drop the TCP connection after a grace period.
             group.addTask {
-                try await Task.sleep(for: configuration.helloTimeout)
-                if !flags.authenticated.load(ordering: .relaxed) {
-                    outbox.close(code: CloseCode.helloTimeout, reason: "no hello in time")
+                let start = ContinuousClock.now
+                while !outbox.isClosing {
+                    try await Task.sleep(for: .milliseconds(100))
+                    if !flags.authenticated.load(ordering: .relaxed), start.duration(to: .now) > configuration.helloTimeout {
+                        outbox.close(code: CloseCode.helloTimeout, reason: "no hello in time")
+                    }
                 }
-                while !outbox.isClosing { try await Task.sleep(for: .milliseconds(250)) }
-                try await Task.sleep(for: .seconds(5))
+                try await Task.sleep(for: configuration.closeGrace)
                 try await channel.close()
             }
             do {

@@ -10,6 +10,7 @@ public enum CloseCode {
     public static let slowConsumer: UInt16 = 4008
     /// 4029: the client kept sending after being rate limited.
     public static let flood: UInt16 = 4029
-    /// 1001: the hub is shutting down (standard "going away").
-    public static let goingAway: UInt16 = 1001
+    /// 1011: the hub could not replay history for a subscription (standard "internal error");
+    /// reconnect and resubscribe with the same `since`.
+    public static let internalError: UInt16 = 1011
 }

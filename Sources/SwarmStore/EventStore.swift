@@ -137,7 +137,10 @@ public final class EventStore: Sendable {
                 """
         )
         let encoder = SwarmJSON.encoder()
-        for ticket in batch.tickets {
+        for var ticket in batch.tickets {
+            // Comments live in the log; the projection keeps the ticket's size bounded, so a
+            // ticket with thousands of comments does not rewrite megabytes on every change.
+            ticket.comments = []
             let body = String(decoding: try encoder.encode(ticket), as: UTF8.self)
             try upsertTicket.execute(arguments: [
                 ticket.id, ticket.number, ticket.status.rawValue, ticket.queue, ticket.requester,
@@ -205,7 +208,7 @@ public final class EventStore: Sendable {
 
     // MARK: Projections
 
-    /// Tickets matching the filters, newest first.
+    /// Tickets matching the filters, newest first, without their comments (read those from the log).
     public func tickets(status: TicketStatus? = nil, queue: String? = nil, requester: String? = nil, limit: Int = 500)
         throws -> [Ticket]
     {
@@ -231,7 +234,7 @@ public final class EventStore: Sendable {
         }
     }
 
-    /// One ticket's projected state.
+    /// One ticket's projected state, without its comments.
     public func ticket(_ id: String) throws -> Ticket? {
         try writer.read { db in
             try String.fetchOne(db, sql: "SELECT body FROM ticket WHERE id = ?", arguments: [id]).map(Self.decodeTicket)

@@ -20,7 +20,8 @@ struct StoreOptions: ParsableArguments {
         do {
             return try EventStore(path: db)
         } catch {
-            throw CleanExit.message("error: cannot open the database \(db): \(error)")
+            complain("error: cannot open the database \(db): \(error)")
+            throw ExitCode(3)
         }
     }
 }

@@ -8,6 +8,8 @@ import SwarmStore
 import Hummingbird
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// `swarmd serve`: runs the hub until SIGTERM or SIGINT.
@@ -97,8 +99,11 @@ struct Serve: AsyncParsableCommand {
         let lockPath = path + ".lock"
         try FileManager.default.createDirectory(
             at: URL(fileURLWithPath: lockPath).deletingLastPathComponent(), withIntermediateDirectories: true)
-        let fd = Glibc.open(lockPath, O_RDWR | O_CREAT, 0o644)
-        guard fd >= 0 else { throw CleanExit.message("error: cannot create the lock file \(lockPath)") }
+        let fd = open(lockPath, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else {
+            complain("error: cannot create the lock file \(lockPath)")
+            throw ExitCode(3)
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             complain("error: another swarmd is serving \(path) (lock \(lockPath) is held)")
             throw ExitCode(3)

@@ -54,7 +54,9 @@ struct EventStoreTests {
         try reopened.forEachEvent { events.append($0) }
         #expect(events.map(\.seq) == [1, 2, 3])
         #expect(SwarmState.replaying(events.map(\.event)) == state)
-        #expect(try reopened.ticket("T-1") == state.tickets["T-1"])
+        var projected = state.tickets["T-1"]!
+        projected.comments = []
+        #expect(try reopened.ticket("T-1") == projected)
     }
 
     @Test func channelQueriesReturnEachEventOnceInOrder() async throws {

@@ -3,6 +3,7 @@ public import HTTPTypes
 import HummingbirdWSClient
 import Logging
 import NIOCore
+import Synchronization
 public import NIOWebSocket
 public import SwarmProtocol
 
@@ -18,6 +19,8 @@ public enum Received: Sendable {
 public final class TestClient: Sendable {
     let outbound: WebSocketOutboundWriter
     let mailbox: Mailbox
+    /// Events read while waiting for a reply, kept for ``drainEvents()``.
+    private let seen = Mutex<[EventFrame]>([])
 
     init(outbound: WebSocketOutboundWriter, mailbox: Mailbox) {
         self.outbound = outbound
@@ -64,7 +67,9 @@ public final class TestClient: Sendable {
             case .error(let error) where error.id == id: return (frame, events)
             case .welcome(let welcome) where welcome.id == id: return (frame, events)
             case .pong(let pong) where pong.id == id: return (frame, events)
-            case .event(let event): events.append(event)
+            case .event(let event):
+                events.append(event)
+                seen.withLock { $0.append(event) }
             default: continue
             }
         }
@@ -102,12 +107,16 @@ public final class TestClient: Sendable {
         return welcome
     }
 
-    /// Every event received until the hub answers a ping: since the hub queues events before it
-    /// acks the command that caused them, this is everything sent so far.
+    /// Every event received and not yet drained, up to the hub's answer to a ping: since the hub
+    /// queues events before it acks the command that caused them, this is everything sent so far.
     public func drainEvents() async throws -> [EventFrame] {
         let id = "drain-\(UUID().uuidString)"
         try await send(["type": "ping", "id": id])
-        return try await reply(to: id).1
+        _ = try await reply(to: id)
+        return seen.withLock { events in
+            defer { events = [] }
+            return events
+        }
     }
 
     /// Closes the connection normally.

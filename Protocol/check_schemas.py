@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""Checks the JSON Schemas of swarmd protocol v1 and the example frames against them.
+
+    python3 Protocol/check_schemas.py
+
+1. Every file in schemas/ is a valid JSON Schema (draft 2020-12) whose "$id" is its file name.
+2. Every "$ref" in every schema resolves, through a referencing.Registry built from the files in
+   schemas/ (references between files are by relative file name).
+3. Every file in examples/ is one JSON object that is valid against the schema its name gives:
+   "ticket.open.json" and "ticket.open--minimal.json" both against schemas/ticket.open.json
+   (the part after "--" only tells examples apart). Every schema except defs.json has one.
+4. Every file in examples/invalid/ (named the same way) is one JSON object that is NOT valid
+   against its schema, so the schemas are known to refuse what the hub refuses.
+5. When the Swift sources are beside this folder (../Sources/SwarmProtocol), the enums of the
+   schemas list exactly the values of the Swift enums, and there is one schema per frame type.
+6. When PyYAML is installed, every "$ref" of asyncapi.yaml resolves.
+
+Prints one line per failure and "N passed, M failed" at the end; exits 1 if anything failed.
+Needs the jsonschema package (4.18 or later, for referencing).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+try:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+    from referencing import Registry, Resource
+    from referencing.exceptions import Unresolvable
+    from referencing.jsonschema import DRAFT202012
+except ImportError as error:  # pragma: no cover - depends on the machine
+    sys.exit(f"error: {error}; install it with: python3 -m pip install 'jsonschema>=4.18'")
+
+HERE = Path(__file__).resolve().parent
+SCHEMAS = HERE / "schemas"
+EXAMPLES = HERE / "examples"
+SWIFT = HERE.parent / "Sources" / "SwarmProtocol"
+
+passed = 0
+failures: list[str] = []
+
+
+def check(ok: bool, message: str) -> bool:
+    """Counts one check; records `message` when it failed."""
+    global passed
+    if ok:
+        passed += 1
+    else:
+        failures.append(message)
+    return ok
+
+
+def load_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        check(False, f"{path.relative_to(HERE)}: not readable JSON: {error}")
+        return None
+
+
+def refs(node, pointer=""):
+    """Yields (JSON pointer, $ref value) for every $ref in a schema."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield pointer, value
+            else:
+                yield from refs(value, f"{pointer}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from refs(value, f"{pointer}/{index}")
+
+
+def schema_name(example: Path) -> str:
+    return example.name.split("--", 1)[0].removesuffix(".json") + ".json"
+
+
+# 1. Schemas are valid 2020-12 schemas, each with its file name as $id.
+schemas: dict[str, dict] = {}
+for path in sorted(SCHEMAS.glob("*.json")):
+    schema = load_json(path)
+    if schema is None:
+        continue
+    try:
+        Draft202012Validator.check_schema(schema)
+        ok = check(schema.get("$schema") == "https://json-schema.org/draft/2020-12/schema",
+                   f"schemas/{path.name}: \"$schema\" must be https://json-schema.org/draft/2020-12/schema")
+        ok &= check(schema.get("$id") == path.name, f"schemas/{path.name}: \"$id\" must be \"{path.name}\"")
+        if ok:
+            schemas[path.name] = schema
+    except SchemaError as error:
+        check(False, f"schemas/{path.name}: not a valid 2020-12 schema: {error.message} at {list(error.path)}")
+check(bool(schemas), f"no schemas found in {SCHEMAS}")
+
+registry = Registry().with_resources(
+    (name, Resource.from_contents(schema, default_specification=DRAFT202012)) for name, schema in schemas.items()
+)
+
+# 2. Every $ref resolves.
+for name, schema in schemas.items():
+    resolver = registry.resolver(base_uri=name)
+    for pointer, ref in refs(schema):
+        try:
+            resolver.lookup(ref)
+            check(True, "")
+        except Unresolvable as error:
+            check(False, f"schemas/{name}{pointer}: $ref {ref!r} does not resolve ({str(error)[:120]})")
+
+validators = {name: Draft202012Validator(schema, registry=registry) for name, schema in schemas.items()}
+
+
+def example_errors(path: Path):
+    """The validation errors of one example, or None when it cannot be checked (already reported)."""
+    frame = load_json(path)
+    if frame is None:
+        return None
+    where = path.relative_to(HERE)
+    if not check(isinstance(frame, dict), f"{where}: must be one JSON object"):
+        return None
+    name = schema_name(path)
+    if not check(name in validators, f"{where}: no schema schemas/{name} for it"):
+        return None
+    return validate(validators[name], frame, where)
+
+
+def validate(validator, instance, where):
+    """The validation errors of `instance`, or None when validation itself broke (reported)."""
+    try:
+        return sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+    except Exception as error:  # an unresolvable $ref, a bad pattern...
+        check(False, f"{where}: cannot be validated: {type(error).__name__}: {str(error)[:200]}")
+        return None
+
+
+# 3. Valid examples pass.
+covered = set()
+for path in sorted(EXAMPLES.glob("*.json")):
+    covered.add(schema_name(path))
+    errors = example_errors(path)
+    if errors is None:
+        continue
+    details = "; ".join(f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors[:5])
+    check(not errors, f"examples/{path.name}: not valid against schemas/{schema_name(path)}: {details}")
+for name in sorted(set(schemas) - {"defs.json"} - covered):
+    check(False, f"schemas/{name}: no example in examples/ (add examples/{name})")
+
+# 4. Invalid examples fail.
+for path in sorted((EXAMPLES / "invalid").glob("*.json")):
+    errors = example_errors(path)
+    if errors is not None:
+        check(bool(errors), f"examples/invalid/{path.name}: accepted by schemas/{schema_name(path)} but must be refused")
+
+# 5. Enums and frame types match the Swift sources.
+if SWIFT.is_dir():
+    def swift_enum(file: str, enum: str) -> list[str]:
+        text = (SWIFT / file).read_text(encoding="utf-8")
+        body = re.search(r"enum " + enum + r"\b[^{]*\{(.*?)\n\}", text, re.S)
+        if not body:
+            check(False, f"Sources/SwarmProtocol/{file}: enum {enum} not found")
+            return []
+        values = []
+        for case, raw in re.findall(r"^\s*case\s+`?(\w+)`?(?:\s*=\s*\"([^\"]*)\")?\s*$", body.group(1), re.M):
+            values.append(raw or case)
+        return values
+
+    def schema_enum(name: str, pointer: str) -> list[str]:
+        node = schemas.get(name, {})
+        for part in pointer.strip("/").split("/"):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        return node.get("enum", []) if isinstance(node, dict) else []
+
+    pairs = [
+        ("Category.swift", "Category", "ticket.json", "/$defs/category"),
+        ("Level.swift", "Level", "ticket.json", "/$defs/level"),
+        ("Priority.swift", "Priority", "ticket.json", "/$defs/priority"),
+        ("TicketStatus.swift", "TicketStatus", "ticket.json", "/$defs/status"),
+        ("Role.swift", "Role", "welcome.json", "/$defs/role"),
+        ("ErrorCode.swift", "ErrorCode", "error.json", "/$defs/code"),
+        ("SwarmEvent.swift", "EventType", "event.object.json", "/$defs/eventType"),
+    ]
+    for file, enum, name, pointer in pairs:
+        swift, schema = swift_enum(file, enum), schema_enum(name, pointer)
+        check(bool(swift) and swift == schema, f"schemas/{name}#{pointer} lists {schema}, Swift {enum} has {swift}")
+
+    event_branches = [ref.rsplit("/", 1)[1] for ref in
+                      (item.get("$ref", "") for item in schemas.get("event.object.json", {}).get("oneOf", []))]
+    check(event_branches == swift_enum("SwarmEvent.swift", "EventType"),
+          f"schemas/event.object.json: oneOf branches {event_branches} must follow EventType")
+
+    types = re.search(r"static let types = \[(.*?)\]", (SWIFT / "ClientFrame.swift").read_text(encoding="utf-8"), re.S)
+    client_types = re.findall(r"\"([^\"]+)\"", types.group(1)) if types else []
+    server_types = re.findall(r"case \"(\w+)\": self = \.", (SWIFT / "ServerFrame.swift").read_text(encoding="utf-8"))
+    check(bool(client_types) and bool(server_types), "could not read the frame types from the Swift sources")
+    for frame_type in client_types + server_types:
+        name = f"{frame_type}.json"
+        if check(name in schemas, f"frame type {frame_type!r} has no schemas/{name}"):
+            const = schemas[name].get("properties", {}).get("type", {}).get("const")
+            check(const == frame_type, f"schemas/{name}: properties.type.const is {const!r}, not {frame_type!r}")
+    for name, schema in schemas.items():
+        if name not in ("defs.json", "ticket.json", "event.object.json"):
+            check(name.removesuffix(".json") in client_types + server_types,
+                  f"schemas/{name}: not a frame type of the Swift sources")
+            required = schema.get("required", [])
+            is_client = name.removesuffix(".json") in client_types
+            check(not is_client or schema.get("additionalProperties") is True,
+                  f"schemas/{name}: client frames must allow additional properties")
+            check(not is_client or ("id" in required) == (name != "ping.json"),
+                  f"schemas/{name}: 'id' must be required on every client frame but ping")
+
+# 6. asyncapi.yaml's references resolve.
+asyncapi = HERE / "asyncapi.yaml"
+try:
+    import yaml
+except ImportError:
+    yaml = None
+    print("note: PyYAML is not installed; asyncapi.yaml not checked")
+if yaml is not None and check(asyncapi.is_file(), "asyncapi.yaml is missing"):
+    document = yaml.safe_load(asyncapi.read_text(encoding="utf-8"))
+    check(isinstance(document, dict) and document.get("asyncapi") == "3.0.0", "asyncapi.yaml: must be AsyncAPI 3.0.0")
+    referenced = set()
+    for pointer, ref in refs(document):
+        target, _, fragment = ref.partition("#")
+        if target:
+            name = Path(target).name
+            referenced.add(name)
+            ok = check((HERE / target).resolve() == (SCHEMAS / name) and name in schemas,
+                       f"asyncapi.yaml{pointer}: $ref {ref!r} is not a file in schemas/")
+            if ok and fragment:
+                try:
+                    registry.resolver().lookup(f"{name}#{fragment}")
+                except Unresolvable:
+                    check(False, f"asyncapi.yaml{pointer}: $ref {ref!r} does not resolve")
+        else:
+            node = document
+            for part in fragment.strip("/").split("/"):
+                node = node.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(node, dict) else None
+            check(node is not None, f"asyncapi.yaml{pointer}: $ref {ref!r} does not resolve")
+    messages = ((document.get("components") or {}).get("messages") or {}) if isinstance(document, dict) else {}
+    for key, message in messages.items():
+        schema_ref = ((message.get("payload") or {}).get("schema") or {}).get("$ref", "")
+        validator = validators.get(Path(schema_ref).name)
+        if check(validator is not None, f"asyncapi.yaml: message {key} has no payload schema in schemas/"):
+            for example in message.get("examples") or []:
+                errors = validate(validator, example.get("payload"), f"asyncapi.yaml: example of message {key}")
+                if errors is not None:
+                    check(not errors, f"asyncapi.yaml: example of message {key}: {errors[0].message if errors else ''}")
+    for name in sorted(set(schemas) - {"defs.json", "ticket.json", "event.object.json"} - referenced):
+        check(False, f"asyncapi.yaml: no message refers to schemas/{name}")
+
+for failure in failures:
+    print(f"FAIL {failure}")
+print(f"{passed} passed, {len(failures)} failed")
+sys.exit(1 if failures else 0)
