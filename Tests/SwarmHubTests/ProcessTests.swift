@@ -1,0 +1,139 @@
+import Foundation
+import SwarmProtocol
+import SwarmTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Process: swarmd as users run it", .serialized)
+struct ProcessTests {
+    func databasePath() throws -> String {
+        try temporaryDirectory().appendingPathComponent("data/swarm.sqlite").path
+    }
+
+    @Test("acknowledged events survive kill -9 at any moment, and resume after restart has no gap")
+    func killNineKeepsEveryAck() async throws {
+        let path = try databasePath()
+        let hub = try await SwarmdProcess(serve: path)
+        let admin = try #require(hub.adminToken)
+        let created = try SwarmdProcess.run(["token", "create", "--name", "alice", "--role", "agent", "--db", path])
+        let alice = try #require(created.out.split(separator: "\n").last.map(String.init))
+        #expect(alice.hasPrefix("swm_"))
+
+        // A subscriber follows the ticket; a writer keeps commenting, pipelined, while we kill the hub.
+        var acked: [String: Int64] = [:]
+        var seenBySubscriber: [Int64] = []
+        try await withClient(hub.url) { watcher in
+            try await watcher.hello(admin)
+            try await withClient(hub.url) { writer in
+                try await writer.hello(alice)
+                try await writer.command(openFrame("survives kill -9"))
+                try await watcher.command(["type": "subscribe", "channels": ["ticket:T-1"], "since": 0])
+                for i in 0..<400 {
+                    try? await writer.send(["type": "comment.add", "id": "k\(i)", "ticket": "T-1", "body": "comment \(i)"])
+                }
+                // Collect acks until some have arrived, then kill in the middle of the stream.
+                while acked.count < 150 {
+                    guard case .ack(let ack) = try await writer.next() else { continue }
+                    acked[ack.id] = ack.seq
+                }
+                await hub.stop(signal: SIGKILL)
+                // Whatever else reached us before the socket died was acknowledged too.
+                while let received = await writer.receive(timeout: .seconds(2)), case .text(let text) = received {
+                    if case .ack(let ack) = try ServerFrame.decode(text) { acked[ack.id] = ack.seq }
+                }
+            }
+            while let received = await watcher.receive(timeout: .seconds(2)), case .text(let text) = received {
+                if case .event(let event) = try ServerFrame.decode(text) { seenBySubscriber.append(event.seq) }
+            }
+        }
+        #expect(acked.count >= 150)
+        #expect(seenBySubscriber == Array(1...Int64(seenBySubscriber.count)), "live delivery has no gap")
+
+        let restarted = try await SwarmdProcess(serve: path)
+        #expect(restarted.adminToken == nil, "a database with tokens gets no new admin token")
+        try await withClient(restarted.url) { client in
+            try await client.hello(alice)
+            // Resume from what the subscriber had seen: exactly the rest, in order.
+            let from = seenBySubscriber.last ?? 0
+            try await client.send(["type": "subscribe", "id": "r", "channels": ["ticket:T-1"], "since": from])
+            guard case .ack(let ack) = try await client.next(), let latest = ack.seq else {
+                throw TestFailure("expected the subscribe ack with a seq")
+            }
+            let rest = try await client.drainEvents()
+            #expect(rest.map(\.seq) == Array(stride(from: from + 1, through: latest, by: 1)))
+            // Every acknowledged comment is in the log after the kill.
+            let log = Set(seenBySubscriber + rest.map(\.seq))
+            for (id, seq) in acked { #expect(log.contains(seq), "ack \(id) (seq \(seq)) was lost") }
+            // Retrying an acknowledged id after the restart gets its first ack, not a second comment.
+            let (id, seq) = acked.first!
+            let retry = try await client.command(["type": "comment.add", "id": id, "ticket": "T-1", "body": "retry"])
+            #expect(retry.seq == seq)
+        }
+        await restarted.stop()
+    }
+
+    @Test("SIGTERM stops the hub gracefully with status 0")
+    func gracefulStop() async throws {
+        let hub = try await SwarmdProcess(serve: try databasePath())
+        let status = await hub.stop(signal: SIGTERM)
+        #expect(status == 0)
+    }
+
+    @Test("a second hub on the same database is refused")
+    func oneHubPerDatabase() async throws {
+        let path = try databasePath()
+        let first = try await SwarmdProcess(serve: path)
+        let second = try SwarmdProcess.run(["serve", "--port", "0", "--db", path])
+        #expect(second.status == 3)
+        #expect(second.err.contains("another swarmd is serving"))
+        await first.stop()
+    }
+
+    @Test func tokenCommands() throws {
+        let path = try databasePath()
+        let created = try SwarmdProcess.run(["token", "create", "--name", "bob", "--role", "expert", "--db", path])
+        #expect(created.status == 0)
+        let lines = created.out.split(separator: "\n")
+        #expect(lines.last?.hasPrefix("swm_") == true)
+        #expect(lines.count == 2)
+        let list = try SwarmdProcess.run(["token", "list", "--json", "--db", path])
+        let tokens = try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [[String: Any]]
+        #expect(tokens?.count == 1)
+        #expect(tokens?.first?["name"] as? String == "bob")
+        #expect(tokens?.first?["role"] as? String == "expert")
+        #expect(list.out.contains("swm_") == false, "secrets are never listed")
+        let revoke = try SwarmdProcess.run(["token", "revoke", "bob", "--db", path])
+        #expect(revoke.status == 0)
+        let again = try SwarmdProcess.run(["token", "revoke", "bob", "--db", path])
+        #expect(again.status == 4)
+        #expect(again.err.contains("no active token"))
+    }
+
+    @Test(
+        "bad arguments exit with a usage error and a message, never a trace",
+        arguments: [
+            ["token", "create", "--name", "bad name", "--role", "agent"],
+            ["token", "create", "--name", "eve", "--role", "boss"],
+            ["serve", "--port", "70000"],
+            ["serve", "--max-frame-size", "10"],
+            ["serve", "--log-level", "loud"],
+            ["frobnicate"],
+        ])
+    func badArguments(arguments: [String]) throws {
+        let result = try SwarmdProcess.run(arguments + ["--db", try databasePath()])
+        #expect(result.status == 64)
+        #expect(result.err.contains("Error:") || result.err.contains("error:"))
+        #expect(!result.err.contains("Fatal error"))
+    }
+
+    @Test func databaseThatCannotBeOpenedIsAnError() throws {
+        let directory = try temporaryDirectory()
+        let blocker = directory.appendingPathComponent("file")
+        try Data("x".utf8).write(to: blocker)
+        let result = try SwarmdProcess.run(["token", "list", "--db", blocker.appendingPathComponent("swarm.sqlite").path])
+        #expect(result.status != 0)
+        #expect(result.err.contains("cannot open the database"))
+    }
+}

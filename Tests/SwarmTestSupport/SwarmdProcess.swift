@@ -1,0 +1,110 @@
+public import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The built `swarmd` binary, run as a real child process.
+public final class SwarmdProcess: Sendable {
+    private let process: Process
+    /// Text a child process printed, filled from a background reader.
+    final class Captured: Sendable {
+        private let text = Mutex("")
+        func append(_ data: Data) { text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+        var value: String { text.withLock { $0 } }
+    }
+
+    private let output = Captured()
+    private let errors = Captured()
+
+    /// Where the binary is: `$SWARMD_BIN`, or beside the test bundle in the build folder.
+    public static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["SWARMD_BIN"] { return URL(fileURLWithPath: path) }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // On Linux the test runner is `<build>/debug/swarmPackageTests.xctest`; elsewhere it may be nested.
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("swarmd")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return URL(fileURLWithPath: ".build/debug/swarmd")
+    }
+
+    /// Runs `swarmd` with `arguments` to completion; returns exit status, standard output and error.
+    public static func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Starts `swarmd serve --port 0 --db PATH` and waits for its `listening on` line.
+    public init(serve databasePath: String, extra: [String] = []) async throws {
+        process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["serve", "--port", "0", "--db", databasePath, "--log-level", "warning"] + extra
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let output = self.output
+        let errors = self.errors
+        out.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            output.append(data)
+        }
+        err.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            errors.append(data)
+        }
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while port == nil {
+            guard process.isRunning else {
+                throw TestFailure("swarmd exited (\(process.terminationStatus)): \(errors.value)")
+            }
+            guard ContinuousClock.now < deadline else { throw TestFailure("swarmd did not start listening") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Everything printed on standard output so far.
+    public var standardOutput: String { output.value }
+
+    /// The port from the `listening on ws://127.0.0.1:PORT/v1/ws` line.
+    public var port: Int? {
+        let text = standardOutput
+        guard let range = text.range(of: "listening on ws://127.0.0.1:") else { return nil }
+        let digits = text[range.upperBound...].prefix { $0.isNumber }
+        guard text[range.upperBound...].dropFirst(digits.count).hasPrefix("/v1/ws\n") else { return nil }
+        return Int(digits)
+    }
+
+    /// The first admin token, when this start printed one.
+    public var adminToken: String? {
+        standardOutput.split(separator: "\n").first { $0.hasPrefix("swm_") }.map(String.init)
+    }
+
+    /// `ws://127.0.0.1:PORT/v1/ws`.
+    public var url: String { "ws://127.0.0.1:\(port ?? 0)/v1/ws" }
+
+    /// Sends a signal and waits for the process to end; returns its termination status.
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM) async -> Int32 {
+        kill(process.processIdentifier, signal)
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
