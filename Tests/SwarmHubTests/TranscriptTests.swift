@@ -1,0 +1,112 @@
+import Foundation
+import SwarmProtocol
+import SwarmTestSupport
+import Testing
+
+/// Replays the golden transcripts of Protocol/transcripts against a live hub.
+@Suite("Golden transcripts")
+struct TranscriptTests {
+    static let folder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Protocol/transcripts")
+
+    static var files: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
+    }
+
+    @Test func thereAreTranscripts() {
+        #expect(Self.files.count >= 4)
+    }
+
+    @Test("transcript replays against a live hub", arguments: files)
+    func replay(file: String) async throws {
+        let text = try String(contentsOf: Self.folder.appendingPathComponent(file), encoding: .utf8)
+        let lines = try text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+        guard let roles = lines.first?["tokens"] as? [String: String] else {
+            throw TestFailure("\(file): the first line must be {\"tokens\": {…}}")
+        }
+        try await withHub { hub in
+            var tokens: [String: String] = [:]
+            for (name, role) in roles { tokens[name] = try await hub.token(name, Role(rawValue: role)!) }
+            try await Self.run(Array(lines.dropFirst()), tokens: tokens, url: hub.url, file: file)
+        }
+    }
+
+    /// Opens one connection per client name (nested, so each stays open to the end) and plays the lines.
+    static func run(_ lines: [[String: Any]], tokens: [String: String], url: String, file: String) async throws {
+        var order: [String] = []
+        for line in lines { if let name = line["client"] as? String, !order.contains(name) { order.append(name) } }
+        func connect(_ remaining: ArraySlice<String>, _ clients: [String: TestClient]) async throws {
+            guard let name = remaining.first else {
+                try await play(lines, clients: clients, tokens: tokens, file: file)
+                return
+            }
+            try await withClient(url) { client in
+                var clients = clients
+                clients[name] = client
+                try await connect(remaining.dropFirst(), clients)
+            }
+        }
+        try await connect(order[...], [:])
+    }
+
+    static func play(_ lines: [[String: Any]], clients: [String: TestClient], tokens: [String: String], file: String) async throws {
+        for (number, line) in lines.enumerated() {
+            guard let name = line["client"] as? String, let client = clients[name] else { continue }
+            if let frame = line["send"] as? [String: Any] {
+                try await client.send(substitute(frame, tokens) as! [String: Any])
+            } else if let pattern = line["expect"] {
+                guard case .text(let text) = await client.receive(timeout: .seconds(10)) else {
+                    Issue.record("\(file) line \(number + 2): \(name) received nothing, expected \(pattern)")
+                    return
+                }
+                let actual = try JSONSerialization.jsonObject(with: Data(text.utf8))
+                if let mismatch = match(pattern, actual, path: "") {
+                    Issue.record("\(file) line \(number + 2): \(mismatch)\n  got: \(text)")
+                    return
+                }
+            }
+        }
+    }
+
+    static func substitute(_ value: Any, _ tokens: [String: String]) -> Any {
+        if let text = value as? String, text.hasPrefix("$token:") { return tokens[String(text.dropFirst(7))] ?? text }
+        if let object = value as? [String: Any] { return object.mapValues { substitute($0, tokens) } }
+        if let array = value as? [Any] { return array.map { substitute($0, tokens) } }
+        return value
+    }
+
+    /// `nil` when `actual` matches `pattern`, else what differs.
+    static func match(_ pattern: Any, _ actual: Any, path: String) -> String? {
+        if let text = pattern as? String {
+            if text == "$any" { return nil }
+            if text == "$timestamp" {
+                return (actual as? String).flatMap(Timestamp.init(iso8601:)) != nil ? nil : "\(path): not a timestamp"
+            }
+            return (actual as? String) == text ? nil : "\(path): expected \"\(text)\", got \(actual)"
+        }
+        if let object = pattern as? [String: Any] {
+            guard let actualObject = actual as? [String: Any] else { return "\(path): expected an object" }
+            for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+                guard let actualValue = actualObject[key] else { return "\(path).\(key): missing" }
+                if let mismatch = match(value, actualValue, path: "\(path).\(key)") { return mismatch }
+            }
+            return nil
+        }
+        if let array = pattern as? [Any] {
+            guard let actualArray = actual as? [Any], actualArray.count == array.count else {
+                return "\(path): expected \(array.count) elements, got \(actual)"
+            }
+            for (index, pair) in zip(array, actualArray).enumerated() {
+                if let mismatch = match(pair.0, pair.1, path: "\(path)[\(index)]") { return mismatch }
+            }
+            return nil
+        }
+        if let number = pattern as? NSNumber {
+            return (actual as? NSNumber) == number ? nil : "\(path): expected \(number), got \(actual)"
+        }
+        return "\(path): unsupported pattern \(pattern)"
+    }
+}
