@@ -53,6 +53,8 @@ struct TranscriptTests {
     }
 
     static func play(_ lines: [[String: Any]], clients: [String: TestClient], tokens: [String: String], file: String) async throws {
+        var checked = 0
+        defer { #expect(checked == lines.filter { $0["expect"] != nil }.count, "\(file): every expectation is checked") }
         for (number, line) in lines.enumerated() {
             guard let name = line["client"] as? String, let client = clients[name] else { continue }
             if let frame = line["send"] as? [String: Any] {
@@ -67,6 +69,7 @@ struct TranscriptTests {
                     Issue.record("\(file) line \(number + 2): \(mismatch)\n  got: \(text)")
                     return
                 }
+                checked += 1
             }
         }
     }
