@@ -148,19 +148,15 @@ public final class Ledger: Service, Sendable {
             }
             do {
                 let events = try snapshot.state.decide(pending.command, by: pending.principal, at: now)
-                // Work on a copy, so a command that fails half way (an encoding error) leaves
-                // neither state nor batch touched: all of a command, or nothing.
-                var trial = snapshot
-                var stored: [StoredEvent] = []
-                for event in events {
-                    trial.seq += 1
-                    trial.state.apply(event)
-                    let channels = trial.state.channels(for: event).map(\.description)
-                    let json = String(decoding: try encoder.encode(event), as: UTF8.self)
-                    stored.append(StoredEvent(seq: trial.seq, channels: channels, event: event, json: json))
+                // Encode first: it is the only step that can fail, so a command is applied whole
+                // or not at all, without copying the state (a copy would cost every ticket).
+                let jsons = try events.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+                for (event, json) in zip(events, jsons) {
+                    snapshot.seq += 1
+                    snapshot.state.apply(event)
+                    let channels = snapshot.state.channels(for: event).map(\.description)
+                    append.events.append(StoredEvent(seq: snapshot.seq, channels: channels, event: event, json: json))
                 }
-                snapshot = trial
-                append.events += stored
                 for event in events {
                     if let ticket = event.ticket, !touched.contains(ticket) { touched.append(ticket) }
                 }

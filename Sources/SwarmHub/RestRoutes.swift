@@ -35,11 +35,14 @@ enum RestRoutes {
         v1.get("/tickets/:id") { request, context in
             let principal = try authenticate(request, services)
             let id = context.parameters.get("id") ?? ""
-            // The committed in-memory state has the whole ticket, comments included.
-            guard let ticket = services.ledger.snapshot.state.tickets[id], Policy.canRead(principal, ticket) else {
+            // The committed in-memory state has the whole ticket, comments included; its events are
+            // read up to the same seq, so the two agree even while commits go on.
+            let snapshot = services.ledger.snapshot
+            guard let ticket = snapshot.state.tickets[id], Policy.canRead(principal, ticket) else {
                 throw APIError(.notFound, "no ticket \(id)")
             }
-            let events = try services.store.events(ofTicket: id).map { TicketDetail.Entry(seq: $0.seq, event: $0.event) }
+            let events = try services.store.events(ofTicket: id).filter { $0.seq <= snapshot.seq }
+                .map { TicketDetail.Entry(seq: $0.seq, event: $0.event) }
             return json(TicketDetail(ticket: ticket, events: events))
         }
         v1.post("/tickets") { request, context in

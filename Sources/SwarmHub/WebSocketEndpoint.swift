@@ -15,7 +15,8 @@ enum WebSocketEndpoint {
     /// Adds the WebSocket route to a router.
     static func add(to router: Router<HubRequestContext>, services: HubServices) {
         router.ws(RouterPath(ProtocolInfo.webSocketPath)) { request, _ in
-            // A bearer token on the upgrade must be valid: refuse the upgrade with 401 otherwise.
+            // A bearer token on the upgrade must be valid, or the upgrade is refused (the WebSocket
+            // library answers any refused upgrade with a bare 400).
             if let token = try bearerToken(request) {
                 guard try services.store.authenticate(secret: token) != nil else {
                     throw APIError(.unauthorized, "unknown or revoked token")

@@ -97,8 +97,13 @@ struct Serve: AsyncParsableCommand {
     /// Takes an exclusive lock beside the database so two hubs never append to one log.
     private func lockDatabase(_ path: String) throws {
         let lockPath = path + ".lock"
-        try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: lockPath).deletingLastPathComponent(), withIntermediateDirectories: true)
+        let directory = URL(fileURLWithPath: lockPath).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            complain("error: cannot create the folder \(directory.path) for the database: \(error.localizedDescription)")
+            throw ExitCode(3)
+        }
         let fd = open(lockPath, O_RDWR | O_CREAT, 0o644)
         guard fd >= 0 else {
             complain("error: cannot create the lock file \(lockPath)")

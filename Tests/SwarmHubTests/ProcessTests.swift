@@ -132,8 +132,12 @@ struct ProcessTests {
         let directory = try temporaryDirectory()
         let blocker = directory.appendingPathComponent("file")
         try Data("x".utf8).write(to: blocker)
-        let result = try SwarmdProcess.run(["token", "list", "--db", blocker.appendingPathComponent("swarm.sqlite").path])
-        #expect(result.status != 0)
-        #expect(result.err.contains("cannot open the database"))
+        let inside = blocker.appendingPathComponent("swarm.sqlite").path
+        let list = try SwarmdProcess.run(["token", "list", "--db", inside])
+        #expect(list.status == 3)
+        #expect(list.err.contains("cannot open the database"))
+        let serve = try SwarmdProcess.run(["serve", "--port", "0", "--db", inside])
+        #expect(serve.status == 3)
+        #expect(serve.err.contains("error: cannot"))
     }
 }
