@@ -46,7 +46,10 @@ struct SwarmBench: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "swarm.bench")
         logger.logLevel = .warning
-        let path = db ?? FileManager.default.temporaryDirectory.appendingPathComponent("swarm-bench-\(UUID().uuidString).sqlite").path
+        let path =
+            db
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("swarm-bench-\(UUID().uuidString).sqlite")
+            .path
         let store = try EventStore(path: path)
         var configuration = HubConfiguration()
         configuration.port = 0
@@ -83,11 +86,12 @@ struct SwarmBench: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for w in 0..<writers {
                 group.addTask {
-                    try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20), logger: logger) {
+                    try await WebSocketClient.connect(
+                        url: url, configuration: .init(maxFrameSize: 1 << 20), logger: logger
+                    ) {
                         inbound, outbound, _ in
                         var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-                        try await outbound.write(.text(#"{"type":"hello","id":"h","token":"\#(token)"}"#))
-                        _ = try await messages.next()
+                        try await Self.hello(token, outbound, &messages)
                         try await outbound.write(.text(Self.openFrame(id: "o")))
                         let ticket = try await Self.ticketID(from: messages.next())
                         var sent: [ContinuousClock.Instant] = []
@@ -95,8 +99,10 @@ struct SwarmBench: AsyncParsableCommand {
                         var mine: [Double] = []
                         func send(_ i: Int) async throws {
                             sent.append(.now)
-                            try await outbound.write(.text(
-                                #"{"type":"comment.add","id":"c\#(i)","ticket":"\#(ticket)","body":"benchmark comment \#(w)-\#(i)"}"#))
+                            try await outbound.write(
+                                .text(
+                                    #"{"type":"comment.add","id":"c\#(i)","ticket":"\#(ticket)","body":"benchmark comment \#(w)-\#(i)"}"#
+                                ))
                         }
                         for i in 0..<min(window, perWriter) { try await send(i) }
                         while acked < perWriter, let message = try await messages.next() {
@@ -115,10 +121,12 @@ struct SwarmBench: AsyncParsableCommand {
         let elapsed = start.duration(to: .now).seconds
         let sorted = latencies.value.sorted()
         let total = sorted.count
-        print(String(
-            format: "durable commands: %d in %.2f s = %.0f commands/s (%d connections, window %d); ack latency p50 %.1f ms, p99 %.1f ms",
-            total, elapsed, Double(total) / elapsed, writers, window,
-            sorted[total / 2] * 1000, sorted[min(total - 1, total * 99 / 100)] * 1000))
+        print(
+            String(
+                format:
+                    "durable commands: %d in %.2f s = %.0f commands/s (%d connections, window %d); ack latency p50 %.1f ms, p99 %.1f ms",
+                total, elapsed, Double(total) / elapsed, writers, window,
+                sorted[total / 2] * 1000, sorted[min(total - 1, total * 99 / 100)] * 1000))
     }
 
     /// `subscribers` connections subscribe to one ticket; one writer adds `events` comments; the
@@ -129,8 +137,7 @@ struct SwarmBench: AsyncParsableCommand {
             let result = Shared("")
             try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
                 var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-                try await outbound.write(.text(#"{"type":"hello","id":"h","token":"\#(token)"}"#))
-                _ = try await messages.next()
+                try await Self.hello(token, outbound, &messages)
                 try await outbound.write(.text(Self.openFrame(id: "o")))
                 let id = try await Self.ticketID(from: messages.next())
                 result.update { $0 = id }
@@ -146,12 +153,14 @@ struct SwarmBench: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<subscribers {
                 group.addTask {
-                    try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20), logger: logger) {
+                    try await WebSocketClient.connect(
+                        url: url, configuration: .init(maxFrameSize: 1 << 20), logger: logger
+                    ) {
                         inbound, outbound, _ in
                         var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-                        try await outbound.write(.text(#"{"type":"hello","id":"h","token":"\#(token)"}"#))
-                        _ = try await messages.next()
-                        try await outbound.write(.text(#"{"type":"subscribe","id":"s","channels":["ticket:\#(ticket)"]}"#))
+                        try await Self.hello(token, outbound, &messages)
+                        try await outbound.write(
+                            .text(#"{"type":"subscribe","id":"s","channels":["ticket:\#(ticket)"]}"#))
                         _ = try await messages.next()
                         ready.continuation.yield()
                         var count = 0
@@ -170,19 +179,24 @@ struct SwarmBench: AsyncParsableCommand {
             group.addTask {
                 try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
                     var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-                    try await outbound.write(.text(#"{"type":"hello","id":"h","token":"\#(token)"}"#))
-                    _ = try await messages.next()
+                    try await Self.hello(token, outbound, &messages)
                     var acked = 0
                     var sent = 0
                     while sent < min(32, target) {
-                        try await outbound.write(.text(#"{"type":"comment.add","id":"f\#(sent)","ticket":"\#(ticket)","body":"fan-out \#(sent)"}"#))
+                        try await outbound.write(
+                            .text(
+                                #"{"type":"comment.add","id":"f\#(sent)","ticket":"\#(ticket)","body":"fan-out \#(sent)"}"#
+                            ))
                         sent += 1
                     }
                     while acked < target, let message = try await messages.next() {
                         guard case .text(let text) = message, text.hasPrefix(#"{"id":"f"#) else { continue }
                         acked += 1
                         if sent < target {
-                            try await outbound.write(.text(#"{"type":"comment.add","id":"f\#(sent)","ticket":"\#(ticket)","body":"fan-out \#(sent)"}"#))
+                            try await outbound.write(
+                                .text(
+                                    #"{"type":"comment.add","id":"f\#(sent)","ticket":"\#(ticket)","body":"fan-out \#(sent)"}"#
+                                ))
                             sent += 1
                         }
                     }
@@ -193,10 +207,20 @@ struct SwarmBench: AsyncParsableCommand {
             let end = done.value ?? .now
             let elapsed = start.duration(to: end).seconds
             let total = delivered.value
-            print(String(
-                format: "fan-out: %d events × %d subscribers = %d deliveries in %.2f s = %.0f events delivered/s",
-                target, subscribers, total, elapsed, Double(total) / elapsed))
+            print(
+                String(
+                    format: "fan-out: %d events × %d subscribers = %d deliveries in %.2f s = %.0f events delivered/s",
+                    target, subscribers, total, elapsed, Double(total) / elapsed))
         }
+    }
+
+    /// Authenticates a benchmark connection and reads the welcome.
+    static func hello(
+        _ token: String, _ outbound: WebSocketOutboundWriter,
+        _ messages: inout WebSocketInboundMessageStream.AsyncIterator
+    ) async throws {
+        try await outbound.write(.text(#"{"type":"hello","id":"h","token":"\#(token)"}"#))
+        _ = try await messages.next()
     }
 
     static func openFrame(id: String) -> String {

@@ -42,7 +42,9 @@ extension SwarmState {
         case .comment(let id, let body):
             let ticket = try activeTicket(id)
             guard Limits.commentLength.contains(body.count) else {
-                throw .invalid("field 'body' must have \(Limits.commentLength.lowerBound) to \(Limits.commentLength.upperBound) characters")
+                throw .invalid(
+                    "field 'body' must have \(Limits.commentLength.lowerBound) to \(Limits.commentLength.upperBound) characters"
+                )
             }
             let comment = Comment(number: ticket.comments.count + 1, author: principal.id, body: body, at: now)
             return [event(id, .commentAdded(comment))]
@@ -70,7 +72,8 @@ extension SwarmState {
             guard ticket.status != status else { throw .conflict("\(id) is already \(status.rawValue)") }
             guard ticket.status.allowedNext.contains(status) else {
                 let allowed = ticket.status.allowedNext.map(\.rawValue).joined(separator: ", ")
-                throw .conflict("\(id) cannot go from \(ticket.status.rawValue) to \(status.rawValue) (allowed: \(allowed))")
+                throw .conflict(
+                    "\(id) cannot go from \(ticket.status.rawValue) to \(status.rawValue) (allowed: \(allowed))")
             }
             var events: [SwarmEvent] = []
             // Starting work makes someone responsible: whoever starts it owns it if nobody does.
@@ -88,7 +91,9 @@ extension SwarmState {
     private func newTicket(_ open: TicketOpen, requester: String, at now: Timestamp) throws(DomainError) -> Ticket {
         let title = open.title.trimmingCharacters(in: .whitespacesAndNewlines)
         guard Limits.titleLength.contains(title.count) else {
-            throw .invalid("field 'title' must have \(Limits.titleLength.lowerBound) to \(Limits.titleLength.upperBound) characters")
+            throw .invalid(
+                "field 'title' must have \(Limits.titleLength.lowerBound) to \(Limits.titleLength.upperBound) characters"
+            )
         }
         guard Limits.descriptionLength.contains(open.description.count) else {
             throw .invalid("field 'description' must have at most \(Limits.descriptionLength.upperBound) characters")
@@ -128,7 +133,9 @@ extension SwarmState {
     private func checkKeepsAnOwner(_ ticket: Ticket, losing agent: String) throws(DomainError) {
         let worked = ticket.status == .inProgress || ticket.status == .waiting
         if worked && ticket.owners == [agent] {
-            throw .conflict("\(agent) is the last owner of \(ticket.id), which is \(ticket.status.rawValue); add another owner first")
+            throw .conflict(
+                "\(agent) is the last owner of \(ticket.id), which is \(ticket.status.rawValue); add another owner first"
+            )
         }
     }
 }

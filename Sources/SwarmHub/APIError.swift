@@ -1,6 +1,6 @@
+import Foundation
 public import Hummingbird
 public import SwarmProtocol
-import Foundation
 
 /// A REST error: an HTTP status and the body `{"error": {"code": …, "message": …}}`.
 public struct APIError: Error, HTTPResponseError, Sendable {

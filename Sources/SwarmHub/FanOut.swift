@@ -1,6 +1,6 @@
 import NIOCore
-import SwarmStore
 import SwarmProtocol
+import SwarmStore
 import Synchronization
 
 /// Who is subscribed to what, and the delivery of committed events to them.
@@ -69,7 +69,9 @@ public final class FanOut: Sendable {
     ///
     /// With `since`, live events are held in the outbox until `Outbox.endHold()`, so the replay of
     /// `since`…returned `seq` can be sent first.
-    func subscribe(_ id: ConnectionID, to channels: [String], since: Int64?) -> (liveFrom: Int64, earlier: [String: Int64]) {
+    func subscribe(_ id: ConnectionID, to channels: [String], since: Int64?) -> (
+        liveFrom: Int64, earlier: [String: Int64]
+    ) {
         registry.withLock { registry in
             let seq = registry.publishedSeq
             guard var subscriber = registry.subscribers[id] else { return (seq, [:]) }

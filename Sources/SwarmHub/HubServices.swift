@@ -11,13 +11,16 @@ public struct HubServices: Sendable {
     public let logger: Logger
 
     /// Opens the hub's services on a store: replays the log into a new ledger.
-    public init(store: EventStore, configuration: HubConfiguration, clock: @escaping HubClock = systemClock, logger: Logger)
+    public init(
+        store: EventStore, configuration: HubConfiguration, clock: @escaping HubClock = systemClock, logger: Logger
+    )
         throws
     {
         let fanOut = FanOut()
         self.store = store
         self.fanOut = fanOut
-        self.ledger = try Ledger(store: store, fanOut: fanOut, configuration: configuration, clock: clock, logger: logger)
+        self.ledger = try Ledger(
+            store: store, fanOut: fanOut, configuration: configuration, clock: clock, logger: logger)
         self.configuration = configuration
         self.clock = clock
         self.logger = logger

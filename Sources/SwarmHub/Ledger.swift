@@ -1,9 +1,9 @@
+import Foundation
 public import Logging
 public import ServiceLifecycle
 public import SwarmCore
 public import SwarmProtocol
 public import SwarmStore
-import Foundation
 import Synchronization
 
 /// The one writer: decides commands against the state, appends their events to the store in one
@@ -181,9 +181,12 @@ public final class Ledger: Service, Sendable {
                 try await store.append(append)
             }
         } catch {
-            logger.error("commit failed; the batch had no effect", metadata: ["error": "\(error)", "swarm.batch": "\(batch.count)"])
+            logger.error(
+                "commit failed; the batch had no effect",
+                metadata: ["error": "\(error)", "swarm.batch": "\(batch.count)"])
             for pending in batch {
-                pending.completion(.failure(HubError(.internal, "the event log could not be written; the command had no effect")))
+                pending.completion(
+                    .failure(HubError(.internal, "the event log could not be written; the command had no effect")))
             }
             return
         }
@@ -219,7 +222,8 @@ public final class Ledger: Service, Sendable {
     }
 
     private func cachedAck(agent: String, id: String, pendingAcks: [(agent: String, id: String, ack: String)]) -> Ack? {
-        let json = pendingAcks.last(where: { $0.agent == agent && $0.id == id })?.ack
+        let json =
+            pendingAcks.last(where: { $0.agent == agent && $0.id == id })?.ack
             ?? recentAcks.withLock { $0.ack(agent: agent, id: id) }
         guard let json else { return nil }
         return try? JSONDecoder().decode(Ack.self, from: Data(json.utf8))

@@ -116,7 +116,8 @@ final class Outbox: Sendable {
     var isClosing: Bool { state.withLock { $0.closing != nil || $0.finished } }
 
     /// The writer's loop: calls `write` with frames as they come, until the outbox closes or finishes.
-    func drain(_ write: ([ByteBuffer]) async throws -> Void, close: (UInt16, String) async throws -> Void) async throws {
+    func drain(_ write: ([ByteBuffer]) async throws -> Void, close: (UInt16, String) async throws -> Void) async throws
+    {
         var bell = doorbellStream.makeAsyncIterator()
         while true {
             let (next, waiters) = state.withLock { state -> (Next?, [CheckedContinuation<Void, Never>]) in

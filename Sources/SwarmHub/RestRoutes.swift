@@ -12,7 +12,9 @@ enum RestRoutes {
             // Read the log, so a hub whose database is gone reports it instead of "ok".
             do {
                 let stored = try services.store.lastSeq()
-                return json(Health(status: "ok", seq: max(stored, services.ledger.snapshot.seq), protocol: ProtocolInfo.version))
+                return json(
+                    Health(status: "ok", seq: max(stored, services.ledger.snapshot.seq), protocol: ProtocolInfo.version)
+                )
             } catch {
                 throw APIError(.internal, "the event log cannot be read: \(error)")
             }
@@ -62,7 +64,8 @@ enum RestRoutes {
             }
             let key = request.headers[HTTPField.Name("Idempotency-Key")!]
             if let key, key.isEmpty || key.count > ClientFrame.maxIDLength {
-                throw APIError(.invalidField, "header 'Idempotency-Key' must have 1 to \(ClientFrame.maxIDLength) characters")
+                throw APIError(
+                    .invalidField, "header 'Idempotency-Key' must have 1 to \(ClientFrame.maxIDLength) characters")
             }
             switch await services.ledger.submit(.openTicket(open), by: principal, id: key.map { "rest:" + $0 }) {
             case .failure(let error):

@@ -107,7 +107,10 @@ final class Session {
             logger.notice("closing a flooding connection")
             outbox.close(code: CloseCode.flood, reason: "too many commands; slow down and reconnect")
         } else {
-            reply(id, HubError(.rateLimited, "too many commands; at most \(Int(services.configuration.commandRate)) per second"))
+            reply(
+                id,
+                HubError(
+                    .rateLimited, "too many commands; at most \(Int(services.configuration.commandRate)) per second"))
         }
         return false
     }
@@ -129,7 +132,9 @@ final class Session {
 
     private func parseChannels(_ names: [String]) throws(HubError) -> [SwarmProtocol.Channel] {
         guard !names.isEmpty else { throw HubError(.invalidField, "field 'channels' must list at least one channel") }
-        guard names.count <= 100 else { throw HubError(.invalidField, "field 'channels' may list at most 100 channels") }
+        guard names.count <= 100 else {
+            throw HubError(.invalidField, "field 'channels' may list at most 100 channels")
+        }
         return try names.map { name throws(HubError) in
             guard let channel = SwarmProtocol.Channel(name) else {
                 throw HubError(.invalidField, "unknown channel '\(name)'; use ticket:<id>, queue:<name> or agent:<id>")
@@ -179,7 +184,8 @@ final class Session {
         let pageSize = max(1, min(1000, outbox.capacity / 4))
         do {
             while after < liveFrom, !outbox.isClosing {
-                let page = try services.store.events(onChannels: fresh, after: after, through: liveFrom, limit: pageSize)
+                let page = try services.store.events(
+                    onChannels: fresh, after: after, through: liveFrom, limit: pageSize)
                 guard let last = page.last else { break }
                 for stored in page where !sentBefore(stored) {
                     guard let label = stored.channels.first(where: fresh.contains) else { continue }

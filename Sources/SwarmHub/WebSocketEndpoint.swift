@@ -58,7 +58,9 @@ enum WebSocketEndpoint {
                 let start = ContinuousClock.now
                 while !outbox.isClosing {
                     try await Task.sleep(for: .milliseconds(100))
-                    if !flags.authenticated.load(ordering: .relaxed), start.duration(to: .now) > configuration.helloTimeout {
+                    if !flags.authenticated.load(ordering: .relaxed),
+                        start.duration(to: .now) > configuration.helloTimeout
+                    {
                         outbox.close(code: CloseCode.helloTimeout, reason: "no hello in time")
                     }
                 }

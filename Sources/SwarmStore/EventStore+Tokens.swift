@@ -25,7 +25,9 @@ extension EventStore {
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for i in bytes.indices { bytes[i] = generator.next() }
-        let secret = Self.tokenPrefix + Data(bytes).base64EncodedString()
+        let secret =
+            Self.tokenPrefix
+            + Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
         let hash = Self.hash(secret)
@@ -34,7 +36,8 @@ extension EventStore {
                 db, sql: "SELECT role FROM token WHERE name = ? AND revoked_at IS NULL LIMIT 1", arguments: [name]),
                 existing != role.rawValue
             {
-                throw StoreError(.token, "\(name) already has an active \(existing) token; revoke it first to change the role")
+                throw StoreError(
+                    .token, "\(name) already has an active \(existing) token; revoke it first to change the role")
             }
             try db.execute(
                 sql: "INSERT INTO token (name, role, hash, created_at) VALUES (?, ?, ?, ?)",
@@ -63,8 +66,10 @@ extension EventStore {
     /// The role of the agent with this name, when it has an active token.
     public func activeRole(of name: String) throws -> Role? {
         try writer.read { db in
-            try String.fetchOne(db, sql: "SELECT role FROM token WHERE name = ? AND revoked_at IS NULL LIMIT 1", arguments: [name])
-                .flatMap(Role.init(rawValue:))
+            try String.fetchOne(
+                db, sql: "SELECT role FROM token WHERE name = ? AND revoked_at IS NULL LIMIT 1", arguments: [name]
+            )
+            .flatMap(Role.init(rawValue:))
         }
     }
 
@@ -73,14 +78,17 @@ extension EventStore {
         try await writer.write { db in
             let rows: [Row]
             if let id = Int64(idOrName) {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM token WHERE id = ? AND revoked_at IS NULL", arguments: [id])
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM token WHERE id = ? AND revoked_at IS NULL", arguments: [id])
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM token WHERE name = ? AND revoked_at IS NULL", arguments: [idOrName])
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM token WHERE name = ? AND revoked_at IS NULL", arguments: [idOrName])
             }
             var revoked: [TokenInfo] = []
             for row in rows {
                 var info = try Self.tokenInfo(row)
-                try db.execute(sql: "UPDATE token SET revoked_at = ? WHERE id = ?", arguments: [now.milliseconds, info.id])
+                try db.execute(
+                    sql: "UPDATE token SET revoked_at = ? WHERE id = ?", arguments: [now.milliseconds, info.id])
                 info.revokedAt = now
                 revoked.append(info)
             }
@@ -94,7 +102,9 @@ extension EventStore {
 
     static func tokenInfo(_ row: Row) throws -> TokenInfo {
         let roleText: String = row["role"]
-        guard let role = Role(rawValue: roleText) else { throw StoreError(.corruptRow, "token has unknown role \(roleText)") }
+        guard let role = Role(rawValue: roleText) else {
+            throw StoreError(.corruptRow, "token has unknown role \(roleText)")
+        }
         let revoked: Int64? = row["revoked_at"]
         return TokenInfo(
             id: row["id"], name: row["name"], role: role, createdAt: Timestamp(milliseconds: row["created_at"]),

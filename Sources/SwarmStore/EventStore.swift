@@ -107,7 +107,9 @@ public final class EventStore: Sendable {
         if let first = batch.events.first {
             let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event") ?? 0
             guard first.seq == last + 1 else {
-                throw StoreError(.sequenceMismatch, "log ends at seq \(last) but the next event is \(first.seq); is another hub using this database?")
+                throw StoreError(
+                    .sequenceMismatch,
+                    "log ends at seq \(last) but the next event is \(first.seq); is another hub using this database?")
             }
         }
         let insertEvent = try db.makeStatement(
@@ -187,8 +189,10 @@ public final class EventStore: Sendable {
     /// Every event of one ticket, in `seq` order.
     public func events(ofTicket id: String) throws -> [StoredEvent] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, channels, body FROM event WHERE ticket = ? ORDER BY seq", arguments: [id])
-                .map(Self.storedEvent)
+            try Row.fetchAll(
+                db, sql: "SELECT seq, channels, body FROM event WHERE ticket = ? ORDER BY seq", arguments: [id]
+            )
+            .map(Self.storedEvent)
         }
     }
 
@@ -229,8 +233,10 @@ public final class EventStore: Sendable {
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         arguments += [limit]
         return try writer.read { db in
-            try String.fetchAll(db, sql: "SELECT body FROM ticket \(whereClause) ORDER BY number DESC LIMIT ?", arguments: arguments)
-                .map(Self.decodeTicket)
+            try String.fetchAll(
+                db, sql: "SELECT body FROM ticket \(whereClause) ORDER BY number DESC LIMIT ?", arguments: arguments
+            )
+            .map(Self.decodeTicket)
         }
     }
 
@@ -254,8 +260,13 @@ public final class EventStore: Sendable {
     /// Acks of commands issued at or after `since`, to refill the idempotency window after a restart.
     public func commands(since: Timestamp) throws -> [CommandRecord] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT agent, id, ack, at FROM command WHERE at >= ? ORDER BY at", arguments: [since.milliseconds])
-                .map { CommandRecord(agent: $0["agent"], id: $0["id"], ack: $0["ack"], at: Timestamp(milliseconds: $0["at"])) }
+            try Row.fetchAll(
+                db, sql: "SELECT agent, id, ack, at FROM command WHERE at >= ? ORDER BY at",
+                arguments: [since.milliseconds]
+            )
+            .map {
+                CommandRecord(agent: $0["agent"], id: $0["id"], ack: $0["ack"], at: Timestamp(milliseconds: $0["at"]))
+            }
         }
     }
 

@@ -1,15 +1,16 @@
 import ArgumentParser
 import Foundation
+import Hummingbird
 import Logging
 import SwarmCore
 import SwarmHub
 import SwarmProtocol
 import SwarmStore
-import Hummingbird
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `swarmd serve`: runs the hub until SIGTERM or SIGINT.
@@ -39,7 +40,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Largest accepted WebSocket frame or REST body.", valueName: "bytes"))
     var maxFrameSize = ProtocolInfo.defaultMaxFrameSize
 
-    @Option(help: ArgumentHelp("Frames queued for one connection before it is closed as too slow (4008).", valueName: "frames"))
+    @Option(
+        help: ArgumentHelp(
+            "Frames queued for one connection before it is closed as too slow (4008).", valueName: "frames"))
     var outboundQueueLimit = 4096
 
     @Option(help: ArgumentHelp("Commands per second one connection may send on average.", valueName: "n"))
@@ -57,7 +60,9 @@ struct Serve: AsyncParsableCommand {
         guard (16...1_000_000).contains(outboundQueueLimit) else {
             throw ValidationError("--outbound-queue-limit must be between 16 and 1000000")
         }
-        guard commandRate > 0, commandRate <= 100_000 else { throw ValidationError("--command-rate must be in (0, 100000]") }
+        guard commandRate > 0, commandRate <= 100_000 else {
+            throw ValidationError("--command-rate must be in (0, 100000]")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -101,7 +106,8 @@ struct Serve: AsyncParsableCommand {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            complain("error: cannot create the folder \(directory.path) for the database: \(error.localizedDescription)")
+            complain(
+                "error: cannot create the folder \(directory.path) for the database: \(error.localizedDescription)")
             throw ExitCode(3)
         }
         let fd = open(lockPath, O_RDWR | O_CREAT, 0o644)

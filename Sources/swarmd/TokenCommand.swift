@@ -36,7 +36,8 @@ struct TokenCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard Limits.isValidAgent(name) else {
-                throw ValidationError("--name must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+                throw ValidationError(
+                    "--name must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
             }
         }
 
@@ -67,12 +68,16 @@ struct TokenCommand: AsyncParsableCommand {
                 say(try SwarmJSON.string(tokens))
                 return
             }
-            let rows = [["ID", "NAME", "ROLE", "CREATED", "REVOKED"]] + tokens.map {
-                ["\($0.id)", $0.name, $0.role.rawValue, $0.createdAt.description, $0.revokedAt?.description ?? "-"]
-            }
+            let rows =
+                [["ID", "NAME", "ROLE", "CREATED", "REVOKED"]]
+                + tokens.map {
+                    ["\($0.id)", $0.name, $0.role.rawValue, $0.createdAt.description, $0.revokedAt?.description ?? "-"]
+                }
             let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {
-                say(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+                say(
+                    zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(
+                        separator: "  "))
             }
         }
     }

@@ -10,9 +10,10 @@ let requester = Principal(id: "rita", role: .requester)
 let otherRequester = Principal(id: "rob", role: .requester)
 
 func openCommand(title: String = "VPN drops every hour", queue: String? = nil, skills: [String]? = nil) -> Command {
-    .openTicket(TicketOpen(
-        title: title, description: "Since Monday", category: .network, urgency: .high, impact: .medium,
-        skills: skills, queue: queue))
+    .openTicket(
+        TicketOpen(
+            title: title, description: "Since Monday", category: .network, urgency: .high, impact: .medium,
+            skills: skills, queue: queue))
 }
 
 /// A state built by deciding and applying commands, as the ledger does; records every event.

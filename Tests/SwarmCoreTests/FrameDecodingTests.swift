@@ -54,8 +54,14 @@ struct FrameDecodingTests {
         arguments: [
             (#"{"type":"comment.add","id":"1","ticket":"T-1"}"#, "body"),
             (#"{"type":"comment.add","id":"1","ticket":5,"body":"x"}"#, "ticket"),
-            (#"{"type":"ticket.open","id":"1","title":"t","description":"d","category":"coffee","urgency":"low","impact":"low"}"#, "category"),
-            (#"{"type":"ticket.open","id":"1","title":"t","description":"d","category":"other","urgency":"urgent","impact":"low"}"#, "urgency"),
+            (
+                #"{"type":"ticket.open","id":"1","title":"t","description":"d","category":"coffee","urgency":"low","impact":"low"}"#,
+                "category"
+            ),
+            (
+                #"{"type":"ticket.open","id":"1","title":"t","description":"d","category":"other","urgency":"urgent","impact":"low"}"#,
+                "urgency"
+            ),
             (#"{"type":"subscribe","id":"1","channels":"ticket:T-1"}"#, "channels"),
             (#"{"type":"subscribe","id":"1","channels":["ticket:T-1"],"since":"yesterday"}"#, "since"),
             (#"{"type":"ticket.status","id":"1","ticket":"T-1","status":"done"}"#, "status"),
@@ -68,7 +74,9 @@ struct FrameDecodingTests {
     }
 
     @Test func enumErrorsListTheAcceptedValues() {
-        let failure = error(#"{"type":"ticket.open","id":"1","title":"t","description":"d","category":"coffee","urgency":"low","impact":"low"}"#)
+        let failure = error(
+            #"{"type":"ticket.open","id":"1","title":"t","description":"d","category":"coffee","urgency":"low","impact":"low"}"#
+        )
         #expect(failure?.message.contains("hardware, software, service, network, access, other") == true)
     }
 
@@ -102,7 +110,9 @@ struct TimestampTests {
         #expect(Timestamp(iso8601: "2000-02-29T00:00:00.5Z")?.milliseconds == 951_782_400_500)
     }
 
-    @Test(arguments: ["", "yesterday", "2026-13-01T00:00:00Z", "2026-11-23 13:09:25Z", "2026-11-23T13:09:25", "2026-11-23T13:09:25.Z"])
+    @Test(arguments: [
+        "", "yesterday", "2026-13-01T00:00:00Z", "2026-11-23 13:09:25Z", "2026-11-23T13:09:25", "2026-11-23T13:09:25.Z",
+    ])
     func rejects(text: String) {
         #expect(Timestamp(iso8601: text) == nil)
     }

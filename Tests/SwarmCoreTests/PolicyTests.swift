@@ -19,7 +19,8 @@ struct PolicyTests {
         try world.run(openCommand(), by: requester)
         #expect(world.refuses(.join(ticket: "T-1"), by: requester, .forbidden))
         #expect(world.refuses(.addOwner(ticket: "T-1", agent: "rita"), by: requester, .forbidden))
-        #expect(world.refuses(.setStatus(ticket: "T-1", status: .inProgress, resolution: nil), by: requester, .forbidden))
+        #expect(
+            world.refuses(.setStatus(ticket: "T-1", status: .inProgress, resolution: nil), by: requester, .forbidden))
         // …but may close or reopen once it is resolved.
         #expect(world.refuses(.setStatus(ticket: "T-1", status: .open, resolution: nil), by: requester, .forbidden))
         try world.run(.setStatus(ticket: "T-1", status: .resolved, resolution: "done"), by: alice)
@@ -54,7 +55,9 @@ struct PolicyTests {
         #expect(Channel("ticket:T-1") == .ticket("T-1"))
         #expect(Channel("queue:general") == .queue("general"))
         #expect(Channel("agent:alice") == .agent("alice"))
-        for bad in ["", "ticket:", "skill:dns", "ticket", "queue:a b", #"agent:a"b"#, String(repeating: "q", count: 200)] {
+        for bad in [
+            "", "ticket:", "skill:dns", "ticket", "queue:a b", #"agent:a"b"#, String(repeating: "q", count: 200),
+        ] {
             #expect(Channel(bad) == nil, "\(bad) should not parse")
         }
     }

@@ -47,6 +47,9 @@ struct ReplayTests {
     @Test func theWireFormOfAnEventIsFlat() throws {
         let event = SwarmEvent(ticket: "T-1", actor: "alice", at: t0, payload: .swarmJoined(agent: "alice"))
         let text = try SwarmJSON.string(event)
-        #expect(text == #"{"actor":"alice","agent":"alice","at":"2023-11-14T22:13:20.000Z","ticket":"T-1","type":"swarm.joined"}"#)
+        #expect(
+            text
+                == #"{"actor":"alice","agent":"alice","at":"2023-11-14T22:13:20.000Z","ticket":"T-1","type":"swarm.joined"}"#
+        )
     }
 }

@@ -73,7 +73,8 @@ struct SwarmRulesTests {
         #expect(world.ticket().comments.map(\.number) == [1, 2])
         #expect(world.ticket().comments.map(\.author) == ["alice", "bob"])
         #expect(world.refuses(.comment(ticket: "T-1", body: ""), by: alice, .invalid))
-        #expect(world.refuses(.comment(ticket: "T-1", body: String(repeating: "x", count: 10_001)), by: alice, .invalid))
+        #expect(
+            world.refuses(.comment(ticket: "T-1", body: String(repeating: "x", count: 10_001)), by: alice, .invalid))
     }
 
     @Test(

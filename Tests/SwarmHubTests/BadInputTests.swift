@@ -27,8 +27,14 @@ struct BadInputTests {
                         (#"{"type":"ticket.explode","id":"x2"}"#, .unknownType),
                         (#"{"type":"comment.add","id":"x3","ticket":"T-1"}"#, .invalidField),
                         (#"{"type":"comment.add","id":"x4","ticket":1,"body":"x"}"#, .invalidField),
-                        (#"{"type":"ticket.open","id":"x5","title":"t","description":"d","category":"coffee","urgency":"low","impact":"low"}"#, .invalidField),
-                        (#"{"type":"ticket.open","id":"x6","title":"","description":"d","category":"other","urgency":"low","impact":"low"}"#, .invalidField),
+                        (
+                            #"{"type":"ticket.open","id":"x5","title":"t","description":"d","category":"coffee","urgency":"low","impact":"low"}"#,
+                            .invalidField
+                        ),
+                        (
+                            #"{"type":"ticket.open","id":"x6","title":"","description":"d","category":"other","urgency":"low","impact":"low"}"#,
+                            .invalidField
+                        ),
                         (#"{"type":"swarm.join","id":"x7","ticket":"T-404"}"#, .notFound),
                         (#"{"type":"ticket.status","id":"x8","ticket":"T-1","status":"closed"}"#, .conflict),
                         (#"{"type":"owner.add","id":"x9","ticket":"T-1","agent":"nobody"}"#, .notFound),
@@ -47,7 +53,9 @@ struct BadInputTests {
                         #expect(!error.message.isEmpty)
                     }
                     try await c.sendBinary([1, 2, 3])
-                    guard case .error(let binary) = try await c.next() else { throw TestFailure("expected an error for binary") }
+                    guard case .error(let binary) = try await c.next() else {
+                        throw TestFailure("expected an error for binary")
+                    }
                     #expect(binary.code == .badFrame)
                     // The connection still works.
                     try await c.command(["type": "comment.add", "ticket": "T-1", "body": "still here"])
@@ -87,13 +95,7 @@ struct BadInputTests {
             try await withClient(hub.url) { c in
                 try await c.hello(alice)
                 try await c.sendText(String(repeating: "x", count: 5000))
-                var code: UInt16?
-                while let received = await c.receive(timeout: .seconds(5)) {
-                    if case .closed(let closeCode) = received {
-                        code = closeCode
-                        break
-                    }
-                }
+                let code = await c.closeCode(timeout: .seconds(5))
                 #expect(code == CloseCode.tooLarge)
             }
             try await withClient(hub.url) { c in
@@ -120,7 +122,9 @@ struct BadInputTests {
                 while let received = await c.receive(timeout: .seconds(5)) {
                     switch received {
                     case .text(let text):
-                        if case .error(let error) = try ServerFrame.decode(text), error.code == .rateLimited { limited += 1 }
+                        if case .error(let error) = try ServerFrame.decode(text), error.code == .rateLimited {
+                            limited += 1
+                        }
                     case .closed(let code):
                         closeCode = code
                     }

@@ -2,8 +2,9 @@ import Foundation
 import SwarmProtocol
 import SwarmTestSupport
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("Process: swarmd as users run it", .serialized)
@@ -31,7 +32,9 @@ struct ProcessTests {
                 try await writer.command(openFrame("survives kill -9"))
                 try await watcher.command(["type": "subscribe", "channels": ["ticket:T-1"], "since": 0])
                 for i in 0..<400 {
-                    try? await writer.send(["type": "comment.add", "id": "k\(i)", "ticket": "T-1", "body": "comment \(i)"])
+                    try? await writer.send([
+                        "type": "comment.add", "id": "k\(i)", "ticket": "T-1", "body": "comment \(i)",
+                    ])
                 }
                 // Collect acks until some have arrived, then kill in the middle of the stream.
                 while acked.count < 150 {

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HTTPTypes
 import SwarmCore
 import SwarmHub
@@ -9,6 +6,10 @@ import SwarmProtocol
 import SwarmStore
 import SwarmTestSupport
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// Sends an HTTP request to a live hub; returns status and parsed JSON body.
 func http(
@@ -28,7 +29,8 @@ func http(
     return (http.statusCode, json, http.allHeaderFields)
 }
 
-let openBody = #"{"title":"Laptop will not boot","description":"black screen","category":"hardware","urgency":"medium","impact":"low"}"#
+let openBody =
+    #"{"title":"Laptop will not boot","description":"black screen","category":"hardware","urgency":"medium","impact":"low"}"#
 
 @Suite("Live hub: REST")
 struct RestTests {
@@ -44,7 +46,8 @@ struct RestTests {
     @Test func openListAndReadTickets() async throws {
         try await withHub { hub in
             let alice = try await hub.token("alice")
-            let (status, created, headers) = try await http("POST", hub.httpBase + "/v1/tickets", token: alice, body: openBody)
+            let (status, created, headers) = try await http(
+                "POST", hub.httpBase + "/v1/tickets", token: alice, body: openBody)
             #expect(status == 201)
             let ticket = created["ticket"] as? [String: Any]
             #expect(ticket?["id"] as? String == "T-1")
@@ -73,8 +76,10 @@ struct RestTests {
     @Test func idempotencyKeyMakesPostSafeToRetry() async throws {
         try await withHub { hub in
             let alice = try await hub.token("alice")
-            let first = try await http("POST", hub.httpBase + "/v1/tickets", token: alice, body: openBody, headers: ["Idempotency-Key": "k1"])
-            let again = try await http("POST", hub.httpBase + "/v1/tickets", token: alice, body: openBody, headers: ["Idempotency-Key": "k1"])
+            let first = try await http(
+                "POST", hub.httpBase + "/v1/tickets", token: alice, body: openBody, headers: ["Idempotency-Key": "k1"])
+            let again = try await http(
+                "POST", hub.httpBase + "/v1/tickets", token: alice, body: openBody, headers: ["Idempotency-Key": "k1"])
             #expect(first.status == 201)
             #expect(again.status == 201)
             #expect((again.json["ticket"] as? [String: Any])?["id"] as? String == "T-1")
@@ -87,7 +92,11 @@ struct RestTests {
         arguments: [
             ("POST", "/v1/tickets", "not json", 400, "invalid_field"),
             ("POST", "/v1/tickets", #"{"title":"x"}"#, 400, "invalid_field"),
-            ("POST", "/v1/tickets", #"{"title":"","description":"","category":"other","urgency":"low","impact":"low"}"#, 400, "invalid_field"),
+            (
+                "POST", "/v1/tickets",
+                #"{"title":"","description":"","category":"other","urgency":"low","impact":"low"}"#, 400,
+                "invalid_field"
+            ),
             ("POST", "/v1/tickets", String(repeating: " ", count: 70_000), 413, "too_large"),
             ("GET", "/v1/tickets?status=sleeping", nil, 400, "invalid_field"),
             ("GET", "/v1/tickets/T-99", nil, 404, "not_found"),
@@ -133,7 +142,8 @@ struct RoleTests {
             try await withClient(hub.url) { c in
                 try await c.hello(rob)
                 #expect(try await c.failing(["type": "subscribe", "channels": ["ticket:T-1"]]).code == .notFound)
-                #expect(try await c.failing(["type": "comment.add", "ticket": "T-1", "body": "me too"]).code == .notFound)
+                #expect(
+                    try await c.failing(["type": "comment.add", "ticket": "T-1", "body": "me too"]).code == .notFound)
                 #expect(try await c.failing(["type": "subscribe", "channels": ["agent:rita"]]).code == .forbidden)
             }
             let robsList = try await http("GET", hub.httpBase + "/v1/tickets", token: rob)
@@ -180,13 +190,7 @@ struct RoleTests {
     func helloTimeout() async throws {
         try await withHub(configure: { $0.helloTimeout = .milliseconds(300) }) { hub in
             try await withClient(hub.url) { c in
-                var code: UInt16?
-                while let received = await c.receive(timeout: .seconds(10)) {
-                    if case .closed(let closeCode) = received {
-                        code = closeCode
-                        break
-                    }
-                }
+                let code = await c.closeCode(timeout: .seconds(10))
                 #expect(code == CloseCode.helloTimeout)
             }
         }

@@ -48,11 +48,13 @@ struct SwarmFlowTests {
                         try await bob.command(["type": "comment.add", "ticket": "T-1", "body": "AP 3 lost its uplink"])
                         try await bob.command(["type": "ticket.status", "ticket": "T-1", "status": "in_progress"])
                         let last = try await alice.command([
-                            "type": "ticket.status", "ticket": "T-1", "status": "resolved", "resolution": "replaced the patch cable",
+                            "type": "ticket.status", "ticket": "T-1", "status": "resolved",
+                            "resolution": "replaced the patch cable",
                         ])
                         #expect(last.seq == 8)
                         let expected: [(Int64, EventType)] = [
-                            (2, .swarmJoined), (3, .swarmJoined), (4, .ownerAdded), (5, .ownerAdded), (6, .commentAdded),
+                            (2, .swarmJoined), (3, .swarmJoined), (4, .ownerAdded), (5, .ownerAdded),
+                            (6, .commentAdded),
                             (7, .statusChanged), (8, .statusChanged),
                         ]
                         for client in [alice, bob] {
@@ -178,7 +180,9 @@ struct SwarmFlowTests {
             try await withClient(hub.url) { b in
                 try await b.hello(bob)
                 try await b.send(["type": "subscribe", "id": "resume", "channels": ["ticket:T-1"], "since": lastSeen])
-                guard case .ack(let ack) = try await b.next() else { throw TestFailure("expected the subscribe ack first") }
+                guard case .ack(let ack) = try await b.next() else {
+                    throw TestFailure("expected the subscribe ack first")
+                }
                 #expect(ack.seq == 5)
                 try await withClient(hub.url) { a in
                     try await a.hello(alice)
@@ -198,13 +202,17 @@ struct SwarmFlowTests {
             try await withClient(hub.url) { a in
                 try await a.hello(alice)
                 try await a.command(openFrame("busy ticket"))
-                for i in 0..<200 { try await a.command(["type": "comment.add", "ticket": "T-1", "body": "early \(i)"]) }
+                for i in 0..<200 {
+                    try await a.command(["type": "comment.add", "ticket": "T-1", "body": "early \(i)"])
+                }
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     try await withClient(hub.url) { a in
                         try await a.hello(alice)
-                        for i in 0..<200 { try await a.command(["type": "comment.add", "ticket": "T-1", "body": "during \(i)"]) }
+                        for i in 0..<200 {
+                            try await a.command(["type": "comment.add", "ticket": "T-1", "body": "during \(i)"])
+                        }
                     }
                 }
                 try await withClient(hub.url) { b in
@@ -224,11 +232,11 @@ struct SwarmFlowTests {
             let alice = try await hub.token("alice")
             try await withClient(hub.url) { a in
                 try await a.hello(alice)
-                try await a.command(openFrame("first"))                     // 1: T-1, queue:general
-                try await a.command(["type": "swarm.join", "ticket": "T-1"]) // 2
-                try await a.command(["type": "subscribe", "channels": ["ticket:T-1"]]) // live after 2
-                try await a.command(["type": "comment.add", "ticket": "T-1", "body": "live"]) // 3, sent live
-                try await a.command(openFrame("second"))                    // 4: T-2 only on queue:general
+                try await a.command(openFrame("first"))  // 1: T-1, queue:general
+                try await a.command(["type": "swarm.join", "ticket": "T-1"])  // 2
+                try await a.command(["type": "subscribe", "channels": ["ticket:T-1"]])  // live after 2
+                try await a.command(["type": "comment.add", "ticket": "T-1", "body": "live"])  // 3, sent live
+                try await a.command(openFrame("second"))  // 4: T-2 only on queue:general
                 #expect(try await a.drainEvents().map(\.seq) == [3])
                 try await a.command(["type": "subscribe", "channels": ["queue:general"], "since": 0])
                 // 1 and 2 were never sent (before ticket:T-1 went live); 3 was; 4 is new to this connection.

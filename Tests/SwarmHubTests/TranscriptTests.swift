@@ -11,7 +11,8 @@ struct TranscriptTests {
         .appendingPathComponent("Protocol/transcripts")
 
     static var files: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".jsonl") }
+            .sorted()
     }
 
     @Test func thereAreTranscripts() {
@@ -52,9 +53,13 @@ struct TranscriptTests {
         try await connect(order[...], [:])
     }
 
-    static func play(_ lines: [[String: Any]], clients: [String: TestClient], tokens: [String: String], file: String) async throws {
+    static func play(_ lines: [[String: Any]], clients: [String: TestClient], tokens: [String: String], file: String)
+        async throws
+    {
         var checked = 0
-        defer { #expect(checked == lines.filter { $0["expect"] != nil }.count, "\(file): every expectation is checked") }
+        defer {
+            #expect(checked == lines.filter { $0["expect"] != nil }.count, "\(file): every expectation is checked")
+        }
         for (number, line) in lines.enumerated() {
             guard let name = line["client"] as? String, let client = clients[name] else { continue }
             if let frame = line["send"] as? [String: Any] {

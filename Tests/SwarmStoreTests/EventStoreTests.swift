@@ -22,9 +22,10 @@ struct EventStoreTests {
             for event in try state.decide(command, by: principal, at: t0) {
                 seq += 1
                 state.apply(event)
-                batch.events.append(StoredEvent(
-                    seq: seq, channels: state.channels(for: event).map(\.description), event: event,
-                    json: try SwarmJSON.string(event)))
+                batch.events.append(
+                    StoredEvent(
+                        seq: seq, channels: state.channels(for: event).map(\.description), event: event,
+                        json: try SwarmJSON.string(event)))
                 if let id = event.ticket, !touched.contains(id) { touched.append(id) }
             }
         }
@@ -35,7 +36,8 @@ struct EventStoreTests {
     let alice = Principal(id: "alice", role: .agent)
     let rita = Principal(id: "rita", role: .requester)
     func open(_ title: String, queue: String? = nil) -> Command {
-        .openTicket(TicketOpen(title: title, description: "", category: .software, urgency: .low, impact: .low, queue: queue))
+        .openTicket(
+            TicketOpen(title: title, description: "", category: .software, urgency: .low, impact: .low, queue: queue))
     }
 
     @Test("events appended to a file come back after reopening, and replay to the same state")
@@ -45,8 +47,10 @@ struct EventStoreTests {
         var seq: Int64 = 0
         do {
             let store = try EventStore(path: path)
-            try await store.append(try batch([(open("Mail down"), rita), (.join(ticket: "T-1"), alice)], state: &state, seq: &seq))
-            try await store.append(try batch([(.comment(ticket: "T-1", body: "on it"), alice)], state: &state, seq: &seq))
+            try await store.append(
+                try batch([(open("Mail down"), rita), (.join(ticket: "T-1"), alice)], state: &state, seq: &seq))
+            try await store.append(
+                try batch([(.comment(ticket: "T-1", body: "on it"), alice)], state: &state, seq: &seq))
         }
         let reopened = try EventStore(path: path)
         #expect(try reopened.lastSeq() == 3)
@@ -63,11 +67,12 @@ struct EventStoreTests {
         let store = try EventStore.inMemory()
         var state = SwarmState()
         var seq: Int64 = 0
-        try await store.append(try batch(
-            [
-                (open("A"), rita), (open("B", queue: "hw"), rita), (.join(ticket: "T-1"), alice),
-                (.join(ticket: "T-2"), alice), (.comment(ticket: "T-2", body: "x"), alice),
-            ], state: &state, seq: &seq))
+        try await store.append(
+            try batch(
+                [
+                    (open("A"), rita), (open("B", queue: "hw"), rita), (.join(ticket: "T-1"), alice),
+                    (.join(ticket: "T-2"), alice), (.comment(ticket: "T-2", body: "x"), alice),
+                ], state: &state, seq: &seq))
         let both = try store.events(onChannels: ["ticket:T-2", "agent:alice", "queue:hw"], after: 0, through: 5)
         #expect(both.map(\.seq) == [2, 3, 4, 5])
         let window = try store.events(onChannels: ["agent:alice"], after: 3, through: 4)

@@ -3,9 +3,9 @@ public import HTTPTypes
 import HummingbirdWSClient
 import Logging
 import NIOCore
-import Synchronization
 public import NIOWebSocket
 public import SwarmProtocol
+import Synchronization
 
 /// Something a test client received.
 public enum Received: Sendable {
@@ -52,7 +52,8 @@ public final class TestClient: Sendable {
     public func next(timeout: Duration = .seconds(10)) async throws -> ServerFrame {
         switch await receive(timeout: timeout) {
         case .text(let text): return try ServerFrame.decode(text)
-        case .closed(let code): throw TestFailure("connection closed (\(code.map(String.init) ?? "no code")) while waiting for a frame")
+        case .closed(let code):
+            throw TestFailure("connection closed (\(code.map(String.init) ?? "no code")) while waiting for a frame")
         case nil: throw TestFailure("no frame within \(timeout)")
         }
     }
@@ -117,6 +118,15 @@ public final class TestClient: Sendable {
             defer { events = [] }
             return events
         }
+    }
+
+    /// Reads (and drops) frames until the hub closes the connection; returns its close code, `nil`
+    /// when it closed without one or nothing happened within `timeout` of the last frame.
+    public func closeCode(timeout: Duration = .seconds(10)) async -> UInt16? {
+        while let received = await receive(timeout: timeout) {
+            if case .closed(let code) = received { return code }
+        }
+        return nil
     }
 
     /// Closes the connection normally.
