@@ -4,28 +4,45 @@ extension SwarmState {
     /// Applies one event. Total: events in the log were decided against the state they apply to,
     /// so an event that does not fit (which replay of a consistent log never produces) changes nothing.
     public mutating func apply(_ event: SwarmEvent) {
-        if case .ticketOpened(let ticket) = event.payload {
+        switch event.payload {
+        case .ticketOpened(let ticket):
             tickets[ticket.id] = ticket
             ticketCount = max(ticketCount, ticket.number)
             return
+        case .skillsChanged(let agent, let skills):
+            setSkills(of: agent, to: skills)
+            return
+        case .presenceChanged(let agent, let status, let auto):
+            updateAgent(agent) { profile in
+                profile.presence = status
+                if !auto { profile.chosen = status }
+            }
+            return
+        default:
+            break
         }
         // Take the ticket out while changing it, so its arrays are uniquely referenced and grow in
         // place (copying a long comment list on every event made a busy ticket quadratic).
         guard let id = event.ticket, var ticket = tickets.removeValue(forKey: id) else { return }
         defer { tickets[id] = ticket }
-        ticket.updatedAt = event.at
+        // Progress is what people do; the hub's own events (timeouts, automatic invitations) are not.
+        if event.actor != Self.systemActor {
+            ticket.updatedAt = event.at
+            ticket.stalledSince = nil
+        }
         switch event.payload {
-        case .ticketOpened:
+        case .ticketOpened, .skillsChanged, .presenceChanged:
             break
         case .swarmJoined(let agent):
-            if !ticket.members.contains(agent) { ticket.members.append(agent) }
+            join(agent, &ticket)
         case .swarmLeft(let agent):
             ticket.members.removeAll { $0 == agent }
             ticket.owners.removeAll { $0 == agent }
+            updateAgent(agent) { $0.activeSwarms.removeAll { $0 == id } }
         case .commentAdded(let comment):
             ticket.comments.append(comment)
         case .ownerAdded(let agent):
-            if !ticket.members.contains(agent) { ticket.members.append(agent) }
+            join(agent, &ticket)
             if !ticket.owners.contains(agent) { ticket.owners.append(agent) }
         case .ownerRemoved(let agent):
             ticket.owners.removeAll { $0 == agent }
@@ -45,6 +62,44 @@ extension SwarmState {
                 ticket.closedAt = nil
             default:
                 break
+            }
+            if to.isDone && !from.isDone {
+                let required = ticket.requiredSkills
+                for agent in ticket.members {
+                    updateAgent(agent) { profile in
+                        profile.activeSwarms.removeAll { $0 == id }
+                        if to == .resolved { for tag in required { profile.resolved[tag, default: 0] += 1 } }
+                    }
+                }
+            } else if from.isDone && !to.isDone {
+                for agent in ticket.members {
+                    updateAgent(agent) { profile in
+                        if !profile.activeSwarms.contains(id) { profile.activeSwarms.append(id) }
+                    }
+                }
+            }
+        case .expertInvited(let agent, let score, let origin, let expires, _):
+            ticket.invitations.append(
+                Invitation(agent: agent, score: score, origin: origin, at: event.at, expires: expires))
+        case .inviteAnswered(let agent, let accept, let expired):
+            if let index = ticket.invitations.lastIndex(where: { $0.agent == agent && $0.state == .pending }) {
+                ticket.invitations[index].state = expired ? .expired : accept ? .accepted : .declined
+            }
+        case .helpRequested:
+            break
+        case .ticketStalled(let since):
+            ticket.stalledSince = since
+        }
+    }
+
+    /// Adds a member, and the ticket to their active swarms while it is being worked.
+    private mutating func join(_ agent: String, _ ticket: inout Ticket) {
+        guard !ticket.members.contains(agent) else { return }
+        ticket.members.append(agent)
+        let id = ticket.id
+        if !ticket.status.isDone {
+            updateAgent(agent) { profile in
+                if !profile.activeSwarms.contains(id) { profile.activeSwarms.append(id) }
             }
         }
     }

@@ -9,18 +9,40 @@ public enum Command: Sendable, Hashable {
     case addOwner(ticket: String, agent: String)
     case removeOwner(ticket: String, agent: String)
     case setStatus(ticket: String, status: TicketStatus, resolution: String?)
+    /// Replaces `agent`'s skills (the sender's own when `nil`).
+    case setSkills(agent: String?, skills: [String: Int])
+    case setPresence(Presence)
+    /// Invites `agent`, or the next `count` best candidates.
+    case invite(ticket: String, agent: String?, count: Int?)
+    case answerInvite(ticket: String, accept: Bool)
+    case requestHelp(ticket: String, skills: [String], note: String?)
+    /// The hub's own: the agent's first connection opened.
+    case connected(agent: String)
+    /// The hub's own: the agent has had no connection for the presence grace period.
+    case disconnected(agent: String)
+    /// The hub's own: fire every deadline due (invitation timeouts, backlog).
+    case tick
 
     /// The ticket the command acts on, if any.
     public var ticket: String? {
         switch self {
-        case .openTicket: nil
+        case .openTicket, .setSkills, .setPresence, .connected, .disconnected, .tick: nil
         case .join(let t), .leave(let t), .comment(let t, _), .addOwner(let t, _), .removeOwner(let t, _),
-            .setStatus(let t, _, _):
+            .setStatus(let t, _, _), .invite(let t, _, _), .answerInvite(let t, _), .requestHelp(let t, _, _):
             t
         }
     }
 
-    /// The command for a client message, or `nil` for session messages (hello, subscribe, ping…).
+    /// Whether only the hub itself may issue the command.
+    public var isSystem: Bool {
+        switch self {
+        case .connected, .disconnected, .tick: true
+        default: false
+        }
+    }
+
+    /// The command for a client message, or `nil` for session messages (hello, subscribe, ping,
+    /// the ephemeral viewing and typing notices).
     public init?(_ message: ClientMessage) {
         switch message {
         case .ticketOpen(let open): self = .openTicket(open)
@@ -30,7 +52,12 @@ public enum Command: Sendable, Hashable {
         case .ownerAdd(let o): self = .addOwner(ticket: o.ticket, agent: o.agent)
         case .ownerRemove(let o): self = .removeOwner(ticket: o.ticket, agent: o.agent)
         case .ticketStatus(let s): self = .setStatus(ticket: s.ticket, status: s.status, resolution: s.resolution)
-        case .hello, .subscribe, .unsubscribe, .ping: return nil
+        case .skillsSet(let s): self = .setSkills(agent: s.agent, skills: s.skills)
+        case .presenceSet(let p): self = .setPresence(p.status)
+        case .ticketInvite(let i): self = .invite(ticket: i.ticket, agent: i.agent, count: i.count)
+        case .inviteAnswer(let a): self = .answerInvite(ticket: a.ticket, accept: a.accept)
+        case .helpRequest(let h): self = .requestHelp(ticket: h.ticket, skills: h.skills, note: h.note)
+        case .hello, .subscribe, .unsubscribe, .ping, .ticketViewing, .ticketTyping: return nil
         }
     }
 }

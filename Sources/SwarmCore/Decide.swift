@@ -7,17 +7,19 @@ extension SwarmState {
     /// Pure: no I/O, no clock (`now` is passed in). Either every event of the command is returned
     /// or an error is thrown, so a command is never half applied. Authorization is checked first
     /// (see ``Policy``).
-    public func decide(_ command: Command, by principal: Principal, at now: Timestamp) throws(DomainError)
-        -> [SwarmEvent]
-    {
+    public func decide(
+        _ command: Command, by principal: Principal, at now: Timestamp, settings: SwarmSettings
+    ) throws(DomainError) -> [SwarmEvent] {
         try Policy.authorize(principal, command, in: self)
         func event(_ ticket: String, _ payload: EventPayload) -> SwarmEvent {
             SwarmEvent(ticket: ticket, actor: principal.id, at: now, payload: payload)
         }
         switch command {
         case .openTicket(let open):
-            let ticket = try newTicket(open, requester: principal.id, at: now)
+            let ticket = try newTicket(open, requester: principal.id, at: now, taxonomy: settings.taxonomy)
+            let count = settings.invitationCount(queue: ticket.queue, priority: ticket.priority)
             return [event(ticket.id, .ticketOpened(ticket))]
+                + invitations(for: ticket, count: count, origin: .opened, by: .system, at: now, settings: settings)
 
         case .join(let id):
             let ticket = try activeTicket(id)
@@ -85,10 +87,30 @@ extension SwarmState {
             }
             events.append(event(id, .statusChanged(from: ticket.status, to: status, resolution: resolution)))
             return events
+
+        case .setSkills(let agent, let skills):
+            return try decideSkills(
+                of: agent ?? principal.id, skills, by: principal, at: now, taxonomy: settings.taxonomy)
+        case .setPresence(let status):
+            return try decidePresence(status, by: principal, at: now)
+        case .invite(let id, let agent, let count):
+            return try decideInvite(id, agent: agent, count: count, by: principal, at: now, settings: settings)
+        case .answerInvite(let id, let accept):
+            return try decideAnswer(id, accept: accept, by: principal, at: now, settings: settings)
+        case .requestHelp(let id, let skills, let note):
+            return try decideHelp(id, skills: skills, note: note, by: principal, at: now, settings: settings)
+        case .connected(let agent):
+            return decideConnected(agent, at: now)
+        case .disconnected(let agent):
+            return decideDisconnected(agent, at: now)
+        case .tick:
+            return dueEvents(at: now, settings: settings)
         }
     }
 
-    private func newTicket(_ open: TicketOpen, requester: String, at now: Timestamp) throws(DomainError) -> Ticket {
+    private func newTicket(_ open: TicketOpen, requester: String, at now: Timestamp, taxonomy: Taxonomy)
+        throws(DomainError) -> Ticket
+    {
         let title = open.title.trimmingCharacters(in: .whitespacesAndNewlines)
         guard Limits.titleLength.contains(title.count) else {
             throw .invalid(
@@ -106,15 +128,12 @@ extension SwarmState {
         guard skills.count <= Limits.maxSkills else {
             throw .invalid("field 'skills' may list at most \(Limits.maxSkills) tags")
         }
-        for tag in skills where !Limits.isValidSkill(tag) {
-            throw .invalid("field 'skills': '\(tag)' is not a skill tag (lowercase, dotted, like network.dns)")
-        }
-        var unique: [String] = []
-        for tag in skills where !unique.contains(tag) { unique.append(tag) }
+        let unique = try Self.knownTags(skills, field: "skills", taxonomy: taxonomy)
+        let inferred = taxonomy.infer(category: open.category, text: title + "\n" + open.description, given: unique)
         return Ticket(
             id: Ticket.id(number: ticketCount + 1), title: title, description: open.description,
             requester: requester, category: open.category, urgency: open.urgency, impact: open.impact,
-            queue: queue, skills: unique, openedAt: now
+            queue: queue, skills: unique, inferredSkills: inferred, openedAt: now
         )
     }
 
@@ -123,7 +142,7 @@ extension SwarmState {
         return ticket
     }
 
-    private func activeTicket(_ id: String) throws(DomainError) -> Ticket {
+    func activeTicket(_ id: String) throws(DomainError) -> Ticket {
         let ticket = try existingTicket(id)
         guard ticket.status != .closed else { throw .conflict("\(id) is closed; reopen it first") }
         return ticket

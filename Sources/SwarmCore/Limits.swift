@@ -5,6 +5,10 @@ public enum Limits {
     public static let commentLength = 1...10_000
     public static let resolutionLength = 0...2_000
     public static let maxSkills = 20
+    /// The most skills one agent may hold.
+    public static let maxAgentSkills = 50
+    /// Skill levels: 1 (basic) to 5 (expert).
+    public static let skillLevel = 1...5
     public static let skillLength = 1...64
     public static let queueLength = 1...64
     public static let agentLength = 1...64

@@ -9,6 +9,13 @@ public import SwarmProtocol
 public enum Policy {
     /// Throws when `principal` may not issue `command` in `state`.
     public static func authorize(_ principal: Principal, _ command: Command, in state: SwarmState) throws(DomainError) {
+        if command.isSystem || principal == .system {
+            guard command.isSystem, principal == .system else {
+                throw .forbidden(
+                    "only the hub itself issues \(command.isSystem ? "this command" : "commands as \(principal.id)")")
+            }
+            return
+        }
         let ticket = command.ticket.flatMap { state.tickets[$0] }
         if let id = command.ticket, let ticket, !canRead(principal, ticket) {
             throw .notFound("no ticket \(id)")
@@ -32,6 +39,11 @@ public enum Policy {
             guard ticket.owners.contains(principal.id) else {
                 throw .forbidden("only an owner of \(ticket.id) (or a lead) may change its owners")
             }
+        case .setSkills(let agent?, _) where agent != principal.id && !principal.role.readsEverything:
+            throw .forbidden("only leads and admins may set another agent's skills")
+        case .requestHelp(let id, _, _):
+            guard let ticket, !ticket.members.contains(principal.id), !principal.role.readsEverything else { return }
+            throw .forbidden("only members of \(id)'s swarm (or a lead) may ask for help on it")
         default:
             return
         }
@@ -43,9 +55,9 @@ public enum Policy {
     }
 
     /// Throws when `principal` may not subscribe to `channel`.
-    public static func authorizeSubscription(_ principal: Principal, _ channel: Channel, in state: SwarmState)
-        throws(DomainError)
-    {
+    public static func authorizeSubscription(
+        _ principal: Principal, _ channel: Channel, in state: SwarmState, taxonomy: Taxonomy
+    ) throws(DomainError) {
         switch channel {
         case .ticket(let id):
             guard let ticket = state.tickets[id], canRead(principal, ticket) else { throw .notFound("no ticket \(id)") }
@@ -54,6 +66,18 @@ public enum Policy {
         case .agent(let id):
             guard id == principal.id || principal.role.readsEverything else {
                 throw .forbidden("only leads and admins may watch another agent's channel")
+            }
+        case .skill(let pattern):
+            guard principal.role.worksTickets else { throw .forbidden("requesters may not watch skill channels") }
+            let tag = pattern.hasSuffix(".*") ? String(pattern.dropLast(2)) : pattern
+            guard taxonomy.tags[tag] != nil else {
+                throw .invalid("unknown skill tag '\(tag)' in channel 'skill:\(pattern)' (see GET /v1/skills)")
+            }
+        case .dispatch, .backlog:
+            guard principal.role.worksTickets else { throw .forbidden("requesters may not watch \(channel)") }
+        case .agents:
+            guard principal.role.readsEverything else {
+                throw .forbidden("only leads and admins may watch the agents channel")
             }
         }
     }

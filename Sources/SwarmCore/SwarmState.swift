@@ -6,13 +6,70 @@ public struct SwarmState: Sendable, Hashable {
     public var tickets: [String: Ticket] = [:]
     /// The number of tickets opened so far; the next ticket is `T-(ticketCount + 1)`.
     public var ticketCount = 0
+    /// Agents the hub has seen (skills set, connected, or in a swarm), by id.
+    public internal(set) var agents: [String: AgentProfile] = [:]
+    /// The matcher's index: tag → agents who hold exactly that tag.
+    var holders: [String: Set<String>] = [:]
+    /// The matcher's index: tag → agents who hold a tag strictly under it, with how many such tags.
+    var holdersBelow: [String: [String: Int]] = [:]
 
     public init() {}
+
+    /// The actor of events the hub decides by itself (timeouts, presence, automatic invitations).
+    /// Token names may not take it.
+    public static let systemActor = "swarmd"
 
     /// Applies events in order to an empty state.
     public static func replaying(_ events: some Sequence<SwarmEvent>) -> SwarmState {
         var state = SwarmState()
         for event in events { state.apply(event) }
         return state
+    }
+}
+
+extension Principal {
+    /// The hub itself, for the commands it issues (timers, connections).
+    public static let system = Principal(id: SwarmState.systemActor, role: .admin)
+}
+
+// MARK: - The agents index, kept by apply
+
+extension SwarmState {
+    /// Replaces an agent's skills and updates the index.
+    mutating func setSkills(of agent: String, to skills: [String: Int]) {
+        var profile = agents[agent] ?? AgentProfile(id: agent)
+        for tag in profile.skills.keys where skills[tag] == nil {
+            holders[tag]?.remove(agent)
+            if holders[tag]?.isEmpty == true { holders[tag] = nil }
+            for ancestor in Self.ancestors(of: tag) {
+                holdersBelow[ancestor]?[agent, default: 1] -= 1
+                if holdersBelow[ancestor]?[agent] == 0 { holdersBelow[ancestor]?[agent] = nil }
+                if holdersBelow[ancestor]?.isEmpty == true { holdersBelow[ancestor] = nil }
+            }
+        }
+        for tag in skills.keys where profile.skills[tag] == nil {
+            holders[tag, default: []].insert(agent)
+            for ancestor in Self.ancestors(of: tag) { holdersBelow[ancestor, default: [:]][agent, default: 0] += 1 }
+        }
+        profile.skills = skills
+        agents[agent] = profile
+    }
+
+    /// Changes one agent's profile, creating it if needed.
+    mutating func updateAgent(_ agent: String, _ change: (inout AgentProfile) -> Void) {
+        var profile = agents.removeValue(forKey: agent) ?? AgentProfile(id: agent)
+        change(&profile)
+        agents[agent] = profile
+    }
+
+    /// `network.dns.cache` → `network.dns`, `network` (nearest first).
+    static func ancestors(of tag: String) -> [String] {
+        var result: [String] = []
+        var rest = Substring(tag)
+        while let dot = rest.lastIndex(of: ".") {
+            rest = rest[..<dot]
+            result.append(String(rest))
+        }
+        return result
     }
 }

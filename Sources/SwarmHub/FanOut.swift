@@ -115,6 +115,20 @@ public final class FanOut: Sendable {
         }
     }
 
+    /// Delivers an ephemeral frame (not in the log) to the subscribers of one channel, except the
+    /// sender. Returns how many connections it was queued to.
+    @discardableResult
+    func publishEphemeral(_ frame: ByteBuffer, on channel: String, except sender: ConnectionID) -> Int {
+        registry.withLock { registry in
+            var count = 0
+            for id in registry.byChannel[channel] ?? [] where id != sender {
+                registry.subscribers[id]?.outbox.enqueueLive(frame)
+                count += 1
+            }
+            return count
+        }
+    }
+
     /// The bytes of an `event` frame: the committed event JSON wrapped, not re-encoded.
     static func frame(_ stored: StoredEvent, channel: String) -> ByteBuffer {
         // Channel names never contain quotes or backslashes (Channel.init rejects them), so they

@@ -1,4 +1,5 @@
 import Foundation
+public import SwarmCore
 public import SwarmProtocol
 
 /// Everything a hub needs to know to run, with documented defaults (docs/operations.md).
@@ -28,6 +29,14 @@ public struct HubConfiguration: Sendable {
     public var maxBatch = 1024
     /// The name in `welcome.server`.
     public var serverName = "swarmd"
+    /// The taxonomy and the invitation and backlog settings (docs/skills.md).
+    public var swarm = SwarmSettings(taxonomy: .standard)
+    /// How long an agent may have no connection before their presence becomes offline, so a
+    /// reconnect does not flap. Default 30 s.
+    public var presenceGrace: Duration = .seconds(30)
+    /// The longest the timer sleeps before it looks at the clock again (deadlines are exact to
+    /// this). Default 1 s.
+    public var timerPoll: Duration = .seconds(1)
 
     /// The default configuration.
     public init() {}

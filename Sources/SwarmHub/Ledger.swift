@@ -147,14 +147,16 @@ public final class Ledger: Service, Sendable {
                 continue
             }
             do {
-                let events = try snapshot.state.decide(pending.command, by: pending.principal, at: now)
+                let events = try snapshot.state.decide(
+                    pending.command, by: pending.principal, at: now, settings: configuration.swarm)
                 // Encode first: it is the only step that can fail, so a command is applied whole
                 // or not at all, without copying the state (a copy would cost every ticket).
                 let jsons = try events.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
                 for (event, json) in zip(events, jsons) {
                     snapshot.seq += 1
+                    let context = snapshot.state.routingContext(for: event)
                     snapshot.state.apply(event)
-                    let channels = snapshot.state.channels(for: event).map(\.description)
+                    let channels = snapshot.state.channels(for: event, context: context).map(\.description)
                     append.events.append(StoredEvent(seq: snapshot.seq, channels: channels, event: event, json: json))
                 }
                 for event in events {

@@ -5,7 +5,7 @@ import SwarmCore
 import SwarmProtocol
 import SwarmStore
 
-/// The REST API: `/health` and `/v1/tickets`. Bearer auth; the same roles as the WebSocket API.
+/// The REST API: `/health`, `/v1/tickets`, `/v1/agents`, `/v1/skills`. Bearer auth; the same roles as the WebSocket API.
 enum RestRoutes {
     static func add(to router: Router<HubRequestContext>, services: HubServices) {
         router.get("/health") { _, _ in
@@ -46,6 +46,53 @@ enum RestRoutes {
             let events = try services.store.events(ofTicket: id).filter { $0.seq <= snapshot.seq }
                 .map { TicketDetail.Entry(seq: $0.seq, event: $0.event) }
             return json(TicketDetail(ticket: ticket, events: events))
+        }
+        v1.get("/tickets/:id/candidates") { request, context in
+            let principal = try authenticate(request, services)
+            guard principal.role.worksTickets else { throw APIError(.forbidden, "requesters may not rank agents") }
+            let id = context.parameters.get("id") ?? ""
+            let limit = try request.uri.queryParameters["limit"].map { text throws(APIError) in
+                guard let n = Int(text), (1...1000).contains(n) else {
+                    throw APIError(.invalidField, "query 'limit' must be 1 to 1000")
+                }
+                return n
+            }
+            let state = services.ledger.snapshot.state
+            guard let ticket = state.tickets[id] else { throw APIError(.notFound, "no ticket \(id)") }
+            var excluding = Set(ticket.members)
+            excluding.insert(ticket.requester)
+            let candidates = state.rank(required: ticket.requiredSkills, excluding: excluding, limit: limit ?? 10)
+            return json(
+                Candidates(
+                    ticket: id, skills: ticket.skills, inferredSkills: ticket.inferredSkills, candidates: candidates,
+                    invitations: ticket.invitations))
+        }
+        v1.get("/agents") { request, _ in
+            let principal = try authenticate(request, services)
+            guard principal.role.worksTickets else { throw APIError(.forbidden, "requesters may not list agents") }
+            let agents = services.ledger.snapshot.state.agents.values.sorted { $0.id < $1.id }
+            return json(AgentList(agents: agents))
+        }
+        v1.get("/skills") { request, _ in
+            _ = try authenticate(request, services)
+            let state = services.ledger.snapshot.state
+            let taxonomy = services.configuration.swarm.taxonomy
+            var agents: [String: Int] = [:]
+            for profile in state.agents.values {
+                for tag in profile.skills.keys { agents[tag, default: 0] += 1 }
+            }
+            var open: [String: Int] = [:]
+            for ticket in state.tickets.values where !ticket.status.isDone {
+                for tag in ticket.requiredSkills { open[tag, default: 0] += 1 }
+            }
+            let entries = taxonomy.tags.keys.sorted().map { name in
+                let tag = taxonomy.tags[name]!
+                return SkillList.Entry(
+                    tag: name, description: tag.description, synonyms: tag.synonyms, keywords: tag.keywords,
+                    agents: agents[name] ?? 0, openTickets: open[name] ?? 0)
+            }
+            let categories = Dictionary(uniqueKeysWithValues: taxonomy.categories.map { ($0.key.rawValue, $0.value) })
+            return json(SkillList(tags: entries, categories: categories))
         }
         v1.post("/tickets") { request, context in
             let principal = try authenticate(request, services)
@@ -116,6 +163,33 @@ enum RestRoutes {
         }
         var ticket: Ticket
         var events: [Entry]
+    }
+
+    struct Candidates: Encodable {
+        var ticket: String
+        var skills: [String]
+        var inferredSkills: [String]
+        var candidates: [Candidate]
+        var invitations: [Invitation]
+    }
+
+    struct AgentList: Encodable {
+        var agents: [AgentProfile]
+    }
+
+    struct SkillList: Encodable {
+        struct Entry: Encodable {
+            var tag: String
+            var description: String
+            var synonyms: [String]
+            var keywords: [String]
+            /// Agents holding exactly this tag.
+            var agents: Int
+            /// Tickets not yet resolved that need it.
+            var openTickets: Int
+        }
+        var tags: [Entry]
+        var categories: [String: [String]]
     }
 
     struct Opened: Encodable {

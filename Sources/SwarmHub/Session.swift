@@ -33,20 +33,24 @@ final class Session {
         self.logger[metadataKey: "swarm.connection.id"] = "\(connectionID)"
     }
 
-    /// Forgets the connection's subscriptions.
+    /// Forgets the connection's subscriptions; the agent may go offline after the grace period.
     func end() {
         services.fanOut.remove(connectionID)
+        if let principal, principal.role.worksTickets { services.presence.disconnected(principal.id) }
     }
 
     /// Authenticates with a token that came in the upgrade request, and welcomes the client.
-    func authenticate(token info: TokenInfo) {
-        signIn(info, id: nil)
+    func authenticate(token info: TokenInfo) async {
+        await signIn(info, id: nil)
     }
 
-    private func signIn(_ info: TokenInfo, id: String?) {
+    private func signIn(_ info: TokenInfo, id: String?) async {
         principal = Principal(id: info.name, role: info.role)
         flags.authenticated.store(true, ordering: .relaxed)
         logger[metadataKey: "swarm.agent"] = "\(info.name)"
+        // An agent coming online is an event (presence.changed); it commits before the welcome, so
+        // welcome's seq includes it and every later command of the connection comes after it.
+        if info.role.worksTickets { await services.presence.connected(info.name) }
         let welcome = Welcome(
             id: id, agent: info.name, role: info.role, server: services.configuration.serverName,
             seq: services.ledger.snapshot.seq
@@ -90,6 +94,10 @@ final class Session {
             await subscribe(request, id: id, as: principal)
         case .unsubscribe(let request):
             unsubscribe(request, id: id)
+        case .ticketViewing(let ref):
+            notice(.viewing, on: ref.ticket, id: id, as: principal)
+        case .ticketTyping(let ref):
+            notice(.typing, on: ref.ticket, id: id, as: principal)
         default:
             guard let command = Command(frame.message) else { return }
             execute(command, id: id, as: principal)
@@ -121,7 +129,7 @@ final class Session {
                 reply(id, HubError(.unauthorized, "unknown or revoked token"))
                 return
             }
-            signIn(info, id: id)
+            await signIn(info, id: id)
         } catch {
             logger.error("token lookup failed", metadata: ["error": "\(error)"])
             reply(id, HubError(.internal, "could not check the token"))
@@ -137,7 +145,10 @@ final class Session {
         }
         return try names.map { name throws(HubError) in
             guard let channel = SwarmProtocol.Channel(name) else {
-                throw HubError(.invalidField, "unknown channel '\(name)'; use ticket:<id>, queue:<name> or agent:<id>")
+                throw HubError(
+                    .invalidField,
+                    "unknown channel '\(name)'; use ticket:<id>, queue:<name>, agent:<id>, skill:<tag>, skill:<prefix>.*, dispatch, backlog or agents"
+                )
             }
             return channel
         }
@@ -153,7 +164,8 @@ final class Session {
             let state = services.ledger.snapshot.state
             for channel in channels {
                 do {
-                    try Policy.authorizeSubscription(principal, channel, in: state)
+                    try Policy.authorizeSubscription(
+                        principal, channel, in: state, taxonomy: services.configuration.swarm.taxonomy)
                 } catch {
                     throw HubError(error)
                 }
@@ -215,8 +227,16 @@ final class Session {
     /// Hands the command to the ledger without waiting for it: the next frame is read at once, and
     /// the ack (or error) is queued by the ledger when the command's batch commits.
     private func execute(_ command: Command, id: String, as principal: Principal) {
-        if case .addOwner(_, let agent) = command {
-            // Owners must be people who can work tickets: an agent with an active token.
+        let named: String? =
+            switch command {
+            case .addOwner(_, let agent): agent
+            case .setSkills(let agent?, _) where agent != principal.id: agent
+            case .invite(_, let agent?, _) where agent != principal.id: agent
+            default: nil
+            }
+        if let agent = named {
+            // Owners, invitees and skill holders must be people who can work tickets: an agent
+            // with an active token.
             let role = try? services.store.activeRole(of: agent)
             guard let role, role.worksTickets else {
                 reply(id, HubError(.notFound, "no agent \(agent) who works tickets"))
@@ -231,6 +251,28 @@ final class Session {
                 case .failure(let error): ErrorFrame(id: id, code: error.code, message: error.message)
                 }
             if let bytes = try? SwarmJSON.encoder().encode(frame) { outbox.enqueue(ByteBuffer(bytes: bytes)) }
+        }
+    }
+
+    // MARK: Ephemeral notices
+
+    /// `ticket.viewing` and `ticket.typing`: checked like a command, broadcast to the ticket's
+    /// other subscribers as an `activity` frame, never logged.
+    private func notice(_ kind: Activity.Kind, on ticket: String, id: String, as principal: Principal) {
+        guard let found = services.ledger.snapshot.state.tickets[ticket], Policy.canRead(principal, found) else {
+            reply(id, HubError(.notFound, "no ticket \(ticket)"))
+            return
+        }
+        let now = services.clock()
+        let activity = Activity(
+            ticket: ticket, agent: principal.id, activity: kind, at: now,
+            expires: now.adding(milliseconds: Activity.lifetime(kind)))
+        do {
+            let frame = ByteBuffer(bytes: try SwarmJSON.encoder().encode(activity))
+            services.fanOut.publishEphemeral(frame, on: activity.channel, except: connectionID)
+            send(Ack(id: id, seq: nil))
+        } catch {
+            reply(id, HubError(.internal, "could not encode the notice"))
         }
     }
 

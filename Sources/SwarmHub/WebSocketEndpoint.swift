@@ -36,7 +36,7 @@ enum WebSocketEndpoint {
         let session = Session(services: services, outbox: outbox, logger: context.logger)
         defer { session.end() }
         if let token = try? bearerToken(context.request), let info = try? services.store.authenticate(secret: token) {
-            session.authenticate(token: info)
+            await session.authenticate(token: info)
         }
         let channel = context.requestContext.channel
         let flags = session.flags

@@ -29,6 +29,15 @@ public enum ClientMessage: Sendable, Hashable {
     case ownerAdd(OwnerChange)
     case ownerRemove(OwnerChange)
     case ticketStatus(StatusChange)
+    case skillsSet(SkillsSet)
+    case presenceSet(PresenceSet)
+    case ticketInvite(TicketInvite)
+    case inviteAnswer(InviteAnswer)
+    case helpRequest(HelpRequest)
+    /// Ephemeral: the sender is looking at the ticket. Broadcast, never logged.
+    case ticketViewing(TicketRef)
+    /// Ephemeral: the sender is writing a comment on the ticket. Broadcast, never logged.
+    case ticketTyping(TicketRef)
     case ping
 
     /// The frame `type` of this message.
@@ -44,6 +53,13 @@ public enum ClientMessage: Sendable, Hashable {
         case .ownerAdd: "owner.add"
         case .ownerRemove: "owner.remove"
         case .ticketStatus: "ticket.status"
+        case .skillsSet: "skills.set"
+        case .presenceSet: "presence.set"
+        case .ticketInvite: "ticket.invite"
+        case .inviteAnswer: "invite.answer"
+        case .helpRequest: "help.request"
+        case .ticketViewing: "ticket.viewing"
+        case .ticketTyping: "ticket.typing"
         case .ping: "ping"
         }
     }
@@ -51,7 +67,8 @@ public enum ClientMessage: Sendable, Hashable {
     /// Every client frame type of protocol v1.
     public static let types = [
         "hello", "subscribe", "unsubscribe", "ticket.open", "swarm.join", "swarm.leave", "comment.add",
-        "owner.add", "owner.remove", "ticket.status", "ping",
+        "owner.add", "owner.remove", "ticket.status", "skills.set", "presence.set", "ticket.invite", "invite.answer",
+        "help.request", "ticket.viewing", "ticket.typing", "ping",
     ]
 }
 
@@ -109,6 +126,13 @@ extension ClientFrame {
             case "owner.add": message = .ownerAdd(try decoder.decode(OwnerChange.self, from: data))
             case "owner.remove": message = .ownerRemove(try decoder.decode(OwnerChange.self, from: data))
             case "ticket.status": message = .ticketStatus(try decoder.decode(StatusChange.self, from: data))
+            case "skills.set": message = .skillsSet(try decoder.decode(SkillsSet.self, from: data))
+            case "presence.set": message = .presenceSet(try decoder.decode(PresenceSet.self, from: data))
+            case "ticket.invite": message = .ticketInvite(try decoder.decode(TicketInvite.self, from: data))
+            case "invite.answer": message = .inviteAnswer(try decoder.decode(InviteAnswer.self, from: data))
+            case "help.request": message = .helpRequest(try decoder.decode(HelpRequest.self, from: data))
+            case "ticket.viewing": message = .ticketViewing(try decoder.decode(TicketRef.self, from: data))
+            case "ticket.typing": message = .ticketTyping(try decoder.decode(TicketRef.self, from: data))
             case "ping": message = .ping
             default:
                 throw FrameError(code: .unknownType, message: "unknown frame type '\(type)'", id: id)
@@ -155,6 +179,7 @@ extension DecodingError {
         case is Int.Type, is Int64.Type: "an integer"
         case is Bool.Type: "a boolean"
         case is [String].Type, is [Any].Type: "an array"
+        case is [String: Int].Type: "an object of integers"
         default: "of type \(type)"
         }
     }

@@ -14,6 +14,19 @@ public enum EventPayload: Sendable, Hashable {
     case ownerRemoved(agent: String)
     /// The status moved `from` → `to`; `resolution` when resolved.
     case statusChanged(from: TicketStatus, to: TicketStatus, resolution: String?)
+    /// `agent`'s skills are now `skills` (tag → level), replacing the previous set.
+    case skillsChanged(agent: String, skills: [String: Int])
+    /// `agent`'s presence is now `status`; `auto` when the hub set it (connection came or went).
+    case presenceChanged(agent: String, status: Presence, auto: Bool)
+    /// `agent` was invited to the ticket's swarm with `score`, for `reasons`; unanswered by `expires`,
+    /// the next candidate is invited.
+    case expertInvited(agent: String, score: Int, origin: InviteOrigin, expires: Timestamp, reasons: [ScoreReason])
+    /// `agent` accepted or declined the invitation, or it `expired` unanswered.
+    case inviteAnswered(agent: String, accept: Bool, expired: Bool)
+    /// `agent` asked for help with `skills`.
+    case helpRequested(agent: String, skills: [String], note: String?)
+    /// The ticket has had no progress since `since`: it is on the backlog channel.
+    case ticketStalled(since: Timestamp)
 
     /// The type name of this payload.
     public var type: EventType {
@@ -25,12 +38,19 @@ public enum EventPayload: Sendable, Hashable {
         case .ownerAdded: .ownerAdded
         case .ownerRemoved: .ownerRemoved
         case .statusChanged: .statusChanged
+        case .skillsChanged: .skillsChanged
+        case .presenceChanged: .presenceChanged
+        case .expertInvited: .expertInvited
+        case .inviteAnswered: .inviteAnswered
+        case .helpRequested: .helpRequested
+        case .ticketStalled: .ticketStalled
         }
     }
 
     private enum Keys: String, CodingKey {
         case ticketState = "state"
-        case agent, comment, from, to, resolution
+        case agent, comment, from, to, resolution, skills, status, auto, score, origin, expires, reasons, accept
+        case expired, note, since
     }
 
     init(type: EventType, from decoder: any Decoder) throws {
@@ -48,6 +68,30 @@ public enum EventPayload: Sendable, Hashable {
                 to: try c.decode(TicketStatus.self, forKey: .to),
                 resolution: try c.decodeIfPresent(String.self, forKey: .resolution)
             )
+        case .skillsChanged:
+            self = .skillsChanged(
+                agent: try c.decode(String.self, forKey: .agent),
+                skills: try c.decode([String: Int].self, forKey: .skills))
+        case .presenceChanged:
+            self = .presenceChanged(
+                agent: try c.decode(String.self, forKey: .agent), status: try c.decode(Presence.self, forKey: .status),
+                auto: try c.decodeIfPresent(Bool.self, forKey: .auto) ?? false)
+        case .expertInvited:
+            self = .expertInvited(
+                agent: try c.decode(String.self, forKey: .agent), score: try c.decode(Int.self, forKey: .score),
+                origin: try c.decode(InviteOrigin.self, forKey: .origin),
+                expires: try c.decode(Timestamp.self, forKey: .expires),
+                reasons: try c.decode([ScoreReason].self, forKey: .reasons))
+        case .inviteAnswered:
+            self = .inviteAnswered(
+                agent: try c.decode(String.self, forKey: .agent), accept: try c.decode(Bool.self, forKey: .accept),
+                expired: try c.decodeIfPresent(Bool.self, forKey: .expired) ?? false)
+        case .helpRequested:
+            self = .helpRequested(
+                agent: try c.decode(String.self, forKey: .agent), skills: try c.decode([String].self, forKey: .skills),
+                note: try c.decodeIfPresent(String.self, forKey: .note))
+        case .ticketStalled:
+            self = .ticketStalled(since: try c.decode(Timestamp.self, forKey: .since))
         }
     }
 
@@ -62,6 +106,29 @@ public enum EventPayload: Sendable, Hashable {
             try c.encode(from, forKey: .from)
             try c.encode(to, forKey: .to)
             try c.encodeIfPresent(resolution, forKey: .resolution)
+        case .skillsChanged(let agent, let skills):
+            try c.encode(agent, forKey: .agent)
+            try c.encode(skills, forKey: .skills)
+        case .presenceChanged(let agent, let status, let auto):
+            try c.encode(agent, forKey: .agent)
+            try c.encode(status, forKey: .status)
+            try c.encode(auto, forKey: .auto)
+        case .expertInvited(let agent, let score, let origin, let expires, let reasons):
+            try c.encode(agent, forKey: .agent)
+            try c.encode(score, forKey: .score)
+            try c.encode(origin, forKey: .origin)
+            try c.encode(expires, forKey: .expires)
+            try c.encode(reasons, forKey: .reasons)
+        case .inviteAnswered(let agent, let accept, let expired):
+            try c.encode(agent, forKey: .agent)
+            try c.encode(accept, forKey: .accept)
+            try c.encode(expired, forKey: .expired)
+        case .helpRequested(let agent, let skills, let note):
+            try c.encode(agent, forKey: .agent)
+            try c.encode(skills, forKey: .skills)
+            try c.encodeIfPresent(note, forKey: .note)
+        case .ticketStalled(let since):
+            try c.encode(since, forKey: .since)
         }
     }
 }

@@ -73,6 +73,36 @@ public struct Pong: Codable, Sendable, Hashable {
     public init(id: String?) { self.id = id }
 }
 
+/// `activity {channel, ticket, agent, activity, at, expires}`: ephemeral — someone is viewing a
+/// ticket or typing a comment on it. Never logged, no `seq`; it holds until `expires` unless repeated.
+public struct Activity: Codable, Sendable, Hashable {
+    /// What the agent is doing.
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case viewing
+        case typing
+    }
+
+    public var type = "activity"
+    public var channel: String
+    public var ticket: String
+    public var agent: String
+    public var activity: Kind
+    public var at: Timestamp
+    public var expires: Timestamp
+
+    public init(ticket: String, agent: String, activity: Kind, at: Timestamp, expires: Timestamp) {
+        self.channel = "ticket:\(ticket)"
+        self.ticket = ticket
+        self.agent = agent
+        self.activity = activity
+        self.at = at
+        self.expires = expires
+    }
+
+    /// How long a notice holds: a viewer repeats it while the ticket is on screen, a typist while typing.
+    public static func lifetime(_ kind: Kind) -> Int64 { kind == .viewing ? 60_000 : 10_000 }
+}
+
 /// Any frame the hub sends, for clients that read them.
 public enum ServerFrame: Sendable, Hashable, Decodable {
     case welcome(Welcome)
@@ -80,6 +110,7 @@ public enum ServerFrame: Sendable, Hashable, Decodable {
     case error(ErrorFrame)
     case event(EventFrame)
     case pong(Pong)
+    case activity(Activity)
 
     private struct Header: Decodable { var type: String }
 
@@ -91,6 +122,7 @@ public enum ServerFrame: Sendable, Hashable, Decodable {
         case "error": self = .error(try ErrorFrame(from: decoder))
         case "event": self = .event(try EventFrame(from: decoder))
         case "pong": self = .pong(try Pong(from: decoder))
+        case "activity": self = .activity(try Activity(from: decoder))
         default:
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "unknown frame type '\(type)'"))
         }

@@ -56,4 +56,10 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case ownerAdded = "owner.added"
     case ownerRemoved = "owner.removed"
     case statusChanged = "status.changed"
+    case skillsChanged = "skills.changed"
+    case presenceChanged = "presence.changed"
+    case expertInvited = "expert.invited"
+    case inviteAnswered = "invite.answered"
+    case helpRequested = "help.requested"
+    case ticketStalled = "ticket.stalled"
 }

@@ -14,6 +14,8 @@ public struct Ticket: Codable, Sendable, Hashable {
     public var queue: String
     /// Skill tags the ticket needs, as given when it was opened.
     public var skills: [String]
+    /// Skill tags the hub inferred from the category and the text (see docs/skills.md).
+    public var inferredSkills: [String]
     public var status: TicketStatus
     /// How the ticket was resolved, when it was.
     public var resolution: String?
@@ -28,11 +30,16 @@ public struct Ticket: Codable, Sendable, Hashable {
     public var closedAt: Timestamp?
     /// How many times the ticket was reopened after being resolved or closed.
     public var reopenCount: Int
+    /// Experts invited to the swarm, in the order they were invited.
+    public var invitations: [Invitation]
+    /// Since when the ticket has been on the backlog (no progress for the backlog time), if it is.
+    public var stalledSince: Timestamp?
 
     /// Creates a ticket.
     public init(
         id: String, title: String, description: String, requester: String, category: Category,
-        urgency: Level, impact: Level, queue: String, skills: [String], openedAt: Timestamp
+        urgency: Level, impact: Level, queue: String, skills: [String], inferredSkills: [String] = [],
+        openedAt: Timestamp
     ) {
         self.id = id
         self.title = title
@@ -44,6 +51,9 @@ public struct Ticket: Codable, Sendable, Hashable {
         self.priority = Priority(urgency: urgency, impact: impact)
         self.queue = queue
         self.skills = skills
+        self.inferredSkills = inferredSkills
+        self.invitations = []
+        self.stalledSince = nil
         self.status = .new
         self.resolution = nil
         self.members = []
@@ -56,11 +66,49 @@ public struct Ticket: Codable, Sendable, Hashable {
         self.reopenCount = 0
     }
 
+    /// The skills the ticket needs: those given, then those inferred.
+    public var requiredSkills: [String] { skills + inferredSkills.filter { !skills.contains($0) } }
+
     /// The number in the id (`42` for `T-42`).
     public var number: Int { Int(id.dropFirst(2)) ?? 0 }
 
     /// Makes the ticket id for a number.
     public static func id(number: Int) -> String { "T-\(number)" }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, title, description, requester, category, urgency, impact, priority, queue, skills, inferredSkills
+        case status, resolution, members, owners, comments, openedAt, updatedAt, resolvedAt, closedAt, reopenCount
+        case invitations, stalledSince
+    }
+
+    /// Decodes a ticket; fields added after protocol v1's first release default when absent, so
+    /// logs written before them still replay.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        title = try c.decode(String.self, forKey: .title)
+        description = try c.decode(String.self, forKey: .description)
+        requester = try c.decode(String.self, forKey: .requester)
+        category = try c.decode(Category.self, forKey: .category)
+        urgency = try c.decode(Level.self, forKey: .urgency)
+        impact = try c.decode(Level.self, forKey: .impact)
+        priority = try c.decode(Priority.self, forKey: .priority)
+        queue = try c.decode(String.self, forKey: .queue)
+        skills = try c.decode([String].self, forKey: .skills)
+        inferredSkills = try c.decodeIfPresent([String].self, forKey: .inferredSkills) ?? []
+        status = try c.decode(TicketStatus.self, forKey: .status)
+        resolution = try c.decodeIfPresent(String.self, forKey: .resolution)
+        members = try c.decode([String].self, forKey: .members)
+        owners = try c.decode([String].self, forKey: .owners)
+        comments = try c.decode([Comment].self, forKey: .comments)
+        openedAt = try c.decode(Timestamp.self, forKey: .openedAt)
+        updatedAt = try c.decode(Timestamp.self, forKey: .updatedAt)
+        resolvedAt = try c.decodeIfPresent(Timestamp.self, forKey: .resolvedAt)
+        closedAt = try c.decodeIfPresent(Timestamp.self, forKey: .closedAt)
+        reopenCount = try c.decode(Int.self, forKey: .reopenCount)
+        invitations = try c.decodeIfPresent([Invitation].self, forKey: .invitations) ?? []
+        stalledSince = try c.decodeIfPresent(Timestamp.self, forKey: .stalledSince)
+    }
 }
 
 /// One comment on a ticket.

@@ -51,7 +51,43 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel = "info"
 
+    @Option(help: ArgumentHelp("Skill taxonomy file (JSON); default: the one shipped with swarmd.", valueName: "file"))
+    var taxonomy: String?
+
+    @Option(help: ArgumentHelp("Candidates a new ticket invites.", valueName: "n"))
+    var invitations = 3
+
+    @Option(help: ArgumentHelp("Candidates a new P1 ticket invites at once (severity-1 swarm).", valueName: "n"))
+    var severityOneInvitations = 8
+
+    @Option(
+        name: .customLong("queue-invitations"),
+        help: ArgumentHelp("Invitations for one queue, overriding --invitations; repeatable.", valueName: "queue=n"))
+    var queueInvitations: [String] = []
+
+    @Option(help: ArgumentHelp("How long an invitation waits for an answer (90s, 15m, 4h, 2d).", valueName: "duration"))
+    var inviteTimeout = "10m"
+
+    @Option(
+        help: ArgumentHelp("How long without progress puts a ticket on the backlog channel.", valueName: "duration"))
+    var backlogAfter = "4h"
+
+    @Option(help: ArgumentHelp("How long without a connection makes an agent offline.", valueName: "duration"))
+    var presenceGrace = "30s"
+
     func validate() throws {
+        for (name, text) in [
+            ("--invite-timeout", inviteTimeout), ("--backlog-after", backlogAfter), ("--presence-grace", presenceGrace),
+        ] {
+            guard let ms = DurationText.milliseconds(text), ms > 0 else {
+                throw ValidationError("\(name) must be a duration such as 90s, 15m, 4h or 2d, not '\(text)'")
+            }
+        }
+        let counts = 1...SwarmSettings.maxInvitations
+        guard counts.contains(invitations), counts.contains(severityOneInvitations) else {
+            throw ValidationError("--invitations and --severity-one-invitations must be 1 to \(counts.upperBound)")
+        }
+        _ = try parsedQueueInvitations()
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard !host.isEmpty else { throw ValidationError("--host must not be empty") }
         guard (1024...(16 * 1024 * 1024)).contains(maxFrameSize) else {
@@ -90,6 +126,13 @@ struct Serve: AsyncParsableCommand {
         configuration.outboundQueueLimit = outboundQueueLimit
         configuration.commandRate = commandRate
         configuration.commandBurst = max(1, commandRate * 2)
+        do {
+            configuration.swarm = try swarmSettings()
+        } catch {
+            complain("error: \(error)")
+            throw ExitCode(2)
+        }
+        configuration.presenceGrace = .milliseconds(DurationText.milliseconds(presenceGrace) ?? 30_000)
         let services = try HubServices(store: eventStore, configuration: configuration, logger: logger)
         let host = self.host
         let app = Hub.application(services: services) { port in
@@ -97,6 +140,32 @@ struct Serve: AsyncParsableCommand {
         }
         try await app.runService()
         logger.info("stopped", metadata: ["swarm.seq": "\(services.ledger.snapshot.seq)"])
+    }
+
+    private func parsedQueueInvitations() throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for entry in queueInvitations {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, Limits.isValidQueue(parts[0]), let n = Int(parts[1]),
+                (1...SwarmSettings.maxInvitations).contains(n)
+            else {
+                throw ValidationError(
+                    "--queue-invitations takes queue=n with n from 1 to \(SwarmSettings.maxInvitations), not '\(entry)'"
+                )
+            }
+            result[parts[0]] = n
+        }
+        return result
+    }
+
+    private func swarmSettings() throws -> SwarmSettings {
+        var settings = SwarmSettings(taxonomy: try taxonomy.map { try Taxonomy.load(path: $0) } ?? .standard)
+        settings.invitations = invitations
+        settings.severityOneInvitations = severityOneInvitations
+        settings.invitationsPerQueue = try parsedQueueInvitations()
+        settings.inviteTimeout = DurationText.milliseconds(inviteTimeout) ?? settings.inviteTimeout
+        settings.backlogAfter = DurationText.milliseconds(backlogAfter) ?? settings.backlogAfter
+        return settings
     }
 
     /// Takes an exclusive lock beside the database so two hubs never append to one log.

@@ -39,6 +39,9 @@ struct TokenCommand: AsyncParsableCommand {
                 throw ValidationError(
                     "--name must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
             }
+            guard name != SwarmState.systemActor else {
+                throw ValidationError("--name '\(name)' is reserved for the hub's own events")
+            }
         }
 
         func run() async throws {

@@ -16,17 +16,59 @@ func openCommand(title: String = "VPN drops every hour", queue: String? = nil, s
             skills: skills, queue: queue))
 }
 
-/// A state built by deciding and applying commands, as the ledger does; records every event.
+/// A small taxonomy for the rules' tests: two trees and a few synonyms and keywords.
+let testTaxonomy: Taxonomy = {
+    typealias Tag = Taxonomy.Tag
+    return try! Taxonomy(
+        tags: [
+            "network": Tag(synonyms: ["networking"], keywords: ["network", "lan"]),
+            "network.dns": Tag(synonyms: ["dns"], keywords: ["dns", "nslookup", "name resolution"]),
+            "network.dns.cache": Tag(keywords: ["dns cache"]),
+            "network.vpn": Tag(synonyms: ["vpn"], keywords: ["vpn"]),
+            "office": Tag(),
+            "office.outlook": Tag(synonyms: ["outlook"], keywords: ["outlook"]),
+            "printer": Tag(keywords: ["printer", "paper jam"]),
+            "windows": Tag(),
+            "windows.ad": Tag(synonyms: ["ad"], keywords: ["active directory"]),
+        ],
+        categories: [.network: ["network"]])
+}()
+
+/// Settings for the rules' tests: the test taxonomy, 2 invitations, a 10-minute timeout, a
+/// 1-hour backlog time.
+func testSettings() -> SwarmSettings {
+    var settings = SwarmSettings(taxonomy: testTaxonomy)
+    settings.invitations = 2
+    settings.severityOneInvitations = 4
+    settings.inviteTimeout = 10 * 60_000
+    settings.backlogAfter = 3_600_000
+    return settings
+}
+
+/// A state built by deciding and applying commands, as the ledger does; records every event and
+/// the channels it went to.
 struct World {
     var state = SwarmState()
+    var settings = testSettings()
     var log: [SwarmEvent] = []
+    var routes: [[String]] = []
     var clock = t0
 
     @discardableResult
     mutating func run(_ command: Command, by principal: Principal) throws(DomainError) -> [SwarmEvent] {
         clock = clock.adding(milliseconds: 1000)
-        let events = try state.decide(command, by: principal, at: clock)
-        for event in events { state.apply(event) }
+        return try runNow(command, by: principal)
+    }
+
+    /// Runs a command at the current clock (for timers: move `clock`, then `runNow(.tick, by: .system)`).
+    @discardableResult
+    mutating func runNow(_ command: Command, by principal: Principal) throws(DomainError) -> [SwarmEvent] {
+        let events = try state.decide(command, by: principal, at: clock, settings: settings)
+        for event in events {
+            let context = state.routingContext(for: event)
+            state.apply(event)
+            routes.append(state.channels(for: event, context: context).map(\.description))
+        }
         log += events
         return events
     }
@@ -36,7 +78,7 @@ struct World {
     /// Decides and expects a refusal of `kind`; the state must not change.
     func refuses(_ command: Command, by principal: Principal, _ kind: DomainError.Kind) -> Bool {
         do {
-            _ = try state.decide(command, by: principal, at: clock)
+            _ = try state.decide(command, by: principal, at: clock, settings: settings)
             return false
         } catch {
             return error.kind == kind

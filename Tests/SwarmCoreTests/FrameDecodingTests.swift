@@ -25,6 +25,13 @@ struct FrameDecodingTests {
             #"{"type":"owner.add","id":"1","ticket":"T-1","agent":"bob"}"#,
             #"{"type":"owner.remove","id":"1","ticket":"T-1","agent":"bob"}"#,
             #"{"type":"ticket.status","id":"1","ticket":"T-1","status":"in_progress"}"#,
+            #"{"type":"skills.set","id":"1","skills":{"network.dns":5}}"#,
+            #"{"type":"presence.set","id":"1","status":"busy"}"#,
+            #"{"type":"ticket.invite","id":"1","ticket":"T-1","agent":"bob"}"#,
+            #"{"type":"invite.answer","id":"1","ticket":"T-1","accept":true}"#,
+            #"{"type":"help.request","id":"1","ticket":"T-1","skills":["windows.ad"],"note":"GPO?"}"#,
+            #"{"type":"ticket.viewing","id":"1","ticket":"T-1"}"#,
+            #"{"type":"ticket.typing","id":"1","ticket":"T-1"}"#,
             #"{"type":"ping"}"#,
         ]
         let types = try frames.map { try decode($0).get().message.type }

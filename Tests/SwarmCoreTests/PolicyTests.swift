@@ -35,7 +35,7 @@ struct PolicyTests {
         let state = world.state
         func allowed(_ principal: Principal, _ channel: String) -> DomainError.Kind? {
             do {
-                try Policy.authorizeSubscription(principal, Channel(channel)!, in: state)
+                try Policy.authorizeSubscription(principal, Channel(channel)!, in: state, taxonomy: testTaxonomy)
                 return nil
             } catch {
                 return error.kind
@@ -55,8 +55,13 @@ struct PolicyTests {
         #expect(Channel("ticket:T-1") == .ticket("T-1"))
         #expect(Channel("queue:general") == .queue("general"))
         #expect(Channel("agent:alice") == .agent("alice"))
+        #expect(Channel("skill:network.*") == .skill("network.*"))
+        #expect(Channel("dispatch") == .dispatch)
+        #expect(Channel("backlog") == .backlog)
+        #expect(Channel("agents") == .agents)
         for bad in [
-            "", "ticket:", "skill:dns", "ticket", "queue:a b", #"agent:a"b"#, String(repeating: "q", count: 200),
+            "", "ticket:", "skill:", "team:dns", "ticket", "dispatch:x", "queue:a b", #"agent:a"b"#,
+            String(repeating: "q", count: 200),
         ] {
             #expect(Channel(bad) == nil, "\(bad) should not parse")
         }

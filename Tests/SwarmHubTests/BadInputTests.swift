@@ -17,9 +17,9 @@ struct BadInputTests {
                 try await witness.hello(bob)
                 try await witness.command(openFrame("baseline"))
                 try await witness.command(["type": "subscribe", "channels": ["queue:general"]])
-                let stateBefore = hub.services.ledger.snapshot
                 try await withClient(hub.url) { c in
                     try await c.hello(alice)
+                    let stateBefore = hub.services.ledger.snapshot
                     let cases: [(String, ErrorCode)] = [
                         ("not json at all", .badFrame),
                         ("[1,2,3]", .badFrame),
@@ -42,6 +42,21 @@ struct BadInputTests {
                         (#"{"type":"subscribe","id":"x11","channels":[]}"#, .invalidField),
                         (#"{"type":"subscribe","id":"x12","channels":["ticket:T-1"],"since":-1}"#, .invalidField),
                         (#"{"type":"hello","id":"x13","token":"swm_again"}"#, .conflict),
+                        (#"{"type":"skills.set","id":"x14","skills":{"network.dns":7}}"#, .invalidField),
+                        (#"{"type":"skills.set","id":"x15","skills":{"network.pigeon":3}}"#, .invalidField),
+                        (#"{"type":"skills.set","id":"x16","skills":{"network.dns":"high"}}"#, .invalidField),
+                        (#"{"type":"skills.set","id":"x17","skills":{"network.dns":0}}"#, .invalidField),
+                        (#"{"type":"skills.set","id":"x18","skills":{"linux":3},"agent":"bob"}"#, .forbidden),
+                        (#"{"type":"ticket.invite","id":"x19","ticket":"T-1","agent":"alice"}"#, .invalidField),
+                        (#"{"type":"ticket.invite","id":"x20","ticket":"T-1","agent":"nobody"}"#, .notFound),
+                        (#"{"type":"ticket.invite","id":"x21","ticket":"T-1","count":0}"#, .invalidField),
+                        (#"{"type":"invite.answer","id":"x22","ticket":"T-1","accept":true}"#, .notFound),
+                        (#"{"type":"presence.set","id":"x23","status":"offline"}"#, .invalidField),
+                        (#"{"type":"presence.set","id":"x24","status":"asleep"}"#, .invalidField),
+                        (#"{"type":"help.request","id":"x25","ticket":"T-1","skills":["linux"]}"#, .forbidden),
+                        (#"{"type":"subscribe","id":"x26","channels":["skill:made.up.*"]}"#, .invalidField),
+                        (#"{"type":"subscribe","id":"x27","channels":["agents"]}"#, .forbidden),
+                        (#"{"type":"ticket.viewing","id":"x28","ticket":"T-404"}"#, .notFound),
                     ]
                     for (text, code) in cases {
                         try await c.sendText(text)
@@ -59,10 +74,13 @@ struct BadInputTests {
                     #expect(binary.code == .badFrame)
                     // The connection still works.
                     try await c.command(["type": "comment.add", "ticket": "T-1", "body": "still here"])
+                    let stateAfter = hub.services.ledger.snapshot
+                    #expect(stateAfter.seq == stateBefore.seq + 1)
+                    #expect(stateAfter.state.tickets["T-1"]?.status == .new)
+                    #expect(stateAfter.state.tickets["T-1"]?.invitations.isEmpty == true)
+                    #expect(stateAfter.state.agents["alice"]?.skills.isEmpty == true)
+                    #expect(stateAfter.state.agents["alice"]?.presence == .available)
                 }
-                let stateAfter = hub.services.ledger.snapshot
-                #expect(stateAfter.seq == stateBefore.seq + 1)
-                #expect(stateAfter.state.tickets["T-1"]?.status == .new)
                 // The witness saw exactly the one valid change.
                 let seen = try await witness.drainEvents()
                 #expect(seen.map(\.event.type) == [.commentAdded])

@@ -34,7 +34,8 @@ struct SwarmFlowTests {
                     return (ack, ack.ticket!)
                 }
                 #expect(ticketID == "T-1")
-                #expect(opened.seq == 1)
+                // Seq 1: lena (a lead) came online; rita is a requester, whose presence is not tracked.
+                #expect(opened.seq == 2)
                 try await withClient(hub.url) { alice in
                     try await withClient(hub.url) { bob in
                         try await alice.hello(tokens.alice)
@@ -51,11 +52,12 @@ struct SwarmFlowTests {
                             "type": "ticket.status", "ticket": "T-1", "status": "resolved",
                             "resolution": "replaced the patch cable",
                         ])
-                        #expect(last.seq == 8)
+                        // Seq 3 and 4: alice and bob came online.
+                        #expect(last.seq == 11)
                         let expected: [(Int64, EventType)] = [
-                            (2, .swarmJoined), (3, .swarmJoined), (4, .ownerAdded), (5, .ownerAdded),
-                            (6, .commentAdded),
-                            (7, .statusChanged), (8, .statusChanged),
+                            (5, .swarmJoined), (6, .swarmJoined), (7, .ownerAdded), (8, .ownerAdded),
+                            (9, .commentAdded),
+                            (10, .statusChanged), (11, .statusChanged),
                         ]
                         for client in [alice, bob] {
                             let events = try await client.drainEvents()
@@ -66,7 +68,7 @@ struct SwarmFlowTests {
                     }
                 }
                 let events = try await watcher.drainEvents()
-                #expect(events.map(\.seq) == Array(1...8))
+                #expect(events.map(\.seq) == [2] + Array(5...11))
                 #expect(events.allSatisfy { $0.channel == "queue:general" })
                 guard case .ticketOpened(let ticket) = events.first?.event.payload else {
                     Issue.record("the first event should open the ticket")
@@ -142,7 +144,7 @@ struct SwarmFlowTests {
             #expect(first == second)
             #expect(first.ticket == "T-1")
             #expect(hub.services.ledger.snapshot.state.tickets.count == 1)
-            #expect(try hub.store.lastSeq() == 1)
+            #expect(try hub.store.lastSeq() == 2, "alice online, then one ticket")
             // The same id from another agent is another command.
             let bob = try await hub.token("bob")
             let other = try await withClient(hub.url) { c in
@@ -166,7 +168,7 @@ struct SwarmFlowTests {
                 try await b.hello(bob)
                 try await b.command(["type": "subscribe", "channels": ["ticket:T-1"], "since": 0])
                 let events = try await b.drainEvents()
-                #expect(events.map(\.seq) == [1])
+                #expect(events.map(\.seq) == [2], "1 is alice coming online; 3 is bob")
                 return events.last!.seq
             }
             // While bob is away: three more events on T-1, one elsewhere.
@@ -183,13 +185,13 @@ struct SwarmFlowTests {
                 guard case .ack(let ack) = try await b.next() else {
                     throw TestFailure("expected the subscribe ack first")
                 }
-                #expect(ack.seq == 5)
+                #expect(ack.seq == 7)
                 try await withClient(hub.url) { a in
                     try await a.hello(alice)
                     try await a.command(["type": "comment.add", "ticket": "T-1", "body": "live now"])
                 }
                 let events = try await b.drainEvents()
-                #expect(events.map(\.seq) == [2, 4, 5, 6])
+                #expect(events.map(\.seq) == [4, 6, 7, 8])
             }
         }
     }
@@ -220,7 +222,17 @@ struct SwarmFlowTests {
                     try await b.command(["type": "subscribe", "channels": ["ticket:T-1"], "since": 0])
                     try await group.waitForAll()
                     let events = try await b.drainEvents()
-                    #expect(events.map(\.seq) == Array(1...401))
+                    // Alice came online at 1 and opened T-1 at 2; 400 comments follow, with bob's coming
+                    // online somewhere among them: every T-1 event in order, and only that one missing.
+                    let seqs = events.map(\.seq)
+                    #expect(seqs.count == 401)
+                    #expect(zip(seqs, seqs.dropFirst()).allSatisfy { $0 < $1 })
+                    let missing = Set(Int64(2)...403).subtracting(seqs)
+                    #expect(missing.count == 1)
+                    let seqOfBob = missing.first ?? 0
+                    let other = try hub.store.events(onChannels: ["agent:bob"], after: seqOfBob - 1, through: seqOfBob)
+                        .first
+                    #expect(other?.event.type == .presenceChanged)
                 }
             }
         }
@@ -232,16 +244,17 @@ struct SwarmFlowTests {
             let alice = try await hub.token("alice")
             try await withClient(hub.url) { a in
                 try await a.hello(alice)
-                try await a.command(openFrame("first"))  // 1: T-1, queue:general
-                try await a.command(["type": "swarm.join", "ticket": "T-1"])  // 2
-                try await a.command(["type": "subscribe", "channels": ["ticket:T-1"]])  // live after 2
-                try await a.command(["type": "comment.add", "ticket": "T-1", "body": "live"])  // 3, sent live
-                try await a.command(openFrame("second"))  // 4: T-2 only on queue:general
-                #expect(try await a.drainEvents().map(\.seq) == [3])
+                // 1: alice came online
+                try await a.command(openFrame("first"))  // 2: T-1, queue:general
+                try await a.command(["type": "swarm.join", "ticket": "T-1"])  // 3
+                try await a.command(["type": "subscribe", "channels": ["ticket:T-1"]])  // live after 3
+                try await a.command(["type": "comment.add", "ticket": "T-1", "body": "live"])  // 4, sent live
+                try await a.command(openFrame("second"))  // 5: T-2 only on queue:general
+                #expect(try await a.drainEvents().map(\.seq) == [4])
                 try await a.command(["type": "subscribe", "channels": ["queue:general"], "since": 0])
-                // 1 and 2 were never sent (before ticket:T-1 went live); 3 was; 4 is new to this connection.
+                // 2 and 3 were never sent (before ticket:T-1 went live); 4 was; 5 is new to this connection.
                 let replayed = try await a.drainEvents()
-                #expect(replayed.map(\.seq) == [1, 2, 4])
+                #expect(replayed.map(\.seq) == [2, 3, 5])
                 #expect(replayed.allSatisfy { $0.channel == "queue:general" })
             }
         }

@@ -19,12 +19,14 @@ struct EventStoreTests {
         var batch = AppendBatch()
         var touched: [String] = []
         for (command, principal) in commands {
-            for event in try state.decide(command, by: principal, at: t0) {
+            for event in try state.decide(command, by: principal, at: t0, settings: SwarmSettings()) {
                 seq += 1
+                let context = state.routingContext(for: event)
                 state.apply(event)
                 batch.events.append(
                     StoredEvent(
-                        seq: seq, channels: state.channels(for: event).map(\.description), event: event,
+                        seq: seq, channels: state.channels(for: event, context: context).map(\.description),
+                        event: event,
                         json: try SwarmJSON.string(event)))
                 if let id = event.ticket, !touched.contains(id) { touched.append(id) }
             }

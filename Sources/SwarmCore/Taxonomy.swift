@@ -1,0 +1,168 @@
+public import Foundation
+public import SwarmProtocol
+
+/// The skill tags the hub knows, their synonyms, and the rules that infer a ticket's skills from
+/// its category and text. Loaded from a JSON file (see docs/skills.md and taxonomy.json).
+public struct Taxonomy: Sendable, Hashable {
+    /// One tag's entry.
+    public struct Tag: Sendable, Hashable, Codable {
+        public var description: String
+        /// Other spellings accepted in commands and read as this tag (`dns` → `network.dns`).
+        public var synonyms: [String]
+        /// Words or phrases whose presence in a ticket's title or description infers this tag.
+        public var keywords: [String]
+
+        public init(description: String = "", synonyms: [String] = [], keywords: [String] = []) {
+            self.description = description
+            self.synonyms = synonyms
+            self.keywords = keywords
+        }
+
+        private enum CodingKeys: String, CodingKey { case description, synonyms, keywords }
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
+            synonyms = try c.decodeIfPresent([String].self, forKey: .synonyms) ?? []
+            keywords = try c.decodeIfPresent([String].self, forKey: .keywords) ?? []
+        }
+    }
+
+    /// Tag name → entry.
+    public private(set) var tags: [String: Tag]
+    /// Category → tags every ticket of that category needs.
+    public private(set) var categories: [Category: [String]]
+    /// Synonym → tag.
+    private var aliases: [String: String]
+    /// Keyword phrases as lowercase words, each with its tag, longest phrases first.
+    private var rules: [Rule]
+
+    private struct Rule: Sendable, Hashable {
+        var words: [String]
+        var tag: String
+    }
+
+    /// A taxonomy with no tags: every tag is unknown.
+    public static let empty = Taxonomy(validated: [:], categories: [:])
+
+    /// Builds and checks a taxonomy; throws naming the first bad tag, synonym or keyword.
+    public init(tags: [String: Tag], categories: [Category: [String]]) throws(TaxonomyError) {
+        for name in tags.keys.sorted() {
+            guard Limits.isValidSkill(name) else {
+                throw TaxonomyError("tag '\(name)' is not a skill tag (lowercase, dotted, like network.dns)")
+            }
+            if let dot = name.lastIndex(of: "."), tags[String(name[..<dot])] == nil {
+                throw TaxonomyError("tag '\(name)' needs its parent '\(name[..<dot])' in the taxonomy")
+            }
+        }
+        var seen: [String: String] = [:]
+        for (name, tag) in tags.sorted(by: { $0.key < $1.key }) {
+            for synonym in tag.synonyms {
+                guard Limits.isValidSkill(synonym) else {
+                    throw TaxonomyError("tag '\(name)': synonym '\(synonym)' is not a skill tag")
+                }
+                if tags[synonym] != nil {
+                    throw TaxonomyError("tag '\(name)': synonym '\(synonym)' is itself a tag")
+                }
+                if let other = seen[synonym] {
+                    throw TaxonomyError("synonym '\(synonym)' belongs to both '\(other)' and '\(name)'")
+                }
+                seen[synonym] = name
+            }
+            for keyword in tag.keywords where Self.words(keyword).isEmpty {
+                throw TaxonomyError("tag '\(name)': keyword '\(keyword)' has no letters or digits")
+            }
+        }
+        for (category, names) in categories {
+            for name in names where tags[name] == nil {
+                throw TaxonomyError("category '\(category.rawValue)': unknown tag '\(name)'")
+            }
+        }
+        self.init(validated: tags, categories: categories)
+    }
+
+    private init(validated tags: [String: Tag], categories: [Category: [String]]) {
+        self.tags = tags
+        self.categories = categories
+        var aliases: [String: String] = [:]
+        var rules: [Rule] = []
+        for (name, tag) in tags {
+            for synonym in tag.synonyms { aliases[synonym] = name }
+            for keyword in tag.keywords { rules.append(Rule(words: Self.words(keyword), tag: name)) }
+        }
+        self.aliases = aliases
+        // Longest phrases first, then by tag and phrase, so inference is the same in every process.
+        self.rules = rules.sorted {
+            ($0.words.count, $1.tag, $1.words.joined(separator: " "))
+                > ($1.words.count, $0.tag, $0.words.joined(separator: " "))
+        }
+    }
+
+    /// Reads a taxonomy file: `{"tags": {name: {description, synonyms, keywords}}, "categories": {…}}`.
+    public init(json data: Data) throws(TaxonomyError) {
+        struct File: Decodable {
+            var tags: [String: Tag]
+            var categories: [String: [String]]?
+        }
+        let file: File
+        do {
+            file = try JSONDecoder().decode(File.self, from: data)
+        } catch let error as DecodingError {
+            throw TaxonomyError("the taxonomy file is not valid: \(error.fieldMessage)")
+        } catch {
+            throw TaxonomyError("the taxonomy file is not valid JSON")
+        }
+        var categories: [Category: [String]] = [:]
+        for (name, tags) in file.categories ?? [:] {
+            guard let category = Category(rawValue: name) else {
+                let known = Category.allCases.map(\.rawValue).joined(separator: ", ")
+                throw TaxonomyError("unknown category '\(name)' (known: \(known))")
+            }
+            categories[category] = tags
+        }
+        try self.init(tags: file.tags, categories: categories)
+    }
+
+    /// The tag a name stands for: the tag itself, or the tag it is a synonym of; `nil` if unknown.
+    public func resolve(_ name: String) -> String? {
+        if tags[name] != nil { return name }
+        return aliases[name]
+    }
+
+    /// The skills to infer for a ticket: its category's tags and the tags of keywords in its text,
+    /// without those `given`, and without a tag when a more specific one under it is needed anyway.
+    public func infer(category: Category, text: String, given: [String]) -> [String] {
+        var found = Set(categories[category] ?? [])
+        let words = Self.words(text)
+        if !words.isEmpty {
+            for rule in rules where !found.contains(rule.tag) && Self.contains(words, rule.words) {
+                found.insert(rule.tag)
+            }
+        }
+        let all = found.union(given)
+        return found.subtracting(given).filter { tag in
+            !all.contains { $0.hasPrefix(tag + ".") }
+        }.sorted()
+    }
+
+    /// Lowercase runs of letters and digits (`-` kept inside words, so `terminal-server` is one).
+    static func words(_ text: String) -> [String] {
+        text.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "-") }
+            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "-")) }
+            .filter { !$0.isEmpty }
+    }
+
+    private static func contains(_ words: [String], _ phrase: [String]) -> Bool {
+        guard let first = phrase.first, phrase.count <= words.count else { return false }
+        for start in 0...(words.count - phrase.count) where words[start] == first {
+            if phrase.count == 1 || Array(words[start..<(start + phrase.count)]) == phrase { return true }
+        }
+        return false
+    }
+}
+
+/// Why a taxonomy could not be loaded.
+public struct TaxonomyError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

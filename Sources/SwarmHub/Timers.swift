@@ -1,0 +1,98 @@
+public import ServiceLifecycle
+public import SwarmCore
+public import SwarmProtocol
+import Synchronization
+
+/// Fires the deadlines the state holds (invitation timeouts, backlog) by submitting `tick` to the
+/// ledger when the earliest is due. Deadlines are derived from the log, so after a restart none is
+/// lost; firing changes the state, so none fires twice.
+///
+/// It sleeps until the earliest deadline, but never longer than `timerPoll`, so commits that make
+/// an earlier deadline, and injected clocks that jump, are noticed within that time.
+public final class Timers: Service, Sendable {
+    private let ledger: Ledger
+    private let clock: HubClock
+    private let configuration: HubConfiguration
+
+    init(ledger: Ledger, clock: @escaping HubClock, configuration: HubConfiguration) {
+        self.ledger = ledger
+        self.clock = clock
+        self.configuration = configuration
+    }
+
+    /// The earliest pending deadline.
+    public var nextDeadline: Timestamp? { ledger.snapshot.state.nextDeadline(settings: configuration.swarm) }
+
+    /// Fires what is due now, and waits until its events are committed.
+    public func fireDue() async {
+        guard let next = nextDeadline, next <= clock() else { return }
+        _ = await ledger.submit(.tick, by: .system, id: nil)
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await fireDue()
+            var wait = configuration.timerPoll
+            if let next = nextDeadline {
+                wait = min(wait, .milliseconds(max(0, next.milliseconds - clock().milliseconds)))
+            }
+            try? await gracefulShutdown(sleeping: max(wait, .milliseconds(5)))
+        }
+    }
+
+    private func gracefulShutdown(sleeping duration: Duration) async throws {
+        try await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
+    }
+}
+
+/// Counts each agent's open connections and turns presence into events: the first connection
+/// brings an offline agent back (to the status they chose last), and an agent with no connection
+/// for the grace period goes offline — so a reconnect does not flap.
+final class PresenceTracker: Sendable {
+    private let ledger: Ledger
+    private let grace: Duration
+    private let counts = Mutex<[String: Int]>([:])
+
+    init(ledger: Ledger, grace: Duration) {
+        self.ledger = ledger
+        self.grace = grace
+    }
+
+    /// After a restart nobody is connected: agents the log shows online go offline unless they
+    /// reconnect within the grace period.
+    func start(with state: SwarmState) {
+        for (agent, profile) in state.agents where profile.presence != .offline {
+            scheduleOffline(agent)
+        }
+    }
+
+    /// Counts a new connection; the first one brings the agent online and returns once that is committed.
+    func connected(_ agent: String) async {
+        let first = counts.withLock { counts -> Bool in
+            counts[agent, default: 0] += 1
+            return counts[agent] == 1
+        }
+        if first { _ = await ledger.submit(.connected(agent: agent), by: .system, id: nil) }
+    }
+
+    func disconnected(_ agent: String) {
+        let last = counts.withLock { counts -> Bool in
+            counts[agent, default: 1] -= 1
+            if counts[agent] == 0 {
+                counts[agent] = nil
+                return true
+            }
+            return false
+        }
+        if last { scheduleOffline(agent) }
+    }
+
+    private func scheduleOffline(_ agent: String) {
+        let grace = self.grace
+        Task { [weak self] in
+            try? await Task.sleep(for: grace)
+            guard let self, self.counts.withLock({ $0[agent] == nil }) else { return }
+            self.ledger.submit(.disconnected(agent: agent), by: .system, id: nil) { _ in }
+        }
+    }
+}
