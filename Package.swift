@@ -65,6 +65,7 @@ let package = Package(
             name: "swarm-bench",
             dependencies: [
                 "SwarmHub",
+                "SwarmCore",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -17,11 +17,12 @@ import Synchronization
 struct SwarmBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swarm-bench",
-        abstract: "Measure durable commands per second and events delivered per second.",
+        abstract: "Measure durable commands and events delivered per second, or the matcher's ranking time.",
         discussion: """
             Starts a hub in this process on a temporary SQLite file (WAL, synchronous=FULL) and drives it
             with real WebSocket clients on loopback. Build in release mode:
               swift run -c release swarm-bench
+              swift run -c release swarm-bench --ranking      # rank among 10,000 agents over 500 tags
             """
     )
 
@@ -43,7 +44,26 @@ struct SwarmBench: AsyncParsableCommand {
     @Option(help: "Database file (default: a new temporary file).")
     var db: String?
 
+    @Flag(help: "Run only the matcher benchmark: rank tickets among --agents agents over --tags tags.")
+    var ranking = false
+
+    @Option(help: "Agents in the ranking run.")
+    var agents = 10_000
+
+    @Option(help: "Skill tags in the ranking run.")
+    var tags = 500
+
+    @Option(help: "Tickets ranked in the ranking run.")
+    var tickets = 2_000
+
+    @Option(help: "Seed of the ranking run's generator (same seed, same workload).")
+    var seed: UInt64 = 42
+
     func run() async throws {
+        if ranking {
+            try RankingBench.run(agents: agents, tags: tags, tickets: tickets, seed: seed)
+            return
+        }
         var logger = Logger(label: "swarm.bench")
         logger.logLevel = .warning
         let path =
