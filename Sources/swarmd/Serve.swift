@@ -112,6 +112,14 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "swarmd")
+        // Settings first: a bad taxonomy file stops the hub before it touches the database.
+        let swarm: SwarmSettings
+        do {
+            swarm = try swarmSettings()
+        } catch {
+            complain("error: \(error)")
+            throw ExitCode(2)
+        }
         try lockDatabase(store.db)
         let eventStore = try store.open()
         if try eventStore.tokens().isEmpty {
@@ -126,12 +134,7 @@ struct Serve: AsyncParsableCommand {
         configuration.outboundQueueLimit = outboundQueueLimit
         configuration.commandRate = commandRate
         configuration.commandBurst = max(1, commandRate * 2)
-        do {
-            configuration.swarm = try swarmSettings()
-        } catch {
-            complain("error: \(error)")
-            throw ExitCode(2)
-        }
+        configuration.swarm = swarm
         configuration.presenceGrace = .milliseconds(DurationText.milliseconds(presenceGrace) ?? 30_000)
         let services = try HubServices(store: eventStore, configuration: configuration, logger: logger)
         let host = self.host

@@ -85,6 +85,30 @@ struct ProcessTests {
         #expect(status == 0)
     }
 
+    @Test("bad skill settings stop serve with a message naming the problem, before it listens")
+    func badSkillSettings() throws {
+        let folder = try temporaryDirectory()
+        let taxonomy = folder.appendingPathComponent("taxonomy.json")
+        try Data(#"{"tags":{"network.dns":{}}}"#.utf8).write(to: taxonomy)
+        let db = folder.appendingPathComponent("swarm.sqlite").path
+        let bad = try SwarmdProcess.run(["serve", "--port", "0", "--db", db, "--taxonomy", taxonomy.path])
+        #expect(bad.status == 2)
+        #expect(bad.err.contains("taxonomy.json: tag 'network.dns' needs its parent 'network'"), "\(bad.err)")
+        #expect(bad.out.isEmpty, "no admin token, no listening line")
+        #expect(!FileManager.default.fileExists(atPath: db), "the database is not created")
+        let missing = try SwarmdProcess.run(["serve", "--port", "0", "--db", db, "--taxonomy", "/nonexistent.json"])
+        #expect(missing.status == 2)
+        #expect(missing.err.contains("cannot read the taxonomy file /nonexistent.json"))
+        for flags in [
+            ["--invite-timeout", "10 minutes"], ["--backlog-after", "0s"], ["--invitations", "0"],
+            ["--queue-invitations", "network"], ["--queue-invitations", "network=99"],
+        ] {
+            let refused = try SwarmdProcess.run(["serve", "--port", "0", "--db", db] + flags)
+            #expect(refused.status == 64, "\(flags)")
+            #expect(refused.err.contains(flags[0]), "\(flags): \(refused.err)")
+        }
+    }
+
     @Test("a second hub on the same database is refused")
     func oneHubPerDatabase() async throws {
         let path = try databasePath()
