@@ -157,13 +157,16 @@ for path in sorted((EXAMPLES / "invalid").glob("*.json")):
 # 5. Enums and frame types match the Swift sources.
 if SWIFT.is_dir():
     def swift_enum(file: str, enum: str) -> list[str]:
+        """The raw values of `enum` in `file`, in order. `enum` may be nested (`Activity.Kind`): only
+        its last name is searched, and the body ends at the "}" indented like the enum's own line."""
         text = (SWIFT / file).read_text(encoding="utf-8")
-        body = re.search(r"enum " + enum + r"\b[^{]*\{(.*?)\n\}", text, re.S)
+        name = enum.rsplit(".", 1)[-1]
+        body = re.search(r"^([ \t]*)(?:[\w@]+[ \t]+)*enum[ \t]+" + name + r"\b[^{]*\{(.*?)\n\1\}", text, re.S | re.M)
         if not body:
             check(False, f"Sources/SwarmProtocol/{file}: enum {enum} not found")
             return []
         values = []
-        for case, raw in re.findall(r"^\s*case\s+`?(\w+)`?(?:\s*=\s*\"([^\"]*)\")?\s*$", body.group(1), re.M):
+        for case, raw in re.findall(r"^\s*case\s+`?(\w+)`?(?:\s*=\s*\"([^\"]*)\")?\s*$", body.group(2), re.M):
             values.append(raw or case)
         return values
 
@@ -181,6 +184,10 @@ if SWIFT.is_dir():
         ("Role.swift", "Role", "welcome.json", "/$defs/role"),
         ("ErrorCode.swift", "ErrorCode", "error.json", "/$defs/code"),
         ("SwarmEvent.swift", "EventType", "event.object.json", "/$defs/eventType"),
+        ("Skills.swift", "Presence", "defs.json", "/$defs/presence"),
+        ("Skills.swift", "InviteOrigin", "defs.json", "/$defs/inviteOrigin"),
+        ("Skills.swift", "InviteState", "defs.json", "/$defs/inviteState"),
+        ("ServerFrame.swift", "Activity.Kind", "activity.json", "/$defs/kind"),
     ]
     for file, enum, name, pointer in pairs:
         swift, schema = swift_enum(file, enum), schema_enum(name, pointer)
