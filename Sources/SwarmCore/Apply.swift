@@ -64,6 +64,10 @@ extension SwarmState {
                 break
             }
             if to.isDone && !from.isDone {
+                // Invitations to a finished ticket lapse; reopening it does not revive them.
+                for index in ticket.invitations.indices where ticket.invitations[index].state == .pending {
+                    ticket.invitations[index].state = .expired
+                }
                 let required = ticket.requiredSkills
                 for agent in ticket.members {
                     updateAgent(agent) { profile in

@@ -26,7 +26,8 @@ extension SwarmState {
             guard !ticket.members.contains(principal.id) else {
                 throw .conflict("\(principal.id) is already in the swarm of \(id)")
             }
-            return [event(id, .swarmJoined(agent: principal.id))]
+            // Joining answers a pending invitation: it must not expire and invite someone else.
+            return answeredByJoining(ticket, principal.id, event) + [event(id, .swarmJoined(agent: principal.id))]
 
         case .leave(let id):
             let ticket = try existingTicket(id)
@@ -56,7 +57,10 @@ extension SwarmState {
             guard Limits.isValidAgent(agent) else { throw .invalid("field 'agent' is not a valid agent id") }
             guard !ticket.owners.contains(agent) else { throw .conflict("\(agent) already owns \(id)") }
             var events: [SwarmEvent] = []
-            if !ticket.members.contains(agent) { events.append(event(id, .swarmJoined(agent: agent))) }
+            if !ticket.members.contains(agent) {
+                events += answeredByJoining(ticket, agent, event)
+                events.append(event(id, .swarmJoined(agent: agent)))
+            }
             events.append(event(id, .ownerAdded(agent: agent)))
             return events
 
@@ -135,6 +139,14 @@ extension SwarmState {
             requester: requester, category: open.category, urgency: open.urgency, impact: open.impact,
             queue: queue, skills: unique, inferredSkills: inferred, openedAt: now
         )
+    }
+
+    /// `invite.answered {accept: true}` when `agent`, about to join, has a pending invitation.
+    private func answeredByJoining(
+        _ ticket: Ticket, _ agent: String, _ event: (String, EventPayload) -> SwarmEvent
+    ) -> [SwarmEvent] {
+        guard ticket.invitations.contains(where: { $0.agent == agent && $0.state == .pending }) else { return [] }
+        return [event(ticket.id, .inviteAnswered(agent: agent, accept: true, expired: false))]
     }
 
     func existingTicket(_ id: String) throws(DomainError) -> Ticket {

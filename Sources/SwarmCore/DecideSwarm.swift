@@ -41,7 +41,7 @@ extension SwarmState {
             }
             resolved[tag] = max(resolved[tag] ?? 0, level)
         }
-        if let profile = agents[agent], profile.skills == resolved { return [] }
+        if (agents[agent]?.skills ?? [:]) == resolved { return [] }
         return [
             SwarmEvent(
                 ticket: nil, actor: principal.id, at: now, payload: .skillsChanged(agent: agent, skills: resolved))

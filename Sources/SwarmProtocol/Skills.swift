@@ -95,7 +95,7 @@ public enum InviteState: String, Codable, Sendable, CaseIterable {
 public struct ScoreReason: Codable, Sendable, Hashable {
     /// What the reason is about: `skill`, `presence`, `load` or `history`.
     public var factor: String
-    /// The required tag the reason is about, for `skill` and `history`.
+    /// The required tag a `skill` reason is about.
     public var tag: String?
     public var points: Int
     /// The reason in words, for leads: "network.dns level 5, exact match: +100".

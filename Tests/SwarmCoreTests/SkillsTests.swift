@@ -277,7 +277,8 @@ struct InvitationTests {
         #expect(world.refuses(.invite(ticket: "T-2", agent: "bob", count: nil), by: requester, .forbidden))
         try world.run(.setStatus(ticket: "T-2", status: .resolved, resolution: nil), by: alice)
         #expect(world.refuses(.invite(ticket: "T-2", agent: "nick", count: nil), by: alice, .conflict))
-        #expect(world.refuses(.answerInvite(ticket: "T-2", accept: true), by: dana, .conflict))
+        // Resolving the ticket let dana's invitation lapse: there is nothing to answer.
+        #expect(world.refuses(.answerInvite(ticket: "T-2", accept: true), by: dana, .notFound))
         // A resolved ticket has no deadlines: only T-1's remain.
         let t1 = world.ticket("T-1").invitations.map(\.expires).min()
         #expect(world.state.nextDeadline(settings: world.settings) == t1)
@@ -358,5 +359,40 @@ struct SwarmPatternTests {
         #expect(world.refuses(.tick, by: lead, .forbidden))
         #expect(world.refuses(.connected(agent: "x"), by: alice, .forbidden))
         #expect(world.refuses(.join(ticket: "T-1"), by: .system, .forbidden))
+    }
+}
+
+@Suite("Skills: invitations meet the rest of the ticket")
+struct InvitationLifecycleTests {
+    @Test("joining or being made an owner answers a pending invitation, so it neither expires nor is replaced")
+    func joiningAnswers() throws {
+        var world = try InvitationTests().world()
+        try world.run(open("DNS down"), by: requester)
+        let joined = try world.run(.join(ticket: "T-2"), by: dana)
+        #expect(joined.map(\.type) == [.inviteAnswered, .swarmJoined])
+        let owned = try world.run(.addOwner(ticket: "T-2", agent: "carol"), by: dana)
+        #expect(owned.map(\.type) == [.inviteAnswered, .swarmJoined, .ownerAdded])
+        #expect(world.ticket("T-2").invitations.map(\.state) == [.accepted, .accepted])
+        world.clock = world.clock.adding(milliseconds: world.settings.inviteTimeout)
+        #expect(try world.runNow(.tick, by: .system).filter { $0.ticket == "T-2" }.isEmpty)
+        // A member who was never invited joins with one event, as before.
+        #expect(try world.run(.join(ticket: "T-2"), by: nick).map(\.type) == [.swarmJoined])
+    }
+
+    @Test("invitations lapse when the ticket is resolved and do not come back on reopen")
+    func resolvedTicketsInviteNobody() throws {
+        var world = try InvitationTests().world()
+        try world.run(open("DNS down"), by: requester)
+        try world.run(.setStatus(ticket: "T-2", status: .resolved, resolution: "restarted"), by: nick)
+        #expect(world.ticket("T-2").invitations.map(\.state) == [.expired, .expired])
+        try world.run(.setStatus(ticket: "T-2", status: .open, resolution: nil), by: requester)
+        world.clock = world.clock.adding(milliseconds: world.settings.inviteTimeout)
+        #expect(try world.runNow(.tick, by: .system).filter { $0.ticket == "T-2" }.isEmpty)
+        #expect(SwarmState.replaying(world.log) == world.state)
+    }
+
+    @Test func emptySkillsForANewAgentLogNothing() throws {
+        var world = World()
+        #expect(try world.run(.setSkills(agent: nil, skills: [:]), by: alice).isEmpty)
     }
 }
