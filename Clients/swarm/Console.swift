@@ -45,7 +45,7 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
         let style = global.style
         let completer = Mutex(
             Completer(
-                commands: (Swarm.configuration.subcommands.map { $0.configuration.commandName ?? "" } + builtins)
+                commands: (Swarm.configuration.subcommands.map { $0._commandName } + builtins)
                     .filter { $0 != "console" && !$0.isEmpty }.sorted(),
                 subcommands: ["skills": ["list", "set"], "invites": ["list", "accept", "decline"], "kb": ["search"]]))
         // Ticket ids for completion: the list now, and every ticket an event mentions later.

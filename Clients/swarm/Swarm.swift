@@ -9,7 +9,7 @@ import SwarmClient
 #endif
 
 /// `swarm`: the terminal client of a swarm hub.
-struct Swarm: AsyncParsableCommand {
+struct Swarm: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         commandName: "swarm",
         abstract: "The terminal client of a swarm hub: tickets, swarms and a live feed of events.",
@@ -39,12 +39,14 @@ struct Swarm: AsyncParsableCommand {
         ]
     )
 
+    @OptionGroup var global: GlobalOptions
+
     func run() async throws {
         guard hasTerminal else {
             say(Swarm.helpMessage())
             return
         }
-        try await ConsoleCommand.runConsole(global: GlobalOptions())
+        try await ConsoleCommand.runConsole(global: global)
     }
 }
 

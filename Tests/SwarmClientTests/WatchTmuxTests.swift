@@ -175,4 +175,56 @@ struct WatchTmuxTests {
         #expect(!pane.contains("[watch exited"), "\(pane)")
         await hub?.stop()
     }
+
+    @Test("a bare swarm in a terminal is the console: tab completes, events print above the prompt")
+    func consoleInTerminal() async throws {
+        let tmux = try Tmux()
+        defer { tmux.kill() }
+        let folder = try temporaryDirectory()
+        let db = folder.appendingPathComponent("data/swarm.sqlite").path
+        let hub = try await SwarmdProcess(serve: db)
+        let port = try #require(hub.port)
+        let alice = try SwarmCLI()
+        let token = try #require(
+            try SwarmdProcess.run(["token", "create", "--name", "alice", "--role", "agent", "--db", db]).out
+                .split(separator: "\n").last.map(String.init))
+        #expect(try await alice.run(["login", "--server", "localhost:\(port)", "--token", token]).status == 0)
+        _ = try await alice.json(["open", "--title", "Shared drive is slow"])
+
+        let script = folder.appendingPathComponent("console.sh")
+        let exports = alice.processEnvironment.filter {
+            ["XDG_CONFIG_HOME", "NO_COLOR", "HOME", "PATH"].contains($0.key)
+        }
+        .map { "export \($0.key)='\($0.value)'" }.sorted().joined(separator: "\n")
+        try Data(
+            "#!/bin/sh\n\(exports)\n'\(SwarmCLI.binary.path)'\necho \"[console exited with status $?]\"\nsleep 3600\n"
+                .utf8
+        )
+        .write(to: script)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        try tmux.run(["new-session", "-d", "-s", "console", "-x", "200", "-y", "50", script.path])
+        try await tmux.waitFor("console", "the prompt") { $0.contains("console for alice") && $0.contains("swarm> ") }
+
+        // "jo" Tab "1" Tab completes to "join T-1 "; Enter runs it.
+        try tmux.run(["send-keys", "-t", "console", "jo", "Tab"])
+        try await tmux.waitFor("console", "the command completed") { $0.contains("swarm> join ") }
+        try tmux.run(["send-keys", "-t", "console", "1", "Tab"])
+        try await tmux.waitFor("console", "the ticket id completed") { $0.contains("swarm> join T-1 ") }
+        try tmux.run(["send-keys", "-t", "console", "Enter"])
+        // The event reaches the console's feed (alice is now in the swarm) and the ack prints too.
+        let pane = try await tmux.waitFor("console", "the join and its event") {
+            $0.contains("alice joined the swarm of T-1") && $0.contains("swarm.joined    alice joined the swarm  #2")
+        }
+        #expect(!pane.contains("[console exited"), "\(pane)")
+        // Half a line typed, then an event from another client: printed above, the line kept.
+        try tmux.run(["send-keys", "-t", "console", "show T-"])
+        _ = try await alice.json(["comment", "T-1", "from another terminal"])
+        let after = try await tmux.waitFor("console", "the comment above the prompt") {
+            $0.contains(#"alice: "from another terminal""#)
+        }
+        #expect(after.split(separator: "\n").last { !$0.isEmpty }.map(String.init) == "swarm> show T-", "\(after)")
+        try tmux.run(["send-keys", "-t", "console", "C-u", "C-d"])
+        try await tmux.waitFor("console", "the console to end") { $0.contains("[console exited with status 0]") }
+        await hub.stop()
+    }
 }
