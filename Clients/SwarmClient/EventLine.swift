@@ -21,6 +21,8 @@ public enum EventLine {
         case .commentAdded: .blue
         case .ownerAdded, .ownerRemoved: .magenta
         case .statusChanged(_, let to, _): to.isDone ? .green : .yellow
+        // Event types newer than this client: shown plainly, never dropped.
+        default: .dim
         }
     }
 
@@ -43,6 +45,8 @@ public enum EventLine {
         case .statusChanged(let from, let to, let resolution):
             let change = "\(actor): \(from.rawValue) → \(to.rawValue)"
             return resolution.map { "\(change) \(quote($0))" } ?? change
+        default:
+            return "by \(actor)"
         }
     }
 
