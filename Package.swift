@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "swarmd", targets: ["swarmd"]),
+        .executable(name: "swarm", targets: ["swarm"]),
         .library(name: "SwarmProtocol", targets: ["SwarmProtocol"]),
     ],
     dependencies: [
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(name: "SwarmProtocol", swiftSettings: swiftSettings),
@@ -77,6 +79,32 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SwarmClient",
+            dependencies: [
+                "SwarmProtocol",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Clients/SwarmClient",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "swarm",
+            dependencies: [
+                "SwarmClient",
+                "SwarmProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Clients/swarm",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SwarmTestSupport",
             dependencies: [
                 "SwarmHub",
@@ -98,6 +126,11 @@ let package = Package(
         .testTarget(
             name: "SwarmHubTests",
             dependencies: ["SwarmHub", "SwarmTestSupport", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwarmClientTests",
+            dependencies: ["SwarmClient", "SwarmProtocol", "SwarmTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,0 +1,145 @@
+public import Foundation
+public import SwarmProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// One hub a user has logged in to.
+public struct Profile: Codable, Sendable, Hashable {
+    /// The hub, canonical (`http://host:port`).
+    public var server: String
+    /// The token secret.
+    public var token: String
+    /// Who the token is, as the hub said at login.
+    public var agent: String?
+    /// The token's role, as the hub said at login.
+    public var role: Role?
+
+    /// Creates a profile.
+    public init(server: String, token: String, agent: String? = nil, role: Role? = nil) {
+        self.server = server
+        self.token = token
+        self.agent = agent
+        self.role = role
+    }
+}
+
+/// The contents of `profiles.json`: named profiles and which one is used by default.
+public struct ProfileFile: Codable, Sendable, Hashable {
+    /// The profile used when no `--profile` or `SWARM_PROFILE` names one.
+    public var current: String?
+    public var profiles: [String: Profile]
+
+    /// An empty file.
+    public init(current: String? = nil, profiles: [String: Profile] = [:]) {
+        self.current = current
+        self.profiles = profiles
+    }
+}
+
+/// What a command connects with, after profiles and environment are combined.
+public struct Credentials: Sendable, Hashable {
+    public var server: ServerAddress
+    public var token: String
+    /// The profile's name, when one was used.
+    public var profile: String?
+
+    /// Creates credentials.
+    public init(server: ServerAddress, token: String, profile: String? = nil) {
+        self.server = server
+        self.token = token
+        self.profile = profile
+    }
+}
+
+/// Reads and writes the user's profiles in `$XDG_CONFIG_HOME/swarm/profiles.json`
+/// (`~/.config/swarm/profiles.json` when `XDG_CONFIG_HOME` is unset).
+///
+/// The file holds tokens, so it is created with mode 0600 (its folder 0700) and replaced
+/// atomically: a reader never sees half a file, and a crash never leaves one.
+public struct ProfileStore: Sendable {
+    /// The profiles file.
+    public let url: URL
+    /// The profile name used when none is given.
+    public static let defaultName = "default"
+
+    /// A store at an explicit path.
+    public init(url: URL) { self.url = url }
+
+    /// The store the environment points to.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        let base: URL
+        if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") {
+            base = URL(fileURLWithPath: xdg)
+        } else {
+            let home = environment["HOME"] ?? NSHomeDirectory()
+            base = URL(fileURLWithPath: home).appendingPathComponent(".config")
+        }
+        self.init(url: base.appendingPathComponent("swarm").appendingPathComponent("profiles.json"))
+    }
+
+    /// The saved profiles; an empty file when there is none yet.
+    public func load() throws(ClientError) -> ProfileFile {
+        guard FileManager.default.fileExists(atPath: url.path) else { return ProfileFile() }
+        do {
+            return try JSONDecoder().decode(ProfileFile.self, from: Data(contentsOf: url))
+        } catch {
+            throw .failure("cannot read \(url.path): \(error.localizedDescription); fix or remove it and log in again")
+        }
+    }
+
+    /// Writes the profiles: a temporary file with mode 0600 in the same folder, then a rename.
+    public func save(_ file: ProfileFile) throws(ClientError) {
+        let directory = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(
+                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let data = try SwarmJSON.encoder().encode(file)
+            let temporary = directory.appendingPathComponent(".profiles.json.\(getpid()).tmp")
+            unlink(temporary.path)
+            let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            let synced = fsync(fd)
+            close(fd)
+            guard written == data.count, synced == 0 else {
+                unlink(temporary.path)
+                throw POSIXError(.EIO)
+            }
+            guard rename(temporary.path, url.path) == 0 else {
+                unlink(temporary.path)
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
+        } catch {
+            throw .failure("cannot write \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// The server and token a command uses: `SWARM_SERVER` and `SWARM_TOKEN` override the profile
+    /// named by `name`, `SWARM_PROFILE`, the file's current profile, or `default`, in that order.
+    public func credentials(
+        profile name: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ClientError) -> Credentials {
+        let file = try load()
+        let chosen = name ?? environment["SWARM_PROFILE"] ?? file.current ?? Self.defaultName
+        let profile = file.profiles[chosen]
+        let envServer = environment["SWARM_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
+        let envToken = environment["SWARM_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let serverText = envServer ?? profile?.server, let token = envToken ?? profile?.token else {
+            if let name, profile == nil {
+                throw .notLoggedIn(
+                    "no profile '\(name)' in \(url.path); run 'swarm login --profile \(name) --server URL --token TOKEN'"
+                )
+            }
+            throw .notLoggedIn(
+                "not logged in; run 'swarm login --server URL --token TOKEN', or set SWARM_SERVER and SWARM_TOKEN")
+        }
+        guard let server = ServerAddress(serverText) else {
+            throw .usage("'\(serverText)' is not a hub address; use http://HOST:PORT")
+        }
+        return Credentials(server: server, token: token, profile: profile == nil ? nil : chosen)
+    }
+}

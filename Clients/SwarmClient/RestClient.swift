@@ -1,0 +1,135 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+public import SwarmProtocol
+
+/// The hub's REST API (`GET /v1/tickets`, `GET /v1/tickets/{id}`), over a small HTTP/1.1 client
+/// on SwiftNIO: one request per connection, which is all a terminal command needs.
+public struct RestClient: Sendable {
+    public let credentials: Credentials
+
+    /// A client for the hub in `credentials`.
+    public init(_ credentials: Credentials) { self.credentials = credentials }
+
+    /// `GET /v1/tickets?status=&queue=`: newest first, at most 500, comments left out.
+    public func tickets(status: TicketStatus? = nil, queue: String? = nil) async throws(ClientError) -> [Ticket] {
+        var query: [(String, String)] = []
+        if let status { query.append(("status", status.rawValue)) }
+        if let queue { query.append(("queue", queue)) }
+        let path =
+            "/v1/tickets" + (query.isEmpty ? "" : "?" + query.map { "\($0)=\(escape($1))" }.joined(separator: "&"))
+        return try await get(path, as: TicketList.self).tickets
+    }
+
+    /// `GET /v1/tickets/{id}`: the ticket with its comments, and all its events.
+    public func ticket(_ id: String) async throws(ClientError) -> TicketDetail {
+        try await get("/v1/tickets/\(escape(id))", as: TicketDetail.self)
+    }
+
+    func get<T: Decodable>(_ path: String, as type: T.Type) async throws(ClientError) -> T {
+        let response = try await HTTP.request(
+            server: credentials.server, method: .GET, path: path,
+            headers: [("Authorization", "Bearer \(credentials.token)")])
+        guard (200..<300).contains(response.status) else {
+            if let body = try? JSONDecoder().decode(RestErrorBody.self, from: response.body) {
+                throw ClientError(body.error.code, body.error.message)
+            }
+            throw .failure("the hub answered \(response.status) to GET \(path)")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: response.body)
+        } catch {
+            throw .failure("the hub's answer to GET \(path) could not be read: \(error)")
+        }
+    }
+
+    private func escape(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? text
+    }
+}
+
+/// `{"tickets":[Ticket…]}`, the answer of `GET /v1/tickets`.
+public struct TicketList: Codable, Sendable {
+    public var tickets: [Ticket]
+    public init(tickets: [Ticket]) { self.tickets = tickets }
+}
+
+/// `{"ticket":Ticket,"events":[{"seq","event"}…]}`, the answer of `GET /v1/tickets/{id}`.
+public struct TicketDetail: Codable, Sendable {
+    /// One event of the ticket with its seq.
+    public struct Entry: Codable, Sendable {
+        public var seq: Int64
+        public var event: SwarmEvent
+    }
+    public var ticket: Ticket
+    public var events: [Entry]
+}
+
+/// `{"error":{"code","message"}}`, the body of every REST error.
+struct RestErrorBody: Codable {
+    struct Inner: Codable {
+        var code: ErrorCode
+        var message: String
+    }
+    var error: Inner
+}
+
+/// A minimal HTTP/1.1 client: connect, send one request, read the whole response, close.
+enum HTTP {
+    struct Response {
+        var status: Int
+        var body: Data
+    }
+
+    static func request(
+        server: ServerAddress, method: HTTPMethod, path: String, headers: [(String, String)], body: Data? = nil
+    ) async throws(ClientError) -> Response {
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(10))
+                .connect(host: server.host, port: server.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        if server.secure {
+                            let context = try NIOSSLContext(configuration: .makeClientConfiguration())
+                            try channel.pipeline.syncOperations.addHandler(
+                                try NIOSSLClientHandler(context: context, serverHostname: server.host))
+                        }
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
+                            wrappingChannelSynchronously: channel)
+                    }
+                }
+            return try await channel.executeThenClose { inbound, outbound in
+                var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
+                head.headers.add(name: "Host", value: "\(server.host):\(server.port)")
+                head.headers.add(name: "Connection", value: "close")
+                head.headers.add(name: "User-Agent", value: "swarm/\(SwarmClientInfo.version)")
+                for (name, value) in headers { head.headers.add(name: name, value: value) }
+                if let body {
+                    head.headers.add(name: "Content-Type", value: "application/json")
+                    head.headers.add(name: "Content-Length", value: "\(body.count)")
+                }
+                try await outbound.write(.head(head))
+                if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                try await outbound.write(.end(nil))
+                var status = 0
+                var collected = ByteBuffer()
+                for try await part in inbound {
+                    switch part {
+                    case .head(let responseHead): status = Int(responseHead.status.code)
+                    case .body(var chunk): collected.writeBuffer(&chunk)
+                    case .end: return Response(status: status, body: Data(collected.readableBytesView))
+                    }
+                }
+                throw ClientError.connection("the hub closed the connection before answering")
+            }
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw .connection("cannot reach the hub at \(server): \(describe(error))")
+        }
+    }
+}

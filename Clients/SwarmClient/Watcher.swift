@@ -1,0 +1,82 @@
+public import SwarmProtocol
+
+/// A live feed of events that survives the hub going away: it reconnects with backoff and
+/// resubscribes with `since` set to the last event it showed, so nothing is missed or shown twice.
+public struct Watcher: Sendable {
+    public var credentials: Credentials
+    /// The channels to follow; `nil` for ``defaultChannels(for:)`` of whoever the token is.
+    public var channels: [String]?
+    /// Replay the events after this seq first; `nil` for live events only.
+    public var since: Int64?
+    /// The delays between reconnect attempts.
+    public var backoff: Backoff
+
+    /// A watcher of `channels` (or the defaults) from `since` (or now).
+    public init(credentials: Credentials, channels: [String]? = nil, since: Int64? = nil, backoff: Backoff = Backoff())
+    {
+        self.credentials = credentials
+        self.channels = channels
+        self.since = since
+        self.backoff = backoff
+    }
+
+    /// What `swarm watch` follows when no channel is named: the user's own `agent:` channel (tickets
+    /// they requested or swarm), and for roles that work tickets also `queue:general`, where tickets
+    /// opened without a queue arrive.
+    public static func defaultChannels(for welcome: Welcome) -> [String] {
+        let own = Channel.agent(welcome.agent).description
+        return welcome.role.worksTickets ? [own, Channel.queue("general").description] : [own]
+    }
+
+    /// Something the feed tells its reader.
+    public enum Update: Sendable {
+        /// Subscribed for the first time: who we are, the channels, and the seq the feed starts after.
+        case started(Welcome, channels: [String], after: Int64)
+        /// An event not shown before.
+        case event(EventFrame)
+        /// The connection broke; the watcher keeps trying.
+        case lost(reason: String)
+        /// Subscribed again after a break; the feed resumes after `seq`.
+        case reconnected(after: Int64)
+    }
+
+    /// Follows the channels until the task is cancelled.
+    ///
+    /// - Throws: ``ClientError`` when the first connection fails, when the hub refuses the token or a
+    ///   channel, or for anything but a lost connection later on.
+    public func run(_ update: (Update) -> Void) async throws {
+        var position: FeedPosition?
+        var backoff = self.backoff
+        var lost = false
+        while !Task.isCancelled {
+            do {
+                try await HubConnection.open(credentials) { connection in
+                    let channels = self.channels ?? Self.defaultChannels(for: connection.welcome)
+                    let since = position?.seq ?? self.since
+                    let ack = try await connection.send(.subscribe(ChannelRequest(channels: channels, since: since)))
+                    if let position {
+                        update(.reconnected(after: position.seq))
+                    } else {
+                        let start = since ?? ack.seq ?? 0
+                        position = FeedPosition(after: start)
+                        update(.started(connection.welcome, channels: channels, after: start))
+                    }
+                    backoff.reset()
+                    lost = false
+                    for await event in connection.events where position?.accept(event.seq) == true {
+                        update(.event(event))
+                    }
+                    throw ClientError.connection(connection.closeReason ?? "the hub closed the connection")
+                }
+            } catch let error as ClientError where error.status == .connection {
+                guard position != nil else { throw error }
+                if Task.isCancelled { return }
+                if !lost {
+                    lost = true
+                    update(.lost(reason: error.message))
+                }
+                try? await Task.sleep(for: backoff.next())
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import SwarmProtocol
+import SwarmTestSupport
+import Testing
+
+@testable import SwarmClient
+
+@Suite("client logic: frames, profiles, feed position, formatting, console editing")
+struct ClientLogicTests {
+    @Test("every client frame swarm encodes is read back by the protocol's own decoder")
+    func framesRoundTrip() throws {
+        let messages: [ClientMessage] = [
+            .hello(Hello(token: "swm_x", client: "swarm/0.1.0")),
+            .subscribe(ChannelRequest(channels: ["ticket:T-1", "agent:alice"], since: 7)),
+            .subscribe(ChannelRequest(channels: ["queue:general"])),
+            .ticketOpen(
+                TicketOpen(
+                    title: "VPN", description: "", category: .network, urgency: .high, impact: .low,
+                    skills: ["network.vpn"], queue: "network")),
+            .swarmJoin(TicketRef(ticket: "T-1")), .swarmLeave(TicketRef(ticket: "T-1")),
+            .commentAdd(CommentAdd(ticket: "T-1", body: "a \"quoted\"\nline")),
+            .ownerAdd(OwnerChange(ticket: "T-1", agent: "bob")), .ownerRemove(OwnerChange(ticket: "T-1", agent: "bob")),
+            .ticketStatus(StatusChange(ticket: "T-1", status: .resolved, resolution: "done")),
+        ]
+        for (index, message) in messages.enumerated() {
+            let text = try OutgoingFrame(id: "c\(index)", message: message).text
+            #expect(
+                try ClientFrame.decode(Data(text.utf8)) == ClientFrame(id: "c\(index)", message: message), "\(text)")
+        }
+        #expect(
+            try OutgoingFrame(id: "c1", message: .swarmJoin(TicketRef(ticket: "T-1"))).text
+                == #"{"id":"c1","ticket":"T-1","type":"swarm.join"}"#)
+    }
+
+    @Test("the feed position drops events at or before it and resumes after the last one shown")
+    func feedPosition() {
+        var position = FeedPosition(after: 10)
+        let accepted = [9, 10, 11, 14, 12, 15].filter { position.accept($0) }
+        #expect(accepted == [11, 14, 15], "at or before the position, including a late 12, is dropped")
+        #expect(position.seq == 15)
+    }
+
+    @Test("backoff doubles from 250 ms up to 5 s and starts over after a success")
+    func backoff() {
+        var backoff = Backoff()
+        let delays = (0..<8).map { _ in backoff.next() }
+        #expect(
+            delays == [
+                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5),
+                .seconds(5),
+            ])
+        backoff.reset()
+        #expect(backoff.next() == .milliseconds(250))
+    }
+
+    @Test("hub addresses in the forms people type")
+    func serverAddresses() {
+        #expect(ServerAddress("localhost:9000")?.webSocketURL == "ws://localhost:9000/v1/ws")
+        #expect(ServerAddress("http://127.0.0.1:8080")?.description == "http://127.0.0.1:8080")
+        #expect(ServerAddress("ws://hub:81/v1/ws")?.description == "http://hub:81")
+        #expect(ServerAddress("https://hub.example")?.webSocketURL == "wss://hub.example:443/v1/ws")
+        #expect(ServerAddress("hub")?.port == 8080)
+        #expect(ServerAddress("ftp://hub") == nil)
+        #expect(ServerAddress("hub:99999") == nil)
+        #expect(ServerAddress("") == nil)
+    }
+
+    @Test("profiles: saved 0600 atomically, chosen by name, overridden by SWARM_SERVER and SWARM_TOKEN")
+    func profiles() throws {
+        let store = ProfileStore(environment: ["XDG_CONFIG_HOME": try temporaryDirectory().path])
+        #expect(throws: ClientError.self) { try store.credentials(profile: nil, environment: [:]) }
+        var file = try store.load()
+        file.profiles["default"] = Profile(server: "http://a:1", token: "swm_a")
+        file.profiles["staging"] = Profile(server: "http://b:2", token: "swm_b")
+        file.current = "staging"
+        try store.save(file)
+        let mode = try FileManager.default.attributesOfItem(atPath: store.url.path)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600)
+        #expect(try store.load() == file)
+        #expect(try store.credentials(profile: nil, environment: [:]).token == "swm_b")
+        #expect(try store.credentials(profile: "default", environment: [:]).server.port == 1)
+        #expect(try store.credentials(profile: nil, environment: ["SWARM_PROFILE": "default"]).token == "swm_a")
+        let overridden = try store.credentials(
+            profile: nil, environment: ["SWARM_SERVER": "c:3", "SWARM_TOKEN": "swm_c"])
+        #expect(overridden.server.description == "http://c:3")
+        #expect(overridden.token == "swm_c")
+        let error = #expect(throws: ClientError.self) { try store.credentials(profile: "prod", environment: [:]) }
+        #expect(error?.status == .auth)
+    }
+
+    @Test("relative times")
+    func relativeTimes() {
+        let now = Timestamp(milliseconds: 1_000_000_000_000)
+        func ago(_ seconds: Int64) -> String {
+            RelativeTime.describe(now.adding(milliseconds: -seconds * 1000), now: now)
+        }
+        #expect(ago(0) == "just now")
+        #expect(ago(-3) == "just now")
+        #expect(ago(2) == "2s ago")
+        #expect(ago(125) == "2m ago")
+        #expect(ago(3 * 3600 + 5) == "3h ago")
+        #expect(ago(2 * 86_400) == "2d ago")
+        #expect(ago(30 * 86_400) == "2001-08-10")
+    }
+
+    @Test("event lines: ticket first, then time, type and what happened; colour only when asked")
+    func eventLines() {
+        let at = Timestamp(milliseconds: 1_000_000_000_000)
+        let comment = SwarmEvent(
+            ticket: "T-42", actor: "alice", at: at,
+            payload: .commentAdded(Comment(number: 1, author: "alice", body: "Logs show\nrenegotiation", at: at)))
+        let plain = EventLine.render(
+            seq: 45, event: comment, now: at.adding(milliseconds: 2000), style: Style(enabled: false))
+        #expect(plain == #"T-42   2s ago    comment.added   alice: "Logs show ⏎ renegotiation"  #45"#)
+        let coloured = EventLine.render(seq: 45, event: comment, now: at, style: Style(enabled: true))
+        #expect(coloured.hasPrefix("\u{1B}[1mT-42  \u{1B}[0m"))
+        let resolved = SwarmEvent(
+            ticket: "T-42", actor: "bob", at: at,
+            payload: .statusChanged(from: .inProgress, to: .resolved, resolution: "MTU"))
+        #expect(EventLine.summary(resolved) == #"bob: in_progress → resolved "MTU""#)
+        #expect(
+            EventLine.summary(SwarmEvent(ticket: "T-1", actor: "alice", at: at, payload: .ownerAdded(agent: "bob")))
+                == "alice made bob an owner")
+    }
+
+    @Test("tables align columns by the widest cell and leave the last column unpadded")
+    func tables() {
+        let table = Table(headers: ["ID", "TITLE"], rows: [["T-1", "VPN"], ["T-100", "Printer"]])
+        #expect(table.render(style: Style(enabled: false)) == ["ID     TITLE", "T-1    VPN", "T-100  Printer"])
+    }
+
+    @Test("console lines split like a shell's")
+    func shellWords() throws {
+        #expect(
+            try ShellWords.split(#"comment T-1 "it's the MTU" again"#) == ["comment", "T-1", "it's the MTU", "again"])
+        #expect(try ShellWords.split(#"resolve T-1 'a "b"' c\ d"#) == ["resolve", "T-1", #"a "b""#, "c d"])
+        #expect(try ShellWords.split("  ") == [])
+        #expect(try ShellWords.split(#"x """#) == ["x", ""])
+        #expect(throws: ClientError.self) { try ShellWords.split(#"comment "open"#) }
+    }
+
+    @Test("tab completes commands, subcommands and ticket ids")
+    func completion() {
+        let completer = Completer(
+            commands: ["comment", "console", "join", "show"], subcommands: ["skills": ["list", "set"]],
+            tickets: ["T-1", "T-12", "T-2"])
+        #expect(completer.complete("jo").line == "join ")
+        #expect(completer.complete("co").line == "co", "comment and console share only 'co'")
+        #expect(completer.complete("co").candidates == ["comment", "console"])
+        #expect(completer.complete("com").line == "comment ")
+        #expect(completer.complete("show T-").candidates == ["T-1", "T-2", "T-12"])
+        #expect(completer.complete("show T-2").line == "show T-2 ")
+        #expect(completer.complete("show 12").line == "show T-12 ")
+        #expect(completer.complete("show t-1").line == "show T-1", "T-1 and T-12 share T-1")
+        #expect(completer.complete("skills s").line == "skills set ")
+        #expect(completer.complete("show X").line == "show X")
+    }
+
+    @Test("the line editor: typing, erasing, history, and the keys that end a line")
+    func lineEditor() {
+        var editor = LineEditor()
+        func type(_ text: String) -> [LineEditor.Action] { Array(text.utf8).map { editor.feed($0) } }
+        _ = type("join T-1")
+        #expect(editor.text == "join T-1")
+        #expect(editor.feed(0x7F) == .redraw)
+        #expect(editor.text == "join T-")
+        _ = editor.feed(0x17)
+        #expect(editor.text == "join ")
+        _ = type("T-2")
+        #expect(editor.feed(0x09) == .complete)
+        #expect(editor.feed(0x0D) == .submit("join T-2"))
+        #expect(editor.text.isEmpty)
+        _ = type("ü")
+        #expect(editor.text == "ü", "multi-byte characters arrive whole")
+        #expect(editor.feed(0x03) == .cancel)
+        #expect(editor.text.isEmpty)
+        _ = type("\u{1B}[A")
+        #expect(editor.text == "join T-2", "Up recalls the last line")
+        _ = type("\u{1B}[B")
+        #expect(editor.text.isEmpty)
+        _ = type("\u{1B}[C")
+        #expect(editor.text.isEmpty, "other escape sequences are swallowed whole")
+        #expect(editor.feed(0x04) == .end)
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+import SwarmClient
+import SwarmTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A tmux server of its own (`tmux -L NAME`), so the test never touches the user's sessions.
+struct Tmux {
+    let executable: String
+    let socket = "swarm-test-\(UUID().uuidString.prefix(8))"
+
+    /// tmux from PATH; the test fails, loudly, when it is missing (scripts/bootstrap installs it).
+    init() throws {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            .map { "\($0)/tmux" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        executable = try #require(
+            path, "tmux is not installed: the watch test needs it (scripts/bootstrap installs it)")
+    }
+
+    /// Runs a tmux command that starts or stops things, with posix_spawn and waitpid.
+    ///
+    /// Not with Foundation's Process: it learns that a child ended when a socket the child inherited
+    /// closes, and the tmux server that `new-session` forks inherits that socket and keeps it open for
+    /// its whole life, so waiting for `tmux new-session` would never end.
+    func run(_ arguments: [String]) throws {
+        let argv = ([executable, "-L", socket] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] {
+            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
+        }
+        // The tmux server inherits the signal mask of the spawning thread, and the test runner's
+        // threads block most signals; a server that never sees SIGCHLD never finishes kill-server.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        posix_spawnattr_setsigmask(&attributes, &signals)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, executable, &actions, &attributes, argv, environ) == 0 else {
+            throw TestFailure("cannot start tmux")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard status == 0 else { throw TestFailure("tmux \(arguments) failed with wait status \(status)") }
+    }
+
+    /// Runs a tmux command that prints something, against the running server.
+    func output(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-L", socket] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The pane's text, wrapped lines joined, with its scrollback.
+    func capture(_ session: String) throws -> String {
+        try output(["capture-pane", "-p", "-J", "-S", "-500", "-t", session])
+    }
+
+    /// Polls the pane until `condition` holds; fails with the pane's text after a generous deadline.
+    @discardableResult
+    func waitFor(
+        _ session: String, _ what: String, deadline: Duration = .seconds(60), _ condition: (String) -> Bool
+    ) async throws -> String {
+        let end = ContinuousClock.now + deadline
+        while true {
+            let pane = try capture(session)
+            if condition(pane) { return pane }
+            guard ContinuousClock.now < end else { throw TestFailure("waited for \(what); the pane shows:\n\(pane)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    func kill() { _ = try? run(["kill-server"]) }
+}
+
+@Suite("swarm watch in a real terminal", .serialized)
+struct WatchTmuxTests {
+    @Test("watch shows another client's events live, and resumes after a hub restart with no gap and no duplicate")
+    func watchAcrossRestart() async throws {
+        let tmux = try Tmux()
+        defer { tmux.kill() }
+        let folder = try temporaryDirectory()
+        let db = folder.appendingPathComponent("data/swarm.sqlite").path
+        var hub: SwarmdProcess? = try await SwarmdProcess(serve: db)
+        let port = try #require(hub?.port)
+        func token(_ name: String, _ role: String) throws -> String {
+            let created = try SwarmdProcess.run(["token", "create", "--name", name, "--role", role, "--db", db])
+            return try #require(created.out.split(separator: "\n").last.map(String.init))
+        }
+        let alice = try SwarmCLI()
+        #expect(
+            try await alice.run(["login", "--server", "localhost:\(port)", "--token", token("alice", "agent")]).status
+                == 0)
+        let bob = try SwarmCLI()
+        #expect(
+            try await bob.run(["login", "--server", "localhost:\(port)", "--token", token("bob", "expert")]).status == 0
+        )
+        _ = try await alice.json([
+            "open", "--title", "VPN drops every hour", "--category", "network", "--urgency", "high",
+        ])
+
+        // Alice watches T-1 in a terminal 200 columns wide.
+        let script = folder.appendingPathComponent("watch.sh")
+        let environment = alice.processEnvironment.filter {
+            ["XDG_CONFIG_HOME", "NO_COLOR", "HOME", "PATH"].contains($0.key)
+        }
+        let exports = environment.map { "export \($0.key)='\($0.value)'" }.sorted().joined(separator: "\n")
+        try Data(
+            """
+            #!/bin/sh
+            \(exports)
+            '\(SwarmCLI.binary.path)' watch T-1
+            echo "[watch exited with status $?]"
+            sleep 3600
+            """.utf8
+        ).write(to: script)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        try tmux.run(["new-session", "-d", "-s", "watch", "-x", "200", "-y", "50", script.path])
+
+        try await tmux.waitFor("watch", "the history of T-1") { $0.contains("ticket.opened") }
+        // Bob, in another terminal, joins and comments: the watch window shows it.
+        _ = try await bob.json(["join", "T-1"])
+        _ = try await bob.json(["comment", "T-1", "first look: MTU?"])
+        var pane = try await tmux.waitFor("watch", "bob's comment") { $0.contains(#"bob: "first look: MTU?""#) }
+        #expect(pane.contains("T-1    just now  swarm.joined    bob joined the swarm  #2"), "\(pane)")
+
+        // The hub goes away; the watcher says so and keeps trying.
+        await hub?.stop()
+        hub = nil
+        try await tmux.waitFor("watch", "the lost connection") { $0.contains("connection lost") }
+
+        // While the watcher is away, a comment is made on a hub it cannot reach (another port)...
+        let elsewhere = try await SwarmdProcess(serve: db)
+        var bobElsewhere = bob
+        bobElsewhere.environment = ["SWARM_SERVER": "http://127.0.0.1:\(elsewhere.port ?? 0)"]
+        _ = try await bobElsewhere.json(["comment", "T-1", "made while you were away"])
+        await elsewhere.stop()
+
+        // ...then the hub is back on its port: the watcher resumes after seq 3 and gets the missed comment.
+        hub = try await SwarmdProcess(serve: db, extra: ["--port", "\(port)"])
+        #expect(hub?.port == port)
+        try await tmux.waitFor("watch", "the reconnect") { $0.contains("reconnected; resumed after seq 3") }
+        _ = try await bob.json(["status", "T-1", "resolved"])
+        pane = try await tmux.waitFor("watch", "the resolution") { $0.contains("status.changed") }
+
+        let lines = pane.split(separator: "\n").map(String.init)
+        func index(_ text: String) -> Int? { lines.firstIndex { $0.contains(text) } }
+        #expect(lines.filter { $0.contains("made while you were away") }.count == 1, "no gap, no duplicate:\n\(pane)")
+        #expect(lines.filter { $0.contains("first look: MTU?") }.count == 1, "no duplicate:\n\(pane)")
+        #expect(lines.filter { $0.contains("ticket.opened") }.count == 1, "no duplicate:\n\(pane)")
+        let order = [
+            "ticket.opened", "first look", "connection lost", "reconnected", "made while you were away",
+            "status.changed",
+        ]
+        let positions = order.compactMap(index)
+        #expect(positions.count == order.count && positions == positions.sorted(), "in order:\n\(pane)")
+        #expect(!pane.contains("[watch exited"), "\(pane)")
+        await hub?.stop()
+    }
+
+    @Test("a bare swarm in a terminal is the console: tab completes, events print above the prompt")
+    func consoleInTerminal() async throws {
+        let tmux = try Tmux()
+        defer { tmux.kill() }
+        let folder = try temporaryDirectory()
+        let db = folder.appendingPathComponent("data/swarm.sqlite").path
+        let hub = try await SwarmdProcess(serve: db)
+        let port = try #require(hub.port)
+        let alice = try SwarmCLI()
+        let token = try #require(
+            try SwarmdProcess.run(["token", "create", "--name", "alice", "--role", "agent", "--db", db]).out
+                .split(separator: "\n").last.map(String.init))
+        #expect(try await alice.run(["login", "--server", "localhost:\(port)", "--token", token]).status == 0)
+        _ = try await alice.json(["open", "--title", "Shared drive is slow"])
+
+        let script = folder.appendingPathComponent("console.sh")
+        let exports = alice.processEnvironment.filter {
+            ["XDG_CONFIG_HOME", "NO_COLOR", "HOME", "PATH"].contains($0.key)
+        }
+        .map { "export \($0.key)='\($0.value)'" }.sorted().joined(separator: "\n")
+        try Data(
+            "#!/bin/sh\n\(exports)\n'\(SwarmCLI.binary.path)'\necho \"[console exited with status $?]\"\nsleep 3600\n"
+                .utf8
+        )
+        .write(to: script)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        try tmux.run(["new-session", "-d", "-s", "console", "-x", "200", "-y", "50", script.path])
+        try await tmux.waitFor("console", "the prompt") { $0.contains("console for alice") && $0.contains("swarm> ") }
+
+        // "jo" Tab "1" Tab completes to "join T-1 "; Enter runs it.
+        try tmux.run(["send-keys", "-t", "console", "jo", "Tab"])
+        try await tmux.waitFor("console", "the command completed") { $0.contains("swarm> join ") }
+        try tmux.run(["send-keys", "-t", "console", "1", "Tab"])
+        try await tmux.waitFor("console", "the ticket id completed") { $0.contains("swarm> join T-1 ") }
+        try tmux.run(["send-keys", "-t", "console", "Enter"])
+        // The event reaches the console's feed (alice is now in the swarm) and the ack prints too.
+        let pane = try await tmux.waitFor("console", "the join and its event") {
+            $0.contains("alice joined the swarm of T-1") && $0.contains("swarm.joined    alice joined the swarm  #2")
+        }
+        #expect(!pane.contains("[console exited"), "\(pane)")
+        // Half a line typed, then an event from another client: printed above, the line kept.
+        try tmux.run(["send-keys", "-t", "console", "show T-"])
+        _ = try await alice.json(["comment", "T-1", "from another terminal"])
+        let after = try await tmux.waitFor("console", "the comment above the prompt") {
+            $0.contains(#"alice: "from another terminal""#)
+        }
+        #expect(after.split(separator: "\n").last { !$0.isEmpty }.map(String.init) == "swarm> show T-", "\(after)")
+        try tmux.run(["send-keys", "-t", "console", "C-u", "C-d"])
+        try await tmux.waitFor("console", "the console to end") { $0.contains("[console exited with status 0]") }
+        await hub.stop()
+    }
+}
