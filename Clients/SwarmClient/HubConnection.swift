@@ -192,6 +192,7 @@ public final class HubConnection: Sendable {
         case .error(let error): id = error.id
         case .welcome(let welcome): id = welcome.id
         case .pong(let pong): id = pong.id
+        case .activity: return  // ephemeral viewing/typing notices: not shown yet
         }
         guard let id, let waiting = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
         waiting.resume(returning: frame)
