@@ -8,6 +8,13 @@ extension SwarmState {
         case .ticketOpened(let ticket):
             tickets[ticket.id] = ticket
             ticketCount = max(ticketCount, ticket.number)
+            if let assignee = ticket.assignee { updateAgent(assignee) { $0.assigned.append(ticket.id) } }
+            return
+        case .tiersChanged(let agent, let tiers):
+            updateAgent(agent) { $0.tiers = tiers }
+            return
+        case .queueConfigured(let queue, let mode):
+            queueModes[queue] = mode
             return
         case .skillsChanged(let agent, let skills):
             setSkills(of: agent, to: skills)
@@ -31,7 +38,7 @@ extension SwarmState {
             ticket.stalledSince = nil
         }
         switch event.payload {
-        case .ticketOpened, .skillsChanged, .presenceChanged:
+        case .ticketOpened, .skillsChanged, .presenceChanged, .tiersChanged, .queueConfigured:
             break
         case .swarmJoined(let agent):
             join(agent, &ticket)
@@ -63,6 +70,12 @@ extension SwarmState {
             default:
                 break
             }
+            if let assignee = ticket.assignee, to.isDone != from.isDone {
+                updateAgent(assignee) { profile in
+                    profile.assigned.removeAll { $0 == id }
+                    if !to.isDone { profile.assigned.append(id) }
+                }
+            }
             if to.isDone && !from.isDone {
                 // Invitations to a finished ticket lapse; reopening it does not revive them.
                 for index in ticket.invitations.indices where ticket.invitations[index].state == .pending {
@@ -93,6 +106,23 @@ extension SwarmState {
             break
         case .ticketStalled(let since):
             ticket.stalledSince = since
+        case .ticketEscalated(let escalation):
+            if let previous = ticket.assignee { updateAgent(previous) { $0.assigned.removeAll { $0 == id } } }
+            ticket.assignee = escalation.assignee
+            if let assignee = escalation.assignee { updateAgent(assignee) { $0.assigned.append(id) } }
+            if escalation.swarm {
+                ticket.mode = .swarm
+                ticket.tier = nil
+                ticket.tierSince = nil
+            } else {
+                ticket.tier = escalation.to
+                ticket.tierSince = event.at
+                ticket.handoffs += 1
+            }
+            if let vendor = escalation.vendor {
+                ticket.vendor = vendor
+                ticket.vendorRef = escalation.vendorRef
+            }
         }
     }
 

@@ -16,6 +16,10 @@ public enum Command: Sendable, Hashable {
     case invite(ticket: String, agent: String?, count: Int?)
     case answerInvite(ticket: String, accept: Bool)
     case requestHelp(ticket: String, skills: [String], note: String?)
+    case escalate(TicketEscalate)
+    case setTiers(agent: String, tiers: [Int])
+    /// The hub's own: a queue's routing mode from the configuration, at start.
+    case configureQueue(queue: String, mode: RoutingMode)
     /// The hub's own: the agent's first connection opened.
     case connected(agent: String)
     /// The hub's own: the agent has had no connection for the presence grace period.
@@ -26,7 +30,8 @@ public enum Command: Sendable, Hashable {
     /// The ticket the command acts on, if any.
     public var ticket: String? {
         switch self {
-        case .openTicket, .setSkills, .setPresence, .connected, .disconnected, .tick: nil
+        case .openTicket, .setSkills, .setPresence, .connected, .disconnected, .tick, .setTiers, .configureQueue: nil
+        case .escalate(let e): e.ticket
         case .join(let t), .leave(let t), .comment(let t, _), .addOwner(let t, _), .removeOwner(let t, _),
             .setStatus(let t, _, _), .invite(let t, _, _), .answerInvite(let t, _), .requestHelp(let t, _, _):
             t
@@ -36,7 +41,7 @@ public enum Command: Sendable, Hashable {
     /// Whether only the hub itself may issue the command.
     public var isSystem: Bool {
         switch self {
-        case .connected, .disconnected, .tick: true
+        case .connected, .disconnected, .tick, .configureQueue: true
         default: false
         }
     }
@@ -57,6 +62,8 @@ public enum Command: Sendable, Hashable {
         case .ticketInvite(let i): self = .invite(ticket: i.ticket, agent: i.agent, count: i.count)
         case .inviteAnswer(let a): self = .answerInvite(ticket: a.ticket, accept: a.accept)
         case .helpRequest(let h): self = .requestHelp(ticket: h.ticket, skills: h.skills, note: h.note)
+        case .ticketEscalate(let e): self = .escalate(e)
+        case .tiersSet(let t): self = .setTiers(agent: t.agent, tiers: t.tiers)
         case .hello, .subscribe, .unsubscribe, .ping, .ticketViewing, .ticketTyping: return nil
         }
     }

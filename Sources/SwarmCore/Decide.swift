@@ -16,7 +16,15 @@ extension SwarmState {
         }
         switch command {
         case .openTicket(let open):
-            let ticket = try newTicket(open, requester: principal.id, at: now, taxonomy: settings.taxonomy)
+            var ticket = try newTicket(open, requester: principal.id, at: now, settings: settings)
+            ticket.mode = queueModes[ticket.queue] ?? .swarm
+            guard ticket.mode == .swarm else {
+                // Tiered and hybrid queues start at tier 1, with one assignee if one is available.
+                ticket.tier = 1
+                ticket.tierSince = now
+                ticket.assignee = assignee(at: 1, excluding: [principal.id])
+                return [event(ticket.id, .ticketOpened(ticket))]
+            }
             let count = settings.invitationCount(queue: ticket.queue, priority: ticket.priority)
             return [event(ticket.id, .ticketOpened(ticket))]
                 + invitations(for: ticket, count: count, origin: .opened, by: .system, at: now, settings: settings)
@@ -109,12 +117,24 @@ extension SwarmState {
             return decideDisconnected(agent, at: now)
         case .tick:
             return dueEvents(at: now, settings: settings)
+        case .escalate(let request):
+            return try decideEscalation(request, by: principal, at: now, settings: settings)
+        case .setTiers(let agent, let tiers):
+            return try decideTiers(of: agent, tiers, by: principal, at: now)
+        case .configureQueue(let queue, let mode):
+            guard Limits.isValidQueue(queue) else { throw .invalid("'\(queue)' is not a queue name") }
+            guard (queueModes[queue] ?? .swarm) != mode else { return [] }
+            return [
+                SwarmEvent(
+                    ticket: nil, actor: principal.id, at: now, payload: .queueConfigured(queue: queue, mode: mode))
+            ]
         }
     }
 
-    private func newTicket(_ open: TicketOpen, requester: String, at now: Timestamp, taxonomy: Taxonomy)
+    private func newTicket(_ open: TicketOpen, requester: String, at now: Timestamp, settings: SwarmSettings)
         throws(DomainError) -> Ticket
     {
+        let taxonomy = settings.taxonomy
         let title = open.title.trimmingCharacters(in: .whitespacesAndNewlines)
         guard Limits.titleLength.contains(title.count) else {
             throw .invalid(
@@ -124,7 +144,7 @@ extension SwarmState {
         guard Limits.descriptionLength.contains(open.description.count) else {
             throw .invalid("field 'description' must have at most \(Limits.descriptionLength.upperBound) characters")
         }
-        let queue = open.queue ?? Limits.defaultQueue
+        let queue = open.queue ?? settings.categoryQueues[open.category] ?? Limits.defaultQueue
         guard Limits.isValidQueue(queue) else {
             throw .invalid("field 'queue' must be 1 to 64 lowercase letters, digits, '-' or '_'")
         }

@@ -192,6 +192,7 @@ extension SwarmState {
                 events += invitations(
                     for: ticket, count: expired.count, origin: .replacement, by: .system, at: now, settings: settings)
             }
+            events += timedEscalation(of: ticket, at: now, settings: settings)
             if let stall = Self.stallDeadline(of: ticket, settings: settings), stall <= now {
                 events.append(
                     SwarmEvent(
@@ -215,6 +216,11 @@ extension SwarmState {
     private static func deadline(of ticket: Ticket, settings: SwarmSettings) -> Timestamp? {
         guard !ticket.status.isDone else { return nil }
         var earliest = stallDeadline(of: ticket, settings: settings)
+        if let escalation = escalationDeadline(of: ticket, settings: settings),
+            earliest.map({ escalation < $0 }) ?? true
+        {
+            earliest = escalation
+        }
         for invitation in ticket.invitations where invitation.state == .pending {
             if earliest.map({ invitation.expires < $0 }) ?? true { earliest = invitation.expires }
         }

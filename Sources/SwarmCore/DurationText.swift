@@ -14,4 +14,13 @@ public enum DurationText {
         }
         return nil
     }
+
+    /// The shortest exact text for a duration: `15m`, `4h`, `90s`, `1500ms`.
+    public static func describe(milliseconds: Int64) -> String {
+        for (suffix, factor) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+        where milliseconds >= factor && milliseconds % factor == 0 {
+            return "\(milliseconds / factor)\(suffix)"
+        }
+        return "\(milliseconds)ms"
+    }
 }

@@ -5,6 +5,10 @@ public enum Limits {
     public static let commentLength = 1...10_000
     public static let resolutionLength = 0...2_000
     public static let maxSkills = 20
+    /// An escalation's reason.
+    public static let reasonLength = 1...2_000
+    /// A vendor's name or reference.
+    public static let vendorLength = 1...200
     /// The most skills one agent may hold.
     public static let maxAgentSkills = 50
     /// Skill levels: 1 (basic) to 5 (expert).

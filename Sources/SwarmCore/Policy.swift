@@ -41,6 +41,8 @@ public enum Policy {
             }
         case .setSkills(let agent?, _) where agent != principal.id && !principal.role.readsEverything:
             throw .forbidden("only leads and admins may set another agent's skills")
+        case .setTiers:
+            guard principal.role.readsEverything else { throw .forbidden("only leads and admins set agents' tiers") }
         case .requestHelp(let id, _, _):
             guard let ticket, !ticket.members.contains(principal.id), !principal.role.readsEverything else { return }
             throw .forbidden("only members of \(id)'s swarm (or a lead) may ask for help on it")

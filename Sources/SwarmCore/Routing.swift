@@ -25,14 +25,17 @@ extension SwarmState {
     /// Call with the state *after* applying the event, so a new member's channel is included.
     public func channels(for event: SwarmEvent, context: RoutingContext) -> [Channel] {
         switch event.payload {
-        case .skillsChanged(let agent, _), .presenceChanged(let agent, _, _):
+        case .skillsChanged(let agent, _), .presenceChanged(let agent, _, _), .tiersChanged(let agent, _):
             return [.agent(agent), .agents]
+        case .queueConfigured(let queue, _):
+            return [.queue(queue), .agents]
         default:
             break
         }
         guard let id = event.ticket, let ticket = tickets[id] else { return [] }
         var agents = [ticket.requester]
         for agent in ticket.members where !agents.contains(agent) { agents.append(agent) }
+        if let assignee = ticket.assignee, !agents.contains(assignee) { agents.append(assignee) }
         switch event.payload {
         case .swarmLeft(let agent), .ownerRemoved(let agent), .expertInvited(let agent, _, _, _, _),
             .inviteAnswered(let agent, _, _):

@@ -19,6 +19,13 @@ public struct SwarmSettings: Sendable, Hashable {
     /// milliseconds. Default 4 hours.
     public var backlogAfter: Int64 = 4 * 3_600_000
 
+    /// Queue policies by name (the configuration file); a queue not listed gets `defaultQueue`.
+    public var queues: [String: QueuePolicy] = [:]
+    /// The policy of queues the configuration does not list.
+    public var defaultQueue = QueuePolicy()
+    /// The queue of a ticket opened without one, by category; otherwise `general`.
+    public var categoryQueues: [Category: String] = [:]
+
     /// The most candidates one `ticket.invite` or `help.request` may ask for.
     public static let maxInvitations = 20
 
@@ -26,9 +33,34 @@ public struct SwarmSettings: Sendable, Hashable {
         self.taxonomy = taxonomy
     }
 
+    /// The policy of a queue.
+    public func policy(of queue: String) -> QueuePolicy { queues[queue] ?? defaultQueue }
+
+    /// How long a ticket of `priority` may stay at `tier` in `queue` before it is escalated; `nil`
+    /// when it has no limit.
+    public func tierLimit(queue: String, tier: Int, priority: Priority) -> Int64? {
+        let policy = policy(of: queue)
+        return policy.priorityLimits[priority]?[tier] ?? policy.tierLimits[tier]
+    }
+
     /// How many candidates to invite for a new ticket of `priority` in `queue`.
     public func invitationCount(queue: String, priority: Priority) -> Int {
-        let base = invitationsPerQueue[queue] ?? invitations
+        let base = queues[queue]?.invitations ?? invitationsPerQueue[queue] ?? invitations
         return priority == .p1 ? max(base, severityOneInvitations) : base
     }
+}
+
+/// How one queue routes and escalates (the configuration file, docs/tiers.md).
+public struct QueuePolicy: Sendable, Hashable {
+    /// Swarm, tiered or hybrid. Default swarm.
+    public var mode: RoutingMode = .swarm
+    /// Candidates a new ticket invites, overriding the hub's count.
+    public var invitations: Int?
+    /// Tier → how long a ticket may stay there unresolved before it goes up a tier, in milliseconds.
+    /// Default: tier 1 15 minutes, tier 2 4 hours, tier 3 1 day; tier 4 (vendor) has no limit.
+    public var tierLimits: [Int: Int64] = [1: 15 * 60_000, 2: 4 * 3_600_000, 3: 86_400_000]
+    /// Priority → tier → limit, overriding `tierLimits` for tickets of that priority.
+    public var priorityLimits: [Priority: [Int: Int64]] = [:]
+
+    public init() {}
 }

@@ -8,6 +8,8 @@ public struct SwarmState: Sendable, Hashable {
     public var ticketCount = 0
     /// Agents the hub has seen (skills set, connected, or in a swarm), by id.
     public internal(set) var agents: [String: AgentProfile] = [:]
+    /// Queue → routing mode, as configured by `queue.configured` events; unlisted queues swarm.
+    public internal(set) var queueModes: [String: RoutingMode] = [:]
     /// The matcher's index: tag → agents who hold exactly that tag.
     var holders: [String: Set<String>] = [:]
     /// The matcher's index: tag → agents who hold a tag strictly under it, with how many such tags.

@@ -1,4 +1,6 @@
 public import Logging
+import SwarmCore
+import SwarmProtocol
 public import SwarmStore
 
 /// What request handlers and sessions share: the store, the ledger, fan-out, timers, presence and
@@ -30,5 +32,18 @@ public struct HubServices: Sendable {
         self.clock = clock
         self.logger = logger
         presence.start(with: ledger.snapshot.state)
+        configureQueues()
+    }
+
+    /// Makes the log's queue modes those of the configuration: each difference is a
+    /// `queue.configured` event, decided before any command that arrives after start. Queues the
+    /// log has configured and the configuration no longer lists go back to swarming.
+    private func configureQueues() {
+        let logged = ledger.snapshot.state.queueModes
+        var wanted = configuration.swarm.queues.mapValues(\.mode)
+        for queue in logged.keys where wanted[queue] == nil { wanted[queue] = .swarm }
+        for (queue, mode) in wanted.sorted(by: { $0.key < $1.key }) where (logged[queue] ?? .swarm) != mode {
+            ledger.submit(.configureQueue(queue: queue, mode: mode), by: .system, id: nil) { _ in }
+        }
     }
 }

@@ -232,6 +232,7 @@ final class Session {
             case .addOwner(_, let agent): agent
             case .setSkills(let agent?, _) where agent != principal.id: agent
             case .invite(_, let agent?, _) where agent != principal.id: agent
+            case .setTiers(let agent, _): agent
             default: nil
             }
         if let agent = named {

@@ -34,6 +34,8 @@ public enum ClientMessage: Sendable, Hashable {
     case ticketInvite(TicketInvite)
     case inviteAnswer(InviteAnswer)
     case helpRequest(HelpRequest)
+    case ticketEscalate(TicketEscalate)
+    case tiersSet(TiersSet)
     /// Ephemeral: the sender is looking at the ticket. Broadcast, never logged.
     case ticketViewing(TicketRef)
     /// Ephemeral: the sender is writing a comment on the ticket. Broadcast, never logged.
@@ -58,6 +60,8 @@ public enum ClientMessage: Sendable, Hashable {
         case .ticketInvite: "ticket.invite"
         case .inviteAnswer: "invite.answer"
         case .helpRequest: "help.request"
+        case .ticketEscalate: "ticket.escalate"
+        case .tiersSet: "tiers.set"
         case .ticketViewing: "ticket.viewing"
         case .ticketTyping: "ticket.typing"
         case .ping: "ping"
@@ -68,7 +72,7 @@ public enum ClientMessage: Sendable, Hashable {
     public static let types = [
         "hello", "subscribe", "unsubscribe", "ticket.open", "swarm.join", "swarm.leave", "comment.add",
         "owner.add", "owner.remove", "ticket.status", "skills.set", "presence.set", "ticket.invite", "invite.answer",
-        "help.request", "ticket.viewing", "ticket.typing", "ping",
+        "help.request", "ticket.escalate", "tiers.set", "ticket.viewing", "ticket.typing", "ping",
     ]
 }
 
@@ -131,6 +135,8 @@ extension ClientFrame {
             case "ticket.invite": message = .ticketInvite(try decoder.decode(TicketInvite.self, from: data))
             case "invite.answer": message = .inviteAnswer(try decoder.decode(InviteAnswer.self, from: data))
             case "help.request": message = .helpRequest(try decoder.decode(HelpRequest.self, from: data))
+            case "ticket.escalate": message = .ticketEscalate(try decoder.decode(TicketEscalate.self, from: data))
+            case "tiers.set": message = .tiersSet(try decoder.decode(TiersSet.self, from: data))
             case "ticket.viewing": message = .ticketViewing(try decoder.decode(TicketRef.self, from: data))
             case "ticket.typing": message = .ticketTyping(try decoder.decode(TicketRef.self, from: data))
             case "ping": message = .ping
@@ -180,6 +186,7 @@ extension DecodingError {
         case is Bool.Type: "a boolean"
         case is [String].Type, is [Any].Type: "an array"
         case is [String: Int].Type: "an object of integers"
+        case is [Int].Type: "an array of integers"
         default: "of type \(type)"
         }
     }

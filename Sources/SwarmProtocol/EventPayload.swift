@@ -27,6 +27,12 @@ public enum EventPayload: Sendable, Hashable {
     case helpRequested(agent: String, skills: [String], note: String?)
     /// The ticket has had no progress since `since`: it is on the backlog channel.
     case ticketStalled(since: Timestamp)
+    /// The ticket moved up a tier (or, in a hybrid queue, a swarm formed instead).
+    case ticketEscalated(Escalation)
+    /// `agent` now works at `tiers`.
+    case tiersChanged(agent: String, tiers: [Int])
+    /// New tickets of `queue` are routed by `mode` (from the configuration, at start).
+    case queueConfigured(queue: String, mode: RoutingMode)
 
     /// The type name of this payload.
     public var type: EventType {
@@ -44,13 +50,16 @@ public enum EventPayload: Sendable, Hashable {
         case .inviteAnswered: .inviteAnswered
         case .helpRequested: .helpRequested
         case .ticketStalled: .ticketStalled
+        case .ticketEscalated: .ticketEscalated
+        case .tiersChanged: .tiersChanged
+        case .queueConfigured: .queueConfigured
         }
     }
 
     private enum Keys: String, CodingKey {
         case ticketState = "state"
         case agent, comment, from, to, resolution, skills, status, auto, score, origin, expires, reasons, accept
-        case expired, note, since
+        case expired, note, since, tiers, queue, mode
     }
 
     init(type: EventType, from decoder: any Decoder) throws {
@@ -92,6 +101,14 @@ public enum EventPayload: Sendable, Hashable {
                 note: try c.decodeIfPresent(String.self, forKey: .note))
         case .ticketStalled:
             self = .ticketStalled(since: try c.decode(Timestamp.self, forKey: .since))
+        case .ticketEscalated:
+            self = .ticketEscalated(try Escalation(from: decoder))
+        case .tiersChanged:
+            self = .tiersChanged(
+                agent: try c.decode(String.self, forKey: .agent), tiers: try c.decode([Int].self, forKey: .tiers))
+        case .queueConfigured:
+            self = .queueConfigured(
+                queue: try c.decode(String.self, forKey: .queue), mode: try c.decode(RoutingMode.self, forKey: .mode))
         }
     }
 
@@ -129,6 +146,14 @@ public enum EventPayload: Sendable, Hashable {
             try c.encodeIfPresent(note, forKey: .note)
         case .ticketStalled(let since):
             try c.encode(since, forKey: .since)
+        case .ticketEscalated(let escalation):
+            try escalation.encode(to: encoder)
+        case .tiersChanged(let agent, let tiers):
+            try c.encode(agent, forKey: .agent)
+            try c.encode(tiers, forKey: .tiers)
+        case .queueConfigured(let queue, let mode):
+            try c.encode(queue, forKey: .queue)
+            try c.encode(mode, forKey: .mode)
         }
     }
 }

@@ -151,6 +151,10 @@ public struct AgentProfile: Codable, Sendable, Hashable {
     public var activeSwarms: [String]
     /// Tag → how many resolved tickets needing it the agent was in the swarm of.
     public var resolved: [String: Int]
+    /// The support tiers the agent works at (tiered and hybrid queues).
+    public var tiers: [Int]
+    /// Tickets not yet resolved assigned to the agent at their tier.
+    public var assigned: [String]
     public init(id: String) {
         self.id = id
         self.skills = [:]
@@ -158,6 +162,8 @@ public struct AgentProfile: Codable, Sendable, Hashable {
         self.chosen = .available
         self.activeSwarms = []
         self.resolved = [:]
+        self.tiers = []
+        self.assigned = []
     }
 
     /// The number of active swarms.

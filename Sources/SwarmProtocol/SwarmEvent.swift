@@ -62,4 +62,7 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case inviteAnswered = "invite.answered"
     case helpRequested = "help.requested"
     case ticketStalled = "ticket.stalled"
+    case ticketEscalated = "ticket.escalated"
+    case tiersChanged = "tiers.changed"
+    case queueConfigured = "queue.configured"
 }

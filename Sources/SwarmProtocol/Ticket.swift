@@ -34,6 +34,19 @@ public struct Ticket: Codable, Sendable, Hashable {
     public var invitations: [Invitation]
     /// Since when the ticket has been on the backlog (no progress for the backlog time), if it is.
     public var stalledSince: Timestamp?
+    /// How its queue routed it when it opened; a hybrid ticket becomes `swarm` when its swarm forms.
+    public var mode: RoutingMode
+    /// The support tier (1–4) of a tiered or hybrid ticket; `nil` for a swarm.
+    public var tier: Int?
+    /// Since when the ticket has been at its tier (its time limit counts from here).
+    public var tierSince: Timestamp?
+    /// The one agent assigned at the ticket's tier, when one was available.
+    public var assignee: String?
+    /// Hand-offs: tier changes so far.
+    public var handoffs: Int
+    /// The external vendor, once handed to tier 4, and the vendor's reference.
+    public var vendor: String?
+    public var vendorRef: String?
 
     /// Creates a ticket.
     public init(
@@ -54,6 +67,13 @@ public struct Ticket: Codable, Sendable, Hashable {
         self.inferredSkills = inferredSkills
         self.invitations = []
         self.stalledSince = nil
+        self.mode = .swarm
+        self.tier = nil
+        self.tierSince = nil
+        self.assignee = nil
+        self.handoffs = 0
+        self.vendor = nil
+        self.vendorRef = nil
         self.status = .new
         self.resolution = nil
         self.members = []
@@ -78,7 +98,7 @@ public struct Ticket: Codable, Sendable, Hashable {
     private enum CodingKeys: String, CodingKey {
         case id, title, description, requester, category, urgency, impact, priority, queue, skills, inferredSkills
         case status, resolution, members, owners, comments, openedAt, updatedAt, resolvedAt, closedAt, reopenCount
-        case invitations, stalledSince
+        case invitations, stalledSince, mode, tier, tierSince, assignee, handoffs, vendor, vendorRef
     }
 
     /// Decodes a ticket; fields added after protocol v1's first release default when absent, so
@@ -108,6 +128,13 @@ public struct Ticket: Codable, Sendable, Hashable {
         reopenCount = try c.decode(Int.self, forKey: .reopenCount)
         invitations = try c.decodeIfPresent([Invitation].self, forKey: .invitations) ?? []
         stalledSince = try c.decodeIfPresent(Timestamp.self, forKey: .stalledSince)
+        mode = try c.decodeIfPresent(RoutingMode.self, forKey: .mode) ?? .swarm
+        tier = try c.decodeIfPresent(Int.self, forKey: .tier)
+        tierSince = try c.decodeIfPresent(Timestamp.self, forKey: .tierSince)
+        assignee = try c.decodeIfPresent(String.self, forKey: .assignee)
+        handoffs = try c.decodeIfPresent(Int.self, forKey: .handoffs) ?? 0
+        vendor = try c.decodeIfPresent(String.self, forKey: .vendor)
+        vendorRef = try c.decodeIfPresent(String.self, forKey: .vendorRef)
     }
 }
 

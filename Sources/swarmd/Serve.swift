@@ -26,6 +26,7 @@ struct Serve: AsyncParsableCommand {
               swarmd serve
               swarmd serve --host 0.0.0.0 --port 9000 --db /var/lib/swarm/swarm.sqlite
               swarmd serve --port 0        # any free port; read it from the 'listening on' line
+              swarmd serve --config config/swarmd.example.yaml   # tiered and hybrid queues
             """
     )
 
@@ -50,6 +51,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel = "info"
+
+    @Option(
+        help: ArgumentHelp(
+            "Queue configuration (YAML): routing modes, tier time limits, categories (docs/tiers.md).",
+            valueName: "file"))
+    var config: String?
 
     @Option(help: ArgumentHelp("Skill taxonomy file (JSON); default: the one shipped with swarmd.", valueName: "file"))
     var taxonomy: String?
@@ -168,6 +175,7 @@ struct Serve: AsyncParsableCommand {
         settings.invitationsPerQueue = try parsedQueueInvitations()
         settings.inviteTimeout = DurationText.milliseconds(inviteTimeout) ?? settings.inviteTimeout
         settings.backlogAfter = DurationText.milliseconds(backlogAfter) ?? settings.backlogAfter
+        if let config { try QueueConfiguration.load(path: config).apply(to: &settings) }
         return settings
     }
 

@@ -30,6 +30,8 @@ struct FrameDecodingTests {
             #"{"type":"ticket.invite","id":"1","ticket":"T-1","agent":"bob"}"#,
             #"{"type":"invite.answer","id":"1","ticket":"T-1","accept":true}"#,
             #"{"type":"help.request","id":"1","ticket":"T-1","skills":["windows.ad"],"note":"GPO?"}"#,
+            #"{"type":"ticket.escalate","id":"1","ticket":"T-1","tier":4,"reason":"r","vendor":"Acme","vendorRef":"A-1"}"#,
+            #"{"type":"tiers.set","id":"1","agent":"tom","tiers":[1,2]}"#,
             #"{"type":"ticket.viewing","id":"1","ticket":"T-1"}"#,
             #"{"type":"ticket.typing","id":"1","ticket":"T-1"}"#,
             #"{"type":"ping"}"#,

@@ -109,6 +109,18 @@ struct ProcessTests {
         }
     }
 
+    @Test("a bad queue configuration stops serve with the file, the line and the problem")
+    func badQueueConfiguration() throws {
+        let folder = try temporaryDirectory()
+        let config = folder.appendingPathComponent("swarmd.yaml")
+        try Data("queues:\n  helpdesk:\n    mode: ladder\n".utf8).write(to: config)
+        let db = folder.appendingPathComponent("swarm.sqlite").path
+        let bad = try SwarmdProcess.run(["serve", "--port", "0", "--db", db, "--config", config.path])
+        #expect(bad.status == 2)
+        #expect(bad.err.contains("swarmd.yaml:3: queues.helpdesk.mode: 'ladder' is not one of"), "\(bad.err)")
+        #expect(!FileManager.default.fileExists(atPath: db))
+    }
+
     @Test("a second hub on the same database is refused")
     func oneHubPerDatabase() async throws {
         let path = try databasePath()

@@ -1,0 +1,229 @@
+import Foundation
+public import SwarmCore
+public import SwarmProtocol
+import Yams
+
+/// The queue configuration file (`swarmd serve --config FILE`, YAML): routing modes, tier time
+/// limits and invitation counts per queue, and the queue of each category. See docs/tiers.md and
+/// config/swarmd.example.yaml.
+public struct QueueConfiguration: Sendable, Hashable {
+    /// Policies of the queues the file lists.
+    public var queues: [String: QueuePolicy] = [:]
+    /// The policy of queues it does not list (`defaults`).
+    public var defaultQueue = QueuePolicy()
+    /// Category → queue, for tickets opened without a queue.
+    public var categories: [Category: String] = [:]
+
+    public init() {}
+
+    /// Copies the configuration into the swarm settings.
+    public func apply(to settings: inout SwarmSettings) {
+        settings.queues = queues
+        settings.defaultQueue = defaultQueue
+        settings.categoryQueues = categories
+    }
+
+    /// Reads a configuration file; the error names the file and line.
+    public static func load(path: String) throws(ConfigError) -> QueueConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(
+                file: path, line: nil, "cannot read the configuration file: \(error.localizedDescription)")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses the text of a configuration file named `file` (for messages).
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> QueueConfiguration {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigError(file: file, line: error.line, "not valid YAML: \(error.problem)")
+        } catch {
+            throw ConfigError(file: file, line: nil, "not valid YAML: \(error)")
+        }
+        var configuration = QueueConfiguration()
+        guard let root else { return configuration }
+        let reader = Reader(file: file)
+        let top = try reader.mapping(root, "the file", keys: ["defaults", "queues", "categories"])
+        if let defaults = top["defaults"] {
+            // No mode here: a queue's mode is a logged event, so each routed queue is named.
+            configuration.defaultQueue = try reader.policy(
+                defaults.value, "defaults", base: QueuePolicy(), keys: ["invitations", "tiers", "priorities"])
+        }
+        if let queues = top["queues"] {
+            for (name, entry) in try reader.entries(queues.value, "queues") {
+                guard Limits.isValidQueue(name.text) else {
+                    throw reader.error(
+                        name.node, "queues: '\(name.text)' is not a queue name (lowercase letters, digits, '-', '_')")
+                }
+                configuration.queues[name.text] = try reader.policy(
+                    entry, "queues.\(name.text)", base: configuration.defaultQueue)
+            }
+        }
+        if let categories = top["categories"] {
+            for (name, entry) in try reader.entries(categories.value, "categories") {
+                guard let category = Category(rawValue: name.text) else {
+                    let known = Category.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw reader.error(name.node, "categories: unknown category '\(name.text)' (known: \(known))")
+                }
+                let queue = try reader.string(entry, "categories.\(name.text)")
+                guard Limits.isValidQueue(queue) else {
+                    throw reader.error(entry, "categories.\(name.text): '\(queue)' is not a queue name")
+                }
+                configuration.categories[category] = queue
+            }
+        }
+        return configuration
+    }
+
+    /// Reads nodes, turning every problem into an error that names its line.
+    private struct Reader {
+        var file: String
+
+        struct Key {
+            var text: String
+            var node: Node
+        }
+
+        func error(_ node: Node, _ message: String) -> ConfigError {
+            ConfigError(file: file, line: node.mark?.line, message)
+        }
+
+        func entries(_ node: Node, _ path: String) throws(ConfigError) -> [(Key, Node)] {
+            guard let mapping = node.mapping else { throw error(node, "\(path) must be a mapping of names to values") }
+            var seen = Set<String>()
+            var result: [(Key, Node)] = []
+            for (key, value) in mapping {
+                guard let text = key.string else { throw error(key, "\(path): keys must be plain names") }
+                guard seen.insert(text).inserted else { throw error(key, "\(path): '\(text)' appears twice") }
+                result.append((Key(text: text, node: key), value))
+            }
+            return result
+        }
+
+        func mapping(_ node: Node, _ path: String, keys: Set<String>) throws(ConfigError) -> [String: (
+            key: Node, value: Node
+        )] {
+            var result: [String: (key: Node, value: Node)] = [:]
+            for (key, value) in try entries(node, path) {
+                guard keys.contains(key.text) else {
+                    let known = keys.sorted().joined(separator: ", ")
+                    throw error(key.node, "\(path): unknown key '\(key.text)' (known: \(known))")
+                }
+                result[key.text] = (key.node, value)
+            }
+            return result
+        }
+
+        func string(_ node: Node, _ path: String) throws(ConfigError) -> String {
+            guard let scalar = node.scalar else { throw error(node, "\(path) must be a single value") }
+            return scalar.string
+        }
+
+        func duration(_ node: Node, _ path: String) throws(ConfigError) -> Int64 {
+            let text = try string(node, path)
+            guard let ms = DurationText.milliseconds(text), ms > 0 else {
+                throw error(node, "\(path): '\(text)' is not a duration such as 90s, 15m, 4h or 2d")
+            }
+            return ms
+        }
+
+        /// Tier → limit, for tiers 1 to 3 (tier 4, the vendor, is the last and has no limit).
+        func limits(_ node: Node, _ path: String) throws(ConfigError) -> [Int: Int64] {
+            var result: [Int: Int64] = [:]
+            for (key, value) in try entries(node, path) {
+                guard let tier = Int(key.text), (1..<Tier.vendor).contains(tier) else {
+                    throw error(
+                        key.node,
+                        "\(path): '\(key.text)' is not a tier with a time limit (1, 2 or 3; tier 4, the vendor, is the last)"
+                    )
+                }
+                result[tier] = try duration(value, "\(path).\(tier)")
+            }
+            return result
+        }
+
+        func policy(
+            _ node: Node, _ path: String, base: QueuePolicy,
+            keys: Set<String> = ["mode", "invitations", "tiers", "priorities"]
+        ) throws(ConfigError) -> QueuePolicy {
+            var policy = base
+            policy.mode = .swarm
+            let fields = try mapping(node, path, keys: keys)
+            if let mode = fields["mode"] {
+                let text = try string(mode.value, "\(path).mode")
+                guard let value = RoutingMode(rawValue: text) else {
+                    let known = RoutingMode.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw error(mode.value, "\(path).mode: '\(text)' is not one of: \(known)")
+                }
+                policy.mode = value
+            }
+            if let invitations = fields["invitations"] {
+                let text = try string(invitations.value, "\(path).invitations")
+                guard let n = Int(text), (1...SwarmSettings.maxInvitations).contains(n) else {
+                    throw error(
+                        invitations.value,
+                        "\(path).invitations: '\(text)' is not a count from 1 to \(SwarmSettings.maxInvitations)")
+                }
+                policy.invitations = n
+            }
+            if let tiers = fields["tiers"] {
+                policy.tierLimits.merge(try limits(tiers.value, "\(path).tiers")) { $1 }
+            }
+            if let priorities = fields["priorities"] {
+                for (key, value) in try entries(priorities.value, "\(path).priorities") {
+                    guard let priority = Priority(rawValue: key.text) else {
+                        throw error(key.node, "\(path).priorities: '\(key.text)' is not a priority (P1, P2, P3, P4)")
+                    }
+                    policy.priorityLimits[priority, default: [:]].merge(
+                        try limits(value, "\(path).priorities.\(key.text)")
+                    ) { $1 }
+                }
+            }
+            return policy
+        }
+    }
+}
+
+/// A configuration file that cannot be used: `FILE:LINE: message`.
+public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public var message: String
+
+    public init(file: String, line: Int?, _ message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String {
+        if let line { return "\(file):\(line): \(message)" }
+        return "\(file): \(message)"
+    }
+}
+
+extension YamlError {
+    fileprivate var line: Int? {
+        switch self {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
+        case .duplicatedKeysInMapping(_, let context): context.mark.line
+        default: nil
+        }
+    }
+
+    fileprivate var problem: String {
+        switch self {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): problem
+        case .reader(let problem, _, _, _), .writer(let problem), .emitter(let problem), .representer(let problem):
+            problem
+        case .duplicatedKeysInMapping(let duplicates, _):
+            "this mapping has a key more than once: " + duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
+        default: "\(self)"
+        }
+    }
+}
