@@ -37,6 +37,13 @@ extension SwarmState {
             ticket.updatedAt = event.at
             ticket.stalledSince = nil
         }
+        // The first answer from someone other than the requester stops the first-response clock.
+        if ticket.firstResponseAt == nil, event.actor != ticket.requester, event.actor != Self.systemActor {
+            switch event.payload {
+            case .commentAdded, .statusChanged: ticket.firstResponseAt = event.at
+            default: break
+            }
+        }
         switch event.payload {
         case .ticketOpened, .skillsChanged, .presenceChanged, .tiersChanged, .queueConfigured:
             break
@@ -55,6 +62,14 @@ extension SwarmState {
             ticket.owners.removeAll { $0 == agent }
         case .statusChanged(let from, let to, let resolution):
             ticket.status = to
+            // The SLA clock runs unless the ticket waits on its requester or is resolved or closed.
+            let wasRunning = !(from.isDone || from == .waiting)
+            let running = !(to.isDone || to == .waiting)
+            if wasRunning && !running, let last = ticket.slaSpans.indices.last, ticket.slaSpans[last].end == nil {
+                ticket.slaSpans[last].end = event.at
+            } else if running && !wasRunning {
+                ticket.slaSpans.append(SLASpan(start: event.at))
+            }
             switch to {
             case .resolved:
                 ticket.resolution = resolution
@@ -106,6 +121,10 @@ extension SwarmState {
             break
         case .ticketStalled(let since):
             ticket.stalledSince = since
+        case .slaWarning(let target, _):
+            ticket.slaFired.append(target.fired(SLAPolicy.warningPercent))
+        case .slaBreached(let target, _):
+            ticket.slaFired.append(target.fired(100))
         case .ticketEscalated(let escalation):
             if let previous = ticket.assignee { updateAgent(previous) { $0.assigned.removeAll { $0 == id } } }
             ticket.assignee = escalation.assignee

@@ -193,6 +193,7 @@ extension SwarmState {
                     for: ticket, count: expired.count, origin: .replacement, by: .system, at: now, settings: settings)
             }
             events += timedEscalation(of: ticket, at: now, settings: settings)
+            events += slaEvents(of: ticket, at: now, settings: settings)
             if let stall = Self.stallDeadline(of: ticket, settings: settings), stall <= now {
                 events.append(
                     SwarmEvent(
@@ -223,6 +224,9 @@ extension SwarmState {
         }
         for invitation in ticket.invitations where invitation.state == .pending {
             if earliest.map({ invitation.expires < $0 }) ?? true { earliest = invitation.expires }
+        }
+        for (_, _, due) in slaMoments(of: ticket, settings: settings) where earliest.map({ due < $0 }) ?? true {
+            earliest = due
         }
         return earliest
     }

@@ -77,9 +77,9 @@ public enum Policy {
             }
         case .dispatch, .backlog:
             guard principal.role.worksTickets else { throw .forbidden("requesters may not watch \(channel)") }
-        case .agents:
+        case .agents, .sla:
             guard principal.role.readsEverything else {
-                throw .forbidden("only leads and admins may watch the agents channel")
+                throw .forbidden("only leads and admins may watch the \(channel) channel")
             }
         }
     }

@@ -60,6 +60,10 @@ extension SwarmState {
             channels.append(.dispatch)
         }
         if context.wasStalled || ticket.stalledSince != nil { channels.append(.backlog) }
+        switch event.payload {
+        case .slaWarning, .slaBreached: channels.append(.sla)
+        default: break
+        }
         return channels
     }
 }

@@ -61,6 +61,8 @@ public struct QueuePolicy: Sendable, Hashable {
     public var tierLimits: [Int: Int64] = [1: 15 * 60_000, 2: 4 * 3_600_000, 3: 86_400_000]
     /// Priority → tier → limit, overriding `tierLimits` for tickets of that priority.
     public var priorityLimits: [Priority: [Int: Int64]] = [:]
+    /// Service-level targets; `nil` (the default) when the queue has none.
+    public var sla: SLAPolicy?
 
     public init() {}
 }

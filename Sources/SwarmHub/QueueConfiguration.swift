@@ -52,7 +52,7 @@ public struct QueueConfiguration: Sendable, Hashable {
         if let defaults = top["defaults"] {
             // No mode here: a queue's mode is a logged event, so each routed queue is named.
             configuration.defaultQueue = try reader.policy(
-                defaults.value, "defaults", base: QueuePolicy(), keys: ["invitations", "tiers", "priorities"])
+                defaults.value, "defaults", base: QueuePolicy(), keys: ["invitations", "tiers", "priorities", "sla"])
         }
         if let queues = top["queues"] {
             for (name, entry) in try reader.entries(queues.value, "queues") {
@@ -149,7 +149,7 @@ public struct QueueConfiguration: Sendable, Hashable {
 
         func policy(
             _ node: Node, _ path: String, base: QueuePolicy,
-            keys: Set<String> = ["mode", "invitations", "tiers", "priorities"]
+            keys: Set<String> = ["mode", "invitations", "tiers", "priorities", "sla"]
         ) throws(ConfigError) -> QueuePolicy {
             var policy = base
             policy.mode = .swarm
@@ -184,7 +184,80 @@ public struct QueueConfiguration: Sendable, Hashable {
                     ) { $1 }
                 }
             }
+            if let sla = fields["sla"] {
+                policy.sla = try self.sla(sla.value, "\(path).sla", base: policy.sla ?? .standard)
+            }
             return policy
+        }
+
+        /// `sla: {business_hours: {…}, P1: {first_response, resolution}, …}`; `sla: {}` is the defaults.
+        func sla(_ node: Node, _ path: String, base: SLAPolicy) throws(ConfigError) -> SLAPolicy {
+            var policy = base
+            if node.scalar?.string == "" || node.scalar?.string == "standard" { return policy }
+            let priorities = Priority.allCases.map(\.rawValue)
+            let fields = try mapping(node, path, keys: Set(["business_hours"] + priorities))
+            for priority in Priority.allCases {
+                guard let entry = fields[priority.rawValue] else { continue }
+                let where_ = "\(path).\(priority.rawValue)"
+                let targets = try mapping(entry.value, where_, keys: ["first_response", "resolution"])
+                var value = policy.targets[priority] ?? SLAPolicy.standard.targets[priority]!
+                if let first = targets["first_response"] {
+                    value.firstResponse = try duration(first.value, "\(where_).first_response")
+                }
+                if let resolution = targets["resolution"] {
+                    value.resolution = try duration(resolution.value, "\(where_).resolution")
+                }
+                policy.targets[priority] = value
+            }
+            if let hours = fields["business_hours"] {
+                policy.businessHours = try businessHours(hours.value, "\(path).business_hours")
+            }
+            return policy
+        }
+
+        func businessHours(_ node: Node, _ path: String) throws(ConfigError) -> BusinessHours {
+            let fields = try mapping(node, path, keys: ["days", "start", "end", "utc_offset"])
+            let names = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+            var days: Set<Int> = [1, 2, 3, 4, 5]
+            if let list = fields["days"] {
+                guard let sequence = list.value.sequence else {
+                    throw error(list.value, "\(path).days must be a list such as [mon, tue, wed, thu, fri]")
+                }
+                days = []
+                for item in sequence {
+                    let text = try string(item, "\(path).days").lowercased()
+                    guard let index = names.firstIndex(of: String(text.prefix(3))), text.count >= 3 else {
+                        throw error(item, "\(path).days: '\(text)' is not a weekday (mon … sun)")
+                    }
+                    days.insert(index)
+                }
+                guard !days.isEmpty else { throw error(list.value, "\(path).days must name at least one day") }
+            }
+            func clock(_ key: String, _ fallback: Int) throws(ConfigError) -> Int {
+                guard let field = fields[key] else { return fallback }
+                let text = try string(field.value, "\(path).\(key)")
+                let parts = text.split(separator: ":")
+                guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0...24).contains(h),
+                    (0..<60).contains(m), h * 60 + m <= 24 * 60
+                else { throw error(field.value, "\(path).\(key): '\(text)' is not a time of day such as 09:00") }
+                return h * 60 + m
+            }
+            let start = try clock("start", 9 * 60)
+            let end = try clock("end", 17 * 60)
+            guard start < end else {
+                throw error(node, "\(path): start must be before end")
+            }
+            var offset = 0
+            if let field = fields["utc_offset"] {
+                let text = try string(field.value, "\(path).utc_offset")
+                let sign = text.hasPrefix("-") ? -1 : 1
+                let parts = text.drop(while: { $0 == "+" || $0 == "-" }).split(separator: ":")
+                guard text.first == "+" || text.first == "-", parts.count == 2, let h = Int(parts[0]),
+                    let m = Int(parts[1]), (0...14).contains(h), (0..<60).contains(m)
+                else { throw error(field.value, "\(path).utc_offset: '\(text)' is not an offset such as +01:00") }
+                offset = sign * (h * 60 + m)
+            }
+            return BusinessHours(days: days, start: start, end: end, utcOffsetMinutes: offset)
         }
     }
 }

@@ -147,7 +147,7 @@ final class Session {
             guard let channel = SwarmProtocol.Channel(name) else {
                 throw HubError(
                     .invalidField,
-                    "unknown channel '\(name)'; use ticket:<id>, queue:<name>, agent:<id>, skill:<tag>, skill:<prefix>.*, dispatch, backlog or agents"
+                    "unknown channel '\(name)'; use ticket:<id>, queue:<name>, agent:<id>, skill:<tag>, skill:<prefix>.*, dispatch, backlog, agents or sla"
                 )
             }
             return channel

@@ -15,6 +15,8 @@ public enum Channel: Sendable, Hashable, CustomStringConvertible, Comparable {
     case backlog
     /// `agents`: every agent's skill and presence changes (leads and admins).
     case agents
+    /// `sla`: every SLA warning and breach (leads and admins).
+    case sla
 
     /// The wire name, `ticket:T-1`, `dispatch`.
     public var description: String {
@@ -26,6 +28,7 @@ public enum Channel: Sendable, Hashable, CustomStringConvertible, Comparable {
         case .dispatch: "dispatch"
         case .backlog: "backlog"
         case .agents: "agents"
+        case .sla: "sla"
         }
     }
 
@@ -49,6 +52,7 @@ public enum Channel: Sendable, Hashable, CustomStringConvertible, Comparable {
         case "dispatch": self = .dispatch; return
         case "backlog": self = .backlog; return
         case "agents": self = .agents; return
+        case "sla": self = .sla; return
         default: break
         }
         guard text.utf8.count <= 128, let colon = text.firstIndex(of: ":") else { return nil }

@@ -33,6 +33,10 @@ public enum EventPayload: Sendable, Hashable {
     case tiersChanged(agent: String, tiers: [Int])
     /// New tickets of `queue` are routed by `mode` (from the configuration, at start).
     case queueConfigured(queue: String, mode: RoutingMode)
+    /// 80 % of an SLA target's time has passed; it falls due at `due`.
+    case slaWarning(target: SLATarget, due: Timestamp)
+    /// An SLA target's time ran out at `due` without it being met.
+    case slaBreached(target: SLATarget, due: Timestamp)
 
     /// The type name of this payload.
     public var type: EventType {
@@ -53,13 +57,15 @@ public enum EventPayload: Sendable, Hashable {
         case .ticketEscalated: .ticketEscalated
         case .tiersChanged: .tiersChanged
         case .queueConfigured: .queueConfigured
+        case .slaWarning: .slaWarning
+        case .slaBreached: .slaBreached
         }
     }
 
     private enum Keys: String, CodingKey {
         case ticketState = "state"
         case agent, comment, from, to, resolution, skills, status, auto, score, origin, expires, reasons, accept
-        case expired, note, since, tiers, queue, mode
+        case expired, note, since, tiers, queue, mode, target, due
     }
 
     init(type: EventType, from decoder: any Decoder) throws {
@@ -109,6 +115,12 @@ public enum EventPayload: Sendable, Hashable {
         case .queueConfigured:
             self = .queueConfigured(
                 queue: try c.decode(String.self, forKey: .queue), mode: try c.decode(RoutingMode.self, forKey: .mode))
+        case .slaWarning:
+            self = .slaWarning(
+                target: try c.decode(SLATarget.self, forKey: .target), due: try c.decode(Timestamp.self, forKey: .due))
+        case .slaBreached:
+            self = .slaBreached(
+                target: try c.decode(SLATarget.self, forKey: .target), due: try c.decode(Timestamp.self, forKey: .due))
         }
     }
 
@@ -154,6 +166,9 @@ public enum EventPayload: Sendable, Hashable {
         case .queueConfigured(let queue, let mode):
             try c.encode(queue, forKey: .queue)
             try c.encode(mode, forKey: .mode)
+        case .slaWarning(let target, let due), .slaBreached(let target, let due):
+            try c.encode(target, forKey: .target)
+            try c.encode(due, forKey: .due)
         }
     }
 }

@@ -65,4 +65,6 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case ticketEscalated = "ticket.escalated"
     case tiersChanged = "tiers.changed"
     case queueConfigured = "queue.configured"
+    case slaWarning = "sla.warning"
+    case slaBreached = "sla.breached"
 }

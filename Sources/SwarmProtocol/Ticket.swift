@@ -47,6 +47,12 @@ public struct Ticket: Codable, Sendable, Hashable {
     /// The external vendor, once handed to tier 4, and the vendor's reference.
     public var vendor: String?
     public var vendorRef: String?
+    /// When someone other than the requester first answered (a comment or a status change).
+    public var firstResponseAt: Timestamp?
+    /// The spans during which the SLA clock ran: not while waiting on the requester, nor resolved.
+    public var slaSpans: [SLASpan]
+    /// The SLA events already fired (`first_response:warning`, `resolution:breached`, …).
+    public var slaFired: [String]
 
     /// Creates a ticket.
     public init(
@@ -74,6 +80,9 @@ public struct Ticket: Codable, Sendable, Hashable {
         self.handoffs = 0
         self.vendor = nil
         self.vendorRef = nil
+        self.firstResponseAt = nil
+        self.slaSpans = [SLASpan(start: openedAt)]
+        self.slaFired = []
         self.status = .new
         self.resolution = nil
         self.members = []
@@ -99,6 +108,7 @@ public struct Ticket: Codable, Sendable, Hashable {
         case id, title, description, requester, category, urgency, impact, priority, queue, skills, inferredSkills
         case status, resolution, members, owners, comments, openedAt, updatedAt, resolvedAt, closedAt, reopenCount
         case invitations, stalledSince, mode, tier, tierSince, assignee, handoffs, vendor, vendorRef
+        case firstResponseAt, slaSpans, slaFired
     }
 
     /// Decodes a ticket; fields added after protocol v1's first release default when absent, so
@@ -135,6 +145,9 @@ public struct Ticket: Codable, Sendable, Hashable {
         handoffs = try c.decodeIfPresent(Int.self, forKey: .handoffs) ?? 0
         vendor = try c.decodeIfPresent(String.self, forKey: .vendor)
         vendorRef = try c.decodeIfPresent(String.self, forKey: .vendorRef)
+        firstResponseAt = try c.decodeIfPresent(Timestamp.self, forKey: .firstResponseAt)
+        slaSpans = try c.decodeIfPresent([SLASpan].self, forKey: .slaSpans) ?? [SLASpan(start: openedAt)]
+        slaFired = try c.decodeIfPresent([String].self, forKey: .slaFired) ?? []
     }
 }
 

@@ -1,3 +1,15 @@
+/// The two service-level targets of a ticket.
+public enum SLATarget: String, Codable, Sendable, CaseIterable {
+    /// From opening to the first answer of someone other than the requester.
+    case firstResponse = "first_response"
+    /// From opening to resolution.
+    case resolution
+
+    public init(from decoder: any Decoder) throws {
+        self = try decodeWireEnum(from: decoder)
+    }
+}
+
 /// How a queue routes its tickets.
 public enum RoutingMode: String, Codable, Sendable, CaseIterable {
     /// A swarm of agents found by skill; no tiers.
@@ -91,5 +103,15 @@ public struct Escalation: Codable, Sendable, Hashable {
         self.vendor = vendor
         self.vendorRef = vendorRef
         self.swarm = swarm
+    }
+}
+
+/// A span of a ticket's life during which its SLA clock runs (not waiting, not resolved).
+public struct SLASpan: Codable, Sendable, Hashable {
+    public var start: Timestamp
+    public var end: Timestamp?
+    public init(start: Timestamp, end: Timestamp? = nil) {
+        self.start = start
+        self.end = end
     }
 }

@@ -31,7 +31,16 @@ struct QueueConfigurationTests {
         #expect(settings.tierLimit(queue: "helpdesk", tier: 1, priority: .p3) == Int64(15 * 60_000))
         #expect(settings.tierLimit(queue: "unlisted", tier: 2, priority: .p3) == Int64(4 * 3_600_000))
         #expect(settings.invitationCount(queue: "network", priority: .p3) == 5)
+        #expect(
+            configuration.defaultQueue.sla?.businessHours
+                == BusinessHours(
+                    days: [1, 2, 3, 4, 5], start: 8 * 60, end: 18 * 60, utcOffsetMinutes: 60))
+        #expect(
+            configuration.queues["helpdesk"]?.sla?.targets[.p1]
+                == SLATargets(firstResponse: 10 * 60_000, resolution: 4 * 3_600_000))
+        #expect(configuration.queues["helpdesk"]?.sla?.targets[.p4] == SLAPolicy.standard.targets[.p4])
         #expect(try QueueConfiguration.parse("", file: "empty.yaml") == QueueConfiguration())
+        #expect(try QueueConfiguration.parse("defaults:\n  sla: {}\n", file: "s.yaml").defaultQueue.sla == .standard)
     }
 
     @Test(
@@ -67,6 +76,22 @@ struct QueueConfigurationTests {
                 "q.yaml:2: not valid YAML: this mapping has a key more than once: 'a'"
             ),
             ("- just\n- a list\n", "q.yaml:1: the file must be a mapping"),
+            (
+                "defaults:\n  sla:\n    P1: {first_response: fast}\n",
+                "q.yaml:3: defaults.sla.P1.first_response: 'fast' is not a duration"
+            ),
+            (
+                "defaults:\n  sla:\n    business_hours: {days: [monday, funday]}\n",
+                "q.yaml:3: defaults.sla.business_hours.days: 'funday' is not a weekday"
+            ),
+            (
+                "defaults:\n  sla:\n    business_hours: {start: '18:00', end: '08:00'}\n",
+                "q.yaml:3: defaults.sla.business_hours: start must be before end"
+            ),
+            (
+                "defaults:\n  sla:\n    business_hours: {utc_offset: '1'}\n",
+                "q.yaml:3: defaults.sla.business_hours.utc_offset: '1' is not an offset"
+            ),
         ])
     func badFiles(text: String, expected: String) {
         do {
@@ -146,6 +171,53 @@ struct TiersHubTests {
             #expect(escalated.count == 1)
             #expect(escalated.first?.event.actor == SwarmState.systemActor)
             #expect(hub.services.ledger.snapshot.state.tickets["T-1"]?.mode == .tiered)
+        }
+    }
+
+    @Test("SLA warning and breach arrive on time across restarts, each once, on the sla channel")
+    func slaAcrossRestart() async throws {
+        let clock = ManualClock()
+        let path = try temporaryDirectory().appendingPathComponent("swarm.sqlite").path
+        let configure: (inout HubConfiguration) -> Void = { configuration in
+            configuration.swarm.defaultQueue.sla = .standard
+            configuration.swarm.backlogAfter = 30 * 86_400_000
+            configuration.timerPoll = .seconds(3600)
+        }
+        let lena = try await withHub(databasePath: path, clock: clock.hubClock, configure: configure) { hub in
+            let rita = try await hub.token("rita", .requester)
+            try await withClient(hub.url) { c in
+                try await c.hello(rita)
+                try await c.command([
+                    "type": "ticket.open", "title": "Mail is down for everyone", "description": "",
+                    "category": "service",
+                    "urgency": "high", "impact": "high",
+                ])
+            }
+            return try await hub.token("lena", .lead)
+        }
+        // P1: first response due after 15 minutes, warning at 12.
+        clock.advance(milliseconds: 13 * 60_000)
+        try await withHub(databasePath: path, clock: clock.hubClock, configure: configure) { hub in
+            try await withClient(hub.url) { lead in
+                try await lead.hello(lena)
+                try await lead.command(["type": "subscribe", "channels": ["sla"], "since": 0])
+                await hub.services.timers.fireDue()
+                let warning = try await lead.event()
+                #expect(warning.channel == "sla")
+                guard case .slaWarning(.firstResponse, let due) = warning.event.payload else {
+                    throw TestFailure("expected the first-response warning, got \(warning.event.type)")
+                }
+                #expect(due.milliseconds - clock.time.milliseconds == 2 * 60_000)
+                #expect(try await lead.drainEvents().isEmpty, "no breach yet")
+            }
+        }
+        clock.advance(milliseconds: 2 * 60_000)
+        for _ in 0..<2 {
+            try await withHub(databasePath: path, clock: clock.hubClock, configure: configure) { hub in
+                await hub.services.timers.fireDue()
+                let fired = try hub.store.events(onChannels: ["sla"], after: 0, through: 1_000).map(\.event.type)
+                #expect(fired == [.slaWarning, .slaBreached])
+            }
         }
     }
 
