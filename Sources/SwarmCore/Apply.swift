@@ -69,6 +69,8 @@ extension SwarmState {
                 ticket.slaSpans[last].end = event.at
             } else if running && !wasRunning {
                 ticket.slaSpans.append(SLASpan(start: event.at))
+                // The tier's time limit starts again too: waiting on the requester is not the tier's time.
+                if ticket.tier != nil { ticket.tierSince = event.at }
             }
             switch to {
             case .resolved:

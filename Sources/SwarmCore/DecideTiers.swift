@@ -24,8 +24,12 @@ extension SwarmState {
         if let tier = request.tier, !Tier.escalation.contains(tier) {
             throw .invalid("field 'tier': there is no tier \(tier); tickets escalate to tiers 1 to 4")
         }
+        if ticket.mode == .hybrid && current == 1 && (request.tier != nil || request.vendor != nil) {
+            throw .invalid(
+                "\(id)'s queue is hybrid: escalating from tier 1 forms a swarm; leave out 'tier' and 'vendor'")
+        }
         let target = request.tier ?? current + 1
-        guard target <= Tier.vendor else { throw .conflict("\(id) is at tier 4 (vendor), the last one") }
+        guard current < Tier.vendor else { throw .conflict("\(id) is at tier 4 (vendor), the last one") }
         guard target > current else {
             throw .conflict("\(id) is already at tier \(current); escalation goes up, to a tier above \(current)")
         }
@@ -35,14 +39,17 @@ extension SwarmState {
                 throw .invalid(
                     "field 'vendor' is required for tier 4 (1 to \(Limits.vendorLength.upperBound) characters)")
             }
-            if let ref = request.vendorRef, !Limits.vendorLength.contains(ref.count) {
+            if let ref = request.vendorRef?.trimmingCharacters(in: .whitespacesAndNewlines),
+                !Limits.vendorLength.contains(ref.count)
+            {
                 throw .invalid("field 'vendorRef' must have 1 to \(Limits.vendorLength.upperBound) characters")
             }
         } else if request.vendor != nil || request.vendorRef != nil {
             throw .invalid("fields 'vendor' and 'vendorRef' are for a hand-off to tier 4 only")
         }
         return escalation(
-            of: ticket, to: target, auto: false, reason: reason, vendor: vendor, vendorRef: request.vendorRef,
+            of: ticket, to: target, auto: false, reason: reason, vendor: vendor,
+            vendorRef: request.vendorRef?.trimmingCharacters(in: .whitespacesAndNewlines),
             by: principal, at: now, settings: settings)
     }
 
@@ -112,7 +119,8 @@ extension SwarmState {
     /// tier and priority; none for swarms, tier 4, finished tickets and tickets waiting on the
     /// requester.
     static func escalationDeadline(of ticket: Ticket, settings: SwarmSettings) -> Timestamp? {
-        guard ticket.mode != .swarm, let tier = ticket.tier, let since = ticket.tierSince, tier < Tier.vendor,
+        guard ticket.mode != .swarm, let tier = ticket.tier, let since = ticket.tierSince,
+            SwarmSettings.timedTiers.contains(tier),
             !ticket.status.isDone, ticket.status != .waiting,
             let limit = settings.tierLimit(queue: ticket.queue, tier: tier, priority: ticket.priority)
         else { return nil }

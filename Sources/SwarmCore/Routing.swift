@@ -5,13 +5,16 @@ public import SwarmProtocol
 public struct RoutingContext: Sendable, Hashable {
     var hadOwners: Bool
     var wasStalled: Bool
+    var previousAssignee: String?
 }
 
 extension SwarmState {
     /// Read before applying `event`; pass to ``channels(for:context:)`` after.
     public func routingContext(for event: SwarmEvent) -> RoutingContext {
         let ticket = event.ticket.flatMap { tickets[$0] }
-        return RoutingContext(hadOwners: !(ticket?.owners.isEmpty ?? true), wasStalled: ticket?.stalledSince != nil)
+        return RoutingContext(
+            hadOwners: !(ticket?.owners.isEmpty ?? true), wasStalled: ticket?.stalledSince != nil,
+            previousAssignee: ticket?.assignee)
     }
 
     /// The channels an event is published on, most specific first (Protocol/README.md, "Channels"):
@@ -35,7 +38,10 @@ extension SwarmState {
         guard let id = event.ticket, let ticket = tickets[id] else { return [] }
         var agents = [ticket.requester]
         for agent in ticket.members where !agents.contains(agent) { agents.append(agent) }
-        if let assignee = ticket.assignee, !agents.contains(assignee) { agents.append(assignee) }
+        for assignee in [ticket.assignee, context.previousAssignee].compactMap({ $0 }) where !agents.contains(assignee)
+        {
+            agents.append(assignee)
+        }
         switch event.payload {
         case .swarmLeft(let agent), .ownerRemoved(let agent), .expertInvited(let agent, _, _, _, _),
             .inviteAnswered(let agent, _, _):

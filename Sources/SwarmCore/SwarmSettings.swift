@@ -36,6 +36,9 @@ public struct SwarmSettings: Sendable, Hashable {
     /// The policy of a queue.
     public func policy(of queue: String) -> QueuePolicy { queues[queue] ?? defaultQueue }
 
+    /// The tiers a time limit may be set for: a timed escalation never hands off to the vendor.
+    public static let timedTiers = 1...2
+
     /// How long a ticket of `priority` may stay at `tier` in `queue` before it is escalated; `nil`
     /// when it has no limit.
     public func tierLimit(queue: String, tier: Int, priority: Priority) -> Int64? {
@@ -45,7 +48,7 @@ public struct SwarmSettings: Sendable, Hashable {
 
     /// How many candidates to invite for a new ticket of `priority` in `queue`.
     public func invitationCount(queue: String, priority: Priority) -> Int {
-        let base = queues[queue]?.invitations ?? invitationsPerQueue[queue] ?? invitations
+        let base = policy(of: queue).invitations ?? invitationsPerQueue[queue] ?? invitations
         return priority == .p1 ? max(base, severityOneInvitations) : base
     }
 }
@@ -57,8 +60,9 @@ public struct QueuePolicy: Sendable, Hashable {
     /// Candidates a new ticket invites, overriding the hub's count.
     public var invitations: Int?
     /// Tier → how long a ticket may stay there unresolved before it goes up a tier, in milliseconds.
-    /// Default: tier 1 15 minutes, tier 2 4 hours, tier 3 1 day; tier 4 (vendor) has no limit.
-    public var tierLimits: [Int: Int64] = [1: 15 * 60_000, 2: 4 * 3_600_000, 3: 86_400_000]
+    /// Default: tier 1 15 minutes, tier 2 4 hours. Tier 3 has none: going to the vendor (tier 4)
+    /// needs a person to name the vendor.
+    public var tierLimits: [Int: Int64] = [1: 15 * 60_000, 2: 4 * 3_600_000]
     /// Priority → tier → limit, overriding `tierLimits` for tickets of that priority.
     public var priorityLimits: [Priority: [Int: Int64]] = [:]
     /// Service-level targets; `nil` (the default) when the queue has none.

@@ -132,14 +132,14 @@ public struct QueueConfiguration: Sendable, Hashable {
             return ms
         }
 
-        /// Tier → limit, for tiers 1 to 3 (tier 4, the vendor, is the last and has no limit).
+        /// Tier → limit, for tiers 1 and 2 (from tier 3 a person hands off to a vendor, naming it).
         func limits(_ node: Node, _ path: String) throws(ConfigError) -> [Int: Int64] {
             var result: [Int: Int64] = [:]
             for (key, value) in try entries(node, path) {
-                guard let tier = Int(key.text), (1..<Tier.vendor).contains(tier) else {
+                guard let tier = Int(key.text), SwarmSettings.timedTiers.contains(tier) else {
                     throw error(
                         key.node,
-                        "\(path): '\(key.text)' is not a tier with a time limit (1, 2 or 3; tier 4, the vendor, is the last)"
+                        "\(path): '\(key.text)' is not a tier with a time limit (1 or 2; from tier 3 a person escalates to a vendor)"
                     )
                 }
                 result[tier] = try duration(value, "\(path).\(tier)")
@@ -172,7 +172,12 @@ public struct QueueConfiguration: Sendable, Hashable {
                 policy.invitations = n
             }
             if let tiers = fields["tiers"] {
-                policy.tierLimits.merge(try limits(tiers.value, "\(path).tiers")) { $1 }
+                let own = try limits(tiers.value, "\(path).tiers")
+                policy.tierLimits.merge(own) { $1 }
+                // A queue's own limit for a tier beats priority limits it inherited for that tier.
+                for priority in policy.priorityLimits.keys {
+                    for tier in own.keys { policy.priorityLimits[priority]?[tier] = nil }
+                }
             }
             if let priorities = fields["priorities"] {
                 for (key, value) in try entries(priorities.value, "\(path).priorities") {

@@ -77,7 +77,7 @@ public struct TiersSet: Codable, Sendable, Hashable {
 
 /// A ticket's tier, assignee and vendor details after an escalation.
 public struct Escalation: Codable, Sendable, Hashable {
-    /// The tier before; `nil` never (a ticket escalates from a tier).
+    /// The tier the ticket was at.
     public var from: Int
     /// The new tier; `nil` when a hybrid queue formed a swarm instead.
     public var to: Int?

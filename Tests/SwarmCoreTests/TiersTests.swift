@@ -100,6 +100,11 @@ struct TiersTests {
         try world.run(.setStatus(ticket: "T-1", status: .inProgress, resolution: nil), by: tess)
         try world.run(.setStatus(ticket: "T-1", status: .waiting, resolution: nil), by: tess)
         #expect(world.state.nextDeadline(settings: world.settings) == nil)
+        // Back from waiting, the tier's limit starts again: waiting was not the tier's time.
+        world.clock = world.clock.adding(milliseconds: 3_600_000)
+        try world.run(.setStatus(ticket: "T-1", status: .inProgress, resolution: nil), by: tess)
+        #expect(world.ticket().tierSince == world.clock)
+        #expect(world.state.nextDeadline(settings: world.settings) == world.clock.adding(milliseconds: 5 * 60_000))
         try world.run(.setStatus(ticket: "T-1", status: .resolved, resolution: "power back"), by: tess)
         #expect(world.state.nextDeadline(settings: world.settings) == nil)
         #expect(world.state.agents["tess"]?.assigned == [])
@@ -131,6 +136,8 @@ struct TiersTests {
                 TicketEscalate(ticket: "T-1", tier: 4, reason: "firmware bug", vendor: "Acme", vendorRef: "AC-991")),
             by: theo)
         #expect(escalations(vendor).first?.to == 4)
+        // The previous assignee (theo) hears about the hand-off.
+        #expect(world.routes.last?.contains("agent:theo") == true)
         #expect(world.ticket().vendor == "Acme")
         #expect(world.ticket().vendorRef == "AC-991")
         #expect(world.ticket().handoffs == 2)
@@ -140,6 +147,16 @@ struct TiersTests {
         try world.run(.setStatus(ticket: "T-1", status: .resolved, resolution: "patched"), by: theo)
         try world.run(.setStatus(ticket: "T-1", status: .closed, resolution: nil), by: requester)
         #expect(world.refuses(.escalate(TicketEscalate(ticket: "T-1", reason: "again")), by: theo, .conflict))
+    }
+
+    @Test("time never hands a ticket to the vendor: tier 3 has no limit")
+    func noTimedVendorHandOff() throws {
+        var world = try world()
+        world.settings.backlogAfter = 100 * 86_400_000
+        try world.run(openIn("helpdesk"), by: requester)
+        try world.run(.escalate(TicketEscalate(ticket: "T-1", tier: 3, reason: "needs a specialist")), by: tess)
+        let backlog = world.ticket().updatedAt.adding(milliseconds: world.settings.backlogAfter)
+        #expect(world.state.nextDeadline(settings: world.settings) == backlog, "only the backlog deadline is left")
     }
 
     @Test("a swarm queue does not escalate: ask for help instead")
@@ -166,8 +183,10 @@ struct TiersTests {
         #expect(world.ticket().assignee == nil)
         #expect(world.ticket().handoffs == 0, "forming a swarm is not a hand-off")
         #expect(world.refuses(.escalate(TicketEscalate(ticket: "T-1", reason: "x")), by: tom, .conflict))
-        // The same by hand, on another ticket.
+        // The same by hand, on another ticket; naming a tier or vendor there is a mistake.
         try world.run(openIn("office", "second"), by: requester)
+        #expect(
+            world.refuses(.escalate(TicketEscalate(ticket: "T-2", tier: 2, reason: "x")), by: tess, .invalid))
         let manual = try world.run(.escalate(TicketEscalate(ticket: "T-2", reason: "needs DNS")), by: tess)
         #expect(escalations(manual).first?.swarm == true)
         #expect(SwarmState.replaying(world.log) == world.state)

@@ -17,7 +17,9 @@ struct QueueConfigurationTests {
             configuration.queues.mapValues(\.mode) == [
                 "general": .swarm, "helpdesk": .tiered, "office": .hybrid, "network": .swarm,
             ])
-        #expect(configuration.queues["office"]?.tierLimits == [1: 30 * 60_000, 2: 4 * 3_600_000, 3: 86_400_000])
+        #expect(configuration.queues["office"]?.tierLimits == [1: 30 * 60_000, 2: 4 * 3_600_000])
+        // office sets its own tier-1 limit: it beats the P1 limit it would inherit from defaults.
+        #expect(configuration.queues["office"]?.priorityLimits[.p1] == [2: 3_600_000])
         #expect(configuration.queues["helpdesk"]?.priorityLimits[.p1] == [1: 5 * 60_000, 2: 3_600_000])
         #expect(configuration.queues["network"]?.invitations == 5)
         #expect(configuration.defaultQueue.invitations == 3)
@@ -53,6 +55,10 @@ struct QueueConfigurationTests {
             (
                 "queues:\n  helpdesk:\n    mode: tiered\n    tiers:\n      4: 1h\n",
                 "q.yaml:5: queues.helpdesk.tiers: '4' is not a tier"
+            ),
+            (
+                "queues:\n  helpdesk:\n    tiers:\n      3: 1d\n",
+                "q.yaml:4: queues.helpdesk.tiers: '3' is not a tier with a time limit (1 or 2"
             ),
             (
                 "queues:\n  helpdesk:\n    tiers:\n      1: soon\n",
