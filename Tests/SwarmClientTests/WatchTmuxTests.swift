@@ -144,6 +144,12 @@ struct WatchTmuxTests {
         #expect(pane.contains("T-1    just now  swarm.joined    bob joined the swarm  #\(joined)"), "\(pane)")
         #expect(pane.contains(#"comment.added   bob: "first look: MTU?"  #\#(firstLook)"#), "\(pane)")
 
+        // Bob shows T-1 in his console, which tells the hub he is viewing it: alice's terminal shows
+        // that as one line at the bottom (an activity frame, not an event), until the next line.
+        let look = try await bob.run(["console"], input: "show T-1\nexit\n")
+        #expect(look.status == 0, "\(look.err)")
+        pane = try await tmux.waitFor("watch", "bob viewing T-1") { $0.contains("T-1    bob is viewing it (") }
+
         // The hub goes away; the watcher says so and keeps trying.
         await hub?.stop()
         hub = nil
@@ -176,6 +182,7 @@ struct WatchTmuxTests {
         let positions = order.compactMap(index)
         #expect(positions.count == order.count && positions == positions.sorted(), "in order:\n\(pane)")
         #expect(!pane.contains("[watch exited"), "\(pane)")
+        #expect(!pane.contains("is viewing it"), "the activity line was replaced by the next line:\n\(pane)")
         await hub?.stop()
     }
 
