@@ -21,8 +21,10 @@ public enum EventLine {
         case .commentAdded: .blue
         case .ownerAdded, .ownerRemoved: .magenta
         case .statusChanged(_, let to, _): to.isDone ? .green : .yellow
-        // Event types newer than this client: shown plainly, never dropped.
-        default: .dim
+        case .expertInvited, .helpRequested: .yellow
+        case .inviteAnswered(_, let accept, _): accept ? .cyan : .dim
+        case .ticketStalled: .red
+        case .skillsChanged, .presenceChanged: .dim
         }
     }
 
@@ -45,9 +47,51 @@ public enum EventLine {
         case .statusChanged(let from, let to, let resolution):
             let change = "\(actor): \(from.rawValue) → \(to.rawValue)"
             return resolution.map { "\(change) \(quote($0))" } ?? change
-        default:
-            return "by \(actor)"
+        case .expertInvited(let agent, let score, let origin, _, let reasons):
+            // The hub's own invitations (actor swarmd) read best without an actor.
+            let who = actor == hub ? "" : "\(actor) "
+            let why = reasons.map { reason($0.text) }.joined(separator: "; ")
+            let kind =
+                switch origin {
+                case .opened, .requested: ""
+                case .help: " to help"
+                case .replacement: " as a replacement"
+                }
+            return "\(who)invited \(agent)\(kind) (score \(score)\(why.isEmpty ? "" : ": " + why))"
+        case .inviteAnswered(let agent, let accept, let expired):
+            if expired { return "\(agent)'s invitation expired unanswered" }
+            return "\(agent) \(accept ? "accepted" : "declined") the invitation"
+        case .helpRequested(let agent, let skills, let note):
+            let asked = "\(agent) asks for help: \(skills.joined(separator: ", "))"
+            return note.map { "\(asked) \(quote($0))" } ?? asked
+        case .ticketStalled(let since):
+            let quiet = RelativeTime.span((event.at.milliseconds - since.milliseconds) / 1000)
+            return "stalled: no progress for \(quiet), now on the backlog"
+        case .skillsChanged(let agent, let skills):
+            let list = skills.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            let whose = agent == actor ? "\(agent)'s skills" : "\(actor) set \(agent)'s skills"
+            return list.isEmpty ? "\(whose): none" : "\(whose): \(list)"
+        case .presenceChanged(let agent, let status, let auto):
+            switch (status, auto) {
+            case (.offline, _): return "\(agent) is offline"
+            case (_, true): return "\(agent) is online, \(status.rawValue)"
+            case (_, false): return "\(agent) is \(status.rawValue)"
+            }
         }
+    }
+
+    /// The actor of the events the hub decides itself (Protocol §6).
+    static let hub = "swarmd"
+
+    /// A score reason without its points, which the score already sums up:
+    /// "network.dns level 5, exact match: +100" → "network.dns level 5, exact match".
+    static func reason(_ text: String) -> String {
+        guard let colon = text.lastIndex(of: ":") else { return text }
+        let points = text[text.index(after: colon)...].drop { $0 == " " }
+        guard let sign = points.first, sign == "+" || sign == "-", points.count > 1,
+            points.dropFirst().allSatisfy(\.isNumber)
+        else { return text }
+        return String(text[..<colon])
     }
 
     /// Text on one line, quoted, shortened to `limit` characters.

@@ -9,16 +9,24 @@ public import SwarmProtocol
 import Synchronization
 
 /// One authenticated WebSocket session with a hub: send commands and await their answers by id,
-/// and read the events of subscribed channels from ``events``.
+/// and read what the hub pushes on subscribed channels (events, activity notices) from ``incoming``.
 ///
 /// Made with ``HubConnection/open(_:client:_:)``, which connects, says `hello`, runs the body and
 /// closes. When the hub goes away, every command still waiting fails with a `connection` error and
-/// ``events`` ends; ``closeReason`` then says why.
+/// ``incoming`` ends; ``closeReason`` then says why.
 public final class HubConnection: Sendable {
     /// Who the hub says we are.
     public let welcome: Welcome
-    /// The events of the channels this connection subscribed to, in the order the hub sent them.
-    public let events: AsyncStream<EventFrame>
+    /// What the hub pushes without being asked: on a subscribed channel, an event of the log, or
+    /// an ephemeral `activity` notice (someone viewing or typing, Protocol §25).
+    public enum Incoming: Sendable, Hashable {
+        case event(EventFrame)
+        case activity(Activity)
+    }
+
+    /// The events and activity notices of the channels this connection subscribed to, in the
+    /// order the hub sent them.
+    public let incoming: AsyncStream<Incoming>
 
     private let outbound: WebSocketOutboundWriter
     private let state: SharedState
@@ -36,9 +44,9 @@ public final class HubConnection: Sendable {
         func withLock<T>(_ body: (inout State) -> T) -> T { lock.withLock { body(&$0) } }
     }
 
-    init(welcome: Welcome, events: AsyncStream<EventFrame>, outbound: WebSocketOutboundWriter, state: SharedState) {
+    init(welcome: Welcome, incoming: AsyncStream<Incoming>, outbound: WebSocketOutboundWriter, state: SharedState) {
         self.welcome = welcome
-        self.events = events
+        self.incoming = incoming
         self.outbound = outbound
         self.state = state
     }
@@ -109,7 +117,7 @@ public final class HubConnection: Sendable {
         _ body: (HubConnection) async throws -> T
     ) async throws -> T {
         let state = SharedState()
-        let (events, eventContinuation) = AsyncStream.makeStream(of: EventFrame.self, bufferingPolicy: .unbounded)
+        let (incoming, eventContinuation) = AsyncStream.makeStream(of: Incoming.self, bufferingPolicy: .unbounded)
         let (ready, readyContinuation) = AsyncStream.makeStream(of: WebSocketOutboundWriter.self)
         let url = credentials.server.webSocketURL
         return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -167,7 +175,7 @@ public final class HubConnection: Sendable {
                 case .error(let error): throw ClientError(error)
                 default: throw ClientError.failure("the hub answered hello with an unexpected frame")
                 }
-                let connection = HubConnection(welcome: welcome, events: events, outbound: outbound, state: state)
+                let connection = HubConnection(welcome: welcome, incoming: incoming, outbound: outbound, state: state)
                 let result = try await body(connection)
                 try? await outbound.close(.normalClosure, reason: nil)
                 try? await group.waitForAll()
@@ -181,18 +189,20 @@ public final class HubConnection: Sendable {
     }
 
     private static func deliver(
-        _ frame: ServerFrame, state: SharedState, events: AsyncStream<EventFrame>.Continuation
+        _ frame: ServerFrame, state: SharedState, events: AsyncStream<Incoming>.Continuation
     ) {
         let id: String?
         switch frame {
         case .event(let event):
-            events.yield(event)
+            events.yield(.event(event))
+            return
+        case .activity(let activity):
+            events.yield(.activity(activity))
             return
         case .ack(let ack): id = ack.id
         case .error(let error): id = error.id
         case .welcome(let welcome): id = welcome.id
         case .pong(let pong): id = pong.id
-        case .activity: return  // ephemeral viewing/typing notices: not shown yet
         }
         guard let id, let waiting = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
         waiting.resume(returning: frame)

@@ -46,12 +46,16 @@ public struct Credentials: Sendable, Hashable {
     public var token: String
     /// The profile's name, when one was used.
     public var profile: String?
+    /// Who the token is, as the hub said at login — known only when the token is the profile's own
+    /// (not `SWARM_TOKEN`), so commands that need the user's id can skip a WebSocket `hello`.
+    public var agent: String?
 
     /// Creates credentials.
-    public init(server: ServerAddress, token: String, profile: String? = nil) {
+    public init(server: ServerAddress, token: String, profile: String? = nil, agent: String? = nil) {
         self.server = server
         self.token = token
         self.profile = profile
+        self.agent = agent
     }
 }
 
@@ -140,6 +144,8 @@ public struct ProfileStore: Sendable {
         guard let server = ServerAddress(serverText) else {
             throw .usage("'\(serverText)' is not a hub address; use http://HOST:PORT")
         }
-        return Credentials(server: server, token: token, profile: profile == nil ? nil : chosen)
+        return Credentials(
+            server: server, token: token, profile: profile == nil ? nil : chosen,
+            agent: token == profile?.token ? profile?.agent : nil)
     }
 }

@@ -5,7 +5,7 @@ import NIOPosix
 import NIOSSL
 public import SwarmProtocol
 
-/// The hub's REST API (`GET /v1/tickets`, `GET /v1/tickets/{id}`), over a small HTTP/1.1 client
+/// The hub's REST API (tickets, agents, skills, candidates), over a small HTTP/1.1 client
 /// on SwiftNIO: one request per connection, which is all a terminal command needs.
 public struct RestClient: Sendable {
     public let credentials: Credentials
@@ -26,6 +26,23 @@ public struct RestClient: Sendable {
     /// `GET /v1/tickets/{id}`: the ticket with its comments, and all its events.
     public func ticket(_ id: String) async throws(ClientError) -> TicketDetail {
         try await get("/v1/tickets/\(escape(id))", as: TicketDetail.self)
+    }
+
+    /// `GET /v1/agents`: every agent the log knows of, sorted by id (not for requesters).
+    public func agents() async throws(ClientError) -> [AgentProfile] {
+        try await get("/v1/agents", as: AgentList.self).agents
+    }
+
+    /// `GET /v1/skills`: the hub's skill taxonomy, with how many agents hold each tag and how many
+    /// open tickets need it.
+    public func skills() async throws(ClientError) -> SkillCatalog {
+        try await get("/v1/skills", as: SkillCatalog.self)
+    }
+
+    /// `GET /v1/tickets/{id}/candidates?limit=`: how the hub would rank agents for the ticket now.
+    public func candidates(_ id: String, limit: Int? = nil) async throws(ClientError) -> CandidateList {
+        try await get(
+            "/v1/tickets/\(escape(id))/candidates" + (limit.map { "?limit=\($0)" } ?? ""), as: CandidateList.self)
     }
 
     func get<T: Decodable>(_ path: String, as type: T.Type) async throws(ClientError) -> T {
@@ -66,6 +83,42 @@ public struct TicketDetail: Codable, Sendable {
     }
     public var ticket: Ticket
     public var events: [Entry]
+}
+
+/// `{"agents":[Agent…]}`, the answer of `GET /v1/agents`.
+public struct AgentList: Codable, Sendable {
+    public var agents: [AgentProfile]
+    public init(agents: [AgentProfile]) { self.agents = agents }
+}
+
+/// `{"tags":[Tag…],"categories":{category:[tag…]}}`, the answer of `GET /v1/skills`.
+public struct SkillCatalog: Codable, Sendable {
+    /// One tag of the taxonomy.
+    public struct Tag: Codable, Sendable {
+        public var tag: String
+        public var description: String
+        /// Other spellings the hub reads as this tag.
+        public var synonyms: [String]
+        /// Words that, in a ticket's title or description, infer the tag.
+        public var keywords: [String]
+        /// How many agents hold exactly this tag.
+        public var agents: Int
+        /// How many tickets not resolved or closed need it.
+        public var openTickets: Int
+    }
+    public var tags: [Tag]
+    /// Category → the tags every ticket of that category is inferred to need.
+    public var categories: [String: [String]]
+}
+
+/// The answer of `GET /v1/tickets/{id}/candidates`: the ticket's required skills, the ranked
+/// candidates with their reasons, and the invitations so far.
+public struct CandidateList: Codable, Sendable {
+    public var ticket: String
+    public var skills: [String]
+    public var inferredSkills: [String]
+    public var candidates: [Candidate]
+    public var invitations: [Invitation]
 }
 
 /// `{"error":{"code","message"}}`, the body of every REST error.

@@ -21,7 +21,8 @@ public struct Watcher: Sendable {
     }
 
     /// What `swarm watch` follows when no channel is named: the user's own `agent:` channel (tickets
-    /// they requested or swarm), and for roles that work tickets also `queue:general`, where tickets
+    /// they requested or swarm, invitations to swarms and their answers, their own skill and
+    /// presence changes), and for roles that work tickets also `queue:general`, where tickets
     /// opened without a queue arrive.
     public static func defaultChannels(for welcome: Welcome) -> [String] {
         let own = Channel.agent(welcome.agent).description
@@ -34,6 +35,8 @@ public struct Watcher: Sendable {
         case started(Welcome, channels: [String], after: Int64)
         /// An event not shown before.
         case event(EventFrame)
+        /// Someone is viewing a watched ticket or typing on it (ephemeral, only on `ticket:` channels).
+        case activity(Activity)
         /// The connection broke; the watcher keeps trying.
         case lost(reason: String)
         /// Subscribed again after a break; the feed resumes after `seq`.
@@ -63,8 +66,12 @@ public struct Watcher: Sendable {
                     }
                     backoff.reset()
                     lost = false
-                    for await event in connection.events where position?.accept(event.seq) == true {
-                        update(.event(event))
+                    for await item in connection.incoming {
+                        switch item {
+                        case .event(let event) where position?.accept(event.seq) == true: update(.event(event))
+                        case .event: break  // at or before the position: shown already
+                        case .activity(let activity): update(.activity(activity))
+                        }
                     }
                     throw ClientError.connection(connection.closeReason ?? "the hub closed the connection")
                 }

@@ -47,7 +47,10 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
             Completer(
                 commands: (Swarm.configuration.subcommands.map { $0._commandName } + builtins)
                     .filter { $0 != "console" && !$0.isEmpty }.sorted(),
-                subcommands: ["skills": ["list", "set"], "invites": ["list", "accept", "decline"], "kb": ["search"]]))
+                subcommands: [
+                    "skills": ["list", "set", "tags"], "invites": ["list", "accept", "decline"],
+                    "presence": ["available", "busy", "away"], "kb": ["search"],
+                ]))
         // Ticket ids for completion: the list now, and every ticket an event mentions later.
         if let tickets = try? await RestClient(credentials).tickets() {
             completer.withLock { $0.tickets.formUnion(tickets.map(\.id)) }
@@ -67,6 +70,7 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
                     case .event(let frame):
                         if let ticket = frame.event.ticket { completer.withLock { _ = $0.tickets.insert(ticket) } }
                         show(EventLine.render(seq: frame.seq, event: frame.event, now: now(), style: style))
+                    case .activity: break  // only ticket channels carry activity; the console follows none
                     case .lost(let reason): show(style.paint("connection lost: \(reason); reconnecting…", .dim))
                     case .reconnected(let after): show(style.paint("reconnected; resumed after seq \(after)", .dim))
                     }

@@ -23,6 +23,14 @@ struct GlobalOptions: ParsableArguments {
     var style: Style { json ? Style(enabled: false) : .forStandardOutput() }
 }
 
+/// Who the credentials' token is: the agent id saved at login, or — with `SWARM_TOKEN` — what the
+/// hub's `welcome` says. Reading the profile avoids a WebSocket connection, which for an agent who
+/// is offline would log a `presence.changed` just to learn their own name.
+func whoAmI(_ credentials: Credentials) async throws -> String {
+    if let agent = credentials.agent { return agent }
+    return try await HubConnection.open(credentials) { $0.welcome.agent }
+}
+
 /// A command that has the global options, so errors can be printed as JSON when asked.
 protocol HasGlobalOptions {
     var global: GlobalOptions { get }
@@ -43,6 +51,12 @@ extension TicketStatus: ExpressibleByArgument {
 extension SwarmProtocol.Category: ExpressibleByArgument {
     public init?(argument: String) { self.init(rawValue: argument) }
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+extension Presence: ExpressibleByArgument {
+    /// Parses any presence, `offline` too, so the hub can say why that one is not for people to set.
+    public init?(argument: String) { self.init(rawValue: argument) }
+    public static var allValueStrings: [String] { ["available", "busy", "away"] }
 }
 
 extension Level: ExpressibleByArgument {

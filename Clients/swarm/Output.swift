@@ -23,6 +23,9 @@ func sayJSON(_ value: some Encodable) throws {
     say(try SwarmJSON.string(value))
 }
 
+/// Whether standard output is a terminal (where a line may be rewritten in place).
+var outputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+
 /// Whether both standard input and output are terminals, so the user can be asked things.
 var hasTerminal: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
 

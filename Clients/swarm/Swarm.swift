@@ -12,7 +12,7 @@ import SwarmClient
 struct Swarm: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         commandName: "swarm",
-        abstract: "The terminal client of a swarm hub: tickets, swarms and a live feed of events.",
+        abstract: "The terminal client of a swarm hub: tickets, swarms, experts and a live feed of events.",
         discussion: """
             Run without a command in a terminal, swarm starts the console (see 'swarm console --help').
             The full manual is docs/swarm.md.
@@ -24,6 +24,8 @@ struct Swarm: AsyncParsableCommand, HasGlobalOptions {
               swarm watch T-1
               swarm join T-1 && swarm comment T-1 "MTU mismatch on the new tunnel"
               swarm resolve T-1 "MTU set to 1400"
+              swarm skills set network.dns=5 && swarm watch skill:network.*
+              swarm invites accept T-7
 
             Environment: SWARM_SERVER and SWARM_TOKEN override the profile, SWARM_PROFILE picks
             one, NO_COLOR turns colour off, XDG_CONFIG_HOME moves the profiles file.
@@ -35,7 +37,8 @@ struct Swarm: AsyncParsableCommand, HasGlobalOptions {
         subcommands: [
             Login.self, Logout.self, Tickets.self, Show.self, Open.self, Join.self, Leave.self, Comment.self,
             Own.self, Unown.self, Status.self, Resolve.self, Reopen.self, Watch.self, ConsoleCommand.self,
-            Escalate.self, Skills.self, Presence.self, Invites.self, KnowledgeBase.self, Metrics.self,
+            Skills.self, PresenceCommand.self, Invites.self, Invite.self, HelpRequestCommand.self, Candidates.self,
+            Escalate.self, KnowledgeBase.self, Metrics.self,
         ]
     )
 

@@ -4,9 +4,12 @@ import SwarmClient
 import SwarmProtocol
 
 /// Sends one command over a fresh connection and prints its ack: the seq for people, the frame for scripts.
+/// An ack without a seq (a command that changed nothing, such as setting the skills one has) prints
+/// the sentence alone.
+@discardableResult
 func perform(
     _ global: GlobalOptions, _ message: @escaping (Welcome) -> ClientMessage, done: (Welcome, Ack) -> String
-) async throws {
+) async throws -> (Welcome, Ack) {
     let credentials = try global.credentials()
     let (welcome, ack) = try await HubConnection.open(credentials) { connection in
         (connection.welcome, try await connection.send(message(connection.welcome)))
@@ -14,8 +17,9 @@ func perform(
     if global.json {
         try sayJSON(ack)
     } else {
-        say("\(done(welcome, ack))  \(global.style.paint("seq \(ack.seq ?? 0)", .dim))")
+        say(done(welcome, ack) + (ack.seq.map { "  " + global.style.paint("seq \($0)", .dim) } ?? ""))
     }
+    return (welcome, ack)
 }
 
 struct Join: AsyncParsableCommand, HasGlobalOptions {

@@ -39,7 +39,7 @@ struct Tickets: AsyncParsableCommand, HasGlobalOptions {
         let credentials = try global.credentials()
         var tickets = try await RestClient(credentials).tickets(status: status, queue: queue)
         if mine {
-            let me = try await HubConnection.open(credentials) { $0.welcome.agent }
+            let me = try await whoAmI(credentials)
             tickets = tickets.filter { $0.requester == me || $0.members.contains(me) || $0.owners.contains(me) }
         }
         if let skill {
@@ -91,7 +91,10 @@ struct Show: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Show a ticket: its state, swarm, owners, comments and history.",
         discussion: """
-            Reads GET /v1/tickets/ID: the ticket as last committed and every event of it, in order.
+            Reads GET /v1/tickets/ID: the ticket as last committed — with the skills it was given and
+            those the hub inferred, and the experts invited to its swarm — and every event of it, in
+            order. In the console, showing a ticket also tells the people watching it that you are
+            viewing it (ticket.viewing; nothing is logged).
 
             Examples:
               swarm show T-42
@@ -106,7 +109,13 @@ struct Show: AsyncParsableCommand, HasGlobalOptions {
     var ticket: String
 
     func run() async throws {
-        let detail = try await RestClient(try global.credentials()).ticket(ticketID(ticket))
+        let credentials = try global.credentials()
+        let detail = try await RestClient(credentials).ticket(ticketID(ticket))
+        if ConsoleSession.isActive {
+            // Best effort: others watching the ticket see "viewing" for a minute (Protocol §25).
+            let ref = TicketRef(ticket: detail.ticket.id)
+            _ = try? await HubConnection.open(credentials) { try await $0.send(.ticketViewing(ref)) }
+        }
         if global.json {
             try sayJSON(detail)
             return
@@ -124,11 +133,16 @@ struct Show: AsyncParsableCommand, HasGlobalOptions {
             ("opened", "\(RelativeTime.describe(t.openedAt, now: time)) (\(t.openedAt))"),
             ("updated", RelativeTime.describe(t.updatedAt, now: time)),
             ("skills", t.skills.isEmpty ? "-" : t.skills.joined(separator: ", ")),
+            ("inferred", t.inferredSkills.isEmpty ? "-" : t.inferredSkills.joined(separator: ", ")),
             ("swarm", t.members.isEmpty ? "-" : t.members.joined(separator: ", ")),
             ("owners", t.owners.isEmpty ? "-" : t.owners.joined(separator: ", ")),
         ]
         if let resolution = t.resolution { fields.append(("resolution", resolution)) }
         if t.reopenCount > 0 { fields.append(("reopened", "\(t.reopenCount)×")) }
+        if let since = t.stalledSince {
+            fields.append(
+                ("stalled", style.paint("no progress since \(RelativeTime.describe(since, now: time))", .red)))
+        }
         for (name, value) in fields {
             say("  " + style.paint(name.padding(toLength: 11, withPad: " ", startingAt: 0), .dim) + value)
         }
@@ -136,6 +150,11 @@ struct Show: AsyncParsableCommand, HasGlobalOptions {
             say("")
             say(style.paint("description", .bold))
             for line in t.description.split(separator: "\n", omittingEmptySubsequences: false) { say("  " + line) }
+        }
+        if !t.invitations.isEmpty {
+            say("")
+            say(style.paint("invitations", .bold))
+            invitationLines(t.invitations, style: style).forEach { say("  " + $0) }
         }
         if !t.comments.isEmpty {
             say("")

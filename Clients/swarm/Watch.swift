@@ -8,12 +8,18 @@ struct Watch: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Watch events live, one line each; survives hub restarts.",
         discussion: """
-            Channels: T-42 (or ticket:T-42), queue:NAME, agent:ID. Without channels: your own agent:ID
-            channel (tickets you requested or swarm) and, unless you are a requester, queue:general.
-            When every channel is a ticket, the feed starts with the tickets' history; otherwise with
-            what happens from now on. --since N replays everything after seq N first.
+            Channels: T-42 (or ticket:T-42), queue:NAME, agent:ID, skill:TAG, skill:PREFIX.* (a tag and
+            every tag under it), dispatch (tickets nobody owns), backlog (stalled tickets), agents
+            (everyone's skill and presence changes; leads). Without channels: your own agent:ID channel
+            (tickets you requested or swarm, your invitations, your skill and presence changes) and,
+            unless you are a requester, queue:general. When every channel is a ticket, the feed starts
+            with the tickets' history; otherwise with what happens from now on. --since N replays
+            everything after seq N first.
 
-            Each line: ticket id, how long ago, the event type (coloured), what happened, and the seq.
+            Each line: ticket id ('-' for agent events), how long ago, the event type (coloured), what
+            happened, and the seq. On a ticket channel, someone viewing the ticket or typing on it shows
+            as one dim line at the bottom, replaced by the next line — in a terminal only, never in a
+            pipe or with --json (it is not an event: no seq, not logged).
             When the hub goes away, swarm says so, retries with backoff (at most 5 s apart), and when it
             is back, prints 'reconnected; resumed after seq N' and continues exactly after the last event
             shown — nothing missed, nothing twice. Ctrl-C stops. With --json, one event frame per line.
@@ -21,6 +27,8 @@ struct Watch: AsyncParsableCommand, HasGlobalOptions {
             Examples:
               swarm watch
               swarm watch T-42
+              swarm watch skill:network.* agent:dana
+              swarm watch dispatch backlog
               swarm watch queue:network agent:bob --since 0
               swarm watch T-42 --json | jq -c .event
             """
@@ -28,7 +36,9 @@ struct Watch: AsyncParsableCommand, HasGlobalOptions {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Channels: T-42, ticket:T-42, queue:NAME, agent:ID.")
+    @Argument(
+        help: "Channels: T-42, ticket:T-42, queue:NAME, agent:ID, skill:TAG, skill:PREFIX.*, dispatch, backlog, agents."
+    )
     var channels: [String] = []
 
     @Option(help: ArgumentHelp("Replay the events after this seq first (0: from the beginning).", valueName: "seq"))
@@ -36,7 +46,9 @@ struct Watch: AsyncParsableCommand, HasGlobalOptions {
 
     func validate() throws {
         for channel in channels where Watch.channelName(channel) == nil {
-            throw ValidationError("'\(channel)' is not a channel; use T-42, ticket:T-42, queue:NAME or agent:ID")
+            throw ValidationError(
+                "'\(channel)' is not a channel; use T-42, ticket:T-42, queue:NAME, agent:ID, skill:TAG, skill:PREFIX.*,"
+                    + " dispatch, backlog or agents")
         }
         if let since, since < 0 { throw ValidationError("--since must be 0 or more") }
     }
@@ -56,8 +68,19 @@ struct Watch: AsyncParsableCommand, HasGlobalOptions {
             since: since ?? (allTickets ? 0 : nil))
         let style = global.style
         let json = global.json
-        func notice(_ line: String) {
-            if json { complain(line) } else { say(style.paint(line, .dim)) }
+        // Activity (someone viewing or typing) is a transient line, only in a terminal: the next line
+        // written replaces it.
+        let transientAllowed = !json && outputIsTerminal
+        var transient: String?
+        func line(_ text: String) {
+            if transient != nil {
+                FileHandle.standardOutput.write(Data("\r\u{1B}[2K".utf8))
+                transient = nil
+            }
+            say(text)
+        }
+        func notice(_ text: String) {
+            if json { complain(text) } else { line(style.paint(text, .dim)) }
         }
         try await watcher.run { update in
             switch update {
@@ -68,13 +91,29 @@ struct Watch: AsyncParsableCommand, HasGlobalOptions {
                 if json {
                     try? sayJSON(frame)
                 } else {
-                    say(EventLine.render(seq: frame.seq, event: frame.event, now: now(), style: style))
+                    line(EventLine.render(seq: frame.seq, event: frame.event, now: now(), style: style))
                 }
+            case .activity(let activity):
+                guard transientAllowed else { break }
+                let text = Watch.describe(activity)
+                guard text != transient else { break }
+                FileHandle.standardOutput.write(Data(("\r\u{1B}[2K" + style.paint(text, .dim)).utf8))
+                transient = text
             case .lost(let reason):
                 notice("connection lost: \(reason); reconnecting…")
             case .reconnected(let after):
                 notice("reconnected; resumed after seq \(after)")
             }
         }
+    }
+
+    /// An activity notice in words: "T-42   bob is viewing (since 13:10:05)".
+    static func describe(_ activity: Activity) -> String {
+        let doing = activity.activity == .typing ? "is typing a comment" : "is viewing it"
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss"
+        let since = formatter.string(from: Date(timeIntervalSince1970: Double(activity.at.milliseconds) / 1000))
+        return
+            "\(activity.ticket.padding(toLength: 6, withPad: " ", startingAt: 0)) \(activity.agent) \(doing) (\(since))"
     }
 }

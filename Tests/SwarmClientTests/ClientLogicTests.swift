@@ -123,6 +123,102 @@ struct ClientLogicTests {
                 == "alice made bob an owner")
     }
 
+    @Test("event lines for experts: invitations with their reasons, answers, help, backlog, skills, presence")
+    func expertEventLines() {
+        let at = Timestamp(milliseconds: 1_000_000_000_000)
+        func line(_ actor: String, _ ticket: String?, _ payload: EventPayload) -> String {
+            EventLine.render(
+                seq: 7, event: SwarmEvent(ticket: ticket, actor: actor, at: at, payload: payload), now: at,
+                style: Style(enabled: false))
+        }
+        let reasons = [
+            ScoreReason(
+                factor: "skill", tag: "network.dns", points: 100, text: "network.dns level 5, exact match: +100")
+        ]
+        let expires = at.adding(milliseconds: 600_000)
+        #expect(
+            line(
+                "swarmd", "T-7",
+                .expertInvited(agent: "dana", score: 100, origin: .opened, expires: expires, reasons: reasons))
+                == "T-7    just now  expert.invited  invited dana (score 100: network.dns level 5, exact match)  #7")
+        let two = reasons + [ScoreReason(factor: "presence", points: -15, text: "busy: -15")]
+        #expect(
+            EventLine.summary(
+                SwarmEvent(
+                    ticket: "T-7", actor: "alice", at: at,
+                    payload: .expertInvited(agent: "dana", score: 85, origin: .help, expires: expires, reasons: two)))
+                == "alice invited dana to help (score 85: network.dns level 5, exact match; busy)")
+        #expect(EventLine.reason("no skill matching network.dns") == "no skill matching network.dns")
+        #expect(
+            line("dana", "T-7", .inviteAnswered(agent: "dana", accept: true, expired: false))
+                == "T-7    just now  invite.answered dana accepted the invitation  #7")
+        #expect(
+            EventLine.summary(
+                SwarmEvent(
+                    ticket: "T-7", actor: "swarmd", at: at,
+                    payload: .inviteAnswered(agent: "nick", accept: false, expired: true)))
+                == "nick's invitation expired unanswered")
+        #expect(
+            EventLine.summary(
+                SwarmEvent(
+                    ticket: "T-7", actor: "dana", at: at,
+                    payload: .helpRequested(agent: "dana", skills: ["windows.ad"], note: "need AD")))
+                == #"dana asks for help: windows.ad "need AD""#)
+        #expect(
+            line("swarmd", "T-7", .ticketStalled(since: at.adding(milliseconds: -4 * 3_600_000)))
+                == "T-7    just now  ticket.stalled  stalled: no progress for 4h, now on the backlog  #7")
+        #expect(
+            line("dana", nil, .skillsChanged(agent: "dana", skills: ["network.dns": 5, "linux": 3]))
+                == "-      just now  skills.changed  dana's skills: linux=3 network.dns=5  #7")
+        #expect(
+            EventLine.summary(
+                SwarmEvent(ticket: nil, actor: "lena", at: at, payload: .skillsChanged(agent: "nick", skills: [:])))
+                == "lena set nick's skills: none")
+        #expect(
+            line("swarmd", nil, .presenceChanged(agent: "dana", status: .available, auto: true))
+                == "-      just now  presence.changed dana is online, available  #7")
+        #expect(
+            EventLine.summary(
+                SwarmEvent(
+                    ticket: nil, actor: "dana", at: at,
+                    payload: .presenceChanged(agent: "dana", status: .busy, auto: false)))
+                == "dana is busy")
+        #expect(
+            EventLine.summary(
+                SwarmEvent(
+                    ticket: nil, actor: "swarmd", at: at,
+                    payload: .presenceChanged(agent: "dana", status: .offline, auto: true)))
+                == "dana is offline")
+    }
+
+    @Test("relative times ahead: when invitations expire")
+    func relativeTimesAhead() {
+        let now = Timestamp(milliseconds: 1_000_000_000_000)
+        #expect(RelativeTime.until(now.adding(milliseconds: 540_500), now: now) == "in 9m")
+        #expect(RelativeTime.until(now.adding(milliseconds: 30_000), now: now) == "in 30s")
+        #expect(RelativeTime.until(now.adding(milliseconds: -5_000), now: now) == "due")
+    }
+
+    @Test("frames for experts go out with their fields")
+    func expertFrames() throws {
+        let messages: [ClientMessage] = [
+            .skillsSet(SkillsSet(skills: ["network.dns": 5], agent: "nick")), .skillsSet(SkillsSet(skills: [:])),
+            .presenceSet(PresenceSet(status: .busy)), .ticketInvite(TicketInvite(ticket: "T-1", agent: "dana")),
+            .ticketInvite(TicketInvite(ticket: "T-1", count: 2)),
+            .inviteAnswer(InviteAnswer(ticket: "T-1", accept: false)),
+            .helpRequest(HelpRequest(ticket: "T-1", skills: ["linux"], note: "why")),
+            .ticketViewing(TicketRef(ticket: "T-1")), .ticketTyping(TicketRef(ticket: "T-1")),
+        ]
+        for (index, message) in messages.enumerated() {
+            let text = try OutgoingFrame(id: "e\(index)", message: message).text
+            #expect(
+                try ClientFrame.decode(Data(text.utf8)) == ClientFrame(id: "e\(index)", message: message), "\(text)")
+        }
+        #expect(
+            try OutgoingFrame(id: "a", message: .inviteAnswer(InviteAnswer(ticket: "T-1", accept: true))).text
+                == #"{"accept":true,"id":"a","ticket":"T-1","type":"invite.answer"}"#)
+    }
+
     @Test("tables align columns by the widest cell and leave the last column unpadded")
     func tables() {
         let table = Table(headers: ["ID", "TITLE"], rows: [["T-1", "VPN"], ["T-100", "Printer"]])

@@ -1,5 +1,6 @@
 import Foundation
 import SwarmClient
+import SwarmHub
 import SwarmProtocol
 import SwarmTestSupport
 import Testing
@@ -85,16 +86,23 @@ struct CommandTests {
                 "--urgency", "high", "--impact", "medium", "--skill", "network.vpn", "--queue", "network",
             ])
             #expect(opened["ticket"] as? String == "T-1")
-            #expect(opened["seq"] as? Int == 1)
-
-            #expect(try await alice.json(["join", "T-1"])["seq"] as? Int == 2)
-            #expect(try await bob.json(["join", "1"])["seq"] as? Int == 3)
-            #expect(try await bob.json(["own", "T-1"])["seq"] as? Int == 4)
-            #expect(try await alice.json(["comment", "T-1", "MTU", "mismatch?"])["seq"] as? Int == 5)
-            #expect(
-                try await bob.json(["comment", "T-1", "-"], input: "checked:\nMTU 1500 vs 1400\n")["seq"] as? Int == 6)
-            #expect(try await bob.json(["status", "T-1", "in_progress"])["seq"] as? Int == 7)
-            #expect(try await bob.json(["resolve", "T-1", "MTU", "set", "to", "1400"])["seq"] as? Int == 8)
+            // The log does not start with the ticket: alice's and bob's first connections (at login)
+            // each logged a presence.changed before their welcome (Protocol §22). So the seqs come
+            // from the hub: every ack must name a new seq, and those seqs must be exactly the seqs
+            // of the ticket's events in the log (checked against `show` below).
+            var seqs = [try #require(opened["seq"] as? Int)]
+            func step(_ user: SwarmCLI, _ arguments: [String], input: String = "") async throws {
+                let seq = try #require(try await user.json(arguments, input: input)["seq"] as? Int, "\(arguments)")
+                #expect(seq > seqs.last ?? 0, "\(arguments) acked seq \(seq) after \(seqs)")
+                seqs.append(seq)
+            }
+            try await step(alice, ["join", "T-1"])
+            try await step(bob, ["join", "1"])
+            try await step(bob, ["own", "T-1"])
+            try await step(alice, ["comment", "T-1", "MTU", "mismatch?"])
+            try await step(bob, ["comment", "T-1", "-"], input: "checked:\nMTU 1500 vs 1400\n")
+            try await step(bob, ["status", "T-1", "in_progress"])
+            try await step(bob, ["resolve", "T-1", "MTU", "set", "to", "1400"])
 
             let shown = try await alice.json(["show", "T-1"])
             let ticket = try #require(shown["ticket"] as? [String: Any])
@@ -106,7 +114,7 @@ struct CommandTests {
             let comments = try #require(ticket["comments"] as? [[String: Any]])
             #expect(comments.map { $0["body"] as? String } == ["MTU mismatch?", "checked:\nMTU 1500 vs 1400\n"])
             let events = try #require(shown["events"] as? [[String: Any]])
-            #expect(events.map { $0["seq"] as? Int } == Array(1...8))
+            #expect(events.map { $0["seq"] as? Int } == seqs, "one event per command, at the seq its ack named")
             #expect(
                 events.compactMap { ($0["event"] as? [String: Any])?["type"] as? String } == [
                     "ticket.opened", "swarm.joined", "swarm.joined", "owner.added", "comment.added", "comment.added",
@@ -114,13 +122,18 @@ struct CommandTests {
                 ])
 
             // The requester reopens the resolved ticket; the hub allows that.
-            #expect(try await rita.json(["reopen", "T-1"])["seq"] as? Int == 9)
+            try await step(rita, ["reopen", "T-1"])
             // People get a sentence, not JSON.
             let text = try await alice.run(["unown", "T-1", "--agent", "bob"])
             #expect(text.status == ExitStatus.forbidden.rawValue, "only an owner may change owners: \(text.err)")
             let leave = try await alice.run(["leave", "T-1"])
             #expect(leave.status == 0)
-            #expect(leave.out.hasPrefix("alice left the swarm of T-1  seq 10"))
+            let after = try #require(try await alice.json(["show", "T-1"])["events"] as? [[String: Any]])
+            let left = try #require(after.last)
+            #expect((left["event"] as? [String: Any])?["type"] as? String == "swarm.left")
+            let leftSeq = try #require(left["seq"] as? Int)
+            #expect(leftSeq > seqs.last ?? 0)
+            #expect(leave.out.hasPrefix("alice left the swarm of T-1  seq \(leftSeq)\n"), "\(leave.out)")
         }
     }
 
@@ -192,10 +205,6 @@ struct CommandTests {
     func notOffered() async throws {
         let cli = try SwarmCLI()
         let cases: [([String], String)] = [
-            (["skills", "set", "network.vpn=4"], "skills.set"),
-            (["skills", "list"], "skills.set"),
-            (["presence", "away"], "presence.set"),
-            (["invites", "accept", "T-1"], "invite.answer"),
             (["escalate", "T-1"], "ticket.escalate"),
             (["metrics"], "metrics"),
             (["kb", "search", "vpn"], "knowledge-base"),
@@ -217,6 +226,7 @@ struct CommandTests {
         let commands = [
             "login", "logout", "tickets", "show", "open", "join", "leave", "comment", "own", "unown", "status",
             "resolve", "reopen", "watch", "console", "escalate", "skills", "presence", "invites", "kb", "metrics",
+            "invite", "help-request", "candidates",
         ]
         for command in commands {
             let help = try await cli.run([command, "--help"])
@@ -224,9 +234,162 @@ struct CommandTests {
             #expect(help.out.contains("Example"), "swarm \(command) --help has no examples")
             #expect(root.out.contains(command))
         }
+        for subcommand in [["skills", "list"], ["skills", "set"], ["skills", "tags"], ["invites", "accept"]] {
+            let help = try await cli.run(subcommand + ["--help"])
+            #expect(help.status == 0)
+            #expect(help.out.contains("Example"), "swarm \(subcommand.joined(separator: " ")) --help has no examples")
+        }
+        #expect(try await cli.run(["skills", "set", "--help"]).out.contains("REPLACES the whole set"))
         let completion = try await cli.run(["--generate-completion-script", "bash"])
         #expect(completion.status == 0)
         #expect(completion.out.contains("tickets"))
+    }
+
+    @Test("skills: set replaces the set, --add and --remove merge, unchanged sets log nothing; tags and --all")
+    func skills() async throws {
+        // A long presence grace: nobody goes offline while the test runs, so presence is what it sets.
+        try await withHub(configure: { $0.presenceGrace = .seconds(600) }) { hub in
+            let dana = try await user("dana", .expert, on: hub)
+            let nick = try await user("nick", .agent, on: hub)
+            let lena = try await user("lena", .lead, on: hub)
+            let rita = try await user("rita", .requester, on: hub)
+
+            #expect(try await dana.json(["skills", "set", "network.dns=5", "linux=3"])["seq"] is Int)
+            #expect(try await dana.json(["skills"])["skills"] as? [String: Int] == ["network.dns": 5, "linux": 3])
+            // skills.set replaces: without --add, linux is gone.
+            _ = try await dana.json(["skills", "set", "network.dns=5"])
+            #expect(try await dana.json(["skills", "list"])["skills"] as? [String: Int] == ["network.dns": 5])
+            _ = try await dana.json(["skills", "set", "--add", "linux=3", "windows.ad=2"])
+            _ = try await dana.json(["skills", "set", "--remove", "windows.ad"])
+            #expect(try await dana.json(["skills"])["skills"] as? [String: Int] == ["network.dns": 5, "linux": 3])
+            // The same set again: the hub logs nothing, the ack has no seq, and people are told so.
+            #expect(try await dana.json(["skills", "set", "linux=3", "network.dns=5"])["seq"] == nil)
+            let same = try await dana.run(["skills", "set", "linux=3", "network.dns=5"])
+            #expect(same.out == "dana's skills are unchanged: linux=3 network.dns=5\n", "\(same.out)")
+            let text = try await dana.run(["skills"])
+            #expect(text.out.hasPrefix("dana  available  load 0\n"), "\(text.out)")
+            #expect(text.out.contains("  network.dns  5      0"), "\(text.out)")
+
+            // A lead sets nick's skills; a synonym is stored as its tag. Nick may not set dana's.
+            _ = try await lena.json(["skills", "set", "--agent", "nick", "networking=2"])
+            #expect(try await nick.json(["skills"])["skills"] as? [String: Int] == ["network": 2])
+            let forbidden = try await nick.run(["skills", "set", "--agent", "dana", "linux=1"])
+            #expect(forbidden.status == ExitStatus.forbidden.rawValue, "\(forbidden.err)")
+            let level = try await dana.run(["skills", "set", "linux=9"])
+            #expect(level.status == ExitStatus.invalid.rawValue)
+            #expect(level.err.hasPrefix("error: invalid_field: field 'skills.linux'"), "\(level.err)")
+            let unknown = try await dana.run(["skills", "set", "pigeon=2"])
+            #expect(unknown.status == ExitStatus.invalid.rawValue)
+            #expect(try await dana.run(["skills", "set", "linux"]).status == ExitStatus.usage.rawValue)
+            #expect(try await dana.run(["skills", "set"]).status == ExitStatus.usage.rawValue, "no silent clear")
+            #expect(try await dana.run(["skills", "set", "--remove", "cloud"]).status == ExitStatus.usage.rawValue)
+            #expect(try await rita.run(["skills"]).status == ExitStatus.forbidden.rawValue)
+            #expect(try await dana.run(["skills", "--agent", "nobody"]).status == ExitStatus.notFound.rawValue)
+
+            let all = try #require(try await lena.json(["skills", "--all"])["agents"] as? [[String: Any]])
+            #expect(all.compactMap { $0["id"] as? String } == ["dana", "lena", "nick"])
+            let table = try await lena.run(["skills", "--all"])
+            #expect(table.out.contains("dana   available  0     linux=3 network.dns=5"), "\(table.out)")
+
+            let tags = try #require(try await rita.json(["skills", "tags", "network"])["tags"] as? [[String: Any]])
+            #expect(tags.allSatisfy { ($0["tag"] as? String)?.hasPrefix("network") == true })
+            let dns = try #require(tags.first { $0["tag"] as? String == "network.dns" })
+            #expect(dns["agents"] as? Int == 1)
+            #expect((try await rita.run(["skills", "tags"])).out.hasPrefix("TAG "))
+        }
+    }
+
+    @Test("presence: shown from the hub, set with presence.set; offline is the hub's")
+    func presence() async throws {
+        try await withHub(configure: { $0.presenceGrace = .seconds(600) }) { hub in
+            let dana = try await user("dana", .expert, on: hub)
+            let shown = try await dana.json(["presence"])
+            #expect(shown["presence"] as? String == "available")
+            #expect(try await dana.json(["presence", "busy"])["seq"] is Int)
+            #expect(try await dana.json(["presence"])["presence"] as? String == "busy")
+            #expect(try await dana.json(["presence"])["chosen"] as? String == "busy")
+            let again = try await dana.run(["presence", "busy"])
+            #expect(again.out == "dana is busy already\n", "no seq: nothing logged")
+            #expect(try await dana.run(["presence"]).out == "dana is busy\n")
+            let offline = try await dana.run(["presence", "offline"])
+            #expect(offline.status == ExitStatus.invalid.rawValue)
+            #expect(offline.err.contains("offline is set by the hub"), "\(offline.err)")
+            #expect(try await dana.run(["presence", "lunch"]).status == ExitStatus.usage.rawValue)
+        }
+    }
+
+    @Test("invitations: listed from the tickets, accepted and declined; invite, help-request, candidates")
+    func invitations() async throws {
+        try await withHub(configure: { $0.presenceGrace = .seconds(600) }) { hub in
+            let dana = try await user("dana", .expert, on: hub)
+            let nick = try await user("nick", .agent, on: hub)
+            let lena = try await user("lena", .lead, on: hub)
+            let rita = try await user("rita", .requester, on: hub)
+            _ = try await dana.json(["skills", "set", "network.dns=5"])
+            _ = try await nick.json(["skills", "set", "network=2"])
+            _ = try await lena.json(["skills", "set", "linux=4"])
+            // No skill named: the hub infers network.dns from "nslookup" and invites dana and nick.
+            _ = try await rita.json([
+                "open", "--title", "Intranet names do not resolve", "-d", "nslookup intranet.corp times out",
+                "--category", "network",
+            ])
+
+            let pending = try #require(try await dana.json(["invites"])["invitations"] as? [[String: Any]])
+            #expect(pending.count == 1)
+            #expect(pending.first?["ticket"] as? String == "T-1")
+            #expect(pending.first?["score"] as? Int == 100)
+            #expect(pending.first?["origin"] as? String == "opened")
+            let list = try await dana.run(["invites", "list"])
+            let rows = list.out.split(separator: "\n")
+            #expect(rows.first?.hasPrefix("TICKET  PRI  SCORE  ORIGIN  INVITED") == true, "\(list.out)")
+            #expect(rows.count == 2 && rows[1].contains("100    opened") && rows[1].contains("in 9m"), "\(list.out)")
+            #expect(rows.last?.hasSuffix("Intranet names do not resolve") == true, "\(list.out)")
+            #expect(try await lena.json(["invites"])["invitations"] as? [Any] != nil)
+
+            let accepted = try await dana.run(["invites", "accept", "T-1"])
+            #expect(accepted.out.hasPrefix("dana accepted the invitation to T-1 and is in its swarm  seq "))
+            let again = try await dana.run(["invites", "accept", "T-1"])
+            #expect(again.status == ExitStatus.notFound.rawValue)
+            #expect(again.err == "error: not_found: you have no pending invitation to T-1\n")
+            #expect(try await nick.json(["invites", "decline", "1"])["seq"] is Int)
+            #expect(try await nick.run(["invites"]).out == "no pending invitations\n")
+
+            let ranked = try await lena.json(["candidates", "T-1"])
+            #expect(ranked["inferredSkills"] as? [String] == ["network.dns"])
+            let candidates = try #require(ranked["candidates"] as? [[String: Any]])
+            #expect(candidates.compactMap { $0["agent"] as? String } == ["nick"], "dana is a member now")
+            let rankedText = try await lena.run(["candidates", "T-1"])
+            #expect(rankedText.out.hasPrefix("T-1 needs network.dns (inferred)\n"), "\(rankedText.out)")
+            #expect(rankedText.out.contains("1     nick   20     network level 2 partly covers network.dns: +20"))
+            #expect(rankedText.out.contains("dana   100    opened  accepted"), "\(rankedText.out)")
+            #expect(rankedText.out.contains("nick   20     opened  declined"), "\(rankedText.out)")
+            #expect(try await rita.run(["candidates", "T-1"]).status == ExitStatus.forbidden.rawValue)
+
+            // Nick declined, so the hub will not invite him again by itself; dana may, by name.
+            let byName = try await dana.run(["invite", "T-1", "--agent", "nick"])
+            #expect(byName.out.hasPrefix("invited nick (score 20) to T-1  seq "), "\(byName.out)")
+            let requested = try #require(try await nick.json(["invites"])["invitations"] as? [[String: Any]])
+            #expect(requested.first?["origin"] as? String == "requested")
+            let noneLeft = try await dana.run(["invite", "T-1", "--count", "1"])
+            #expect(noneLeft.status == ExitStatus.conflict.rawValue, "\(noneLeft.err)")
+            #expect(try await dana.run(["invite", "T-1", "--agent", "x", "--count", "2"]).status == 64)
+
+            // A member asks for Linux: lena, who knows it, is invited.
+            let help = try await dana.run(["help-request", "T-1", "linux", "--note", "resolv.conf is rewritten"])
+            #expect(
+                help.out.hasPrefix("asked for help with linux on T-1; invited lena (score 80)  seq "), "\(help.out)")
+            let notMember = try await nick.run(["help-request", "T-1", "linux"])
+            #expect(notMember.status == ExitStatus.forbidden.rawValue)
+            #expect(try await dana.run(["help-request", "T-1"]).status == ExitStatus.usage.rawValue)
+
+            let shown = try await dana.run(["show", "T-1"])
+            #expect(shown.out.contains("  inferred   network.dns\n"), "\(shown.out)")
+            #expect(shown.out.contains("invitations\n"), "\(shown.out)")
+            #expect(shown.out.contains("lena   80     help       pending"), "\(shown.out)")
+            #expect(shown.out.contains("invited dana (score 100: network.dns level 5, exact match)"), "\(shown.out)")
+            #expect(shown.out.contains(#"dana asks for help: linux "resolv.conf is rewritten""#), "\(shown.out)")
+            #expect(shown.out.contains("nick declined the invitation"), "\(shown.out)")
+        }
     }
 
     @Test("the console runs one command per line from a pipe and exits with the last failure")

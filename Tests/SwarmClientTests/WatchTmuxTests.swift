@@ -137,10 +137,18 @@ struct WatchTmuxTests {
 
         try await tmux.waitFor("watch", "the history of T-1") { $0.contains("ticket.opened") }
         // Bob, in another terminal, joins and comments: the watch window shows it.
-        _ = try await bob.json(["join", "T-1"])
-        _ = try await bob.json(["comment", "T-1", "first look: MTU?"])
+        // Seqs come from the acks: the log also holds each agent's presence.changed (Protocol §22).
+        let joined = try #require(try await bob.json(["join", "T-1"])["seq"] as? Int)
+        let firstLook = try #require(try await bob.json(["comment", "T-1", "first look: MTU?"])["seq"] as? Int)
         var pane = try await tmux.waitFor("watch", "bob's comment") { $0.contains(#"bob: "first look: MTU?""#) }
-        #expect(pane.contains("T-1    just now  swarm.joined    bob joined the swarm  #2"), "\(pane)")
+        #expect(pane.contains("T-1    just now  swarm.joined    bob joined the swarm  #\(joined)"), "\(pane)")
+        #expect(pane.contains(#"comment.added   bob: "first look: MTU?"  #\#(firstLook)"#), "\(pane)")
+
+        // Bob shows T-1 in his console, which tells the hub he is viewing it: alice's terminal shows
+        // that as one line at the bottom (an activity frame, not an event), until the next line.
+        let look = try await bob.run(["console"], input: "show T-1\nexit\n")
+        #expect(look.status == 0, "\(look.err)")
+        pane = try await tmux.waitFor("watch", "bob viewing T-1") { $0.contains("T-1    bob is viewing it (") }
 
         // The hub goes away; the watcher says so and keeps trying.
         await hub?.stop()
@@ -154,10 +162,11 @@ struct WatchTmuxTests {
         _ = try await bobElsewhere.json(["comment", "T-1", "made while you were away"])
         await elsewhere.stop()
 
-        // ...then the hub is back on its port: the watcher resumes after seq 3 and gets the missed comment.
+        // ...then the hub is back on its port: the watcher resumes after the last event it showed,
+        // bob's first comment, and gets the missed comment.
         hub = try await SwarmdProcess(serve: db, extra: ["--port", "\(port)"])
         #expect(hub?.port == port)
-        try await tmux.waitFor("watch", "the reconnect") { $0.contains("reconnected; resumed after seq 3") }
+        try await tmux.waitFor("watch", "the reconnect") { $0.contains("reconnected; resumed after seq \(firstLook)") }
         _ = try await bob.json(["status", "T-1", "resolved"])
         pane = try await tmux.waitFor("watch", "the resolution") { $0.contains("status.changed") }
 
@@ -173,6 +182,7 @@ struct WatchTmuxTests {
         let positions = order.compactMap(index)
         #expect(positions.count == order.count && positions == positions.sorted(), "in order:\n\(pane)")
         #expect(!pane.contains("[watch exited"), "\(pane)")
+        #expect(!pane.contains("is viewing it"), "the activity line was replaced by the next line:\n\(pane)")
         await hub?.stop()
     }
 
@@ -211,10 +221,16 @@ struct WatchTmuxTests {
         try tmux.run(["send-keys", "-t", "console", "1", "Tab"])
         try await tmux.waitFor("console", "the ticket id completed") { $0.contains("swarm> join T-1 ") }
         try tmux.run(["send-keys", "-t", "console", "Enter"])
-        // The event reaches the console's feed (alice is now in the swarm) and the ack prints too.
+        // The event reaches the console's feed (alice is now in the swarm) and the ack prints too,
+        // with the seq the log gave the join (not 2: alice's presence.changed is in the log too).
         let pane = try await tmux.waitFor("console", "the join and its event") {
-            $0.contains("alice joined the swarm of T-1") && $0.contains("swarm.joined    alice joined the swarm  #2")
+            $0.contains("alice joined the swarm of T-1") && $0.contains("swarm.joined    alice joined the swarm  #")
         }
+        let history = try #require(try await alice.json(["show", "T-1"])["events"] as? [[String: Any]])
+        let join = try #require(history.first { ($0["event"] as? [String: Any])?["type"] as? String == "swarm.joined" })
+        let joinSeq = try #require(join["seq"] as? Int)
+        #expect(pane.contains("swarm.joined    alice joined the swarm  #\(joinSeq)\n"), "\(pane)")
+        #expect(pane.contains("alice joined the swarm of T-1  seq \(joinSeq)"), "the ack names the same seq:\n\(pane)")
         #expect(!pane.contains("[console exited"), "\(pane)")
         // Half a line typed, then an event from another client: printed above, the line kept.
         try tmux.run(["send-keys", "-t", "console", "show T-"])
