@@ -132,7 +132,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwarmClientTests",
-            dependencies: ["SwarmClient", "SwarmProtocol", "SwarmTestSupport"],
+            dependencies: ["SwarmClient", "SwarmProtocol", "SwarmTestSupport", "SwarmHub", "SwarmCore"],
             swiftSettings: swiftSettings
         ),
     ]

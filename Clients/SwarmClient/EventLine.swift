@@ -24,7 +24,10 @@ public enum EventLine {
         case .expertInvited, .helpRequested: .yellow
         case .inviteAnswered(_, let accept, _): accept ? .cyan : .dim
         case .ticketStalled: .red
-        case .skillsChanged, .presenceChanged: .dim
+        case .skillsChanged, .presenceChanged, .tiersChanged, .queueConfigured: .dim
+        case .ticketEscalated: .magenta
+        case .slaWarning: .yellow
+        case .slaBreached: .red
         }
     }
 
@@ -77,6 +80,28 @@ public enum EventLine {
             case (_, true): return "\(agent) is online, \(status.rawValue)"
             case (_, false): return "\(agent) is \(status.rawValue)"
             }
+        case .ticketEscalated(let escalation):
+            let who = escalation.auto ? "time limit" : actor
+            if escalation.swarm {
+                return "\(who): tier \(escalation.from) → a swarm forms \(quote(escalation.reason))"
+            }
+            let to = escalation.to.map { "tier \($0)" } ?? "?"
+            var line = "\(who): tier \(escalation.from) → \(to)"
+            if let assignee = escalation.assignee { line += ", assigned to \(assignee)" }
+            if let vendor = escalation.vendor {
+                line += ", vendor \(vendor)" + (escalation.vendorRef.map { " (\($0))" } ?? "")
+            }
+            return line + " " + quote(escalation.reason)
+        case .tiersChanged(let agent, let tiers):
+            let list = tiers.map(String.init).joined(separator: ", ")
+            return "\(actor) set \(agent)'s tiers: \(list.isEmpty ? "none" : list)"
+        case .queueConfigured(let queue, let mode):
+            return "queue \(queue) now routes new tickets by \(mode.rawValue)"
+        case .slaWarning(let target, let due):
+            let left = RelativeTime.span(max(0, (due.milliseconds - event.at.milliseconds) / 1000))
+            return "SLA warning: \(target == .firstResponse ? "first response" : "resolution") due in \(left)"
+        case .slaBreached(let target, _):
+            return "SLA breached: \(target == .firstResponse ? "first response" : "resolution") target missed"
         }
     }
 

@@ -26,6 +26,8 @@ struct OutgoingFrame: Encodable {
         case .ticketInvite(let invite): try invite.encode(to: encoder)
         case .inviteAnswer(let answer): try answer.encode(to: encoder)
         case .helpRequest(let request): try request.encode(to: encoder)
+        case .ticketEscalate(let escalate): try escalate.encode(to: encoder)
+        case .tiersSet(let tiers): try tiers.encode(to: encoder)
         case .ticketViewing(let ref), .ticketTyping(let ref): try ref.encode(to: encoder)
         case .ping: break
         // No `default`: a frame added to the protocol fails to compile here until swarm can send

@@ -1,26 +1,43 @@
 import ArgumentParser
 import SwarmClient
+import SwarmProtocol
 
-// Commands the issue asks for whose frames protocol v1 does not have yet (escalation, the knowledge
-// base, metrics). They are listed so `--help` shows the whole client, and each says plainly that the
+// Escalation, and the commands the issue asks for whose frames protocol v1 does not have yet (the
+// knowledge base, metrics). They are listed so `--help` shows the whole client, and each says plainly that the
 // hub does not offer it, with exit status 8, instead of pretending. Each arrives with the hub issue
 // that adds its frames, as skills, presence and invitations did.
 
 struct Escalate: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
-        abstract: "Escalate a ticket to another tier (not offered by the hub yet).",
+        abstract: "Escalate a ticket of a tiered or hybrid queue to the next tier (or --tier).",
         discussion: """
-            Protocol v1 has no 'ticket.escalate' frame; this command exits with status 8 until it does.
+            Sends ticket.escalate. The ticket goes to the next tier with the least-loaded available agent
+            of that tier; tier 4 is an external vendor and needs --vendor. In a hybrid queue, escalating
+            from tier 1 forms a swarm instead (leave out --tier and --vendor). A swarmed ticket is not
+            escalated (exit 6): ask for help with 'swarm help-request' or 'swarm invite'. docs/tiers.md.
 
-            Example (once offered):
-              swarm escalate T-42 --reason "needs the network vendor"
+            Examples:
+              swarm escalate T-42 --reason "needs the DNS admins"
+              swarm escalate T-42 --tier 4 --vendor "Acme Printers" --vendor-ref AP-2231 --reason "firmware bug"
+              swarm escalate T-42 --reason "stuck" --json
             """
     )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The ticket id.") var ticket: String
-    @Option(help: "Why.") var reason: String?
+    @Option(help: "Why (required).") var reason: String
+    @Option(help: ArgumentHelp("The tier to hand to, 1–4 (default: the next one).", valueName: "n")) var tier: Int?
+    @Option(help: ArgumentHelp("The external vendor, for tier 4.", valueName: "name")) var vendor: String?
+    @Option(help: ArgumentHelp("The vendor's reference for the case.", valueName: "ref")) var vendorRef: String?
 
-    func run() async throws { throw ClientError.notOffered("escalation", frame: "ticket.escalate") }
+    func run() async throws {
+        let id = ticketID(ticket)
+        let request = TicketEscalate(ticket: id, tier: tier, reason: reason, vendor: vendor, vendorRef: vendorRef)
+        let ack = try await HubConnection.open(try global.credentials()) { connection in
+            try await connection.send(.ticketEscalate(request))
+        }
+        if global.json { return try sayJSON(ack) }
+        say("escalated \(id)" + (ack.seq.map { "  " + global.style.paint("seq \($0)", .dim) } ?? ""))
+    }
 }
 
 struct KnowledgeBase: AsyncParsableCommand {

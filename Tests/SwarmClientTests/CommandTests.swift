@@ -1,5 +1,6 @@
 import Foundation
 import SwarmClient
+import SwarmCore
 import SwarmHub
 import SwarmProtocol
 import SwarmTestSupport
@@ -201,11 +202,45 @@ struct CommandTests {
         }
     }
 
+    @Test("escalate: up a tier in a tiered queue, to a vendor, and the hub's refusals with their exit codes")
+    func escalate() async throws {
+        try await withHub(configure: { configuration in
+            var tiered = QueuePolicy()
+            tiered.mode = .tiered
+            configuration.swarm.queues["helpdesk"] = tiered
+        }) { hub in
+            let alice = try await user("alice", .agent, on: hub)
+            let opened = try await alice.json([
+                "open", "--title", "Scanner jams", "--description", "", "--category", "hardware", "--urgency", "low",
+                "--impact", "low", "--queue", "helpdesk",
+            ])
+            #expect(opened["ticket"] as? String == "T-1")
+            let up = try await alice.json(["escalate", "T-1", "--reason", "needs a technician"])
+            #expect(up["seq"] as? Int == Int(hub.services.ledger.snapshot.seq))
+            #expect(hub.services.ledger.snapshot.state.tickets["T-1"]?.tier == 2)
+            let noVendor = try await alice.run(["escalate", "T-1", "--tier", "4", "--reason", "firmware"])
+            #expect(noVendor.status == ExitStatus.invalid.rawValue, "\(noVendor.err)")
+            #expect(noVendor.err.hasPrefix("error: invalid_field: field 'vendor' is required for tier 4"))
+            let vendor = try await alice.run([
+                "escalate", "T-1", "--tier", "4", "--vendor", "Acme", "--vendor-ref", "AC-1", "--reason", "firmware",
+            ])
+            #expect(vendor.status == 0, "\(vendor.err)")
+            #expect(vendor.out.hasPrefix("escalated T-1"))
+            #expect(hub.services.ledger.snapshot.state.tickets["T-1"]?.vendor == "Acme")
+            try await alice.json([
+                "open", "--title", "Swarmed", "--description", "", "--category", "other", "--urgency", "low",
+                "--impact", "low",
+            ])
+            let swarmed = try await alice.run(["escalate", "T-2", "--reason", "x"])
+            #expect(swarmed.status == ExitStatus.conflict.rawValue)
+            #expect(swarmed.err.contains("is swarmed"))
+        }
+    }
+
     @Test("commands the hub does not offer yet say so and exit 8")
     func notOffered() async throws {
         let cli = try SwarmCLI()
         let cases: [([String], String)] = [
-            (["escalate", "T-1"], "ticket.escalate"),
             (["metrics"], "metrics"),
             (["kb", "search", "vpn"], "knowledge-base"),
         ]
