@@ -93,6 +93,7 @@ extension SwarmState {
             // Starting work makes someone responsible: whoever starts it owns it if nobody does.
             if status == .inProgress && ticket.owners.isEmpty {
                 if !ticket.members.contains(principal.id) {
+                    events += answeredByJoining(ticket, principal.id, event)
                     events.append(event(id, .swarmJoined(agent: principal.id)))
                 }
                 events.append(event(id, .ownerAdded(agent: principal.id)))

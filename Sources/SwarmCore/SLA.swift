@@ -85,7 +85,7 @@ public struct BusinessHours: Sendable, Hashable {
 
     private static let day: Int64 = 86_400_000
 
-    /// The working window of the local day containing `instant`, in UTC milliseconds, if it is a working day.
+    /// The working window of a local day (days since 1970-01-01), in UTC milliseconds, if it is a working day.
     private func window(ofDay dayIndex: Int64) -> (Int64, Int64)? {
         // Day 0 (1970-01-01) was a Thursday (weekday 4).
         let weekday = Int(((dayIndex % 7) + 7 + 4) % 7)
@@ -135,7 +135,7 @@ public struct BusinessHours: Sendable, Hashable {
 }
 
 extension SwarmState {
-    /// The SLA events due at `now` for a ticket, warnings before breaches, first response first.
+    /// The SLA events due at `now` for a ticket: first response (warning, breach), then resolution.
     func slaEvents(of ticket: Ticket, at now: Timestamp, settings: SwarmSettings) -> [SwarmEvent] {
         var events: [SwarmEvent] = []
         for (target, percent, due) in Self.slaMoments(of: ticket, settings: settings) where due <= now {

@@ -48,7 +48,9 @@ public struct SwarmSettings: Sendable, Hashable {
 
     /// How many candidates to invite for a new ticket of `priority` in `queue`.
     public func invitationCount(queue: String, priority: Priority) -> Int {
-        let base = policy(of: queue).invitations ?? invitationsPerQueue[queue] ?? invitations
+        // Most specific first: the file's queue, the flag's queue, the file's defaults, the flag.
+        let base =
+            queues[queue]?.invitations ?? invitationsPerQueue[queue] ?? defaultQueue.invitations ?? invitations
         return priority == .p1 ? max(base, severityOneInvitations) : base
     }
 }

@@ -231,7 +231,8 @@ public struct QueueConfiguration: Sendable, Hashable {
                 days = []
                 for item in sequence {
                     let text = try string(item, "\(path).days").lowercased()
-                    guard let index = names.firstIndex(of: String(text.prefix(3))), text.count >= 3 else {
+                    let long = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+                    guard let index = names.firstIndex(of: text) ?? long.firstIndex(of: text) else {
                         throw error(item, "\(path).days: '\(text)' is not a weekday (mon … sun)")
                     }
                     days.insert(index)
@@ -256,9 +257,10 @@ public struct QueueConfiguration: Sendable, Hashable {
             if let field = fields["utc_offset"] {
                 let text = try string(field.value, "\(path).utc_offset")
                 let sign = text.hasPrefix("-") ? -1 : 1
-                let parts = text.drop(while: { $0 == "+" || $0 == "-" }).split(separator: ":")
-                guard text.first == "+" || text.first == "-", parts.count == 2, let h = Int(parts[0]),
-                    let m = Int(parts[1]), (0...14).contains(h), (0..<60).contains(m)
+                let parts = text.dropFirst().split(separator: ":", omittingEmptySubsequences: false)
+                guard text.first == "+" || text.first == "-", parts.count == 2, parts.allSatisfy({ $0.count == 2 }),
+                    parts.joined().allSatisfy(\.isNumber), let h = Int(parts[0]), let m = Int(parts[1]),
+                    h * 60 + m <= 14 * 60, (0..<60).contains(m)
                 else { throw error(field.value, "\(path).utc_offset: '\(text)' is not an offset such as +01:00") }
                 offset = sign * (h * 60 + m)
             }

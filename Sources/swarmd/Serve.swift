@@ -54,7 +54,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Queue configuration (YAML): routing modes, tier time limits, categories (docs/tiers.md).",
+            "Queue configuration (YAML): routing modes, tier time limits, SLA targets, categories (docs/tiers.md).",
             valueName: "file"))
     var config: String?
 

@@ -391,6 +391,14 @@ struct InvitationLifecycleTests {
         #expect(SwarmState.replaying(world.log) == world.state)
     }
 
+    @Test("starting work on a ticket answers the starter's pending invitation too")
+    func startingWorkAnswers() throws {
+        var world = try InvitationTests().world()
+        try world.run(open("DNS down"), by: requester)
+        let started = try world.run(.setStatus(ticket: "T-2", status: .inProgress, resolution: nil), by: dana)
+        #expect(started.map(\.type) == [.inviteAnswered, .swarmJoined, .ownerAdded, .statusChanged])
+    }
+
     @Test func emptySkillsForANewAgentLogNothing() throws {
         var world = World()
         #expect(try world.run(.setSkills(agent: nil, skills: [:]), by: alice).isEmpty)

@@ -98,6 +98,14 @@ struct QueueConfigurationTests {
                 "defaults:\n  sla:\n    business_hours: {utc_offset: '1'}\n",
                 "q.yaml:3: defaults.sla.business_hours.utc_offset: '1' is not an offset"
             ),
+            (
+                "defaults:\n  sla:\n    business_hours: {days: [monkey]}\n",
+                "q.yaml:3: defaults.sla.business_hours.days: 'monkey' is not a weekday"
+            ),
+            (
+                "defaults:\n  sla:\n    business_hours: {utc_offset: '+-01:00'}\n",
+                "q.yaml:3: defaults.sla.business_hours.utc_offset: '+-01:00' is not an offset"
+            ),
         ])
     func badFiles(text: String, expected: String) {
         do {
