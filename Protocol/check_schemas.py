@@ -12,7 +12,8 @@
 4. Every file in examples/invalid/ (named the same way) is one JSON object that is NOT valid
    against its schema, so the schemas are known to refuse what the hub refuses.
 5. When the Swift sources are beside this folder (../Sources/SwarmProtocol), the enums of the
-   schemas list exactly the values of the Swift enums, and there is one schema per frame type.
+   schemas list exactly the values of the Swift enums, the tiers of defs.json are those of
+   Swift's Tier.escalation, and there is one schema per frame type.
 6. When PyYAML is installed, every "$ref" of asyncapi.yaml resolves.
 
 Prints one line per failure and "N passed, M failed" at the end; exits 1 if anything failed.
@@ -188,10 +189,19 @@ if SWIFT.is_dir():
         ("Skills.swift", "InviteOrigin", "defs.json", "/$defs/inviteOrigin"),
         ("Skills.swift", "InviteState", "defs.json", "/$defs/inviteState"),
         ("ServerFrame.swift", "Activity.Kind", "activity.json", "/$defs/kind"),
+        ("Tiers.swift", "RoutingMode", "defs.json", "/$defs/routingMode"),
+        ("Tiers.swift", "SLATarget", "defs.json", "/$defs/slaTarget"),
     ]
     for file, enum, name, pointer in pairs:
         swift, schema = swift_enum(file, enum), schema_enum(name, pointer)
         check(bool(swift) and swift == schema, f"schemas/{name}#{pointer} lists {schema}, Swift {enum} has {swift}")
+
+    tiers = re.search(r"static let escalation = (\d+)\.\.\.(\d+)", (SWIFT / "Tiers.swift").read_text(encoding="utf-8"))
+    tier = schemas.get("defs.json", {}).get("$defs", {}).get("tier", {})
+    schema_tiers = [tier.get("minimum"), tier.get("maximum")]
+    swift_tiers = [int(tiers.group(1)), int(tiers.group(2))] if tiers else []
+    check(schema_tiers == swift_tiers,
+          f"schemas/defs.json#/$defs/tier spans {schema_tiers}, Swift Tier.escalation {swift_tiers or 'not found'}")
 
     event_branches = [ref.rsplit("/", 1)[1] for ref in
                       (item.get("$ref", "") for item in schemas.get("event.object.json", {}).get("oneOf", []))]
