@@ -28,6 +28,8 @@ public enum EventLine {
         case .ticketEscalated: .magenta
         case .slaWarning: .yellow
         case .slaBreached: .red
+        case .kbCreated, .kbPublished, .kbSuggested: .blue
+        case .kbApplied: .green
         }
     }
 
@@ -100,6 +102,15 @@ public enum EventLine {
         case .slaWarning(let target, let due):
             let left = RelativeTime.span(max(0, (due.milliseconds - event.at.milliseconds) / 1000))
             return "SLA warning: \(target == .firstResponse ? "first response" : "resolution") due in \(left)"
+        case .kbCreated(let article):
+            let kind = article.status == .draft ? "drafted" : "wrote"
+            return "\(actor) \(kind) \(article.id) \(quote(article.title))"
+        case .kbPublished(let article):
+            return "\(actor) published \(article)"
+        case .kbSuggested(let articles):
+            return "may help: " + articles.map { "\($0.id) \(quote($0.title, limit: 40))" }.joined(separator: ", ")
+        case .kbApplied(let article, let deflected):
+            return "\(actor) resolved it with \(article)" + (deflected ? " (self-service)" : "")
         case .slaBreached(let target, _):
             return "SLA breached: \(target == .firstResponse ? "first response" : "resolution") target missed"
         }

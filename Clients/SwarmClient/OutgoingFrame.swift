@@ -28,6 +28,11 @@ struct OutgoingFrame: Encodable {
         case .helpRequest(let request): try request.encode(to: encoder)
         case .ticketEscalate(let escalate): try escalate.encode(to: encoder)
         case .tiersSet(let tiers): try tiers.encode(to: encoder)
+        case .kbCreate(let create): try create.encode(to: encoder)
+        case .kbCapture(let ref): try ref.encode(to: encoder)
+        case .kbPublish(let publish): try publish.encode(to: encoder)
+        case .kbApply(let apply): try apply.encode(to: encoder)
+        case .kbSearch(let search): try search.encode(to: encoder)
         case .ticketViewing(let ref), .ticketTyping(let ref): try ref.encode(to: encoder)
         case .ping: break
         // No `default`: a frame added to the protocol fails to compile here until swarm can send

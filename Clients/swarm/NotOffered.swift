@@ -43,25 +43,65 @@ struct Escalate: AsyncParsableCommand, HasGlobalOptions {
 struct KnowledgeBase: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kb",
-        abstract: "Search the knowledge base (not offered by the hub yet).",
+        abstract: "Search the knowledge base, or resolve a ticket with an article.",
         discussion: """
-            Protocol v1 has no knowledge-base frame; 'kb search' exits with status 8 until it does.
+            Articles are the hub's tier 0: requesters and agents search them; a requester who resolves
+            their own ticket with one counts as deflected at tier 0 (docs/tiers.md).
 
-            Example (once offered):
-              swarm kb search vpn mtu
+            Examples:
+              swarm kb search vpn drops every hour
+              swarm kb search printer --limit 10 --json
+              swarm kb apply T-42 KB-3
             """,
-        subcommands: [Search.self]
+        subcommands: [Search.self, Apply.self]
     )
 
     struct Search: AsyncParsableCommand, HasGlobalOptions {
-        static let configuration = CommandConfiguration(abstract: "Search the knowledge base (not offered yet).")
+        static let configuration = CommandConfiguration(
+            abstract: "Search published articles (full text; best first).",
+            discussion: """
+                Examples:
+                  swarm kb search vpn mtu
+                  swarm kb search "name resolution" --limit 3 --json
+                """)
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Words to search for.") var words: [String] = []
+        @Argument(help: "Words to search for.") var words: [String]
+        @Option(help: ArgumentHelp("How many results, 1–50.", valueName: "n")) var limit = 5
+
         func run() async throws {
-            throw ClientError(
-                code: "not_offered",
-                message: "the hub does not offer the knowledge base yet (protocol v1 has no knowledge-base frame)",
-                status: .notOffered)
+            let search = KBSearch(query: words.joined(separator: " "), limit: limit)
+            let ack = try await HubConnection.open(try global.credentials()) { connection in
+                try await connection.send(.kbSearch(search))
+            }
+            let articles = ack.articles ?? []
+            if global.json { return try sayJSON(articles) }
+            if articles.isEmpty { return say("no article matches") }
+            for article in articles {
+                say(
+                    "\(global.style.paint(article.id + String(repeating: " ", count: max(1, 6 - article.id.count)), .bold)) \(article.title)"
+                )
+            }
+        }
+    }
+
+    struct Apply: AsyncParsableCommand, HasGlobalOptions {
+        static let configuration = CommandConfiguration(
+            abstract: "Resolve a ticket with a published article.",
+            discussion: """
+                Example:
+                  swarm kb apply T-42 KB-3
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The ticket id.") var ticket: String
+        @Argument(help: "The article id, KB-3.") var article: String
+
+        func run() async throws {
+            let id = ticketID(ticket)
+            let ack = try await HubConnection.open(try global.credentials()) { connection in
+                try await connection.send(.kbApply(KBApply(ticket: id, article: article)))
+            }
+            if global.json { return try sayJSON(ack) }
+            say("resolved \(id) with \(article)" + (ack.seq.map { "  " + global.style.paint("seq \($0)", .dim) } ?? ""))
         }
     }
 }

@@ -16,6 +16,14 @@ extension SwarmState {
         case .queueConfigured(let queue, let mode):
             queueModes[queue] = mode
             return
+        case .kbCreated(let article):
+            articles[article.id] = article
+            articleCount = max(articleCount, article.number)
+            if event.ticket == nil { return }
+        case .kbPublished(let id):
+            articles[id]?.status = .published
+            articles[id]?.updatedAt = event.at
+            return
         case .skillsChanged(let agent, let skills):
             setSkills(of: agent, to: skills)
             return
@@ -45,8 +53,13 @@ extension SwarmState {
             }
         }
         switch event.payload {
-        case .ticketOpened, .skillsChanged, .presenceChanged, .tiersChanged, .queueConfigured:
+        case .ticketOpened, .skillsChanged, .presenceChanged, .tiersChanged, .queueConfigured, .kbCreated, .kbPublished:
             break
+        case .kbSuggested(let matches):
+            ticket.suggestedArticles = matches.map(\.id)
+        case .kbApplied(let article, let deflected):
+            ticket.resolvedWith = article
+            ticket.deflected = deflected
         case .swarmJoined(let agent):
             join(agent, &ticket)
         case .swarmLeft(let agent):

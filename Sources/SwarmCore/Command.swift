@@ -20,6 +20,12 @@ public enum Command: Sendable, Hashable {
     case setTiers(agent: String, tiers: [Int])
     /// The hub's own: a queue's routing mode from the configuration, at start.
     case configureQueue(queue: String, mode: RoutingMode)
+    case createArticle(KBCreate)
+    case captureArticle(ticket: String)
+    case publishArticle(String)
+    case applyArticle(ticket: String, article: String)
+    /// The hub's own: the knowledge base's best matches for a ticket that just opened.
+    case suggestArticles(ticket: String, matches: [ArticleMatch])
     /// The hub's own: the agent's first connection opened.
     case connected(agent: String)
     /// The hub's own: the agent has had no connection for the presence grace period.
@@ -30,7 +36,10 @@ public enum Command: Sendable, Hashable {
     /// The ticket the command acts on, if any.
     public var ticket: String? {
         switch self {
-        case .openTicket, .setSkills, .setPresence, .connected, .disconnected, .tick, .setTiers, .configureQueue: nil
+        case .openTicket, .setSkills, .setPresence, .connected, .disconnected, .tick, .setTiers, .configureQueue,
+            .createArticle, .publishArticle:
+            nil
+        case .captureArticle(let t), .applyArticle(let t, _), .suggestArticles(let t, _): t
         case .escalate(let e): e.ticket
         case .join(let t), .leave(let t), .comment(let t, _), .addOwner(let t, _), .removeOwner(let t, _),
             .setStatus(let t, _, _), .invite(let t, _, _), .answerInvite(let t, _), .requestHelp(let t, _, _):
@@ -41,7 +50,7 @@ public enum Command: Sendable, Hashable {
     /// Whether only the hub itself may issue the command.
     public var isSystem: Bool {
         switch self {
-        case .connected, .disconnected, .tick, .configureQueue: true
+        case .connected, .disconnected, .tick, .configureQueue, .suggestArticles: true
         default: false
         }
     }
@@ -64,7 +73,11 @@ public enum Command: Sendable, Hashable {
         case .helpRequest(let h): self = .requestHelp(ticket: h.ticket, skills: h.skills, note: h.note)
         case .ticketEscalate(let e): self = .escalate(e)
         case .tiersSet(let t): self = .setTiers(agent: t.agent, tiers: t.tiers)
-        case .hello, .subscribe, .unsubscribe, .ping, .ticketViewing, .ticketTyping: return nil
+        case .kbCreate(let k): self = .createArticle(k)
+        case .kbCapture(let k): self = .captureArticle(ticket: k.ticket)
+        case .kbPublish(let k): self = .publishArticle(k.article)
+        case .kbApply(let k): self = .applyArticle(ticket: k.ticket, article: k.article)
+        case .hello, .subscribe, .unsubscribe, .ping, .ticketViewing, .ticketTyping, .kbSearch: return nil
         }
     }
 }

@@ -122,6 +122,18 @@ extension SwarmState {
             return try decideEscalation(request, by: principal, at: now, settings: settings)
         case .setTiers(let agent, let tiers):
             return try decideTiers(of: agent, tiers, by: principal, at: now)
+        case .createArticle(let request):
+            return try decideArticle(request, by: principal, at: now, taxonomy: settings.taxonomy)
+        case .captureArticle(let id):
+            return try decideCapture(id, by: principal, at: now)
+        case .publishArticle(let id):
+            return try decidePublish(id, by: principal, at: now)
+        case .applyArticle(let id, let article):
+            return try decideApply(id, article: article, by: principal, at: now)
+        case .suggestArticles(let id, let matches):
+            guard let ticket = tickets[id], !ticket.status.isDone, ticket.suggestedArticles.isEmpty, !matches.isEmpty
+            else { return [] }
+            return [SwarmEvent(ticket: id, actor: principal.id, at: now, payload: .kbSuggested(articles: matches))]
         case .configureQueue(let queue, let mode):
             guard Limits.isValidQueue(queue) else { throw .invalid("'\(queue)' is not a queue name") }
             guard (queueModes[queue] ?? .swarm) != mode else { return [] }

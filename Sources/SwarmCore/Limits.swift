@@ -7,6 +7,10 @@ public enum Limits {
     public static let maxSkills = 20
     /// An escalation's reason.
     public static let reasonLength = 1...2_000
+    /// An article's body.
+    public static let articleBodyLength = 1...20_000
+    /// A knowledge-base search.
+    public static let searchLength = 1...200
     /// A vendor's name or reference.
     public static let vendorLength = 1...200
     /// The most skills one agent may hold.

@@ -22,7 +22,7 @@ public enum Policy {
         }
         if principal.role == .requester {
             switch command {
-            case .openTicket, .comment:
+            case .openTicket, .comment, .applyArticle:
                 return
             case .setStatus(_, let status, _) where status == .closed || status == .open:
                 if let ticket, !ticket.status.isDone {
@@ -77,6 +77,8 @@ public enum Policy {
             }
         case .dispatch, .backlog:
             guard principal.role.worksTickets else { throw .forbidden("requesters may not watch \(channel)") }
+        case .kb:
+            guard principal.role.worksTickets else { throw .forbidden("requesters may not watch the kb channel") }
         case .agents, .sla:
             guard principal.role.readsEverything else {
                 throw .forbidden("only leads and admins may watch the \(channel) channel")

@@ -32,6 +32,10 @@ extension SwarmState {
             return [.agent(agent), .agents]
         case .queueConfigured(let queue, _):
             return [.queue(queue), .agents]
+        case .kbPublished:
+            return [.kb]
+        case .kbCreated where event.ticket == nil:
+            return [.kb]
         default:
             break
         }
@@ -68,6 +72,7 @@ extension SwarmState {
         if context.wasStalled || ticket.stalledSince != nil { channels.append(.backlog) }
         switch event.payload {
         case .slaWarning, .slaBreached: channels.append(.sla)
+        case .kbCreated: channels.append(.kb)
         default: break
         }
         return channels

@@ -8,6 +8,10 @@ public struct SwarmState: Sendable, Hashable {
     public var ticketCount = 0
     /// Agents the hub has seen (skills set, connected, or in a swarm), by id.
     public internal(set) var agents: [String: AgentProfile] = [:]
+    /// Knowledge-base articles by id.
+    public internal(set) var articles: [String: Article] = [:]
+    /// The number of articles written so far; the next is `KB-(articleCount + 1)`.
+    public internal(set) var articleCount = 0
     /// Queue → routing mode, as configured by `queue.configured` events; unlisted queues swarm.
     public internal(set) var queueModes: [String: RoutingMode] = [:]
     /// The matcher's index: tag → agents who hold exactly that tag.

@@ -34,6 +34,8 @@ public struct HubConfiguration: Sendable {
     /// How long an agent may have no connection before their presence becomes offline, so a
     /// reconnect does not flap. Default 30 s.
     public var presenceGrace: Duration = .seconds(30)
+    /// Knowledge-base articles suggested to a new ticket (0: none). Default 3.
+    public var kbSuggestions = 3
     /// The longest the timer sleeps before it looks at the clock again (deadlines are exact to
     /// this). Default 1 s.
     public var timerPoll: Duration = .seconds(1)

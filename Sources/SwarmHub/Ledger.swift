@@ -138,6 +138,8 @@ public final class Ledger: Service, Sendable {
         var append = AppendBatch()
         var outcomes: [Result<Ack, HubError>] = []
         var touched: [String] = []
+        var touchedArticles: [String] = []
+        var opened: [Ticket] = []
         var newAcks: [(agent: String, id: String, ack: String)] = []
         let encoder = SwarmJSON.encoder()
 
@@ -161,9 +163,16 @@ public final class Ledger: Service, Sendable {
                 }
                 for event in events {
                     if let ticket = event.ticket, !touched.contains(ticket) { touched.append(ticket) }
+                    switch event.payload {
+                    case .kbCreated(let article): touchedArticles.append(article.id)
+                    case .kbPublished(let id): touchedArticles.append(id)
+                    case .ticketOpened(let ticket): opened.append(ticket)
+                    default: break
+                    }
                 }
                 var ack = Ack(id: pending.id ?? "", seq: events.isEmpty ? nil : snapshot.seq)
                 if case .openTicket = pending.command { ack.ticket = events.first?.ticket }
+                if case .kbCreated(let article)? = events.first?.payload { ack.article = article.id }
                 if let id = pending.id {
                     let ackJSON = try SwarmJSON.string(ack)
                     append.commands.append(CommandRecord(agent: pending.principal.id, id: id, ack: ackJSON, at: now))
@@ -177,6 +186,7 @@ public final class Ledger: Service, Sendable {
             }
         }
         append.tickets = touched.compactMap { snapshot.state.tickets[$0] }
+        append.articles = touchedArticles.compactMap { snapshot.state.articles[$0] }
 
         do {
             if !append.events.isEmpty || !append.commands.isEmpty {
@@ -203,7 +213,26 @@ public final class Ledger: Service, Sendable {
         for (pending, outcome) in zip(batch, outcomes) {
             pending.completion(outcome)
         }
+        suggestArticles(for: opened)
         await pruneCommandIDs(now: now)
+    }
+
+    /// Searches the knowledge base for each ticket that just opened and queues the hub's own
+    /// `suggestArticles` command, whose `kb.suggested` event records the matches (so a replay never
+    /// searches). Runs after the commit, so the search cannot delay the ticket's ack.
+    private func suggestArticles(for tickets: [Ticket]) {
+        guard configuration.kbSuggestions > 0 else { return }
+        for ticket in tickets {
+            do {
+                let matches = try store.searchArticles(
+                    ticket.title + " " + ticket.description, limit: configuration.kbSuggestions)
+                guard !matches.isEmpty else { continue }
+                submit(.suggestArticles(ticket: ticket.id, matches: matches), by: .system, id: nil) { _ in }
+            } catch {
+                logger.warning(
+                    "knowledge-base search failed", metadata: ["error": "\(error)", "swarm.ticket": "\(ticket.id)"])
+            }
+        }
     }
 
     /// Forgets stored command ids older than the idempotency window, at most once an hour.

@@ -94,6 +94,38 @@ enum RestRoutes {
             let categories = Dictionary(uniqueKeysWithValues: taxonomy.categories.map { ($0.key.rawValue, $0.value) })
             return json(SkillList(tags: entries, categories: categories))
         }
+        v1.get("/kb") { request, _ in
+            _ = try authenticate(request, services)
+            let query = request.uri.queryParameters["q"].map(String.init) ?? ""
+            let limit = try request.uri.queryParameters["limit"].map { text throws(APIError) in
+                guard let n = Int(text) else { throw APIError(.invalidField, "query 'limit' must be a number") }
+                return n
+            }
+            do throws(HubError) {
+                return json(
+                    ArticleList(articles: try KnowledgeSearch.run(KBSearch(query: query, limit: limit), in: services)))
+            } catch {
+                throw APIError(error)
+            }
+        }
+        v1.get("/kb/:id") { request, context in
+            let principal = try authenticate(request, services)
+            let id = context.parameters.get("id") ?? ""
+            guard let article = services.ledger.snapshot.state.articles[id],
+                article.status == .published || principal.role.worksTickets
+            else { throw APIError(.notFound, "no article \(id)") }
+            return json(article)
+        }
+        v1.post("/kb") { request, context in
+            let principal = try authenticate(request, services)
+            let create: KBCreate = try await body(request, services)
+            return try await created(.createArticle(create), by: principal, services)
+        }
+        v1.post("/kb/capture") { request, context in
+            let principal = try authenticate(request, services)
+            let ref: TicketRef = try await body(request, services)
+            return try await created(.captureArticle(ticket: ref.ticket), by: principal, services)
+        }
         v1.post("/tickets") { request, context in
             let principal = try authenticate(request, services)
             var request = request
@@ -126,6 +158,38 @@ enum RestRoutes {
                 response.headers[.location] = "/v1/tickets/\(id)"
                 return response
             }
+        }
+    }
+
+    /// A JSON request body, size-limited and decoded, or the error naming the field.
+    static func body<T: Decodable>(_ request: Request, _ services: HubServices) async throws -> T {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: services.configuration.maxFrameSize)
+        } catch {
+            throw APIError(.tooLarge, "the body is larger than \(services.configuration.maxFrameSize) bytes")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw APIError(.invalidField, error.fieldMessage)
+        }
+    }
+
+    /// Submits a command that makes an article; 201 with the article and its `Location`.
+    static func created(_ command: Command, by principal: Principal, _ services: HubServices) async throws -> Response {
+        switch await services.ledger.submit(command, by: principal, id: nil) {
+        case .failure(let error):
+            throw APIError(error)
+        case .success(let ack):
+            guard let id = ack.article, let article = services.ledger.snapshot.state.articles[id] else {
+                throw APIError(.internal, "the article was written but cannot be read back")
+            }
+            var response = json(article)
+            response.status = .created
+            response.headers[.location] = "/v1/kb/\(id)"
+            return response
         }
     }
 
@@ -171,6 +235,10 @@ enum RestRoutes {
         var inferredSkills: [String]
         var candidates: [Candidate]
         var invitations: [Invitation]
+    }
+
+    struct ArticleList: Encodable {
+        var articles: [ArticleMatch]
     }
 
     struct AgentList: Encodable {

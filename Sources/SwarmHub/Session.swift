@@ -98,6 +98,14 @@ final class Session {
             notice(.viewing, on: ref.ticket, id: id, as: principal)
         case .ticketTyping(let ref):
             notice(.typing, on: ref.ticket, id: id, as: principal)
+        case .kbSearch(let search):
+            do throws(HubError) {
+                var ack = Ack(id: id, seq: nil)
+                ack.articles = try KnowledgeSearch.run(search, in: services)
+                send(ack)
+            } catch {
+                reply(id, error)
+            }
         default:
             guard let command = Command(frame.message) else { return }
             execute(command, id: id, as: principal)
@@ -147,7 +155,7 @@ final class Session {
             guard let channel = SwarmProtocol.Channel(name) else {
                 throw HubError(
                     .invalidField,
-                    "unknown channel '\(name)'; use ticket:<id>, queue:<name>, agent:<id>, skill:<tag>, skill:<prefix>.*, dispatch, backlog, agents or sla"
+                    "unknown channel '\(name)'; use ticket:<id>, queue:<name>, agent:<id>, skill:<tag>, skill:<prefix>.*, dispatch, backlog, agents, sla or kb"
                 )
             }
             return channel

@@ -17,6 +17,8 @@ public enum Channel: Sendable, Hashable, CustomStringConvertible, Comparable {
     case agents
     /// `sla`: every SLA warning and breach (leads and admins).
     case sla
+    /// `kb`: articles written, captured and published (agents and up).
+    case kb
 
     /// The wire name, `ticket:T-1`, `dispatch`.
     public var description: String {
@@ -29,6 +31,7 @@ public enum Channel: Sendable, Hashable, CustomStringConvertible, Comparable {
         case .backlog: "backlog"
         case .agents: "agents"
         case .sla: "sla"
+        case .kb: "kb"
         }
     }
 
@@ -53,6 +56,7 @@ public enum Channel: Sendable, Hashable, CustomStringConvertible, Comparable {
         case "backlog": self = .backlog; return
         case "agents": self = .agents; return
         case "sla": self = .sla; return
+        case "kb": self = .kb; return
         default: break
         }
         guard text.utf8.count <= 128, let colon = text.firstIndex(of: ":") else { return nil }

@@ -36,6 +36,12 @@ public enum ClientMessage: Sendable, Hashable {
     case helpRequest(HelpRequest)
     case ticketEscalate(TicketEscalate)
     case tiersSet(TiersSet)
+    case kbCreate(KBCreate)
+    case kbCapture(KBCapture)
+    case kbPublish(KBPublish)
+    case kbApply(KBApply)
+    /// A read: answered by an `ack` with `articles`, nothing logged.
+    case kbSearch(KBSearch)
     /// Ephemeral: the sender is looking at the ticket. Broadcast, never logged.
     case ticketViewing(TicketRef)
     /// Ephemeral: the sender is writing a comment on the ticket. Broadcast, never logged.
@@ -62,6 +68,11 @@ public enum ClientMessage: Sendable, Hashable {
         case .helpRequest: "help.request"
         case .ticketEscalate: "ticket.escalate"
         case .tiersSet: "tiers.set"
+        case .kbCreate: "kb.create"
+        case .kbCapture: "kb.capture"
+        case .kbPublish: "kb.publish"
+        case .kbApply: "kb.apply"
+        case .kbSearch: "kb.search"
         case .ticketViewing: "ticket.viewing"
         case .ticketTyping: "ticket.typing"
         case .ping: "ping"
@@ -72,7 +83,9 @@ public enum ClientMessage: Sendable, Hashable {
     public static let types = [
         "hello", "subscribe", "unsubscribe", "ticket.open", "swarm.join", "swarm.leave", "comment.add",
         "owner.add", "owner.remove", "ticket.status", "skills.set", "presence.set", "ticket.invite", "invite.answer",
-        "help.request", "ticket.escalate", "tiers.set", "ticket.viewing", "ticket.typing", "ping",
+        "help.request", "ticket.escalate", "tiers.set", "kb.create", "kb.capture", "kb.publish", "kb.apply",
+        "kb.search",
+        "ticket.viewing", "ticket.typing", "ping",
     ]
 }
 
@@ -137,6 +150,11 @@ extension ClientFrame {
             case "help.request": message = .helpRequest(try decoder.decode(HelpRequest.self, from: data))
             case "ticket.escalate": message = .ticketEscalate(try decoder.decode(TicketEscalate.self, from: data))
             case "tiers.set": message = .tiersSet(try decoder.decode(TiersSet.self, from: data))
+            case "kb.create": message = .kbCreate(try decoder.decode(KBCreate.self, from: data))
+            case "kb.capture": message = .kbCapture(try decoder.decode(KBCapture.self, from: data))
+            case "kb.publish": message = .kbPublish(try decoder.decode(KBPublish.self, from: data))
+            case "kb.apply": message = .kbApply(try decoder.decode(KBApply.self, from: data))
+            case "kb.search": message = .kbSearch(try decoder.decode(KBSearch.self, from: data))
             case "ticket.viewing": message = .ticketViewing(try decoder.decode(TicketRef.self, from: data))
             case "ticket.typing": message = .ticketTyping(try decoder.decode(TicketRef.self, from: data))
             case "ping": message = .ping

@@ -37,6 +37,14 @@ public enum EventPayload: Sendable, Hashable {
     case slaWarning(target: SLATarget, due: Timestamp)
     /// An SLA target's time ran out at `due` without it being met.
     case slaBreached(target: SLATarget, due: Timestamp)
+    /// An article was written, or captured from the event's ticket (then as a draft).
+    case kbCreated(Article)
+    /// A draft article was published.
+    case kbPublished(article: String)
+    /// Articles that may solve the new ticket, best first (tier 0).
+    case kbSuggested(articles: [ArticleMatch])
+    /// The ticket was resolved with `article`; `deflected` when its requester did it (tier 0).
+    case kbApplied(article: String, deflected: Bool)
 
     /// The type name of this payload.
     public var type: EventType {
@@ -59,13 +67,17 @@ public enum EventPayload: Sendable, Hashable {
         case .queueConfigured: .queueConfigured
         case .slaWarning: .slaWarning
         case .slaBreached: .slaBreached
+        case .kbCreated: .kbCreated
+        case .kbPublished: .kbPublished
+        case .kbSuggested: .kbSuggested
+        case .kbApplied: .kbApplied
         }
     }
 
     private enum Keys: String, CodingKey {
         case ticketState = "state"
         case agent, comment, from, to, resolution, skills, status, auto, score, origin, expires, reasons, accept
-        case expired, note, since, tiers, queue, mode, target, due
+        case expired, note, since, tiers, queue, mode, target, due, article, articles, deflected
     }
 
     init(type: EventType, from decoder: any Decoder) throws {
@@ -121,6 +133,16 @@ public enum EventPayload: Sendable, Hashable {
         case .slaBreached:
             self = .slaBreached(
                 target: try c.decode(SLATarget.self, forKey: .target), due: try c.decode(Timestamp.self, forKey: .due))
+        case .kbCreated:
+            self = .kbCreated(try c.decode(Article.self, forKey: .article))
+        case .kbPublished:
+            self = .kbPublished(article: try c.decode(String.self, forKey: .article))
+        case .kbSuggested:
+            self = .kbSuggested(articles: try c.decode([ArticleMatch].self, forKey: .articles))
+        case .kbApplied:
+            self = .kbApplied(
+                article: try c.decode(String.self, forKey: .article),
+                deflected: try c.decode(Bool.self, forKey: .deflected))
         }
     }
 
@@ -169,6 +191,15 @@ public enum EventPayload: Sendable, Hashable {
         case .slaWarning(let target, let due), .slaBreached(let target, let due):
             try c.encode(target, forKey: .target)
             try c.encode(due, forKey: .due)
+        case .kbCreated(let article):
+            try c.encode(article, forKey: .article)
+        case .kbPublished(let article):
+            try c.encode(article, forKey: .article)
+        case .kbSuggested(let articles):
+            try c.encode(articles, forKey: .articles)
+        case .kbApplied(let article, let deflected):
+            try c.encode(article, forKey: .article)
+            try c.encode(deflected, forKey: .deflected)
         }
     }
 }

@@ -30,6 +30,10 @@ public struct Ack: Codable, Sendable, Hashable {
     public var seq: Int64?
     /// The new ticket's id, on the ack of `ticket.open`.
     public var ticket: String?
+    /// The new article's id, on the ack of `kb.create` and `kb.capture`.
+    public var article: String?
+    /// The matches, on the ack of `kb.search`.
+    public var articles: [ArticleMatch]?
 
     public init(id: String, seq: Int64?, ticket: String? = nil) {
         self.id = id

@@ -67,4 +67,8 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case queueConfigured = "queue.configured"
     case slaWarning = "sla.warning"
     case slaBreached = "sla.breached"
+    case kbCreated = "kb.created"
+    case kbPublished = "kb.published"
+    case kbSuggested = "kb.suggested"
+    case kbApplied = "kb.applied"
 }

@@ -53,6 +53,11 @@ public struct Ticket: Codable, Sendable, Hashable {
     public var slaSpans: [SLASpan]
     /// The SLA events already fired (`first_response:warning`, `resolution:breached`, …).
     public var slaFired: [String]
+    /// Articles suggested when it opened.
+    public var suggestedArticles: [String]
+    /// The article it was resolved with, and whether its requester did it (deflected at tier 0).
+    public var resolvedWith: String?
+    public var deflected: Bool
 
     /// Creates a ticket.
     public init(
@@ -83,6 +88,9 @@ public struct Ticket: Codable, Sendable, Hashable {
         self.firstResponseAt = nil
         self.slaSpans = [SLASpan(start: openedAt)]
         self.slaFired = []
+        self.suggestedArticles = []
+        self.resolvedWith = nil
+        self.deflected = false
         self.status = .new
         self.resolution = nil
         self.members = []
@@ -108,7 +116,7 @@ public struct Ticket: Codable, Sendable, Hashable {
         case id, title, description, requester, category, urgency, impact, priority, queue, skills, inferredSkills
         case status, resolution, members, owners, comments, openedAt, updatedAt, resolvedAt, closedAt, reopenCount
         case invitations, stalledSince, mode, tier, tierSince, assignee, handoffs, vendor, vendorRef
-        case firstResponseAt, slaSpans, slaFired
+        case firstResponseAt, slaSpans, slaFired, suggestedArticles, resolvedWith, deflected
     }
 
     /// Decodes a ticket; fields added after protocol v1's first release default when absent, so
@@ -148,6 +156,9 @@ public struct Ticket: Codable, Sendable, Hashable {
         firstResponseAt = try c.decodeIfPresent(Timestamp.self, forKey: .firstResponseAt)
         slaSpans = try c.decodeIfPresent([SLASpan].self, forKey: .slaSpans) ?? [SLASpan(start: openedAt)]
         slaFired = try c.decodeIfPresent([String].self, forKey: .slaFired) ?? []
+        suggestedArticles = try c.decodeIfPresent([String].self, forKey: .suggestedArticles) ?? []
+        resolvedWith = try c.decodeIfPresent(String.self, forKey: .resolvedWith)
+        deflected = try c.decodeIfPresent(Bool.self, forKey: .deflected) ?? false
     }
 }
 

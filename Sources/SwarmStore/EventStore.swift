@@ -89,6 +89,18 @@ public final class EventStore: Sendable {
                     """
             )
         }
+        migrator.registerMigration("v2-knowledge-base") { db in
+            // FTS5 (Debian's SQLite has it): the index of the articles, ranked by bm25.
+            try db.execute(
+                sql: """
+                    CREATE TABLE kb_article (
+                        id TEXT PRIMARY KEY,
+                        status TEXT NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    CREATE VIRTUAL TABLE kb_fts USING fts5(id UNINDEXED, title, body, tags);
+                    """)
+        }
         return migrator
     }
 
@@ -148,6 +160,51 @@ public final class EventStore: Sendable {
                 ticket.id, ticket.number, ticket.status.rawValue, ticket.queue, ticket.requester,
                 ticket.priority.rawValue, ticket.updatedAt.milliseconds, body,
             ])
+        }
+        for article in batch.articles {
+            let body = String(decoding: try encoder.encode(article), as: UTF8.self)
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO kb_article (id, status, body) VALUES (?, ?, ?)",
+                arguments: [article.id, article.status.rawValue, body])
+            try db.execute(sql: "DELETE FROM kb_fts WHERE id = ?", arguments: [article.id])
+            try db.execute(
+                sql: "INSERT INTO kb_fts (id, title, body, tags) VALUES (?, ?, ?, ?)",
+                arguments: [article.id, article.title, article.body, article.tags.joined(separator: " ")])
+        }
+    }
+
+    // MARK: Knowledge base
+
+    /// Published articles matching the words of `text`, best first (FTS5 bm25; a match in the title
+    /// weighs 10, in the tags 5, in the body 1). Any word may match; more and rarer matches rank higher.
+    public func searchArticles(_ text: String, limit: Int, includeDrafts: Bool = false) throws -> [ArticleMatch] {
+        let words = text.lowercased().split { !($0.isLetter || $0.isNumber) }.prefix(32)
+        guard !words.isEmpty else { return [] }
+        // Each word quoted, so nothing in the text is read as FTS5 syntax.
+        let query = words.map { "\"\($0)\"" }.joined(separator: " OR ")
+        return try writer.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT kb_fts.id AS id, kb_fts.title AS title, bm25(kb_fts, 0.0, 10.0, 1.0, 5.0) AS rank
+                    FROM kb_fts JOIN kb_article ON kb_article.id = kb_fts.id
+                    WHERE kb_fts MATCH ? AND (? OR kb_article.status = 'published')
+                    ORDER BY rank, kb_fts.id LIMIT ?
+                    """,
+                arguments: [query, includeDrafts, limit])
+            return rows.map { row in
+                let rank: Double = row["rank"]
+                return ArticleMatch(id: row["id"], title: row["title"], score: Int((-rank * 1000).rounded()))
+            }
+        }
+    }
+
+    /// One article, from the projection.
+    public func article(_ id: String) throws -> Article? {
+        try writer.read { db in
+            guard let body = try String.fetchOne(db, sql: "SELECT body FROM kb_article WHERE id = ?", arguments: [id])
+            else { return nil }
+            return try JSONDecoder().decode(Article.self, from: Data(body.utf8))
         }
     }
 

@@ -40,6 +40,8 @@ public struct AppendBatch: Sendable {
     public var commands: [CommandRecord] = []
     /// The new state of every ticket the events touched (the projection).
     public var tickets: [Ticket] = []
+    /// The new state of every article the events touched (the knowledge base and its FTS5 index).
+    public var articles: [Article] = []
 
     public init() {}
 }

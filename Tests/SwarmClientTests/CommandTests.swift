@@ -241,8 +241,7 @@ struct CommandTests {
     func notOffered() async throws {
         let cli = try SwarmCLI()
         let cases: [([String], String)] = [
-            (["metrics"], "metrics"),
-            (["kb", "search", "vpn"], "knowledge-base"),
+            (["metrics"], "metrics")
         ]
         for (arguments, frame) in cases {
             let result = try await cli.run(arguments)

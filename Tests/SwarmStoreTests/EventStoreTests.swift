@@ -155,3 +155,51 @@ struct TokenTests {
         #expect(try await store.revokeTokens(String(first.id), at: now).isEmpty)
     }
 }
+
+@Suite("Knowledge base: full-text search (FTS5)")
+struct ArticleSearchTests {
+    func store(with articles: [Article]) async throws -> EventStore {
+        let store = try EventStore.inMemory()
+        var batch = AppendBatch()
+        batch.articles = articles
+        try await store.append(batch)
+        return store
+    }
+
+    func article(_ n: Int, _ title: String, _ body: String, tags: [String] = [], draft: Bool = false) -> Article {
+        Article(
+            id: Article.id(number: n), title: title, body: body, tags: tags, status: draft ? .draft : .published,
+            author: "alice", source: nil, at: Timestamp(milliseconds: 0))
+    }
+
+    @Test("a title match ranks above a body match; drafts are hidden; more matching words rank higher")
+    func ranking() async throws {
+        let store = try await store(with: [
+            article(1, "Printer jams on tray 2", "Open the tray, remove the paper."),
+            article(2, "VPN drops every hour", "Set the MTU of the tunnel to 1400.", tags: ["network.vpn"]),
+            article(3, "Slow laptop", "If the VPN is on, check the MTU."),
+            article(4, "VPN drops: draft", "unfinished", draft: true),
+        ])
+        #expect(try store.searchArticles("vpn", limit: 5).map(\.id) == ["KB-2", "KB-3"])
+        #expect(try store.searchArticles("vpn drops mtu", limit: 5).first?.id == "KB-2")
+        #expect(try store.searchArticles("vpn", limit: 5, includeDrafts: true).map(\.id).contains("KB-4"))
+        #expect(try store.searchArticles("vpn", limit: 1).count == 1)
+        let scores = try store.searchArticles("vpn", limit: 5).map(\.score)
+        #expect(scores == scores.sorted(by: >))
+        #expect(try store.searchArticles("toaster", limit: 5).isEmpty)
+        // Search text is words, never FTS5 syntax.
+        #expect(try store.searchArticles(#"vpn" OR title:* NEAR("x"#, limit: 5).map(\.id).first == "KB-2")
+        #expect(try store.searchArticles("***", limit: 5).isEmpty)
+    }
+
+    @Test("republishing replaces the indexed text")
+    func reindex() async throws {
+        let store = try await store(with: [article(1, "Old title", "old body")])
+        var batch = AppendBatch()
+        batch.articles = [article(1, "New title", "new body")]
+        try await store.append(batch)
+        #expect(try store.searchArticles("old", limit: 5).isEmpty)
+        #expect(try store.searchArticles("new", limit: 5).map(\.id) == ["KB-1"])
+        #expect(try store.article("KB-1")?.title == "New title")
+    }
+}

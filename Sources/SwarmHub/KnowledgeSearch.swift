@@ -1,0 +1,25 @@
+import Foundation
+import SwarmCore
+import SwarmProtocol
+import SwarmStore
+
+/// `kb.search` and `GET /v1/kb?q=`: the same checks and the same FTS5 query for both.
+enum KnowledgeSearch {
+    static let limits = 1...50
+
+    static func run(_ search: KBSearch, in services: HubServices) throws(HubError) -> [ArticleMatch] {
+        let query = search.query.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard Limits.searchLength.contains(query.count) else {
+            throw HubError(.invalidField, "field 'query' must have 1 to \(Limits.searchLength.upperBound) characters")
+        }
+        let limit = search.limit ?? 5
+        guard limits.contains(limit) else {
+            throw HubError(.invalidField, "field 'limit' must be \(limits.lowerBound) to \(limits.upperBound)")
+        }
+        do {
+            return try services.store.searchArticles(query, limit: limit)
+        } catch {
+            throw HubError(.internal, "the knowledge base cannot be searched: \(error)")
+        }
+    }
+}

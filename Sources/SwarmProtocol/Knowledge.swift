@@ -1,0 +1,103 @@
+/// A knowledge-base article (tier 0, self-service): `KB-7`.
+public struct Article: Codable, Sendable, Hashable {
+    public enum Status: String, Codable, Sendable, CaseIterable {
+        /// Written (or captured from a ticket) but not yet offered to requesters.
+        case draft
+        /// Searchable and suggested on new tickets.
+        case published
+
+        public init(from decoder: any Decoder) throws {
+            self = try decodeWireEnum(from: decoder)
+        }
+    }
+
+    public var id: String
+    public var title: String
+    public var body: String
+    public var tags: [String]
+    public var status: Status
+    public var author: String
+    /// The ticket it was captured from, if any.
+    public var source: String?
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+
+    public init(
+        id: String, title: String, body: String, tags: [String], status: Status, author: String, source: String?,
+        at: Timestamp
+    ) {
+        self.id = id
+        self.title = title
+        self.body = body
+        self.tags = tags
+        self.status = status
+        self.author = author
+        self.source = source
+        self.createdAt = at
+        self.updatedAt = at
+    }
+
+    /// The number in the id (`7` for `KB-7`).
+    public var number: Int { Int(id.dropFirst(3)) ?? 0 }
+
+    /// Makes the article id for a number.
+    public static func id(number: Int) -> String { "KB-\(number)" }
+}
+
+/// An article found by a search: its id, title and how well it matched (higher is better).
+public struct ArticleMatch: Codable, Sendable, Hashable {
+    public var id: String
+    public var title: String
+    /// Relevance from SQLite FTS5's bm25, negated and in thousandths, so higher is better and the
+    /// number is exact in JSON.
+    public var score: Int
+    public init(id: String, title: String, score: Int) {
+        self.id = id
+        self.title = title
+        self.score = score
+    }
+}
+
+/// `kb.create {title, body, tags?, draft?}`: writes an article (published unless `draft`).
+public struct KBCreate: Codable, Sendable, Hashable {
+    public var title: String
+    public var body: String
+    public var tags: [String]?
+    public var draft: Bool?
+    public init(title: String, body: String, tags: [String]? = nil, draft: Bool? = nil) {
+        self.title = title
+        self.body = body
+        self.tags = tags
+        self.draft = draft
+    }
+}
+
+/// `kb.capture {ticket}`: turns a resolved ticket into a draft article.
+public typealias KBCapture = TicketRef
+
+/// `kb.publish {article}`: offers a draft to requesters and searches.
+public struct KBPublish: Codable, Sendable, Hashable {
+    public var article: String
+    public init(article: String) { self.article = article }
+}
+
+/// `kb.apply {ticket, article}`: resolves a ticket with an article (deflected at tier 0 when the
+/// requester does it).
+public struct KBApply: Codable, Sendable, Hashable {
+    public var ticket: String
+    public var article: String
+    public init(ticket: String, article: String) {
+        self.ticket = ticket
+        self.article = article
+    }
+}
+
+/// `kb.search {query, limit?}`: answered by an `ack` carrying `articles`.
+public struct KBSearch: Codable, Sendable, Hashable {
+    public var query: String
+    public var limit: Int?
+    public init(query: String, limit: Int? = nil) {
+        self.query = query
+        self.limit = limit
+    }
+}

@@ -1,0 +1,89 @@
+import SwarmCore
+import SwarmProtocol
+import Testing
+
+@Suite("Knowledge base: articles, capture, deflection")
+struct KnowledgeTests {
+    @Test("an article is published unless drafted; tags must be known; ids count up")
+    func create() throws {
+        var world = World()
+        let events = try world.run(
+            .createArticle(KBCreate(title: "VPN drops hourly", body: "Set the MTU to 1400.", tags: ["vpn"])), by: alice)
+        guard case .kbCreated(let article)? = events.first?.payload else { throw TestFailure("no article") }
+        #expect(article.id == "KB-1")
+        #expect(article.status == .published)
+        #expect(article.tags == ["network.vpn"])
+        #expect(world.routes.last == ["kb"])
+        try world.run(.createArticle(KBCreate(title: "Draft", body: "x", draft: true)), by: alice)
+        #expect(world.state.articles["KB-2"]?.status == .draft)
+        #expect(world.refuses(.createArticle(KBCreate(title: " ", body: "x")), by: alice, .invalid))
+        #expect(world.refuses(.createArticle(KBCreate(title: "t", body: "")), by: alice, .invalid))
+        #expect(world.refuses(.createArticle(KBCreate(title: "t", body: "x", tags: ["pigeon"])), by: alice, .invalid))
+        #expect(world.refuses(.createArticle(KBCreate(title: "t", body: "x")), by: requester, .forbidden))
+        try world.run(.publishArticle("KB-2"), by: bob)
+        #expect(world.state.articles["KB-2"]?.status == .published)
+        #expect(world.refuses(.publishArticle("KB-2"), by: bob, .conflict))
+        #expect(world.refuses(.publishArticle("KB-9"), by: bob, .notFound))
+    }
+
+    @Test("kb.capture turns a resolved ticket's problem, solution and swarm notes into a draft")
+    func capture() throws {
+        var world = World()
+        try world.run(openCommand(title: "VPN drops every hour"), by: requester)
+        #expect(world.refuses(.captureArticle(ticket: "T-1"), by: alice, .conflict))
+        try world.run(.comment(ticket: "T-1", body: "still broken"), by: requester)
+        try world.run(.comment(ticket: "T-1", body: "tunnel MTU is 1500,\nshould be 1400"), by: bob)
+        try world.run(.setStatus(ticket: "T-1", status: .resolved, resolution: "MTU set to 1400"), by: bob)
+        let events = try world.run(.captureArticle(ticket: "T-1"), by: bob)
+        guard case .kbCreated(let article)? = events.first?.payload else { throw TestFailure("no article") }
+        #expect(article.status == .draft)
+        #expect(article.source == "T-1")
+        #expect(article.tags == ["network.vpn"])
+        #expect(
+            article.body
+                == "Problem\nVPN drops every hour\nSince Monday\n\nCause and solution\nMTU set to 1400\n\nFrom the swarm\n- bob: tunnel MTU is 1500, should be 1400\n"
+        )
+        #expect(world.routes.last?.contains("ticket:T-1") == true)
+        #expect(world.routes.last?.contains("kb") == true)
+    }
+
+    @Test("a requester resolving their ticket with an article is a deflection; an agent doing it is not")
+    func apply() throws {
+        var world = World()
+        try world.run(.createArticle(KBCreate(title: "Reset your password", body: "Use the portal.")), by: alice)
+        try world.run(.createArticle(KBCreate(title: "Draft", body: "x", draft: true)), by: alice)
+        try world.run(openCommand(title: "Forgot my password"), by: requester)
+        try world.run(openCommand(title: "Locked out"), by: otherRequester)
+        #expect(world.refuses(.applyArticle(ticket: "T-1", article: "KB-2"), by: requester, .conflict))
+        #expect(world.refuses(.applyArticle(ticket: "T-1", article: "KB-9"), by: requester, .notFound))
+        #expect(world.refuses(.applyArticle(ticket: "T-2", article: "KB-1"), by: requester, .notFound))
+        let applied = try world.run(.applyArticle(ticket: "T-1", article: "KB-1"), by: requester)
+        #expect(applied.map(\.type) == [.kbApplied, .statusChanged])
+        #expect(world.ticket().status == .resolved)
+        #expect(world.ticket().resolution == "Resolved with KB-1: Reset your password")
+        #expect(world.ticket().deflected)
+        #expect(world.ticket().resolvedWith == "KB-1")
+        #expect(world.refuses(.applyArticle(ticket: "T-1", article: "KB-1"), by: requester, .conflict))
+        try world.run(.applyArticle(ticket: "T-2", article: "KB-1"), by: alice)
+        #expect(world.ticket("T-2").deflected == false)
+        #expect(SwarmState.replaying(world.log) == world.state)
+    }
+
+    @Test("suggestions are the hub's own, once per ticket")
+    func suggest() throws {
+        var world = World()
+        try world.run(openCommand(), by: requester)
+        let matches = [ArticleMatch(id: "KB-1", title: "VPN drops", score: 2_000)]
+        #expect(world.refuses(.suggestArticles(ticket: "T-1", matches: matches), by: alice, .forbidden))
+        let events = try world.run(.suggestArticles(ticket: "T-1", matches: matches), by: .system)
+        #expect(events.map(\.payload) == [.kbSuggested(articles: matches)])
+        #expect(world.routes.last?.contains("agent:rita") == true)
+        #expect(world.ticket().suggestedArticles == ["KB-1"])
+        #expect(try world.run(.suggestArticles(ticket: "T-1", matches: matches), by: .system).isEmpty)
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
