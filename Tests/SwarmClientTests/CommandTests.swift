@@ -237,6 +237,32 @@ struct CommandTests {
         }
     }
 
+    @Test("kb search finds published articles; kb apply resolves a requester's ticket (a deflection)")
+    func knowledgeBase() async throws {
+        try await withHub { hub in
+            let alice = try await user("alice", .agent, on: hub)
+            let rita = try await user("rita", .requester, on: hub)
+            _ = await hub.services.ledger.submit(
+                .createArticle(KBCreate(title: "VPN drops every hour", body: "Set the tunnel MTU to 1400.")),
+                by: Principal(id: "alice", role: .agent), id: nil)
+            let none = try await alice.run(["kb", "search", "toaster"])
+            #expect(none.out == "no article matches\n")
+            let found = try await rita.run(["kb", "search", "vpn", "drops"])
+            #expect(found.status == 0, "\(found.err)")
+            #expect(found.out.hasPrefix("KB-1   VPN drops every hour"), "\(found.out)")
+            let opened = try await rita.json([
+                "open", "--title", "VPN keeps dropping", "--description", "", "--category", "network", "--urgency",
+                "low", "--impact", "low",
+            ])
+            let id = try #require(opened["ticket"] as? String)
+            let applied = try await rita.json(["kb", "apply", id, "KB-1"])
+            #expect(applied["seq"] as? Int == Int(hub.services.ledger.snapshot.seq))
+            #expect(hub.services.ledger.snapshot.state.tickets[id]?.deflected == true)
+            let again = try await rita.run(["kb", "apply", id, "KB-1"])
+            #expect(again.status == ExitStatus.conflict.rawValue)
+        }
+    }
+
     @Test("commands the hub does not offer yet say so and exit 8")
     func notOffered() async throws {
         let cli = try SwarmCLI()
