@@ -191,6 +191,7 @@ if SWIFT.is_dir():
         ("ServerFrame.swift", "Activity.Kind", "activity.json", "/$defs/kind"),
         ("Tiers.swift", "RoutingMode", "defs.json", "/$defs/routingMode"),
         ("Tiers.swift", "SLATarget", "defs.json", "/$defs/slaTarget"),
+        ("Knowledge.swift", "Article.Status", "defs.json", "/$defs/articleStatus"),
     ]
     for file, enum, name, pointer in pairs:
         swift, schema = swift_enum(file, enum), schema_enum(name, pointer)

@@ -94,6 +94,9 @@ extension SwarmState {
                 if let resolution { ticket.resolution = resolution }
             case .open where from.isDone:
                 ticket.reopenCount += 1
+                // A self-service fix that did not hold is not a deflection.
+                ticket.resolvedWith = nil
+                ticket.deflected = false
                 ticket.resolution = nil
                 ticket.resolvedAt = nil
                 ticket.closedAt = nil

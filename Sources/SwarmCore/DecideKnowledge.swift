@@ -43,7 +43,8 @@ extension SwarmState {
         }
         let article = Article(
             id: Article.id(number: articleCount + 1), title: ticket.title,
-            body: String(body.prefix(Limits.articleBodyLength.upperBound)), tags: ticket.requiredSkills,
+            body: String(body.prefix(Limits.articleBodyLength.upperBound)),
+            tags: Array(ticket.requiredSkills.prefix(Limits.maxSkills)),
             status: .draft, author: principal.id, source: id, at: now)
         return [SwarmEvent(ticket: id, actor: principal.id, at: now, payload: .kbCreated(article))]
     }

@@ -30,7 +30,8 @@ public enum Policy {
                 }
                 return
             default:
-                throw .forbidden("requesters may open, comment on, close and reopen their own tickets only")
+                throw .forbidden(
+                    "requesters may open, comment on, close, reopen and resolve with an article their own tickets only")
             }
         }
         switch command {

@@ -34,7 +34,9 @@ extension SwarmState {
             return [.queue(queue), .agents]
         case .kbPublished:
             return [.kb]
-        case .kbCreated where event.ticket == nil:
+        case .kbCreated:
+            // Captured articles are drafts: for the people who curate the knowledge base, not the
+            // ticket's requester.
             return [.kb]
         default:
             break

@@ -43,8 +43,15 @@ struct KnowledgeTests {
             article.body
                 == "Problem\nVPN drops every hour\nSince Monday\n\nCause and solution\nMTU set to 1400\n\nFrom the swarm\n- bob: tunnel MTU is 1500, should be 1400\n"
         )
-        #expect(world.routes.last?.contains("ticket:T-1") == true)
-        #expect(world.routes.last?.contains("kb") == true)
+        #expect(world.routes.last == ["kb"], "a draft is not shown to the requester")
+        // Reopening undoes a deflection's credit.
+        try world.run(.createArticle(KBCreate(title: "VPN", body: "MTU 1400")), by: bob)
+        try world.run(.setStatus(ticket: "T-1", status: .open, resolution: nil), by: requester)
+        try world.run(.applyArticle(ticket: "T-1", article: "KB-2"), by: requester)
+        #expect(world.ticket().deflected)
+        try world.run(.setStatus(ticket: "T-1", status: .open, resolution: nil), by: requester)
+        #expect(!world.ticket().deflected)
+        #expect(world.ticket().resolvedWith == nil)
     }
 
     @Test("a requester resolving their ticket with an article is a deflection; an agent doing it is not")
