@@ -119,34 +119,19 @@ enum RestRoutes {
         v1.post("/kb") { request, context in
             let principal = try authenticate(request, services)
             let create: KBCreate = try await body(request, services)
-            return try await created(.createArticle(create), by: principal, services)
+            return try await created(.createArticle(create), by: principal, key: try idempotencyKey(request), services)
         }
         v1.post("/kb/capture") { request, context in
             let principal = try authenticate(request, services)
             let ref: TicketRef = try await body(request, services)
-            return try await created(.captureArticle(ticket: ref.ticket), by: principal, services)
+            return try await created(
+                .captureArticle(ticket: ref.ticket), by: principal, key: try idempotencyKey(request), services)
         }
         v1.post("/tickets") { request, context in
             let principal = try authenticate(request, services)
-            var request = request
-            let body: ByteBuffer
-            do {
-                body = try await request.collectBody(upTo: services.configuration.maxFrameSize)
-            } catch {
-                throw APIError(.tooLarge, "the body is larger than \(services.configuration.maxFrameSize) bytes")
-            }
-            let open: TicketOpen
-            do {
-                open = try JSONDecoder().decode(TicketOpen.self, from: Data(body.readableBytesView))
-            } catch let error as DecodingError {
-                throw APIError(.invalidField, error.fieldMessage)
-            }
-            let key = request.headers[HTTPField.Name("Idempotency-Key")!]
-            if let key, key.isEmpty || key.count > ClientFrame.maxIDLength {
-                throw APIError(
-                    .invalidField, "header 'Idempotency-Key' must have 1 to \(ClientFrame.maxIDLength) characters")
-            }
-            switch await services.ledger.submit(.openTicket(open), by: principal, id: key.map { "rest:" + $0 }) {
+            let open: TicketOpen = try await body(request, services)
+            let key = try idempotencyKey(request)
+            switch await services.ledger.submit(.openTicket(open), by: principal, id: key) {
             case .failure(let error):
                 throw APIError(error)
             case .success(let ack):
@@ -177,9 +162,22 @@ enum RestRoutes {
         }
     }
 
-    /// Submits a command that makes an article; 201 with the article and its `Location`.
-    static func created(_ command: Command, by principal: Principal, _ services: HubServices) async throws -> Response {
-        switch await services.ledger.submit(command, by: principal, id: nil) {
+    /// The `Idempotency-Key` header, as the command id the ledger remembers (`rest:<key>`), if sent.
+    static func idempotencyKey(_ request: Request) throws -> String? {
+        let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+        if let key, key.isEmpty || key.count > ClientFrame.maxIDLength {
+            throw APIError(
+                .invalidField, "header 'Idempotency-Key' must have 1 to \(ClientFrame.maxIDLength) characters")
+        }
+        return key.map { "rest:" + $0 }
+    }
+
+    /// Submits a command that makes an article; 201 with the article and its `Location`. A retry
+    /// with the same `Idempotency-Key` gets the same article, not a second one.
+    static func created(_ command: Command, by principal: Principal, key: String?, _ services: HubServices)
+        async throws -> Response
+    {
+        switch await services.ledger.submit(command, by: principal, id: key) {
         case .failure(let error):
             throw APIError(error)
         case .success(let ack):

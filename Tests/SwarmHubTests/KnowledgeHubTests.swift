@@ -21,10 +21,19 @@ struct KnowledgeHubTests {
             #expect(created.status == 201)
             #expect(created.json["id"] as? String == "KB-1")
             #expect(created.headers["Location"] as? String == "/v1/kb/KB-1")
+            // A retry with the same Idempotency-Key gets the same article, not a second one.
+            let article = #"{"title":"Retry me","body":"once"}"#
+            let first = try await http(
+                "POST", hub.httpBase + "/v1/kb", token: alice, body: article, headers: ["Idempotency-Key": "kb-7"])
+            let retry = try await http(
+                "POST", hub.httpBase + "/v1/kb", token: alice, body: article, headers: ["Idempotency-Key": "kb-7"])
+            #expect(first.json["id"] as? String == "KB-2")
+            #expect(retry.json["id"] as? String == "KB-2")
+            #expect(hub.services.ledger.snapshot.state.articles.count == 2)
             try await withClient(hub.url) { a in
                 try await a.hello(alice)
                 let ack = try await a.command(["type": "kb.create", "title": "Printer jams", "body": "Open tray 2."])
-                #expect(ack.article == "KB-2")
+                #expect(ack.article == "KB-3")
             }
             try await withClient(hub.url) { r in
                 try await r.hello(rita)
@@ -64,8 +73,8 @@ struct KnowledgeHubTests {
                 "POST", hub.httpBase + "/v1/kb/capture", token: alice, body: #"{"ticket":"T-9"}"#)
             #expect(early.status == 404)
             // Drafts are not found by requesters, and not in searches.
-            #expect(try await http("GET", hub.httpBase + "/v1/kb/KB-3", token: rita).status == 404)
-            #expect(try await http("GET", hub.httpBase + "/v1/kb/KB-3", token: alice).status == 200)
+            #expect(try await http("GET", hub.httpBase + "/v1/kb/KB-4", token: rita).status == 404)
+            #expect(try await http("GET", hub.httpBase + "/v1/kb/KB-4", token: alice).status == 200)
         }
         // After a restart the index is still there (it is written with the events).
         try await withHub(databasePath: path) { hub in
@@ -74,7 +83,7 @@ struct KnowledgeHubTests {
             #expect(search.status == 200)
             #expect((search.json["articles"] as? [[String: Any]])?.map { $0["id"] as? String } == ["KB-1"])
             #expect(try await http("GET", hub.httpBase + "/v1/kb?q=", token: rita).status == 400)
-            #expect(hub.services.ledger.snapshot.state.articles.count == 3)
+            #expect(hub.services.ledger.snapshot.state.articles.count == 4)
         }
     }
 }
