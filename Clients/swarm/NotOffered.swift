@@ -32,11 +32,7 @@ struct Escalate: AsyncParsableCommand, HasGlobalOptions {
     func run() async throws {
         let id = ticketID(ticket)
         let request = TicketEscalate(ticket: id, tier: tier, reason: reason, vendor: vendor, vendorRef: vendorRef)
-        let ack = try await HubConnection.open(try global.credentials()) { connection in
-            try await connection.send(.ticketEscalate(request))
-        }
-        if global.json { return try sayJSON(ack) }
-        say("escalated \(id)" + (ack.seq.map { "  " + global.style.paint("seq \($0)", .dim) } ?? ""))
+        try await perform(global, { _ in .ticketEscalate(request) }) { _, _ in "escalated \(id)" }
     }
 }
 
@@ -97,11 +93,8 @@ struct KnowledgeBase: AsyncParsableCommand {
 
         func run() async throws {
             let id = ticketID(ticket)
-            let ack = try await HubConnection.open(try global.credentials()) { connection in
-                try await connection.send(.kbApply(KBApply(ticket: id, article: article)))
-            }
-            if global.json { return try sayJSON(ack) }
-            say("resolved \(id) with \(article)" + (ack.seq.map { "  " + global.style.paint("seq \($0)", .dim) } ?? ""))
+            let apply = KBApply(ticket: id, article: article)
+            try await perform(global, { _ in .kbApply(apply) }) { _, _ in "resolved \(id) with \(article)" }
         }
     }
 }

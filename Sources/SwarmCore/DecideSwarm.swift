@@ -265,7 +265,7 @@ extension SwarmState {
     }
 
     /// A ticket that exists and is still being worked (not resolved or closed).
-    private func workableTicket(_ id: String) throws(DomainError) -> Ticket {
+    func workableTicket(_ id: String) throws(DomainError) -> Ticket {
         let ticket = try existingTicket(id)
         guard !ticket.status.isDone else { throw .conflict("\(id) is \(ticket.status.rawValue); reopen it first") }
         return ticket

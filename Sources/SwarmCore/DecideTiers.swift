@@ -8,8 +8,7 @@ extension SwarmState {
         _ request: TicketEscalate, by principal: Principal, at now: Timestamp, settings: SwarmSettings
     ) throws(DomainError) -> [SwarmEvent] {
         let id = request.ticket
-        let ticket = try existingTicket(id)
-        guard !ticket.status.isDone else { throw .conflict("\(id) is \(ticket.status.rawValue); reopen it first") }
+        let ticket = try workableTicket(id)
         guard ticket.mode != .swarm, let current = ticket.tier else {
             throw .conflict(
                 "\(id) is swarmed (queue '\(ticket.queue)'), not tiered; ask for more people with help.request or ticket.invite"

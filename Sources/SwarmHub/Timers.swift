@@ -31,9 +31,14 @@ public final class Timers: Service, Sendable {
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await fireDue()
+            // One scan of the deadlines per turn, a second only after a tick changed them.
+            var next = nextDeadline
+            if let due = next, due <= clock() {
+                _ = await ledger.submit(.tick, by: .system, id: nil)
+                next = nextDeadline
+            }
             var wait = configuration.timerPoll
-            if let next = nextDeadline {
+            if let next {
                 wait = min(wait, .milliseconds(max(0, next.milliseconds - clock().milliseconds)))
             }
             try? await gracefulShutdown(sleeping: max(wait, .milliseconds(5)))
