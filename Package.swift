@@ -29,10 +29,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV.git", from: "0.10.0"),
     ],
     targets: [
         .target(name: "SwarmProtocol", swiftSettings: swiftSettings),
         .target(name: "SwarmCore", dependencies: ["SwarmProtocol"], swiftSettings: swiftSettings),
+        .target(
+            name: "SwarmMetrics",
+            dependencies: ["SwarmCore", .product(name: "SwiftCSV", package: "SwiftCSV")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SwarmStore",
             dependencies: [
@@ -46,6 +52,7 @@ let package = Package(
             name: "SwarmHub",
             dependencies: [
                 "SwarmStore",
+                "SwarmMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -61,6 +68,7 @@ let package = Package(
             name: "swarmd",
             dependencies: [
                 "SwarmHub",
+                "SwarmMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -122,6 +130,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SwarmMetricsTests", dependencies: ["SwarmMetrics", "SwarmCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SwarmStoreTests", dependencies: ["SwarmStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),

@@ -137,6 +137,8 @@ extension SwarmState {
             }
         case .helpRequested:
             break
+        case .workLogged(_, let minutes, _):
+            ticket.effortMinutes += minutes
         case .ticketStalled(let since):
             ticket.stalledSince = since
         case .slaWarning(let target, _):

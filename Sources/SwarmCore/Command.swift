@@ -24,6 +24,8 @@ public enum Command: Sendable, Hashable {
     case captureArticle(ticket: String)
     case publishArticle(String)
     case applyArticle(ticket: String, article: String)
+    /// The sender spent `minutes` on the ticket.
+    case logWork(ticket: String, minutes: Int, note: String?)
     /// The hub's own: the knowledge base's best matches for a ticket that just opened.
     case suggestArticles(ticket: String, matches: [ArticleMatch])
     /// The hub's own: the agent's first connection opened.
@@ -39,7 +41,7 @@ public enum Command: Sendable, Hashable {
         case .openTicket, .setSkills, .setPresence, .connected, .disconnected, .tick, .setTiers, .configureQueue,
             .createArticle, .publishArticle:
             nil
-        case .captureArticle(let t), .applyArticle(let t, _), .suggestArticles(let t, _): t
+        case .captureArticle(let t), .applyArticle(let t, _), .suggestArticles(let t, _), .logWork(let t, _, _): t
         case .escalate(let e): e.ticket
         case .join(let t), .leave(let t), .comment(let t, _), .addOwner(let t, _), .removeOwner(let t, _),
             .setStatus(let t, _, _), .invite(let t, _, _), .answerInvite(let t, _), .requestHelp(let t, _, _):
@@ -77,6 +79,7 @@ public enum Command: Sendable, Hashable {
         case .kbCapture(let k): self = .captureArticle(ticket: k.ticket)
         case .kbPublish(let k): self = .publishArticle(k.article)
         case .kbApply(let k): self = .applyArticle(ticket: k.ticket, article: k.article)
+        case .workLog(let w): self = .logWork(ticket: w.ticket, minutes: w.minutes, note: w.note)
         case .hello, .subscribe, .unsubscribe, .ping, .ticketViewing, .ticketTyping, .kbSearch: return nil
         }
     }

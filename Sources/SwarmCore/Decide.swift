@@ -130,6 +130,17 @@ extension SwarmState {
             return try decidePublish(id, by: principal, at: now)
         case .applyArticle(let id, let article):
             return try decideApply(id, article: article, by: principal, at: now)
+        case .logWork(let id, let minutes, let note):
+            _ = try existingTicket(id)
+            guard Limits.workMinutes.contains(minutes) else {
+                throw .invalid(
+                    "field 'minutes' must be \(Limits.workMinutes.lowerBound) to \(Limits.workMinutes.upperBound) (one day at most per entry)"
+                )
+            }
+            if let note, !Limits.workNoteLength.contains(note.count) {
+                throw .invalid("field 'note' must have at most \(Limits.workNoteLength.upperBound) characters")
+            }
+            return [event(id, .workLogged(agent: principal.id, minutes: minutes, note: note))]
         case .suggestArticles(let id, let matches):
             guard let ticket = tickets[id], !ticket.status.isDone, ticket.suggestedArticles.isEmpty, !matches.isEmpty
             else { return [] }

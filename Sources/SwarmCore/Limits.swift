@@ -13,6 +13,10 @@ public enum Limits {
     public static let searchLength = 1...200
     /// A vendor's name or reference.
     public static let vendorLength = 1...200
+    /// One `work.log` entry: a minute to a day.
+    public static let workMinutes = 1...1440
+    /// A `work.log` note.
+    public static let workNoteLength = 0...2_000
     /// The most skills one agent may hold.
     public static let maxAgentSkills = 50
     /// Skill levels: 1 (basic) to 5 (expert).

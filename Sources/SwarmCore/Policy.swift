@@ -80,7 +80,7 @@ public enum Policy {
             guard principal.role.worksTickets else { throw .forbidden("requesters may not watch \(channel)") }
         case .kb:
             guard principal.role.worksTickets else { throw .forbidden("requesters may not watch the kb channel") }
-        case .agents, .sla:
+        case .agents, .sla, .metrics:
             guard principal.role.readsEverything else {
                 throw .forbidden("only leads and admins may watch the \(channel) channel")
             }

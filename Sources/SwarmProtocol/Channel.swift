@@ -19,6 +19,8 @@ public enum Channel: Sendable, Hashable, CustomStringConvertible, Comparable {
     case sla
     /// `kb`: articles written, captured and published (agents and up).
     case kb
+    /// `metrics`: the leads' report, pushed as `metrics.updated` frames (leads and admins; not logged).
+    case metrics
 
     /// The wire name, `ticket:T-1`, `dispatch`.
     public var description: String {
@@ -32,6 +34,7 @@ public enum Channel: Sendable, Hashable, CustomStringConvertible, Comparable {
         case .agents: "agents"
         case .sla: "sla"
         case .kb: "kb"
+        case .metrics: "metrics"
         }
     }
 
@@ -57,6 +60,7 @@ public enum Channel: Sendable, Hashable, CustomStringConvertible, Comparable {
         case "agents": self = .agents; return
         case "sla": self = .sla; return
         case "kb": self = .kb; return
+        case "metrics": self = .metrics; return
         default: break
         }
         guard text.utf8.count <= 128, let colon = text.firstIndex(of: ":") else { return nil }

@@ -40,6 +40,7 @@ public enum ClientMessage: Sendable, Hashable {
     case kbCapture(KBCapture)
     case kbPublish(KBPublish)
     case kbApply(KBApply)
+    case workLog(WorkLog)
     /// A read: answered by an `ack` with `articles`, nothing logged.
     case kbSearch(KBSearch)
     /// Ephemeral: the sender is looking at the ticket. Broadcast, never logged.
@@ -72,6 +73,7 @@ public enum ClientMessage: Sendable, Hashable {
         case .kbCapture: "kb.capture"
         case .kbPublish: "kb.publish"
         case .kbApply: "kb.apply"
+        case .workLog: "work.log"
         case .kbSearch: "kb.search"
         case .ticketViewing: "ticket.viewing"
         case .ticketTyping: "ticket.typing"
@@ -154,6 +156,7 @@ extension ClientFrame {
             case "kb.capture": message = .kbCapture(try decoder.decode(KBCapture.self, from: data))
             case "kb.publish": message = .kbPublish(try decoder.decode(KBPublish.self, from: data))
             case "kb.apply": message = .kbApply(try decoder.decode(KBApply.self, from: data))
+            case "work.log": message = .workLog(try decoder.decode(WorkLog.self, from: data))
             case "kb.search": message = .kbSearch(try decoder.decode(KBSearch.self, from: data))
             case "ticket.viewing": message = .ticketViewing(try decoder.decode(TicketRef.self, from: data))
             case "ticket.typing": message = .ticketTyping(try decoder.decode(TicketRef.self, from: data))

@@ -45,6 +45,8 @@ public enum EventPayload: Sendable, Hashable {
     case kbSuggested(articles: [ArticleMatch])
     /// The ticket was resolved with `article`; `deflected` when its requester did it (tier 0).
     case kbApplied(article: String, deflected: Bool)
+    /// `agent` spent `minutes` on the ticket.
+    case workLogged(agent: String, minutes: Int, note: String?)
 
     /// The type name of this payload.
     public var type: EventType {
@@ -71,13 +73,14 @@ public enum EventPayload: Sendable, Hashable {
         case .kbPublished: .kbPublished
         case .kbSuggested: .kbSuggested
         case .kbApplied: .kbApplied
+        case .workLogged: .workLogged
         }
     }
 
     private enum Keys: String, CodingKey {
         case ticketState = "state"
         case agent, comment, from, to, resolution, skills, status, auto, score, origin, expires, reasons, accept
-        case expired, note, since, tiers, queue, mode, target, due, article, articles, deflected
+        case expired, note, since, tiers, queue, mode, target, due, article, articles, deflected, minutes
     }
 
     init(type: EventType, from decoder: any Decoder) throws {
@@ -143,6 +146,10 @@ public enum EventPayload: Sendable, Hashable {
             self = .kbApplied(
                 article: try c.decode(String.self, forKey: .article),
                 deflected: try c.decode(Bool.self, forKey: .deflected))
+        case .workLogged:
+            self = .workLogged(
+                agent: try c.decode(String.self, forKey: .agent), minutes: try c.decode(Int.self, forKey: .minutes),
+                note: try c.decodeIfPresent(String.self, forKey: .note))
         }
     }
 
@@ -200,6 +207,10 @@ public enum EventPayload: Sendable, Hashable {
         case .kbApplied(let article, let deflected):
             try c.encode(article, forKey: .article)
             try c.encode(deflected, forKey: .deflected)
+        case .workLogged(let agent, let minutes, let note):
+            try c.encode(agent, forKey: .agent)
+            try c.encode(minutes, forKey: .minutes)
+            try c.encodeIfPresent(note, forKey: .note)
         }
     }
 }

@@ -71,4 +71,5 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case kbPublished = "kb.published"
     case kbSuggested = "kb.suggested"
     case kbApplied = "kb.applied"
+    case workLogged = "work.logged"
 }

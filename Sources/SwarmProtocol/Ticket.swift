@@ -58,6 +58,8 @@ public struct Ticket: Codable, Sendable, Hashable {
     /// The article it was resolved with, and whether its requester did it (deflected at tier 0).
     public var resolvedWith: String?
     public var deflected: Bool
+    /// Minutes of work logged on the ticket (`work.log`), by everyone.
+    public var effortMinutes: Int
 
     /// Creates a ticket.
     public init(
@@ -91,6 +93,7 @@ public struct Ticket: Codable, Sendable, Hashable {
         self.suggestedArticles = []
         self.resolvedWith = nil
         self.deflected = false
+        self.effortMinutes = 0
         self.status = .new
         self.resolution = nil
         self.members = []
@@ -116,7 +119,7 @@ public struct Ticket: Codable, Sendable, Hashable {
         case id, title, description, requester, category, urgency, impact, priority, queue, skills, inferredSkills
         case status, resolution, members, owners, comments, openedAt, updatedAt, resolvedAt, closedAt, reopenCount
         case invitations, stalledSince, mode, tier, tierSince, assignee, handoffs, vendor, vendorRef
-        case firstResponseAt, slaSpans, slaFired, suggestedArticles, resolvedWith, deflected
+        case firstResponseAt, slaSpans, slaFired, suggestedArticles, resolvedWith, deflected, effortMinutes
     }
 
     /// Decodes a ticket; fields added after protocol v1's first release default when absent, so
@@ -159,6 +162,7 @@ public struct Ticket: Codable, Sendable, Hashable {
         suggestedArticles = try c.decodeIfPresent([String].self, forKey: .suggestedArticles) ?? []
         resolvedWith = try c.decodeIfPresent(String.self, forKey: .resolvedWith)
         deflected = try c.decodeIfPresent(Bool.self, forKey: .deflected) ?? false
+        effortMinutes = try c.decodeIfPresent(Int.self, forKey: .effortMinutes) ?? 0
     }
 }
 

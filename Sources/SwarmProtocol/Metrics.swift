@@ -1,0 +1,219 @@
+/// `work.log {ticket, minutes, note?}`: the sender spent `minutes` on the ticket.
+public struct WorkLog: Codable, Sendable, Hashable {
+    public var ticket: String
+    public var minutes: Int
+    public var note: String?
+    public init(ticket: String, minutes: Int, note: String? = nil) {
+        self.ticket = ticket
+        self.minutes = minutes
+        self.note = note
+    }
+}
+
+/// What leads read: the figures of every routing mode over the tickets opened in a window, as of a
+/// point in the log (docs/metrics.md defines each one). Served by `GET /v1/metrics` and pushed on
+/// the `metrics` channel in `metrics.updated` frames.
+public struct MetricsReport: Codable, Sendable, Hashable {
+    /// The last `seq` of the log the report covers (0 for an empty log or a simulation).
+    public var seq: Int64
+    /// The instant the figures are taken at: `to`, or the time of the last event covered.
+    public var asOf: Timestamp
+    /// The window: tickets opened at or after `from` and before `to` are counted.
+    public var from: Timestamp?
+    public var to: Timestamp?
+    /// The filters applied, when any.
+    public var queue: String?
+    public var mode: RoutingMode?
+    public var priority: Priority?
+    /// The width of each `timeline` bucket.
+    public var timelineBucket: TimelineBucket
+    /// One entry per routing mode, in the order swarm, tiered, hybrid (only the filtered one, when filtered).
+    public var modes: [ModeMetrics]
+    /// Every agent who worked a counted ticket, by id.
+    public var agents: [AgentMetrics]
+
+    public init(
+        seq: Int64, asOf: Timestamp, from: Timestamp? = nil, to: Timestamp? = nil, queue: String? = nil,
+        mode: RoutingMode? = nil, priority: Priority? = nil, timelineBucket: TimelineBucket = .hour,
+        modes: [ModeMetrics] = [], agents: [AgentMetrics] = []
+    ) {
+        self.seq = seq
+        self.asOf = asOf
+        self.from = from
+        self.to = to
+        self.queue = queue
+        self.mode = mode
+        self.priority = priority
+        self.timelineBucket = timelineBucket
+        self.modes = modes
+        self.agents = agents
+    }
+
+    /// The figures of one mode, if the report has them.
+    public subscript(mode: RoutingMode) -> ModeMetrics? { modes.first { $0.mode == mode } }
+}
+
+/// The width of a timeline bucket, chosen so a window has at most a few hundred points.
+public enum TimelineBucket: String, Codable, Sendable, CaseIterable {
+    case hour
+    case day
+    case week
+
+    /// The bucket's length in milliseconds.
+    public var milliseconds: Int64 {
+        switch self {
+        case .hour: 3_600_000
+        case .day: 86_400_000
+        case .week: 604_800_000
+        }
+    }
+}
+
+/// A distribution of durations in minutes: how many, median, 90th percentile and mean
+/// (the last three absent when there are none).
+public struct DurationStat: Codable, Sendable, Hashable {
+    public var count: Int
+    public var median: Double?
+    public var p90: Double?
+    public var mean: Double?
+
+    public init(count: Int, median: Double? = nil, p90: Double? = nil, mean: Double? = nil) {
+        self.count = count
+        self.median = median
+        self.p90 = p90
+        self.mean = mean
+    }
+}
+
+/// The figures of one routing mode. Rates are fractions from 0 to 1; a figure whose denominator is
+/// zero is absent. Durations are minutes.
+public struct ModeMetrics: Codable, Sendable, Hashable {
+    public var mode: RoutingMode
+    public var opened: Int
+    public var resolved: Int
+    public var backlog: Int
+    public var backlogAge: DurationStat
+    public var firstResponse: DurationStat
+    public var resolve: DurationStat
+    /// Tier changes plus owner changes.
+    public var handoffs: Int
+    public var handoffsPerTicket: Double?
+    public var tierChanges: Int
+    public var ownerChanges: Int
+    /// Distinct agents who worked a ticket, on average.
+    public var agentsPerTicket: Double?
+    public var firstContactResolutionRate: Double?
+    public var reopenRate: Double?
+    public var escalationRate: Double?
+    public var slaBreachRate: Double?
+    public var deflectionRate: Double?
+    /// Minutes of work logged on the mode's tickets, in all and per ticket.
+    public var effortMinutes: Int
+    public var effortPerTicket: Double?
+    /// Minutes of work logged ÷ minutes available, for the agents who logged work on the mode's tickets.
+    public var utilisation: Double?
+    public var resolveHistogram: [HistogramBin]
+    public var handoffHistogram: [HandoffBin]
+    public var timeline: [TimelinePoint]
+
+    public init(mode: RoutingMode) {
+        self.mode = mode
+        self.opened = 0
+        self.resolved = 0
+        self.backlog = 0
+        self.backlogAge = DurationStat(count: 0)
+        self.firstResponse = DurationStat(count: 0)
+        self.resolve = DurationStat(count: 0)
+        self.handoffs = 0
+        self.tierChanges = 0
+        self.ownerChanges = 0
+        self.effortMinutes = 0
+        self.resolveHistogram = []
+        self.handoffHistogram = []
+        self.timeline = []
+    }
+}
+
+/// How many resolved tickets took at most `upTo` minutes (and more than the previous bin's);
+/// the last bin has no `upTo`.
+public struct HistogramBin: Codable, Sendable, Hashable {
+    public var label: String
+    public var upTo: Int?
+    public var count: Int
+    public init(label: String, upTo: Int?, count: Int) {
+        self.label = label
+        self.upTo = upTo
+        self.count = count
+    }
+}
+
+/// How many tickets had `handoffs` hand-offs (`orMore`: that many or more).
+public struct HandoffBin: Codable, Sendable, Hashable {
+    public var handoffs: Int
+    public var orMore: Bool?
+    public var count: Int
+    public init(handoffs: Int, orMore: Bool? = nil, count: Int) {
+        self.handoffs = handoffs
+        self.orMore = orMore
+        self.count = count
+    }
+}
+
+/// One bucket of the timeline: tickets opened and resolved in it, SLA breaches in it, and the
+/// backlog (counted tickets open) at its end.
+public struct TimelinePoint: Codable, Sendable, Hashable {
+    public var start: Timestamp
+    public var opened: Int
+    public var resolved: Int
+    public var breaches: Int
+    public var backlog: Int
+    public init(start: Timestamp, opened: Int = 0, resolved: Int = 0, breaches: Int = 0, backlog: Int = 0) {
+        self.start = start
+        self.opened = opened
+        self.resolved = resolved
+        self.breaches = breaches
+        self.backlog = backlog
+    }
+}
+
+/// One agent's part: tickets worked, owned and resolved, work logged, and the contribution to
+/// swarms the agent did not own.
+public struct AgentMetrics: Codable, Sendable, Hashable {
+    public var agent: String
+    /// Counted tickets the agent worked (acted on, joined, owned or was assigned).
+    public var tickets: Int
+    /// Of those, the ones the agent owned or was assigned at some point.
+    public var owned: Int
+    /// Of those, the ones resolved (the agent's impact).
+    public var resolved: Int
+    public var effortMinutes: Int
+    /// Minutes logged on tickets the agent never owned nor was assigned, and how many such tickets.
+    public var contributionMinutes: Int
+    public var contributedTickets: Int
+    /// Minutes logged ÷ minutes online or busy in the window, when the agent was ever available.
+    public var utilisation: Double?
+
+    public init(agent: String) {
+        self.agent = agent
+        self.tickets = 0
+        self.owned = 0
+        self.resolved = 0
+        self.effortMinutes = 0
+        self.contributionMinutes = 0
+        self.contributedTickets = 0
+    }
+}
+
+/// `metrics.updated {channel, seq, report}`: the current report, sent on subscribing to `metrics`
+/// and again after the log changed. Not logged: it is computed from the log.
+public struct MetricsUpdated: Codable, Sendable, Hashable {
+    public var type = "metrics.updated"
+    public var channel = "metrics"
+    public var seq: Int64
+    public var report: MetricsReport
+
+    public init(report: MetricsReport) {
+        self.seq = report.seq
+        self.report = report
+    }
+}
