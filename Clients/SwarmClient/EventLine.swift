@@ -30,6 +30,7 @@ public enum EventLine {
         case .slaBreached: .red
         case .kbCreated, .kbPublished, .kbSuggested: .blue
         case .kbApplied: .green
+        case .workLogged: .dim
         }
     }
 
@@ -111,6 +112,8 @@ public enum EventLine {
             return "may help: " + articles.map { "\($0.id) \(quote($0.title, limit: 40))" }.joined(separator: ", ")
         case .kbApplied(let article, let deflected):
             return "\(actor) resolved it with \(article)" + (deflected ? " (self-service)" : "")
+        case .workLogged(let agent, let minutes, let note):
+            return "\(agent) logged \(minutes) min of work" + (note.map { ": \(quote($0))" } ?? "")
         case .slaBreached(let target, _):
             return "SLA breached: \(target == .firstResponse ? "first response" : "resolution") target missed"
         }

@@ -32,6 +32,7 @@ struct OutgoingFrame: Encodable {
         case .kbCapture(let ref): try ref.encode(to: encoder)
         case .kbPublish(let publish): try publish.encode(to: encoder)
         case .kbApply(let apply): try apply.encode(to: encoder)
+        case .workLog(let log): try log.encode(to: encoder)
         case .kbSearch(let search): try search.encode(to: encoder)
         case .ticketViewing(let ref), .ticketTyping(let ref): try ref.encode(to: encoder)
         case .ping: break

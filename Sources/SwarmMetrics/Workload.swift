@@ -89,7 +89,8 @@ public enum Workload {
                 problems: [
                     LineProblem(
                         line: 1,
-                        message: "missing column(s) \(missing.joined(separator: ", ")); expected \(columns.joined(separator: ","))"
+                        message:
+                            "missing column(s) \(missing.joined(separator: ", ")); expected \(columns.joined(separator: ","))"
                     )
                 ])
         }
