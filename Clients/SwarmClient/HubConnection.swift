@@ -199,6 +199,9 @@ public final class HubConnection: Sendable {
         case .activity(let activity):
             events.yield(.activity(activity))
             return
+        case .metricsUpdated:
+            // `swarm metrics` reads GET /v1/metrics; nothing here subscribes to the metrics channel.
+            return
         case .ack(let ack): id = ack.id
         case .error(let error): id = error.id
         case .welcome(let welcome): id = welcome.id

@@ -129,6 +129,11 @@ public final class FanOut: Sendable {
         }
     }
 
+    /// The number of connections subscribed to `channel`.
+    func subscriberCount(on channel: String) -> Int {
+        registry.withLock { $0.byChannel[channel]?.count ?? 0 }
+    }
+
     /// The bytes of an `event` frame: the committed event JSON wrapped, not re-encoded.
     static func frame(_ stored: StoredEvent, channel: String) -> ByteBuffer {
         // Channel names never contain quotes or backslashes (Channel.init rejects them), so they

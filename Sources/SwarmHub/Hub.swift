@@ -16,6 +16,7 @@ public enum Hub {
         let configuration = services.configuration
         let router = Router(context: HubRequestContext.self)
         RestRoutes.add(to: router, services: services)
+        Dashboard.add(to: router)
         let wsRouter = Router(context: HubRequestContext.self)
         WebSocketEndpoint.add(to: wsRouter, services: services)
         return Application(
@@ -32,7 +33,7 @@ public enum Hub {
             ),
             // The ledger comes first: services shut down in reverse order, so the server stops
             // taking commands before the ledger commits the last of them.
-            services: [services.ledger, services.timers],
+            services: [services.ledger, services.timers, services.metricsFeed],
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: services.logger
         )

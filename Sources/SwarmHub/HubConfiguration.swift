@@ -39,6 +39,9 @@ public struct HubConfiguration: Sendable {
     /// The longest the timer sleeps before it looks at the clock again (deadlines are exact to
     /// this). Default 1 s.
     public var timerPoll: Duration = .seconds(1)
+    /// How often the `metrics` channel may get a new report (only after the log changed, or every
+    /// minute for the backlog's age). Default 1 s.
+    public var metricsInterval: Duration = .seconds(1)
 
     /// The default configuration.
     public init() {}

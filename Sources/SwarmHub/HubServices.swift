@@ -10,6 +10,7 @@ public struct HubServices: Sendable {
     public let ledger: Ledger
     public let fanOut: FanOut
     public let timers: Timers
+    public let metricsFeed: MetricsFeed
     let presence: PresenceTracker
     public let configuration: HubConfiguration
     public let clock: HubClock
@@ -27,6 +28,8 @@ public struct HubServices: Sendable {
         self.ledger = try Ledger(
             store: store, fanOut: fanOut, configuration: configuration, clock: clock, logger: logger)
         self.timers = Timers(ledger: ledger, clock: clock, configuration: configuration)
+        self.metricsFeed = MetricsFeed(
+            ledger: ledger, fanOut: fanOut, clock: clock, interval: configuration.metricsInterval)
         self.presence = PresenceTracker(ledger: ledger, grace: configuration.presenceGrace)
         self.configuration = configuration
         self.clock = clock

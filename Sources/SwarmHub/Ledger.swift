@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 public import ServiceLifecycle
 public import SwarmCore
+public import SwarmMetrics
 public import SwarmProtocol
 public import SwarmStore
 import Synchronization
@@ -43,6 +44,8 @@ public final class Ledger: Service, Sendable {
     private let logger: Logger
     private let queue = Mutex(Queue())
     private let current: Mutex<Snapshot>
+    /// The metrics fold over every committed event (docs/metrics.md).
+    private let metrics: Mutex<MetricsCollector>
     private let recentAcks: Mutex<AckCache>
     private let lastPrune = Mutex(Timestamp(milliseconds: 0))
     private let doorbell: AsyncStream<Void>.Continuation
@@ -61,12 +64,15 @@ public final class Ledger: Service, Sendable {
         var state = SwarmState()
         var seq: Int64 = 0
         var lastAt = Timestamp(milliseconds: 0)
+        var collector = MetricsCollector()
         try store.forEachEvent { stored in
             state.apply(stored.event)
+            collector.add(stored.event, seq: stored.seq)
             seq = stored.seq
             lastAt = stored.event.at
         }
         current = Mutex(Snapshot(state: state, seq: seq, lastAt: lastAt))
+        metrics = Mutex(collector)
         fanOut.start(at: seq)
         let window = configuration.idempotencyWindow.components.seconds * 1000
         var cache = AckCache()
@@ -80,6 +86,10 @@ public final class Ledger: Service, Sendable {
 
     /// The state and `seq` of the last commit.
     public var snapshot: Snapshot { current.withLock { $0 } }
+
+    /// The metrics of every committed event, as of the last commit. A copy: reports are computed
+    /// outside the writer's lock.
+    public var metricsCollector: MetricsCollector { metrics.withLock { $0 } }
 
     /// Submits a command and waits until it is durable (its ack) or refused (its error).
     ///
@@ -205,6 +215,9 @@ public final class Ledger: Service, Sendable {
 
         // Durable now: make it visible.
         current.withLock { $0 = snapshot }
+        metrics.withLock { collector in
+            for stored in append.events { collector.add(stored.event, seq: stored.seq) }
+        }
         recentAcks.withLock { cache in
             for entry in newAcks { cache.insert(agent: entry.agent, id: entry.id, ack: entry.ack, at: now) }
             cache.expire(before: now.adding(milliseconds: -configuration.idempotencyWindow.components.seconds * 1000))

@@ -2,10 +2,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SwarmCore
+import SwarmMetrics
 import SwarmProtocol
 import SwarmStore
 
-/// The REST API: `/health`, `/v1/tickets`, `/v1/agents`, `/v1/skills`. Bearer auth; the same roles as the WebSocket API.
+/// The REST API: `/health`, `/v1/tickets`, `/v1/agents`, `/v1/skills`, `/v1/kb`, `/v1/metrics`. Bearer auth; the same roles as the WebSocket API.
 enum RestRoutes {
     static func add(to router: Router<HubRequestContext>, services: HubServices) {
         router.get("/health") { _, _ in
@@ -93,6 +94,25 @@ enum RestRoutes {
             }
             let categories = Dictionary(uniqueKeysWithValues: taxonomy.categories.map { ($0.key.rawValue, $0.value) })
             return json(SkillList(tags: entries, categories: categories))
+        }
+        v1.get("/metrics") { request, _ in
+            let principal = try authenticate(request, services)
+            guard principal.role.readsEverything else {
+                throw APIError(.forbidden, "only leads and admins read metrics")
+            }
+            let query = try metricsQuery(request)
+            let report = services.ledger.metricsCollector.report(query, now: services.clock())
+            let wantsCSV: Bool
+            switch request.uri.queryParameters["format"].map(String.init) {
+            case nil: wantsCSV = request.headers[.accept]?.contains("text/csv") ?? false
+            case "csv": wantsCSV = true
+            case "json": wantsCSV = false
+            case let other?: throw APIError(.invalidField, "query 'format' must be json or csv, not '\(other)'")
+            }
+            guard wantsCSV else { return json(report) }
+            var headers = HTTPFields()
+            headers[.contentType] = "text/csv; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: report.csv())))
         }
         v1.get("/kb") { request, _ in
             _ = try authenticate(request, services)
@@ -189,6 +209,39 @@ enum RestRoutes {
             response.headers[.location] = "/v1/kb/\(id)"
             return response
         }
+    }
+
+    /// `from`, `to` (ISO-8601 UTC), `queue`, `mode`, `priority`, each checked.
+    static func metricsQuery(_ request: Request) throws(APIError) -> MetricsQuery {
+        let parameters = request.uri.queryParameters
+        func time(_ name: String) throws(APIError) -> Timestamp? {
+            guard let text = parameters[Substring(name)].map(String.init) else { return nil }
+            guard let time = Timestamp(iso8601: text) else {
+                throw APIError(.invalidField, "query '\(name)' must be an ISO-8601 UTC time like 2026-11-23T09:00:00Z")
+            }
+            return time
+        }
+        var query = MetricsQuery(from: try time("from"), to: try time("to"))
+        if let from = query.from, let to = query.to, from >= to {
+            throw APIError(.invalidField, "query 'from' must be before 'to'")
+        }
+        if let queue = parameters["queue"].map(String.init) {
+            guard Limits.isValidQueue(queue) else { throw APIError(.invalidField, "query 'queue' is not a queue name") }
+            query.queue = queue
+        }
+        if let text = parameters["mode"].map(String.init) {
+            guard let mode = RoutingMode(rawValue: text) else {
+                throw APIError(.invalidField, "query 'mode' must be swarm, tiered or hybrid")
+            }
+            query.mode = mode
+        }
+        if let text = parameters["priority"].map(String.init) {
+            guard let priority = Priority(rawValue: text.uppercased()) else {
+                throw APIError(.invalidField, "query 'priority' must be P1, P2, P3 or P4")
+            }
+            query.priority = priority
+        }
+        return query
     }
 
     static func authenticate(_ request: Request, _ services: HubServices) throws -> Principal {

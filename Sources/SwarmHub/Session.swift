@@ -184,6 +184,12 @@ final class Session {
         }
         let names = channels.map(\.description)
         let fanOut = services.fanOut
+        // The metrics channel starts with the current report, after the ack (and any replay).
+        defer {
+            if names.contains(SwarmProtocol.Channel.metrics.description), let frame = services.metricsFeed.frame() {
+                outbox.enqueue(frame)
+            }
+        }
         guard let since = request.since else {
             let (seq, _) = fanOut.subscribe(connectionID, to: names, since: nil)
             send(Ack(id: id, seq: seq))

@@ -75,9 +75,11 @@ public struct MetricsCollector: Sendable {
         for event in events { add(event, seq: seq + 1) }
     }
 
-    /// The report for `query` (docs/metrics.md).
-    public func report(_ query: MetricsQuery = MetricsQuery()) -> MetricsReport {
-        let asOf = query.to ?? lastEventAt ?? Timestamp(milliseconds: 0)
+    /// The report for `query` (docs/metrics.md), taken at `query.to`, else at `now` (a live hub's
+    /// clock: the backlog keeps ageing between events), else at the last event.
+    public func report(_ query: MetricsQuery = MetricsQuery(), now: Timestamp? = nil) -> MetricsReport {
+        let latest = lastEventAt ?? Timestamp(milliseconds: 0)
+        let asOf = query.to ?? now.map { max($0, latest) } ?? latest
         let counted = order.compactMap { id -> TicketFacts? in
             guard let facts = tickets[id] else { return nil }
             if let from = query.from, facts.openedAt < from { return nil }

@@ -115,6 +115,7 @@ public enum ServerFrame: Sendable, Hashable, Decodable {
     case event(EventFrame)
     case pong(Pong)
     case activity(Activity)
+    case metricsUpdated(MetricsUpdated)
 
     private struct Header: Decodable { var type: String }
 
@@ -127,6 +128,7 @@ public enum ServerFrame: Sendable, Hashable, Decodable {
         case "event": self = .event(try EventFrame(from: decoder))
         case "pong": self = .pong(try Pong(from: decoder))
         case "activity": self = .activity(try Activity(from: decoder))
+        case "metrics.updated": self = .metricsUpdated(try MetricsUpdated(from: decoder))
         default:
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "unknown frame type '\(type)'"))
         }
