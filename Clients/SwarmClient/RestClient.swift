@@ -45,7 +45,28 @@ public struct RestClient: Sendable {
             "/v1/tickets/\(escape(id))/candidates" + (limit.map { "?limit=\($0)" } ?? ""), as: CandidateList.self)
     }
 
+    /// `GET /v1/metrics?from&to&queue&mode&priority`: the leads' report (leads and admins).
+    public func metrics(_ query: [(String, String)]) async throws(ClientError) -> MetricsReport {
+        try await get("/v1/metrics" + queryString(query), as: MetricsReport.self)
+    }
+
+    /// The same report as CSV (`format=csv`): a header and one row per mode.
+    public func metricsCSV(_ query: [(String, String)]) async throws(ClientError) -> String {
+        let path = "/v1/metrics" + queryString(query + [("format", "csv")])
+        return String(decoding: try await fetch(path).body, as: UTF8.self)
+    }
+
     func get<T: Decodable>(_ path: String, as type: T.Type) async throws(ClientError) -> T {
+        let response = try await fetch(path)
+        do {
+            return try JSONDecoder().decode(T.self, from: response.body)
+        } catch {
+            throw .failure("the hub's answer to GET \(path) could not be read: \(error)")
+        }
+    }
+
+    /// GETs `path`; a status other than 2xx is the hub's error.
+    private func fetch(_ path: String) async throws(ClientError) -> HTTP.Response {
         let response = try await HTTP.request(
             server: credentials.server, method: .GET, path: path,
             headers: [("Authorization", "Bearer \(credentials.token)")])
@@ -55,11 +76,11 @@ public struct RestClient: Sendable {
             }
             throw .failure("the hub answered \(response.status) to GET \(path)")
         }
-        do {
-            return try JSONDecoder().decode(T.self, from: response.body)
-        } catch {
-            throw .failure("the hub's answer to GET \(path) could not be read: \(error)")
-        }
+        return response
+    }
+
+    private func queryString(_ query: [(String, String)]) -> String {
+        query.isEmpty ? "" : "?" + query.map { "\($0)=\(escape($1))" }.joined(separator: "&")
     }
 
     private func escape(_ text: String) -> String {

@@ -263,17 +263,46 @@ struct CommandTests {
         }
     }
 
-    @Test("commands the hub does not offer yet say so and exit 8")
-    func notOffered() async throws {
-        let cli = try SwarmCLI()
-        let cases: [([String], String)] = [
-            (["metrics"], "metrics")
-        ]
-        for (arguments, frame) in cases {
-            let result = try await cli.run(arguments)
-            #expect(result.status == ExitStatus.notOffered.rawValue, "\(arguments)")
-            #expect(result.err.hasPrefix("error: not_offered: the hub does not offer "), "\(result.err)")
-            #expect(result.err.contains(frame))
+    @Test("swarm work logs effort; swarm metrics --compare shows the modes side by side, for leads only")
+    func workAndMetrics() async throws {
+        try await withHub { hub in
+            let alice = try await user("alice", .agent, on: hub)
+            let lena = try await user("lena", .lead, on: hub)
+            let rita = try await user("rita", .requester, on: hub)
+            let opened = try await rita.json(["open", "--title", "Printer jams", "--category", "hardware"])
+            let id = try #require(opened["ticket"] as? String)
+            let logged = try await alice.run(["work", id, "1h30m", "cleared", "the", "rollers"])
+            #expect(logged.status == 0, "\(logged.err)")
+            #expect(logged.out.hasPrefix("alice logged 1h 30m on \(id)"))
+            #expect(try await alice.run(["work", id, "25h"]).status == ExitStatus.usage.rawValue)
+            #expect(try await alice.run(["work", id, "soon"]).status == ExitStatus.usage.rawValue)
+            #expect(try await alice.run(["resolve", id, "new", "rollers"]).status == 0)
+            #expect(hub.services.ledger.snapshot.state.tickets[id]?.effortMinutes == 90)
+
+            let refused = try await alice.run(["metrics"])
+            #expect(refused.status == ExitStatus.forbidden.rawValue)
+            #expect(refused.err.contains("only leads and admins read metrics"), "\(refused.err)")
+
+            let table = try await lena.run(["metrics", "--compare", "--agents"])
+            #expect(table.status == 0, "\(table.err)")
+            let lines = table.out.split(separator: "\n").map(String.init)
+            let header = try #require(lines.first { $0.contains("swarm") && $0.contains("tiered") })
+            #expect(header.contains("hybrid"))
+            let opened1 = try #require(lines.first { $0.hasPrefix("Tickets opened") })
+            #expect(opened1.split(separator: " ").suffix(3) == ["1", "0", "0"])
+            let effort = try #require(lines.first { $0.hasPrefix("Effort per ticket") })
+            #expect(effort.contains("1h 30m"))
+            let agentRow = try #require(lines.first { $0.hasPrefix("alice") })
+            #expect(agentRow.contains("1h 30m"))
+
+            let csv = try await lena.run(["metrics", "--csv", "--mode", "swarm", "--from", "2020-01-01"])
+            #expect(csv.status == 0, "\(csv.err)")
+            let rows = csv.out.split(separator: "\n")
+            #expect(rows.count == 2 && rows[1].hasPrefix("swarm,1,1,0,"))
+            let json = try await lena.json(["metrics", "--json", "--priority", "p4"])
+            #expect(json["priority"] as? String == "P4")
+            #expect(try await lena.run(["metrics", "--from", "last week"]).status == ExitStatus.usage.rawValue)
+            #expect(try await lena.run(["metrics", "--mode", "ladder"]).status == ExitStatus.usage.rawValue)
         }
     }
 
@@ -286,7 +315,7 @@ struct CommandTests {
         let commands = [
             "login", "logout", "tickets", "show", "open", "join", "leave", "comment", "own", "unown", "status",
             "resolve", "reopen", "watch", "console", "escalate", "skills", "presence", "invites", "kb", "metrics",
-            "invite", "help-request", "candidates",
+            "invite", "help-request", "candidates", "work",
         ]
         for command in commands {
             let help = try await cli.run([command, "--help"])

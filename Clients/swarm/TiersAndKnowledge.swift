@@ -2,10 +2,7 @@ import ArgumentParser
 import SwarmClient
 import SwarmProtocol
 
-// Escalation, and the commands the issue asks for whose frames protocol v1 does not have yet (the
-// knowledge base, metrics). They are listed so `--help` shows the whole client, and each says plainly that the
-// hub does not offer it, with exit status 8, instead of pretending. Each arrives with the hub issue
-// that adds its frames, as skills, presence and invitations did.
+// The classic pipeline's commands: escalation up the tiers, and the knowledge base (tier 0).
 
 struct Escalate: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
@@ -96,24 +93,5 @@ struct KnowledgeBase: AsyncParsableCommand {
             let apply = KBApply(ticket: id, article: article)
             try await perform(global, { _ in .kbApply(apply) }) { _, _ in "resolved \(id) with \(article)" }
         }
-    }
-}
-
-struct Metrics: AsyncParsableCommand, HasGlobalOptions {
-    static let configuration = CommandConfiguration(
-        abstract: "The leads' swarm-vs-tiered table (not offered by the hub yet).",
-        discussion: """
-            Protocol v1 has no 'metrics' channel or report; this command exits with status 8 until it does.
-
-            Example (once offered):
-              swarm metrics --json
-            """
-    )
-    @OptionGroup var global: GlobalOptions
-    func run() async throws {
-        throw ClientError(
-            code: "not_offered",
-            message: "the hub does not offer metrics yet (protocol v1 has no `metrics` channel)",
-            status: .notOffered)
     }
 }
