@@ -131,7 +131,8 @@ let package = Package(
         ),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "SwarmMetricsTests", dependencies: ["SwarmMetrics", "SwarmCore"], swiftSettings: swiftSettings),
+            name: "SwarmMetricsTests", dependencies: ["SwarmMetrics", "SwarmCore"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "SwarmStoreTests", dependencies: ["SwarmStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
