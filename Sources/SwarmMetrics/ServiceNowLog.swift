@@ -84,6 +84,9 @@ enum ServiceNowLog {
                 "empty file: expected a ServiceNow incident event log, a header line (number,incident_state,…) and rows"
             )
         }
+        guard !lines[headerIndex].contains(where: { $0 == "\u{0}" || $0 == "\u{FFFD}" }) else {
+            throw fatal(headerIndex + 1, "not a text file: the first line has NUL bytes or bytes that are not UTF-8")
+        }
         guard let header = fields(of: lines[headerIndex]) else {
             throw fatal(headerIndex + 1, "not CSV: the header line has a stray or unbalanced quote")
         }
@@ -92,7 +95,7 @@ enum ServiceNowLog {
         for (position, name) in names.enumerated() where index[name] == nil { index[name] = position }
         let missing = requiredColumns.filter { index[$0] == nil }
         guard missing.isEmpty else {
-            let found = names.prefix(5).map { "'\($0.prefix(40))'" }.joined(separator: ", ")
+            let found = names.prefix(5).map { "'\(printable($0.prefix(40)))'" }.joined(separator: ", ")
             throw fatal(
                 headerIndex + 1,
                 "not a ServiceNow incident event log: missing column(s) \(missing.joined(separator: ", ")) "
@@ -128,6 +131,21 @@ enum ServiceNowLog {
             result.numbersOfBadRows.append(number)
         }
         return result
+    }
+
+    /// Text from the file as it may be shown on a terminal: control and format characters (an
+    /// escape sequence, a NUL) written as `\u{1B}`.
+    static func printable(_ text: some StringProtocol) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
+                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     private static func isBlank(_ line: Substring) -> Bool {
@@ -181,7 +199,9 @@ enum ServiceNowLog {
             throw fail("has \(values.count) field\(values.count == 1 ? "" : "s"), the header has \(header)")
         }
         func field(_ position: Int) -> String { values[position].trimmingCharacters(in: .whitespaces) }
-        func shown(_ value: String) -> String { value.count > 40 ? "'\(value.prefix(40))…'" : "'\(value)'" }
+        func shown(_ value: String) -> String {
+            value.count > 40 ? "'\(printable(value.prefix(40)))…'" : "'\(printable(value))'"
+        }
         let number = field(columns.number)
         guard !number.isEmpty, number != "?" else { throw fail("no incident number") }
         guard let state = ServiceNowState(field(columns.state)) else {

@@ -134,7 +134,7 @@ public struct ServiceNowSummary: Codable, Sendable, Hashable {
     /// counts beside the translation's.
     public func text(shownProblems: Int = 20) -> String {
         var out: [String] = []
-        out.append("Read \(file) as a ServiceNow incident event log (times taken as UTC).")
+        out.append("Read \(ServiceNowLog.printable(file)) as a ServiceNow incident event log (times taken as UTC).")
         out.append(
             "  rows       \(rowsRead) read, \(rowsUsed) used, \(malformedRows) malformed"
                 + (skippedIncidents.isEmpty
@@ -161,7 +161,7 @@ public struct ServiceNowSummary: Codable, Sendable, Hashable {
             if malformedRows > shownProblems { out.append("  … and \(malformedRows - shownProblems) more") }
         }
         if !skippedIncidents.isEmpty {
-            let shown = skippedIncidents.prefix(10).joined(separator: ", ")
+            let shown = skippedIncidents.prefix(10).map { ServiceNowLog.printable($0) }.joined(separator: ", ")
             out.append(
                 "Skipped incidents (every row malformed): \(shown)\(skippedIncidents.count > 10 ? ", …" : "")")
         }
@@ -189,7 +189,9 @@ public struct ServiceNowSummary: Codable, Sendable, Hashable {
             out.append("  Every incident's counts agree.")
         } else {
             let incidentsDiffering = Set(differences.map(\.number)).count
-            let shown = differences.prefix(8).map { "\($0.number) \($0.figure) \($0.source) vs \($0.translated)" }
+            let shown = differences.prefix(8).map {
+                "\(ServiceNowLog.printable($0.number)) \($0.figure) \($0.source) vs \($0.translated)"
+            }
             out.append(
                 "  \(incidentsDiffering) incident(s) differ: \(shown.joined(separator: ", "))"
                     + (differences.count > 8 ? ", …" : ""))

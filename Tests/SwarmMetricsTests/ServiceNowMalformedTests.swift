@@ -90,6 +90,10 @@ import Testing
                 + "reassignment_count, reopen_count, sys_mod_count, made_sla, caller_id, opened_by, opened_at, "
                 + "sys_updated_by, sys_updated_at, assignment_group, assigned_to, resolved_by, closed_code "
                 + "(the header starts 'id', 'arrival', 'category', 'urgency', 'impact', …)")
+        let binary = String(
+            decoding: [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x00, 0xFF, 0x0A, 0x41] as [UInt8], as: UTF8.self)
+        #expect(
+            refusal(binary) == "in.csv:1: not a text file: the first line has NUL bytes or bytes that are not UTF-8")
         #expect(refusal("number,\"incident_state\n")?.hasPrefix("in.csv:1: not CSV") == true)
         #expect(refusal("\n\nid,arrival\n")?.hasPrefix("in.csv:3: not a ServiceNow incident event log") == true)
         #expect(refusal(Self.header + "\r\n") == "in.csv:1: no rows after the header: the log has no incidents")
@@ -233,6 +237,19 @@ struct FuzzRandom {
                 }
                 #expect(current == to, "\(from) → \(to)")
             }
+        }
+    }
+
+    @Test func terminalSafeText() {
+        #expect(ServiceNowLog.printable("a\u{1B}[31mb\u{0}") == "a\\u{1B}[31mb\\u{0}")
+        #expect(ServiceNowLog.printable("Größe 5") == "Größe 5")
+        let text = [ServiceNowMalformedTests.header, ServiceNowMalformedTests.row(1, "incident_state", "\u{1B}[2J")]
+            .joined(separator: "\n")
+        do {
+            _ = try ServiceNowImport.parse(text, file: "x.csv")
+            Issue.record("the only row is malformed; the file should be refused")
+        } catch {
+            #expect(error.problems.last?.message.hasPrefix("incident_state '\\u{1B}[2J' is not New") == true)
         }
     }
 
