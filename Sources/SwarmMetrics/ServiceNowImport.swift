@@ -88,7 +88,8 @@ public struct ServiceNowImport: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputFileError(file: path, problems: [LineProblem(line: 0, message: "cannot read the file")])
         }
-        return try parse(String(decoding: data, as: UTF8.self), file: path)
+        let text = data.withUnsafeBytes { String(decoding: $0.bindMemory(to: UInt8.self), as: UTF8.self) }
+        return try parse(text, file: path)
     }
 
     /// The order of one incident's rows: by its counters, which only grow (`reassignment_count`,
@@ -123,22 +124,27 @@ public struct ServiceNowImport: Sendable {
 
     /// A ServiceNow user (`Caller 2403`, `Opened by  8`, `Resolver 170`) as an agent id
     /// (`caller-2403`, `opened-by-8`, `resolver-170`): lowercase ASCII letters and digits, every
-    /// other run of characters one `-`. `nil` for `?` and names with nothing usable.
+    /// other run of characters one `-`, at most 64 characters. `nil` for `?` and names with nothing
+    /// usable.
     public static func agentID(_ name: String) -> String? {
-        var id = ""
+        var id: [UInt8] = []
+        id.reserveCapacity(min(name.utf8.count, Limits.agentLength.upperBound))
         var pendingDash = false
-        for character in name.lowercased() {
-            if character.isASCII && (character.isLetter || character.isNumber) {
-                if pendingDash && !id.isEmpty { id.append("-") }
+        for byte in name.utf8 {
+            let lower = (0x41...0x5A).contains(byte) ? byte + 0x20 : byte
+            if (0x61...0x7A).contains(lower) || (0x30...0x39).contains(lower) {
+                let dash = pendingDash && !id.isEmpty
+                guard id.count + (dash ? 2 : 1) <= Limits.agentLength.upperBound else { break }
+                if dash { id.append(UInt8(ascii: "-")) }
                 pendingDash = false
-                id.append(character)
+                id.append(lower)
             } else {
                 pendingDash = true
             }
-            if id.count >= Limits.agentLength.upperBound { break }
         }
-        guard !id.isEmpty, Limits.isValidAgent(id) else { return nil }
-        return id == SwarmState.systemActor ? "servicenow-\(id)" : id
+        guard !id.isEmpty else { return nil }
+        let text = String(decoding: id, as: UTF8.self)
+        return text == SwarmState.systemActor ? "servicenow-\(text)" : text
     }
 
     /// ServiceNow's anonymised `Category N` onto the hub's categories: a category already named

@@ -38,7 +38,17 @@ enum ServiceNowState: Sendable, Hashable {
     case closed
 
     init?(_ text: String) {
-        switch text.lowercased() {
+        switch text {
+        case "New": self = .new
+        case "Active": self = .active
+        case "Resolved": self = .resolved
+        case "Closed": self = .closed
+        default: self.init(lowercased: text.lowercased())
+        }
+    }
+
+    private init?(lowercased text: String) {
+        switch text {
         case "new": self = .new
         case "active", "in progress": self = .active
         case "resolved": self = .resolved
@@ -69,35 +79,34 @@ enum ServiceNowLog {
         var numbersOfBadRows: [String] = []
     }
 
-    /// Splits `text` into lines and parses each one with SwiftCSV on its own: a record of this
-    /// format never spans lines, so a stray or unbalanced quote costs its own line only, and every
-    /// problem has its true line number. Fails only when the file as a whole is unusable.
+    /// Reads the rows of a log. Fails only when the file as a whole is unusable; a bad row is a
+    /// problem with its line number.
     static func read(_ text: String, file: String) throws(InputFileError) -> Rows {
         func fatal(_ line: Int, _ message: String) -> InputFileError {
             InputFileError(file: file, problems: [LineProblem(line: line, message: message)])
         }
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-        if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = first.dropFirst() }
-        guard let headerIndex = lines.firstIndex(where: { !isBlank($0) }) else {
+        let body = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : Substring(text)
+        guard let (headerLine, headerText) = firstNonBlankLine(of: body) else {
             throw fatal(
                 1,
                 "empty file: expected a ServiceNow incident event log, a header line (number,incident_state,…) and rows"
             )
         }
-        guard !lines[headerIndex].contains(where: { $0 == "\u{0}" || $0 == "\u{FFFD}" }) else {
-            throw fatal(headerIndex + 1, "not a text file: the first line has NUL bytes or bytes that are not UTF-8")
+        guard !headerText.contains(where: { $0 == "\u{0}" || $0 == "\u{FFFD}" }) else {
+            throw fatal(headerLine, "not a text file: the first line has NUL bytes or bytes that are not UTF-8")
         }
-        guard let header = fields(of: lines[headerIndex]) else {
-            throw fatal(headerIndex + 1, "not CSV: the header line has a stray or unbalanced quote")
+        let lines = records(of: body)
+        guard headerLine <= lines.count, let header = lines[headerLine - 1] else {
+            throw fatal(headerLine, "not CSV: the header line has a stray or unbalanced quote")
         }
-        let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let names = header.map { trimmed($0).lowercased() }
         var index: [String: Int] = [:]
         for (position, name) in names.enumerated() where index[name] == nil { index[name] = position }
         let missing = requiredColumns.filter { index[$0] == nil }
         guard missing.isEmpty else {
             let found = names.prefix(5).map { "'\(printable($0.prefix(40)))'" }.joined(separator: ", ")
             throw fatal(
-                headerIndex + 1,
+                headerLine,
                 "not a ServiceNow incident event log: missing column(s) \(missing.joined(separator: ", ")) "
                     + "(the header starts \(found)\(names.count > 5 ? ", …" : ""))")
         }
@@ -105,15 +114,15 @@ enum ServiceNowLog {
         var result = Rows()
         var seen = Set<String>()
         var badNumbers: [String] = []
-        for offset in lines.indices where offset > headerIndex {
+        for offset in lines.indices where offset >= headerLine {
             let line = offset + 1
-            let text = lines[offset]
-            if isBlank(text) { continue }
-            result.rowsRead += 1
-            guard let values = fields(of: text) else {
+            guard let values = lines[offset] else {
+                result.rowsRead += 1
                 result.problems.append(LineProblem(line: line, message: "not CSV: a stray or unbalanced quote"))
                 continue
             }
+            if isBlank(values) { continue }
+            result.rowsRead += 1
             do throws(LineProblem) {
                 let row = try parse(values, header: header.count, columns: columns, line: line)
                 seen.insert(row.number)
@@ -121,7 +130,7 @@ enum ServiceNowLog {
             } catch {
                 result.problems.append(error)
                 if values.count == header.count {
-                    let number = values[columns.number].trimmingCharacters(in: .whitespaces)
+                    let number = trimmed(values[columns.number])
                     if !number.isEmpty && number != "?" { badNumbers.append(number) }
                 }
             }
@@ -131,6 +140,65 @@ enum ServiceNowLog {
             result.numbersOfBadRows.append(number)
         }
         return result
+    }
+
+    /// The fields of every line (line N at index N − 1), `nil` for a line that is not valid CSV.
+    ///
+    /// A record of this format never spans lines. So SwiftCSV reads the whole text in one pass,
+    /// and when every record is one line (no quoted line break, no quote error) that is the answer;
+    /// otherwise each line is read on its own, so that a stray or unbalanced quote costs its own
+    /// line only and every problem keeps its true line number.
+    static func records(of text: Substring) -> [[String]?] {
+        if let whole = wholeText(text) { return whole }
+        return lineByLine(text)
+    }
+
+    /// SwiftCSV over the whole text; `nil` when a record is not exactly one line.
+    static func wholeText(_ text: Substring) -> [[String]?]? {
+        // A last line without a line break would lose a last empty field (SwiftCSV drops it at the
+        // very end of its input).
+        let input = String(text) + (text.last?.isNewline == true ? "" : "\n")
+        var records: [[String]?] = []
+        var oneLineEach = true
+        do {
+            let csv = try EnumeratedCSV(string: input, delimiter: .comma, loadColumns: false, rowLimit: 0)
+            try csv.enumerateAsArray(startAt: 0, rowLimit: nil) { fields in
+                if oneLineEach && fields.contains(where: mayBreakLine) { oneLineEach = false }
+                records.append(fields)
+            }
+        } catch {
+            return nil
+        }
+        return oneLineEach ? records : nil
+    }
+
+    /// Each line through SwiftCSV on its own.
+    static func lineByLine(_ text: Substring) -> [[String]?] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(fields(of:))
+    }
+
+    /// Whether a field holds a line break (bytes that may start or belong to one, then exactly).
+    private static func mayBreakLine(_ field: String) -> Bool {
+        field.utf8.contains { (0x0A...0x0D).contains($0) || $0 == 0x85 || $0 == 0xA8 || $0 == 0xA9 }
+            && field.contains(where: \.isNewline)
+    }
+
+    /// The first line with something other than spaces and commas, and its number.
+    static func firstNonBlankLine(of text: Substring) -> (Int, Substring)? {
+        var line = 1
+        var start = text.startIndex
+        var index = start
+        while index < text.endIndex {
+            if text[index].isNewline {
+                let candidate = text[start..<index]
+                if !candidate.allSatisfy({ $0.isWhitespace || $0 == "," }) { return (line, candidate) }
+                line += 1
+                start = text.index(after: index)
+            }
+            index = text.index(after: index)
+        }
+        let last = text[start...]
+        return last.allSatisfy({ $0.isWhitespace || $0 == "," }) ? nil : (line, last)
     }
 
     /// Text from the file as it may be shown on a terminal: control and format characters (an
@@ -148,8 +216,9 @@ enum ServiceNowLog {
         return out
     }
 
-    private static func isBlank(_ line: Substring) -> Bool {
-        line.allSatisfy { $0.isWhitespace || $0 == "," }
+    /// A row of empty fields (or only spaces): a blank line, or one of commas.
+    private static func isBlank(_ fields: [String]) -> Bool {
+        fields.allSatisfy { $0.allSatisfy(\.isWhitespace) }
     }
 
     /// The fields of one line, through SwiftCSV; `nil` when it is not valid CSV (a quote in the
@@ -161,6 +230,14 @@ enum ServiceNowLog {
         guard let csv = try? EnumeratedCSV(string: line + "\n", delimiter: .comma, loadColumns: false, rowLimit: 0)
         else { return nil }
         return csv.header
+    }
+
+    /// A field without the spaces around it; cheap when there are none (the usual case).
+    static func trimmed(_ field: String) -> String {
+        guard let first = field.unicodeScalars.first, let last = field.unicodeScalars.last,
+            first.properties.isWhitespace || last.properties.isWhitespace
+        else { return field }
+        return field.trimmingCharacters(in: .whitespaces)
     }
 
     /// The positions of the columns the import reads.
@@ -198,7 +275,7 @@ enum ServiceNowLog {
         guard values.count == header else {
             throw fail("has \(values.count) field\(values.count == 1 ? "" : "s"), the header has \(header)")
         }
-        func field(_ position: Int) -> String { values[position].trimmingCharacters(in: .whitespaces) }
+        func field(_ position: Int) -> String { trimmed(values[position]) }
         func shown(_ value: String) -> String {
             value.count > 40 ? "'\(printable(value.prefix(40)))…'" : "'\(printable(value))'"
         }
@@ -252,6 +329,12 @@ enum ServiceNowLog {
 /// `1 - High`, `2 - Medium`, `3 - Low` (also the bare number or word).
 enum ServiceNowLevel {
     static func parse(_ text: String) -> Level? {
+        switch text {
+        case "1 - High": return .high
+        case "2 - Medium": return .medium
+        case "3 - Low": return .low
+        default: break
+        }
         let parts = text.lowercased().split(separator: "-", maxSplits: 1).map {
             $0.trimmingCharacters(in: .whitespaces)
         }

@@ -70,6 +70,21 @@ import Testing
         #expect(!summary.contains("line 7:"))
     }
 
+    /// The one-pass reading and the line-by-line one give the same fields for every line.
+    @Test func bothReadingsAgree() throws {
+        let text = Substring(SliceFixture.text)
+        let whole = try #require(ServiceNowLog.wholeText(text))
+        let lines = ServiceNowLog.lineByLine(text)
+        #expect(lines.count == whole.count + 1 && lines.last == [""])
+        #expect(Array(lines.dropLast()) == whole)
+        // Without the last line break, and with a last empty field.
+        let cut = String(text.dropLast(2)) + ","
+        #expect(ServiceNowLog.wholeText(Substring(cut)) == ServiceNowLog.lineByLine(Substring(cut)))
+        // A quoted line break makes the whole-text reading give up: lines are read one by one.
+        #expect(ServiceNowLog.wholeText("a,\"b\nc\"\nd") == nil)
+        #expect(ServiceNowLog.records(of: "a,\"b\nc\"\nd") == [nil, nil, ["d"]])
+    }
+
     @Test func unusableFilesAreRefusedPrecisely() {
         func refusal(_ text: String) -> String? {
             do {
@@ -172,7 +187,7 @@ struct FuzzRandom {
 
 /// The mapping rules of docs/import.md, one by one.
 @Suite struct ServiceNowMappingTests {
-    @Test func agentIDs() {
+    @Test func agentIDs() throws {
         #expect(ServiceNowImport.agentID("Caller 2403") == "caller-2403")
         #expect(ServiceNowImport.agentID("Opened by  8") == "opened-by-8")
         #expect(ServiceNowImport.agentID("Resolver 170") == "resolver-170")
@@ -182,8 +197,11 @@ struct FuzzRandom {
         #expect(ServiceNowImport.agentID("--- ") == nil)
         #expect(ServiceNowImport.agentID("swarmd") == "servicenow-swarmd")
         #expect(ServiceNowImport.agentID("José Núñez") == "jos-n-ez")
-        let long = ServiceNowImport.agentID(String(repeating: "ab ", count: 100))
-        #expect(long.map { Limits.isValidAgent($0) } == true)
+        for count in 20...23 {
+            let long = try #require(ServiceNowImport.agentID(String(repeating: "ab ", count: count)))
+            #expect(Limits.isValidAgent(long) && long.count <= 64 && !long.hasSuffix("-"))
+        }
+        #expect(ServiceNowImport.agentID("\u{212A}elvin") == "elvin")
     }
 
     @Test func categories() {
