@@ -286,9 +286,12 @@ struct TicketFacts: Sendable {
     /// kb.applied with `deflected`, cleared by a reopen (its time).
     var deflections: [Timestamp] = []
     /// Agent → when they first worked it, and when they first owned it (or were assigned).
+    /// (Reports treat whoever resolved a ticket nobody owned as its owner.)
     var worked: [String: Timestamp] = [:]
     var owned: [String: Timestamp] = [:]
     var work: [(agent: String, at: Timestamp, minutes: Int)] = []
+    /// Who moved it to done, each time (an agent, not the requester or the hub).
+    var finishers: [(agent: String, at: Timestamp)] = []
     var isDone = false
 
     init(_ ticket: Ticket) {
@@ -317,6 +320,7 @@ struct TicketFacts: Sendable {
             if person, firstResponseAt == nil { firstResponseAt = at }
             worked(event.actor, at: at)
             if to.isDone != from.isDone {
+                if to.isDone && person { finishers.append((event.actor, at)) }
                 transitions.append((at, to.isDone))
                 isDone = to.isDone
                 if from.isDone { reopens.append(at) }
@@ -382,7 +386,12 @@ struct TicketView {
         let lastDeflection = upTo(facts.deflections).last
         deflected = isDone && lastDeflection.map { d in !reopenTimes.contains { $0 > d } } == true
         agents = facts.worked.filter { $0.value <= asOf }.keys.sorted()
-        owners = Set(facts.owned.filter { $0.value <= asOf }.keys)
+        // Who carried it: its owners and assignees; for a ticket nobody owned, whoever resolved it.
+        var carried = Set(facts.owned.filter { $0.value <= asOf }.keys)
+        if carried.isEmpty, let finisher = facts.finishers.last(where: { $0.at <= asOf }) {
+            carried.insert(finisher.agent)
+        }
+        owners = carried
         var effort: [String: Int] = [:]
         var total = 0
         for entry in facts.work where entry.at <= asOf {
