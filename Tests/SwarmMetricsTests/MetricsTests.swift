@@ -259,5 +259,7 @@ struct MetricsTests {
         #expect(table.contains("5h 0m"))
         #expect(MetricsReport.duration(42) == "42m" && MetricsReport.duration(185) == "3h 5m")
         #expect(MetricsReport.duration(3120) == "2d 4h")
+        #expect(MetricsReport.duration(0) == "0m" && MetricsReport.duration(0.5) == "30s")
+        #expect(MetricsReport.duration(nil) == "—")
     }
 }
