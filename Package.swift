@@ -78,6 +78,7 @@ let package = Package(
             dependencies: [
                 "SwarmHub",
                 "SwarmCore",
+                "SwarmMetrics",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

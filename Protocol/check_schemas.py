@@ -13,7 +13,8 @@
    against its schema, so the schemas are known to refuse what the hub refuses.
 5. When the Swift sources are beside this folder (../Sources/SwarmProtocol), the enums of the
    schemas list exactly the values of the Swift enums, the tiers of defs.json are those of
-   Swift's Tier.escalation, and there is one schema per frame type.
+   Swift's Tier.escalation, and there is one schema per frame type (the client types of
+   ClientMessage.types and of ClientFrame.decode, the hub types ServerFrame decodes).
 6. When PyYAML is installed, every "$ref" of asyncapi.yaml resolves.
 
 Prints one line per failure and "N passed, M failed" at the end; exits 1 if anything failed.
@@ -192,6 +193,7 @@ if SWIFT.is_dir():
         ("Tiers.swift", "RoutingMode", "defs.json", "/$defs/routingMode"),
         ("Tiers.swift", "SLATarget", "defs.json", "/$defs/slaTarget"),
         ("Knowledge.swift", "Article.Status", "defs.json", "/$defs/articleStatus"),
+        ("Metrics.swift", "TimelineBucket", "defs.json", "/$defs/timelineBucket"),
     ]
     for file, enum, name, pointer in pairs:
         swift, schema = swift_enum(file, enum), schema_enum(name, pointer)
@@ -209,9 +211,16 @@ if SWIFT.is_dir():
     check(event_branches == swift_enum("SwarmEvent.swift", "EventType"),
           f"schemas/event.object.json: oneOf branches {event_branches} must follow EventType")
 
-    types = re.search(r"static let types = \[(.*?)\]", (SWIFT / "ClientFrame.swift").read_text(encoding="utf-8"), re.S)
-    client_types = re.findall(r"\"([^\"]+)\"", types.group(1)) if types else []
-    server_types = re.findall(r"case \"(\w+)\": self = \.", (SWIFT / "ServerFrame.swift").read_text(encoding="utf-8"))
+    # Client frame types: ClientMessage.types and every type ClientFrame.decode accepts must agree.
+    client_source = (SWIFT / "ClientFrame.swift").read_text(encoding="utf-8")
+    types = re.search(r"static let types = \[(.*?)\]", client_source, re.S)
+    listed_types = re.findall(r"\"([^\"]+)\"", types.group(1)) if types else []
+    decoded_types = re.findall(r"case \"([\w.]+)\": message = \.", client_source)
+    client_types = listed_types + [t for t in decoded_types if t not in listed_types]
+    for frame_type in client_types:
+        check(frame_type in listed_types and frame_type in decoded_types,
+              f"client frame type {frame_type!r} must be in both ClientMessage.types and ClientFrame.decode")
+    server_types = re.findall(r"case \"([\w.]+)\": self = \.", (SWIFT / "ServerFrame.swift").read_text(encoding="utf-8"))
     check(bool(client_types) and bool(server_types), "could not read the frame types from the Swift sources")
     for frame_type in client_types + server_types:
         name = f"{frame_type}.json"

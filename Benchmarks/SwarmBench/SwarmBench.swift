@@ -23,6 +23,7 @@ struct SwarmBench: AsyncParsableCommand {
             with real WebSocket clients on loopback. Build in release mode:
               swift run -c release swarm-bench
               swift run -c release swarm-bench --ranking      # rank among 10,000 agents over 500 tags
+              swift run -c release swarm-bench --metrics --tickets 100000   # fold a log, time reports
             """
     )
 
@@ -47,19 +48,26 @@ struct SwarmBench: AsyncParsableCommand {
     @Flag(help: "Run only the matcher benchmark: rank tickets among --agents agents over --tags tags.")
     var ranking = false
 
+    @Flag(help: "Run only the metrics benchmark: fold --tickets synthetic tickets and time reports.")
+    var metrics = false
+
     @Option(help: "Agents in the ranking run.")
     var agents = 10_000
 
     @Option(help: "Skill tags in the ranking run.")
     var tags = 500
 
-    @Option(help: "Tickets ranked in the ranking run.")
+    @Option(help: "Tickets ranked in the ranking run (tickets in the log of the metrics run).")
     var tickets = 2_000
 
     @Option(help: "Seed of the ranking run's generator (same seed, same workload).")
     var seed: UInt64 = 42
 
     func run() async throws {
+        if metrics {
+            MetricsBench.run(tickets: tickets, seed: seed)
+            return
+        }
         if ranking {
             try RankingBench.run(agents: agents, tags: tags, tickets: tickets, seed: seed)
             return

@@ -39,9 +39,13 @@ public final class MetricsFeed: Service, Sendable {
             guard let previous = last else { return true }
             return previous.seq != seq || now.milliseconds - previous.at.milliseconds >= 60_000
         }
-        guard due, let frame = frame() else { return }
-        last.withLock { $0 = (seq, now) }
-        fanOut.publishEphemeral(frame, on: Channel.metrics.description, except: 0)
+        guard due else { return }
+        // The report's own seq is recorded: the ledger updates its snapshot just before the metrics,
+        // so a report taken in between covers less, and the next turn pushes again.
+        let report = ledger.metricsCollector.report(now: now)
+        guard let bytes = try? SwarmJSON.encoder().encode(MetricsUpdated(report: report)) else { return }
+        last.withLock { $0 = (report.seq, now) }
+        fanOut.publishEphemeral(ByteBuffer(bytes: bytes), on: Channel.metrics.description, except: 0)
     }
 
     public func run() async throws {

@@ -155,7 +155,7 @@ final class Session {
             guard let channel = SwarmProtocol.Channel(name) else {
                 throw HubError(
                     .invalidField,
-                    "unknown channel '\(name)'; use ticket:<id>, queue:<name>, agent:<id>, skill:<tag>, skill:<prefix>.*, dispatch, backlog, agents, sla or kb"
+                    "unknown channel '\(name)'; use ticket:<id>, queue:<name>, agent:<id>, skill:<tag>, skill:<prefix>.*, dispatch, backlog, agents, sla, kb or metrics"
                 )
             }
             return channel

@@ -80,27 +80,28 @@ public struct MetricsCollector: Sendable {
     public func report(_ query: MetricsQuery = MetricsQuery(), now: Timestamp? = nil) -> MetricsReport {
         let latest = lastEventAt ?? Timestamp(milliseconds: 0)
         let asOf = query.to ?? now.map { max($0, latest) } ?? latest
-        let counted = order.compactMap { id -> TicketFacts? in
-            guard let facts = tickets[id] else { return nil }
-            if let from = query.from, facts.openedAt < from { return nil }
-            if facts.openedAt > asOf || (query.to != nil && facts.openedAt >= asOf) { return nil }
-            if let queue = query.queue, facts.queue != queue { return nil }
-            if let mode = query.mode, facts.mode != mode { return nil }
-            if let priority = query.priority, facts.priority != priority { return nil }
-            return facts
+        var views: [TicketView] = []
+        for id in order {
+            guard let facts = tickets[id] else { continue }
+            if let from = query.from, facts.openedAt < from { continue }
+            if facts.openedAt > asOf || (query.to != nil && facts.openedAt >= asOf) { continue }
+            if let queue = query.queue, facts.queue != queue { continue }
+            if let mode = query.mode, facts.mode != mode { continue }
+            if let priority = query.priority, facts.priority != priority { continue }
+            views.append(TicketView(facts, asOf: asOf))
         }
-        let start = query.from ?? counted.first.map(\.openedAt) ?? asOf
+        let start = query.from ?? views.first?.openedAt ?? asOf
         let bucket = Self.bucket(from: start, to: asOf)
         let modes = query.mode.map { [$0] } ?? RoutingMode.allCases
         var report = MetricsReport(
             seq: seq, asOf: asOf, from: query.from, to: query.to, queue: query.queue, mode: query.mode,
             priority: query.priority, timelineBucket: bucket)
-        let windowStart = query.from ?? counted.first.map(\.openedAt) ?? asOf
+        let windowStart = query.from ?? views.first?.openedAt ?? asOf
         report.modes = modes.map { mode in
-            let views = counted.filter { $0.mode == mode }.map { TicketView($0, asOf: asOf) }
-            return modeMetrics(mode, views, asOf: asOf, windowStart: windowStart, bucket: bucket)
+            let ofMode = views.filter { $0.mode == mode }
+            return modeMetrics(mode, ofMode, asOf: asOf, windowStart: windowStart, bucket: bucket)
         }
-        report.agents = agentMetrics(counted.map { TicketView($0, asOf: asOf) }, asOf: asOf, windowStart: windowStart)
+        report.agents = agentMetrics(views, asOf: asOf, windowStart: windowStart)
         return report
     }
 
@@ -126,10 +127,10 @@ public struct MetricsCollector: Sendable {
         m.resolved = done.count
         let open = views.filter { !$0.isDone }
         m.backlog = open.count
-        m.backlogAge = Self.stat(open.map { minutes(from: $0.facts.openedAt, to: asOf) })
+        m.backlogAge = Self.stat(open.map { minutes(from: $0.openedAt, to: asOf) })
         m.firstResponse = Self.stat(
-            views.compactMap { v in v.firstResponseAt.map { minutes(from: v.facts.openedAt, to: $0) } })
-        m.resolve = Self.stat(done.compactMap { v in v.doneAt.map { minutes(from: v.facts.openedAt, to: $0) } })
+            views.compactMap { v in v.firstResponseAt.map { minutes(from: v.openedAt, to: $0) } })
+        m.resolve = Self.stat(done.compactMap { v in v.doneAt.map { minutes(from: v.openedAt, to: $0) } })
         m.tierChanges = views.reduce(0) { $0 + $1.tierChanges }
         m.ownerChanges = views.reduce(0) { $0 + $1.ownerChanges }
         m.handoffs = m.tierChanges + m.ownerChanges
@@ -152,7 +153,7 @@ public struct MetricsCollector: Sendable {
         var bins = [Int](repeating: 0, count: Self.resolveBins.count + 1)
         for view in done {
             guard let doneAt = view.doneAt else { continue }
-            let taken = minutes(from: view.facts.openedAt, to: doneAt)
+            let taken = minutes(from: view.openedAt, to: doneAt)
             let index = Self.resolveBins.firstIndex { taken <= Double($0.upTo) } ?? Self.resolveBins.count
             bins[index] += 1
         }
@@ -187,11 +188,11 @@ public struct MetricsCollector: Sendable {
             if let i = index(at), i >= skip { change(&points[i - skip]) }
         }
         for view in views {
-            bump(view.facts.openedAt) { $0.opened += 1 }
+            bump(view.openedAt) { $0.opened += 1 }
             if let doneAt = view.doneAt, view.isDone { bump(doneAt) { $0.resolved += 1 } }
             for breach in view.breaches { bump(breach) { $0.breaches += 1 } }
             // The backlog counts a ticket from its opening until it is done, again after a reopen.
-            let opened = index(view.facts.openedAt) ?? 0
+            let opened = index(view.openedAt) ?? 0
             backlogDelta[opened] += 1
             for (at, isDone) in view.transitions {
                 guard let i = index(at) else { continue }
@@ -212,7 +213,7 @@ public struct MetricsCollector: Sendable {
             for agent in view.agents {
                 var a = byAgent[agent] ?? AgentMetrics(agent: agent)
                 let owns = view.owners.contains(agent)
-                let minutes = view.effortByAgent[agent] ?? 0
+                let minutes = view.effort(of: agent)
                 a.tickets += 1
                 if owns { a.owned += 1 } else { a.contributedTickets += 1 }
                 if view.isDone { a.resolved += 1 }
@@ -286,13 +287,19 @@ struct TicketFacts: Sendable {
     /// kb.applied with `deflected`, cleared by a reopen (its time).
     var deflections: [Timestamp] = []
     /// Agent → when they first worked it, and when they first owned it (or were assigned).
-    var worked: [String: Timestamp] = [:]
-    var owned: [String: Timestamp] = [:]
+    /// (Reports treat whoever resolved a ticket nobody owned as its owner.)
+    var worked: [(agent: String, at: Timestamp)] = []
+    var owned: [(agent: String, at: Timestamp)] = []
+    /// The time of its latest event: a report as of this or later needs no filtering.
+    var latest: Timestamp
     var work: [(agent: String, at: Timestamp, minutes: Int)] = []
+    /// Who moved it to done, each time (an agent, not the requester or the hub).
+    var finishers: [(agent: String, at: Timestamp)] = []
     var isDone = false
 
     init(_ ticket: Ticket) {
         openedAt = ticket.openedAt
+        latest = ticket.openedAt
         queue = ticket.queue
         mode = ticket.mode
         priority = ticket.priority
@@ -301,12 +308,13 @@ struct TicketFacts: Sendable {
 
     mutating func worked(_ agent: String, at: Timestamp, owns: Bool = false) {
         guard agent != requester, agent != SwarmState.systemActor else { return }
-        if worked[agent] == nil { worked[agent] = at }
-        if owns, owned[agent] == nil { owned[agent] = at }
+        if !worked.contains(where: { $0.agent == agent }) { worked.append((agent, at)) }
+        if owns, !owned.contains(where: { $0.agent == agent }) { owned.append((agent, at)) }
     }
 
     mutating func add(_ event: SwarmEvent) {
         let at = event.at
+        if at > latest { latest = at }
         let person = event.actor != requester && event.actor != SwarmState.systemActor
         switch event.payload {
         case .commentAdded, .helpRequested, .kbApplied:
@@ -317,6 +325,7 @@ struct TicketFacts: Sendable {
             if person, firstResponseAt == nil { firstResponseAt = at }
             worked(event.actor, at: at)
             if to.isDone != from.isDone {
+                if to.isDone && person { finishers.append((event.actor, at)) }
                 transitions.append((at, to.isDone))
                 isDone = to.isDone
                 if from.isDone { reopens.append(at) }
@@ -343,9 +352,11 @@ struct TicketFacts: Sendable {
     }
 }
 
-/// One ticket's facts as of an instant.
-struct TicketView {
-    let facts: TicketFacts
+/// One ticket's facts as of an instant. A class: reports filter and pass views around many times,
+/// and copying a struct of arrays cost a retain per array each time (half a report's time).
+final class TicketView {
+    let mode: RoutingMode
+    let openedAt: Timestamp
     let isDone: Bool
     let doneAt: Timestamp?
     let transitions: [(at: Timestamp, done: Bool)]
@@ -357,36 +368,53 @@ struct TicketView {
     let escalations: Int
     let breaches: [Timestamp]
     let deflected: Bool
+    /// Agents who worked it, in the order they first did.
     let agents: [String]
-    let owners: Set<String>
-    let effortByAgent: [String: Int]
+    /// Who carried it: its owners and assignees; for a ticket nobody owned, whoever resolved it.
+    let owners: [String]
+    /// Minutes logged, by agent, in the order they first logged.
+    let effortByAgent: [(agent: String, minutes: Int)]
     let effortMinutes: Int
 
     var handoffs: Int { tierChanges + ownerChanges }
 
+    func effort(of agent: String) -> Int { effortByAgent.first { $0.agent == agent }?.minutes ?? 0 }
+
     init(_ facts: TicketFacts, asOf: Timestamp) {
-        self.facts = facts
-        func upTo(_ times: [Timestamp]) -> [Timestamp] { times.filter { $0 <= asOf } }
-        transitions = facts.transitions.filter { $0.at <= asOf }
+        // Reports of the whole log (the live hub's) take every fact as it is, without filtering.
+        let all = facts.latest <= asOf
+        func upTo(_ times: [Timestamp]) -> [Timestamp] { all ? times : times.filter { $0 <= asOf } }
+        func count(_ times: [Timestamp]) -> Int { all ? times.count : times.count { $0 <= asOf } }
+        mode = facts.mode
+        openedAt = facts.openedAt
+        transitions = all ? facts.transitions : facts.transitions.filter { $0.at <= asOf }
         isDone = transitions.last?.done ?? false
         doneAt = isDone ? transitions.last?.at : nil
         firstResponseAt = facts.firstResponseAt.flatMap { $0 <= asOf ? $0 : nil }
         everResolved = transitions.contains { $0.done }
         let reopenTimes = upTo(facts.reopens)
         reopens = reopenTimes.count
-        tierChanges = upTo(facts.tierChanges).count
-        ownerChanges = upTo(facts.ownerChanges).count
-        escalations = upTo(facts.escalations).count
+        tierChanges = count(facts.tierChanges)
+        ownerChanges = count(facts.ownerChanges)
+        escalations = count(facts.escalations)
         breaches = upTo(facts.breaches)
         // A deflection counts if no reopen came after it.
         let lastDeflection = upTo(facts.deflections).last
         deflected = isDone && lastDeflection.map { d in !reopenTimes.contains { $0 > d } } == true
-        agents = facts.worked.filter { $0.value <= asOf }.keys.sorted()
-        owners = Set(facts.owned.filter { $0.value <= asOf }.keys)
-        var effort: [String: Int] = [:]
+        agents = facts.worked.compactMap { all || $0.at <= asOf ? $0.agent : nil }
+        var carried = facts.owned.compactMap { all || $0.at <= asOf ? $0.agent : nil }
+        if carried.isEmpty, let finisher = facts.finishers.last(where: { $0.at <= asOf }) {
+            carried.append(finisher.agent)
+        }
+        owners = carried
+        var effort: [(agent: String, minutes: Int)] = []
         var total = 0
-        for entry in facts.work where entry.at <= asOf {
-            effort[entry.agent, default: 0] += entry.minutes
+        for entry in facts.work where all || entry.at <= asOf {
+            if let index = effort.firstIndex(where: { $0.agent == entry.agent }) {
+                effort[index].minutes += entry.minutes
+            } else {
+                effort.append((entry.agent, entry.minutes))
+            }
             total += entry.minutes
         }
         effortByAgent = effort

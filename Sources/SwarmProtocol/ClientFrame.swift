@@ -86,7 +86,7 @@ public enum ClientMessage: Sendable, Hashable {
         "hello", "subscribe", "unsubscribe", "ticket.open", "swarm.join", "swarm.leave", "comment.add",
         "owner.add", "owner.remove", "ticket.status", "skills.set", "presence.set", "ticket.invite", "invite.answer",
         "help.request", "ticket.escalate", "tiers.set", "kb.create", "kb.capture", "kb.publish", "kb.apply",
-        "kb.search",
+        "kb.search", "work.log",
         "ticket.viewing", "ticket.typing", "ping",
     ]
 }

@@ -182,12 +182,13 @@ public struct AgentMetrics: Codable, Sendable, Hashable {
     public var agent: String
     /// Counted tickets the agent worked (acted on, joined, owned or was assigned).
     public var tickets: Int
-    /// Of those, the ones the agent owned or was assigned at some point.
+    /// Of those, the ones the agent owned or was assigned at some point (or, when nobody did,
+    /// resolved: who carried it).
     public var owned: Int
     /// Of those, the ones resolved (the agent's impact).
     public var resolved: Int
     public var effortMinutes: Int
-    /// Minutes logged on tickets the agent never owned nor was assigned, and how many such tickets.
+    /// Minutes logged on tickets the agent did not carry (see `owned`), and how many such tickets.
     public var contributionMinutes: Int
     public var contributedTickets: Int
     /// Minutes logged ÷ minutes online or busy in the window, when the agent was ever available.

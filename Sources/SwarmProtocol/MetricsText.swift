@@ -69,11 +69,12 @@ extension MetricsReport {
         return out
     }
 
-    /// `42m`, `3h 5m`, `2d 4h`; `—` for none.
+    /// `42m`, `3h 5m`, `2d 4h`, `40s` under a minute; `—` for none.
     public static func duration(_ minutes: Double?) -> String {
         guard let minutes else { return "—" }
         let total = Int(minutes.rounded())
-        if minutes < 1 { return String(format: "%.1fm", minutes) }
+        if minutes == 0 { return "0m" }
+        if minutes < 1 { return "\(max(1, Int((minutes * 60).rounded())))s" }
         if total < 60 { return "\(total)m" }
         if total < 1440 { return "\(total / 60)h \(total % 60)m" }
         return "\(total / 1440)d \(total % 1440 / 60)h"

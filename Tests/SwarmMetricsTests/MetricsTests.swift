@@ -205,6 +205,21 @@ struct MetricsTests {
         #expect(swarm.firstResponse.median == 4)
     }
 
+    @Test func whoeverResolvesATicketNobodyOwnedCarriedIt() throws {
+        var log = Log()
+        log.open(1, at: 0)
+        log.add(1, "bob", at: 1, .workLogged(agent: "bob", minutes: 10, note: nil))
+        log.add(1, "alice", at: 2, .workLogged(agent: "alice", minutes: 5, note: nil))
+        log.status(1, "alice", at: 3, .new, .resolved)
+        let agents = Dictionary(uniqueKeysWithValues: log.report().agents.map { ($0.agent, $0) })
+        #expect(agents["alice"]?.owned == 1 && agents["alice"]?.contributionMinutes == 0)
+        #expect(agents["bob"]?.owned == 0 && agents["bob"]?.contributionMinutes == 10)
+        // Before it was resolved, nobody carried it: both helped.
+        let early = Dictionary(
+            uniqueKeysWithValues: log.report(MetricsQuery(to: Log.at(2.5))).agents.map { ($0.agent, $0) })
+        #expect(early["alice"]?.owned == 0 && early["alice"]?.contributionMinutes == 5)
+    }
+
     @Test func histogramsAndTimelineAddUp() throws {
         let report = Log.standard.report()
         #expect(report.timelineBucket == .hour)
@@ -244,5 +259,7 @@ struct MetricsTests {
         #expect(table.contains("5h 0m"))
         #expect(MetricsReport.duration(42) == "42m" && MetricsReport.duration(185) == "3h 5m")
         #expect(MetricsReport.duration(3120) == "2d 4h")
+        #expect(MetricsReport.duration(0) == "0m" && MetricsReport.duration(0.5) == "30s")
+        #expect(MetricsReport.duration(nil) == "—")
     }
 }
