@@ -148,11 +148,10 @@ public struct ServiceNowSummary: Codable, Sendable, Hashable {
             "  events     \(events), tickets in the tiered queue '\(ServiceNowImport.queue)' (T-<number of the incident>)"
         )
         if lateRows > 0 {
-            out.append(
-                "  late rows  \(lateRows) stamped before the update before them, moved up to it"
-                    + (ignoredStates > 0
-                        ? "; the state of \(ignoredStates) of them, which would have reopened a finished incident, ignored"
-                        : ""))
+            let ignored =
+                ignoredStates > 0
+                ? " (\(ignoredStates) would have reopened a finished incident: that state is ignored)" : ""
+            out.append("  late rows  \(lateRows) stamped before the update they follow, taken at its time" + ignored)
         }
         if !problems.isEmpty {
             out.append("")
@@ -195,10 +194,13 @@ public struct ServiceNowSummary: Codable, Sendable, Hashable {
             out.append(
                 "  \(incidentsDiffering) incident(s) differ: \(shown.joined(separator: ", "))"
                     + (differences.count > 8 ? ", …" : ""))
-            out.append(
-                "  (reassignment_count also counts a group chosen again, or one unknown group ('?') replaced by another,"
-            )
-            out.append("  which the rows cannot show; see docs/import.md, \"Checking the translation\")")
+            if differences.contains(where: { $0.figure == "reassignments" }) {
+                out.append(
+                    "  (reassignment_count also counts a group chosen again, or one unknown group '?' replaced by another,"
+                )
+                out.append("  which the rows cannot show.)")
+            }
+            out.append("  See docs/import.md, \"Checking the translation\".")
         }
         return out.joined(separator: "\n")
     }
