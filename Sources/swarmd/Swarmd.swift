@@ -12,6 +12,6 @@ struct Swarmd: AsyncParsableCommand {
             Create a token for an agent (the token is the last line of output):
               swarmd token create --name alice --role agent
             """,
-        subcommands: [Serve.self, TokenCommand.self, Import.self]
+        subcommands: [Serve.self, TokenCommand.self, Import.self, Simulate.self]
     )
 }

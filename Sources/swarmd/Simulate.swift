@@ -1,0 +1,328 @@
+import ArgumentParser
+import Foundation
+import SwarmCore
+import SwarmHub
+import SwarmMetrics
+import SwarmProtocol
+
+/// `swarmd simulate`: runs a workload through a simulated team in swarm, tiered and hybrid mode
+/// and reports the same metrics as a live hub (docs/simulator.md).
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Simulate a team working a workload in swarm, tiered or hybrid mode, and compare the metrics.",
+        discussion: """
+            A discrete-event simulation: tickets arrive from a workload file (or a generator), staff with skills, \
+            tiers and shifts work them, and every change is an event decided by the hub's own rules, measured by \
+            the hub's own metrics. The same inputs and seed give the same output, byte for byte. The report goes \
+            to standard output; a header with the wall time goes to standard error. docs/simulator.md explains \
+            the model, its numbers and the file formats.
+
+            Examples:
+              swarmd simulate --workload samples/workload-small.csv --staff samples/staff.csv --mode all
+              swarmd simulate --generate 100000 --rate 6 --staff samples/staff.csv --mode tiered --seed 7
+              swarmd simulate --generate 500 --staff samples/staff.csv --write-workload /tmp/w.csv --mode swarm
+              swarmd simulate --workload w.csv --staff s.csv --config config/swarmd.example.yaml --json
+              swarmd simulate --workload w.csv --staff s.csv --mode hybrid --events /tmp/hybrid.jsonl
+
+            Exit status: 0 on success, 2 for a bad workload, staff, configuration or taxonomy file (each \
+            problem named with its file and line), 64 for bad options.
+            """
+    )
+
+    @Option(
+        help: ArgumentHelp(
+            "Workload CSV: id,arrival,category,urgency,impact,skills,effort_minutes,queue.", valueName: "file"))
+    var workload: String?
+
+    @Option(help: ArgumentHelp("Generate this many tickets instead of reading --workload.", valueName: "n"))
+    var generate: Int?
+
+    @Option(help: ArgumentHelp("Generated arrivals per hour, averaged over a week (--generate).", valueName: "rate"))
+    var rate = 4.0
+
+    @Option(
+        help: ArgumentHelp(
+            "When generated arrivals start, ISO-8601 UTC (--generate).", valueName: "time"))
+    var start = "2026-01-05T00:00:00Z"
+
+    @Option(help: ArgumentHelp("Save the generated workload as a workload CSV file.", valueName: "file"))
+    var writeWorkload: String?
+
+    @Option(help: ArgumentHelp("Staff CSV: agent,role,tiers,skills,shift[,capacity].", valueName: "file"))
+    var staff: String
+
+    @Option(help: ArgumentHelp("Routing mode of every queue: swarm, tiered, hybrid, or all three.", valueName: "mode"))
+    var mode = "all"
+
+    @Option(help: ArgumentHelp("Seed of the random numbers (generator and simulation).", valueName: "n"))
+    var seed: UInt64 = 1
+
+    @Option(
+        help: ArgumentHelp(
+            "Queue configuration (YAML, as for serve): tier limits, SLA, invitations. Default: standard SLA targets.",
+            valueName: "file"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("Skill taxonomy file (JSON); default: the one shipped with swarmd.", valueName: "file"))
+    var taxonomy: String?
+
+    @Flag(help: "Without --config: no SLA targets (default: the standard ones, around the clock).")
+    var noSla = false
+
+    @Option(help: ArgumentHelp("Re-reading a case that changed hands.", valueName: "duration"))
+    var handoffCost = "15m"
+
+    @Option(help: ArgumentHelp("Extra work per additional swarm member, in percent.", valueName: "percent"))
+    var coordination = 15.0
+
+    @Option(help: ArgumentHelp("Tickets a person works at once (unless the staff file says).", valueName: "n"))
+    var capacity = 3
+
+    @Option(help: ArgumentHelp("Time a tier agent lacking the skills spends before escalating.", valueName: "duration"))
+    var diagnosis = "10m"
+
+    @Option(help: ArgumentHelp("Time the vendor (tier 4) takes.", valueName: "duration"))
+    var vendorTime = "2d"
+
+    @Option(help: ArgumentHelp("How long after the last arrival the simulation may run.", valueName: "duration"))
+    var drain = "14d"
+
+    @Option(help: ArgumentHelp("Candidates a new swarmed ticket invites.", valueName: "n"))
+    var invitations = 3
+
+    @Option(help: ArgumentHelp("How long an invitation waits for an answer.", valueName: "duration"))
+    var inviteTimeout = "10m"
+
+    @Option(help: ArgumentHelp("How long without progress puts a ticket on the backlog.", valueName: "duration"))
+    var backlogAfter = "4h"
+
+    @Flag(help: "Print the report as JSON (MetricsReport) instead of a table.")
+    var json = false
+
+    @Flag(help: "Print the report as CSV, one row per mode, instead of a table.")
+    var csv = false
+
+    @Option(help: ArgumentHelp("Write every event as a JSON line to this file (one mode only).", valueName: "file"))
+    var events: String?
+
+    func validate() throws {
+        guard (workload == nil) != (generate == nil) else {
+            throw ValidationError("give either --workload FILE or --generate N")
+        }
+        if let generate, !(1...10_000_000).contains(generate) {
+            throw ValidationError("--generate must be 1 to 10000000")
+        }
+        guard rate > 0, rate <= 100_000 else { throw ValidationError("--rate must be above 0 and at most 100000") }
+        guard Timestamp(iso8601: start) != nil else {
+            throw ValidationError("--start must be an ISO-8601 UTC time like 2026-01-05T00:00:00Z, not '\(start)'")
+        }
+        if writeWorkload != nil && generate == nil { throw ValidationError("--write-workload needs --generate") }
+        guard try modes().count == 1 || events == nil else {
+            throw ValidationError("--events writes one run's events: choose one --mode")
+        }
+        guard !(json && csv) else { throw ValidationError("choose --json or --csv, not both") }
+        for (name, text) in [
+            ("--handoff-cost", handoffCost), ("--diagnosis", diagnosis), ("--vendor-time", vendorTime),
+            ("--drain", drain), ("--invite-timeout", inviteTimeout), ("--backlog-after", backlogAfter),
+        ] {
+            guard DurationText.milliseconds(text) != nil else {
+                throw ValidationError("\(name) must be a duration such as 0m, 90s, 15m, 4h or 2d, not '\(text)'")
+            }
+        }
+        for (name, text) in [("--invite-timeout", inviteTimeout), ("--backlog-after", backlogAfter)] {
+            guard (DurationText.milliseconds(text) ?? 0) > 0 else { throw ValidationError("\(name) must be above 0") }
+        }
+        guard (0...1000).contains(coordination) else { throw ValidationError("--coordination must be 0 to 1000") }
+        guard Staff.capacities.contains(capacity) else { throw ValidationError("--capacity must be 1 to 20") }
+        guard (1...SwarmSettings.maxInvitations).contains(invitations) else {
+            throw ValidationError("--invitations must be 1 to \(SwarmSettings.maxInvitations)")
+        }
+    }
+
+    private func modes() throws -> [RoutingMode] {
+        if mode == "all" { return RoutingMode.allCases }
+        guard let one = RoutingMode(rawValue: mode) else {
+            throw ValidationError("--mode must be swarm, tiered, hybrid or all, not '\(mode)'")
+        }
+        return [one]
+    }
+
+    private func minutes(_ text: String) -> Double { Double(DurationText.milliseconds(text) ?? 0) / 60_000 }
+
+    func run() async throws {
+        let began = Date()
+        let settings: SwarmSettings
+        let members: [StaffMember]
+        let items: [WorkloadItem]
+        do {
+            settings = try swarmSettings()
+            members = try Staff.load(path: staff, taxonomy: settings.taxonomy)
+            items = try loadWorkload(settings: settings)
+        } catch let error as InputFileError {
+            complain(error.description.split(separator: "\n").map { "error: \($0)" }.joined(separator: "\n"))
+            throw ExitCode(2)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            complain("error: \(error)")
+            throw ExitCode(2)
+        }
+        var options = SimulationOptions(seed: seed)
+        options.handoffMinutes = minutes(handoffCost)
+        options.coordinationOverhead = coordination / 100
+        options.capacity = capacity
+        options.diagnosisMinutes = minutes(diagnosis)
+        options.vendorMinutes = minutes(vendorTime)
+        options.drainMinutes = (DurationText.milliseconds(drain) ?? 0) / 60_000
+
+        // The modes run side by side, each on its own copy of everything: nothing is shared, so
+        // running them at once changes no result.
+        let simulators = try modes().map { mode in
+            var each = options
+            each.mode = mode
+            return Simulator(workload: items, staff: members, settings: settings, options: each)
+        }
+        let eventsPath = events
+        let runs = try await withThrowingTaskGroup(of: (Int, Run).self) { group in
+            for (index, simulator) in simulators.enumerated() {
+                group.addTask { (index, try Self.run(simulator, eventsTo: eventsPath)) }
+            }
+            var runs: [(Int, Run)] = []
+            for try await run in group { runs.append(run) }
+            return runs.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        for run in runs where run.summary.refused > 0 {
+            complain(
+                "warning: \(run.summary.mode.rawValue): the hub refused \(run.summary.refused) simulated commands (a model bug):"
+            )
+            for refusal in run.summary.refusals { complain("  \(refusal)") }
+        }
+
+        // One window for every run, so the backlog of each is measured at the same instant.
+        let end = runs.map(\.summary.end.milliseconds).max() ?? 0
+        let to = Timestamp(milliseconds: (end / 60_000 + 1) * 60_000)
+        let reports = runs.map { $0.collector.report(MetricsQuery(to: to, mode: $0.summary.mode)) }
+        var report = reports.first ?? MetricsReport(seq: 0, asOf: to)
+        report.seq = 0
+        report.modes = reports.flatMap(\.modes)
+        if reports.count > 1 {
+            report.mode = nil
+            report.agents = []
+        }
+
+        let first = runs.first?.summary
+        let source =
+            workload.map { "workload \($0)" } ?? "\(items.count) generated tickets (rate \(rate)/h, seed \(seed))"
+        complain("simulated \(items.count) tickets from \(source), \(members.count) staff, seed \(seed)")
+        if let first { complain("simulated span \(first.start) to \(to)") }
+        for run in runs {
+            complain(
+                "\(run.summary.mode.rawValue): \(run.summary.events) events, \(run.summary.resolved) resolved, "
+                    + "\(run.summary.open) open, wall time \(String(format: "%.2f", run.seconds)) s")
+        }
+        complain("total wall time \(String(format: "%.2f", Date().timeIntervalSince(began))) s")
+
+        if json {
+            print(try SwarmJSON.string(report))
+        } else if csv {
+            print(report.csv(), terminator: "")
+        } else {
+            print(
+                "Simulated \(items.count) tickets, \(members.count) staff, seed \(seed), "
+                    + "from \(first?.start.description ?? "-") to \(to)")
+            print(report.table(), terminator: "")
+        }
+    }
+
+    /// One mode's run: what the simulator says of it, its metrics, and how long it took.
+    struct Run: Sendable {
+        var summary: SimulationSummary
+        var collector: MetricsCollector
+        var seconds: Double
+    }
+
+    /// Runs one simulation into a metrics collector (and an events file).
+    private static func run(_ simulator: Simulator, eventsTo path: String?) throws -> Run {
+        var collector = MetricsCollector()
+        let writer = try path.map { try EventWriter(path: $0) }
+        let clock = Date()
+        var seq: Int64 = 0
+        let summary = simulator.run { event in
+            seq += 1
+            collector.add(event, seq: seq)
+            writer?.write(event)
+        }
+        try writer?.close()
+        return Run(summary: summary, collector: collector, seconds: Date().timeIntervalSince(clock))
+    }
+
+    private func swarmSettings() throws -> SwarmSettings {
+        var settings = SwarmSettings(taxonomy: try taxonomy.map { try Taxonomy.load(path: $0) } ?? .standard)
+        settings.invitations = invitations
+        settings.inviteTimeout = DurationText.milliseconds(inviteTimeout) ?? settings.inviteTimeout
+        settings.backlogAfter = DurationText.milliseconds(backlogAfter) ?? settings.backlogAfter
+        if let config {
+            try QueueConfiguration.load(path: config).apply(to: &settings)
+        } else if !noSla {
+            settings.defaultQueue.sla = .standard
+        }
+        return settings
+    }
+
+    private func loadWorkload(settings: SwarmSettings) throws -> [WorkloadItem] {
+        if let workload {
+            let items = try Workload.load(path: workload)
+            if let data = FileManager.default.contents(atPath: workload) {
+                try Simulator.checkSkills(
+                    String(decoding: data, as: UTF8.self), file: workload, taxonomy: settings.taxonomy)
+            }
+            return items
+        }
+        var generator = WorkloadGenerator(count: generate ?? 0, seed: seed)
+        generator.ratePerHour = rate
+        generator.start = Timestamp(iso8601: start) ?? generator.start
+        let items = generator.generate(taxonomy: settings.taxonomy)
+        if let writeWorkload {
+            do {
+                try Workload.csv(items).write(toFile: writeWorkload, atomically: true, encoding: .utf8)
+            } catch {
+                complain("error: cannot write \(writeWorkload): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+        }
+        return items
+    }
+}
+
+/// Writes events as JSON lines, buffered.
+private final class EventWriter {
+    private let handle: FileHandle
+    private var buffer = Data()
+    private let encoder = SwarmJSON.encoder()
+
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            complain("error: cannot create \(path)")
+            throw ExitCode(2)
+        }
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    }
+
+    func write(_ event: SwarmEvent) {
+        if let data = try? encoder.encode(event) {
+            buffer.append(data)
+            buffer.append(10)
+        }
+        if buffer.count > 1 << 20 { flush() }
+    }
+
+    private func flush() {
+        handle.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func close() throws {
+        flush()
+        try handle.close()
+    }
+}
