@@ -7,7 +7,7 @@ import SwarmProtocol
 /// `GET /v1/metrics` and each `metrics.updated` push.
 enum MetricsBench {
     static func run(tickets: Int, seed: UInt64) {
-        var random = RankingBench.Random(state: seed)
+        var random = SimulationRandom(seed: seed)
         let start = Timestamp(milliseconds: 1_800_000_000_000)
         let modes: [RoutingMode] = [.swarm, .tiered, .hybrid]
         var events: [SwarmEvent] = []
@@ -20,11 +20,11 @@ enum MetricsBench {
                 urgency: .medium, impact: .low, queue: "q\(n % 5)", skills: [], openedAt: opened)
             ticket.mode = modes[n % 3]
             let id = ticket.id
-            let agent = "agent\(random.below(200))"
-            let helper = "agent\(random.below(200))"
+            let agent = "agent\(random.integer(in: 0...199))"
+            let helper = "agent\(random.integer(in: 0...199))"
             events.append(SwarmEvent(ticket: id, actor: ticket.requester, at: opened, payload: .ticketOpened(ticket)))
-            let first = 1 + random.below(60)
-            let done = first + 10 + random.below(600)
+            let first = random.integer(in: 1...60)
+            let done = first + random.integer(in: 10...609)
             events += [
                 SwarmEvent(
                     ticket: id, actor: agent, at: at(first),
