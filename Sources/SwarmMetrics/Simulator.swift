@@ -205,8 +205,13 @@ private struct Engine {
     var deadlines = SimulationQueue<(ticket: String, version: Int)>()
     var deadlineVersion: [String: Int] = [:]
     var deadlineCount = 0
+    /// A state holding one ticket at a time, to ask for that ticket's deadline.
+    var probe = SwarmState()
 
     static let minute: Int64 = 60_000
+    /// A person whose next shift starts more than 16 hours after this one ends hands back their
+    /// swarmed tickets (a weekend, days off); overnight they keep them.
+    static let handBackAfter: Int64 = 16 * 3_600_000
     static let epsilon = 1e-6
 
     init(workload: [WorkloadItem], staff: [StaffMember], settings: SwarmSettings, options: SimulationOptions) {
@@ -265,6 +270,12 @@ private struct Engine {
             refreshTouched()
             flush(sink)
         }
+        // The end: everyone still at work goes offline, so no availability is counted after it.
+        for agent in order where people[agent]?.onShift == true {
+            people[agent]?.onShift = false
+            perform(.disconnected(agent: agent), by: .system)
+        }
+        flush(sink)
         summary.open = works.count
         return summary
     }
@@ -281,9 +292,9 @@ private struct Engine {
 
     /// One ticket's next deadline, as `nextDeadline` computes it for a state holding that ticket
     /// alone (a ticket's deadlines depend on nothing else but the settings).
-    func deadline(of id: String) -> Int64? {
+    mutating func deadline(of id: String) -> Int64? {
         guard let ticket = state.tickets[id] else { return nil }
-        var probe = SwarmState()
+        probe.tickets.removeAll(keepingCapacity: true)
         probe.tickets[id] = ticket
         return probe.nextDeadline(settings: settings)?.milliseconds
     }
@@ -451,6 +462,11 @@ private struct Engine {
     mutating func shiftChanges(_ agent: String) {
         guard let person = people[agent] else { return }
         let on = person.member.shift.isOn(at: now)
+        if !on && person.onShift, let back = person.member.shift.nextChange(after: now),
+            back.milliseconds - clock > Self.handBackAfter
+        {
+            for id in person.active where state.tickets[id]?.tier == nil { handBack(id, by: agent) }
+        }
         if on != person.onShift {
             let affected = prepare(agents: [agent])
             people[agent]?.onShift = on
@@ -597,11 +613,14 @@ private struct Engine {
         }
         let levels = work.required.map { level(of: agent, for: $0) }
         let mean = levels.isEmpty ? SimulationOptions.genericLevel : levels.reduce(0, +) / levels.count
-        // At a tier, someone without the skills diagnoses and hands the ticket up. The top tier
-        // works whatever reaches it, at its own pace, except a ticket needing a skill nobody on the
-        // staff has at all: that one goes to the vendor.
+        // The help desk (tier 1) takes on what its level allows (the level the ticket's effort
+        // needs); technicians and specialists above it what they have some skill for, at the pace
+        // their level gives. Anyone else diagnoses and hands the ticket up. The top tier works
+        // whatever reaches it, except a ticket needing a skill nobody on the staff has at all:
+        // that one goes to the vendor.
         let capable =
-            levels.allSatisfy { $0 >= work.needed } || (ticket.tier == topTier && !work.needsVendor)
+            levels.allSatisfy { $0 >= (ticket.tier == 1 ? work.needed : 1) }
+            || (ticket.tier == topTier && !work.needsVendor)
         let diagnosing = ticket.tier != nil && !capable
         let overhead =
             (work.handedOff ? options.handoffMinutes : 0) + (diagnosing ? options.diagnosisMinutes : 0)
@@ -639,6 +658,23 @@ private struct Engine {
         }
         syncPresence(agent)
         queue.push(.consider(agent), at: clock)
+    }
+
+    /// Someone leaving for longer than ``handBackAfter`` gives a swarmed ticket back: they log their
+    /// work, pass the ownership to another member still working it (or, with none, put the ticket
+    /// back to `open`), and leave the swarm; whoever takes it next re-reads the case.
+    mutating func handBack(_ id: String, by agent: String) {
+        guard let person = people[agent], let ticket = state.tickets[id], !ticket.status.isDone else { return }
+        stop(agent, on: id)
+        if ticket.owners == [agent] {
+            if let other = works[id]?.workers.first?.agent {
+                perform(.addOwner(ticket: id, agent: other), by: person.principal)
+            } else if ticket.status == .inProgress {
+                perform(.setStatus(ticket: id, status: .open, resolution: nil), by: person.principal)
+            }
+        }
+        perform(.leave(ticket: id), by: person.principal)
+        works[id]?.handedOff = true
     }
 
     mutating func stopAll(_ id: String) {

@@ -16,7 +16,7 @@ public import SwarmProtocol
 public struct WorkloadGenerator: Sendable {
     public var count: Int
     /// Mean arrivals per hour over a whole week.
-    public var ratePerHour: Double = 4
+    public var ratePerHour: Double = 1.5
     /// The start of the first hour (arrivals come after it).
     public var start = Timestamp(milliseconds: 1_767_571_200_000)  // 2026-01-05T00:00:00Z, a Monday
     public var seed: UInt64

@@ -18,11 +18,13 @@ struct Simulate: AsyncParsableCommand {
             the model, its numbers and the file formats.
 
             Examples:
-              swarmd simulate --workload samples/workload-small.csv --staff samples/staff.csv --mode all
-              swarmd simulate --generate 100000 --rate 6 --staff samples/staff.csv --mode tiered --seed 7
-              swarmd simulate --generate 500 --staff samples/staff.csv --write-workload /tmp/w.csv --mode swarm
-              swarmd simulate --workload w.csv --staff s.csv --config config/swarmd.example.yaml --json
-              swarmd simulate --workload w.csv --staff s.csv --mode hybrid --events /tmp/hybrid.jsonl
+              swarmd simulate --workload samples/workload-small.csv \\
+                  --staff samples/staff.csv --config samples/queues.yaml
+              swarmd simulate --generate 100000 --rate 1 --staff samples/staff.csv
+              swarmd simulate --generate 500 --staff s.csv --write-workload w.csv
+              swarmd simulate --workload w.csv --staff s.csv --mode tiered --json
+              swarmd simulate --workload w.csv --staff s.csv --mode hybrid \\
+                  --events hybrid.jsonl
 
             Exit status: 0 on success, 2 for a bad workload, staff, configuration or taxonomy file (each \
             problem named with its file and line), 64 for bad options.
@@ -38,7 +40,7 @@ struct Simulate: AsyncParsableCommand {
     var generate: Int?
 
     @Option(help: ArgumentHelp("Generated arrivals per hour, averaged over a week (--generate).", valueName: "rate"))
-    var rate = 4.0
+    var rate = 1.5
 
     @Option(
         help: ArgumentHelp(
@@ -218,7 +220,8 @@ struct Simulate: AsyncParsableCommand {
         for run in runs {
             complain(
                 "\(run.summary.mode.rawValue): \(run.summary.events) events, \(run.summary.resolved) resolved, "
-                    + "\(run.summary.open) open, wall time \(String(format: "%.2f", run.seconds)) s")
+                    + "\(run.summary.open) open, last event \(run.summary.end), wall time \(String(format: "%.2f", run.seconds)) s"
+            )
         }
         complain("total wall time \(String(format: "%.2f", Date().timeIntervalSince(began))) s")
 
