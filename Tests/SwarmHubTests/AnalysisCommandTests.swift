@@ -1,0 +1,64 @@
+import Foundation
+import SwarmMetrics
+import SwarmProtocol
+import SwarmTestSupport
+import Testing
+
+/// `swarmd import servicenow` and `swarmd simulate` as a lead runs them: the real binary, real files.
+@Suite("swarmd import and simulate, as processes")
+struct AnalysisCommandTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let slice = repository.appendingPathComponent("Tests/SwarmMetricsTests/Fixtures/servicenow-slice.csv").path
+    static let staff = repository.appendingPathComponent("samples/staff.csv").path
+
+    @Test("import writes a workload once, simulate replays it under every mode, the same seed gives the same report")
+    func importThenSimulate() throws {
+        let directory = try temporaryDirectory()
+        let workload = directory.appendingPathComponent("history.csv").path
+        let imported = try SwarmdProcess.run(["import", "servicenow", Self.slice, "--workload", workload])
+        #expect(imported.status == 0, "\(imported.err)")
+        #expect(imported.out.contains("tiered"), "\(imported.out)")
+        let items = try Workload.load(path: workload)
+        #expect(!items.isEmpty)
+        // The lead's file is not overwritten by accident.
+        let again = try SwarmdProcess.run(["import", "servicenow", Self.slice, "--workload", workload])
+        #expect(again.status != 0)
+        #expect(again.err.contains("--force"), "\(again.err)")
+        #expect(
+            try SwarmdProcess.run(["import", "servicenow", Self.slice, "--workload", workload, "--force"]).status == 0)
+
+        let arguments = [
+            "simulate", "--workload", workload, "--staff", Self.staff, "--mode", "all", "--seed", "5", "--json",
+        ]
+        let first = try SwarmdProcess.run(arguments)
+        #expect(first.status == 0, "\(first.err)")
+        let report = try JSONDecoder().decode(MetricsReport.self, from: Data(first.out.utf8))
+        #expect(report.modes.map(\.mode) == [.swarm, .tiered, .hybrid])
+        #expect(report.modes.allSatisfy { $0.opened == items.count })
+        #expect(try SwarmdProcess.run(arguments).out == first.out)
+        let csv = try SwarmdProcess.run(Array(arguments.dropLast()) + ["--csv"])
+        #expect(csv.status == 0)
+        #expect(csv.out.split(separator: "\n").count == 4)
+    }
+
+    @Test("unusable input exits 2 with the file and what is wrong; nothing is written")
+    func badInput() throws {
+        let directory = try temporaryDirectory()
+        let empty = directory.appendingPathComponent("empty.csv").path
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        let imported = try SwarmdProcess.run([
+            "import", "servicenow", empty, "--workload", directory.appendingPathComponent("w.csv").path,
+        ])
+        #expect(imported.status == 2)
+        #expect(!imported.err.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("w.csv").path))
+
+        let staff = directory.appendingPathComponent("staff.csv").path
+        try "agent,role,tiers,skills,shift\ndana,agent,1,network.dns:9,always\n".write(
+            toFile: staff, atomically: true, encoding: .utf8)
+        let simulated = try SwarmdProcess.run(["simulate", "--generate", "10", "--staff", staff, "--seed", "1"])
+        #expect(simulated.status == 2)
+        #expect(simulated.err.contains("staff.csv:2"), "\(simulated.err)")
+    }
+}
