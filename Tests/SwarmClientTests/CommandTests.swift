@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import SwarmClient
 import SwarmCore
 import SwarmHub
@@ -63,7 +64,10 @@ struct CommandTests {
 
     @Test("a hub that is not there exits 7, for WebSocket and REST commands alike")
     func hubDownIsConnectionFailure() async throws {
-        let port = try await withHub { $0.port }  // a port that was just free and is closed again
+        // A port bound but never listening: connections to it are refused, and no other test's
+        // hub can take it meanwhile (a port merely freed again could be).
+        let (socket, port) = try closedPort()
+        defer { close(socket) }
         var cli = try SwarmCLI()
         cli.environment = ["SWARM_SERVER": "http://127.0.0.1:\(port)", "SWARM_TOKEN": "swm_whatever"]
         for arguments in [["join", "T-1"], ["tickets"], ["show", "T-1"]] {
@@ -73,6 +77,22 @@ struct CommandTests {
             #expect(result.err.contains("connection refused"), "\(result.err)")
             #expect(!result.err.contains("Fatal") && !result.err.contains("Stack"))
         }
+    }
+
+    /// A loopback TCP socket bound to a free port without listening, and its port.
+    func closedPort() throws -> (Int32, Int) {
+        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                Glibc.bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        }
+        guard fd >= 0, bound else { throw TestFailure("could not bind a loopback socket") }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     @Test("open, join, own, comment, status, resolve and reopen: acks in --json, state in show")
