@@ -506,21 +506,27 @@ private struct Engine {
     /// at their tiers, then dispatch tickets (swarms nobody works) they have a skill for, or that
     /// waited past the pick-up time.
     mutating func consider(_ agent: String) {
-        while let person = people[agent], person.onShift, person.active.count < person.capacity,
-            let id = nextPick(for: person)
-        {
-            let before = person.active.count
+        while let before = room(agent) {
+            guard let id = nextPick(for: agent) else { return }
             start(agent, on: id)
             guard (people[agent]?.active.count ?? 0) > before else { return }
         }
     }
 
-    mutating func nextPick(for person: Person) -> String? {
-        let agent = person.member.id
-        let active = person.active
+    /// How many tickets the person works now, if they are at work and have room for another.
+    func room(_ agent: String) -> Int? {
+        guard let person = people[agent], person.onShift, person.active.count < person.capacity else { return nil }
+        return person.active.count
+    }
+
+    mutating func nextPick(for agent: String) -> String? {
+        // Take the person's list out while reading it, so that dropping entries does not copy it.
+        guard var queue = people[agent]?.queue, let active = people[agent]?.active,
+            let member = people[agent]?.member
+        else { return nil }
+        people[agent]?.queue = WaitHeap()
         let state = self.state
         let works = self.works
-        var queue = person.queue
         let assigned = queue.first { id in
             guard let tier = state.tickets[id]?.tier, works[id] != nil else { return false }
             return state.tickets[id]?.assignee == agent && tier < Tier.vendor && !active.contains(id)
@@ -528,7 +534,7 @@ private struct Engine {
         people[agent]?.queue = queue
         if let assigned { return assigned }
         var best: (key: Int64, id: String)?
-        for tier in person.member.tiers {
+        for tier in member.tiers {
             guard
                 let id = pools[tier]?.first(where: { works[$0]?.poolTier == tier && works[$0]?.workers.isEmpty == true }
                 ),
@@ -541,7 +547,7 @@ private struct Engine {
         let pickup = options.pickupMinutes * Double(Self.minute)
         let clock = self.clock
         var levels: [String: Bool] = [:]
-        let skills = person.member.skills
+        let skills = member.skills
         return orphans.first(
             among: 32,
             where: { works[$0]?.orphanSince != nil && !active.contains($0) },

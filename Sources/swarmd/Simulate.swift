@@ -276,6 +276,9 @@ struct Simulate: AsyncParsableCommand {
     private func loadWorkload(settings: SwarmSettings) throws -> [WorkloadItem] {
         if let workload {
             let items = try Workload.load(path: workload)
+            guard !items.isEmpty else {
+                throw InputFileError(file: workload, problems: [LineProblem(line: 2, message: "no tickets")])
+            }
             if let data = FileManager.default.contents(atPath: workload) {
                 try Simulator.checkSkills(
                     String(decoding: data, as: UTF8.self), file: workload, taxonomy: settings.taxonomy)
