@@ -95,8 +95,8 @@ private struct Person {
     var onShift = false
     /// Tickets being worked, in the order started.
     var active: [String] = []
-    /// Tickets assigned at a tier and not started yet.
-    var queue: [String] = []
+    /// Tickets assigned to them at a tier and not started yet (entries may be stale: checked when read).
+    var queue = WaitHeap()
     /// Their level for each tag asked about so far (``skillLevel(_:for:)``).
     var levels: [String: Int] = [:]
 
@@ -142,31 +142,42 @@ private struct Work {
     var poolTier: Int?
 }
 
-/// Where a waiting ticket sorts: priority first, then age.
-private struct WaitKey: Comparable {
-    var rank: Int
-    var number: Int
-    var id: String
-    static func < (a: WaitKey, b: WaitKey) -> Bool { (a.rank, a.number) < (b.rank, b.number) }
-    static func == (a: WaitKey, b: WaitKey) -> Bool { a.number == b.number }
-}
+/// Waiting tickets, most urgent first (priority, then age), in a heap. Entries are not removed
+/// when a ticket stops waiting; whoever reads the list drops those that no longer belong.
+private struct WaitHeap {
+    private var heap = SimulationQueue<String>()
 
-/// A sorted list of waiting tickets.
-private struct WaitList {
-    private(set) var keys: [WaitKey] = []
-    private func index(of key: WaitKey) -> Int {
-        var low = 0
-        var high = keys.count
-        while low < high {
-            let mid = (low + high) / 2
-            if keys[mid] < key { low = mid + 1 } else { high = mid }
-        }
-        return low
+    /// Where a ticket sorts: its priority rank (1–4), then its number.
+    static func key(rank: Int, number: Int) -> Int64 { Int64(rank) << 40 | Int64(number) }
+
+    mutating func insert(_ id: String, rank: Int, number: Int) {
+        heap.push(id, at: Self.key(rank: rank, number: number))
     }
-    mutating func insert(_ key: WaitKey) { keys.insert(key, at: index(of: key)) }
-    mutating func remove(_ key: WaitKey) {
-        let at = index(of: key)
-        if at < keys.count && keys[at] == key { keys.remove(at: at) }
+
+    /// The first entry `belongs` accepts; those before it are dropped.
+    mutating func first(where belongs: (String) -> Bool) -> String? {
+        while let (_, id) = heap.first {
+            if belongs(id) { return id }
+            _ = heap.pop()
+        }
+        return nil
+    }
+
+    /// The first entry among the `limit` most urgent ones that `belongs` keeps and `fits`; those
+    /// that do not belong are dropped, the others stay.
+    mutating func first(among limit: Int, where belongs: (String) -> Bool, fits: (String) -> Bool) -> String? {
+        var looked: [(Int64, String)] = []
+        var found: String?
+        while looked.count < limit, let (key, id) = heap.pop() {
+            guard belongs(id) else { continue }
+            looked.append((key, id))
+            if fits(id) {
+                found = id
+                break
+            }
+        }
+        for (key, id) in looked { heap.push(id, at: key) }
+        return found
     }
 }
 
@@ -184,8 +195,8 @@ private struct Engine {
     /// Staff in file order, for the setup.
     let staff: [StaffMember]
     var works: [String: Work] = [:]
-    var orphans = WaitList()
-    var pools: [Int: WaitList] = [:]
+    var orphans = WaitHeap()
+    var pools: [Int: WaitHeap] = [:]
     /// The tiers someone on the staff works at, and the highest of them below the vendor.
     let staffedTiers: Set<Int>
     let topTier: Int?
@@ -495,44 +506,61 @@ private struct Engine {
     /// at their tiers, then dispatch tickets (swarms nobody works) they have a skill for, or that
     /// waited past the pick-up time.
     mutating func consider(_ agent: String) {
-        while let person = people[agent], person.onShift, person.active.count < person.capacity,
-            let id = nextPick(for: person)
-        {
-            let before = person.active.count
+        while let before = room(agent) {
+            guard let id = nextPick(for: agent) else { return }
             start(agent, on: id)
             guard (people[agent]?.active.count ?? 0) > before else { return }
         }
     }
 
-    mutating func nextPick(for person: Person) -> String? {
-        let agent = person.member.id
-        var best: WaitKey?
-        var keep: [String] = []
-        for id in person.queue {
-            guard let work = works[id], let ticket = state.tickets[id], ticket.assignee == agent,
-                let tier = ticket.tier, tier < Tier.vendor, !person.active.contains(id)
+    /// How many tickets the person works now, if they are at work and have room for another.
+    func room(_ agent: String) -> Int? {
+        guard let person = people[agent], person.onShift, person.active.count < person.capacity else { return nil }
+        return person.active.count
+    }
+
+    mutating func nextPick(for agent: String) -> String? {
+        // Take the person's list out while reading it, so that dropping entries does not copy it.
+        guard var queue = people[agent]?.queue, let active = people[agent]?.active,
+            let member = people[agent]?.member
+        else { return nil }
+        people[agent]?.queue = WaitHeap()
+        let state = self.state
+        let works = self.works
+        let assigned = queue.first { id in
+            guard let tier = state.tickets[id]?.tier, works[id] != nil else { return false }
+            return state.tickets[id]?.assignee == agent && tier < Tier.vendor && !active.contains(id)
+        }
+        people[agent]?.queue = queue
+        if let assigned { return assigned }
+        var best: (key: Int64, id: String)?
+        for tier in member.tiers {
+            guard
+                let id = pools[tier]?.first(where: { works[$0]?.poolTier == tier && works[$0]?.workers.isEmpty == true }
+                ),
+                let work = works[id]
             else { continue }
-            if !keep.contains(id) { keep.append(id) }
-            let key = WaitKey(rank: work.rank, number: work.number, id: id)
-            if best.map({ key < $0 }) ?? true { best = key }
-        }
-        people[agent]?.queue = keep
-        if let best { return best.id }
-        for tier in person.member.tiers {
-            guard let key = pools[tier]?.keys.first(where: { works[$0.id]?.workers.isEmpty == true }) else { continue }
-            if best.map({ key < $0 }) ?? true { best = key }
+            let key = WaitHeap.key(rank: work.rank, number: work.number)
+            if best.map({ key < $0.key }) ?? true { best = (key, id) }
         }
         if let best { return best.id }
-        for key in orphans.keys where !person.active.contains(key.id) {
-            guard let work = works[key.id], work.workers.isEmpty else { continue }
-            let waited = Double(clock - (work.orphanSince ?? clock)) >= options.pickupMinutes * Double(Self.minute)
-            if waited || work.required.isEmpty
-                || work.required.contains(where: { level(of: agent, for: $0) > 0 })
-            {
-                return key.id
-            }
-        }
-        return nil
+        let pickup = options.pickupMinutes * Double(Self.minute)
+        let clock = self.clock
+        var levels: [String: Bool] = [:]
+        let skills = member.skills
+        return orphans.first(
+            among: 32,
+            where: { works[$0]?.orphanSince != nil && !active.contains($0) },
+            fits: { id in
+                guard let work = works[id] else { return false }
+                if work.required.isEmpty || Double(clock - (work.orphanSince ?? clock)) >= pickup { return true }
+                return work.required.contains { tag in
+                    if let known = levels[tag] { return known }
+                    let known = skillLevel(skills, for: tag) > 0
+                    levels[tag] = known
+                    return known
+                }
+            })
     }
 
     /// Offers a waiting ticket to the best person free now: at its tier, the one with the least
@@ -594,7 +622,8 @@ private struct Engine {
 
     mutating func assign(_ id: String, to agent: String) {
         guard people[agent] != nil, let tier = state.tickets[id]?.tier, tier < Tier.vendor else { return }
-        people[agent]?.queue.append(id)
+        guard let work = works[id] else { return }
+        people[agent]?.queue.insert(id, rank: work.rank, number: work.number)
         queue.push(.consider(agent), at: clock)
     }
 
@@ -723,8 +752,6 @@ private struct Engine {
     mutating func finish(_ id: String) {
         stopAll(id)
         guard let work = works.removeValue(forKey: id) else { return }
-        if work.orphanSince != nil { orphans.remove(WaitKey(rank: work.rank, number: work.number, id: id)) }
-        if let tier = work.poolTier { pools[tier]?.remove(WaitKey(rank: work.rank, number: work.number, id: id)) }
         state.tickets[id] = nil
         summary.resolved += 1
     }
@@ -767,25 +794,21 @@ private struct Engine {
                 deadlineVersion[id] = nil
             }
 
-            let key = WaitKey(rank: work.rank, number: work.number, id: id)
             let idle = work.workers.isEmpty && !work.atVendor && !ticket.status.isDone
             let orphan = idle && ticket.tier == nil && !ticket.invitations.contains { $0.state == .pending }
             if orphan && work.orphanSince == nil {
                 works[id]?.orphanSince = clock
-                orphans.insert(key)
+                orphans.insert(id, rank: work.rank, number: work.number)
                 queue.push(.dispatch(ticket: id, anyone: false), at: clock)
-                queue.push(
-                    .dispatch(ticket: id, anyone: true), at: clock + Self.minutes(options.pickupMinutes))
+                queue.push(.dispatch(ticket: id, anyone: true), at: clock + Self.minutes(options.pickupMinutes))
             } else if !orphan && work.orphanSince != nil {
                 works[id]?.orphanSince = nil
-                orphans.remove(key)
             }
             let tier = idle && ticket.assignee == nil ? ticket.tier.flatMap { $0 < Tier.vendor ? $0 : nil } : nil
             if tier != work.poolTier {
-                if let old = work.poolTier { pools[old]?.remove(key) }
                 works[id]?.poolTier = tier
                 if let tier {
-                    pools[tier, default: WaitList()].insert(key)
+                    pools[tier, default: WaitHeap()].insert(id, rank: work.rank, number: work.number)
                     queue.push(.dispatch(ticket: id, anyone: false), at: clock)
                 }
             }

@@ -200,11 +200,12 @@ struct Simulate: AsyncParsableCommand {
             for refusal in run.summary.refusals { complain("  \(refusal)") }
         }
 
-        // One window for every run, so the backlog of each is measured at the same instant.
-        let end = runs.map(\.summary.end.milliseconds).max() ?? 0
-        let to = Timestamp(milliseconds: (end / 60_000 + 1) * 60_000)
-        let reports = runs.map { $0.collector.report(MetricsQuery(to: to, mode: $0.summary.mode)) }
-        var report = reports.first ?? MetricsReport(seq: 0, asOf: to)
+        // Every run is reported as of the same instant, the last event of the longest run, so the
+        // backlog of each is measured at the same time; a run that ended earlier left its people
+        // offline at its end, so no availability is counted after it.
+        let end = runs.map(\.summary.end).max() ?? Timestamp(milliseconds: 0)
+        let reports = runs.map { $0.collector.report(MetricsQuery(mode: $0.summary.mode), now: end) }
+        var report = reports.first ?? MetricsReport(seq: 0, asOf: end)
         report.seq = 0
         report.modes = reports.flatMap(\.modes)
         if reports.count > 1 {
@@ -216,7 +217,7 @@ struct Simulate: AsyncParsableCommand {
         let source =
             workload.map { "workload \($0)" } ?? "\(items.count) generated tickets (rate \(rate)/h, seed \(seed))"
         complain("simulated \(items.count) tickets from \(source), \(members.count) staff, seed \(seed)")
-        if let first { complain("simulated span \(first.start) to \(to)") }
+        if let first { complain("simulated span \(first.start) to \(end)") }
         for run in runs {
             complain(
                 "\(run.summary.mode.rawValue): \(run.summary.events) events, \(run.summary.resolved) resolved, "
@@ -232,7 +233,7 @@ struct Simulate: AsyncParsableCommand {
         } else {
             print(
                 "Simulated \(items.count) tickets, \(members.count) staff, seed \(seed), "
-                    + "from \(first?.start.description ?? "-") to \(to)")
+                    + "from \(first?.start.description ?? "-") to \(end)")
             print(report.table(), terminator: "")
         }
     }
@@ -275,6 +276,9 @@ struct Simulate: AsyncParsableCommand {
     private func loadWorkload(settings: SwarmSettings) throws -> [WorkloadItem] {
         if let workload {
             let items = try Workload.load(path: workload)
+            guard !items.isEmpty else {
+                throw InputFileError(file: workload, problems: [LineProblem(line: 2, message: "no tickets")])
+            }
             if let data = FileManager.default.contents(atPath: workload) {
                 try Simulator.checkSkills(
                     String(decoding: data, as: UTF8.self), file: workload, taxonomy: settings.taxonomy)
