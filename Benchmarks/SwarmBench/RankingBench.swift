@@ -1,25 +1,13 @@
 import Foundation
 import SwarmCore
+import SwarmMetrics
 import SwarmProtocol
 
 /// Ranks tickets among many agents with the matcher of SwarmCore, the same code the hub runs on
 /// `ticket.open`: the state is built by applying events, so the index is the one replay builds.
 enum RankingBench {
-    /// A small deterministic generator (SplitMix64), so every run ranks the same tickets.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     static func run(agents: Int, tags: Int, tickets: Int, seed: UInt64) throws {
-        var random = Random(state: seed)
+        var random = SimulationRandom(seed: seed)
         // Tags: roots with children, like network / network.dns; tags/10 roots.
         let roots = max(1, tags / 10)
         var names: [String] = []
@@ -35,10 +23,12 @@ enum RankingBench {
         for a in 0..<agents {
             let agent = "agent\(a)"
             var skills: [String: Int] = [:]
-            for _ in 0..<5 { skills[names[random.below(names.count)]] = 1 + random.below(5) }
+            for _ in 0..<5 {
+                skills[names[random.integer(in: 0...names.count - 1)]] = 1 + random.integer(in: 0...4)
+            }
             state.apply(
                 SwarmEvent(ticket: nil, actor: agent, at: at, payload: .skillsChanged(agent: agent, skills: skills)))
-            let roll = random.below(100)
+            let roll = random.integer(in: 0...99)
             let presence: Presence = roll < 70 ? .available : roll < 85 ? .busy : roll < 95 ? .away : .offline
             state.apply(
                 SwarmEvent(
@@ -49,10 +39,11 @@ enum RankingBench {
         for n in 1...2_000 {
             let ticket = Ticket(
                 id: Ticket.id(number: n), title: "t", description: "", requester: "req", category: .other,
-                urgency: .low, impact: .low, queue: "general", skills: [names[random.below(names.count)]], openedAt: at)
+                urgency: .low, impact: .low, queue: "general",
+                skills: [names[random.integer(in: 0...names.count - 1)]], openedAt: at)
             state.apply(SwarmEvent(ticket: ticket.id, actor: "req", at: at, payload: .ticketOpened(ticket)))
             for _ in 0..<3 {
-                let agent = "agent\(random.below(agents))"
+                let agent = "agent\(random.integer(in: 0...agents - 1))"
                 state.apply(SwarmEvent(ticket: ticket.id, actor: agent, at: at, payload: .swarmJoined(agent: agent)))
             }
         }
@@ -65,7 +56,9 @@ enum RankingBench {
         let clock = ContinuousClock()
         for _ in 0..<tickets {
             var required: [String] = []
-            for _ in 0..<(1 + random.below(3)) { required.append(names[random.below(names.count)]) }
+            for _ in 0..<(1 + random.integer(in: 0...2)) {
+                required.append(names[random.integer(in: 0...names.count - 1)])
+            }
             var result: [Candidate] = []
             let elapsed = clock.measure {
                 result = state.rank(required: required, excluding: ["req"], limit: 10)

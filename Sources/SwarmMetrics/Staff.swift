@@ -170,41 +170,15 @@ public enum Staff {
     /// Parses a staff file, checking skills against `taxonomy`; every bad line is reported (with
     /// its number) and none is used. Members come back in file order.
     public static func parse(_ text: String, file: String, taxonomy: Taxonomy) throws(InputFileError) -> [StaffMember] {
-        let rows: [[String]]
-        do {
-            rows = try CSVRows.read(text)
-        } catch {
-            throw InputFileError(file: file, problems: [LineProblem(line: 1, message: "not CSV: \(error)")])
-        }
-        guard let header = rows.first?.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }),
-            !header.allSatisfy(\.isEmpty)
-        else {
-            throw InputFileError(file: file, problems: [LineProblem(line: 1, message: "empty file: expected a header")])
-        }
-        var index: [String: Int] = [:]
-        for (position, name) in header.enumerated() { index[name] = position }
-        let missing = columns.dropLast().filter { index[$0] == nil }
-        guard missing.isEmpty else {
-            throw InputFileError(
-                file: file,
-                problems: [
-                    LineProblem(
-                        line: 1,
-                        message:
-                            "missing column(s) \(missing.joined(separator: ", ")); expected \(columns.dropLast().joined(separator: ",")) and optionally capacity"
-                    )
-                ])
-        }
+        let records = try CSVRows.records(
+            text, file: file, required: Array(columns.dropLast()),
+            expected: columns.dropLast().joined(separator: ",") + " and optionally capacity")
         var members: [StaffMember] = []
         var problems: [LineProblem] = []
         var seen: [String: Int] = [:]
-        for (offset, row) in rows.dropFirst().enumerated() {
-            let line = offset + 2
-            if row.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
-            func field(_ name: String) -> String {
-                guard let position = index[name], position < row.count else { return "" }
-                return row[position].trimmingCharacters(in: .whitespaces)
-            }
+        for record in records {
+            let line = record.line
+            let field = record.field
             do throws(LineProblem) {
                 let member = try self.member(field, line: line, taxonomy: taxonomy)
                 if let first = seen[member.id] {

@@ -71,38 +71,13 @@ public enum Workload {
     /// Parses a workload; every bad line is reported (with its number) and none is used.
     /// The items come back sorted by arrival (stable: file order breaks ties).
     public static func parse(_ text: String, file: String) throws(InputFileError) -> [WorkloadItem] {
-        let rows: [[String]]
-        do {
-            rows = try CSVRows.read(text)
-        } catch {
-            throw InputFileError(file: file, problems: [LineProblem(line: 1, message: "not CSV: \(error)")])
-        }
-        guard let header = rows.first?.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) else {
-            throw InputFileError(file: file, problems: [LineProblem(line: 1, message: "empty file: expected a header")])
-        }
-        var index: [String: Int] = [:]
-        for (position, name) in header.enumerated() { index[name] = position }
-        let missing = columns.dropLast().filter { index[$0] == nil }
-        guard missing.isEmpty else {
-            throw InputFileError(
-                file: file,
-                problems: [
-                    LineProblem(
-                        line: 1,
-                        message:
-                            "missing column(s) \(missing.joined(separator: ", ")); expected \(columns.joined(separator: ","))"
-                    )
-                ])
-        }
+        let records = try CSVRows.records(
+            text, file: file, required: Array(columns.dropLast()), expected: columns.joined(separator: ","))
         var items: [WorkloadItem] = []
         var problems: [LineProblem] = []
-        for (offset, row) in rows.dropFirst().enumerated() {
-            let line = offset + 2
-            if row.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
-            func field(_ name: String) -> String {
-                guard let position = index[name], position < row.count else { return "" }
-                return row[position].trimmingCharacters(in: .whitespaces)
-            }
+        for record in records {
+            let line = record.line
+            let field = record.field
             do throws(LineProblem) {
                 items.append(try item(field, line: line))
             } catch {
@@ -177,6 +152,49 @@ public enum CSVRows {
     public static func read(_ text: String) throws -> [[String]] {
         let csv = try EnumeratedCSV(string: text, delimiter: .comma, loadColumns: false)
         return [csv.header] + csv.rows
+    }
+
+    /// One record of a file with a header: its line number and its fields by column name.
+    public struct Record: Sendable {
+        public let line: Int
+        let row: [String]
+        let index: [String: Int]
+
+        /// The field of column `name` (lowercase), trimmed; empty when the record has none.
+        public func field(_ name: String) -> String {
+            guard let position = index[name], position < row.count else { return "" }
+            return row[position].trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    /// The records of a CSV file whose header names at least the `required` columns (in any order,
+    /// any case); blank records are left out. An unreadable file, an empty one or a missing column is
+    /// an error naming the file and line 1, `expected` describing the header wanted.
+    public static func records(_ text: String, file: String, required: [String], expected: String)
+        throws(InputFileError) -> [Record]
+    {
+        func unusable(_ message: String) -> InputFileError {
+            InputFileError(file: file, problems: [LineProblem(line: 1, message: message)])
+        }
+        let rows: [[String]]
+        do {
+            rows = try read(text)
+        } catch {
+            throw unusable("not CSV: \(error)")
+        }
+        guard let header = rows.first?.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }),
+            !header.allSatisfy(\.isEmpty)
+        else { throw unusable("empty file: expected a header") }
+        var index: [String: Int] = [:]
+        for (position, name) in header.enumerated() { index[name] = position }
+        let missing = required.filter { index[$0] == nil }
+        guard missing.isEmpty else {
+            throw unusable("missing column(s) \(missing.joined(separator: ", ")); expected \(expected)")
+        }
+        return rows.dropFirst().enumerated().compactMap { offset, row in
+            row.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty }
+                ? nil : Record(line: offset + 2, row: row, index: index)
+        }
     }
 
     /// A field as CSV: quoted when it holds a comma, quote or line break.
