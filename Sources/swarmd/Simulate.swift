@@ -275,14 +275,16 @@ struct Simulate: AsyncParsableCommand {
 
     private func loadWorkload(settings: SwarmSettings) throws -> [WorkloadItem] {
         if let workload {
-            let items = try Workload.load(path: workload)
+            // Read once: parsed as a workload, and its skills checked against the taxonomy.
+            guard let data = FileManager.default.contents(atPath: workload) else {
+                throw InputFileError(file: workload, problems: [LineProblem(line: 0, message: "cannot read the file")])
+            }
+            let text = String(decoding: data, as: UTF8.self)
+            let items = try Workload.parse(text, file: workload)
             guard !items.isEmpty else {
                 throw InputFileError(file: workload, problems: [LineProblem(line: 2, message: "no tickets")])
             }
-            if let data = FileManager.default.contents(atPath: workload) {
-                try Simulator.checkSkills(
-                    String(decoding: data, as: UTF8.self), file: workload, taxonomy: settings.taxonomy)
-            }
+            try Simulator.checkSkills(text, file: workload, taxonomy: settings.taxonomy)
             return items
         }
         var generator = WorkloadGenerator(count: generate ?? 0, seed: seed)
