@@ -162,11 +162,11 @@ def start_browser():
         from selenium.webdriver.chrome.options import Options
         from selenium.webdriver.chrome.service import Service
     except ImportError:
-        raise Failure("the Python package 'selenium' is missing (scripts/bootstrap installs it)")
+        raise Failure("the Python package 'selenium' is missing (scripts/bootstrap-test installs it)")
     chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     chromedriver = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
     for path, package in ((chromium, "chromium"), (chromedriver, "chromium-driver")):
-        check(os.access(path, os.X_OK), f"no {path}: install the Debian package {package} (scripts/bootstrap does)")
+        check(os.access(path, os.X_OK), f"no {path}: install the Debian package {package} (scripts/bootstrap-test does)")
     options = Options()
     options.binary_location = chromium
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
