@@ -214,7 +214,10 @@ extension SwarmState {
         return earliest
     }
 
-    private static func deadline(of ticket: Ticket, settings: SwarmSettings) -> Timestamp? {
+    /// A ticket's earliest deadline (invitation, escalation, SLA, backlog), `nil` when it has none.
+    /// It depends on the ticket and the settings alone, which is what lets ``DeadlineIndex`` keep
+    /// it per ticket.
+    static func deadline(of ticket: Ticket, settings: SwarmSettings) -> Timestamp? {
         guard !ticket.status.isDone else { return nil }
         var earliest = stallDeadline(of: ticket, settings: settings)
         if let escalation = escalationDeadline(of: ticket, settings: settings),
