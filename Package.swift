@@ -139,7 +139,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SwarmHubTests",
-            dependencies: ["SwarmHub", "SwarmTestSupport", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: [
+                "SwarmHub", "SwarmTestSupport", .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

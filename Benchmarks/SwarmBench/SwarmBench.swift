@@ -78,13 +78,13 @@ struct SwarmBench: AsyncParsableCommand {
             db
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("swarm-bench-\(UUID().uuidString).sqlite")
             .path
-        let store = try EventStore(path: path)
+        let store = try SQLiteEventStore(path: path)
         var configuration = HubConfiguration()
         configuration.port = 0
         configuration.commandRate = 1_000_000
         configuration.commandBurst = 1_000_000
         configuration.outboundQueueLimit = 1_000_000
-        let services = try HubServices(store: store, configuration: configuration, logger: logger)
+        let services = try await HubServices(store: store, configuration: configuration, logger: logger)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Hub.application(services: services) { portContinuation.yield($0) }
         let group = ServiceGroup(services: [app], logger: logger)

@@ -3,32 +3,36 @@ import SwarmProtocol
 import SwarmStore
 import Synchronization
 
-/// Who is subscribed to what, and the delivery of committed events to them.
+/// Who is subscribed to what, and the delivery of committed batches to them.
 ///
-/// Each event is encoded once (its JSON comes from the commit); the frame around it is built once
-/// per channel label and the same `ByteBuffer` storage is queued to every subscriber. An event
-/// reaches a connection at most once, labelled with the most specific subscribed channel.
+/// Publishing reads an immutable snapshot of the channel index, taken in one short lock together with
+/// the new published `seq`, so subscribe and unsubscribe never wait for a publish to finish. A batch is
+/// delivered per subscriber, not per event: each connection's frames of the batch (events, then its
+/// acks) are offered to its outbox at once, and the writes are scheduled once per event loop, so a
+/// connection is woken once per batch and writes its frames with one flush.
+///
+/// Each event is encoded once (its JSON comes from the commit); the frame around it is built once per
+/// channel label and the same `ByteBuffer` storage is queued to every subscriber. An event reaches a
+/// connection at most once, labelled with the most specific subscribed channel.
 public final class FanOut: Sendable {
     /// Identifies one connection.
     public typealias ConnectionID = UInt64
 
-    private struct Subscriber {
-        var outbox: Outbox
-        /// Channel → the `seq` after which this connection has been sent (or is being sent) its
-        /// events: the subscribe's `since`, or the live start when it had none.
-        var channels: [String: Int64] = [:]
-    }
+    /// Channel → its subscribers: the snapshot publishers read.
+    typealias Index = [String: [ConnectionID: Outbox]]
 
     private struct Registry {
-        var subscribers: [ConnectionID: Subscriber] = [:]
-        var byChannel: [String: Set<ConnectionID>] = [:]
+        /// Per connection: channel → the `seq` after which this connection has been sent (or is
+        /// being sent) its events: the subscribe's `since`, or the live start when it had none.
+        var subscriptions: [ConnectionID: (outbox: Outbox, channels: [String: Int64])] = [:]
+        var index: Index = [:]
         /// The last `seq` handed to subscribers.
         var publishedSeq: Int64 = 0
         var nextID: ConnectionID = 1
 
         mutating func unindex(_ id: ConnectionID, from channel: String) {
-            byChannel[channel]?.remove(id)
-            if byChannel[channel]?.isEmpty == true { byChannel[channel] = nil }
+            index[channel]?[id] = nil
+            if index[channel]?.isEmpty == true { index[channel] = nil }
         }
     }
 
@@ -46,22 +50,27 @@ public final class FanOut: Sendable {
     public var publishedSeq: Int64 { registry.withLock { $0.publishedSeq } }
 
     /// The number of connections registered.
-    public var connectionCount: Int { registry.withLock { $0.subscribers.count } }
+    public var connectionCount: Int { registry.withLock { $0.subscriptions.count } }
 
     func register(_ outbox: Outbox) -> ConnectionID {
         registry.withLock { registry in
             let id = registry.nextID
             registry.nextID += 1
-            registry.subscribers[id] = Subscriber(outbox: outbox)
+            registry.subscriptions[id] = (outbox, [:])
             return id
         }
     }
 
     func remove(_ id: ConnectionID) {
         registry.withLock { registry in
-            guard let subscriber = registry.subscribers.removeValue(forKey: id) else { return }
-            for channel in subscriber.channels.keys { registry.unindex(id, from: channel) }
+            guard let subscription = registry.subscriptions.removeValue(forKey: id) else { return }
+            for channel in subscription.channels.keys { registry.unindex(id, from: channel) }
         }
+    }
+
+    /// The number of channels a connection is subscribed to.
+    func subscriptionCount(of id: ConnectionID) -> Int {
+        registry.withLock { $0.subscriptions[id]?.channels.count ?? 0 }
     }
 
     /// Subscribes a connection to `channels`; returns the `seq` after which live events flow, and
@@ -74,79 +83,141 @@ public final class FanOut: Sendable {
     ) {
         registry.withLock { registry in
             let seq = registry.publishedSeq
-            guard var subscriber = registry.subscribers[id] else { return (seq, [:]) }
-            let earlier = subscriber.channels
-            if since != nil { subscriber.outbox.beginHold() }
-            for channel in channels where subscriber.channels[channel] == nil {
-                subscriber.channels[channel] = min(since ?? seq, seq)
-                registry.byChannel[channel, default: []].insert(id)
+            guard var subscription = registry.subscriptions[id] else { return (seq, [:]) }
+            let earlier = subscription.channels
+            if since != nil { subscription.outbox.beginHold() }
+            for channel in channels where subscription.channels[channel] == nil {
+                subscription.channels[channel] = min(since ?? seq, seq)
+                registry.index[channel, default: [:]][id] = subscription.outbox
             }
-            registry.subscribers[id] = subscriber
+            registry.subscriptions[id] = subscription
             return (seq, earlier)
         }
     }
 
     func unsubscribe(_ id: ConnectionID, from channels: [String]) {
         registry.withLock { registry in
-            for channel in channels where registry.subscribers[id]?.channels.removeValue(forKey: channel) != nil {
+            for channel in channels
+            where registry.subscriptions[id]?.channels.removeValue(forKey: channel) != nil {
                 registry.unindex(id, from: channel)
             }
         }
     }
 
-    /// Delivers committed events, in `seq` order, to every subscriber of their channels.
-    func publish(_ events: [StoredEvent]) {
-        guard !events.isEmpty else { return }
-        registry.withLock { registry in
-            for stored in events {
-                registry.publishedSeq = stored.seq
-                var labels: [ConnectionID: Int] = [:]
-                for (index, channel) in stored.channels.enumerated() {
-                    for id in registry.byChannel[channel] ?? [] where labels[id] == nil { labels[id] = index }
-                }
-                guard !labels.isEmpty else { continue }
-                var frames: [Int: ByteBuffer] = [:]
-                for (id, index) in labels {
-                    let frame = frames[index] ?? Self.frame(stored, channel: stored.channels[index])
-                    frames[index] = frame
-                    registry.subscribers[id]?.outbox.enqueueLive(frame)
+    /// Delivers a committed batch: its events, in `seq` order, to every subscriber of their channels,
+    /// then each reply to its connection.
+    func publish(_ events: [EventRecord], replies: [(outbox: Outbox, frame: ByteBuffer)] = []) {
+        let index = registry.withLock { registry -> Index in
+            if let last = events.last { registry.publishedSeq = last.seq }
+            return registry.index
+        }
+        var delivery = Self.group(events, index: index)
+        var writes = WriteSchedule()
+        for (outbox, frames) in delivery.frames where outbox.offer(frames, live: true) {
+            writes.add(outbox)
+        }
+        // Replies are never held by a replay: they answer commands, not subscriptions.
+        var replyFrames: [ObjectIdentifier: (Outbox, [ByteBuffer])] = [:]
+        var replyOrder: [ObjectIdentifier] = []
+        for reply in replies {
+            let key = ObjectIdentifier(reply.outbox)
+            if replyFrames[key] == nil {
+                replyOrder.append(key)
+                replyFrames[key] = (reply.outbox, [])
+            }
+            replyFrames[key]!.1.append(reply.frame)
+        }
+        for key in replyOrder {
+            let (outbox, frames) = replyFrames[key]!
+            if outbox.offer(frames, live: false) { writes.add(outbox) }
+        }
+        delivery.frames = []
+        writes.run()
+    }
+
+    /// The frames of a batch per subscriber, each connection's in `seq` order: pure, for tests.
+    static func group(_ events: [EventRecord], index: Index) -> (frames: [(Outbox, [ByteBuffer])], count: Int) {
+        var slots: [ConnectionID: Int] = [:]
+        var frames: [(Outbox, [ByteBuffer])] = []
+        var count = 0
+        func add(_ id: ConnectionID, _ outbox: Outbox, _ frame: ByteBuffer) {
+            if let slot = slots[id] {
+                frames[slot].1.append(frame)
+            } else {
+                slots[id] = frames.count
+                frames.append((outbox, [frame]))
+            }
+            count += 1
+        }
+        for record in events {
+            let subscribed = record.channels.indices.filter { index[record.channels[$0]] != nil }
+            guard let first = subscribed.first else { continue }
+            if subscribed.count == 1 {
+                // The usual case: one channel of the event has subscribers; no labels to choose.
+                let frame = frame(record, channel: record.channels[first])
+                for (id, outbox) in index[record.channels[first]]! { add(id, outbox, frame) }
+                continue
+            }
+            var labelled: Set<ConnectionID> = []
+            for position in subscribed {
+                let channel = record.channels[position]
+                var frame: ByteBuffer? = nil
+                for (id, outbox) in index[channel]! where labelled.insert(id).inserted {
+                    if frame == nil { frame = Self.frame(record, channel: channel) }
+                    add(id, outbox, frame!)
                 }
             }
         }
+        return (frames, count)
     }
 
     /// Delivers an ephemeral frame (not in the log) to the subscribers of one channel, except the
     /// sender. Returns how many connections it was queued to.
     @discardableResult
     func publishEphemeral(_ frame: ByteBuffer, on channel: String, except sender: ConnectionID) -> Int {
-        registry.withLock { registry in
-            var count = 0
-            for id in registry.byChannel[channel] ?? [] where id != sender {
-                registry.subscribers[id]?.outbox.enqueueLive(frame)
-                count += 1
-            }
-            return count
+        let subscribers = registry.withLock { $0.index[channel] } ?? [:]
+        var writes = WriteSchedule()
+        var count = 0
+        for (id, outbox) in subscribers where id != sender {
+            if outbox.offer(CollectionOfOne(frame), live: true) { writes.add(outbox) }
+            count += 1
         }
+        writes.run()
+        return count
     }
 
     /// The number of connections subscribed to `channel`.
     func subscriberCount(on channel: String) -> Int {
-        registry.withLock { $0.byChannel[channel]?.count ?? 0 }
+        registry.withLock { $0.index[channel]?.count ?? 0 }
     }
 
     /// The bytes of an `event` frame: the committed event JSON wrapped, not re-encoded.
-    static func frame(_ stored: StoredEvent, channel: String) -> ByteBuffer {
+    static func frame(_ record: EventRecord, channel: String) -> ByteBuffer {
         // Channel names never contain quotes or backslashes (Channel.init rejects them), so they
         // can be written between quotes as they are.
         var buffer = ByteBuffer()
-        buffer.reserveCapacity(stored.json.utf8.count + channel.utf8.count + 64)
+        buffer.reserveCapacity(record.json.utf8.count + channel.utf8.count + 64)
         buffer.writeString(#"{"channel":""#)
         buffer.writeString(channel)
         buffer.writeString(#"","event":"#)
-        buffer.writeString(stored.json)
+        buffer.writeString(record.json)
         buffer.writeString(#","seq":"#)
-        buffer.writeString(String(stored.seq))
+        buffer.writeString(String(record.seq))
         buffer.writeString(#","type":"event"}"#)
         return buffer
+    }
+}
+
+/// The outboxes whose writers must run, grouped by event loop: one task per loop runs them all.
+struct WriteSchedule {
+    private var loops: [ObjectIdentifier: (loop: any EventLoop, outboxes: [Outbox])] = [:]
+
+    mutating func add(_ outbox: Outbox) {
+        let loop = outbox.eventLoop
+        loops[ObjectIdentifier(loop), default: (loop, [])].outboxes.append(outbox)
+    }
+
+    func run() {
+        for (_, entry) in loops { Outbox.scheduleWrites(entry.outboxes, on: entry.loop) }
     }
 }

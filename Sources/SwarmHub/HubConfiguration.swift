@@ -12,6 +12,8 @@ public struct HubConfiguration: Sendable {
     public var maxFrameSize = ProtocolInfo.defaultMaxFrameSize
     /// Frames that may wait for one slow connection before it is closed with 4008. Default 4096.
     public var outboundQueueLimit = 4096
+    /// Bytes that may wait for one slow connection before it is closed with 4008. Default 8 MiB.
+    public var outboundQueueBytes = 8 << 20
     /// Commands per second one connection may send, on average. Default 100.
     public var commandRate = 100.0
     /// Commands one connection may send in a burst above the rate. Default 200.

@@ -6,11 +6,13 @@ public import SwarmStore
 /// What request handlers and sessions share: the store, the ledger, fan-out, timers, presence and
 /// configuration.
 public struct HubServices: Sendable {
-    public let store: EventStore
+    public let store: any EventStore
     public let ledger: Ledger
     public let fanOut: FanOut
     public let timers: Timers
     public let metricsFeed: MetricsFeed
+    let suggestions: KnowledgeSuggestions
+    let pruning: CommandPruning
     let presence: PresenceTracker
     public let configuration: HubConfiguration
     public let clock: HubClock
@@ -18,18 +20,20 @@ public struct HubServices: Sendable {
 
     /// Opens the hub's services on a store: replays the log into a new ledger.
     public init(
-        store: EventStore, configuration: HubConfiguration, clock: @escaping HubClock = systemClock, logger: Logger
-    )
-        throws
-    {
+        store: any EventStore, configuration: HubConfiguration, clock: @escaping HubClock = systemClock,
+        logger: Logger
+    ) async throws {
         let fanOut = FanOut()
         self.store = store
         self.fanOut = fanOut
-        self.ledger = try Ledger(
+        self.ledger = try await Ledger(
             store: store, fanOut: fanOut, configuration: configuration, clock: clock, logger: logger)
         self.timers = Timers(ledger: ledger, clock: clock, configuration: configuration)
         self.metricsFeed = MetricsFeed(
             ledger: ledger, fanOut: fanOut, clock: clock, interval: configuration.metricsInterval)
+        self.suggestions = KnowledgeSuggestions(
+            store: store, ledger: ledger, limit: configuration.kbSuggestions, logger: logger)
+        self.pruning = CommandPruning(store: store, clock: clock, configuration: configuration, logger: logger)
         self.presence = PresenceTracker(ledger: ledger, grace: configuration.presenceGrace)
         self.configuration = configuration
         self.clock = clock

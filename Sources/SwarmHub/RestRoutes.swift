@@ -12,7 +12,7 @@ enum RestRoutes {
         router.get("/health") { _, _ in
             // Read the log, so a hub whose database is gone reports it instead of "ok".
             do {
-                let stored = try services.store.lastSeq()
+                let stored = try await services.store.lastSeq()
                 return json(
                     Health(status: "ok", seq: max(stored, services.ledger.snapshot.seq), protocol: ProtocolInfo.version)
                 )
@@ -22,7 +22,7 @@ enum RestRoutes {
         }
         let v1 = router.group("/v1")
         v1.get("/tickets") { request, _ in
-            let principal = try authenticate(request, services)
+            let principal = try await authenticate(request, services)
             let status = try request.uri.queryParameters["status"].map { text throws(APIError) in
                 guard let status = TicketStatus(rawValue: String(text)) else {
                     let allowed = TicketStatus.allCases.map(\.rawValue).joined(separator: ", ")
@@ -32,11 +32,11 @@ enum RestRoutes {
             }
             let queue = request.uri.queryParameters["queue"].map(String.init)
             let requester = principal.role == .requester ? principal.id : nil
-            let tickets = try services.store.tickets(status: status, queue: queue, requester: requester)
+            let tickets = try await services.store.tickets(status: status, queue: queue, requester: requester)
             return json(TicketList(tickets: tickets))
         }
         v1.get("/tickets/:id") { request, context in
-            let principal = try authenticate(request, services)
+            let principal = try await authenticate(request, services)
             let id = context.parameters.get("id") ?? ""
             // The committed in-memory state has the whole ticket, comments included; its events are
             // read up to the same seq, so the two agree even while commits go on.
@@ -44,12 +44,12 @@ enum RestRoutes {
             guard let ticket = snapshot.state.tickets[id], Policy.canRead(principal, ticket) else {
                 throw APIError(.notFound, "no ticket \(id)")
             }
-            let events = try services.store.events(ofTicket: id).filter { $0.seq <= snapshot.seq }
+            let events = try await services.store.events(ofTicket: id).filter { $0.seq <= snapshot.seq }
                 .map { TicketDetail.Entry(seq: $0.seq, event: $0.event) }
             return json(TicketDetail(ticket: ticket, events: events))
         }
         v1.get("/tickets/:id/candidates") { request, context in
-            let principal = try authenticate(request, services)
+            let principal = try await authenticate(request, services)
             guard principal.role.worksTickets else { throw APIError(.forbidden, "requesters may not rank agents") }
             let id = context.parameters.get("id") ?? ""
             let limit = try request.uri.queryParameters["limit"].map { text throws(APIError) in
@@ -69,13 +69,13 @@ enum RestRoutes {
                     invitations: ticket.invitations))
         }
         v1.get("/agents") { request, _ in
-            let principal = try authenticate(request, services)
+            let principal = try await authenticate(request, services)
             guard principal.role.worksTickets else { throw APIError(.forbidden, "requesters may not list agents") }
             let agents = services.ledger.snapshot.state.agents.values.sorted { $0.id < $1.id }
             return json(AgentList(agents: agents))
         }
         v1.get("/skills") { request, _ in
-            _ = try authenticate(request, services)
+            _ = try await authenticate(request, services)
             let state = services.ledger.snapshot.state
             let taxonomy = services.configuration.swarm.taxonomy
             var agents: [String: Int] = [:]
@@ -96,7 +96,7 @@ enum RestRoutes {
             return json(SkillList(tags: entries, categories: categories))
         }
         v1.get("/metrics") { request, _ in
-            let principal = try authenticate(request, services)
+            let principal = try await authenticate(request, services)
             guard principal.role.readsEverything else {
                 throw APIError(.forbidden, "only leads and admins read metrics")
             }
@@ -115,7 +115,7 @@ enum RestRoutes {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: report.csv())))
         }
         v1.get("/kb") { request, _ in
-            _ = try authenticate(request, services)
+            _ = try await authenticate(request, services)
             let query = request.uri.queryParameters["q"].map(String.init) ?? ""
             let limit = try request.uri.queryParameters["limit"].map { text throws(APIError) in
                 guard let n = Int(text) else { throw APIError(.invalidField, "query 'limit' must be a number") }
@@ -123,13 +123,14 @@ enum RestRoutes {
             }
             do throws(HubError) {
                 return json(
-                    ArticleList(articles: try KnowledgeSearch.run(KBSearch(query: query, limit: limit), in: services)))
+                    ArticleList(
+                        articles: try await KnowledgeSearch.run(KBSearch(query: query, limit: limit), in: services)))
             } catch {
                 throw APIError(error)
             }
         }
         v1.get("/kb/:id") { request, context in
-            let principal = try authenticate(request, services)
+            let principal = try await authenticate(request, services)
             let id = context.parameters.get("id") ?? ""
             guard let article = services.ledger.snapshot.state.articles[id],
                 article.status == .published || principal.role.worksTickets
@@ -137,18 +138,18 @@ enum RestRoutes {
             return json(article)
         }
         v1.post("/kb") { request, context in
-            let principal = try authenticate(request, services)
+            let principal = try await authenticate(request, services)
             let create: KBCreate = try await body(request, services)
             return try await created(.createArticle(create), by: principal, key: try idempotencyKey(request), services)
         }
         v1.post("/kb/capture") { request, context in
-            let principal = try authenticate(request, services)
+            let principal = try await authenticate(request, services)
             let ref: TicketRef = try await body(request, services)
             return try await created(
                 .captureArticle(ticket: ref.ticket), by: principal, key: try idempotencyKey(request), services)
         }
         v1.post("/tickets") { request, context in
-            let principal = try authenticate(request, services)
+            let principal = try await authenticate(request, services)
             let open: TicketOpen = try await body(request, services)
             let key = try idempotencyKey(request)
             switch await services.ledger.submit(.openTicket(open), by: principal, id: key) {
@@ -244,11 +245,11 @@ enum RestRoutes {
         return query
     }
 
-    static func authenticate(_ request: Request, _ services: HubServices) throws -> Principal {
+    static func authenticate(_ request: Request, _ services: HubServices) async throws -> Principal {
         guard let token = try bearerToken(request) else {
             throw APIError(.unauthorized, "send 'Authorization: Bearer <token>'")
         }
-        guard let info = try services.store.authenticate(secret: token) else {
+        guard let info = try await services.store.authenticate(secret: token) else {
             throw APIError(.unauthorized, "unknown or revoked token")
         }
         return Principal(id: info.name, role: info.role)

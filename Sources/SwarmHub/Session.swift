@@ -60,8 +60,9 @@ final class Session {
 
     // MARK: Frames
 
-    /// Handles one binary frame: not part of protocol v1.
+    /// Handles one binary frame: not part of protocol v1. Counted by the rate limit like any frame.
     func handleBinary() {
+        guard admit(id: nil) else { return }
         reply(nil, HubError(.badFrame, "binary frames are not supported; send JSON text frames"))
     }
 
@@ -101,14 +102,14 @@ final class Session {
         case .kbSearch(let search):
             do throws(HubError) {
                 var ack = Ack(id: id, seq: nil)
-                ack.articles = try KnowledgeSearch.run(search, in: services)
+                ack.articles = try await KnowledgeSearch.run(search, in: services)
                 send(ack)
             } catch {
                 reply(id, error)
             }
         default:
             guard let command = Command(frame.message) else { return }
-            execute(command, id: id, as: principal)
+            await execute(command, id: id, as: principal)
         }
     }
 
@@ -133,7 +134,7 @@ final class Session {
 
     private func hello(_ hello: Hello, id: String?) async {
         do {
-            guard let info = try services.store.authenticate(secret: hello.token) else {
+            guard let info = try await services.store.authenticate(secret: hello.token) else {
                 reply(id, HubError(.unauthorized, "unknown or revoked token"))
                 return
             }
@@ -203,22 +204,48 @@ final class Session {
         send(Ack(id: id, seq: liveFrom))
         // An event also on a channel this connection already had was sent already if it came
         // after that channel's start; otherwise it is sent now.
-        func sentBefore(_ stored: StoredEvent) -> Bool {
-            stored.channels.contains { channel in earlier[channel].map { stored.seq > $0 } ?? false }
+        func sentBefore(_ record: EventRecord) -> Bool {
+            record.channels.contains { channel in earlier[channel].map { record.seq > $0 } ?? false }
         }
-        var after = since
-        let pageSize = max(1, min(1000, outbox.capacity / 4))
+        await replay(fresh, after: since, through: liveFrom, skipping: sentBefore)
+    }
+
+    /// Streams the events of `channels` with `after < seq <= through` into the outbox: pages are read
+    /// from the store back to back (the next while the socket takes this one), and the socket's
+    /// backpressure paces the stream, never the client's replies.
+    private func replay(
+        _ channels: [String], after since: Int64, through liveFrom: Int64, skipping sentBefore: (EventRecord) -> Bool
+    ) async {
+        guard since < liveFrom else { return }
+        let store = services.store
+        let pageSize = 2048
+        // The outbox takes at most a quarter of its limits at a time, then waits for room.
+        let chunkFrames = max(1, services.configuration.outboundQueueLimit / 4)
+        let chunkBytes = max(1, services.configuration.outboundQueueBytes / 4)
         do {
-            while after < liveFrom, !outbox.isClosing {
-                let page = try services.store.events(
-                    onChannels: fresh, after: after, through: liveFrom, limit: pageSize)
-                guard let last = page.last else { break }
-                for stored in page where !sentBefore(stored) {
-                    guard let label = stored.channels.first(where: fresh.contains) else { continue }
-                    outbox.enqueue(FanOut.frame(stored, channel: label))
+            var page = try await store.records(onChannels: channels, after: since, through: liveFrom, limit: pageSize)
+            while let last = page.last, !outbox.isClosing {
+                let more = last.seq < liveFrom && page.count == pageSize
+                let from = last.seq
+                async let following =
+                    more ? store.records(onChannels: channels, after: from, through: liveFrom, limit: pageSize) : []
+                var chunk: [ByteBuffer] = []
+                var bytes = 0
+                for record in page where !sentBefore(record) {
+                    guard let label = record.channels.first(where: channels.contains) else { continue }
+                    let frame = FanOut.frame(record, channel: label)
+                    bytes += frame.readableBytes
+                    chunk.append(frame)
+                    if chunk.count >= chunkFrames || bytes >= chunkBytes {
+                        if outbox.offer(chunk, live: false) { outbox.scheduleWrite() }
+                        chunk = []
+                        bytes = 0
+                        await outbox.waitForRoom()
+                    }
                 }
-                after = last.seq
+                if !chunk.isEmpty, outbox.offer(chunk, live: false) { outbox.scheduleWrite() }
                 await outbox.waitForRoom()
+                page = try await following
             }
         } catch {
             logger.error("replay failed", metadata: ["error": "\(error)"])
@@ -240,7 +267,7 @@ final class Session {
 
     /// Hands the command to the ledger without waiting for it: the next frame is read at once, and
     /// the ack (or error) is queued by the ledger when the command's batch commits.
-    private func execute(_ command: Command, id: String, as principal: Principal) {
+    private func execute(_ command: Command, id: String, as principal: Principal) async {
         let named: String? =
             switch command {
             case .addOwner(_, let agent): agent
@@ -252,21 +279,13 @@ final class Session {
         if let agent = named {
             // Owners, invitees and skill holders must be people who can work tickets: an agent
             // with an active token.
-            let role = try? services.store.activeRole(of: agent)
+            let role = try? await services.store.activeRole(of: agent)
             guard let role, role.worksTickets else {
                 reply(id, HubError(.notFound, "no agent \(agent) who works tickets"))
                 return
             }
         }
-        let outbox = self.outbox
-        services.ledger.submit(command, by: principal, id: id) { outcome in
-            let frame: any Encodable & Sendable =
-                switch outcome {
-                case .success(let ack): ack
-                case .failure(let error): ErrorFrame(id: id, code: error.code, message: error.message)
-                }
-            if let bytes = try? SwarmJSON.encoder().encode(frame) { outbox.enqueue(ByteBuffer(bytes: bytes)) }
-        }
+        services.ledger.submit(command, by: principal, id: id, replyingTo: outbox)
     }
 
     // MARK: Ephemeral notices

@@ -7,8 +7,10 @@ import Synchronization
 /// ledger when the earliest is due. Deadlines are derived from the log, so after a restart none is
 /// lost; firing changes the state, so none fires twice.
 ///
-/// It sleeps until the earliest deadline, but never longer than `timerPoll`, so commits that make
-/// an earlier deadline, and injected clocks that jump, are noticed within that time.
+/// The earliest deadline comes with every committed snapshot (the ledger keeps a ``DeadlineIndex``
+/// for the tickets each batch touches), so nothing scans the tickets. It sleeps until that
+/// deadline, but never longer than `timerPoll`, so commits that make an earlier deadline, and
+/// injected clocks that jump, are noticed within that time.
 public final class Timers: Service, Sendable {
     private let ledger: Ledger
     private let clock: HubClock
@@ -21,7 +23,7 @@ public final class Timers: Service, Sendable {
     }
 
     /// The earliest pending deadline.
-    public var nextDeadline: Timestamp? { ledger.snapshot.state.nextDeadline(settings: configuration.swarm) }
+    public var nextDeadline: Timestamp? { ledger.snapshot.nextDeadline }
 
     /// Fires what is due now, and waits until its events are committed.
     public func fireDue() async {
@@ -31,7 +33,6 @@ public final class Timers: Service, Sendable {
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            // One scan of the deadlines per turn, a second only after a tick changed them.
             var next = nextDeadline
             if let due = next, due <= clock() {
                 _ = await ledger.submit(.tick, by: .system, id: nil)

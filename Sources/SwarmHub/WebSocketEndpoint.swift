@@ -4,6 +4,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
+import ServiceLifecycle
 import SwarmProtocol
 import SwarmStore
 import Synchronization
@@ -11,6 +12,10 @@ import WSCore
 
 /// The `/v1/ws` endpoint: upgrades authenticated (or not yet authenticated) requests and runs one
 /// session per connection.
+///
+/// A connection costs one task, its reader, and one more that waits without waking until the
+/// connection is to be closed (the closer). Writes run on the connection's event loop
+/// (``Outbox``), and the hello timeout and close grace are timers of that event loop, not tasks.
 enum WebSocketEndpoint {
     /// Adds the WebSocket route to a router.
     static func add(to router: Router<HubRequestContext>, services: HubServices) {
@@ -18,7 +23,7 @@ enum WebSocketEndpoint {
             // A bearer token on the upgrade must be valid, or the upgrade is refused (the WebSocket
             // library answers any refused upgrade with a bare 400).
             if let token = try bearerToken(request) {
-                guard try services.store.authenticate(secret: token) != nil else {
+                guard try await services.store.authenticate(secret: token) != nil else {
                     throw APIError(.unauthorized, "unknown or revoked token")
                 }
             }
@@ -32,59 +37,53 @@ enum WebSocketEndpoint {
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
         context: WebSocketRouterContext<HubRequestContext>, services: HubServices
     ) async throws {
-        let outbox = Outbox(capacity: services.configuration.outboundQueueLimit)
+        let configuration = services.configuration
+        let channel = context.requestContext.channel
+        let outbox = Outbox(
+            channel: channel,
+            limits: .init(frames: configuration.outboundQueueLimit, bytes: configuration.outboundQueueBytes),
+            closeGrace: configuration.closeGrace)
         let session = Session(services: services, outbox: outbox, logger: context.logger)
         defer { session.end() }
-        if let token = try? bearerToken(context.request), let info = try? services.store.authenticate(secret: token) {
+        let flags = session.flags
+        let helloTimer = channel.eventLoop.scheduleTask(in: TimeAmount(configuration.helloTimeout)) {
+            if !flags.authenticated.load(ordering: .relaxed) {
+                outbox.close(code: CloseCode.helloTimeout, reason: "no hello in time")
+            }
+        }
+        defer { helloTimer.cancel() }
+        if let token = try? bearerToken(context.request),
+            let info = try? await services.store.authenticate(secret: token)
+        {
             await session.authenticate(token: info)
         }
-        let channel = context.requestContext.channel
-        let flags = session.flags
-        let configuration = services.configuration
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            // Writer: the only task that writes to the socket.
-            group.addTask {
-                try await outbox.drain { frames in
-                    for frame in frames {
-                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame)))
-                    }
-                } close: { code, reason in
-                    try await outbound.close(.init(codeNumber: Int(code)), reason: reason)
-                }
-            }
-            // Watchdog: no hello in time → 4001; a close that cannot be written (the peer reads
-            // nothing) → drop the TCP connection after a grace period.
-            group.addTask {
-                let start = ContinuousClock.now
-                while !outbox.isClosing {
-                    try await Task.sleep(for: .milliseconds(100))
-                    if !flags.authenticated.load(ordering: .relaxed),
-                        start.duration(to: .now) > configuration.helloTimeout
-                    {
-                        outbox.close(code: CloseCode.helloTimeout, reason: "no hello in time")
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                // The closer: writes the close frame once everything queued before it was written.
+                group.addTask {
+                    if let closing = await outbox.nextClose() {
+                        try await outbound.close(.init(codeNumber: Int(closing.code)), reason: closing.reason)
                     }
                 }
-                try await Task.sleep(for: configuration.closeGrace)
-                try await channel.close()
-            }
-            do {
-                for try await message in inbound.messages(maxSize: configuration.maxFrameSize) {
-                    switch message {
-                    case .text(let text): await session.handle(text)
-                    case .binary: session.handleBinary()
+                do {
+                    for try await message in inbound.messages(maxSize: configuration.maxFrameSize) {
+                        switch message {
+                        case .text(let text): await session.handle(text)
+                        case .binary: session.handleBinary()
+                        }
+                        // Closing: the closer writes the close frame after what is queued.
+                        if outbox.isClosing { return }
                     }
-                    if outbox.isClosing { break }
+                } catch {
+                    session.logger.debug("connection read ended", metadata: ["error": "\(error)"])
+                    outbox.finish()
+                    throw error
                 }
-            } catch {
-                session.logger.debug("connection read ended", metadata: ["error": "\(error)"])
+                // The peer closed: nothing more is written.
                 outbox.finish()
-                group.cancelAll()
-                throw error
             }
-            outbox.finish()
-            // Let the writer flush what is queued (or write its close frame), then stop the watchdog.
-            try await group.next()
-            group.cancelAll()
+        } onGracefulShutdown: {
+            outbox.close(code: CloseCode.goingAway, reason: "the hub is shutting down; reconnect and resume with since")
         }
     }
 }

@@ -4,6 +4,8 @@
 public enum CloseCode {
     /// 1009: a frame was larger than the configured limit (standard code).
     public static let tooLarge: UInt16 = 1009
+    /// 1001: the hub is shutting down (standard "going away"); reconnect and resubscribe with `since`.
+    public static let goingAway: UInt16 = 1001
     /// 4001: no valid `hello` within the hello timeout.
     public static let helloTimeout: UInt16 = 4001
     /// 4008: the client did not read its events fast enough; reconnect and resubscribe with `since`.

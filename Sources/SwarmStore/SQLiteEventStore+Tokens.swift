@@ -1,36 +1,13 @@
-internal import Crypto
 import Foundation
 internal import GRDB
 public import SwarmProtocol
 
-/// A token's record, without its secret (which is never stored, only its SHA-256).
-public struct TokenInfo: Sendable, Hashable, Codable {
-    public var id: Int64
-    /// The agent id the token authenticates as.
-    public var name: String
-    public var role: Role
-    public var createdAt: Timestamp
-    public var revokedAt: Timestamp?
-}
-
-extension EventStore {
-    /// The prefix of every token secret, so a leaked one is easy to recognise and grep for.
-    public static let tokenPrefix = "swm_"
-
-    /// Creates a token and returns its record and its secret, which is shown once and stored only hashed.
-    ///
+extension SQLiteEventStore {
     /// A name is one agent: a second active token for the same name (a rotation) must carry the
     /// same role, so an agent never has two roles at once.
     public func createToken(name: String, role: Role, at now: Timestamp) async throws -> (TokenInfo, String) {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for i in bytes.indices { bytes[i] = generator.next() }
-        let secret =
-            Self.tokenPrefix
-            + Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        let hash = Self.hash(secret)
+        let secret = TokenSecret.generate()
+        let hash = TokenSecret.hash(secret)
         let info: TokenInfo = try await writer.write { db in
             if let existing = try String.fetchOne(
                 db, sql: "SELECT role FROM token WHERE name = ? AND revoked_at IS NULL LIMIT 1", arguments: [name]),
@@ -48,24 +25,21 @@ extension EventStore {
         return (info, secret)
     }
 
-    /// The active token with this secret, or `nil` when it is unknown or revoked.
-    public func authenticate(secret: String) throws -> TokenInfo? {
-        guard secret.hasPrefix(Self.tokenPrefix), secret.utf8.count < 200 else { return nil }
-        let hash = Self.hash(secret)
-        return try writer.read { db in
+    public func authenticate(secret: String) async throws -> TokenInfo? {
+        guard TokenSecret.isWellFormed(secret) else { return nil }
+        let hash = TokenSecret.hash(secret)
+        return try await writer.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM token WHERE hash = ? AND revoked_at IS NULL", arguments: [hash])
                 .map(Self.tokenInfo)
         }
     }
 
-    /// Every token, active and revoked, oldest first.
-    public func tokens() throws -> [TokenInfo] {
-        try writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM token ORDER BY id").map(Self.tokenInfo) }
+    public func tokens() async throws -> [TokenInfo] {
+        try await writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM token ORDER BY id").map(Self.tokenInfo) }
     }
 
-    /// The role of the agent with this name, when it has an active token.
-    public func activeRole(of name: String) throws -> Role? {
-        try writer.read { db in
+    public func activeRole(of name: String) async throws -> Role? {
+        try await writer.read { db in
             try String.fetchOne(
                 db, sql: "SELECT role FROM token WHERE name = ? AND revoked_at IS NULL LIMIT 1", arguments: [name]
             )
@@ -73,7 +47,6 @@ extension EventStore {
         }
     }
 
-    /// Revokes the token with this numeric id, or every active token of this name; returns the revoked ones.
     public func revokeTokens(_ idOrName: String, at now: Timestamp) async throws -> [TokenInfo] {
         try await writer.write { db in
             let rows: [Row]
@@ -94,10 +67,6 @@ extension EventStore {
             }
             return revoked
         }
-    }
-
-    static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     static func tokenInfo(_ row: Row) throws -> TokenInfo {

@@ -2,12 +2,13 @@ import Foundation
 public import GRDB
 public import SwarmProtocol
 
-/// The durable event log and its projections, in one SQLite database (WAL mode).
+/// The event log and its projections in one SQLite database (WAL mode): the embedded default store.
 ///
 /// One façade that owns the database and runs the migrator when it opens. Events are appended by
 /// one writer (the hub's ledger), in one transaction per group commit; readers (REST, replay of
-/// subscriptions) read concurrently from WAL snapshots.
-public final class EventStore: Sendable {
+/// subscriptions) read concurrently from WAL snapshots, through GRDB's async reads, so no reader
+/// blocks a thread of the cooperative pool.
+public final class SQLiteEventStore: EventStore, Sendable {
     /// The GRDB connection pool (or queue, for in-memory stores).
     public let writer: any DatabaseWriter
 
@@ -27,8 +28,8 @@ public final class EventStore: Sendable {
     }
 
     /// An empty in-memory store, for tests.
-    public static func inMemory() throws -> EventStore {
-        try EventStore(writer: DatabaseQueue())
+    public static func inMemory() throws -> SQLiteEventStore {
+        try SQLiteEventStore(writer: DatabaseQueue())
     }
 
     init(writer: any DatabaseWriter) throws {
@@ -106,8 +107,7 @@ public final class EventStore: Sendable {
 
     // MARK: Appending
 
-    /// Appends a batch in one transaction: events, their channel index, command acks and ticket
-    /// projections. Either all of it is durable when this returns, or none of it is.
+    /// Appends a batch in one transaction. Either all of it is durable when this returns, or none of it is.
     ///
     /// - Throws: ``StoreError`` `sequence_mismatch` when the first `seq` does not follow the log's
     ///   last one (another writer touched the log), or the database error.
@@ -129,7 +129,7 @@ public final class EventStore: Sendable {
         )
         let insertChannel = try db.makeStatement(sql: "INSERT INTO event_channel (channel, seq) VALUES (?, ?)")
         for stored in batch.events {
-            let channels = String(decoding: try JSONEncoder().encode(stored.channels), as: UTF8.self)
+            let channels = ChannelList.encode(stored.channels)
             try insertEvent.execute(arguments: [
                 stored.seq, stored.event.type.rawValue, stored.event.ticket, stored.event.actor,
                 stored.event.at.milliseconds, channels, stored.json,
@@ -177,12 +177,12 @@ public final class EventStore: Sendable {
 
     /// Published articles matching the words of `text`, best first (FTS5 bm25; a match in the title
     /// weighs 10, in the tags 5, in the body 1). Any word may match; more and rarer matches rank higher.
-    public func searchArticles(_ text: String, limit: Int, includeDrafts: Bool = false) throws -> [ArticleMatch] {
+    public func searchArticles(_ text: String, limit: Int, includeDrafts: Bool) async throws -> [ArticleMatch] {
         let words = text.lowercased().split { !($0.isLetter || $0.isNumber) }.prefix(32)
         guard !words.isEmpty else { return [] }
         // Each word quoted, so nothing in the text is read as FTS5 syntax.
         let query = words.map { "\"\($0)\"" }.joined(separator: " OR ")
-        return try writer.read { db in
+        return try await writer.read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -200,8 +200,8 @@ public final class EventStore: Sendable {
     }
 
     /// One article, from the projection.
-    public func article(_ id: String) throws -> Article? {
-        try writer.read { db in
+    public func article(_ id: String) async throws -> Article? {
+        try await writer.read { db in
             guard let body = try String.fetchOne(db, sql: "SELECT body FROM kb_article WHERE id = ?", arguments: [id])
             else { return nil }
             return try JSONDecoder().decode(Article.self, from: Data(body.utf8))
@@ -210,42 +210,68 @@ public final class EventStore: Sendable {
 
     // MARK: Reading the log
 
-    /// The `seq` of the last event in the log, 0 when it is empty.
-    public func lastSeq() throws -> Int64 {
-        try writer.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event") ?? 0 }
+    public func lastSeq() async throws -> Int64 {
+        try await writer.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event") ?? 0 }
     }
 
-    /// Calls `body` with every event of the log in `seq` order, without loading the log into memory.
-    public func forEachEvent(_ body: (StoredEvent) throws -> Void) throws {
-        try writer.read { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT seq, channels, body FROM event ORDER BY seq")
-            while let row = try rows.next() { try body(try Self.storedEvent(row)) }
-        }
-    }
-
-    /// Events published on any of `channels` with `after < seq <= through`, in `seq` order, each once.
-    public func events(onChannels channels: [String], after: Int64, through: Int64, limit: Int = 1000) throws
-        -> [StoredEvent]
-    {
-        guard !channels.isEmpty, after < through else { return [] }
-        let marks = databaseQuestionMarks(count: channels.count)
-        return try writer.read { db in
+    public func events(after: Int64, limit: Int) async throws -> [StoredEvent] {
+        try await writer.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT seq, channels, body FROM event WHERE seq IN (
-                        SELECT DISTINCT seq FROM event_channel
-                        WHERE channel IN (\(marks)) AND seq > ? AND seq <= ?
-                    ) ORDER BY seq LIMIT ?
-                    """,
-                arguments: StatementArguments(channels) + [after, through, limit]
+                db, sql: "SELECT seq, channels, body FROM event WHERE seq > ? ORDER BY seq LIMIT ?",
+                arguments: [after, limit]
             ).map(Self.storedEvent)
         }
     }
 
-    /// Every event of one ticket, in `seq` order.
-    public func events(ofTicket id: String) throws -> [StoredEvent] {
-        try writer.read { db in
+    public func events(onChannels channels: [String], after: Int64, through: Int64, limit: Int) async throws
+        -> [StoredEvent]
+    {
+        try await records(onChannels: channels, after: after, through: through, limit: limit).map { record in
+            try Self.storedEvent(record)
+        }
+    }
+
+    public func records(onChannels channels: [String], after: Int64, through: Int64, limit: Int) async throws
+        -> [EventRecord]
+    {
+        guard !channels.isEmpty, after < through, limit > 0 else { return [] }
+        // One channel (the usual resume) reads the index in order and stops at `limit`; several are
+        // merged by SQLite, each event once.
+        let sql: String
+        if channels.count == 1 {
+            sql = """
+                SELECT event.seq, event.channels, event.body FROM event_channel
+                JOIN event ON event.seq = event_channel.seq
+                WHERE event_channel.channel = ? AND event_channel.seq > ? AND event_channel.seq <= ?
+                ORDER BY event_channel.seq LIMIT ?
+                """
+        } else {
+            sql = """
+                SELECT seq, channels, body FROM event WHERE seq IN (
+                    SELECT DISTINCT seq FROM event_channel
+                    WHERE channel IN (\(databaseQuestionMarks(count: channels.count))) AND seq > ? AND seq <= ?
+                ) ORDER BY seq LIMIT ?
+                """
+        }
+        return try await writer.read { db in
+            var records: [EventRecord] = []
+            records.reserveCapacity(min(limit, 4096))
+            let rows = try Row.fetchCursor(
+                db, sql: sql, arguments: StatementArguments(channels) + [after, through, limit])
+            while let row = try rows.next() {
+                let seq: Int64 = row[0]
+                let channelsText: String = row[1]
+                guard let channels = ChannelList.decode(channelsText) else {
+                    throw StoreError(.corruptRow, "event \(seq) has an unreadable channel list")
+                }
+                records.append(EventRecord(seq: seq, channels: channels, json: row[2]))
+            }
+            return records
+        }
+    }
+
+    public func events(ofTicket id: String) async throws -> [StoredEvent] {
+        try await writer.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT seq, channels, body FROM event WHERE ticket = ? ORDER BY seq", arguments: [id]
             )
@@ -255,23 +281,26 @@ public final class EventStore: Sendable {
 
     static func storedEvent(_ row: Row) throws -> StoredEvent {
         let seq: Int64 = row["seq"]
-        let body: String = row["body"]
         let channelsText: String = row["channels"]
+        guard let channels = ChannelList.decode(channelsText) else {
+            throw StoreError(.corruptRow, "event \(seq) has an unreadable channel list")
+        }
+        return try storedEvent(EventRecord(seq: seq, channels: channels, json: row["body"]))
+    }
+
+    static func storedEvent(_ record: EventRecord) throws -> StoredEvent {
         do {
-            let decoder = JSONDecoder()
-            let event = try decoder.decode(SwarmEvent.self, from: Data(body.utf8))
-            let channels = try decoder.decode([String].self, from: Data(channelsText.utf8))
-            return StoredEvent(seq: seq, channels: channels, event: event, json: body)
+            let event = try JSONDecoder().decode(SwarmEvent.self, from: Data(record.json.utf8))
+            return StoredEvent(seq: record.seq, channels: record.channels, event: event, json: record.json)
         } catch {
-            throw StoreError(.corruptRow, "event \(seq) cannot be decoded: \(error)")
+            throw StoreError(.corruptRow, "event \(record.seq) cannot be decoded: \(error)")
         }
     }
 
     // MARK: Projections
 
-    /// Tickets matching the filters, newest first, without their comments (read those from the log).
-    public func tickets(status: TicketStatus? = nil, queue: String? = nil, requester: String? = nil, limit: Int = 500)
-        throws -> [Ticket]
+    public func tickets(status: TicketStatus?, queue: String?, requester: String?, limit: Int) async throws
+        -> [Ticket]
     {
         var clauses: [String] = []
         var arguments: StatementArguments = []
@@ -289,17 +318,15 @@ public final class EventStore: Sendable {
         }
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         arguments += [limit]
-        return try writer.read { db in
-            try String.fetchAll(
-                db, sql: "SELECT body FROM ticket \(whereClause) ORDER BY number DESC LIMIT ?", arguments: arguments
-            )
-            .map(Self.decodeTicket)
+        let sql = "SELECT body FROM ticket \(whereClause) ORDER BY number DESC LIMIT ?"
+        return try await writer.read { [arguments] db in
+            try String.fetchAll(db, sql: sql, arguments: arguments)
+                .map(Self.decodeTicket)
         }
     }
 
-    /// One ticket's projected state, without its comments.
-    public func ticket(_ id: String) throws -> Ticket? {
-        try writer.read { db in
+    public func ticket(_ id: String) async throws -> Ticket? {
+        try await writer.read { db in
             try String.fetchOne(db, sql: "SELECT body FROM ticket WHERE id = ?", arguments: [id]).map(Self.decodeTicket)
         }
     }
@@ -314,9 +341,8 @@ public final class EventStore: Sendable {
 
     // MARK: Command ids
 
-    /// Acks of commands issued at or after `since`, to refill the idempotency window after a restart.
-    public func commands(since: Timestamp) throws -> [CommandRecord] {
-        try writer.read { db in
+    public func commands(since: Timestamp) async throws -> [CommandRecord] {
+        try await writer.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT agent, id, ack, at FROM command WHERE at >= ? ORDER BY at",
                 arguments: [since.milliseconds]
@@ -327,7 +353,6 @@ public final class EventStore: Sendable {
         }
     }
 
-    /// Forgets command acks older than `before`; returns how many were removed.
     @discardableResult
     public func pruneCommands(before: Timestamp) async throws -> Int {
         try await writer.write { db in

@@ -45,3 +45,23 @@ public struct AppendBatch: Sendable {
 
     public init() {}
 }
+
+/// An event as the wire needs it: its `seq`, its channels and its committed JSON, not decoded.
+///
+/// What fan-out and resume send; decoding every event of a long resume would cost more than sending it.
+public struct EventRecord: Sendable, Hashable {
+    public var seq: Int64
+    public var channels: [String]
+    public var json: String
+
+    public init(seq: Int64, channels: [String], json: String) {
+        self.seq = seq
+        self.channels = channels
+        self.json = json
+    }
+}
+
+extension StoredEvent {
+    /// The event as the wire needs it.
+    public var record: EventRecord { EventRecord(seq: seq, channels: channels, json: json) }
+}

@@ -16,9 +16,9 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    func open() throws -> EventStore {
+    func open() throws -> SQLiteEventStore {
         do {
-            return try EventStore(path: db)
+            return try SQLiteEventStore(path: db)
         } catch {
             complain("error: cannot open the database \(db): \(error)")
             throw ExitCode(3)

@@ -129,7 +129,7 @@ struct Serve: AsyncParsableCommand {
         }
         try lockDatabase(store.db)
         let eventStore = try store.open()
-        if try eventStore.tokens().isEmpty {
+        if try await eventStore.tokens().isEmpty {
             let (_, secret) = try await eventStore.createToken(name: "admin", role: .admin, at: systemClock())
             say("first admin token for 'admin' (shown once; keep it):")
             say(secret)
@@ -143,7 +143,7 @@ struct Serve: AsyncParsableCommand {
         configuration.commandBurst = max(1, commandRate * 2)
         configuration.swarm = swarm
         configuration.presenceGrace = .milliseconds(DurationText.milliseconds(presenceGrace) ?? 30_000)
-        let services = try HubServices(store: eventStore, configuration: configuration, logger: logger)
+        let services = try await HubServices(store: eventStore, configuration: configuration, logger: logger)
         let host = self.host
         let app = Hub.application(services: services) { port in
             say("listening on ws://\(host):\(port)/v1/ws")

@@ -66,7 +66,7 @@ struct TokenCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let tokens = try store.open().tokens()
+            let tokens = try await store.open().tokens()
             if json {
                 say(try SwarmJSON.string(tokens))
                 return

@@ -96,7 +96,7 @@ struct MetricsHubTests {
             let after = hub.services.ledger.metricsCollector.report(MetricsQuery(to: to))
             #expect(after == before)
             var fresh = MetricsCollector()
-            try hub.services.store.forEachEvent { fresh.add($0.event, seq: $0.seq) }
+            try await hub.services.store.forEachEvent { fresh.add($0.event, seq: $0.seq) }
             #expect(fresh.report(MetricsQuery(to: to)) == before)
             #expect(try await http("GET", hub.httpBase + "/v1/metrics", token: lead).status == 200)
         }
@@ -138,7 +138,7 @@ struct MetricsHubTests {
                 }
                 // The metrics frames are not in the log.
                 var types: [String] = []
-                try hub.services.store.forEachEvent { types.append($0.event.type.rawValue) }
+                try await hub.services.store.forEachEvent { types.append($0.event.type.rawValue) }
                 #expect(!types.isEmpty && !types.contains { $0.hasPrefix("metrics") })
             }
         }

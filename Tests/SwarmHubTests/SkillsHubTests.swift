@@ -133,7 +133,7 @@ struct SkillsHubTests {
         try await withHub(databasePath: path, clock: clock.hubClock, configure: configure) { hub in
             await hub.services.timers.fireDue()
             #expect(hub.services.ledger.snapshot.seq == seqAfterFiring)
-            let expired = try hub.store.events(onChannels: ["ticket:T-1"], after: 0, through: seqAfterFiring)
+            let expired = try await hub.store.events(onChannels: ["ticket:T-1"], after: 0, through: seqAfterFiring)
                 .filter { if case .inviteAnswered(_, _, true) = $0.event.payload { true } else { false } }
             #expect(expired.count == 1)
         }

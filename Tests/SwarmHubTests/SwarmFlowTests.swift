@@ -144,7 +144,7 @@ struct SwarmFlowTests {
             #expect(first == second)
             #expect(first.ticket == "T-1")
             #expect(hub.services.ledger.snapshot.state.tickets.count == 1)
-            #expect(try hub.store.lastSeq() == 2, "alice online, then one ticket")
+            #expect(try await hub.store.lastSeq() == 2, "alice online, then one ticket")
             // The same id from another agent is another command.
             let bob = try await hub.token("bob")
             let other = try await withClient(hub.url) { c in
@@ -230,8 +230,10 @@ struct SwarmFlowTests {
                     let missing = Set(Int64(2)...403).subtracting(seqs)
                     #expect(missing.count == 1)
                     let seqOfBob = missing.first ?? 0
-                    let other = try hub.store.events(onChannels: ["agent:bob"], after: seqOfBob - 1, through: seqOfBob)
-                        .first
+                    let other = try await hub.store.events(
+                        onChannels: ["agent:bob"], after: seqOfBob - 1, through: seqOfBob
+                    )
+                    .first
                     #expect(other?.event.type == .presenceChanged)
                 }
             }

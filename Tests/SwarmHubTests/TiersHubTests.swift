@@ -159,7 +159,7 @@ struct TiersHubTests {
             let ticket = hub.services.ledger.snapshot.state.tickets["T-1"]
             #expect(ticket?.tier == 1)
             #expect(ticket?.assignee == "tom")
-            let configured = try hub.store.events(onChannels: ["queue:helpdesk"], after: 0, through: 1_000)
+            let configured = try await hub.store.events(onChannels: ["queue:helpdesk"], after: 0, through: 1_000)
             #expect(configured.first?.event.payload == .queueConfigured(queue: "helpdesk", mode: .tiered))
         }
         // Down for 16 minutes: the tier-1 limit (15 minutes) passed while nobody was running.
@@ -178,9 +178,9 @@ struct TiersHubTests {
             // The ledger takes commands in order: once this tick is done, so is the configuration
             // the hub queued at start.
             _ = await hub.services.ledger.submit(.tick, by: .system, id: nil)
-            let events = try hub.store.events(onChannels: ["queue:helpdesk"], after: seq, through: seq + 100)
+            let events = try await hub.store.events(onChannels: ["queue:helpdesk"], after: seq, through: seq + 100)
             #expect(events.map(\.event.payload) == [.queueConfigured(queue: "helpdesk", mode: .swarm)])
-            let escalated = try hub.store.events(onChannels: ["ticket:T-1"], after: 0, through: seq + 100)
+            let escalated = try await hub.store.events(onChannels: ["ticket:T-1"], after: 0, through: seq + 100)
                 .filter { $0.event.type == .ticketEscalated }
             #expect(escalated.count == 1)
             #expect(escalated.first?.event.actor == SwarmState.systemActor)
@@ -229,7 +229,7 @@ struct TiersHubTests {
         for _ in 0..<2 {
             try await withHub(databasePath: path, clock: clock.hubClock, configure: configure) { hub in
                 await hub.services.timers.fireDue()
-                let fired = try hub.store.events(onChannels: ["sla"], after: 0, through: 1_000).map(\.event.type)
+                let fired = try await hub.store.events(onChannels: ["sla"], after: 0, through: 1_000).map(\.event.type)
                 #expect(fired == [.slaWarning, .slaBreached])
             }
         }

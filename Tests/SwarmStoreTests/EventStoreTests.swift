@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 import SwarmCore
 import SwarmProtocol
-import SwarmStore
 import Testing
+
+@testable import SwarmStore
 
 @Suite("Store round trip and restart")
 struct EventStoreTests {
@@ -48,25 +49,25 @@ struct EventStoreTests {
         var state = SwarmState()
         var seq: Int64 = 0
         do {
-            let store = try EventStore(path: path)
+            let store = try SQLiteEventStore(path: path)
             try await store.append(
                 try batch([(open("Mail down"), rita), (.join(ticket: "T-1"), alice)], state: &state, seq: &seq))
             try await store.append(
                 try batch([(.comment(ticket: "T-1", body: "on it"), alice)], state: &state, seq: &seq))
         }
-        let reopened = try EventStore(path: path)
-        #expect(try reopened.lastSeq() == 3)
+        let reopened = try SQLiteEventStore(path: path)
+        #expect(try await reopened.lastSeq() == 3)
         var events: [StoredEvent] = []
-        try reopened.forEachEvent { events.append($0) }
+        try await reopened.forEachEvent { events.append($0) }
         #expect(events.map(\.seq) == [1, 2, 3])
         #expect(SwarmState.replaying(events.map(\.event)) == state)
         var projected = state.tickets["T-1"]!
         projected.comments = []
-        #expect(try reopened.ticket("T-1") == projected)
+        #expect(try await reopened.ticket("T-1") == projected)
     }
 
     @Test func channelQueriesReturnEachEventOnceInOrder() async throws {
-        let store = try EventStore.inMemory()
+        let store = try SQLiteEventStore.inMemory()
         var state = SwarmState()
         var seq: Int64 = 0
         try await store.append(
@@ -75,20 +76,20 @@ struct EventStoreTests {
                     (open("A"), rita), (open("B", queue: "hw"), rita), (.join(ticket: "T-1"), alice),
                     (.join(ticket: "T-2"), alice), (.comment(ticket: "T-2", body: "x"), alice),
                 ], state: &state, seq: &seq))
-        let both = try store.events(onChannels: ["ticket:T-2", "agent:alice", "queue:hw"], after: 0, through: 5)
+        let both = try await store.events(onChannels: ["ticket:T-2", "agent:alice", "queue:hw"], after: 0, through: 5)
         #expect(both.map(\.seq) == [2, 3, 4, 5])
-        let window = try store.events(onChannels: ["agent:alice"], after: 3, through: 4)
+        let window = try await store.events(onChannels: ["agent:alice"], after: 3, through: 4)
         #expect(window.map(\.seq) == [4])
-        #expect(try store.events(onChannels: ["ticket:T-9"], after: 0, through: 5).isEmpty)
-        #expect(try store.events(ofTicket: "T-2").map(\.seq) == [2, 4, 5])
-        #expect(try store.tickets(queue: "hw").map(\.id) == ["T-2"])
-        #expect(try store.tickets(requester: "rita").map(\.id) == ["T-2", "T-1"])
-        #expect(try store.tickets(status: .open).isEmpty)
+        #expect(try await store.events(onChannels: ["ticket:T-9"], after: 0, through: 5).isEmpty)
+        #expect(try await store.events(ofTicket: "T-2").map(\.seq) == [2, 4, 5])
+        #expect(try await store.tickets(queue: "hw").map(\.id) == ["T-2"])
+        #expect(try await store.tickets(requester: "rita").map(\.id) == ["T-2", "T-1"])
+        #expect(try await store.tickets(status: .open).isEmpty)
     }
 
     @Test("a batch whose seq does not follow the log is refused whole")
     func sequenceGuard() async throws {
-        let store = try EventStore.inMemory()
+        let store = try SQLiteEventStore.inMemory()
         var state = SwarmState()
         var seq: Int64 = 0
         try await store.append(try batch([(open("A"), rita)], state: &state, seq: &seq))
@@ -97,21 +98,21 @@ struct EventStoreTests {
         var second = try batch([(open("B"), rita)], state: &stale, seq: &staleSeq)
         second.commands = [CommandRecord(agent: "rita", id: "c1", ack: "{}", at: t0)]
         await #expect(throws: StoreError.self) { try await store.append(second) }
-        #expect(try store.lastSeq() == 1)
-        #expect(try store.commands(since: Timestamp(milliseconds: 0)).isEmpty)
+        #expect(try await store.lastSeq() == 1)
+        #expect(try await store.commands(since: Timestamp(milliseconds: 0)).isEmpty)
     }
 
     @Test func commandAcksAreKeptAndPruned() async throws {
-        let store = try EventStore.inMemory()
+        let store = try SQLiteEventStore.inMemory()
         var batch = AppendBatch()
         batch.commands = [
             CommandRecord(agent: "alice", id: "1", ack: #"{"id":"1"}"#, at: t0),
             CommandRecord(agent: "alice", id: "2", ack: #"{"id":"2"}"#, at: t0.adding(milliseconds: 5000)),
         ]
         try await store.append(batch)
-        #expect(try store.commands(since: t0.adding(milliseconds: 1)).map(\.id) == ["2"])
+        #expect(try await store.commands(since: t0.adding(milliseconds: 1)).map(\.id) == ["2"])
         #expect(try await store.pruneCommands(before: t0.adding(milliseconds: 1)) == 1)
-        #expect(try store.commands(since: Timestamp(milliseconds: 0)).map(\.id) == ["2"])
+        #expect(try await store.commands(since: Timestamp(milliseconds: 0)).map(\.id) == ["2"])
     }
 }
 
@@ -120,23 +121,23 @@ struct TokenTests {
     let now = Timestamp(milliseconds: 1_795_000_000_000)
 
     @Test func createAuthenticateRevoke() async throws {
-        let store = try EventStore.inMemory()
+        let store = try SQLiteEventStore.inMemory()
         let (info, secret) = try await store.createToken(name: "alice", role: .agent, at: now)
         #expect(secret.hasPrefix("swm_"))
         #expect(secret.count > 40)
-        #expect(try store.authenticate(secret: secret) == info)
-        #expect(try store.authenticate(secret: secret + "x") == nil)
-        #expect(try store.authenticate(secret: "nonsense") == nil)
-        #expect(try store.activeRole(of: "alice") == .agent)
+        #expect(try await store.authenticate(secret: secret) == info)
+        #expect(try await store.authenticate(secret: secret + "x") == nil)
+        #expect(try await store.authenticate(secret: "nonsense") == nil)
+        #expect(try await store.activeRole(of: "alice") == .agent)
         let revoked = try await store.revokeTokens("alice", at: now)
         #expect(revoked.map(\.id) == [info.id])
-        #expect(try store.authenticate(secret: secret) == nil)
-        #expect(try store.activeRole(of: "alice") == nil)
+        #expect(try await store.authenticate(secret: secret) == nil)
+        #expect(try await store.activeRole(of: "alice") == nil)
         #expect(try await store.revokeTokens("alice", at: now).isEmpty)
     }
 
     @Test func secretsAreStoredOnlyHashed() async throws {
-        let store = try EventStore.inMemory()
+        let store = try SQLiteEventStore.inMemory()
         let (_, secret) = try await store.createToken(name: "bob", role: .lead, at: now)
         let stored = try await store.writer.read { db in try String.fetchAll(db, sql: "SELECT hash FROM token") }
         #expect(stored.count == 1)
@@ -145,21 +146,21 @@ struct TokenTests {
     }
 
     @Test func oneNameHasOneRole() async throws {
-        let store = try EventStore.inMemory()
+        let store = try SQLiteEventStore.inMemory()
         let (first, _) = try await store.createToken(name: "carol", role: .agent, at: now)
         _ = try await store.createToken(name: "carol", role: .agent, at: now)
         await #expect(throws: StoreError.self) { try await store.createToken(name: "carol", role: .admin, at: now) }
         _ = try await store.revokeTokens("carol", at: now)
         _ = try await store.createToken(name: "carol", role: .admin, at: now)
-        #expect(try store.tokens().map(\.role) == [.agent, .agent, .admin])
+        #expect(try await store.tokens().map(\.role) == [.agent, .agent, .admin])
         #expect(try await store.revokeTokens(String(first.id), at: now).isEmpty)
     }
 }
 
 @Suite("Knowledge base: full-text search (FTS5)")
 struct ArticleSearchTests {
-    func store(with articles: [Article]) async throws -> EventStore {
-        let store = try EventStore.inMemory()
+    func store(with articles: [Article]) async throws -> SQLiteEventStore {
+        let store = try SQLiteEventStore.inMemory()
         var batch = AppendBatch()
         batch.articles = articles
         try await store.append(batch)
@@ -180,16 +181,16 @@ struct ArticleSearchTests {
             article(3, "Slow laptop", "If the VPN is on, check the MTU."),
             article(4, "VPN drops: draft", "unfinished", draft: true),
         ])
-        #expect(try store.searchArticles("vpn", limit: 5).map(\.id) == ["KB-2", "KB-3"])
-        #expect(try store.searchArticles("vpn drops mtu", limit: 5).first?.id == "KB-2")
-        #expect(try store.searchArticles("vpn", limit: 5, includeDrafts: true).map(\.id).contains("KB-4"))
-        #expect(try store.searchArticles("vpn", limit: 1).count == 1)
-        let scores = try store.searchArticles("vpn", limit: 5).map(\.score)
+        #expect(try await store.searchArticles("vpn", limit: 5).map(\.id) == ["KB-2", "KB-3"])
+        #expect(try await store.searchArticles("vpn drops mtu", limit: 5).first?.id == "KB-2")
+        #expect(try await store.searchArticles("vpn", limit: 5, includeDrafts: true).map(\.id).contains("KB-4"))
+        #expect(try await store.searchArticles("vpn", limit: 1).count == 1)
+        let scores = try await store.searchArticles("vpn", limit: 5).map(\.score)
         #expect(scores == scores.sorted(by: >))
-        #expect(try store.searchArticles("toaster", limit: 5).isEmpty)
+        #expect(try await store.searchArticles("toaster", limit: 5).isEmpty)
         // Search text is words, never FTS5 syntax.
-        #expect(try store.searchArticles(#"vpn" OR title:* NEAR("x"#, limit: 5).map(\.id).first == "KB-2")
-        #expect(try store.searchArticles("***", limit: 5).isEmpty)
+        #expect(try await store.searchArticles(#"vpn" OR title:* NEAR("x"#, limit: 5).map(\.id).first == "KB-2")
+        #expect(try await store.searchArticles("***", limit: 5).isEmpty)
     }
 
     @Test("republishing replaces the indexed text")
@@ -198,8 +199,24 @@ struct ArticleSearchTests {
         var batch = AppendBatch()
         batch.articles = [article(1, "New title", "new body")]
         try await store.append(batch)
-        #expect(try store.searchArticles("old", limit: 5).isEmpty)
-        #expect(try store.searchArticles("new", limit: 5).map(\.id) == ["KB-1"])
-        #expect(try store.article("KB-1")?.title == "New title")
+        #expect(try await store.searchArticles("old", limit: 5).isEmpty)
+        #expect(try await store.searchArticles("new", limit: 5).map(\.id) == ["KB-1"])
+        #expect(try await store.article("KB-1")?.title == "New title")
+    }
+}
+
+@Suite("The stored channel list")
+struct ChannelListTests {
+    @Test("written without an encoder and read back, including what Foundation's encoder wrote")
+    func roundTrip() throws {
+        for channels in [[], ["ticket:T-1"], ["ticket:T-1", "queue:hw", "skill:network.vpn", "agent:alice"]] {
+            #expect(ChannelList.decode(ChannelList.encode(channels)) == channels)
+            let foundation = String(decoding: try JSONEncoder().encode(channels), as: UTF8.self)
+            #expect(ChannelList.decode(foundation) == channels)
+        }
+        #expect(ChannelList.decode(#"["queue:a\/b"]"#) == ["queue:a/b"], "an escaped slash takes the slow path")
+        for bad in ["", "[", "[\"a\"", "[\"a\",]", "[a]", "{}", "[\"a\" \"b\"]"] {
+            #expect(ChannelList.decode(bad) == nil, "\(bad)")
+        }
     }
 }

@@ -16,7 +16,7 @@ public struct TestHub: Sendable {
     public var url: String { "ws://127.0.0.1:\(port)\(ProtocolInfo.webSocketPath)" }
     /// `http://127.0.0.1:PORT`.
     public var httpBase: String { "http://127.0.0.1:\(port)" }
-    public var store: EventStore { services.store }
+    public var store: any EventStore { services.store }
 
     /// Creates a token and returns its secret.
     public func token(_ name: String, _ role: Role = .agent) async throws -> String {
@@ -54,8 +54,8 @@ public func withHub<T: Sendable>(
     configure(&configuration)
     configuration.host = "127.0.0.1"
     configuration.port = 0
-    let store = try EventStore(path: path)
-    let services = try HubServices(store: store, configuration: configuration, clock: clock, logger: quietLogger)
+    let store = try SQLiteEventStore(path: path)
+    let services = try await HubServices(store: store, configuration: configuration, clock: clock, logger: quietLogger)
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
     let app = Hub.application(services: services) { port in portContinuation.yield(port) }
     let group = ServiceGroup(services: [app], logger: quietLogger)

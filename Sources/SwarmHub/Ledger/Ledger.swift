@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import NIOCore
 public import ServiceLifecycle
 public import SwarmCore
 public import SwarmMetrics
@@ -7,12 +8,13 @@ public import SwarmProtocol
 public import SwarmStore
 import Synchronization
 
-/// The one writer: decides commands against the state, appends their events to the store in one
-/// transaction per batch (group commit), applies them, hands them to fan-out, then acks.
+/// The one writer: a loop that takes the commands that waited, has ``BatchStep`` decide them, appends
+/// the batch to the store in one transaction (group commit), swaps in the committed snapshot, and
+/// hands the batch to fan-out and to the services fed by commits.
 ///
-/// Commands that arrive while a transaction commits wait in `pending` and go into the next one,
-/// so durability costs one fsync per batch, not per command. Nothing is visible to anyone (no
-/// event frame, no ack) before the transaction holding it has committed.
+/// Commands that arrive while a transaction commits wait and go into the next one, so durability
+/// costs one fsync per batch, not per command. Nothing is visible to anyone (no event frame, no ack)
+/// before the transaction holding it has committed.
 public final class Ledger: Service, Sendable {
     /// The state as of the last commit, and that commit's last `seq`.
     public struct Snapshot: Sendable {
@@ -20,16 +22,24 @@ public final class Ledger: Service, Sendable {
         public var seq: Int64
         /// When the last event happened; the log's time never runs backwards.
         public var lastAt: Timestamp
+        /// The earliest deadline of any ticket: when the timer must next fire.
+        public var nextDeadline: Timestamp?
     }
 
     /// Receives the outcome of a command, called by the writer in submission order.
     public typealias Completion = @Sendable (Result<Ack, HubError>) -> Void
 
-    private struct Pending {
-        var command: Command
-        var principal: Principal
-        var id: String?
-        var completion: Completion
+    /// Where the outcome of a command goes.
+    enum Reply: Sendable {
+        /// Into a connection's outbox, with the batch's events: the encoded ack or error frame.
+        case outbox(Outbox)
+        /// To a callback (REST, the hub's own commands).
+        case completion(Completion)
+    }
+
+    private struct Pending: Sendable {
+        var input: BatchStep.Input
+        var reply: Reply
     }
 
     private struct Queue {
@@ -37,25 +47,31 @@ public final class Ledger: Service, Sendable {
         var stopped = false
     }
 
-    private let store: EventStore
+    /// What only the writer's loop touches (behind a lock nobody else takes).
+    private struct WriterState {
+        var acks: AckCache
+        var deadlines: DeadlineIndex
+    }
+
+    private let store: any EventStore
     private let fanOut: FanOut
     private let clock: HubClock
     private let configuration: HubConfiguration
     private let logger: Logger
     private let queue = Mutex(Queue())
     private let current: Mutex<Snapshot>
+    private let writer: Mutex<WriterState>
     /// The metrics fold over every committed event (docs/metrics.md).
     private let metrics: Mutex<MetricsCollector>
-    private let recentAcks: Mutex<AckCache>
-    private let lastPrune = Mutex(Timestamp(milliseconds: 0))
+    private let observers = Mutex<[@Sendable ([StoredEvent], Snapshot) -> Void]>([])
     private let doorbell: AsyncStream<Void>.Continuation
     private let doorbellStream: AsyncStream<Void>
 
     /// Rebuilds the state by replaying the whole log (invariant 4) and loads recent command ids.
     public init(
-        store: EventStore, fanOut: FanOut, configuration: HubConfiguration, clock: @escaping HubClock = systemClock,
-        logger: Logger
-    ) throws {
+        store: any EventStore, fanOut: FanOut, configuration: HubConfiguration,
+        clock: @escaping HubClock = systemClock, logger: Logger
+    ) async throws {
         self.store = store
         self.fanOut = fanOut
         self.clock = clock
@@ -65,21 +81,22 @@ public final class Ledger: Service, Sendable {
         var seq: Int64 = 0
         var lastAt = Timestamp(milliseconds: 0)
         var collector = MetricsCollector()
-        try store.forEachEvent { stored in
+        try await store.forEachEvent { stored in
             state.apply(stored.event)
             collector.add(stored.event, seq: stored.seq)
             seq = stored.seq
             lastAt = stored.event.at
         }
-        current = Mutex(Snapshot(state: state, seq: seq, lastAt: lastAt))
+        var deadlines = DeadlineIndex(state, settings: configuration.swarm)
+        current = Mutex(Snapshot(state: state, seq: seq, lastAt: lastAt, nextDeadline: deadlines.next))
         metrics = Mutex(collector)
         fanOut.start(at: seq)
-        let window = configuration.idempotencyWindow.components.seconds * 1000
         var cache = AckCache()
-        for record in try store.commands(since: clock().adding(milliseconds: -window)) {
-            cache.insert(agent: record.agent, id: record.id, ack: record.ack, at: record.at)
+        for record in try await store.commands(since: clock().adding(milliseconds: -configuration.idempotencyMillis)) {
+            guard let ack = try? JSONDecoder().decode(Ack.self, from: Data(record.ack.utf8)) else { continue }
+            cache.insert(agent: record.agent, id: record.id, ack: ack, at: record.at)
         }
-        recentAcks = Mutex(cache)
+        writer = Mutex(WriterState(acks: cache, deadlines: deadlines))
         (doorbellStream, doorbell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         logger.info("log replayed", metadata: ["swarm.seq": "\(seq)", "swarm.tickets": "\(state.tickets.count)"])
     }
@@ -90,6 +107,12 @@ public final class Ledger: Service, Sendable {
     /// The metrics of every committed event, as of the last commit. A copy: reports are computed
     /// outside the writer's lock.
     public var metricsCollector: MetricsCollector { metrics.withLock { $0 } }
+
+    /// Calls `observer` after every commit with the batch's events and the new snapshot, on the
+    /// writer: it must hand work off, not do it (the knowledge-base suggestions, the timer).
+    func observeCommits(_ observer: @escaping @Sendable ([StoredEvent], Snapshot) -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
 
     /// Submits a command and waits until it is durable (its ack) or refused (its error).
     ///
@@ -104,18 +127,28 @@ public final class Ledger: Service, Sendable {
     /// Queues a command without waiting; `completion` is called once it is durable or refused.
     ///
     /// Completions run on the writer, after the events are published, in the order commands were
-    /// submitted: a connection that pipelines commands gets its acks in order, after the events
-    /// they caused, and its commands share group commits.
+    /// submitted.
     public func submit(_ command: Command, by principal: Principal, id: String?, completion: @escaping Completion) {
+        enqueue(Pending(input: .init(command: command, principal: principal, id: id), reply: .completion(completion)))
+    }
+
+    /// Queues a command whose ack (or error) frame goes into `outbox` with the batch's events, so a
+    /// connection that pipelines commands gets its acks in order, after the events they caused, and
+    /// is woken once per batch for both.
+    func submit(_ command: Command, by principal: Principal, id: String, replyingTo outbox: Outbox) {
+        enqueue(Pending(input: .init(command: command, principal: principal, id: id), reply: .outbox(outbox)))
+    }
+
+    private func enqueue(_ pending: Pending) {
         let accepted = queue.withLock { queue -> Bool in
             guard !queue.stopped else { return false }
-            queue.pending.append(Pending(command: command, principal: principal, id: id, completion: completion))
+            queue.pending.append(pending)
             return true
         }
         if accepted {
             doorbell.yield()
         } else {
-            completion(.failure(.shuttingDown))
+            Self.deliver([(pending.reply, .refused(.shuttingDown), pending.input.id)], fanOut: fanOut)
         }
     }
 
@@ -131,9 +164,12 @@ public final class Ledger: Service, Sendable {
     private func drain() async {
         while true {
             let batch = queue.withLock { queue -> [Pending] in
-                let count = min(queue.pending.count, configuration.maxBatch)
-                defer { queue.pending.removeFirst(count) }
-                return Array(queue.pending.prefix(count))
+                guard queue.pending.count > configuration.maxBatch else {
+                    defer { queue.pending = [] }
+                    return queue.pending
+                }
+                defer { queue.pending.removeFirst(configuration.maxBatch) }
+                return Array(queue.pending.prefix(configuration.maxBatch))
             }
             if batch.isEmpty { return }
             await commit(batch)
@@ -141,135 +177,74 @@ public final class Ledger: Service, Sendable {
     }
 
     private func commit(_ batch: [Pending]) async {
-        var snapshot = current.withLock { $0 }
+        let committed = current.withLock { $0 }
         // Time never runs backwards in the log, even if the wall clock does.
-        let now = max(clock(), snapshot.lastAt)
-        snapshot.lastAt = now
-        var append = AppendBatch()
-        var outcomes: [Result<Ack, HubError>] = []
-        var touched: [String] = []
-        var touchedArticles: [String] = []
-        var opened: [Ticket] = []
-        var newAcks: [(agent: String, id: String, ack: String)] = []
-        let encoder = SwarmJSON.encoder()
-
-        for pending in batch {
-            if let id = pending.id, let ack = cachedAck(agent: pending.principal.id, id: id, pendingAcks: newAcks) {
-                outcomes.append(.success(ack))
-                continue
-            }
-            do {
-                let events = try snapshot.state.decide(
-                    pending.command, by: pending.principal, at: now, settings: configuration.swarm)
-                // Encode first: it is the only step that can fail, so a command is applied whole
-                // or not at all, without copying the state (a copy would cost every ticket).
-                let jsons = try events.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-                for (event, json) in zip(events, jsons) {
-                    snapshot.seq += 1
-                    let context = snapshot.state.routingContext(for: event)
-                    snapshot.state.apply(event)
-                    let channels = snapshot.state.channels(for: event, context: context).map(\.description)
-                    append.events.append(StoredEvent(seq: snapshot.seq, channels: channels, event: event, json: json))
-                }
-                for event in events {
-                    if let ticket = event.ticket, !touched.contains(ticket) { touched.append(ticket) }
-                    switch event.payload {
-                    case .kbCreated(let article): touchedArticles.append(article.id)
-                    case .kbPublished(let id): touchedArticles.append(id)
-                    case .ticketOpened(let ticket): opened.append(ticket)
-                    default: break
-                    }
-                }
-                var ack = Ack(id: pending.id ?? "", seq: events.isEmpty ? nil : snapshot.seq)
-                if case .openTicket = pending.command { ack.ticket = events.first?.ticket }
-                if case .kbCreated(let article)? = events.first?.payload { ack.article = article.id }
-                if let id = pending.id {
-                    let ackJSON = try SwarmJSON.string(ack)
-                    append.commands.append(CommandRecord(agent: pending.principal.id, id: id, ack: ackJSON, at: now))
-                    newAcks.append((pending.principal.id, id, ackJSON))
-                }
-                outcomes.append(.success(ack))
-            } catch let error as DomainError {
-                outcomes.append(.failure(HubError(error)))
-            } catch {
-                outcomes.append(.failure(HubError(.internal, "could not encode the event: \(error)")))
-            }
+        let now = max(clock(), committed.lastAt)
+        let step = writer.withLock { writer in
+            BatchStep.run(
+                batch.map(\.input), state: committed.state, seq: committed.seq, now: now,
+                settings: configuration.swarm, acks: writer.acks)
         }
-        append.tickets = touched.compactMap { snapshot.state.tickets[$0] }
-        append.articles = touchedArticles.compactMap { snapshot.state.articles[$0] }
-
         do {
-            if !append.events.isEmpty || !append.commands.isEmpty {
-                try await store.append(append)
+            if !step.append.events.isEmpty || !step.append.commands.isEmpty {
+                try await store.append(step.append)
             }
         } catch {
             logger.error(
                 "commit failed; the batch had no effect",
                 metadata: ["error": "\(error)", "swarm.batch": "\(batch.count)"])
-            for pending in batch {
-                pending.completion(
-                    .failure(HubError(.internal, "the event log could not be written; the command had no effect")))
-            }
+            let refused = HubError(.internal, "the event log could not be written; the command had no effect")
+            Self.deliver(batch.map { ($0.reply, .refused(refused), $0.input.id) }, fanOut: fanOut)
             return
         }
 
         // Durable now: make it visible.
+        let nextDeadline = writer.withLock { writer -> Timestamp? in
+            for entry in step.newAcks { writer.acks.insert(agent: entry.agent, id: entry.id, ack: entry.ack, at: now) }
+            writer.acks.expire(before: now.adding(milliseconds: -configuration.idempotencyMillis))
+            writer.deadlines.update(step.touchedTickets, in: step.state, settings: configuration.swarm)
+            return writer.deadlines.next
+        }
+        let snapshot = Snapshot(state: step.state, seq: step.seq, lastAt: now, nextDeadline: nextDeadline)
         current.withLock { $0 = snapshot }
-        metrics.withLock { collector in
-            for stored in append.events { collector.add(stored.event, seq: stored.seq) }
-        }
-        recentAcks.withLock { cache in
-            for entry in newAcks { cache.insert(agent: entry.agent, id: entry.id, ack: entry.ack, at: now) }
-            cache.expire(before: now.adding(milliseconds: -configuration.idempotencyWindow.components.seconds * 1000))
-        }
-        fanOut.publish(append.events)
-        for (pending, outcome) in zip(batch, outcomes) {
-            pending.completion(outcome)
-        }
-        suggestArticles(for: opened)
-        await pruneCommandIDs(now: now)
-    }
-
-    /// Searches the knowledge base for each ticket that just opened and queues the hub's own
-    /// `suggestArticles` command, whose `kb.suggested` event records the matches (so a replay never
-    /// searches). Runs after the commit, so the search cannot delay the ticket's ack.
-    private func suggestArticles(for tickets: [Ticket]) {
-        guard configuration.kbSuggestions > 0 else { return }
-        for ticket in tickets {
-            do {
-                let matches = try store.searchArticles(
-                    ticket.title + " " + ticket.description, limit: configuration.kbSuggestions)
-                guard !matches.isEmpty else { continue }
-                submit(.suggestArticles(ticket: ticket.id, matches: matches), by: .system, id: nil) { _ in }
-            } catch {
-                logger.warning(
-                    "knowledge-base search failed", metadata: ["error": "\(error)", "swarm.ticket": "\(ticket.id)"])
+        if !step.append.events.isEmpty {
+            metrics.withLock { collector in
+                for stored in step.append.events { collector.add(stored.event, seq: stored.seq) }
             }
         }
+        Self.deliver(
+            zip(batch, step.outcomes).map { ($0.reply, $1, $0.input.id) }, events: step.append.events.map(\.record),
+            fanOut: fanOut)
+        for observer in observers.withLock({ $0 }) { observer(step.append.events, snapshot) }
     }
 
-    /// Forgets stored command ids older than the idempotency window, at most once an hour.
-    private func pruneCommandIDs(now: Timestamp) async {
-        let due = lastPrune.withLock { last -> Bool in
-            guard now.milliseconds - last.milliseconds >= 3_600_000 else { return false }
-            last = now
-            return true
+    /// Publishes a batch's events with the replies that go to connections, then calls the completions.
+    private static func deliver(
+        _ outcomes: [(Reply, BatchStep.Outcome, String?)], events: [EventRecord] = [], fanOut: FanOut
+    ) {
+        var replies: [(outbox: Outbox, frame: ByteBuffer)] = []
+        var completions: [(Completion, Result<Ack, HubError>)] = []
+        for (reply, outcome, id) in outcomes {
+            switch reply {
+            case .outbox(let outbox): replies.append((outbox, frame(of: outcome, id: id)))
+            case .completion(let completion): completions.append((completion, outcome.result))
+            }
         }
-        guard due else { return }
-        let cutoff = now.adding(milliseconds: -configuration.idempotencyWindow.components.seconds * 1000)
-        do {
-            let removed = try await store.pruneCommands(before: cutoff)
-            logger.debug("pruned command ids", metadata: ["swarm.pruned": "\(removed)"])
-        } catch {
-            logger.warning("could not prune command ids", metadata: ["error": "\(error)"])
-        }
+        if !events.isEmpty || !replies.isEmpty { fanOut.publish(events, replies: replies) }
+        for (completion, result) in completions { completion(result) }
     }
 
-    private func cachedAck(agent: String, id: String, pendingAcks: [(agent: String, id: String, ack: String)]) -> Ack? {
-        let json =
-            pendingAcks.last(where: { $0.agent == agent && $0.id == id })?.ack
-            ?? recentAcks.withLock { $0.ack(agent: agent, id: id) }
-        guard let json else { return nil }
-        return try? JSONDecoder().decode(Ack.self, from: Data(json.utf8))
+    private static func frame(of outcome: BatchStep.Outcome, id: String?) -> ByteBuffer {
+        switch outcome {
+        case .acked(_, let frame): return frame
+        case .refused(let error):
+            let frame = ErrorFrame(id: id, code: error.code, message: error.message)
+            return (try? SwarmJSON.encoder().encode(frame)).map { ByteBuffer(bytes: $0) } ?? ByteBuffer()
+        }
     }
+}
+
+extension HubConfiguration {
+    /// The idempotency window in milliseconds.
+    var idempotencyMillis: Int64 { idempotencyWindow.components.seconds * 1000 }
 }

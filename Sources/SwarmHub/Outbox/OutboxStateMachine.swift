@@ -1,0 +1,195 @@
+import NIOCore
+import SwarmProtocol
+
+/// The rules of one connection's outbound queue, as a value: every method changes the state and
+/// returns what the caller must do (schedule a write, write these frames, close), and the caller
+/// does the I/O. No locks, no sockets: unit-tested on its own.
+///
+/// A connection is in one of four states:
+/// - `idle`: nothing queued, no write in flight; the next frame asks for a write to be scheduled.
+/// - `scheduled`: a write has been asked for on the channel's event loop and has not started;
+///   frames that arrive meanwhile join it, so a batch of events wakes the writer once.
+/// - `writing`: frames are in the channel; what arrives waits for the write to complete, then goes
+///   out in one write and one flush. The socket's backpressure paces the queue.
+/// - `closed`: closing or finished; everything offered is dropped.
+///
+/// Limits count both frames and bytes: a connection that falls behind by more than either is closed
+/// with 4008 (slow consumer) and what it was not sent is dropped, so it never holds memory for long
+/// and the close frame goes out as soon as the socket takes anything.
+struct OutboxStateMachine {
+    /// The bounds of the queue.
+    struct Limits {
+        /// Frames that may wait.
+        var frames: Int
+        /// Bytes that may wait.
+        var bytes: Int
+    }
+
+    enum Mode: Equatable {
+        case idle
+        case scheduled
+        case writing
+        case closed
+    }
+
+    /// Why and how the connection is to be closed.
+    struct Closing: Equatable {
+        var code: UInt16
+        var reason: String
+    }
+
+    /// What the caller does after offering frames.
+    enum OfferAction: Equatable {
+        /// Nothing: the frames wait for a write already scheduled or in flight (or are held).
+        case none
+        /// Schedule a write on the event loop.
+        case scheduleWrite
+        /// The connection just overflowed: the frames were dropped; schedule a write so the close goes out.
+        case overflowed
+        /// The connection is closed: the frames were dropped.
+        case dropped
+    }
+
+    /// What the writer does when it runs (scheduled, or after a write completed).
+    enum WriteAction {
+        /// Write these frames back to back and flush once; resume the replay waiting for room, if any.
+        case write([ByteBuffer], resumeWaiter: Bool)
+        /// Write the close frame, after everything before it was written.
+        case close(Closing, resumeWaiter: Bool)
+        /// Nothing to do; the writer goes idle.
+        case none(resumeWaiter: Bool)
+    }
+
+    let limits: Limits
+    private(set) var mode: Mode = .idle
+    private var queue: [ByteBuffer] = []
+    private var queuedBytes = 0
+    /// Live events held while a subscription replays history; `nil` when not replaying.
+    private var held: [ByteBuffer]? = nil
+    private var heldBytes = 0
+    /// The close asked for, written once the queue ahead of it is.
+    private(set) var closing: Closing? = nil
+    /// Whether the close frame has been handed to the writer.
+    private var closeTaken = false
+    /// Whether a replay waits for the queue to shrink.
+    private var waiterParked = false
+
+    init(limits: Limits) {
+        self.limits = limits
+    }
+
+    /// Frames waiting, held ones included.
+    var count: Int { queue.count + (held?.count ?? 0) }
+
+    /// Bytes waiting, held ones included.
+    var bytes: Int { queuedBytes + heldBytes }
+
+    /// Whether the connection is being closed (or is closed): a replay stops, the reader stops reading.
+    var isClosing: Bool { closing != nil || mode == .closed }
+
+    // MARK: Offering frames
+
+    /// Offers frames for the connection; `live` ones are held while a replay runs.
+    mutating func offer(_ frames: some Collection<ByteBuffer>, live: Bool) -> OfferAction {
+        guard closing == nil, mode != .closed else { return .dropped }
+        var size = 0
+        for frame in frames { size += frame.readableBytes }
+        guard count + frames.count <= limits.frames, bytes + size <= limits.bytes else {
+            closing = Closing(
+                code: CloseCode.slowConsumer, reason: "slow consumer: reconnect and resubscribe with since")
+            queue = []
+            queuedBytes = 0
+            held = nil
+            heldBytes = 0
+            if mode == .idle { mode = .scheduled }
+            return .overflowed
+        }
+        if live, held != nil {
+            held!.append(contentsOf: frames)
+            heldBytes += size
+            return .none
+        }
+        queue.append(contentsOf: frames)
+        queuedBytes += size
+        return scheduleIfIdle()
+    }
+
+    /// Starts holding live events (a replay begins).
+    mutating func beginHold() {
+        if held == nil { held = [] }
+    }
+
+    /// Releases held live events behind the replayed ones.
+    mutating func endHold() -> OfferAction {
+        guard let frames = held else { return .none }
+        held = nil
+        heldBytes = 0
+        guard closing == nil, mode != .closed else { return .dropped }
+        queue.append(contentsOf: frames)
+        for frame in frames { queuedBytes += frame.readableBytes }
+        return frames.isEmpty ? .none : scheduleIfIdle()
+    }
+
+    /// Asks for the connection to be closed after what is queued.
+    mutating func close(code: UInt16, reason: String) -> OfferAction {
+        guard closing == nil, mode != .closed else { return .none }
+        closing = Closing(code: code, reason: reason)
+        return scheduleIfIdle()
+    }
+
+    private mutating func scheduleIfIdle() -> OfferAction {
+        guard mode == .idle else { return .none }
+        mode = .scheduled
+        return .scheduleWrite
+    }
+
+    // MARK: Writing
+
+    /// Called by the writer when it runs: hands over everything queued, or the close, or goes idle.
+    mutating func nextWrite() -> WriteAction {
+        guard mode != .closed else { return .none(resumeWaiter: takeWaiter()) }
+        if !queue.isEmpty {
+            let frames = queue
+            queue = []
+            queuedBytes = 0
+            mode = .writing
+            // The frames are the socket's now: a parked replay may fetch its next page meanwhile.
+            return .write(frames, resumeWaiter: takeWaiter())
+        }
+        if let closing, !closeTaken {
+            closeTaken = true
+            mode = .closed
+            return .close(closing, resumeWaiter: takeWaiter())
+        }
+        mode = .idle
+        return .none(resumeWaiter: takeWaiter())
+    }
+
+    /// The socket failed or the reader ended: nothing more is written.
+    mutating func finish() -> Bool {
+        mode = .closed
+        queue = []
+        queuedBytes = 0
+        held = nil
+        heldBytes = 0
+        return takeWaiter(force: true)
+    }
+
+    // MARK: Replay pacing
+
+    /// Whether a replay may queue more now; otherwise it parks until ``nextWrite()`` resumes it.
+    /// A replay keeps at most half the limits queued, so live events always have room.
+    mutating func parkUnlessRoom() -> Bool {
+        if isClosing || hasRoom { return false }
+        waiterParked = true
+        return true
+    }
+
+    private var hasRoom: Bool { queue.count <= limits.frames / 2 && queuedBytes <= limits.bytes / 2 }
+
+    private mutating func takeWaiter(force: Bool = false) -> Bool {
+        guard waiterParked, force || isClosing || hasRoom else { return false }
+        waiterParked = false
+        return true
+    }
+}

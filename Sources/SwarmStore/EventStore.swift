@@ -1,0 +1,115 @@
+public import SwarmProtocol
+
+/// The durable event log and what is kept beside it: the channel index, command acks (for idempotent
+/// retries), the ticket and article projections, and tokens.
+///
+/// One writer (the hub's ledger) appends a whole group commit with ``append(_:)``; everything else
+/// reads, concurrently with appends, and every method is `async` so no caller blocks a thread of the
+/// cooperative pool on I/O. ``SQLiteEventStore`` is the embedded default; a store for a database
+/// server implements the same contract.
+///
+/// The contract every implementation keeps:
+/// - `append` is atomic and durable: when it returns, all of the batch survives a crash; when it
+///   throws, none of it is in the log.
+/// - `seq` is gap-free and increasing: a batch whose first `seq` does not follow the last one in the
+///   log is refused with ``StoreError/Code/sequenceMismatch``.
+/// - Reads see whole batches only, never part of one.
+public protocol EventStore: Sendable {
+    // MARK: Appending
+
+    /// Appends a batch in one transaction: events, their channel index, command acks and projections.
+    func append(_ batch: AppendBatch) async throws
+
+    // MARK: Reading the log
+
+    /// The `seq` of the last event in the log, 0 when it is empty.
+    func lastSeq() async throws -> Int64
+
+    /// Up to `limit` events of the whole log with `seq > after`, in `seq` order (replay at start).
+    func events(after: Int64, limit: Int) async throws -> [StoredEvent]
+
+    /// Events published on any of `channels` with `after < seq <= through`, in `seq` order, each once.
+    func events(onChannels channels: [String], after: Int64, through: Int64, limit: Int) async throws
+        -> [StoredEvent]
+
+    /// The same events as ``events(onChannels:after:through:limit:)`` as the wire needs them, without
+    /// decoding their JSON: what resuming a subscription streams.
+    func records(onChannels channels: [String], after: Int64, through: Int64, limit: Int) async throws
+        -> [EventRecord]
+
+    /// Every event of one ticket, in `seq` order.
+    func events(ofTicket id: String) async throws -> [StoredEvent]
+
+    // MARK: Projections
+
+    /// Tickets matching the filters, newest first, without their comments (read those from the log).
+    func tickets(status: TicketStatus?, queue: String?, requester: String?, limit: Int) async throws -> [Ticket]
+
+    /// One ticket's projected state, without its comments.
+    func ticket(_ id: String) async throws -> Ticket?
+
+    // MARK: Knowledge base
+
+    /// Published articles (and drafts, when asked) matching the words of `text`, best first.
+    func searchArticles(_ text: String, limit: Int, includeDrafts: Bool) async throws -> [ArticleMatch]
+
+    /// One article, from the projection.
+    func article(_ id: String) async throws -> Article?
+
+    // MARK: Command ids
+
+    /// Acks of commands issued at or after `since`, to refill the idempotency window after a restart.
+    func commands(since: Timestamp) async throws -> [CommandRecord]
+
+    /// Forgets command acks older than `before`; returns how many were removed.
+    @discardableResult
+    func pruneCommands(before: Timestamp) async throws -> Int
+
+    // MARK: Tokens
+
+    /// Creates a token and returns its record and its secret, which is shown once and stored only hashed.
+    func createToken(name: String, role: Role, at now: Timestamp) async throws -> (TokenInfo, String)
+
+    /// The active token with this secret, or `nil` when it is unknown or revoked.
+    func authenticate(secret: String) async throws -> TokenInfo?
+
+    /// Every token, active and revoked, oldest first.
+    func tokens() async throws -> [TokenInfo]
+
+    /// The role of the agent with this name, when it has an active token.
+    func activeRole(of name: String) async throws -> Role?
+
+    /// Revokes the token with this numeric id, or every active token of this name; returns the revoked ones.
+    func revokeTokens(_ idOrName: String, at now: Timestamp) async throws -> [TokenInfo]
+}
+
+extension EventStore {
+    /// Events on `channels` with `after < seq <= through`, at most 1,000.
+    public func events(onChannels channels: [String], after: Int64, through: Int64) async throws -> [StoredEvent] {
+        try await events(onChannels: channels, after: after, through: through, limit: 1000)
+    }
+
+    /// Tickets matching the filters, newest first, at most 500.
+    public func tickets(status: TicketStatus? = nil, queue: String? = nil, requester: String? = nil) async throws
+        -> [Ticket]
+    {
+        try await tickets(status: status, queue: queue, requester: requester, limit: 500)
+    }
+
+    /// Published articles matching the words of `text`, best first.
+    public func searchArticles(_ text: String, limit: Int) async throws -> [ArticleMatch] {
+        try await searchArticles(text, limit: limit, includeDrafts: false)
+    }
+
+    /// Calls `body` with every event of the log in `seq` order, a page at a time, so the log is never
+    /// loaded into memory whole.
+    public func forEachEvent(pageSize: Int = 4096, _ body: (StoredEvent) throws -> Void) async throws {
+        var after: Int64 = 0
+        while true {
+            let page = try await events(after: after, limit: pageSize)
+            guard let last = page.last else { return }
+            for stored in page { try body(stored) }
+            after = last.seq
+        }
+    }
+}

@@ -1,0 +1,48 @@
+internal import Crypto
+import Foundation
+public import SwarmProtocol
+
+/// A token's record, without its secret (which is never stored, only its SHA-256).
+public struct TokenInfo: Sendable, Hashable, Codable {
+    public var id: Int64
+    /// The agent id the token authenticates as.
+    public var name: String
+    public var role: Role
+    public var createdAt: Timestamp
+    public var revokedAt: Timestamp?
+
+    public init(id: Int64, name: String, role: Role, createdAt: Timestamp, revokedAt: Timestamp?) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// Token secrets: how they are made, recognised and hashed, the same for every store.
+public enum TokenSecret {
+    /// The prefix of every token secret, so a leaked one is easy to recognise and grep for.
+    public static let prefix = "swm_"
+
+    /// A new secret: the prefix and 32 random bytes, base64url without padding.
+    static func generate() -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for i in bytes.indices { bytes[i] = generator.next() }
+        return prefix
+            + Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Whether `secret` can be a token at all; anything else is refused without a lookup.
+    static func isWellFormed(_ secret: String) -> Bool {
+        secret.hasPrefix(prefix) && secret.utf8.count < 200
+    }
+
+    /// The stored form of a secret: its SHA-256, hex.
+    static func hash(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,110 @@
+import NIOCore
+import SwarmProtocol
+import Testing
+
+@testable import SwarmHub
+
+@Suite("The outbox state machine")
+struct OutboxStateMachineTests {
+    func frame(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+
+    func texts(_ action: OutboxStateMachine.WriteAction) -> [String]? {
+        guard case .write(let frames, _) = action else { return nil }
+        return frames.map { String(buffer: $0) }
+    }
+
+    @Test("many offers while idle ask for one write, and the write takes them all, in order")
+    func batchesOffers() {
+        var machine = OutboxStateMachine(limits: .init(frames: 100, bytes: 10_000))
+        #expect(machine.offer([frame("a")], live: true) == .scheduleWrite)
+        #expect(machine.offer([frame("b"), frame("c")], live: true) == .none)
+        #expect(machine.mode == .scheduled)
+        #expect(texts(machine.nextWrite()) == ["a", "b", "c"])
+        #expect(machine.mode == .writing)
+        // While the socket takes them, new frames wait; the write's completion hands them over.
+        #expect(machine.offer([frame("d")], live: false) == .none)
+        #expect(texts(machine.nextWrite()) == ["d"])
+        guard case .none = machine.nextWrite() else {
+            Issue.record("nothing left: the writer goes idle")
+            return
+        }
+        #expect(machine.mode == .idle)
+        #expect(machine.offer([frame("e")], live: true) == .scheduleWrite)
+    }
+
+    @Test("falling behind by frames or by bytes closes with 4008 and drops what was not sent")
+    func overflow() {
+        var byFrames = OutboxStateMachine(limits: .init(frames: 3, bytes: 10_000))
+        #expect(byFrames.offer([frame("a"), frame("b"), frame("c")], live: true) == .scheduleWrite)
+        #expect(byFrames.offer([frame("d")], live: true) == .overflowed)
+        #expect(byFrames.count == 0)
+        guard case .close(let closing, _) = byFrames.nextWrite() else {
+            Issue.record("an overflowed connection writes its close next")
+            return
+        }
+        #expect(closing.code == CloseCode.slowConsumer)
+        #expect(byFrames.offer([frame("e")], live: true) == .dropped)
+
+        var byBytes = OutboxStateMachine(limits: .init(frames: 1000, bytes: 10))
+        #expect(byBytes.offer([frame("12345")], live: true) == .scheduleWrite)
+        #expect(byBytes.offer([frame("123456")], live: true) == .overflowed, "11 bytes > 10")
+    }
+
+    @Test("held live events go out after the replayed ones, and count toward the limits")
+    func holdDuringReplay() {
+        var machine = OutboxStateMachine(limits: .init(frames: 4, bytes: 10_000))
+        machine.beginHold()
+        #expect(machine.offer([frame("live 1")], live: true) == .none)
+        #expect(machine.offer([frame("replay 1")], live: false) == .scheduleWrite)
+        #expect(machine.offer([frame("live 2")], live: true) == .none)
+        #expect(machine.count == 3)
+        #expect(texts(machine.nextWrite()) == ["replay 1"])
+        #expect(machine.offer([frame("replay 2")], live: false) == .none)
+        #expect(machine.endHold() == .none, "a write is in flight: the released frames join the queue")
+        #expect(texts(machine.nextWrite()) == ["replay 2", "live 1", "live 2"])
+    }
+
+    @Test("a close waits for what is queued before it, once")
+    func closeAfterQueue() {
+        var machine = OutboxStateMachine(limits: .init(frames: 10, bytes: 10_000))
+        #expect(machine.offer([frame("a")], live: false) == .scheduleWrite)
+        #expect(machine.close(code: 4001, reason: "no hello") == .none)
+        #expect(machine.isClosing)
+        #expect(machine.offer([frame("late")], live: false) == .dropped)
+        #expect(texts(machine.nextWrite()) == ["a"])
+        guard case .close(let closing, _) = machine.nextWrite() else {
+            Issue.record("the close comes after the frames")
+            return
+        }
+        #expect(closing == .init(code: 4001, reason: "no hello"))
+        guard case .none = machine.nextWrite() else {
+            Issue.record("the close is written once")
+            return
+        }
+    }
+
+    @Test("a replay parks when half the limit is queued and is resumed when the socket takes it")
+    func replayPacing() {
+        var machine = OutboxStateMachine(limits: .init(frames: 4, bytes: 10_000))
+        #expect(machine.offer([frame("1"), frame("2")], live: false) == .scheduleWrite)
+        let roomAtTwo = !machine.parkUnlessRoom()
+        #expect(roomAtTwo, "2 of 4 is room")
+        #expect(machine.offer([frame("3")], live: false) == .none)
+        let parkedAtThree = machine.parkUnlessRoom()
+        #expect(parkedAtThree, "3 of 4 is not")
+        guard case .write(let frames, let resume) = machine.nextWrite() else {
+            Issue.record("expected a write")
+            return
+        }
+        #expect(frames.count == 3)
+        #expect(resume, "the frames are the socket's: the replay reads its next page")
+        let roomAfterWrite = !machine.parkUnlessRoom()
+        #expect(roomAfterWrite)
+        _ = machine.offer([frame("4"), frame("5"), frame("6")], live: false)
+        let parkedAgain = machine.parkUnlessRoom()
+        #expect(parkedAgain)
+        let released = machine.finish()
+        #expect(released, "finishing releases a parked replay")
+        #expect(machine.isClosing)
+    }
+}
