@@ -13,8 +13,10 @@ let tickets = 0;
 const send = (ws, frame) => ws.send(JSON.stringify(frame));
 
 wss.on('listening', () => console.log(`listening on ws://127.0.0.1:${wss.address().port}/v1/ws`));
-wss.on('connection', (ws) => {
+wss.on('connection', (ws, request) => {
     ws.subs = [];
+    // Authorization: Bearer on the upgrade: welcome comes first, as from swarmd (any token is good here).
+    if (request.headers.authorization) send(ws, { type: 'welcome', agent: 'peer', role: 'agent', server: 'peer', protocol: 1, seq });
     ws.on('close', () => ws.subs.forEach((name) => channels.get(name).delete(ws)));
     ws.on('message', (data) => {
         let f;
