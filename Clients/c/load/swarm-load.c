@@ -664,6 +664,7 @@ int main(int argc, char **argv)
     }
     uint64_t t_tickets = now_ns();
 
+    barrier("ready", 0); /* tickets open, nothing else connected: the caller's baseline */
     json_t *cycles = json_array();
     double connect_s_total = 0, publish_s_total = 0, publish_cpu = 0, resume_s = 0;
     long connected_total = 0;
