@@ -81,6 +81,7 @@ static int tickets_opened, tickets_sent;
 static unsigned long nonce;
 static int go; /* the publish phase has started */
 static int interrupted;
+static int debug; /* SWARM_LOAD_DEBUG set: progress and stuck publishers on stderr */
 
 /* counters */
 static long delivered, expected_deliveries, acked_total, failed_total, commands_total, error_frames;
@@ -433,8 +434,16 @@ static int run_until(int (*done)(void), void (*step)(void))
 {
     uint64_t deadline = now_ns() + (uint64_t)(opt.timeout * 1e9);
     while (!done()) {
-        if (interrupted || now_ns() > deadline)
+        if (interrupted || now_ns() > deadline) {
+            if (debug)
+                for (int i = 0; i < nconns; i++)
+                    if (conns[i].publishes)
+                        fprintf(stderr, "conn %d state %d sent %d acked %d inflight %d choked %d partial %d\n", i,
+                                conns[i].state, conns[i].sent, conns[i].acked, conns[i].inflight,
+                                conns[i].wsi ? lws_send_pipe_choked(conns[i].wsi) : -1,
+                                conns[i].wsi ? lws_partial_buffered(conns[i].wsi) : -1);
             return -1;
+        }
         if (step)
             step();
         lws_service(context, 0);
@@ -462,10 +471,17 @@ static int connect_done(void) { return next_to_start == nconns && ready_count + 
 static int publish_done(void) { return outstanding <= 0 && delivered >= expected_deliveries; }
 
 /* Wakes the loop every 10 ms so phase ends and timeouts are seen even when no socket is busy. */
+/* With SWARM_LOAD_DEBUG set, it also prints the progress once a second on stderr. */
 static lws_sorted_usec_list_t tick_sul;
 static void tick(lws_sorted_usec_list_t *sul)
 {
-    lws_sul_schedule(context, 0, sul, tick, 10 * LWS_US_PER_MS);
+    static uint64_t last;
+    if (debug && now_ns() - last > 1000000000ull) {
+        last = now_ns();
+        fprintf(stderr, "swarm-load: progress: ready %ld, delivered %ld of %ld, acked %ld\n", ready_count,
+                delivered, expected_deliveries, acked_total);
+    }
+    lws_sul_schedule(context, 0, sul, tick, 2 * LWS_US_PER_MS);
 }
 
 static int close_done(void) { return closed_count >= started_count; }
@@ -579,6 +595,7 @@ int main(int argc, char **argv)
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
+    debug = getenv("SWARM_LOAD_DEBUG") != NULL;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
