@@ -181,7 +181,7 @@ public final class Ledger: Service, Sendable {
                     }
                 }
                 var ack = Ack(id: pending.id ?? "", seq: events.isEmpty ? nil : snapshot.seq)
-                if case .openTicket = pending.command { ack.ticket = events.first?.ticket }
+                ack.describe(pending.command, by: pending.principal, events: events, in: snapshot.state)
                 if case .kbCreated(let article)? = events.first?.payload { ack.article = article.id }
                 if let id = pending.id {
                     let ackJSON = try SwarmJSON.string(ack)
