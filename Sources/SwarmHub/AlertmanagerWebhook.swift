@@ -108,6 +108,6 @@ public struct AlertmanagerWebhook: Decodable, Sendable, Hashable {
 
     /// `text` cut to at most `limit` characters, ending in `…` when cut.
     static func cut(_ text: String, _ limit: Int) -> String {
-        text.count <= limit ? text : text.prefix(limit - 1) + "…"
+        text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
     }
 }

@@ -148,7 +148,7 @@ public struct QueueConfiguration: Sendable, Hashable {
                 rules.otherSeverity = try severity(other.value, "alerts.other_severity")
             }
             if let queue = fields["queue"] { rules.queue = try queueName(queue.value, "alerts.queue") }
-            if let category = fields["category"] { rules.category = try category(category.value, "alerts.category") }
+            if let given = fields["category"] { rules.category = try category(given.value, "alerts.category") }
             if let routes = fields["routes"] {
                 guard let list = routes.value.sequence else {
                     throw error(routes.value, "alerts.routes must be a list of {match, queue, category}")

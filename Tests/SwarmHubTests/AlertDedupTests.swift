@@ -36,7 +36,9 @@ struct AlertDedupTests {
                 #expect(acks.dropFirst().allSatisfy { $0.repeated == true })
                 try await client.command(["type": "subscribe", "channels": ["ticket:T-1"], "since": 0])
                 let events = try await client.drainEvents()
-                #expect(events.map(\.event.type) == [.ticketOpened] + Array(repeating: .alertRepeated, count: 99))
+                #expect(
+                    events.map(\.event.type) == [EventType.ticketOpened]
+                        + Array(repeating: EventType.alertRepeated, count: 99))
                 if case .alertRepeated(let count, let output) = events.last?.event.payload {
                     #expect(count == 100)
                     #expect(output == "free space: / 100%")

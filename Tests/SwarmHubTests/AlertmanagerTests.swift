@@ -9,8 +9,8 @@ import Testing
 func webhook(_ alerts: [[String: Any]], status: String = "firing", version: String = "4") throws -> String {
     let body: [String: Any] = [
         "version": version, "groupKey": "{}:{alertname=\"DiskFull\"}", "truncatedAlerts": 0, "status": status,
-        "receiver": "swarmd", "groupLabels": ["alertname": "DiskFull"], "commonLabels": [:],
-        "commonAnnotations": [:], "externalURL": "http://127.0.0.1:9093", "alerts": alerts,
+        "receiver": "swarmd", "groupLabels": ["alertname": "DiskFull"], "commonLabels": [String: String](),
+        "commonAnnotations": [String: String](), "externalURL": "http://127.0.0.1:9093", "alerts": alerts,
     ]
     return String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
 }
@@ -58,12 +58,14 @@ struct AlertmanagerWebhookTests {
             #expect(t1.title == "db1: / is 97% full")
             #expect(t1.queue == "ops")
             #expect(t1.category == .hardware)
-            #expect((t1.urgency, t1.impact) == (.high, .high))
+            #expect(t1.urgency == .high)
+            #expect(t1.impact == .high)
             #expect(t1.description.contains("team=db"))
             let t2 = try #require(state.tickets["T-2"])
             #expect(t2.queue == "general")
             #expect(t2.category == .service)
-            #expect((t2.urgency, t2.impact) == (.medium, .medium))
+            #expect(t2.urgency == .medium)
+            #expect(t2.impact == .medium)
 
             // Alertmanager repeats the group: folded into the same tickets.
             let again = try await http("POST", url, token: token, body: try webhook([db, web]))
@@ -196,7 +198,9 @@ struct AlertmanagerEndToEndTests {
             do {
                 let labels = #"{"alertname":"DiskFull","instance":"db1:9100","severity":"critical"}"#
                 let annotations = #"{"summary":"db1: / is 97% full","description":"Only 3% free on /."}"#
-                let firing = "[{\"labels\":\(labels),\"annotations\":\(annotations)}]"
+                let started = Timestamp(Date().addingTimeInterval(-5)).description
+                let firing =
+                    "[{\"labels\":\(labels),\"annotations\":\(annotations),\"startsAt\":\"\(started)\"}]"
                 try await alertmanager.post(alerts: firing)
                 // Alertmanager notifies, then repeats every repeat_interval while the alert fires.
                 let repeatedTicket = try await waitFor(hub) { state in
@@ -211,7 +215,9 @@ struct AlertmanagerEndToEndTests {
                 // Prometheus ends an alert by sending it with endsAt in the past.
                 let ended = Timestamp(Date().addingTimeInterval(-1)).description
                 try await alertmanager.post(
-                    alerts: "[{\"labels\":\(labels),\"annotations\":\(annotations),\"endsAt\":\"\(ended)\"}]")
+                    alerts:
+                        "[{\"labels\":\(labels),\"annotations\":\(annotations),\"startsAt\":\"\(started)\",\"endsAt\":\"\(ended)\"}]"
+                )
                 let resolved = try await waitFor(hub) { state in
                     state.tickets["T-1"].flatMap { $0.status == .resolved ? $0 : nil }
                 }
