@@ -39,7 +39,10 @@ typedef struct {
 } swarm_error;
 
 /* How to connect. url: "ws://host:port/v1/ws" or "wss://…" (wss needs libwebsockets built with TLS,
- * as Debian's is). token: sent as "Authorization: Bearer <token>" on the upgrade. timeout_ms: for
+ * as Debian's is). token: sent as "Authorization: Bearer <token>" on the upgrade;
+ * when the upgrade is refused with a status other than 401 (swarmd answers a bad token with 400), the
+ * client connects once more without it and sends the token in hello, so a refused token is reported
+ * as such. timeout_ms: for
  * connecting and for each answer (0: 10 000). ca_file: PEM file to verify wss servers with (NULL:
  * the system's); insecure: skip certificate checks (tests only). */
 typedef struct {

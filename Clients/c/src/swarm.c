@@ -304,34 +304,66 @@ swarm_status swarm_connect(const swarm_options *options, swarm_client **out, swa
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.client_ssl_ca_filepath = options->ca_file;
     }
-    client->context = lws_create_context(&info);
-    if (!client->context) {
-        set_error(error, SWARM_ERR_CONNECT, "", "could not create the libwebsockets context");
-        swarm_close(client);
-        return SWARM_ERR_CONNECT;
-    }
-    struct lws_client_connect_info connect;
-    memset(&connect, 0, sizeof connect);
-    connect.context = client->context;
-    connect.address = url.host;
-    connect.port = url.port;
-    connect.path = url.path;
-    connect.host = url.host;
-    connect.origin = url.host;
-    connect.pwsi = &client->wsi;
-    if (url.tls) {
-        connect.ssl_connection = LCCSCF_USE_SSL;
-        if (options->insecure)
-            connect.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-                                      LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
-    }
-    if (!lws_client_connect_via_info(&connect)) {
-        if (!client->failure[0]) snprintf(client->failure, sizeof client->failure, "cannot connect to %s", options->url);
-        client->state = STATE_CLOSED;
-    }
-    static const char *const welcome[] = {"welcome", "error", NULL};
     json_t *frame = NULL;
-    status = await_frame(client, welcome, NULL, client->timeout_ms, &frame, error);
+    static const char *const welcome[] = {"welcome", "error", NULL};
+    /* Attempt 0 sends the token as Authorization: Bearer on the upgrade. A hub (or proxy) that
+     * answers a refused upgrade with a status other than 401 leaves the reason unknown, so attempt 1
+     * connects without the header and sends the token in hello, whose answer says why. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        client->context = lws_create_context(&info);
+        if (!client->context) {
+            set_error(error, SWARM_ERR_CONNECT, "", "could not create the libwebsockets context");
+            swarm_close(client);
+            return SWARM_ERR_CONNECT;
+        }
+        client->state = STATE_CONNECTING;
+        client->failure[0] = '\0';
+        struct lws_client_connect_info connect;
+        memset(&connect, 0, sizeof connect);
+        connect.context = client->context;
+        connect.address = url.host;
+        connect.port = url.port;
+        connect.path = url.path;
+        connect.host = url.host;
+        connect.origin = url.host;
+        connect.pwsi = &client->wsi;
+        if (url.tls) {
+            connect.ssl_connection = LCCSCF_USE_SSL;
+            if (options->insecure)
+                connect.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                                          LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
+        }
+        if (!lws_client_connect_via_info(&connect)) {
+            if (!client->failure[0])
+                snprintf(client->failure, sizeof client->failure, "cannot connect to %s", options->url);
+            client->state = STATE_CLOSED;
+        }
+        if (attempt == 1) {
+            /* Wait for the upgrade, then authenticate with hello. */
+            long long deadline = now_ms() + client->timeout_ms;
+            while (client->state == STATE_CONNECTING && now_ms() < deadline) pump(client);
+            if (client->state == STATE_OPEN) {
+                json_t *hello = json_pack("{s:s, s:s, s:s, s:s}", "type", "hello", "id", "hello", "token",
+                                          options->token, "client", "libswarm");
+                status = swarm_send(client, hello, error);
+                json_decref(hello);
+                if (status != SWARM_OK) {
+                    swarm_close(client);
+                    return status;
+                }
+            }
+        }
+        status = await_frame(client, welcome, NULL, client->timeout_ms, &frame, error);
+        int refused_upgrade = status == SWARM_ERR_CONNECT && strstr(client->failure, "not 101") != NULL;
+        if (attempt == 0 && refused_upgrade && options->token) {
+            lws_context_destroy(client->context);
+            client->context = NULL;
+            client->wsi = NULL;
+            client->authorization[0] = '\0';
+            continue;
+        }
+        break;
+    }
     if (status == SWARM_ERR_CONNECT) {
         char reason[sizeof error->message];
         snprintf(reason, sizeof reason, "%s", error ? error->message : "");
