@@ -42,8 +42,7 @@ typedef struct {
  * as Debian's is). token: sent as "Authorization: Bearer <token>" on the upgrade;
  * when the upgrade is refused with a status other than 401 (swarmd answers a bad token with 400), the
  * client connects once more without it and sends the token in hello, so a refused token is reported
- * as such. timeout_ms: for
- * connecting and for each answer (0: 10 000). ca_file: PEM file to verify wss servers with (NULL:
+ * as such. timeout_ms: for connecting and for each answer (0: 10 000). ca_file: PEM file to verify wss servers with (NULL:
  * the system's); insecure: skip certificate checks (tests only). */
 typedef struct {
     const char *url;
