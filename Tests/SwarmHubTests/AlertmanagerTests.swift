@@ -243,3 +243,75 @@ struct AlertmanagerEndToEndTests {
         throw TestFailure("timed out; state: \(hub.services.ledger.snapshot.state.tickets)")
     }
 }
+
+@Suite("Queue file: the alerts section and resolve_on_recovery")
+struct AlertConfigurationTests {
+    @Test("the snippet of docs/monitoring.md is read as documented, defaults included")
+    func documentedSnippet() throws {
+        let text = """
+            defaults:
+              resolve_on_recovery: false
+            queues:
+              ops:
+                resolve_on_recovery: true
+            alerts:
+              severity_label: severity
+              severities:
+                critical: {urgency: high, impact: high}
+                Page: {urgency: high, impact: medium}
+              other_severity: {urgency: low, impact: low}
+              queue: ops
+              category: service
+              routes:
+                - match: {team: network}
+                  queue: network
+                  category: network
+            """
+        var settings = SwarmSettings()
+        try QueueConfiguration.parse(text, file: "q.yaml").apply(to: &settings)
+        #expect(settings.policy(of: "ops").resolveOnRecovery)
+        #expect(!settings.policy(of: "general").resolveOnRecovery)
+        let rules = settings.alerts
+        #expect(rules.severities["warning"] == AlertRules.Severity(urgency: .medium, impact: .medium))
+        #expect(rules.severities["page"] == AlertRules.Severity(urgency: .high, impact: .medium))
+        let network = rules.classify(["team": "network", "severity": "PAGE"])
+        #expect(network.queue == "network")
+        #expect(network.category == .network)
+        #expect(network.urgency == .high)
+        #expect(network.impact == .medium)
+        let other = rules.classify(["team": "db"])
+        #expect(other.queue == "ops")
+        #expect(other.category == .service)
+        #expect(other.urgency == .low)
+    }
+
+    @Test(
+        "a bad alerts section is refused with its line",
+        arguments: [
+            (
+                "queues:\n  ops:\n    resolve_on_recovery: yes please\n",
+                "q.yaml:3: queues.ops.resolve_on_recovery: 'yes please' is not true or false"
+            ),
+            (
+                "alerts:\n  severities:\n    critical: {urgency: urgent, impact: high}\n",
+                "q.yaml:3: alerts.severities.critical.urgency: 'urgent' is not high, medium or low"
+            ),
+            (
+                "alerts:\n  severities:\n    critical: {urgency: high}\n",
+                "q.yaml:3: alerts.severities.critical needs 'impact' (high, medium or low)"
+            ),
+            ("alerts:\n  queue: Ops Team\n", "q.yaml:2: alerts.queue: 'Ops Team' is not a queue name"),
+            ("alerts:\n  category: printers\n", "q.yaml:2: alerts.category: unknown category 'printers'"),
+            ("alerts:\n  routes:\n    - match: {team: db}\n", "q.yaml:3: alerts.routes[0] needs 'queue' or 'category'"),
+            ("alerts:\n  routes: {team: db}\n", "q.yaml:2: alerts.routes must be a list of {match, queue, category}"),
+            ("alerts:\n  colour: red\n", "q.yaml:2: alerts: unknown key 'colour'"),
+        ])
+    func badAlerts(text: String, expected: String) {
+        do {
+            _ = try QueueConfiguration.parse(text, file: "q.yaml")
+            Issue.record("should be refused: \(text)")
+        } catch {
+            #expect(error.description.hasPrefix(expected), "\(error.description)")
+        }
+    }
+}
