@@ -31,6 +31,8 @@ public enum EventLine {
         case .kbCreated, .kbPublished, .kbSuggested: .blue
         case .kbApplied: .green
         case .workLogged: .dim
+        case .alertRepeated: .red
+        case .alertRecovered: .green
         }
     }
 
@@ -116,6 +118,10 @@ public enum EventLine {
             return "\(agent) logged \(minutes) min of work" + (note.map { ": \(quote($0))" } ?? "")
         case .slaBreached(let target, _):
             return "SLA breached: \(target == .firstResponse ? "first response" : "resolution") target missed"
+        case .alertRepeated(let count, let output):
+            return "alert repeated (\(count) times): \(quote(output))"
+        case .alertRecovered(let output, let resolved):
+            return "alert recovered\(resolved ? ", resolved" : ""): \(quote(output))"
         }
     }
 

@@ -33,6 +33,7 @@ struct OutgoingFrame: Encodable {
         case .kbPublish(let publish): try publish.encode(to: encoder)
         case .kbApply(let apply): try apply.encode(to: encoder)
         case .workLog(let log): try log.encode(to: encoder)
+        case .alertResolve(let resolve): try resolve.encode(to: encoder)
         case .kbSearch(let search): try search.encode(to: encoder)
         case .ticketViewing(let ref), .ticketTyping(let ref): try ref.encode(to: encoder)
         case .ping: break

@@ -18,6 +18,7 @@ struct Open: AsyncParsableCommand, HasGlobalOptions {
                 --skill network.vpn --queue network
               swarm open                       # asks for title, description, category, urgency, impact
               swarm open --title "Printer jams" --json | jq -r .ticket
+              swarm open --title "db1: disk full" --dedup-key nagios:db1/disk   # repeats fold into one ticket
             """
     )
 
@@ -46,12 +47,19 @@ struct Open: AsyncParsableCommand, HasGlobalOptions {
     @Option(help: ArgumentHelp("The queue (default: general).", valueName: "name"))
     var queue: String?
 
+    @Option(
+        name: .customLong("dedup-key"),
+        help: ArgumentHelp(
+            "An alert's key: while its ticket is open, opening again repeats on it (docs/monitoring.md).",
+            valueName: "key"))
+    var dedupKey: String?
+
     func run() async throws {
         var open = TicketOpen(
             title: title ?? "", description: description ?? "", category: category ?? .other,
             urgency: urgency ?? .medium, impact: impact ?? .medium,
             skills: skills.isEmpty ? nil : skills.flatMap { $0.split(separator: ",").map(String.init) },
-            queue: queue)
+            queue: queue, dedupKey: dedupKey)
         if title == nil {
             guard hasTerminal, !global.json else {
                 throw ClientError.usage("give --title (swarm asks for the fields only when a terminal is attached)")
@@ -64,6 +72,12 @@ struct Open: AsyncParsableCommand, HasGlobalOptions {
             try sayJSON(ack)
         } else {
             let priority = Priority(urgency: open.urgency, impact: open.impact)
+            if ack.repeated == true {
+                say(
+                    "repeated on \(global.style.paint(ack.ticket ?? "?", .bold)) (its alert is still open)  seq \(ack.seq ?? 0)"
+                )
+                return
+            }
             say(
                 "opened \(global.style.paint(ack.ticket ?? "?", .bold)) \(EventLine.quote(open.title)) (\(priority.rawValue))  seq \(ack.seq ?? 0)"
             )

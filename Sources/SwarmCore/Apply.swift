@@ -9,6 +9,7 @@ extension SwarmState {
             tickets[ticket.id] = ticket
             ticketCount = max(ticketCount, ticket.number)
             if let assignee = ticket.assignee { updateAgent(assignee) { $0.assigned.append(ticket.id) } }
+            if let key = ticket.alert?.key, !ticket.status.isDone { openAlerts[key] = ticket.id }
             return
         case .tiersChanged(let agent, let tiers):
             updateAgent(agent) { $0.tiers = tiers }
@@ -40,8 +41,9 @@ extension SwarmState {
         // place (copying a long comment list on every event made a busy ticket quadratic).
         guard let id = event.ticket, var ticket = tickets.removeValue(forKey: id) else { return }
         defer { tickets[id] = ticket }
-        // Progress is what people do; the hub's own events (timeouts, automatic invitations) are not.
-        if event.actor != Self.systemActor {
+        // Progress is what people do; the hub's own events (timeouts, automatic invitations) are not,
+        // nor is a monitor repeating or clearing its alert.
+        if event.actor != Self.systemActor, !event.payload.isAlertReport {
             ticket.updatedAt = event.at
             ticket.stalledSince = nil
         }
@@ -109,6 +111,15 @@ extension SwarmState {
                     if !to.isDone { profile.assigned.append(id) }
                 }
             }
+            // The alert index holds tickets that are neither resolved nor closed; a reopened ticket
+            // takes its key back unless a newer ticket holds it.
+            if let key = ticket.alert?.key {
+                if to.isDone && openAlerts[key] == id {
+                    openAlerts[key] = nil
+                } else if !to.isDone && openAlerts[key] == nil {
+                    openAlerts[key] = id
+                }
+            }
             if to.isDone && !from.isDone {
                 // Invitations to a finished ticket lapse; reopening it does not revive them.
                 for index in ticket.invitations.indices where ticket.invitations[index].state == .pending {
@@ -139,6 +150,13 @@ extension SwarmState {
             break
         case .workLogged(_, let minutes, _):
             ticket.effortMinutes += minutes
+        case .alertRepeated(let count, let output):
+            ticket.alert?.count = count
+            ticket.alert?.output = output
+            ticket.alert?.recoveredAt = nil
+        case .alertRecovered(let output, _):
+            ticket.alert?.output = output
+            ticket.alert?.recoveredAt = event.at
         case .ticketStalled(let since):
             ticket.stalledSince = since
         case .slaWarning(let target, _):
@@ -174,6 +192,16 @@ extension SwarmState {
             updateAgent(agent) { profile in
                 if !profile.activeSwarms.contains(id) { profile.activeSwarms.append(id) }
             }
+        }
+    }
+}
+
+extension EventPayload {
+    /// Whether the event is a monitor reporting on its alert (repeat or recovery), not work on the ticket.
+    var isAlertReport: Bool {
+        switch self {
+        case .alertRepeated, .alertRecovered: true
+        default: false
         }
     }
 }

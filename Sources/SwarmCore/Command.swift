@@ -26,6 +26,8 @@ public enum Command: Sendable, Hashable {
     case applyArticle(ticket: String, article: String)
     /// The sender spent `minutes` on the ticket.
     case logWork(ticket: String, minutes: Int, note: String?)
+    /// The monitor reports that the alert opened with `key` recovered (`alert.resolve`).
+    case resolveAlert(key: String, output: String?)
     /// The hub's own: the knowledge base's best matches for a ticket that just opened.
     case suggestArticles(ticket: String, matches: [ArticleMatch])
     /// The hub's own: the agent's first connection opened.
@@ -39,7 +41,7 @@ public enum Command: Sendable, Hashable {
     public var ticket: String? {
         switch self {
         case .openTicket, .setSkills, .setPresence, .connected, .disconnected, .tick, .setTiers, .configureQueue,
-            .createArticle, .publishArticle:
+            .createArticle, .publishArticle, .resolveAlert:
             nil
         case .captureArticle(let t), .applyArticle(let t, _), .suggestArticles(let t, _), .logWork(let t, _, _): t
         case .escalate(let e): e.ticket
@@ -80,6 +82,7 @@ public enum Command: Sendable, Hashable {
         case .kbPublish(let k): self = .publishArticle(k.article)
         case .kbApply(let k): self = .applyArticle(ticket: k.ticket, article: k.article)
         case .workLog(let w): self = .logWork(ticket: w.ticket, minutes: w.minutes, note: w.note)
+        case .alertResolve(let a): self = .resolveAlert(key: a.dedupKey, output: a.output)
         case .hello, .subscribe, .unsubscribe, .ping, .ticketViewing, .ticketTyping, .kbSearch: return nil
         }
     }

@@ -17,6 +17,8 @@ extension SwarmState {
         switch command {
         case .openTicket(let open):
             var ticket = try newTicket(open, requester: principal.id, at: now, settings: settings)
+            // A repeat of an alert whose ticket is still open is logged on that ticket (DecideAlerts.swift).
+            if let repeated = try repeatedAlert(open, by: principal, at: now) { return repeated }
             ticket.mode = queueModes[ticket.queue] ?? .swarm
             guard ticket.mode == .swarm else {
                 // Tiered and hybrid queues start at tier 1, with one assignee if one is available.
@@ -141,6 +143,8 @@ extension SwarmState {
                 throw .invalid("field 'note' must have at most \(Limits.workNoteLength.upperBound) characters")
             }
             return [event(id, .workLogged(agent: principal.id, minutes: minutes, note: note))]
+        case .resolveAlert(let key, let output):
+            return try decideRecovery(key: key, output: output, by: principal, at: now, settings: settings)
         case .suggestArticles(let id, let matches):
             guard let ticket = tickets[id], !ticket.status.isDone, ticket.suggestedArticles.isEmpty, !matches.isEmpty
             else { return [] }
@@ -155,7 +159,7 @@ extension SwarmState {
         }
     }
 
-    private func newTicket(_ open: TicketOpen, requester: String, at now: Timestamp, settings: SwarmSettings)
+    func newTicket(_ open: TicketOpen, requester: String, at now: Timestamp, settings: SwarmSettings)
         throws(DomainError) -> Ticket
     {
         let taxonomy = settings.taxonomy
@@ -177,12 +181,15 @@ extension SwarmState {
             throw .invalid("field 'skills' may list at most \(Limits.maxSkills) tags")
         }
         let unique = try Self.knownTags(skills, field: "skills", taxonomy: taxonomy)
+        if let key = open.dedupKey, let problem = DedupKey.problem(key) { throw .invalid(problem) }
         let inferred = taxonomy.infer(category: open.category, text: title + "\n" + open.description, given: unique)
-        return Ticket(
+        var ticket = Ticket(
             id: Ticket.id(number: ticketCount + 1), title: title, description: open.description,
             requester: requester, category: open.category, urgency: open.urgency, impact: open.impact,
             queue: queue, skills: unique, inferredSkills: inferred, openedAt: now
         )
+        ticket.alert = open.dedupKey.map { TicketAlert(key: $0, output: open.description) }
+        return ticket
     }
 
     /// `invite.answered {accept: true}` when `agent`, about to join, has a pending invitation.

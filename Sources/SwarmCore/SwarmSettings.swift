@@ -25,6 +25,9 @@ public struct SwarmSettings: Sendable, Hashable {
     public var defaultQueue = QueuePolicy()
     /// The queue of a ticket opened without one, by category; otherwise `general`.
     public var categoryQueues: [Category: String] = [:]
+    /// How monitoring alerts (`POST /v1/alerts`) become tickets. Not read by `decide`: the hub turns
+    /// alerts into `ticket.open` and `alert.resolve` commands with them.
+    public var alerts = AlertRules()
 
     /// The most candidates one `ticket.invite` or `help.request` may ask for.
     public static let maxInvitations = 20
@@ -69,6 +72,9 @@ public struct QueuePolicy: Sendable, Hashable {
     public var priorityLimits: [Priority: [Int: Int64]] = [:]
     /// Service-level targets; `nil` (the default) when the queue has none.
     public var sla: SLAPolicy?
+    /// Whether a monitor's recovery (`alert.resolve`) resolves the alert's ticket. Default `false`:
+    /// the recovery is logged and people resolve the ticket.
+    public var resolveOnRecovery = false
 
     public init() {}
 }

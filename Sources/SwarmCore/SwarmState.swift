@@ -14,6 +14,9 @@ public struct SwarmState: Sendable, Hashable {
     public internal(set) var articleCount = 0
     /// Queue → routing mode, as configured by `queue.configured` events; unlisted queues swarm.
     public internal(set) var queueModes: [String: RoutingMode] = [:]
+    /// Alert de-duplication: `dedupKey` → the ticket opened with it, while that ticket is neither
+    /// resolved nor closed. Kept by apply, so a replay rebuilds it.
+    public internal(set) var openAlerts: [String: String] = [:]
     /// The matcher's index: tag → agents who hold exactly that tag.
     var holders: [String: Set<String>] = [:]
     /// The matcher's index: tag → agents who hold a tag strictly under it, with how many such tags.

@@ -13,6 +13,8 @@ public struct QueueConfiguration: Sendable, Hashable {
     public var defaultQueue = QueuePolicy()
     /// Category → queue, for tickets opened without a queue.
     public var categories: [Category: String] = [:]
+    /// How monitoring alerts become tickets (`alerts`; docs/monitoring.md).
+    public var alerts = AlertRules()
 
     public init() {}
 
@@ -21,6 +23,7 @@ public struct QueueConfiguration: Sendable, Hashable {
         settings.queues = queues
         settings.defaultQueue = defaultQueue
         settings.categoryQueues = categories
+        settings.alerts = alerts
     }
 
     /// Reads a configuration file; the error names the file and line.
@@ -48,11 +51,12 @@ public struct QueueConfiguration: Sendable, Hashable {
         var configuration = QueueConfiguration()
         guard let root else { return configuration }
         let reader = Reader(file: file)
-        let top = try reader.mapping(root, "the file", keys: ["defaults", "queues", "categories"])
+        let top = try reader.mapping(root, "the file", keys: ["defaults", "queues", "categories", "alerts"])
         if let defaults = top["defaults"] {
             // No mode here: a queue's mode is a logged event, so each routed queue is named.
             configuration.defaultQueue = try reader.policy(
-                defaults.value, "defaults", base: QueuePolicy(), keys: ["invitations", "tiers", "priorities", "sla"])
+                defaults.value, "defaults", base: QueuePolicy(),
+                keys: ["invitations", "tiers", "priorities", "sla", "resolve_on_recovery"])
         }
         if let queues = top["queues"] {
             for (name, entry) in try reader.entries(queues.value, "queues") {
@@ -76,6 +80,9 @@ public struct QueueConfiguration: Sendable, Hashable {
                 }
                 configuration.categories[category] = queue
             }
+        }
+        if let alerts = top["alerts"] {
+            configuration.alerts = try reader.alertRules(alerts.value)
         }
         return configuration
     }
@@ -124,6 +131,90 @@ public struct QueueConfiguration: Sendable, Hashable {
             return scalar.string
         }
 
+        /// `alerts: {severity_label, severities, other_severity, queue, category, routes}`.
+        func alertRules(_ node: Node) throws(ConfigError) -> AlertRules {
+            var rules = AlertRules()
+            let fields = try mapping(
+                node, "alerts", keys: ["severity_label", "severities", "other_severity", "queue", "category", "routes"])
+            if let label = fields["severity_label"] {
+                rules.severityLabel = try labelName(label.value, "alerts.severity_label")
+            }
+            if let severities = fields["severities"] {
+                for (name, entry) in try entries(severities.value, "alerts.severities") {
+                    rules.severities[name.text.lowercased()] = try severity(entry, "alerts.severities.\(name.text)")
+                }
+            }
+            if let other = fields["other_severity"] {
+                rules.otherSeverity = try severity(other.value, "alerts.other_severity")
+            }
+            if let queue = fields["queue"] { rules.queue = try queueName(queue.value, "alerts.queue") }
+            if let given = fields["category"] { rules.category = try category(given.value, "alerts.category") }
+            if let routes = fields["routes"] {
+                guard let list = routes.value.sequence else {
+                    throw error(routes.value, "alerts.routes must be a list of {match, queue, category}")
+                }
+                for (index, item) in list.enumerated() {
+                    let path = "alerts.routes[\(index)]"
+                    let route = try mapping(item, path, keys: ["match", "queue", "category"])
+                    guard let match = route["match"] else { throw error(item, "\(path) needs 'match'") }
+                    var labels: [String: String] = [:]
+                    for (name, value) in try entries(match.value, "\(path).match") {
+                        labels[name.text] = try string(value, "\(path).match.\(name.text)")
+                    }
+                    guard !labels.isEmpty else { throw error(match.value, "\(path).match must name a label") }
+                    guard route["queue"] != nil || route["category"] != nil else {
+                        throw error(item, "\(path) needs 'queue' or 'category'")
+                    }
+                    rules.routes.append(
+                        AlertRules.Route(
+                            match: labels,
+                            queue: try route["queue"].map { node throws(ConfigError) in
+                                try queueName(node.value, "\(path).queue")
+                            },
+                            category: try route["category"].map { node throws(ConfigError) in
+                                try category(node.value, "\(path).category")
+                            }))
+                }
+            }
+            return rules
+        }
+
+        func severity(_ node: Node, _ path: String) throws(ConfigError) -> AlertRules.Severity {
+            let fields = try mapping(node, path, keys: ["urgency", "impact"])
+            func level(_ key: String) throws(ConfigError) -> Level {
+                guard let field = fields[key] else { throw error(node, "\(path) needs '\(key)' (high, medium or low)") }
+                let text = try string(field.value, "\(path).\(key)")
+                guard let level = Level(rawValue: text) else {
+                    throw error(field.value, "\(path).\(key): '\(text)' is not high, medium or low")
+                }
+                return level
+            }
+            return AlertRules.Severity(urgency: try level("urgency"), impact: try level("impact"))
+        }
+
+        func labelName(_ node: Node, _ path: String) throws(ConfigError) -> String {
+            let text = try string(node, path)
+            guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                throw error(node, "\(path): '\(text)' is not a label name (letters, digits, '_')")
+            }
+            return text
+        }
+
+        func queueName(_ node: Node, _ path: String) throws(ConfigError) -> String {
+            let text = try string(node, path)
+            guard Limits.isValidQueue(text) else { throw error(node, "\(path): '\(text)' is not a queue name") }
+            return text
+        }
+
+        func category(_ node: Node, _ path: String) throws(ConfigError) -> Category {
+            let text = try string(node, path)
+            guard let category = Category(rawValue: text) else {
+                let known = Category.allCases.map(\.rawValue).joined(separator: ", ")
+                throw error(node, "\(path): unknown category '\(text)' (known: \(known))")
+            }
+            return category
+        }
+
         func duration(_ node: Node, _ path: String) throws(ConfigError) -> Int64 {
             let text = try string(node, path)
             guard let ms = DurationText.milliseconds(text), ms > 0 else {
@@ -149,7 +240,7 @@ public struct QueueConfiguration: Sendable, Hashable {
 
         func policy(
             _ node: Node, _ path: String, base: QueuePolicy,
-            keys: Set<String> = ["mode", "invitations", "tiers", "priorities", "sla"]
+            keys: Set<String> = ["mode", "invitations", "tiers", "priorities", "sla", "resolve_on_recovery"]
         ) throws(ConfigError) -> QueuePolicy {
             var policy = base
             policy.mode = .swarm
@@ -188,6 +279,13 @@ public struct QueueConfiguration: Sendable, Hashable {
                         try limits(value, "\(path).priorities.\(key.text)")
                     ) { $1 }
                 }
+            }
+            if let resolve = fields["resolve_on_recovery"] {
+                let text = try string(resolve.value, "\(path).resolve_on_recovery")
+                guard let value = Bool(text) else {
+                    throw error(resolve.value, "\(path).resolve_on_recovery: '\(text)' is not true or false")
+                }
+                policy.resolveOnRecovery = value
             }
             if let sla = fields["sla"] {
                 policy.sla = try self.sla(sla.value, "\(path).sla", base: policy.sla ?? .standard)

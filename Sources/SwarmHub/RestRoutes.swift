@@ -159,8 +159,9 @@ enum RestRoutes {
                 guard let id = ack.ticket, let ticket = services.ledger.snapshot.state.tickets[id] else {
                     throw APIError(.internal, "the ticket was opened but cannot be read back")
                 }
-                var response = json(Opened(ticket: ticket, seq: ack.seq ?? 0))
-                response.status = .created
+                // A repeated alert opened nothing: 200 with the ticket it repeated on.
+                var response = json(Opened(ticket: ticket, seq: ack.seq ?? 0, repeated: ack.repeated))
+                response.status = ack.repeated == true ? .ok : .created
                 response.headers[.location] = "/v1/tickets/\(id)"
                 return response
             }
@@ -315,5 +316,7 @@ enum RestRoutes {
     struct Opened: Encodable {
         var ticket: Ticket
         var seq: Int64
+        /// `true` when a `dedupKey` matched an open ticket (`alert.repeated` was logged on it).
+        var repeated: Bool?
     }
 }

@@ -41,6 +41,8 @@ public enum ClientMessage: Sendable, Hashable {
     case kbPublish(KBPublish)
     case kbApply(KBApply)
     case workLog(WorkLog)
+    /// A monitor reports that an alert recovered.
+    case alertResolve(AlertResolve)
     /// A read: answered by an `ack` with `articles`, nothing logged.
     case kbSearch(KBSearch)
     /// Ephemeral: the sender is looking at the ticket. Broadcast, never logged.
@@ -74,6 +76,7 @@ public enum ClientMessage: Sendable, Hashable {
         case .kbPublish: "kb.publish"
         case .kbApply: "kb.apply"
         case .workLog: "work.log"
+        case .alertResolve: "alert.resolve"
         case .kbSearch: "kb.search"
         case .ticketViewing: "ticket.viewing"
         case .ticketTyping: "ticket.typing"
@@ -86,7 +89,7 @@ public enum ClientMessage: Sendable, Hashable {
         "hello", "subscribe", "unsubscribe", "ticket.open", "swarm.join", "swarm.leave", "comment.add",
         "owner.add", "owner.remove", "ticket.status", "skills.set", "presence.set", "ticket.invite", "invite.answer",
         "help.request", "ticket.escalate", "tiers.set", "kb.create", "kb.capture", "kb.publish", "kb.apply",
-        "kb.search", "work.log",
+        "kb.search", "work.log", "alert.resolve",
         "ticket.viewing", "ticket.typing", "ping",
     ]
 }
@@ -157,6 +160,7 @@ extension ClientFrame {
             case "kb.publish": message = .kbPublish(try decoder.decode(KBPublish.self, from: data))
             case "kb.apply": message = .kbApply(try decoder.decode(KBApply.self, from: data))
             case "work.log": message = .workLog(try decoder.decode(WorkLog.self, from: data))
+            case "alert.resolve": message = .alertResolve(try decoder.decode(AlertResolve.self, from: data))
             case "kb.search": message = .kbSearch(try decoder.decode(KBSearch.self, from: data))
             case "ticket.viewing": message = .ticketViewing(try decoder.decode(TicketRef.self, from: data))
             case "ticket.typing": message = .ticketTyping(try decoder.decode(TicketRef.self, from: data))

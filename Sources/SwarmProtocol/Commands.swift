@@ -20,8 +20,8 @@ public struct ChannelRequest: Codable, Sendable, Hashable {
     }
 }
 
-/// `ticket.open {title, description, category, urgency, impact, skills?, queue?}`; also the body of
-/// `POST /v1/tickets`.
+/// `ticket.open {title, description, category, urgency, impact, skills?, queue?, dedupKey?}`; also the
+/// body of `POST /v1/tickets`.
 public struct TicketOpen: Codable, Sendable, Hashable {
     public var title: String
     public var description: String
@@ -30,9 +30,12 @@ public struct TicketOpen: Codable, Sendable, Hashable {
     public var impact: Level
     public var skills: [String]?
     public var queue: String?
+    /// A monitoring alert's identity: while a ticket opened with this key is not resolved or closed,
+    /// opening again logs `alert.repeated` on it instead of opening a ticket (see ``DedupKey``).
+    public var dedupKey: String?
     public init(
         title: String, description: String, category: Category, urgency: Level, impact: Level,
-        skills: [String]? = nil, queue: String? = nil
+        skills: [String]? = nil, queue: String? = nil, dedupKey: String? = nil
     ) {
         self.title = title
         self.description = description
@@ -41,6 +44,7 @@ public struct TicketOpen: Codable, Sendable, Hashable {
         self.impact = impact
         self.skills = skills
         self.queue = queue
+        self.dedupKey = dedupKey
     }
 }
 

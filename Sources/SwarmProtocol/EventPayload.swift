@@ -47,6 +47,12 @@ public enum EventPayload: Sendable, Hashable {
     case kbApplied(article: String, deflected: Bool)
     /// `agent` spent `minutes` on the ticket.
     case workLogged(agent: String, minutes: Int, note: String?)
+    /// The alert of the ticket was raised again (a `ticket.open` with its `dedupKey`): it has now been
+    /// raised `count` times, and `output` is the latest description.
+    case alertRepeated(count: Int, output: String)
+    /// The monitor reported the alert recovered with `output`; `resolved` when the queue resolves
+    /// tickets on recovery (a `status.changed` to resolved follows in the same command).
+    case alertRecovered(output: String, resolved: Bool)
 
     /// The type name of this payload.
     public var type: EventType {
@@ -74,6 +80,8 @@ public enum EventPayload: Sendable, Hashable {
         case .kbSuggested: .kbSuggested
         case .kbApplied: .kbApplied
         case .workLogged: .workLogged
+        case .alertRepeated: .alertRepeated
+        case .alertRecovered: .alertRecovered
         }
     }
 
@@ -81,6 +89,7 @@ public enum EventPayload: Sendable, Hashable {
         case ticketState = "state"
         case agent, comment, from, to, resolution, skills, status, auto, score, origin, expires, reasons, accept
         case expired, note, since, tiers, queue, mode, target, due, article, articles, deflected, minutes
+        case count, output, resolved
     }
 
     init(type: EventType, from decoder: any Decoder) throws {
@@ -150,6 +159,13 @@ public enum EventPayload: Sendable, Hashable {
             self = .workLogged(
                 agent: try c.decode(String.self, forKey: .agent), minutes: try c.decode(Int.self, forKey: .minutes),
                 note: try c.decodeIfPresent(String.self, forKey: .note))
+        case .alertRepeated:
+            self = .alertRepeated(
+                count: try c.decode(Int.self, forKey: .count), output: try c.decode(String.self, forKey: .output))
+        case .alertRecovered:
+            self = .alertRecovered(
+                output: try c.decode(String.self, forKey: .output), resolved: try c.decode(Bool.self, forKey: .resolved)
+            )
         }
     }
 
@@ -211,6 +227,12 @@ public enum EventPayload: Sendable, Hashable {
             try c.encode(agent, forKey: .agent)
             try c.encode(minutes, forKey: .minutes)
             try c.encodeIfPresent(note, forKey: .note)
+        case .alertRepeated(let count, let output):
+            try c.encode(count, forKey: .count)
+            try c.encode(output, forKey: .output)
+        case .alertRecovered(let output, let resolved):
+            try c.encode(output, forKey: .output)
+            try c.encode(resolved, forKey: .resolved)
         }
     }
 }

@@ -34,6 +34,12 @@ public struct Ack: Codable, Sendable, Hashable {
     public var article: String?
     /// The matches, on the ack of `kb.search`.
     public var articles: [ArticleMatch]?
+    /// `true` on the ack of a `ticket.open` whose `dedupKey` matched an open ticket: `ticket` is that
+    /// ticket, and the open was logged as `alert.repeated` on it.
+    public var repeated: Bool?
+    /// `true` on the ack of an `alert.resolve` whose key matched no open ticket the sender may see:
+    /// nothing was logged.
+    public var unknown: Bool?
 
     public init(id: String, seq: Int64?, ticket: String? = nil) {
         self.id = id

@@ -72,4 +72,6 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case kbSuggested = "kb.suggested"
     case kbApplied = "kb.applied"
     case workLogged = "work.logged"
+    case alertRepeated = "alert.repeated"
+    case alertRecovered = "alert.recovered"
 }

@@ -60,6 +60,8 @@ public struct Ticket: Codable, Sendable, Hashable {
     public var deflected: Bool
     /// Minutes of work logged on the ticket (`work.log`), by everyone.
     public var effortMinutes: Int
+    /// The monitoring alert it was opened for, when it was opened with a `dedupKey`.
+    public var alert: TicketAlert?
 
     /// Creates a ticket.
     public init(
@@ -94,6 +96,7 @@ public struct Ticket: Codable, Sendable, Hashable {
         self.resolvedWith = nil
         self.deflected = false
         self.effortMinutes = 0
+        self.alert = nil
         self.status = .new
         self.resolution = nil
         self.members = []
@@ -119,7 +122,7 @@ public struct Ticket: Codable, Sendable, Hashable {
         case id, title, description, requester, category, urgency, impact, priority, queue, skills, inferredSkills
         case status, resolution, members, owners, comments, openedAt, updatedAt, resolvedAt, closedAt, reopenCount
         case invitations, stalledSince, mode, tier, tierSince, assignee, handoffs, vendor, vendorRef
-        case firstResponseAt, slaSpans, slaFired, suggestedArticles, resolvedWith, deflected, effortMinutes
+        case firstResponseAt, slaSpans, slaFired, suggestedArticles, resolvedWith, deflected, effortMinutes, alert
     }
 
     /// Decodes a ticket; fields added after protocol v1's first release default when absent, so
@@ -163,6 +166,7 @@ public struct Ticket: Codable, Sendable, Hashable {
         resolvedWith = try c.decodeIfPresent(String.self, forKey: .resolvedWith)
         deflected = try c.decodeIfPresent(Bool.self, forKey: .deflected) ?? false
         effortMinutes = try c.decodeIfPresent(Int.self, forKey: .effortMinutes) ?? 0
+        alert = try c.decodeIfPresent(TicketAlert.self, forKey: .alert)
     }
 }
 

@@ -193,6 +193,26 @@ struct CommandTests {
         }
     }
 
+    @Test("open --dedup-key: the second open repeats on the first ticket; a bad key is invalid")
+    func openWithDedupKey() async throws {
+        try await withHub { hub in
+            let nagios = try await user("nagios", .requester, on: hub)
+            let first = try await nagios.json(["open", "--title", "db1: disk full", "--dedup-key", "nagios:db1/disk"])
+            #expect(first["ticket"] as? String == "T-1")
+            #expect(first["repeated"] == nil)
+            let second = try await nagios.json(["open", "--title", "db1: disk full", "--dedup-key", "nagios:db1/disk"])
+            #expect(second["ticket"] as? String == "T-1")
+            #expect(second["repeated"] as? Bool == true)
+            let text = try await nagios.run(["open", "--title", "db1: disk full", "--dedup-key", "nagios:db1/disk"])
+            #expect(text.status == 0)
+            #expect(text.out.hasPrefix("repeated on T-1"))
+            let bad = try await nagios.run(["open", "--title", "x", "--dedup-key", " padded"])
+            #expect(bad.status == ExitStatus.invalid.rawValue)
+            #expect(bad.err == "error: invalid_field: field 'dedupKey' must not start or end with a space\n")
+            #expect(hub.services.ledger.snapshot.state.tickets["T-1"]?.alert?.count == 3)
+        }
+    }
+
     @Test("tickets filters by status and queue at the hub, by mine and skill in the client")
     func ticketFilters() async throws {
         try await withHub { hub in

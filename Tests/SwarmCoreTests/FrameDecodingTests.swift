@@ -38,6 +38,7 @@ struct FrameDecodingTests {
             #"{"type":"kb.apply","id":"1","ticket":"T-1","article":"KB-1"}"#,
             #"{"type":"kb.search","id":"1","query":"vpn","limit":3}"#,
             #"{"type":"work.log","id":"1","ticket":"T-1","minutes":30,"note":"n"}"#,
+            #"{"type":"alert.resolve","id":"1","dedupKey":"nagios:db1/disk","output":"OK"}"#,
             #"{"type":"ticket.viewing","id":"1","ticket":"T-1"}"#,
             #"{"type":"ticket.typing","id":"1","ticket":"T-1"}"#,
             #"{"type":"ping"}"#,

@@ -93,7 +93,7 @@ struct BatchStep {
                     default: break
                     }
                 }
-                let ack = Self.ack(for: input, events: events, lastSeq: output.seq)
+                let ack = Self.ack(for: input, events: events, lastSeq: output.seq, in: output.state)
                 let frame = try encoder.encode(ack)
                 if let id = input.id {
                     output.append.commands.append(
@@ -113,10 +113,11 @@ struct BatchStep {
         return output
     }
 
-    /// The ack of an accepted command: the `seq` of its last event, and what the command made.
-    static func ack(for input: Input, events: [SwarmEvent], lastSeq: Int64) -> Ack {
+    /// The ack of an accepted command: the `seq` of its last event, and what the command made
+    /// (`state` is the state after its events).
+    static func ack(for input: Input, events: [SwarmEvent], lastSeq: Int64, in state: SwarmState) -> Ack {
         var ack = Ack(id: input.id ?? "", seq: events.isEmpty ? nil : lastSeq)
-        if case .openTicket = input.command { ack.ticket = events.first?.ticket }
+        ack.describe(input.command, by: input.principal, events: events, in: state)
         if case .kbCreated(let article)? = events.first?.payload { ack.article = article.id }
         return ack
     }

@@ -1,0 +1,26 @@
+public import SwarmProtocol
+
+extension Ack {
+    /// Fills the fields of the ack that depend on the command: the ticket of `ticket.open` (the new
+    /// one, or the open ticket an alert repeated on, with `repeated`), and the ticket of
+    /// `alert.resolve` (or `unknown` when no open ticket of the sender had its key).
+    ///
+    /// - Parameters:
+    ///   - events: what the command caused;
+    ///   - state: the state after applying them.
+    public mutating func describe(
+        _ command: Command, by principal: Principal, events: [SwarmEvent], in state: SwarmState
+    ) {
+        switch command {
+        case .openTicket:
+            ticket = events.first?.ticket
+            if case .alertRepeated? = events.first?.payload { repeated = true }
+        case .resolveAlert(let key, _):
+            // A recovery already logged causes nothing; its ticket is still the answer.
+            ticket = events.first?.ticket ?? state.recoveryTicket(key: key, for: principal)?.id
+            if ticket == nil { unknown = true }
+        default:
+            break
+        }
+    }
+}
