@@ -22,6 +22,8 @@ public enum Policy {
         }
         if principal.role == .requester {
             switch command {
+            case .comment(_, _, .internal):
+                throw .forbidden("requesters' comments are public replies; leave out 'visibility' or send public")
             case .openTicket, .comment, .applyArticle:
                 return
             case .setStatus(_, let status, _) where status == .closed || status == .open:

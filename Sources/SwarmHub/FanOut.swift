@@ -1,4 +1,5 @@
 import NIOCore
+import SwarmCore
 import SwarmProtocol
 import SwarmStore
 import Synchronization
@@ -14,6 +15,8 @@ public final class FanOut: Sendable {
 
     private struct Subscriber {
         var outbox: Outbox
+        /// Whom it is for: a requester's connection gets each event through `Policy.view`.
+        var audience: Audience = .staff
         /// Channel → the `seq` after which this connection has been sent (or is being sent) its
         /// events: the subscribe's `since`, or the live start when it had none.
         var channels: [String: Int64] = [:]
@@ -69,12 +72,13 @@ public final class FanOut: Sendable {
     ///
     /// With `since`, live events are held in the outbox until `Outbox.endHold()`, so the replay of
     /// `since`…returned `seq` can be sent first.
-    func subscribe(_ id: ConnectionID, to channels: [String], since: Int64?) -> (
+    func subscribe(_ id: ConnectionID, to channels: [String], since: Int64?, as audience: Audience) -> (
         liveFrom: Int64, earlier: [String: Int64]
     ) {
         registry.withLock { registry in
             let seq = registry.publishedSeq
             guard var subscriber = registry.subscribers[id] else { return (seq, [:]) }
+            subscriber.audience = audience
             let earlier = subscriber.channels
             if since != nil { subscriber.outbox.beginHold() }
             for channel in channels where subscriber.channels[channel] == nil {
@@ -107,9 +111,15 @@ public final class FanOut: Sendable {
                 guard !labels.isEmpty else { continue }
                 var frames: [Int: ByteBuffer] = [:]
                 for (id, index) in labels {
+                    guard let subscriber = registry.subscribers[id] else { continue }
+                    guard subscriber.audience.seesEverything else {
+                        let frame = Self.frame(stored, channel: stored.channels[index], for: subscriber.audience)
+                        if let frame { subscriber.outbox.enqueueLive(frame) }
+                        continue
+                    }
                     let frame = frames[index] ?? Self.frame(stored, channel: stored.channels[index])
                     frames[index] = frame
-                    registry.subscribers[id]?.outbox.enqueueLive(frame)
+                    subscriber.outbox.enqueueLive(frame)
                 }
             }
         }

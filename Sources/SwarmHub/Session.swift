@@ -191,13 +191,14 @@ final class Session {
             }
         }
         guard let since = request.since else {
-            let (seq, _) = fanOut.subscribe(connectionID, to: names, since: nil)
+            let (seq, _) = fanOut.subscribe(connectionID, to: names, since: nil, as: Audience(principal))
             send(Ack(id: id, seq: seq))
             return
         }
         // Replay: events of the new channels after `since`, up to the seq at which they go live.
         // Live events are held meanwhile, so replay and live events join without gap or duplicate.
-        let (liveFrom, earlier) = fanOut.subscribe(connectionID, to: names, since: since)
+        let (liveFrom, earlier) = fanOut.subscribe(
+            connectionID, to: names, since: since, as: Audience(principal))
         let fresh = names.filter { earlier[$0] == nil }
         defer { outbox.endHold() }
         send(Ack(id: id, seq: liveFrom))
@@ -215,7 +216,9 @@ final class Session {
                 guard let last = page.last else { break }
                 for stored in page where !sentBefore(stored) {
                     guard let label = stored.channels.first(where: fresh.contains) else { continue }
-                    outbox.enqueue(FanOut.frame(stored, channel: label))
+                    if let frame = FanOut.frame(stored, channel: label, for: Audience(principal)) {
+                        outbox.enqueue(frame)
+                    }
                 }
                 after = last.seq
                 await outbox.waitForRoom()
