@@ -22,14 +22,7 @@ extension EventStore {
     /// A name is one agent: a second active token for the same name (a rotation) must carry the
     /// same role, so an agent never has two roles at once.
     public func createToken(name: String, role: Role, at now: Timestamp) async throws -> (TokenInfo, String) {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for i in bytes.indices { bytes[i] = generator.next() }
-        let secret =
-            Self.tokenPrefix
-            + Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let secret = Self.newSecret()
         let hash = Self.hash(secret)
         let info: TokenInfo = try await writer.write { db in
             if let existing = try String.fetchOne(
@@ -46,6 +39,51 @@ extension EventStore {
             return TokenInfo(id: db.lastInsertedRowID, name: name, role: role, createdAt: now, revokedAt: nil)
         }
         return (info, secret)
+    }
+
+    /// Creates one token for each of `names` (all new: none may have an active token yet), in one
+    /// transaction: either every token is created or, on any error, none. Returns them in order.
+    public func createTokens(names: [String], role: Role, at now: Timestamp) async throws -> [(TokenInfo, String)] {
+        let secrets = names.map { _ in Self.newSecret() }
+        return try await writer.write { db in
+            var taken: [String] = []
+            for name in names
+            where try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM token WHERE name = ? AND revoked_at IS NULL LIMIT 1", arguments: [name]) == true
+            {
+                taken.append(name)
+            }
+            guard taken.isEmpty else {
+                let shown = taken.prefix(10).joined(separator: ", ") + (taken.count > 10 ? ", …" : "")
+                throw StoreError(
+                    .token,
+                    "\(taken.count) name(s) already have an active token: \(shown); no token was created (revoke those first, or leave them out of the file)"
+                )
+            }
+            var created: [(TokenInfo, String)] = []
+            for (name, secret) in zip(names, secrets) {
+                try db.execute(
+                    sql: "INSERT INTO token (name, role, hash, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [name, role.rawValue, Self.hash(secret), now.milliseconds])
+                created.append(
+                    (
+                        TokenInfo(id: db.lastInsertedRowID, name: name, role: role, createdAt: now, revokedAt: nil),
+                        secret
+                    ))
+            }
+            return created
+        }
+    }
+
+    /// A new secret: the prefix and 32 random bytes, base64url without padding.
+    static func newSecret() -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for i in bytes.indices { bytes[i] = generator.next() }
+        return Self.tokenPrefix
+            + Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
     }
 
     /// The active token with this secret, or `nil` when it is unknown or revoked.
