@@ -16,7 +16,7 @@ public enum Hub {
         let configuration = services.configuration
         let router = Router(context: HubRequestContext.self)
         RestRoutes.add(to: router, services: services)
-        Dashboard.add(to: router)
+        StaticSite.add(to: router)
         let wsRouter = Router(context: HubRequestContext.self)
         WebSocketEndpoint.add(to: wsRouter, services: services)
         return Application(
