@@ -341,4 +341,23 @@ struct InternalNotesTests {
         #expect(staff.body.contains("\(secret): requester keeps breaking the VPN config"))
         #expect(await restarted.stop() == 0)
     }
+
+    @Test("the portal's files are served with their types, and nothing else under /portal")
+    func portalFiles() async throws {
+        try await withHub { hub in
+            for (path, type) in [
+                ("/portal", "text/html"), ("/portal/portal.js", "text/javascript"), ("/portal/portal.css", "text/css"),
+            ] {
+                let got = try await httpText(hub.httpBase + path, token: "none")
+                #expect(got.status == 200, "\(path)")
+                #expect(got.type?.hasPrefix(type) == true, "\(path): \(got.type ?? "no type")")
+            }
+            #expect(try await httpText(hub.httpBase + "/portal", token: "none").text.contains("/portal/portal.js"))
+            for path in [
+                "/portal/..%2FPackage.swift", "/portal/nope.js", "/portal/dashboard.js", "/dashboard/portal.js",
+            ] {
+                #expect(try await httpText(hub.httpBase + path, token: "none").status == 404, "\(path)")
+            }
+        }
+    }
 }
