@@ -61,7 +61,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            resources: [.copy("Resources/taxonomy.json"), .copy("Resources/dashboard")],
+            resources: [.copy("Resources/taxonomy.json"), .copy("Resources/dashboard"), .copy("Resources/portal")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -187,6 +187,7 @@ if SWIFT.is_dir():
         ("ErrorCode.swift", "ErrorCode", "error.json", "/$defs/code"),
         ("SwarmEvent.swift", "EventType", "event.object.json", "/$defs/eventType"),
         ("Skills.swift", "Presence", "defs.json", "/$defs/presence"),
+        ("Ticket.swift", "CommentVisibility", "defs.json", "/$defs/commentVisibility"),
         ("Skills.swift", "InviteOrigin", "defs.json", "/$defs/inviteOrigin"),
         ("Skills.swift", "InviteState", "defs.json", "/$defs/inviteState"),
         ("ServerFrame.swift", "Activity.Kind", "activity.json", "/$defs/kind"),

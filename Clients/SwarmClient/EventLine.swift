@@ -47,7 +47,8 @@ public enum EventLine {
         case .swarmLeft(let agent):
             return agent == actor ? "\(agent) left the swarm" : "\(actor) took \(agent) out of the swarm"
         case .commentAdded(let comment):
-            return "\(comment.author): \(quote(comment.body))"
+            let said = "\(comment.author): \(quote(comment.body))"
+            return comment.visibility == .public ? "\(said) (public reply)" : said
         case .ownerAdded(let agent):
             return agent == actor ? "\(agent) took ownership" : "\(actor) made \(agent) an owner"
         case .ownerRemoved(let agent):

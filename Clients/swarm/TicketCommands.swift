@@ -71,14 +71,21 @@ struct Comment: AsyncParsableCommand, HasGlobalOptions {
             input when that is not a terminal, or written in $VISUAL / $EDITOR (vi if unset) when it is.
             Lines starting with '#' in the editor are left out.
 
+            A comment is an internal note for the swarm unless you give --public: then it is a reply
+            the requester sees (live, in the portal and in 'swarm show'). A requester's own comments
+            are always public.
+
             Examples:
               swarm comment T-42 "Logs show the tunnel renegotiating; checking the MTU."
+              swarm comment --public T-42 "We are on it; the VPN should work again within the hour."
               swarm comment T-42                       # opens $EDITOR
               journalctl -u vpn -n 20 | swarm comment T-42 -
             """
     )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The ticket id.") var ticket: String
+    @Flag(name: .customLong("public"), help: "A public reply the requester sees, not an internal note.")
+    var isPublic = false
     @Argument(help: "The comment; '-' or nothing: standard input or $EDITOR.") var words: [String] = []
 
     func run() async throws {
@@ -97,8 +104,10 @@ struct Comment: AsyncParsableCommand, HasGlobalOptions {
         guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ClientError.usage("the comment is empty; nothing was sent")
         }
-        try await perform(global, { _ in .commentAdd(CommentAdd(ticket: id, body: body)) }) { welcome, _ in
-            "\(welcome.agent) commented on \(id)"
+        let visibility: CommentVisibility? = isPublic ? .public : nil
+        try await perform(global, { _ in .commentAdd(CommentAdd(ticket: id, body: body, visibility: visibility)) }) {
+            welcome, _ in
+            isPublic ? "\(welcome.agent) replied publicly on \(id)" : "\(welcome.agent) commented on \(id)"
         }
     }
 

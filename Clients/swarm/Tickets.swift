@@ -163,7 +163,8 @@ struct Show: AsyncParsableCommand, HasGlobalOptions {
                 say(
                     "  "
                         + style.paint(
-                            "#\(comment.number) \(comment.author), \(RelativeTime.describe(comment.at, now: time))",
+                            "#\(comment.number) \(comment.author), \(RelativeTime.describe(comment.at, now: time))"
+                                + (comment.visibility == .public ? ", public reply" : ", internal note"),
                             .dim))
                 for line in comment.body.split(separator: "\n", omittingEmptySubsequences: false) { say("    " + line) }
             }

@@ -5,7 +5,8 @@ public enum Command: Sendable, Hashable {
     case openTicket(TicketOpen)
     case join(ticket: String)
     case leave(ticket: String)
-    case comment(ticket: String, body: String)
+    /// A comment; `visibility` `nil` means the sender's default (internal for staff, public for requesters).
+    case comment(ticket: String, body: String, visibility: CommentVisibility? = nil)
     case addOwner(ticket: String, agent: String)
     case removeOwner(ticket: String, agent: String)
     case setStatus(ticket: String, status: TicketStatus, resolution: String?)
@@ -45,7 +46,7 @@ public enum Command: Sendable, Hashable {
             nil
         case .captureArticle(let t), .applyArticle(let t, _), .suggestArticles(let t, _), .logWork(let t, _, _): t
         case .escalate(let e): e.ticket
-        case .join(let t), .leave(let t), .comment(let t, _), .addOwner(let t, _), .removeOwner(let t, _),
+        case .join(let t), .leave(let t), .comment(let t, _, _), .addOwner(let t, _), .removeOwner(let t, _),
             .setStatus(let t, _, _), .invite(let t, _, _), .answerInvite(let t, _), .requestHelp(let t, _, _):
             t
         }
@@ -66,7 +67,7 @@ public enum Command: Sendable, Hashable {
         case .ticketOpen(let open): self = .openTicket(open)
         case .swarmJoin(let ref): self = .join(ticket: ref.ticket)
         case .swarmLeave(let ref): self = .leave(ticket: ref.ticket)
-        case .commentAdd(let c): self = .comment(ticket: c.ticket, body: c.body)
+        case .commentAdd(let c): self = .comment(ticket: c.ticket, body: c.body, visibility: c.visibility)
         case .ownerAdd(let o): self = .addOwner(ticket: o.ticket, agent: o.agent)
         case .ownerRemove(let o): self = .removeOwner(ticket: o.ticket, agent: o.agent)
         case .ticketStatus(let s): self = .setStatus(ticket: s.ticket, status: s.status, resolution: s.resolution)

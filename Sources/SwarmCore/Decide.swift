@@ -52,14 +52,21 @@ extension SwarmState {
             events.append(event(id, .swarmLeft(agent: principal.id)))
             return events
 
-        case .comment(let id, let body):
+        case .comment(let id, let body, let asked):
             let ticket = try activeTicket(id)
             guard Limits.commentLength.contains(body.count) else {
                 throw .invalid(
                     "field 'body' must have \(Limits.commentLength.lowerBound) to \(Limits.commentLength.upperBound) characters"
                 )
             }
-            let comment = Comment(number: ticket.comments.count + 1, author: principal.id, body: body, at: now)
+            // Staff talk among themselves unless they say otherwise; whatever a requester writes is
+            // a public reply (Policy refuses her an internal one).
+            let visibility = asked ?? (principal.role == .requester ? .public : .internal)
+            let replyNumber =
+                visibility == .public ? ticket.comments.count { $0.visibility == .public } + 1 : nil
+            let comment = Comment(
+                number: ticket.comments.count + 1, author: principal.id, body: body, at: now, visibility: visibility,
+                replyNumber: replyNumber)
             return [event(id, .commentAdded(comment))]
 
         case .addOwner(let id, let agent):

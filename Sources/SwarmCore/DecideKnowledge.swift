@@ -24,7 +24,8 @@ extension SwarmState {
     }
 
     /// A draft from a resolved ticket: its problem (title, description), cause and solution (the
-    /// resolution), and what the swarm said (comments of people other than the requester).
+    /// resolution), and what the swarm told the requester (public replies of people other than the
+    /// requester). Internal notes stay out: a published article is read by requesters.
     func decideCapture(_ id: String, by principal: Principal, at now: Timestamp) throws(DomainError) -> [SwarmEvent] {
         let ticket = try existingTicket(id)
         guard ticket.status.isDone else {
@@ -33,7 +34,7 @@ extension SwarmState {
         var body = "Problem\n\(ticket.title)\n"
         if !ticket.description.isEmpty { body += "\(ticket.description)\n" }
         body += "\nCause and solution\n\(ticket.resolution ?? "(no resolution was recorded)")\n"
-        let notes = ticket.comments.filter { $0.author != ticket.requester }.suffix(10)
+        let notes = ticket.comments.filter { $0.author != ticket.requester && $0.visibility == .public }.suffix(10)
         if !notes.isEmpty {
             body += "\nFrom the swarm\n"
             for note in notes {

@@ -22,6 +22,8 @@ public enum Policy {
         }
         if principal.role == .requester {
             switch command {
+            case .comment(_, _, .internal):
+                throw .forbidden("requesters' comments are public replies; leave out 'visibility' or send public")
             case .openTicket, .comment, .applyArticle, .resolveAlert:
                 // A recovery finds its ticket by key; decide treats one the sender may not see as unknown.
                 return

@@ -1,4 +1,5 @@
 import NIOCore
+import SwarmCore
 import SwarmProtocol
 import SwarmStore
 import Synchronization
@@ -14,18 +15,23 @@ import Synchronization
 /// Each event is encoded once (its JSON comes from the commit); the frame around it is built once per
 /// channel label and the same `ByteBuffer` storage is queued to every subscriber. An event reaches a
 /// connection at most once, labelled with the most specific subscribed channel.
+///
+/// A requester's connection is kept in an index of its own, `guarded`: each event is passed through
+/// `Policy.view` for her before it is queued (an internal note never reaches her, invariant 6), so
+/// the staff's encode-once path never pays for that check.
 public final class FanOut: Sendable {
     /// Identifies one connection.
     public typealias ConnectionID = UInt64
 
     /// Channel → its subscribers: the snapshot publishers read.
     typealias Index = [String: [ConnectionID: Outbox]]
+    /// Channel → its subscribers who see only a view of the log (requesters), with whom they are.
+    typealias GuardedIndex = [String: [ConnectionID: (outbox: Outbox, audience: Audience)]]
 
     private struct Registry {
-        /// Per connection: channel → the `seq` after which this connection has been sent (or is
-        /// being sent) its events: the subscribe's `since`, or the live start when it had none.
-        var subscriptions: [ConnectionID: (outbox: Outbox, channels: [String: Int64])] = [:]
+        var subscriptions: [ConnectionID: Subscription] = [:]
         var index: Index = [:]
+        var guarded: GuardedIndex = [:]
         /// The last `seq` handed to subscribers.
         var publishedSeq: Int64 = 0
         var nextID: ConnectionID = 1
@@ -33,7 +39,19 @@ public final class FanOut: Sendable {
         mutating func unindex(_ id: ConnectionID, from channel: String) {
             index[channel]?[id] = nil
             if index[channel]?.isEmpty == true { index[channel] = nil }
+            guarded[channel]?[id] = nil
+            if guarded[channel]?.isEmpty == true { guarded[channel] = nil }
         }
+    }
+
+    private struct Subscription {
+        var outbox: Outbox
+        /// Whom the connection is for, set by its subscriptions (a connection's principal never
+        /// changes).
+        var audience: Audience = .staff
+        /// Channel → the `seq` after which this connection has been sent (or is being sent) its
+        /// events: the subscribe's `since`, or the live start when it had none.
+        var channels: [String: Int64] = [:]
     }
 
     private let registry = Mutex(Registry())
@@ -56,7 +74,7 @@ public final class FanOut: Sendable {
         registry.withLock { registry in
             let id = registry.nextID
             registry.nextID += 1
-            registry.subscriptions[id] = (outbox, [:])
+            registry.subscriptions[id] = Subscription(outbox: outbox)
             return id
         }
     }
@@ -77,18 +95,23 @@ public final class FanOut: Sendable {
     /// for each channel it already had, the `seq` after which that channel's events were sent.
     ///
     /// With `since`, live events are held in the outbox until `Outbox.endHold()`, so the replay of
-    /// `since`…returned `seq` can be sent first.
-    func subscribe(_ id: ConnectionID, to channels: [String], since: Int64?) -> (
+    /// `since`…returned `seq` can be sent first. Events reach the connection as `audience` may see them.
+    func subscribe(_ id: ConnectionID, to channels: [String], since: Int64?, as audience: Audience = .staff) -> (
         liveFrom: Int64, earlier: [String: Int64]
     ) {
         registry.withLock { registry in
             let seq = registry.publishedSeq
             guard var subscription = registry.subscriptions[id] else { return (seq, [:]) }
+            subscription.audience = audience
             let earlier = subscription.channels
             if since != nil { subscription.outbox.beginHold() }
             for channel in channels where subscription.channels[channel] == nil {
                 subscription.channels[channel] = min(since ?? seq, seq)
-                registry.index[channel, default: [:]][id] = subscription.outbox
+                if audience.seesEverything {
+                    registry.index[channel, default: [:]][id] = subscription.outbox
+                } else {
+                    registry.guarded[channel, default: [:]][id] = (subscription.outbox, audience)
+                }
             }
             registry.subscriptions[id] = subscription
             return (seq, earlier)
@@ -107,14 +130,19 @@ public final class FanOut: Sendable {
     /// Delivers a committed batch: its events, in `seq` order, to every subscriber of their channels,
     /// then each reply to its connection.
     func publish(_ events: [EventRecord], replies: [(outbox: Outbox, frame: ByteBuffer)] = []) {
-        let index = registry.withLock { registry -> Index in
+        let (index, guarded) = registry.withLock { registry -> (Index, GuardedIndex) in
             if let last = events.last { registry.publishedSeq = last.seq }
-            return registry.index
+            return (registry.index, registry.guarded)
         }
         var delivery = Self.group(events, index: index)
         var writes = WriteSchedule()
         for (outbox, frames) in delivery.frames where outbox.offer(frames, live: true) {
             writes.add(outbox)
+        }
+        if !guarded.isEmpty {
+            for (outbox, frames) in Self.group(events, guarded: guarded) where outbox.offer(frames, live: true) {
+                writes.add(outbox)
+            }
         }
         // Replies are never held by a replay: they answer commands, not subscriptions.
         var replyFrames: [ObjectIdentifier: (Outbox, [ByteBuffer])] = [:]
@@ -171,13 +199,36 @@ public final class FanOut: Sendable {
         return (frames, count)
     }
 
+    /// The frames of a batch for the requesters' connections, each event as its audience may see it
+    /// (left out, whole, or redacted), each connection's in `seq` order.
+    static func group(_ events: [EventRecord], guarded: GuardedIndex) -> [(Outbox, [ByteBuffer])] {
+        var slots: [ConnectionID: Int] = [:]
+        var frames: [(Outbox, [ByteBuffer])] = []
+        for record in events {
+            var labelled: Set<ConnectionID> = []
+            for channel in record.channels {
+                for (id, subscriber) in guarded[channel] ?? [:] where labelled.insert(id).inserted {
+                    guard let frame = frame(record, channel: channel, for: subscriber.audience) else { continue }
+                    if let slot = slots[id] {
+                        frames[slot].1.append(frame)
+                    } else {
+                        slots[id] = frames.count
+                        frames.append((subscriber.outbox, [frame]))
+                    }
+                }
+            }
+        }
+        return frames
+    }
+
     /// Delivers an ephemeral frame (not in the log) to the subscribers of one channel, except the
     /// sender. Returns how many connections it was queued to.
     @discardableResult
     func publishEphemeral(_ frame: ByteBuffer, on channel: String, except sender: ConnectionID) -> Int {
-        let subscribers = registry.withLock { $0.index[channel] } ?? [:]
+        let (staff, guarded) = registry.withLock { ($0.index[channel] ?? [:], $0.guarded[channel] ?? [:]) }
         var writes = WriteSchedule()
         var count = 0
+        let subscribers = staff.map { ($0.key, $0.value) } + guarded.map { ($0.key, $0.value.outbox) }
         for (id, outbox) in subscribers where id != sender {
             if outbox.offer(CollectionOfOne(frame), live: true) { writes.add(outbox) }
             count += 1
@@ -188,7 +239,7 @@ public final class FanOut: Sendable {
 
     /// The number of connections subscribed to `channel`.
     func subscriberCount(on channel: String) -> Int {
-        registry.withLock { $0.index[channel]?.count ?? 0 }
+        registry.withLock { ($0.index[channel]?.count ?? 0) + ($0.guarded[channel]?.count ?? 0) }
     }
 
     /// The bytes of an `event` frame: the committed event JSON wrapped, not re-encoded.

@@ -17,7 +17,7 @@ public enum Hub {
         let router = Router(context: HubRequestContext.self)
         RestRoutes.add(to: router, services: services)
         AlertRoutes.add(to: router, services: services)
-        Dashboard.add(to: router)
+        StaticSite.add(to: router)
         let wsRouter = Router(context: HubRequestContext.self)
         WebSocketEndpoint.add(to: wsRouter, services: services)
         return Application(

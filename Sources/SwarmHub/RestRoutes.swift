@@ -32,8 +32,9 @@ enum RestRoutes {
             }
             let queue = request.uri.queryParameters["queue"].map(String.init)
             let requester = principal.role == .requester ? principal.id : nil
+            let audience = Audience(principal)
             let tickets = try await services.store.tickets(status: status, queue: queue, requester: requester)
-            return json(TicketList(tickets: tickets))
+            return json(TicketList(tickets: tickets.map { Policy.view(of: $0, for: audience) }))
         }
         v1.get("/tickets/:id") { request, context in
             let principal = try await authenticate(request, services)
@@ -44,9 +45,12 @@ enum RestRoutes {
             guard let ticket = snapshot.state.tickets[id], Policy.canRead(principal, ticket) else {
                 throw APIError(.notFound, "no ticket \(id)")
             }
+            let audience = Audience(principal)
             let events = try await services.store.events(ofTicket: id).filter { $0.seq <= snapshot.seq }
-                .map { TicketDetail.Entry(seq: $0.seq, event: $0.event) }
-            return json(TicketDetail(ticket: ticket, events: events))
+                .compactMap { stored in
+                    Policy.visible(stored.event, for: audience).map { TicketDetail.Entry(seq: stored.seq, event: $0) }
+                }
+            return json(TicketDetail(ticket: Policy.view(of: ticket, for: audience), events: events))
         }
         v1.get("/tickets/:id/candidates") { request, context in
             let principal = try await authenticate(request, services)
@@ -160,7 +164,10 @@ enum RestRoutes {
                     throw APIError(.internal, "the ticket was opened but cannot be read back")
                 }
                 // A repeated alert opened nothing: 200 with the ticket it repeated on.
-                var response = json(Opened(ticket: ticket, seq: ack.seq ?? 0, repeated: ack.repeated))
+                var response = json(
+                    Opened(
+                        ticket: Policy.view(of: ticket, for: Audience(principal)), seq: ack.seq ?? 0,
+                        repeated: ack.repeated))
                 response.status = ack.repeated == true ? .ok : .created
                 response.headers[.location] = "/v1/tickets/\(id)"
                 return response

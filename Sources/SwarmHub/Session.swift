@@ -192,13 +192,13 @@ final class Session {
             }
         }
         guard let since = request.since else {
-            let (seq, _) = fanOut.subscribe(connectionID, to: names, since: nil)
+            let (seq, _) = fanOut.subscribe(connectionID, to: names, since: nil, as: Audience(principal))
             send(Ack(id: id, seq: seq))
             return
         }
         // Replay: events of the new channels after `since`, up to the seq at which they go live.
         // Live events are held meanwhile, so replay and live events join without gap or duplicate.
-        let (liveFrom, earlier) = fanOut.subscribe(connectionID, to: names, since: since)
+        let (liveFrom, earlier) = fanOut.subscribe(connectionID, to: names, since: since, as: Audience(principal))
         let fresh = names.filter { earlier[$0] == nil }
         defer { outbox.endHold() }
         send(Ack(id: id, seq: liveFrom))
@@ -207,14 +207,15 @@ final class Session {
         func sentBefore(_ record: EventRecord) -> Bool {
             record.channels.contains { channel in earlier[channel].map { record.seq > $0 } ?? false }
         }
-        await replay(fresh, after: since, through: liveFrom, skipping: sentBefore)
+        await replay(fresh, after: since, through: liveFrom, for: Audience(principal), skipping: sentBefore)
     }
 
     /// Streams the events of `channels` with `after < seq <= through` into the outbox: pages are read
     /// from the store back to back (the next while the socket takes this one), and the socket's
     /// backpressure paces the stream, never the client's replies.
     private func replay(
-        _ channels: [String], after since: Int64, through liveFrom: Int64, skipping sentBefore: (EventRecord) -> Bool
+        _ channels: [String], after since: Int64, through liveFrom: Int64, for audience: Audience,
+        skipping sentBefore: (EventRecord) -> Bool
     ) async {
         guard since < liveFrom else { return }
         let store = services.store
@@ -233,7 +234,7 @@ final class Session {
                 var bytes = 0
                 for record in page where !sentBefore(record) {
                     guard let label = record.channels.first(where: channels.contains) else { continue }
-                    let frame = FanOut.frame(record, channel: label)
+                    guard let frame = FanOut.frame(record, channel: label, for: audience) else { continue }
                     bytes += frame.readableBytes
                     chunk.append(frame)
                     if chunk.count >= chunkFrames || bytes >= chunkBytes {

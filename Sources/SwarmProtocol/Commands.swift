@@ -54,13 +54,17 @@ public struct TicketRef: Codable, Sendable, Hashable {
     public init(ticket: String) { self.ticket = ticket }
 }
 
-/// `comment.add {ticket, body}`.
+/// `comment.add {ticket, body, visibility?}`.
 public struct CommentAdd: Codable, Sendable, Hashable {
     public var ticket: String
     public var body: String
-    public init(ticket: String, body: String) {
+    /// `internal` or `public`; absent means the sender's default (internal for staff, public for
+    /// requesters).
+    public var visibility: CommentVisibility?
+    public init(ticket: String, body: String, visibility: CommentVisibility? = nil) {
         self.ticket = ticket
         self.body = body
+        self.visibility = visibility
     }
 }
 

@@ -171,18 +171,55 @@ public struct Ticket: Codable, Sendable, Hashable {
 }
 
 /// One comment on a ticket.
+///
+/// A comment is an internal note (the swarm's working talk) or a public reply (one the requester
+/// sees); see Protocol/README.md, "Internal notes and public replies".
 public struct Comment: Codable, Sendable, Hashable {
-    /// Position of the comment on its ticket, from 1.
+    /// Position of the comment on its ticket, from 1, counting every comment.
     public var number: Int
     public var author: String
     public var body: String
     public var at: Timestamp
+    /// Who may read it: `internal` (staff only) or `public` (the requester too).
+    public var visibility: CommentVisibility
+    /// For a public reply, its position among the ticket's public replies, from 1: what a
+    /// requester sees as `number`, so her numbering has no gaps that would count internal notes.
+    public var replyNumber: Int?
 
     /// Creates a comment.
-    public init(number: Int, author: String, body: String, at: Timestamp) {
+    public init(
+        number: Int, author: String, body: String, at: Timestamp, visibility: CommentVisibility = .internal,
+        replyNumber: Int? = nil
+    ) {
         self.number = number
         self.author = author
         self.body = body
         self.at = at
+        self.visibility = visibility
+        self.replyNumber = replyNumber
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case number, author, body, at, visibility, replyNumber
+    }
+
+    /// Decodes a comment; one written before visibilities existed is `internal`, the safe reading
+    /// (its requester still sees her own comments, see `Policy.visibleComments`).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        number = try c.decode(Int.self, forKey: .number)
+        author = try c.decode(String.self, forKey: .author)
+        body = try c.decode(String.self, forKey: .body)
+        at = try c.decode(Timestamp.self, forKey: .at)
+        visibility = try c.decodeIfPresent(CommentVisibility.self, forKey: .visibility) ?? .internal
+        replyNumber = try c.decodeIfPresent(Int.self, forKey: .replyNumber)
+    }
+}
+
+/// Who may read a comment.
+public enum CommentVisibility: String, Codable, Sendable, Hashable, CaseIterable {
+    /// The swarm's working talk: agents, experts, leads and admins only. The default for them.
+    case `internal`
+    /// A reply the requester sees. Requesters' own comments are always public.
+    case `public`
 }

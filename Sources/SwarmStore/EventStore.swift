@@ -70,6 +70,10 @@ public protocol EventStore: Sendable {
     /// Creates a token and returns its record and its secret, which is shown once and stored only hashed.
     func createToken(name: String, role: Role, at now: Timestamp) async throws -> (TokenInfo, String)
 
+    /// Creates one token for each of `names`, all or none: when any name already has an active
+    /// token, nothing is created and the error names them. Returns them in the order of `names`.
+    func createTokens(names: [String], role: Role, at now: Timestamp) async throws -> [(TokenInfo, String)]
+
     /// The active token with this secret, or `nil` when it is unknown or revoked.
     func authenticate(secret: String) async throws -> TokenInfo?
 

@@ -25,6 +25,34 @@ extension SQLiteEventStore {
         return (info, secret)
     }
 
+    /// Creates one token for each of `names` (all new: none may have an active token yet), in one
+    /// transaction: either every token is created or, on any error, none. Returns them in order.
+    public func createTokens(names: [String], role: Role, at now: Timestamp) async throws -> [(TokenInfo, String)] {
+        let secrets = names.map { _ in TokenSecret.generate() }
+        return try await writer.write { db in
+            var taken: [String] = []
+            for name in names
+            where try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM token WHERE name = ? AND revoked_at IS NULL LIMIT 1", arguments: [name]) == true
+            {
+                taken.append(name)
+            }
+            guard taken.isEmpty else { throw TokenSecret.namesTaken(taken) }
+            var created: [(TokenInfo, String)] = []
+            for (name, secret) in zip(names, secrets) {
+                try db.execute(
+                    sql: "INSERT INTO token (name, role, hash, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [name, role.rawValue, TokenSecret.hash(secret), now.milliseconds])
+                created.append(
+                    (
+                        TokenInfo(id: db.lastInsertedRowID, name: name, role: role, createdAt: now, revokedAt: nil),
+                        secret
+                    ))
+            }
+            return created
+        }
+    }
+
     public func authenticate(secret: String) async throws -> TokenInfo? {
         guard TokenSecret.isWellFormed(secret) else { return nil }
         let hash = TokenSecret.hash(secret)

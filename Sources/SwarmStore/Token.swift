@@ -45,4 +45,13 @@ public enum TokenSecret {
     static func hash(_ secret: String) -> String {
         SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }
+
+    /// The refusal of a bulk creation when some names already have an active token.
+    static func namesTaken(_ taken: [String]) -> StoreError {
+        let shown = taken.prefix(10).joined(separator: ", ") + (taken.count > 10 ? ", …" : "")
+        return StoreError(
+            .token,
+            "\(taken.count) name(s) already have an active token: \(shown); no token was created "
+                + "(revoke those first, or leave them out of the file)")
+    }
 }

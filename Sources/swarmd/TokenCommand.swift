@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SwarmCore
 import SwarmHub
+import SwarmMetrics
 import SwarmProtocol
 import SwarmStore
 
@@ -15,41 +16,97 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a token; it is printed once, alone on the last line.",
+            abstract: "Create a token (or, with --csv, requester tokens in bulk); each is printed once.",
             discussion: """
                 The name is the agent's id everywhere (owners, comments, agent:<name> channels).
                 Only the token's SHA-256 is stored: keep the printed token, it cannot be shown again.
 
+                With --name, the token is printed alone on the last line.
+
+                With --csv FILE (and --role requester), one requester token is created for every row of
+                FILE, a CSV file with a header that has a 'name' column (any case; other columns, such as
+                email, are ignored; blank rows are skipped). Every name is checked first — a valid id, not
+                reserved, not twice in the file, no active token yet — and every problem is reported with
+                its line; then all tokens are created in one transaction, or none. Standard output gets
+                CSV, 'name,token' and one line per row in file order, to hand each person theirs; the
+                summary goes to standard error. Give '-' as FILE to read standard input.
+
                 Examples:
                   swarmd token create --name alice --role agent
                   TOKEN=$(swarmd token create --name bob --role expert | tail -n 1)
+                  swarmd token create --role requester --csv staff.csv > requester-tokens.csv
                 """
         )
 
         @OptionGroup var store: StoreOptions
 
         @Option(help: "The agent id: letters, digits, '.', '_' and '-', up to 64 characters.")
-        var name: String
+        var name: String?
 
         @Option(help: "requester, agent, expert, lead or admin.")
         var role: Role
 
+        @Option(help: ArgumentHelp("A CSV file with a 'name' column: one requester token per row.", valueName: "file"))
+        var csv: String?
+
         func validate() throws {
-            guard Limits.isValidAgent(name) else {
-                throw ValidationError(
-                    "--name must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
-            }
-            guard name != SwarmState.systemActor else {
-                throw ValidationError("--name '\(name)' is reserved for the hub's own events")
+            switch (name, csv) {
+            case (nil, nil): throw ValidationError("give --name NAME, or --csv FILE for requester tokens in bulk")
+            case (.some, .some): throw ValidationError("give --name or --csv, not both")
+            case (nil, .some):
+                guard role == .requester else {
+                    throw ValidationError(
+                        "--csv creates requester tokens only; create \(role.rawValue) tokens one by one with --name")
+                }
+            case (let name?, nil):
+                if let problem = TokenNames.problem(with: name) { throw ValidationError("--name \(problem)") }
             }
         }
 
         func run() async throws {
+            if let csv {
+                try await createInBulk(from: csv)
+                return
+            }
             let eventStore = try store.open()
             do {
-                let (info, secret) = try await eventStore.createToken(name: name, role: role, at: systemClock())
+                let (info, secret) = try await eventStore.createToken(name: name ?? "", role: role, at: systemClock())
                 say("created token \(info.id) for \(info.name) (\(info.role.rawValue))")
                 say(secret)
+            } catch let error as StoreError {
+                complain("error: \(error.message)")
+                throw ExitCode(4)
+            }
+        }
+
+        private func createInBulk(from file: String) async throws {
+            let text: String
+            if file == "-" {
+                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            } else {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    complain("error: cannot read \(file)")
+                    throw ExitCode(2)
+                }
+                guard let decoded = String(data: data, encoding: .utf8) else {
+                    complain("error: \(file) is not UTF-8 text")
+                    throw ExitCode(2)
+                }
+                text = decoded
+            }
+            let names: [String]
+            do {
+                names = try TokenNames.parse(text, file: file == "-" ? "standard input" : file)
+            } catch {
+                complain("error: no token was created:\n\(error.description)")
+                throw ExitCode(2)
+            }
+            let eventStore = try store.open()
+            do {
+                let created = try await eventStore.createTokens(names: names, role: role, at: systemClock())
+                say("name,token")
+                for (info, secret) in created { say("\(info.name),\(secret)") }
+                complain("created \(created.count) requester token(s); each is shown once, keep the output safe")
             } catch let error as StoreError {
                 complain("error: \(error.message)")
                 throw ExitCode(4)

@@ -26,13 +26,16 @@ struct KnowledgeTests {
         #expect(world.refuses(.publishArticle("KB-9"), by: bob, .notFound))
     }
 
-    @Test("kb.capture turns a resolved ticket's problem, solution and swarm notes into a draft")
+    @Test("kb.capture turns a resolved ticket's problem, solution and public replies into a draft")
     func capture() throws {
         var world = World()
         try world.run(openCommand(title: "VPN drops every hour"), by: requester)
         #expect(world.refuses(.captureArticle(ticket: "T-1"), by: alice, .conflict))
         try world.run(.comment(ticket: "T-1", body: "still broken"), by: requester)
-        try world.run(.comment(ticket: "T-1", body: "tunnel MTU is 1500,\nshould be 1400"), by: bob)
+        try world.run(
+            .comment(ticket: "T-1", body: "tunnel MTU is 1500,\nshould be 1400", visibility: .public), by: bob)
+        // An internal note stays out: a published article is read by requesters.
+        try world.run(.comment(ticket: "T-1", body: "she changed the MTU herself, again"), by: alice)
         try world.run(.setStatus(ticket: "T-1", status: .resolved, resolution: "MTU set to 1400"), by: bob)
         let events = try world.run(.captureArticle(ticket: "T-1"), by: bob)
         guard case .kbCreated(let article)? = events.first?.payload else { throw TestFailure("no article") }

@@ -1,0 +1,96 @@
+public import SwarmProtocol
+
+/// Whom a view of the log is for: the swarm's staff see every event whole; a requester sees only
+/// what concerns her as the one who asked (invariant 6 of DESIGN.md).
+public enum Audience: Sendable, Hashable {
+    /// Agents, experts, leads, admins (and the hub itself): every event, whole.
+    case staff
+    /// A requester, by id: her tickets' public side only.
+    case requester(String)
+
+    /// The audience of `principal`.
+    public init(_ principal: Principal) {
+        self = principal.role == .requester ? .requester(principal.id) : .staff
+    }
+
+    /// Whether this audience sees every event as it is (no per-event check needed).
+    public var seesEverything: Bool { self == .staff }
+}
+
+/// What one audience may see of one event.
+public enum EventView: Sendable, Hashable {
+    /// The event as logged (its stored JSON can be sent as it is).
+    case whole
+    /// A redacted copy, to be encoded for this audience.
+    case redacted(SwarmEvent)
+    /// Nothing: the event is left out.
+    case hidden
+}
+
+extension Policy {
+    /// What `audience` may see of `event`. The one rule every path asks: live fan-out, resume
+    /// with `since`, REST tickets and their history, the terminal client and the portal.
+    ///
+    /// A requester sees the public side of her ticket — that it opened, who swarms and owns it,
+    /// its status, suggested and applied articles, and the public replies (with `number` taken
+    /// from `replyNumber`, so her numbering counts no internal notes). Everything else is left
+    /// out, not replaced by a placeholder: internal notes, help requests and work notes,
+    /// invitations and their scores, escalations and their reasons, SLA and backlog alarms,
+    /// captured drafts. A placeholder would tell her when the swarm talked about her and how
+    /// often; her `seq` stream has gaps already (the log is global, her channels see a part of it),
+    /// so leaving events out breaks nothing in resume by `since`.
+    public static func view(of event: SwarmEvent, for audience: Audience) -> EventView {
+        guard case .requester(let id) = audience else { return .whole }
+        switch event.payload {
+        case .ticketOpened(let ticket):
+            return ticket.requester == id ? .whole : .hidden
+        case .commentAdded(let comment):
+            guard let shown = view(of: comment, for: id) else { return .hidden }
+            if shown == comment { return .whole }
+            var redacted = event
+            redacted.payload = .commentAdded(shown)
+            return .redacted(redacted)
+        case .swarmJoined, .swarmLeft, .ownerAdded, .ownerRemoved, .statusChanged, .kbSuggested, .kbApplied:
+            return .whole
+        case .alertRepeated, .alertRecovered:
+            // A monitor's own reports on the ticket it opened: the output is what it sent.
+            return .whole
+        case .skillsChanged, .presenceChanged, .expertInvited, .inviteAnswered, .helpRequested, .ticketStalled,
+            .ticketEscalated, .tiersChanged, .queueConfigured, .slaWarning, .slaBreached, .kbCreated, .kbPublished,
+            .workLogged:
+            return .hidden
+        }
+    }
+
+    /// `event` as `audience` sees it, or `nil` when it is left out.
+    public static func visible(_ event: SwarmEvent, for audience: Audience) -> SwarmEvent? {
+        switch view(of: event, for: audience) {
+        case .whole: event
+        case .redacted(let redacted): redacted
+        case .hidden: nil
+        }
+    }
+
+    /// A comment as requester `id` sees it: public replies numbered among public replies, and her
+    /// own comments (always public since visibilities exist; from an older log they read as
+    /// internal, and are still hers); `nil` for an internal note.
+    static func view(of comment: Comment, for id: String) -> Comment? {
+        guard comment.visibility == .public || comment.author == id else { return nil }
+        var shown = comment
+        shown.number = comment.replyNumber ?? comment.number
+        shown.replyNumber = nil
+        shown.visibility = .public
+        return shown
+    }
+
+    /// `ticket` as `audience` sees it: for a requester, only the public replies among its
+    /// comments (so their count is the count of public replies) and no invitations (the swarm's
+    /// scoring of its experts).
+    public static func view(of ticket: Ticket, for audience: Audience) -> Ticket {
+        guard case .requester(let id) = audience else { return ticket }
+        var shown = ticket
+        shown.comments = ticket.comments.compactMap { view(of: $0, for: id) }
+        shown.invitations = []
+        return shown
+    }
+}

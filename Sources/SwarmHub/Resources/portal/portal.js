@@ -1,0 +1,683 @@
+// swarm self-service portal (tier 0) for requesters: search the knowledge base, read an article,
+// resolve a ticket with it, open a ticket in plain words, follow "my tickets" live, reply, reopen,
+// confirm. Vanilla ES2020, no dependencies, no build step. Data reaches the DOM through
+// textContent and setAttribute only, never as markup. Every text frame received from the hub is
+// kept in window.swarmPortal.frames (the browser test reads them).
+(function () {
+  'use strict';
+
+  const TOKEN_KEY = 'swarm.portal.token';
+  const LANG_KEY = 'swarm.portal.lang';
+  const SEARCH_DELAY_MS = 250;
+  const PING_EVERY_MS = 25000;
+  const BACKOFF_MAX_MS = 30000;
+
+  // ---------------------------------------------------------------- texts
+
+  const TEXTS = {
+    en: {
+      skip: 'Skip to the content', title: 'IT help', language: 'Language', logout: 'Sign out',
+      signIn: 'Sign in', signInHint: 'Paste the token your IT team gave you. It stays in this browser tab only.',
+      token: 'Your token', signInButton: 'Sign in', tokenHelpTitle: 'My token does not work',
+      tokenHelp: 'A token is a long code starting with swm_. If it is refused, it was mistyped, cut off when copied, or withdrawn (revoked). Copy it again in one piece; if it still does not work, ask your IT team for a new one — nobody can recover an old one.',
+      tabHelp: 'Find help', tabOpen: 'Ask for help', tabTickets: 'My tickets',
+      helpTitle: 'Find an answer yourself', searchLabel: 'Describe your problem in a few words',
+      searchPlaceholder: 'e.g. VPN disconnects', back: '← Back', solved: 'This solved my problem',
+      notSolved: 'This does not help: ask for help', openTitle: 'Ask the IT team for help',
+      what: 'What happened? (one line)', whatPlaceholder: 'e.g. The VPN drops every few minutes',
+      details: 'Anything else we should know?', suggestionsTitle: 'These articles may solve it right away:',
+      about: 'What is it about?', since: 'Since when?', who: 'Who is affected?', urgent: 'How urgent is it?',
+      send: 'Send to the IT team', ticketsTitle: 'My tickets', noTickets: 'You have not asked for help yet.',
+      backTickets: '← My tickets', confirm: 'Yes, it is solved', reopen: 'No, it is not solved: reopen',
+      suggestedTitle: 'Articles that may help', conversation: 'Conversation',
+      noReplies: 'No replies yet. You will see them here as soon as they are written.',
+      replyLabel: 'Your reply', replyButton: 'Send reply',
+      statusLive: 'Connected', statusConnecting: 'Connecting…', statusReconnecting: 'Reconnecting…',
+      statusSignedOut: 'Signed out',
+      searchNone: 'No article matches. Try other words, or ask for help.', searchSome: (n) => `${n} article(s) found.`,
+      searchShort: '',
+      aboutChoices: {
+        hardware: 'A device (computer, printer, phone)', software: 'A program or app',
+        network: 'Network, Wi-Fi or VPN', access: 'Signing in, passwords, access rights',
+        service: 'A service (e-mail, files, calendar)', other: 'Something else / not sure',
+      },
+      sinceChoices: { now: 'Just now', today: 'Since today', days: 'For a few days', longer: 'For longer' },
+      affectedChoices: { low: 'Only me', medium: 'My team or several people', high: 'Many people or everyone' },
+      urgencyChoices: { low: 'It can wait', medium: 'It slows my work down', high: 'I cannot work at all' },
+      mappingTitle: 'How your answers are passed on:',
+      mapCategory: (c, why) => `Category: ${c} — because you chose “${why}”.`,
+      mapUrgency: (u, why) => `Urgency: ${u} — because “${why}”.`,
+      mapImpact: (i, why) => `Impact: ${i} — because “${why}” is affected.`,
+      mapPriority: (p) => `So its priority is ${p} (P1 is handled first, P4 last).`,
+      levels: { high: 'high', medium: 'medium', low: 'low' },
+      categories: { hardware: 'hardware', software: 'software', network: 'network', access: 'access', service: 'service', other: 'other' },
+      sinceLine: (s) => `Since: ${s}`,
+      needWhat: 'Please say in one line what happened.', needChoices: 'Please answer the four questions.',
+      opened: (id) => `Thank you. Your ticket ${id} is with the IT team; you can follow it here.`,
+      statuses: { new: 'received', open: 'open', in_progress: 'being worked on', waiting: 'waiting', resolved: 'solved — please confirm', closed: 'closed' },
+      openedOn: (d) => `opened ${d}`, you: 'You', team: (name) => `${name} (IT team)`,
+      resolvedWith: (r) => `Solution: ${r}`, deflectedThanks: 'Great — your ticket is marked as solved with this article.',
+      solvedNoTicket: 'Great — glad it helped. No ticket is needed.',
+      pickTicket: 'Which of your open tickets does it solve?', appliedTo: (id) => `Applied to ${id}.`,
+      confirmed: 'Thank you for confirming. The ticket is closed.', reopened: 'The ticket is open again; the IT team will look at it.',
+      replySent: 'Your reply was sent.',
+      tokenRefused: 'This token is not accepted: it is unknown or was revoked. Copy it again in one piece; if it still does not work, ask your IT team for a new one.',
+      notRequester: (role) => `This token belongs to a ${role}. The portal is for people asking for help; the IT team works in the swarm console.`,
+      failed: (m) => `That did not work: ${m}`, offline: 'The connection to the IT help service is interrupted; retrying…',
+    },
+    de: {
+      skip: 'Zum Inhalt springen', title: 'IT-Hilfe', language: 'Sprache', logout: 'Abmelden',
+      signIn: 'Anmelden', signInHint: 'Fügen Sie das Token ein, das Sie von Ihrem IT-Team bekommen haben. Es bleibt nur in diesem Browser-Tab.',
+      token: 'Ihr Token', signInButton: 'Anmelden', tokenHelpTitle: 'Mein Token funktioniert nicht',
+      tokenHelp: 'Ein Token ist ein langer Code, der mit swm_ beginnt. Wird es abgelehnt, wurde es vertippt, beim Kopieren abgeschnitten oder zurückgezogen (widerrufen). Kopieren Sie es noch einmal vollständig; klappt es dann immer noch nicht, bitten Sie Ihr IT-Team um ein neues — ein altes kann niemand wiederherstellen.',
+      tabHelp: 'Hilfe finden', tabOpen: 'Um Hilfe bitten', tabTickets: 'Meine Tickets',
+      helpTitle: 'Selbst eine Antwort finden', searchLabel: 'Beschreiben Sie Ihr Problem in wenigen Worten',
+      searchPlaceholder: 'z. B. VPN trennt', back: '← Zurück', solved: 'Das hat mein Problem gelöst',
+      notSolved: 'Das hilft nicht: um Hilfe bitten', openTitle: 'Das IT-Team um Hilfe bitten',
+      what: 'Was ist passiert? (eine Zeile)', whatPlaceholder: 'z. B. Das VPN bricht alle paar Minuten ab',
+      details: 'Was sollten wir noch wissen?', suggestionsTitle: 'Diese Artikel lösen es vielleicht sofort:',
+      about: 'Worum geht es?', since: 'Seit wann?', who: 'Wer ist betroffen?', urgent: 'Wie dringend ist es?',
+      send: 'An das IT-Team senden', ticketsTitle: 'Meine Tickets', noTickets: 'Sie haben noch nicht um Hilfe gebeten.',
+      backTickets: '← Meine Tickets', confirm: 'Ja, es ist gelöst', reopen: 'Nein, es ist nicht gelöst: wieder öffnen',
+      suggestedTitle: 'Artikel, die helfen könnten', conversation: 'Verlauf',
+      noReplies: 'Noch keine Antworten. Sie sehen sie hier, sobald sie geschrieben sind.',
+      replyLabel: 'Ihre Antwort', replyButton: 'Antwort senden',
+      statusLive: 'Verbunden', statusConnecting: 'Verbinde…', statusReconnecting: 'Verbinde neu…',
+      statusSignedOut: 'Abgemeldet',
+      searchNone: 'Kein Artikel passt. Versuchen Sie andere Wörter oder bitten Sie um Hilfe.',
+      searchSome: (n) => `${n} Artikel gefunden.`, searchShort: '',
+      aboutChoices: {
+        hardware: 'Ein Gerät (Computer, Drucker, Telefon)', software: 'Ein Programm oder eine App',
+        network: 'Netzwerk, WLAN oder VPN', access: 'Anmeldung, Passwörter, Zugriffsrechte',
+        service: 'Ein Dienst (E-Mail, Dateien, Kalender)', other: 'Etwas anderes / weiß nicht',
+      },
+      sinceChoices: { now: 'Gerade eben', today: 'Seit heute', days: 'Seit ein paar Tagen', longer: 'Schon länger' },
+      affectedChoices: { low: 'Nur ich', medium: 'Mein Team oder mehrere Personen', high: 'Viele oder alle' },
+      urgencyChoices: { low: 'Es kann warten', medium: 'Es bremst meine Arbeit', high: 'Ich kann gar nicht arbeiten' },
+      mappingTitle: 'So werden Ihre Antworten weitergegeben:',
+      mapCategory: (c, why) => `Kategorie: ${c} — weil Sie „${why}“ gewählt haben.`,
+      mapUrgency: (u, why) => `Dringlichkeit: ${u} — weil „${why}“.`,
+      mapImpact: (i, why) => `Auswirkung: ${i} — weil „${why}“ betroffen ist.`,
+      mapPriority: (p) => `Damit hat es die Priorität ${p} (P1 wird zuerst bearbeitet, P4 zuletzt).`,
+      levels: { high: 'hoch', medium: 'mittel', low: 'niedrig' },
+      categories: { hardware: 'Hardware', software: 'Software', network: 'Netzwerk', access: 'Zugang', service: 'Dienst', other: 'Sonstiges' },
+      sinceLine: (s) => `Seit: ${s}`,
+      needWhat: 'Bitte sagen Sie in einer Zeile, was passiert ist.', needChoices: 'Bitte beantworten Sie die vier Fragen.',
+      opened: (id) => `Danke. Ihr Ticket ${id} ist beim IT-Team; Sie können es hier verfolgen.`,
+      statuses: { new: 'eingegangen', open: 'offen', in_progress: 'in Bearbeitung', waiting: 'wartet', resolved: 'gelöst — bitte bestätigen', closed: 'geschlossen' },
+      openedOn: (d) => `eröffnet ${d}`, you: 'Sie', team: (name) => `${name} (IT-Team)`,
+      resolvedWith: (r) => `Lösung: ${r}`, deflectedThanks: 'Prima — Ihr Ticket ist mit diesem Artikel als gelöst markiert.',
+      solvedNoTicket: 'Prima — schön, dass es geholfen hat. Es ist kein Ticket nötig.',
+      pickTicket: 'Welches Ihrer offenen Tickets löst es?', appliedTo: (id) => `Auf ${id} angewendet.`,
+      confirmed: 'Danke für die Bestätigung. Das Ticket ist geschlossen.', reopened: 'Das Ticket ist wieder offen; das IT-Team sieht es sich an.',
+      replySent: 'Ihre Antwort wurde gesendet.',
+      tokenRefused: 'Dieses Token wird nicht angenommen: Es ist unbekannt oder wurde widerrufen. Kopieren Sie es noch einmal vollständig; klappt es dann nicht, bitten Sie Ihr IT-Team um ein neues.',
+      notRequester: (role) => `Dieses Token gehört zur Rolle „${role}“. Das Portal ist für Menschen, die Hilfe brauchen; das IT-Team arbeitet in der swarm-Konsole.`,
+      failed: (m) => `Das hat nicht geklappt: ${m}`, offline: 'Die Verbindung zur IT-Hilfe ist unterbrochen; neuer Versuch…',
+    },
+  };
+
+  function chooseLanguage() {
+    const saved = localStorage.getItem(LANG_KEY);
+    if (saved && TEXTS[saved]) return saved;
+    for (const tag of navigator.languages || [navigator.language || 'en']) {
+      const base = String(tag).toLowerCase().split('-')[0];
+      if (TEXTS[base]) return base;
+    }
+    return 'en';
+  }
+
+  let lang = chooseLanguage();
+  const t = (key, ...args) => {
+    const value = TEXTS[lang][key] ?? TEXTS.en[key];
+    return typeof value === 'function' ? value(...args) : value;
+  };
+
+  const $ = (id) => document.getElementById(id);
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    if (attrs) for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) node.setAttribute(k, String(v));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // ---------------------------------------------------------------- state
+
+  const frames = [];
+  window.swarmPortal = { frames };
+
+  const state = {
+    token: null, ws: null, stopped: true, attempt: 0, nextId: 0, me: null, seq: null, live: false,
+    pending: new Map(), tickets: new Map(), details: new Map(), view: 'help', ticket: null, article: null,
+    articleFrom: 'help', timers: { reconnect: null, ping: null, search: null, suggest: null },
+  };
+
+  // ---------------------------------------------------------------- rendering of static texts
+
+  function applyTexts() {
+    document.documentElement.lang = lang;
+    document.title = t('title');
+    for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.getAttribute('data-i18n'));
+    for (const node of document.querySelectorAll('[data-i18n-placeholder]')) {
+      node.setAttribute('placeholder', t(node.getAttribute('data-i18n-placeholder')));
+    }
+    $('lang').value = lang;
+    buildChoices();
+    updateStatus();
+    renderMapping();
+    renderTickets();
+    if (state.ticket) renderTicket();
+  }
+
+  const CHOICES = {
+    about: ['network', 'hardware', 'software', 'access', 'service', 'other'],
+    since: ['now', 'today', 'days', 'longer'],
+    affected: ['low', 'medium', 'high'],
+    urgency: ['low', 'medium', 'high'],
+  };
+  const CHOICE_TEXTS = { about: 'aboutChoices', since: 'sinceChoices', affected: 'affectedChoices', urgency: 'urgencyChoices' };
+
+  function buildChoices() {
+    for (const [group, values] of Object.entries(CHOICES)) {
+      const box = $(group);
+      const checked = box.querySelector('input:checked')?.value;
+      box.replaceChildren();
+      for (const value of values) {
+        const input = el('input', { type: 'radio', name: group, value, id: `${group}-${value}` });
+        if (value === checked) input.checked = true;
+        input.addEventListener('change', renderMapping);
+        const label = el('label', { for: `${group}-${value}` });
+        label.append(input, document.createTextNode(t(CHOICE_TEXTS[group])[value]));
+        box.append(label);
+      }
+    }
+  }
+
+  function choice(group) { return document.querySelector(`#${group} input:checked`)?.value ?? null; }
+
+  /** The priority matrix of Protocol/README.md §14: rank(urgency) + rank(impact) − 1, capped at 4. */
+  function priority(urgency, impact) {
+    const rank = { high: 1, medium: 2, low: 3 };
+    return `P${Math.min(4, rank[urgency] + rank[impact] - 1)}`;
+  }
+
+  function renderMapping() {
+    const box = $('mapping');
+    box.replaceChildren();
+    const about = choice('about'), affected = choice('affected'), urgency = choice('urgency');
+    if (!about && !affected && !urgency) return;
+    box.append(el('p', { class: 'hint' }, t('mappingTitle')));
+    if (about) box.append(el('p', { 'data-map': 'category' }, t('mapCategory', t('categories')[about], t('aboutChoices')[about])));
+    if (urgency) box.append(el('p', { 'data-map': 'urgency' }, t('mapUrgency', t('levels')[urgency], t('urgencyChoices')[urgency])));
+    if (affected) box.append(el('p', { 'data-map': 'impact' }, t('mapImpact', t('levels')[affected], t('affectedChoices')[affected])));
+    if (urgency && affected) box.append(el('p', { 'data-map': 'priority' }, t('mapPriority', priority(urgency, affected))));
+  }
+
+  function updateStatus() {
+    const kind = state.stopped ? 'signed-out' : state.live ? 'live' : state.attempt > 0 ? 'reconnecting' : 'connecting';
+    const text = { live: 'statusLive', 'signed-out': 'statusSignedOut', reconnecting: 'statusReconnecting', connecting: 'statusConnecting' }[kind];
+    $('status').setAttribute('data-state', kind);
+    $('status').textContent = t(text);
+  }
+
+  function showError(text) { $('error').textContent = text || ''; }
+
+  function note(id, text) { $(id).textContent = text || ''; }
+
+  // ---------------------------------------------------------------- views
+
+  const VIEWS = ['help', 'article', 'open', 'tickets', 'ticket'];
+  function show(view, focus) {
+    state.view = view;
+    for (const name of VIEWS) $(`view-${name}`).hidden = name !== view;
+    const tab = { help: 'help', article: state.articleFrom === 'ticket' ? 'tickets' : state.articleFrom, open: 'open', tickets: 'tickets', ticket: 'tickets' }[view];
+    for (const button of document.querySelectorAll('.tab')) {
+      if (button.getAttribute('data-view') === tab) button.setAttribute('aria-current', 'page');
+      else button.removeAttribute('aria-current');
+    }
+    if (focus) $(focus).focus();
+  }
+
+  function signedIn(yes) {
+    $('login-view').hidden = yes;
+    $('portal').hidden = !yes;
+    $('session').hidden = !yes;
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  function wsURL() {
+    return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/v1/ws`;
+  }
+  function newId() { state.nextId += 1; return `p${state.nextId}`; }
+
+  /** Sends a frame with a fresh id; resolves with the ack, rejects with the error frame. */
+  function request(frame) {
+    return new Promise((resolve, reject) => {
+      if (!state.ws || state.ws.readyState !== WebSocket.OPEN) {
+        reject({ code: 'offline', message: t('offline') });
+        return;
+      }
+      const id = newId();
+      state.pending.set(id, { resolve, reject });
+      state.ws.send(JSON.stringify({ ...frame, id }));
+    });
+  }
+
+  async function rest(path) {
+    const response = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 401) { refuse(t('tokenRefused')); throw body.error || { code: 'unauthorized' }; }
+    if (!response.ok) throw body.error || { code: String(response.status), message: response.statusText };
+    return body;
+  }
+
+  function start(token) {
+    stop();
+    state.token = token;
+    state.stopped = false;
+    state.attempt = 0;
+    state.seq = null;
+    state.tickets.clear();
+    state.details.clear();
+    connect();
+  }
+
+  function stop() {
+    state.stopped = true;
+    state.live = false;
+    for (const name of Object.keys(state.timers)) { clearTimeout(state.timers[name]); clearInterval(state.timers[name]); }
+    const ws = state.ws;
+    state.ws = null;
+    if (ws) try { ws.close(1000, 'bye'); } catch (_) { /* closed already */ }
+    updateStatus();
+  }
+
+  function refuse(text) {
+    stop();
+    sessionStorage.removeItem(TOKEN_KEY);
+    signedIn(false);
+    showError(text);
+    $('token').focus();
+  }
+
+  function connect() {
+    if (state.stopped) return;
+    state.live = false;
+    updateStatus();
+    const ws = new WebSocket(wsURL());
+    state.ws = ws;
+    ws.addEventListener('open', () => {
+      if (state.ws !== ws) return;
+      ws.send(JSON.stringify({ type: 'hello', id: 'hello', token: state.token, client: 'portal' }));
+    });
+    ws.addEventListener('message', (message) => {
+      if (state.ws !== ws) return;
+      frames.push(String(message.data));
+      let frame;
+      try { frame = JSON.parse(message.data); } catch (_) { return; }
+      if (frame && typeof frame === 'object') handleFrame(frame);
+    });
+    ws.addEventListener('close', () => {
+      if (state.ws !== ws) return;
+      state.ws = null;
+      state.live = false;
+      for (const { reject } of state.pending.values()) reject({ code: 'offline', message: t('offline') });
+      state.pending.clear();
+      if (state.stopped) return;
+      const delay = Math.min(BACKOFF_MAX_MS, 500 * 2 ** Math.min(state.attempt, 10));
+      state.attempt += 1;
+      updateStatus();
+      state.timers.reconnect = setTimeout(connect, delay);
+    });
+  }
+
+  function handleFrame(frame) {
+    switch (frame.type) {
+      case 'welcome':
+        if (frame.role !== 'requester') { refuse(t('notRequester', String(frame.role))); return; }
+        state.me = String(frame.agent);
+        $('who').textContent = state.me;
+        // Her agent channel carries every event of her tickets, new ones included; resume from
+        // the last seq seen after a reconnect, from the welcome's on the first connection.
+        if (state.seq === null) state.seq = frame.seq;
+        request({ type: 'subscribe', channels: [`agent:${state.me}`], since: state.seq }).then(onSubscribed, onFailure);
+        return;
+      case 'ack':
+      case 'error': {
+        const waiting = state.pending.get(frame.id);
+        if (frame.id === 'hello' && frame.type === 'error') {
+          refuse(frame.code === 'unauthorized' ? t('tokenRefused') : t('failed', frame.message));
+          return;
+        }
+        if (!waiting) return;
+        state.pending.delete(frame.id);
+        if (frame.type === 'ack') waiting.resolve(frame); else waiting.reject(frame);
+        return;
+      }
+      case 'event':
+        if (typeof frame.seq === 'number') state.seq = Math.max(state.seq ?? 0, frame.seq);
+        onEvent(frame.event || {});
+        return;
+      default:
+        return; // pong, activity and anything newer than this page
+    }
+  }
+
+  async function onSubscribed() {
+    state.live = true;
+    state.attempt = 0;
+    sessionStorage.setItem(TOKEN_KEY, state.token);
+    showError('');
+    signedIn(true);
+    updateStatus();
+    clearInterval(state.timers.ping);
+    state.timers.ping = setInterval(() => { if (state.ws) state.ws.send(JSON.stringify({ type: 'ping', id: newId() })); }, PING_EVERY_MS);
+    try {
+      const list = await rest('/v1/tickets');
+      for (const ticket of list.tickets || []) mergeTicket(ticket);
+      renderTickets();
+      if (state.ticket) await loadTicket(state.ticket);
+    } catch (error) { onFailure(error); }
+  }
+
+  function onFailure(error) {
+    if (error && error.code === 'unauthorized') return;
+    showError(t('failed', (error && error.message) || String(error && error.code)));
+  }
+
+  // ---------------------------------------------------------------- tickets
+
+  function mergeTicket(ticket) {
+    const known = state.tickets.get(ticket.id);
+    state.tickets.set(ticket.id, { ...(known || {}), ...ticket, comments: known?.comments || ticket.comments || [] });
+  }
+
+  async function loadTicket(id) {
+    const detail = await rest(`/v1/tickets/${encodeURIComponent(id)}`);
+    mergeTicket(detail.ticket);
+    state.details.set(id, true);
+    const ticket = state.tickets.get(id);
+    ticket.comments = detail.ticket.comments || [];
+    if (!ticket.suggestedMatches && (ticket.suggestedArticles || []).length) {
+      // The ticket names its suggested articles by id; their titles come from the articles.
+      const matches = [];
+      for (const articleId of ticket.suggestedArticles.slice(0, 3)) {
+        try { matches.push({ id: articleId, title: (await rest(`/v1/kb/${encodeURIComponent(articleId)}`)).title }); } catch (_) { /* not readable */ }
+      }
+      ticket.suggestedMatches = matches;
+    }
+    if (state.ticket === id) renderTicket();
+  }
+
+  /** Applies one event of her tickets (the hub sends her nothing else, and no internal note). */
+  function onEvent(event) {
+    const id = event.ticket;
+    if (!id) return;
+    if (event.type === 'ticket.opened' && event.state) mergeTicket(event.state);
+    const ticket = state.tickets.get(id);
+    if (!ticket) return;
+    switch (event.type) {
+      case 'status.changed':
+        ticket.status = event.to;
+        ticket.resolution = event.resolution ?? (event.to === 'open' ? undefined : ticket.resolution);
+        break;
+      case 'comment.added':
+        if (event.comment && !ticket.comments.some((c) => c.number === event.comment.number)) {
+          ticket.comments.push(event.comment);
+        }
+        break;
+      case 'kb.suggested':
+        ticket.suggestedArticles = (event.articles || []).map((a) => a.id);
+        ticket.suggestedMatches = event.articles || [];
+        break;
+      case 'kb.applied':
+        ticket.resolvedWith = event.article;
+        ticket.deflected = !!event.deflected;
+        break;
+      default:
+        break;
+    }
+    ticket.updatedAt = event.at || ticket.updatedAt;
+    renderTickets();
+    if (state.ticket === id) renderTicket();
+  }
+
+  const dateFormat = () => new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
+  function when(text) {
+    const d = new Date(text);
+    return Number.isNaN(d.getTime()) ? '' : dateFormat().format(d);
+  }
+
+  function renderTickets() {
+    const list = $('ticket-list');
+    list.replaceChildren();
+    const tickets = [...state.tickets.values()].sort((a, b) => (parseInt(b.id.slice(2), 10) || 0) - (parseInt(a.id.slice(2), 10) || 0));
+    $('no-tickets').hidden = tickets.length > 0;
+    $('ticket-count').textContent = tickets.length ? String(tickets.length) : '';
+    for (const ticket of tickets) {
+      const button = el('button', { type: 'button', 'data-ticket': ticket.id });
+      button.append(el('span', null, `${ticket.id} · ${ticket.title}`),
+        el('span', { class: 'badge', 'data-status': ticket.status }, t('statuses')[ticket.status] || ticket.status));
+      button.addEventListener('click', () => openTicket(ticket.id));
+      const item = el('li');
+      item.append(button);
+      list.append(item);
+    }
+  }
+
+  async function openTicket(id) {
+    state.ticket = id;
+    note('ticket-note', '');
+    renderTicket();
+    show('ticket', 'ticket-title');
+    try { await loadTicket(id); } catch (error) { onFailure(error); }
+  }
+
+  function renderTicket() {
+    const ticket = state.tickets.get(state.ticket);
+    if (!ticket) return;
+    $('ticket-title').textContent = `${ticket.id} · ${ticket.title}`;
+    const badge = $('ticket-status');
+    badge.textContent = t('statuses')[ticket.status] || ticket.status;
+    badge.setAttribute('data-status', ticket.status);
+    $('ticket-info').textContent = ticket.openedAt ? t('openedOn', when(ticket.openedAt)) : '';
+    const resolution = $('ticket-resolution');
+    resolution.hidden = !(ticket.resolution && (ticket.status === 'resolved' || ticket.status === 'closed'));
+    resolution.textContent = ticket.resolution ? t('resolvedWith', ticket.resolution) : '';
+    $('reopen').hidden = !(ticket.status === 'resolved' || ticket.status === 'closed');
+    $('ticket-decide').hidden = !(ticket.status === 'resolved' || ticket.status === 'closed');
+    $('confirm').hidden = ticket.status !== 'resolved';
+    const suggested = ticket.suggestedMatches || (ticket.suggestedArticles || []).map((id) => ({ id, title: id }));
+    const box = $('ticket-suggested');
+    box.hidden = suggested.length === 0 || ticket.status === 'resolved' || ticket.status === 'closed';
+    renderArticleList($('ticket-suggested-list'), suggested, 'ticket');
+    const replies = $('replies');
+    replies.replaceChildren();
+    for (const comment of ticket.comments || []) {
+      const mine = comment.author === state.me;
+      const item = el('li', { class: mine ? 'mine' : 'team', 'data-number': comment.number });
+      item.append(el('div', { class: 'who' }, `${mine ? t('you') : t('team', comment.author)} · ${when(comment.at)}`),
+        el('p', { class: 'body' }, comment.body));
+      replies.append(item);
+    }
+    $('no-replies').hidden = (ticket.comments || []).length > 0;
+    $('reply-form').hidden = ticket.status === 'closed';
+  }
+
+  // ---------------------------------------------------------------- knowledge base
+
+  function renderArticleList(list, matches, from) {
+    list.replaceChildren();
+    for (const match of matches) {
+      const button = el('button', { type: 'button', 'data-article': match.id });
+      button.append(el('span', null, match.title), el('span', { class: 'hint' }, match.id));
+      button.addEventListener('click', () => openArticle(match.id, from));
+      const item = el('li');
+      item.append(button);
+      list.append(item);
+    }
+  }
+
+  async function search(text, list, noteId, from) {
+    const query = text.trim();
+    if (!query) { list.replaceChildren(); if (noteId) note(noteId, ''); return []; }
+    try {
+      const ack = await request({ type: 'kb.search', query: query.slice(0, 200), limit: 5 });
+      const articles = ack.articles || [];
+      renderArticleList(list, articles, from);
+      if (noteId) note(noteId, articles.length ? t('searchSome', articles.length) : t('searchNone'));
+      return articles;
+    } catch (error) { onFailure(error); return []; }
+  }
+
+  async function openArticle(id, from) {
+    state.articleFrom = from;
+    note('article-note', '');
+    try {
+      const article = await rest(`/v1/kb/${encodeURIComponent(id)}`);
+      state.article = article;
+      $('article-title').textContent = article.title;
+      $('article-body').textContent = article.body;
+      show('article', 'article-title');
+    } catch (error) { onFailure(error); }
+  }
+
+  function openTicketsOf() {
+    return [...state.tickets.values()].filter((x) => x.status !== 'resolved' && x.status !== 'closed');
+  }
+
+  async function solved() {
+    const article = state.article;
+    if (!article) return;
+    let target = state.articleFrom === 'ticket' ? state.ticket : null;
+    if (!target) {
+      const open = openTicketsOf();
+      if (open.length === 1) target = open[0].id;
+      else if (open.length > 1) {
+        const answer = window.prompt(`${t('pickTicket')} ${open.map((x) => x.id).join(', ')}`, open[0].id);
+        target = open.find((x) => x.id === (answer || '').trim().toUpperCase())?.id ?? null;
+      }
+    }
+    if (!target) { note('article-note', t('solvedNoTicket')); return; }
+    try {
+      await request({ type: 'kb.apply', ticket: target, article: article.id });
+      note('article-note', t('deflectedThanks'));
+      await loadTicket(target);
+    } catch (error) { onFailure(error); }
+  }
+
+  // ---------------------------------------------------------------- opening a ticket
+
+  async function submitTicket(event) {
+    event.preventDefault();
+    const what = $('what').value.trim();
+    const about = choice('about'), since = choice('since'), affected = choice('affected'), urgency = choice('urgency');
+    if (!what) { showError(t('needWhat')); $('what').focus(); return; }
+    if (!about || !since || !affected || !urgency) { showError(t('needChoices')); $(about ? since ? affected ? 'urgency' : 'affected' : 'since' : 'about').querySelector('input').focus(); return; }
+    showError('');
+    const details = $('details').value.trim();
+    // The hub's description is plain text; "since when" has no field of its own, so it leads it.
+    const description = [TEXTS.en.sinceLine(TEXTS.en.sinceChoices[since]), details].filter(Boolean).join('\n\n').slice(0, 4000);
+    $('open-submit').disabled = true;
+    try {
+      const ack = await request({ type: 'ticket.open', title: what.slice(0, 200), description, category: about, urgency, impact: affected });
+      $('open-form').reset();
+      $('suggestions').hidden = true;
+      renderMapping();
+      await onSubscribedRefresh(ack.ticket);
+      note('article-note', '');
+      showError('');
+      await openTicket(ack.ticket);
+      note('ticket-note', t('opened', ack.ticket));
+    } catch (error) { onFailure(error); } finally { $('open-submit').disabled = false; }
+  }
+
+  async function onSubscribedRefresh(id) {
+    if (!state.tickets.has(id)) await loadTicket(id);
+  }
+
+  async function act(frame, message) {
+    try {
+      await request(frame);
+      note('ticket-note', message);
+    } catch (error) { onFailure(error); }
+  }
+
+  // ---------------------------------------------------------------- wiring
+
+  function init() {
+    applyTexts();
+    $('lang').addEventListener('change', () => {
+      lang = TEXTS[$('lang').value] ? $('lang').value : 'en';
+      localStorage.setItem(LANG_KEY, lang);
+      applyTexts();
+    });
+    $('login').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const token = $('token').value.trim();
+      if (!token) return;
+      showError('');
+      start(token);
+    });
+    $('logout').addEventListener('click', () => {
+      stop();
+      sessionStorage.removeItem(TOKEN_KEY);
+      signedIn(false);
+      $('token').value = '';
+      $('token').focus();
+    });
+    for (const tab of document.querySelectorAll('.tab')) {
+      tab.addEventListener('click', () => {
+        const view = tab.getAttribute('data-view');
+        state.ticket = view === 'tickets' ? null : state.ticket;
+        show(view, view === 'help' ? 'search' : view === 'open' ? 'what' : 'tickets-title');
+      });
+    }
+    $('tickets-title').setAttribute('tabindex', '-1');
+    $('search').addEventListener('input', () => {
+      clearTimeout(state.timers.search);
+      state.timers.search = setTimeout(() => search($('search').value, $('results'), 'search-note', 'help'), SEARCH_DELAY_MS);
+    });
+    const suggest = () => {
+      clearTimeout(state.timers.suggest);
+      state.timers.suggest = setTimeout(async () => {
+        const text = `${$('what').value} ${$('details').value}`;
+        const found = await search(text, $('suggestion-list'), null, 'open');
+        $('suggestions').hidden = found.length === 0;
+      }, SEARCH_DELAY_MS);
+    };
+    $('what').addEventListener('input', suggest);
+    $('details').addEventListener('input', suggest);
+    $('open-form').addEventListener('submit', submitTicket);
+    $('article-back').addEventListener('click', () => {
+      const back = state.articleFrom === 'ticket' ? 'ticket' : state.articleFrom;
+      show(back, back === 'help' ? 'search' : back === 'open' ? 'what' : 'ticket-title');
+    });
+    $('solved').addEventListener('click', solved);
+    $('not-solved').addEventListener('click', () => {
+      if (state.articleFrom === 'help' && !$('what').value) $('what').value = $('search').value;
+      show(state.articleFrom === 'ticket' ? 'ticket' : 'open', state.articleFrom === 'ticket' ? 'reply' : 'what');
+    });
+    $('ticket-back').addEventListener('click', () => { state.ticket = null; show('tickets', 'tickets-title'); });
+    $('confirm').addEventListener('click', () => act({ type: 'ticket.status', ticket: state.ticket, status: 'closed' }, t('confirmed')));
+    $('reopen').addEventListener('click', () => act({ type: 'ticket.status', ticket: state.ticket, status: 'open' }, t('reopened')));
+    $('reply-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const body = $('reply').value;
+      if (!body.trim()) return;
+      $('reply-submit').disabled = true;
+      try {
+        await request({ type: 'comment.add', ticket: state.ticket, body });
+        $('reply').value = '';
+        note('ticket-note', t('replySent'));
+      } catch (error) { onFailure(error); } finally { $('reply-submit').disabled = false; }
+    });
+    show('help');
+    signedIn(false);
+    const saved = sessionStorage.getItem(TOKEN_KEY);
+    if (saved) start(saved);
+  }
+
+  document.addEventListener('DOMContentLoaded', init);
+})();

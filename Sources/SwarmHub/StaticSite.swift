@@ -1,0 +1,59 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SwarmProtocol
+
+/// A folder of static files shipped in the hub's resource bundle, served under one path, no build
+/// step: `/dashboard` (the leads' live metrics, Resources/dashboard) and `/portal` (the requesters'
+/// self-service portal, Resources/portal). The pages themselves are public; their data comes over
+/// the WebSocket and the REST API, which need a token of the right role.
+struct StaticSite: Sendable {
+    /// The URL path, `/dashboard`; also the name of the folder in Resources.
+    let name: String
+    /// The files, read once at start: name → (content type, bytes). Only these names are served.
+    let files: [String: (type: String, bytes: ByteBuffer)]
+
+    /// The leads' dashboard.
+    static let dashboard = StaticSite(folder: "dashboard")
+    /// The requesters' portal (docs/portal.md).
+    static let portal = StaticSite(folder: "portal")
+
+    init(folder: String) {
+        name = folder
+        guard let url = Bundle.module.url(forResource: folder, withExtension: nil) else {
+            files = [:]
+            return
+        }
+        let types = ["html": "text/html", "js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"]
+        var files: [String: (String, ByteBuffer)] = [:]
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        for name in names {
+            guard let type = types[(name as NSString).pathExtension],
+                let data = FileManager.default.contents(atPath: url.appendingPathComponent(name).path)
+            else { continue }
+            files[name] = ("\(type); charset=utf-8", ByteBuffer(bytes: data))
+        }
+        self.files = files
+    }
+
+    /// Serves the dashboard and the portal.
+    static func add(to router: Router<HubRequestContext>) {
+        for site in [dashboard, portal] { site.add(to: router) }
+    }
+
+    func add(to router: Router<HubRequestContext>) {
+        router.get(RouterPath("/\(name)")) { _, _ in try response("index.html") }
+        router.get(RouterPath("/\(name)/:file")) { _, context in try response(context.parameters.get("file") ?? "") }
+    }
+
+    func response(_ file: String) throws -> Response {
+        guard let found = files[file] else { throw APIError(.notFound, "no \(name) file '\(file)'") }
+        var headers = HTTPFields()
+        headers[.contentType] = found.type
+        // Small files, and a new hub version may change them: always revalidate.
+        headers[.cacheControl] = "no-cache"
+        headers[.init("X-Content-Type-Options")!] = "nosniff"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: found.bytes))
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import SwarmCore
+import SwarmProtocol
+import Testing
+
+/// `Policy.view`: the one rule of what a requester sees (invariant 6), as pure functions.
+@Suite("Visibility of comments and events")
+struct VisibilityTests {
+    /// A world where rita's ticket got, in order: alice's internal note, alice's public reply,
+    /// rita's answer, bob's internal note, bob's public reply.
+    func talkedAbout() throws -> (World, [SwarmEvent]) {
+        var world = World()
+        var events = try world.run(openCommand(), by: requester)
+        events += try world.run(.comment(ticket: "T-1", body: "she broke it again"), by: alice)
+        events += try world.run(.comment(ticket: "T-1", body: "On it.", visibility: .public), by: alice)
+        events += try world.run(.comment(ticket: "T-1", body: "thanks"), by: requester)
+        events += try world.run(.comment(ticket: "T-1", body: "MTU?", visibility: .internal), by: bob)
+        events += try world.run(.comment(ticket: "T-1", body: "Fixed.", visibility: .public), by: bob)
+        return (world, events)
+    }
+
+    @Test("staff default to internal notes, requesters always reply publicly; public replies count apart")
+    func defaultsAndNumbers() throws {
+        let (world, _) = try talkedAbout()
+        let comments = world.ticket().comments
+        #expect(comments.map(\.number) == [1, 2, 3, 4, 5])
+        #expect(comments.map(\.visibility) == [.internal, .public, .public, .internal, .public])
+        #expect(comments.map(\.replyNumber) == [nil, 1, 2, nil, 3])
+        #expect(
+            world.refuses(.comment(ticket: "T-1", body: "x", visibility: .internal), by: requester, .forbidden))
+    }
+
+    @Test("a requester's view of the ticket: public replies only, renumbered, no invitations")
+    func ticketView() throws {
+        let (world, _) = try talkedAbout()
+        let shown = Policy.view(of: world.ticket(), for: Audience(requester))
+        #expect(shown.comments.map(\.body) == ["On it.", "thanks", "Fixed."])
+        #expect(shown.comments.map(\.number) == [1, 2, 3])
+        #expect(shown.comments.allSatisfy { $0.replyNumber == nil && $0.visibility == .public })
+        #expect(shown.invitations.isEmpty)
+        #expect(Policy.view(of: world.ticket(), for: Audience(alice)) == world.ticket(), "staff see it whole")
+    }
+
+    @Test("a requester's view of events: internal notes and the swarm's working events left out")
+    func eventView() throws {
+        let (_, events) = try talkedAbout()
+        let shown = events.compactMap { Policy.visible($0, for: Audience(requester)) }
+        #expect(shown.map(\.type) == [.ticketOpened, .commentAdded, .commentAdded, .commentAdded])
+        let numbers = shown.compactMap { event -> Int? in
+            guard case .commentAdded(let comment) = event.payload else { return nil }
+            return comment.number
+        }
+        #expect(numbers == [1, 2, 3])
+        let at = Timestamp(milliseconds: 0)
+        let internalKinds: [EventPayload] = [
+            .helpRequested(agent: "alice", skills: ["network.vpn"], note: "x"),
+            .workLogged(agent: "alice", minutes: 5, note: "x"),
+            .expertInvited(agent: "bob", score: 3, origin: .help, expires: at, reasons: []),
+            .inviteAnswered(agent: "bob", accept: true, expired: false),
+            .ticketStalled(since: at), .slaWarning(target: .resolution, due: at),
+            .slaBreached(target: .resolution, due: at),
+        ]
+        for payload in internalKinds {
+            let event = SwarmEvent(ticket: "T-1", actor: "alice", at: at, payload: payload)
+            #expect(Policy.view(of: event, for: Audience(requester)) == .hidden, "\(payload.type)")
+            #expect(Policy.view(of: event, for: Audience(alice)) == .whole)
+        }
+        for payload: EventPayload in [
+            .swarmJoined(agent: "alice"), .statusChanged(from: .new, to: .open, resolution: nil),
+            .kbApplied(article: "KB-1", deflected: true),
+        ] {
+            let event = SwarmEvent(ticket: "T-1", actor: "alice", at: at, payload: payload)
+            #expect(Policy.view(of: event, for: Audience(requester)) == .whole, "\(payload.type)")
+        }
+    }
+
+    @Test("a comment from a log older than visibilities reads as internal, yet its requester still sees hers")
+    func oldLog() throws {
+        let json = #"{"number":1,"author":"rita","body":"hello","at":"2026-11-23T09:00:00.000Z"}"#
+        let comment = try JSONDecoder().decode(SwarmProtocol.Comment.self, from: Data(json.utf8))
+        #expect(comment.visibility == .internal)
+        let event = SwarmEvent(ticket: "T-1", actor: "rita", at: comment.at, payload: .commentAdded(comment))
+        #expect(Policy.visible(event, for: Audience(requester)) != nil)
+        var other = comment
+        other.author = "alice"
+        let note = SwarmEvent(ticket: "T-1", actor: "alice", at: comment.at, payload: .commentAdded(other))
+        #expect(Policy.view(of: note, for: Audience(requester)) == .hidden)
+    }
+}
