@@ -213,6 +213,10 @@ final class Session {
     /// Streams the events of `channels` with `after < seq <= through` into the outbox: pages are read
     /// from the store back to back (the next while the socket takes this one), and the socket's
     /// backpressure paces the stream, never the client's replies.
+    ///
+    /// Never inlined: its async frame (about 3 KB with the page read ahead) would otherwise be part of
+    /// every `subscribe`'s, and a task keeps the stack slabs of its deepest call for its whole life.
+    @inline(never)
     private func replay(
         _ channels: [String], after since: Int64, through liveFrom: Int64, for audience: Audience,
         skipping sentBefore: (EventRecord) -> Bool

@@ -13,9 +13,9 @@ import WSCore
 /// The `/v1/ws` endpoint: upgrades authenticated (or not yet authenticated) requests and runs one
 /// session per connection.
 ///
-/// A connection costs one task, its reader, and one more that waits without waking until the
-/// connection is to be closed (the closer). Writes run on the connection's event loop
-/// (``Outbox``), and the hello timeout and close grace are timers of that event loop, not tasks.
+/// A connection costs one task of ours, its reader (the WebSocket library adds its ping task). Writes
+/// run on the connection's event loop (``Outbox``), the close frame is written by a task started
+/// when the close is decided, and the hello timeout and close grace are timers of that event loop.
 enum WebSocketEndpoint {
     /// Adds the WebSocket route to a router.
     static func add(to router: Router<HubRequestContext>, services: HubServices) {
@@ -42,7 +42,10 @@ enum WebSocketEndpoint {
         let outbox = Outbox(
             channel: channel,
             limits: .init(frames: configuration.outboundQueueLimit, bytes: configuration.outboundQueueBytes),
-            closeGrace: configuration.closeGrace)
+            closeGrace: configuration.closeGrace,
+            writeClose: { closing in
+                try? await outbound.close(.init(codeNumber: Int(closing.code)), reason: closing.reason)
+            })
         let session = Session(services: services, outbox: outbox, logger: context.logger)
         defer { session.end() }
         let flags = session.flags
@@ -58,30 +61,28 @@ enum WebSocketEndpoint {
             await session.authenticate(token: info)
         }
         try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                // The closer: writes the close frame once everything queued before it was written.
-                group.addTask {
-                    if let closing = await outbox.nextClose() {
-                        try await outbound.close(.init(codeNumber: Int(closing.code)), reason: closing.reason)
+            var closing = false
+            do {
+                for try await message in inbound.messages(maxSize: configuration.maxFrameSize) {
+                    switch message {
+                    case .text(let text): await session.handle(text)
+                    case .binary: session.handleBinary()
+                    }
+                    // Closing: the close frame goes out after what is queued.
+                    if outbox.isClosing {
+                        closing = true
+                        break
                     }
                 }
-                do {
-                    for try await message in inbound.messages(maxSize: configuration.maxFrameSize) {
-                        switch message {
-                        case .text(let text): await session.handle(text)
-                        case .binary: session.handleBinary()
-                        }
-                        // Closing: the closer writes the close frame after what is queued.
-                        if outbox.isClosing { return }
-                    }
-                } catch {
-                    session.logger.debug("connection read ended", metadata: ["error": "\(error)"])
-                    outbox.finish()
-                    throw error
-                }
-                // The peer closed: nothing more is written.
+            } catch {
+                session.logger.debug("connection read ended", metadata: ["error": "\(error)"])
                 outbox.finish()
+                await outbox.closeFinished()
+                throw error
             }
+            // The peer closed: nothing more is written.
+            if !closing { outbox.finish() }
+            await outbox.closeFinished()
         } onGracefulShutdown: {
             outbox.close(code: CloseCode.goingAway, reason: "the hub is shutting down; reconnect and resume with since")
         }

@@ -10,25 +10,45 @@ import Synchronization
 /// everything queued back to back with one flush, and runs again when the socket has taken it, so
 /// an idle connection costs no wake-ups and a busy one one write per batch. A connection that falls
 /// behind is closed with 4008 and never slows the others.
+///
+/// The close frame is written by a task started only when a close is decided and everything queued
+/// before it was written: an open connection keeps no task waiting for a close that may never come
+/// (each task holds its own stack slabs for its whole life; docs/performance.md).
 final class Outbox: Sendable {
+    /// Writes the close frame through the WebSocket library, which then waits for the peer's reply.
+    typealias CloseWriter = @Sendable (OutboxStateMachine.Closing) async -> Void
+
+    /// How far the close has come.
+    private enum CloseProgress {
+        /// No close was handed over yet.
+        case open
+        /// The close writer runs.
+        case writing
+        /// The close frame was written, or the connection ended without one: nothing more to wait for.
+        case done
+    }
+
     private struct Locked {
         var machine: OutboxStateMachine
         /// A replay waiting for room.
         var waiter: CheckedContinuation<Void, Never>?
-        /// The connection's closer, waiting for a close to write.
-        var closer: CheckedContinuation<OutboxStateMachine.Closing?, Never>?
-        /// A close taken before the closer waited for it.
-        var pendingClose: OutboxStateMachine.Closing?
-        var closerDone = false
+        var close = CloseProgress.open
+        /// The reader, waiting for the close to be written before the connection's handler returns.
+        var closeWaiter: CheckedContinuation<Void, Never>?
     }
 
     let channel: any NIOCore.Channel
     private let closeGrace: Duration
+    private let writeClose: CloseWriter?
     private let locked: Mutex<Locked>
 
-    init(channel: any NIOCore.Channel, limits: OutboxStateMachine.Limits, closeGrace: Duration) {
+    init(
+        channel: any NIOCore.Channel, limits: OutboxStateMachine.Limits, closeGrace: Duration,
+        writeClose: CloseWriter? = nil
+    ) {
         self.channel = channel
         self.closeGrace = closeGrace
+        self.writeClose = writeClose
         self.locked = Mutex(Locked(machine: OutboxStateMachine(limits: limits)))
     }
 
@@ -113,7 +133,7 @@ final class Outbox: Sendable {
     }
 
     /// The writer's turn, on the event loop: writes what is queued and comes back when the socket
-    /// has taken it, or hands the close to the closer.
+    /// has taken it, or starts the close writer.
     private func write() {
         let (action, waiter) = locked.withLock { locked in
             let action = locked.machine.nextWrite()
@@ -150,18 +170,33 @@ final class Outbox: Sendable {
         }
     }
 
+    /// Everything before the close was written (or the connection ended): start the close writer.
     private func handOver(_ closing: OutboxStateMachine.Closing?) {
-        let closer = locked.withLock { locked -> CheckedContinuation<OutboxStateMachine.Closing?, Never>? in
-            guard !locked.closerDone else { return nil }
-            guard let closer = locked.closer else {
-                if closing != nil { locked.pendingClose = closing } else { locked.closerDone = true }
-                return nil
+        let (start, waiter) = locked.withLock { locked -> (Bool, CheckedContinuation<Void, Never>?) in
+            guard case .open = locked.close else { return (false, nil) }
+            if closing != nil, writeClose != nil {
+                locked.close = .writing
+                return (true, nil)
             }
-            locked.closer = nil
-            locked.closerDone = true
-            return closer
+            locked.close = .done
+            defer { locked.closeWaiter = nil }
+            return (false, locked.closeWaiter)
         }
-        closer?.resume(returning: closing)
+        waiter?.resume()
+        guard start, let closing, let writeClose else { return }
+        Task {
+            await writeClose(closing)
+            self.closeWritten()
+        }
+    }
+
+    private func closeWritten() {
+        let waiter = locked.withLock { locked -> CheckedContinuation<Void, Never>? in
+            locked.close = .done
+            defer { locked.closeWaiter = nil }
+            return locked.closeWaiter
+        }
+        waiter?.resume()
     }
 
     /// The reader ended or the socket failed: nothing more is written, and waiters are released.
@@ -175,21 +210,19 @@ final class Outbox: Sendable {
         handOver(nil)
     }
 
-    /// Waits for the close to write (once everything before it was written), or `nil` when the
-    /// connection ended without one. The connection's closer task calls it once.
-    func nextClose() async -> OutboxStateMachine.Closing? {
-        await withCheckedContinuation { continuation in
-            let ready = locked.withLock { locked -> (OutboxStateMachine.Closing?)? in
-                if let pending = locked.pendingClose {
-                    locked.pendingClose = nil
-                    locked.closerDone = true
-                    return .some(pending)
+    /// Waits until the close frame was written, or the connection ended without one. The reader
+    /// calls it once before the connection's handler returns, so the WebSocket library does not close
+    /// with a code of its own first.
+    func closeFinished() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = locked.withLock { locked -> Bool in
+                guard case .done = locked.close else {
+                    locked.closeWaiter = continuation
+                    return false
                 }
-                if locked.closerDone { return .some(nil) }
-                locked.closer = continuation
-                return nil
+                return true
             }
-            if let ready { continuation.resume(returning: ready) }
+            if done { continuation.resume() }
         }
     }
 }
