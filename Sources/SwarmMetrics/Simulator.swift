@@ -212,12 +212,11 @@ private struct Engine {
     var touched: [String] = []
     var summary: SimulationSummary
     let horizon: Int64
-    /// Open tickets' timer deadlines, with the version of each ticket's latest entry.
-    var deadlines = SimulationQueue<(ticket: String, version: Int)>()
-    var deadlineVersion: [String: Int] = [:]
-    var deadlineCount = 0
-    /// A state holding one ticket at a time, to ask for that ticket's deadline.
-    var probe = SwarmState()
+    /// Open tickets' timer deadlines, kept as the hub's ledger keeps them: updated for the tickets
+    /// each step touched.
+    var deadlines = DeadlineIndex()
+    /// A tick at this instant fired nothing (a model bug): deadlines up to it wait for the next happening.
+    var timersHeldAt: Int64?
 
     static let minute: Int64 = 60_000
     /// A person whose next shift starts more than 16 hours after this one ends hands back their
@@ -269,11 +268,14 @@ private struct Engine {
         flush(sink)
         while nextArrival < workload.count || !works.isEmpty {
             let happening = queue.nextTime
-            if let deadline = nextDeadline(), deadline <= horizon, happening.map({ deadline <= $0 }) ?? true {
+            if let deadline = nextDeadline(), deadline <= horizon, happening.map({ deadline <= $0 }) ?? true,
+                timersHeldAt.map({ deadline > $0 }) ?? true
+            {
                 clock = max(clock, deadline)
                 tick()
             } else if let time = happening, time <= horizon, let (at, next) = queue.pop() {
                 clock = max(clock, at)
+                timersHeldAt = nil
                 handle(next)
             } else {
                 break
@@ -291,48 +293,15 @@ private struct Engine {
         return summary
     }
 
-    /// The earliest timer deadline of any open ticket: what `state.nextDeadline` returns, kept
-    /// per ticket so that it is not recomputed over every open ticket after every event.
-    mutating func nextDeadline() -> Int64? {
-        while let (time, entry) = deadlines.first {
-            if deadlineVersion[entry.ticket] == entry.version { return time }
-            _ = deadlines.pop()
-        }
-        return nil
-    }
+    /// The earliest timer deadline of any open ticket, from the deadline index.
+    func nextDeadline() -> Int64? { deadlines.next?.milliseconds }
 
-    /// One ticket's next deadline, as `nextDeadline` computes it for a state holding that ticket
-    /// alone (a ticket's deadlines depend on nothing else but the settings).
-    mutating func deadline(of id: String) -> Int64? {
-        guard let ticket = state.tickets[id] else { return nil }
-        probe.tickets.removeAll(keepingCapacity: true)
-        probe.tickets[id] = ticket
-        return probe.nextDeadline(settings: settings)?.milliseconds
-    }
-
-    /// Fires the timers due now by deciding `tick` as the hub itself. The decision is taken on the
-    /// due tickets only — `tick` acts on each due ticket by itself — which gives the events a tick
-    /// over every open ticket gives (`checkShortcuts` compares the two).
+    /// Fires the timers due now by deciding `tick` as the hub itself, on the tickets the deadline
+    /// index says are due (`SwarmState.tickEvents(of:)`, which gives the events a tick over every
+    /// open ticket gives; `checkShortcuts` compares the two).
     mutating func tick() {
-        var due: [String] = []
-        while let (time, entry) = deadlines.first, time <= clock {
-            _ = deadlines.pop()
-            if deadlineVersion[entry.ticket] == entry.version {
-                deadlineVersion[entry.ticket] = nil
-                due.append(entry.ticket)
-            }
-        }
-        let all = state.tickets
-        var subset: [String: Ticket] = [:]
-        for id in due { subset[id] = all[id] }
-        state.tickets = subset
-        let events: [SwarmEvent]
-        do {
-            events = try state.decide(.tick, by: .system, at: now, settings: settings)
-        } catch {
-            events = []
-        }
-        state.tickets = all
+        let due = deadlines.due(at: now)
+        let events = state.tickEvents(of: due, at: now, settings: settings)
         if options.checkShortcuts {
             let full = (try? state.decide(.tick, by: .system, at: now, settings: settings)) ?? []
             if full != events {
@@ -340,11 +309,16 @@ private struct Engine {
                 summary.refusals.append("\(now) tick on the due tickets differs from tick on all")
             }
         }
+        if events.isEmpty {
+            // Never expected: a deadline that fires nothing would fire again at once, for ever.
+            timersHeldAt = clock
+            summary.refused += 1
+            if summary.refusals.count < 10 { summary.refusals.append("\(now) a tick on \(due.sorted()) fired nothing") }
+        }
         for event in events { state.apply(event) }
         outbox.append(contentsOf: events)
         for event in events { observe(event) }
-        // A due ticket the tick left alone (never expected) keeps its deadline only once touched again.
-        if !events.isEmpty { touched.append(contentsOf: due) }
+        touched.append(contentsOf: due.sorted())
     }
 
     mutating func flush(_ sink: (SwarmEvent) -> Void) {
@@ -781,18 +755,12 @@ private struct Engine {
     /// Puts tickets whose waiting changed on (or off) the dispatch and tier lists, and offers the
     /// new ones to someone free.
     mutating func refreshTouched() {
-        for (index, id) in touched.enumerated() where !touched[..<index].contains(id) {
-            guard let work = works[id], let ticket = state.tickets[id] else {
-                deadlineVersion[id] = nil
-                continue
-            }
-            deadlineCount += 1
-            deadlineVersion[id] = deadlineCount
-            if let deadline = deadline(of: id) {
-                deadlines.push((id, deadlineCount), at: deadline)
-            } else {
-                deadlineVersion[id] = nil
-            }
+        var unique: [String] = []
+        var seen = Set<String>()
+        for id in touched where seen.insert(id).inserted { unique.append(id) }
+        deadlines.update(unique, in: state, settings: settings)
+        for id in unique {
+            guard let work = works[id], let ticket = state.tickets[id] else { continue }
 
             let idle = work.workers.isEmpty && !work.atVendor && !ticket.status.isDone
             let orphan = idle && ticket.tier == nil && !ticket.invitations.contains { $0.state == .pending }
