@@ -101,7 +101,7 @@ public struct Calibrator: Sendable {
     public var settings: SwarmSettings
     public var options: SimulationOptions
     public var target: CalibrationTarget
-    public var rounds = 16
+    public var rounds = 20
 
     public init(
         workload: [WorkloadItem], staff: [StaffMember], settings: SwarmSettings, options: SimulationOptions,
@@ -214,7 +214,7 @@ public struct Calibrator: Sendable {
             next.pickupMedian = min(525_600, max(0, c.pickupMedian * pow(t.firstResponseMedian / median, 0.9)))
             let spread = log(max(t.firstResponseP90, 1) / max(t.firstResponseMedian, 1))
             let simulatedSpread = log(max(p90, 1) / max(median, 1))
-            next.pickupSigma = min(5, max(0, c.pickupSigma + (spread - simulatedSpread) / z90))
+            next.pickupSigma = min(5, max(0, c.pickupSigma + 0.5 * (spread - simulatedSpread) / z90))
         }
         if let median = metrics.resolve.median, let p90 = metrics.resolve.p90, median > 0 {
             // The wait governs what the resolution takes beyond the first response (the queue wait's part).
@@ -224,7 +224,7 @@ public struct Calibrator: Sendable {
             next.waitMedian = min(525_600, max(0, c.waitMedian * pow(wanted / got, 0.9)))
             let spread = log(max(t.resolveP90, 1) / max(t.resolveMedian, 1))
             let simulatedSpread = log(max(p90, 1) / max(median, 1))
-            next.waitSigma = min(5, max(0, c.waitSigma + (spread - simulatedSpread) / z90))
+            next.waitSigma = min(5, max(0, c.waitSigma + 0.5 * (spread - simulatedSpread) / z90))
         }
         return next
     }

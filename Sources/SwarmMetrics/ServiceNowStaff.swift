@@ -29,6 +29,8 @@ public struct ServiceNowStaff: Sendable, Hashable {
     public static let minimumActions = 3
     /// The working window holds at least this share of a person's actions.
     public static let hoursShare = 0.8
+    /// The shortest working day, in hours: a shorter run of hours is widened to it, around its middle.
+    public static let shortestDay = 8
     /// Weekend actions below this share make the shift Monday to Friday.
     public static let weekendShare = 0.1
     /// A skill level for each category a person held incidents of: 3 from one incident, 4 from
@@ -119,7 +121,7 @@ public struct ServiceNowStaff: Sendable, Hashable {
     }
 
     /// Working hours from the moments someone acted: the shortest run of whole hours (UTC, it may
-    /// pass midnight) that holds ``hoursShare`` of them; Monday to Friday when fewer than
+    /// pass midnight) that holds ``hoursShare`` of them, widened to ``shortestDay`` hours; Monday to Friday when fewer than
     /// ``weekendShare`` fell on a weekend, else every day; `always` when the run is 20 hours or more.
     static func shift(of moments: [Timestamp]) -> Shift {
         guard !moments.isEmpty else { return .always }
@@ -146,7 +148,12 @@ public struct ServiceNowStaff: Sendable, Hashable {
             }
             if best != nil { break }
         }
-        guard let best, best.length < 20 else { return .always }
+        guard var best, best.length < 20 else { return .always }
+        if best.length < shortestDay {
+            // Few actions fit in a few hours, but nobody works only those: widened around them.
+            best.start = (best.start - (shortestDay - best.length) / 2 + 24) % 24
+            best.length = shortestDay
+        }
         let end = (best.start + best.length) % 24
         let weekdays = Double(weekend) < Double(moments.count) * weekendShare ? [1, 2, 3, 4, 5] : nil
         return Shift(start: best.start * 60, end: end * 60, days: weekdays)

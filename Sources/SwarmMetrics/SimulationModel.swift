@@ -124,8 +124,8 @@ public struct Calibration: Codable, Sendable, Hashable {
     public var tierOnePasses: Double
     /// The same at tiers 2 and 3, at each start (a ticket can be passed more than once).
     public var higherPasses: Double
-    /// The queue wait before someone given a ticket at a tier starts it: log-normal, median in
-    /// minutes and σ of its logarithm.
+    /// The queue wait before someone given a ticket at a tier starts it, in their working hours:
+    /// log-normal, median in minutes and σ of its logarithm.
     public var pickupMedian: Double
     public var pickupSigma: Double
     /// From the end of the work to the resolution, waiting on others: log-normal, median in minutes
@@ -187,8 +187,15 @@ public struct Calibration: Codable, Sendable, Hashable {
         return random.normal()
     }
 
-    /// Log-normal minutes for a median and σ and a standard normal draw.
+    /// The draws of the log-normal waits are kept within this many σ of the median (99 % of the
+    /// distribution), and the waits within ``longestWait`` minutes: an untruncated tail would leave
+    /// a few tickets waiting for years.
+    public static let tailSigmas = 2.576
+    public static let longestWait = 180.0 * 1440
+
+    /// Log-normal minutes for a median and σ and a standard normal draw, truncated (``tailSigmas``).
     static func minutes(median: Double, sigma: Double, normal: Double) -> Double {
-        median <= 0 ? 0 : median * exp(sigma * normal)
+        guard median > 0 else { return 0 }
+        return min(longestWait, median * exp(sigma * min(tailSigmas, max(-tailSigmas, normal))))
     }
 }

@@ -218,6 +218,11 @@ private struct Engine {
     let requester: Principal
     let lead: Principal
     var nextArrival = 0
+    /// (Calibrated runs) Open tickets whose work is over, waiting on others to be resolved.
+    var parkedCount = 0
+    /// (Calibrated runs) Every ticket has arrived and every open one waits on others: nobody works
+    /// again, so people have gone offline for good and shifts are no longer followed.
+    var quiet = false
     /// Effort of the ticket being opened, for its `ticket.opened` event.
     var openingEffort = 0
     /// Events decided and not yet handed to the sink.
@@ -368,7 +373,13 @@ private struct Engine {
     mutating func handle(_ happening: Happening) {
         switch happening {
         case .arrival(let index): arrive(index)
-        case .shift(let agent): shiftChanges(agent)
+        case .shift(let agent):
+            if options.calibration != nil && nextArrival >= workload.count && parkedCount == works.count {
+                // Months of waiting on others would otherwise be months of people coming and going.
+                goQuiet()
+            } else {
+                shiftChanges(agent)
+            }
         case .answer(let agent, let ticket): answer(agent, ticket)
         case .check(let ticket, let version): check(ticket, version: version)
         case .consider(let agent): consider(agent)
@@ -622,6 +633,16 @@ private struct Engine {
         assign(id, to: other)
     }
 
+    /// Everyone still at work goes offline, as at the end of a run, and shifts stop being followed.
+    mutating func goQuiet() {
+        guard !quiet else { return }
+        quiet = true
+        for agent in order where people[agent]?.onShift == true {
+            people[agent]?.onShift = false
+            perform(.disconnected(agent: agent), by: .system)
+        }
+    }
+
     /// (Calibrated runs) The wait on others is over: whoever worked the ticket last resolves it.
     mutating func release(_ id: String) {
         guard let work = works[id], work.parked, let ticket = state.tickets[id], !ticket.status.isDone else { return }
@@ -669,7 +690,28 @@ private struct Engine {
         let draw = Calibration.normal(seed: options.seed, ticket: work.number, slot: 32 + UInt64(min(work.givings, 15)))
         let wait = Calibration.minutes(
             median: calibration.pickupMedian, sigma: calibration.pickupSigma, normal: draw)
-        queue.push(.assigned(agent: agent, ticket: id), at: clock + Self.minutes(wait))
+        queue.push(.assigned(agent: agent, ticket: id), at: workingInstant(of: agent, after: Self.minutes(wait)))
+    }
+
+    /// The instant at which `agent` has been at work for `span` milliseconds from now: a queue wait
+    /// runs in its holder's working hours (an incident that arrives at night waits for the morning,
+    /// then for its turn).
+    func workingInstant(of agent: String, after span: Int64) -> Int64 {
+        guard let shift = people[agent]?.member.shift, !shift.isAlways else { return clock + span }
+        var at = clock
+        var left = span
+        // A window at least every eight days (a shift has at least one day), so this ends.
+        while left > 0 {
+            guard let change = shift.nextChange(after: Timestamp(milliseconds: at))?.milliseconds else {
+                return at + left
+            }
+            if shift.isOn(at: Timestamp(milliseconds: at)) {
+                if change - at >= left { return at + left }
+                left -= change - at
+            }
+            at = change
+        }
+        return at
     }
 
     /// The ticket is on `agent`'s list: they take it when they have room.
@@ -797,6 +839,7 @@ private struct Engine {
                 stopAll(id)
                 works[id]?.lastWorker = resolver.agent
                 works[id]?.parked = true
+                parkedCount += 1
                 queue.push(.release(ticket: id), at: clock + Self.minutes(wait))
                 return
             }
@@ -834,6 +877,7 @@ private struct Engine {
     mutating func finish(_ id: String) {
         stopAll(id)
         guard let work = works.removeValue(forKey: id) else { return }
+        if work.parked { parkedCount -= 1 }
         state.tickets[id] = nil
         summary.resolved += 1
     }

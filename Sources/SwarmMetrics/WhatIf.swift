@@ -160,10 +160,14 @@ public struct CalibrationFile: Codable, Sendable, Hashable {
     public var seed: UInt64
     public var parameters: Calibration
     public var fit: [FitRow]
+    /// Each round of the fit, when written by `--calibrate`.
+    public var rounds: [CalibrationResult.Round]?
 
     public init(
-        history: String?, workload: String?, staff: String?, seed: UInt64, parameters: Calibration, fit: [FitRow]
+        history: String?, workload: String?, staff: String?, seed: UInt64, parameters: Calibration, fit: [FitRow],
+        rounds: [CalibrationResult.Round]? = nil
     ) {
+        self.rounds = rounds
         self.history = history
         self.workload = workload
         self.staff = staff

@@ -328,7 +328,7 @@ struct Simulate: AsyncParsableCommand {
         let path = parameters ?? "calibration.json"
         let file = CalibrationFile(
             history: history, workload: workload, staff: staff, seed: seed, parameters: result.parameters,
-            fit: result.fit)
+            fit: result.fit, rounds: result.trace)
         do {
             try file.data().write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
