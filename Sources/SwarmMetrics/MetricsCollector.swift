@@ -136,6 +136,7 @@ public struct MetricsCollector: Sendable {
         m.handoffs = m.tierChanges + m.ownerChanges
         m.handoffsPerTicket = Self.ratio(Double(m.handoffs), views.count)
         m.agentsPerTicket = Self.ratio(Double(views.reduce(0) { $0 + $1.agents.count }), views.count)
+        m.collaborationRate = Self.ratio(Double(views.count { $0.agents.count > 1 }), views.count)
         m.firstContactResolutionRate = Self.ratio(
             Double(done.filter { $0.handoffs == 0 && $0.escalations == 0 && $0.reopens == 0 }.count), done.count)
         let everResolved = views.filter(\.everResolved)
