@@ -118,7 +118,7 @@ struct Simulate: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Runs per mode, seeds --seed to --seed+N-1 (default 1; 20 with --parameters); with several, the table "
+            "Runs per mode, seeds --seed to --seed+N-1 (default 1; 20 with --parameters and --mode all); with several, the table "
                 + "gives each mode's change against tiered with a 90 % interval.", valueName: "n"))
     var seeds: Int?
 
@@ -240,7 +240,7 @@ struct Simulate: AsyncParsableCommand {
             try runCalibration(items: items, members: members, settings: settings, options: options, began: began)
             return
         }
-        let seedCount = seeds ?? (calibration != nil ? 20 : 1)
+        let seedCount = seeds ?? (calibration != nil && mode == "all" ? 20 : 1)
         if seedCount > 1 {
             try await runSeeds(
                 seedCount, items: items, members: members, settings: runSettings, options: options, began: began)
