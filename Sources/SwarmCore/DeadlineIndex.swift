@@ -43,9 +43,18 @@ public struct DeadlineIndex: Sendable {
     public var next: Timestamp? { heap.first?.at }
 
     /// The tickets whose deadline is at or before `now`, in no particular order; they stay in the
-    /// index until an update recomputes them.
+    /// index until an update recomputes them. Walks only the part of the heap that is due (a parent
+    /// is never later than its children), so it costs the due entries, not every ticket.
     public func due(at now: Timestamp) -> [String] {
-        current.filter { $0.value.at <= now }.map(\.key)
+        var found: [String] = []
+        var stack = heap.isEmpty ? [] : [0]
+        while let index = stack.popLast() {
+            let entry = heap[index]
+            guard entry.at <= now else { continue }
+            if current[entry.ticket]?.version == entry.version { found.append(entry.ticket) }
+            for child in [2 * index + 1, 2 * index + 2] where child < heap.count { stack.append(child) }
+        }
+        return found
     }
 
     /// The number of tickets with a deadline.

@@ -175,9 +175,27 @@ extension SwarmState {
     /// (each replaced by the next candidate) and tickets that went without progress for the
     /// backlog time.
     func dueEvents(at now: Timestamp, settings: SwarmSettings) -> [SwarmEvent] {
+        dueEvents(of: tickets.values, at: now, settings: settings)
+    }
+
+    /// What `decide(.tick)` gives, looking only at `candidates` (ids of tickets that may be due, such
+    /// as ``DeadlineIndex/due(at:)`` returns; others and unknown ids are ignored): each due ticket is
+    /// handled by itself, so the events are those of a tick over every ticket when the candidates
+    /// hold every due one. Spares a scan of all open tickets per tick.
+    public func tickEvents(of candidates: some Sequence<String>, at now: Timestamp, settings: SwarmSettings)
+        -> [SwarmEvent]
+    {
+        dueEvents(of: candidates.compactMap { tickets[$0] }, at: now, settings: settings)
+    }
+
+    private func dueEvents(of candidates: some Sequence<Ticket>, at now: Timestamp, settings: SwarmSettings)
+        -> [SwarmEvent]
+    {
         var events: [SwarmEvent] = []
-        let due = tickets.values.filter { ticket in
-            guard let deadline = Self.deadline(of: ticket, settings: settings) else { return false }
+        var seen = Set<String>()
+        let due = candidates.filter { ticket in
+            guard seen.insert(ticket.id).inserted, let deadline = Self.deadline(of: ticket, settings: settings)
+            else { return false }
             return deadline <= now
         }
         for ticket in due.sorted(by: { $0.number < $1.number }) {

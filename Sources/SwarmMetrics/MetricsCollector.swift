@@ -136,6 +136,7 @@ public struct MetricsCollector: Sendable {
         m.handoffs = m.tierChanges + m.ownerChanges
         m.handoffsPerTicket = Self.ratio(Double(m.handoffs), views.count)
         m.agentsPerTicket = Self.ratio(Double(views.reduce(0) { $0 + $1.agents.count }), views.count)
+        m.collaborationRate = Self.ratio(Double(views.count { $0.agents.count > 1 }), views.count)
         m.firstContactResolutionRate = Self.ratio(
             Double(done.filter { $0.handoffs == 0 && $0.escalations == 0 && $0.reopens == 0 }.count), done.count)
         let everResolved = views.filter(\.everResolved)
@@ -147,7 +148,9 @@ public struct MetricsCollector: Sendable {
         m.effortPerTicket = Self.ratio(Double(m.effortMinutes), views.count)
         var workers = Set<String>()
         for view in views { for (agent, minutes) in view.effortByAgent where minutes > 0 { workers.insert(agent) } }
-        let available = workers.reduce(0.0) { $0 + availableMinutes($1, from: windowStart, to: asOf) }
+        // Summed in agent order: a `Set`'s order changes from process to process, and so would the
+        // last digit of a floating-point sum.
+        let available = workers.sorted().reduce(0.0) { $0 + availableMinutes($1, from: windowStart, to: asOf) }
         m.utilisation = available > 0 ? Double(m.effortMinutes) / available : nil
 
         var bins = [Int](repeating: 0, count: Self.resolveBins.count + 1)

@@ -1,5 +1,5 @@
 internal import Foundation
-internal import SwarmCore
+public import SwarmCore
 public import SwarmProtocol
 
 /// A ServiceNow incident event log (the public data set "Incident management process enriched
@@ -36,6 +36,13 @@ public struct ServiceNowImport: Sendable {
     public var lateRows: Int
     /// Late rows whose state would have reopened a resolved or closed incident: that state is ignored.
     public var ignoredStates: Int
+    /// Each incident's rows in update order, as `incidents` (for the staff inference).
+    var rowsByIncident: [[ServiceNowRow]] = []
+
+    /// The staff the log shows (``ServiceNowStaff``); skills from `taxonomy`'s categories.
+    public func staff(taxonomy: Taxonomy) -> ServiceNowStaff {
+        ServiceNowStaff.infer(rowsByIncident, taxonomy: taxonomy)
+    }
 
     /// One workload item per incident, in arrival order.
     public var workload: [WorkloadItem] { Workload.sortedByArrival(incidents.map(\.workloadItem)) }
@@ -62,8 +69,10 @@ public struct ServiceNowImport: Sendable {
         var timed: [(at: Timestamp, incident: Int, index: Int, event: SwarmEvent)] = []
         var lateRows = 0
         var ignoredStates = 0
+        var rowsByIncident: [[ServiceNowRow]] = []
         for (position, number) in order.enumerated() {
             let rows = (byNumber[number] ?? []).sorted(by: Self.updateOrder)
+            rowsByIncident.append(rows)
             var translation = Translation(rows: rows, ticket: ids[position])
             translation.run()
             incidents.append(translation.incident)
@@ -76,7 +85,8 @@ public struct ServiceNowImport: Sendable {
         timed.sort { ($0.at, $0.incident, $0.index) < ($1.at, $1.incident, $1.index) }
         return ServiceNowImport(
             file: file, rowsRead: read.rowsRead, problems: read.problems, skippedIncidents: read.numbersOfBadRows,
-            incidents: incidents, events: timed.map(\.event), lateRows: lateRows, ignoredStates: ignoredStates)
+            incidents: incidents, events: timed.map(\.event), lateRows: lateRows, ignoredStates: ignoredStates,
+            rowsByIncident: rowsByIncident)
     }
 
     /// Reads and translates a log file.
@@ -221,6 +231,9 @@ public struct ServiceNowIncident: Sendable, Hashable {
     public var sourceReassignments: Int
     public var sourceReopens: Int
     public var sourceMadeSLA: Bool?
+    /// `knowledge` on its last row: whether a knowledge article was used (`nil` when unknown). An
+    /// incident solved without one is a *new issue* in the Consortium for Service Innovation's sense.
+    public var knowledgeUsed: Bool? = nil
 
     /// The incident as a simulator workload item.
     public var workloadItem: WorkloadItem {
@@ -257,7 +270,8 @@ struct Translation {
             status: .new, resolvedAt: nil, groupChanges: 0, ownerChanges: 0, reopens: 0, breached: false,
             effortMinutes: ServiceNowImport.effortRange.lowerBound,
             sourceReassignments: rows.map(\.reassignmentCount).max() ?? 0,
-            sourceReopens: rows.map(\.reopenCount).max() ?? 0, sourceMadeSLA: rows[rows.count - 1].madeSLA)
+            sourceReopens: rows.map(\.reopenCount).max() ?? 0, sourceMadeSLA: rows[rows.count - 1].madeSLA,
+            knowledgeUsed: rows[rows.count - 1].knowledge)
     }
 
     private mutating func emit(_ at: Timestamp, _ actor: String, _ payload: EventPayload) {

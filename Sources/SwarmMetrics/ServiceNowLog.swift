@@ -26,6 +26,8 @@ struct ServiceNowRow: Sendable, Hashable {
     var assignedTo: String
     var resolvedBy: String
     var closedCode: String
+    /// `knowledge` (optional column): whether a knowledge article was used; `nil` when unknown.
+    var knowledge: Bool? = nil
 }
 
 /// `incident_state`: the ServiceNow states the import knows.
@@ -244,6 +246,8 @@ enum ServiceNowLog {
     struct Columns: Sendable {
         var number, state, reassignmentCount, reopenCount, modCount, madeSLA, caller, openedBy, openedAt: Int
         var updatedBy, updatedAt, category, impact, urgency, group, assignedTo, resolvedBy, closedCode: Int
+        /// `knowledge`, which the import does not require.
+        var knowledge: Int?
 
         init(index: [String: Int]) {
             func at(_ name: String) -> Int { index[name] ?? 0 }
@@ -265,6 +269,7 @@ enum ServiceNowLog {
             assignedTo = at("assigned_to")
             resolvedBy = at("resolved_by")
             closedCode = at("closed_code")
+            knowledge = index["knowledge"]
         }
     }
 
@@ -322,7 +327,14 @@ enum ServiceNowLog {
             category: field(columns.category), impact: try level(columns.impact, "impact"),
             urgency: try level(columns.urgency, "urgency"), group: field(columns.group),
             assignedTo: field(columns.assignedTo), resolvedBy: field(columns.resolvedBy),
-            closedCode: field(columns.closedCode))
+            closedCode: field(columns.closedCode),
+            knowledge: columns.knowledge.flatMap { position in
+                switch field(position).lowercased() {
+                case "true", "1": true
+                case "false", "0": false
+                default: nil
+                }
+            })
     }
 }
 

@@ -74,9 +74,33 @@ public struct ServiceNowSummary: Codable, Sendable, Hashable {
     public var translated: TranslatedCounts
     public var differences: [Difference]
     public var workload: WorkloadInfo
+    /// The staff inferred, when it was: where it went, how many people and teams by tier.
+    public var staff: StaffInfo?
+    /// CSI's rule of thumb for when swarming pays, on this history.
+    public var fit: SwarmingFit
 
-    /// Sums up an import; `workloadPath` is where its workload was written, if it was.
-    public init(_ imported: ServiceNowImport, workloadPath: String? = nil) {
+    /// The staff file written.
+    public struct StaffInfo: Codable, Sendable, Hashable {
+        public var path: String?
+        public var people: Int
+        /// Teams (assignment groups) at tier 1, 2 and 3, and the people seen at each tier.
+        public var teamsByTier: [Int]
+        public var peopleByTier: [Int]
+    }
+
+    /// Sums up an import; `workloadPath` is where its workload was written, if it was, and `staff`
+    /// what was inferred of the team, written to `staffPath`.
+    public init(
+        _ imported: ServiceNowImport, workloadPath: String? = nil, staff: ServiceNowStaff? = nil,
+        staffPath: String? = nil
+    ) {
+        fit = SwarmingFit(imported.incidents)
+        self.staff = staff.map { staff in
+            StaffInfo(
+                path: staffPath, people: staff.members.count,
+                teamsByTier: (1...3).map { tier in staff.teams.count { $0.tier == tier } },
+                peopleByTier: (1...3).map { tier in staff.members.count { $0.tiers.contains(tier) } })
+        }
         file = imported.file
         rowsRead = imported.rowsRead
         malformedRows = imported.problems.count
@@ -213,10 +237,27 @@ public struct ServiceNowSummary: Codable, Sendable, Hashable {
             "Workload: \(workload.items) incidents, effort per incident median \(median) min, mean \(mean) min, "
                 + "\(Self.number(Double(workload.effortMinutes) / 60)) h in all"
         ]
-        if let path = workload.path {
-            out.append("  written to \(path)")
-            out.append("  replay it: swarmd simulate --workload \(path) --staff samples/staff.csv --mode all")
+        if let path = workload.path { out.append("  written to \(path)") }
+        if let staff {
+            out.append(
+                "Staff: \(staff.people) people in \(staff.teamsByTier.reduce(0, +)) teams (assignment groups); "
+                    + "teams at tier 1, 2, 3: \(staff.teamsByTier.map(String.init).joined(separator: ", ")); "
+                    + "people working each: \(staff.peopleByTier.map(String.init).joined(separator: ", "))")
+            if let path = staff.path {
+                out.append("  written to \(path) (inferred: docs/import.md, \"The staff\"; edit it freely)")
+            }
         }
+        if let path = workload.path {
+            let team = staff?.path ?? "samples/staff.csv"
+            out.append(
+                "  calibrate: swarmd simulate --workload \(path) --staff \(team) --calibrate --history \(ServiceNowLog.printable(file))"
+            )
+            out.append(
+                "  then:      swarmd simulate --workload \(path) --staff \(team) --parameters calibration.json --mode all"
+            )
+        }
+        out.append("")
+        out.append(fit.text())
         return out.joined(separator: "\n")
     }
 

@@ -1,3 +1,4 @@
+internal import Foundation
 public import SwarmProtocol
 
 /// The simulation's numbers: the routing mode, the seed and the service model
@@ -28,6 +29,9 @@ public struct SimulationOptions: Sendable, Hashable {
     /// Minutes after the last arrival at which the simulation stops, even with tickets still open
     /// (they count as backlog). Default 14 days.
     public var drainMinutes: Int64 = 14 * 1440
+    /// The fitted parameters of a calibrated run (``Calibration``); `nil`: the plain model, where
+    /// skills alone decide who escalates and people start what they are given at once.
+    public var calibration: Calibration?
     /// For tests: also decide every `tick` over the whole state and compare it with the tick over
     /// the due tickets, and the kept next deadline with `nextDeadline`; a difference counts as a
     /// refusal in the summary. Slow.
@@ -97,4 +101,101 @@ func skillLevel(_ skills: [String: Int], for tag: String) -> Int {
     let prefix = tag + "."
     for (held, level) in skills where level > best && held.hasPrefix(prefix) { best = level }
     return max(0, best)
+}
+
+/// The free parameters of the simulation that `swarmd simulate --calibrate` fits to a real history
+/// (docs/simulator.md, "Calibration"), so that the simulated tiered run on the history's arrivals
+/// reproduces what happened. Each is drawn per ticket from the seed and the ticket's number, so a
+/// ticket meets the same luck in every mode and in every step of the fit.
+///
+/// What a calibrated run does differently from the plain model: tier 1 and tier 2 hand a ticket up
+/// by these shares, not by comparing skills; someone who starts a ticket at a tier may pass it to a
+/// colleague of that tier (an owner change); whoever is given a ticket at a tier starts it after a
+/// queue wait; and a finished ticket is resolved after a wait for others (the caller, a change, a
+/// supplier), with nobody working on it. Swarming keeps the last wait (the same work, the same
+/// people, the same outside parties) and drops the rest: it has no tiers, no passing on, and
+/// invitations instead of queues.
+public struct Calibration: Codable, Sendable, Hashable {
+    /// Share of tickets tier 1 hands up (diagnosed, then escalated by hand) instead of solving.
+    public var tierOneEscalates: Double
+    /// Of the tickets tier 2 starts, the share it hands on to tier 3.
+    public var tierTwoEscalates: Double
+    /// Chance that whoever starts a ticket at tier 1 passes it to a colleague of the tier instead.
+    public var tierOnePasses: Double
+    /// The same at tiers 2 and 3, at each start (a ticket can be passed more than once).
+    public var higherPasses: Double
+    /// The queue wait before someone given a ticket at a tier starts it, in their working hours:
+    /// log-normal, median in minutes and σ of its logarithm.
+    public var pickupMedian: Double
+    public var pickupSigma: Double
+    /// From the end of the work to the resolution, waiting on others: log-normal, median in minutes
+    /// and σ of its logarithm.
+    public var waitMedian: Double
+    public var waitSigma: Double
+
+    /// The most times one ticket is passed on within its tiers.
+    public static let maxPasses = 6
+
+    public init(
+        tierOneEscalates: Double = 0.3, tierTwoEscalates: Double = 0.2, tierOnePasses: Double = 0.05,
+        higherPasses: Double = 0.1, pickupMedian: Double = 60, pickupSigma: Double = 1.5, waitMedian: Double = 600,
+        waitSigma: Double = 1.5
+    ) {
+        self.tierOneEscalates = tierOneEscalates
+        self.tierTwoEscalates = tierTwoEscalates
+        self.tierOnePasses = tierOnePasses
+        self.higherPasses = higherPasses
+        self.pickupMedian = pickupMedian
+        self.pickupSigma = pickupSigma
+        self.waitMedian = waitMedian
+        self.waitSigma = waitSigma
+    }
+
+    /// The parameters' names and values, in a fixed order.
+    public var values: [(name: String, value: Double)] {
+        [
+            ("tierOneEscalates", tierOneEscalates), ("tierTwoEscalates", tierTwoEscalates),
+            ("tierOnePasses", tierOnePasses), ("higherPasses", higherPasses), ("pickupMedian", pickupMedian),
+            ("pickupSigma", pickupSigma), ("waitMedian", waitMedian), ("waitSigma", waitSigma),
+        ]
+    }
+
+    /// Whether every value is in its range: shares 0–1, medians 0–1 year of minutes, σ 0–5.
+    public var problems: [String] {
+        var problems: [String] = []
+        for (name, value) in values {
+            let range: ClosedRange<Double> =
+                name.hasSuffix("Median") ? 0...525_600 : name.hasSuffix("Sigma") ? 0...5 : 0...1
+            if !value.isFinite || !range.contains(value) {
+                problems.append("\(name) is \(value), not from \(range.lowerBound) to \(range.upperBound)")
+            }
+        }
+        return problems
+    }
+
+    /// A ticket's own uniform draw number `slot`, from the seed and its number alone.
+    static func unit(seed: UInt64, ticket: Int, slot: UInt64) -> Double {
+        var random = SimulationRandom(
+            seed: seed ^ (UInt64(truncatingIfNeeded: ticket) &* 0xD6E8_FEB8_6659_FD93), stream: 16 + slot)
+        return random.unit()
+    }
+
+    /// A ticket's own standard normal draw number `slot`.
+    static func normal(seed: UInt64, ticket: Int, slot: UInt64) -> Double {
+        var random = SimulationRandom(
+            seed: seed ^ (UInt64(truncatingIfNeeded: ticket) &* 0xD6E8_FEB8_6659_FD93), stream: 16 + slot)
+        return random.normal()
+    }
+
+    /// The draws of the log-normal waits are kept within this many σ of the median (99 % of the
+    /// distribution), and the waits within ``longestWait`` minutes: an untruncated tail would leave
+    /// a few tickets waiting for years.
+    public static let tailSigmas = 2.576
+    public static let longestWait = 180.0 * 1440
+
+    /// Log-normal minutes for a median and σ and a standard normal draw, truncated (``tailSigmas``).
+    static func minutes(median: Double, sigma: Double, normal: Double) -> Double {
+        guard median > 0 else { return 0 }
+        return min(longestWait, median * exp(sigma * min(tailSigmas, max(-tailSigmas, normal))))
+    }
 }

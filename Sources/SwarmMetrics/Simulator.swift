@@ -85,6 +85,10 @@ private enum Happening {
     case help(agent: String, ticket: String)
     /// The vendor is done with a ticket.
     case vendor(ticket: String)
+    /// A ticket given to someone at a tier reaches the top of their list (calibrated runs: after the queue wait).
+    case assigned(agent: String, ticket: String)
+    /// The wait on others after the work is over (calibrated runs): the ticket can be resolved.
+    case release(ticket: String)
 }
 
 /// A person of the staff, as the simulation tracks them.
@@ -114,6 +118,8 @@ private struct Worker {
     var overhead: Double
     /// They lack the skills and will escalate once the overhead is spent.
     var diagnosing: Bool
+    /// (Calibrated runs) they pass the ticket to a colleague of the tier once the overhead is spent.
+    var passing = false
     /// Minutes of attention given so far (logged with `work.log` when they stop).
     var spent: Double = 0
 }
@@ -140,6 +146,14 @@ private struct Work {
     /// Since when nobody works it and nobody is invited (swarms), if so.
     var orphanSince: Int64?
     var poolTier: Int?
+    /// (Calibrated runs) how many times someone started it at a tier, was given it, and passed it on.
+    var starts = 0
+    var givings = 0
+    var passes = 0
+    /// The colleague it was passed to, who takes it next (the tier's assignee stays as it was).
+    var passedTo: String?
+    /// The work is over and it waits on others until released; nobody works it meanwhile.
+    var parked = false
 }
 
 /// Waiting tickets, most urgent first (priority, then age), in a heap. Entries are not removed
@@ -204,6 +218,11 @@ private struct Engine {
     let requester: Principal
     let lead: Principal
     var nextArrival = 0
+    /// (Calibrated runs) Open tickets whose work is over, waiting on others to be resolved.
+    var parkedCount = 0
+    /// (Calibrated runs) Every ticket has arrived and every open one waits on others: nobody works
+    /// again, so people have gone offline for good and shifts are no longer followed.
+    var quiet = false
     /// Effort of the ticket being opened, for its `ticket.opened` event.
     var openingEffort = 0
     /// Events decided and not yet handed to the sink.
@@ -212,12 +231,11 @@ private struct Engine {
     var touched: [String] = []
     var summary: SimulationSummary
     let horizon: Int64
-    /// Open tickets' timer deadlines, with the version of each ticket's latest entry.
-    var deadlines = SimulationQueue<(ticket: String, version: Int)>()
-    var deadlineVersion: [String: Int] = [:]
-    var deadlineCount = 0
-    /// A state holding one ticket at a time, to ask for that ticket's deadline.
-    var probe = SwarmState()
+    /// Open tickets' timer deadlines, kept as the hub's ledger keeps them: updated for the tickets
+    /// each step touched.
+    var deadlines = DeadlineIndex()
+    /// A tick at this instant fired nothing (a model bug): deadlines up to it wait for the next happening.
+    var timersHeldAt: Int64?
 
     static let minute: Int64 = 60_000
     /// A person whose next shift starts more than 16 hours after this one ends hands back their
@@ -269,11 +287,14 @@ private struct Engine {
         flush(sink)
         while nextArrival < workload.count || !works.isEmpty {
             let happening = queue.nextTime
-            if let deadline = nextDeadline(), deadline <= horizon, happening.map({ deadline <= $0 }) ?? true {
+            if let deadline = nextDeadline(), deadline <= horizon, happening.map({ deadline <= $0 }) ?? true,
+                timersHeldAt.map({ deadline > $0 }) ?? true
+            {
                 clock = max(clock, deadline)
                 tick()
             } else if let time = happening, time <= horizon, let (at, next) = queue.pop() {
                 clock = max(clock, at)
+                timersHeldAt = nil
                 handle(next)
             } else {
                 break
@@ -291,48 +312,15 @@ private struct Engine {
         return summary
     }
 
-    /// The earliest timer deadline of any open ticket: what `state.nextDeadline` returns, kept
-    /// per ticket so that it is not recomputed over every open ticket after every event.
-    mutating func nextDeadline() -> Int64? {
-        while let (time, entry) = deadlines.first {
-            if deadlineVersion[entry.ticket] == entry.version { return time }
-            _ = deadlines.pop()
-        }
-        return nil
-    }
+    /// The earliest timer deadline of any open ticket, from the deadline index.
+    func nextDeadline() -> Int64? { deadlines.next?.milliseconds }
 
-    /// One ticket's next deadline, as `nextDeadline` computes it for a state holding that ticket
-    /// alone (a ticket's deadlines depend on nothing else but the settings).
-    mutating func deadline(of id: String) -> Int64? {
-        guard let ticket = state.tickets[id] else { return nil }
-        probe.tickets.removeAll(keepingCapacity: true)
-        probe.tickets[id] = ticket
-        return probe.nextDeadline(settings: settings)?.milliseconds
-    }
-
-    /// Fires the timers due now by deciding `tick` as the hub itself. The decision is taken on the
-    /// due tickets only — `tick` acts on each due ticket by itself — which gives the events a tick
-    /// over every open ticket gives (`checkShortcuts` compares the two).
+    /// Fires the timers due now by deciding `tick` as the hub itself, on the tickets the deadline
+    /// index says are due (`SwarmState.tickEvents(of:)`, which gives the events a tick over every
+    /// open ticket gives; `checkShortcuts` compares the two).
     mutating func tick() {
-        var due: [String] = []
-        while let (time, entry) = deadlines.first, time <= clock {
-            _ = deadlines.pop()
-            if deadlineVersion[entry.ticket] == entry.version {
-                deadlineVersion[entry.ticket] = nil
-                due.append(entry.ticket)
-            }
-        }
-        let all = state.tickets
-        var subset: [String: Ticket] = [:]
-        for id in due { subset[id] = all[id] }
-        state.tickets = subset
-        let events: [SwarmEvent]
-        do {
-            events = try state.decide(.tick, by: .system, at: now, settings: settings)
-        } catch {
-            events = []
-        }
-        state.tickets = all
+        let due = deadlines.due(at: now)
+        let events = state.tickEvents(of: due, at: now, settings: settings)
         if options.checkShortcuts {
             let full = (try? state.decide(.tick, by: .system, at: now, settings: settings)) ?? []
             if full != events {
@@ -340,11 +328,16 @@ private struct Engine {
                 summary.refusals.append("\(now) tick on the due tickets differs from tick on all")
             }
         }
+        if events.isEmpty {
+            // Never expected: a deadline that fires nothing would fire again at once, for ever.
+            timersHeldAt = clock
+            summary.refused += 1
+            if summary.refusals.count < 10 { summary.refusals.append("\(now) a tick on \(due.sorted()) fired nothing") }
+        }
         for event in events { state.apply(event) }
         outbox.append(contentsOf: events)
         for event in events { observe(event) }
-        // A due ticket the tick left alone (never expected) keeps its deadline only once touched again.
-        if !events.isEmpty { touched.append(contentsOf: due) }
+        touched.append(contentsOf: due.sorted())
     }
 
     mutating func flush(_ sink: (SwarmEvent) -> Void) {
@@ -380,13 +373,21 @@ private struct Engine {
     mutating func handle(_ happening: Happening) {
         switch happening {
         case .arrival(let index): arrive(index)
-        case .shift(let agent): shiftChanges(agent)
+        case .shift(let agent):
+            if options.calibration != nil && nextArrival >= workload.count && parkedCount == works.count {
+                // Months of waiting on others would otherwise be months of people coming and going.
+                goQuiet()
+            } else {
+                shiftChanges(agent)
+            }
         case .answer(let agent, let ticket): answer(agent, ticket)
         case .check(let ticket, let version): check(ticket, version: version)
         case .consider(let agent): consider(agent)
         case .dispatch(let ticket, let anyone): dispatch(ticket, anyone: anyone)
         case .help(let agent, let ticket): askForHelp(agent, ticket)
         case .vendor(let ticket): vendorDone(ticket)
+        case .assigned(let agent, let ticket): given(ticket, to: agent)
+        case .release(let ticket): release(ticket)
         }
     }
 
@@ -420,7 +421,7 @@ private struct Engine {
                 number: ticket.number, rank: Self.rank(ticket.priority), required: required,
                 needed: required.isEmpty ? 1 : SimulationOptions.neededLevel(effort: openingEffort),
                 remaining: Double(openingEffort), lastUpdate: clock,
-                needsVendor: required.contains { !inHouse($0) })
+                needsVendor: options.calibration == nil && required.contains { !inHouse($0) })
             summary.tickets += 1
             if let assignee = ticket.assignee { assign(id, to: assignee) }
         case .expertInvited(let agent, _, _, _, _):
@@ -430,6 +431,7 @@ private struct Engine {
         case .ticketEscalated(let escalation):
             stopAll(id)
             works[id]?.handedOff = true
+            works[id]?.passedTo = nil
             if escalation.swarm { return }
             if escalation.to == Tier.vendor {
                 works[id]?.atVendor = true
@@ -528,8 +530,9 @@ private struct Engine {
         let state = self.state
         let works = self.works
         let assigned = queue.first { id in
-            guard let tier = state.tickets[id]?.tier, works[id] != nil else { return false }
-            return state.tickets[id]?.assignee == agent && tier < Tier.vendor && !active.contains(id)
+            guard let tier = state.tickets[id]?.tier, let work = works[id], !work.parked else { return false }
+            let theirs = work.passedTo.map { $0 == agent } ?? (state.tickets[id]?.assignee == agent)
+            return theirs && tier < Tier.vendor && !active.contains(id)
         }
         people[agent]?.queue = queue
         if let assigned { return assigned }
@@ -593,6 +596,61 @@ private struct Engine {
         if let chosen { start(chosen, on: id) }
     }
 
+    /// (Calibrated runs) The colleague of `agent` at `tier` a ticket is passed to: the one at work
+    /// with the fewest tickets, else anyone of the tier, by id.
+    func colleague(of agent: String, at tier: Int) -> String? {
+        var best: (agent: String, key: (Int, Int))?
+        for other in order where other != agent {
+            guard let person = people[other], person.member.tiers.contains(tier) else { continue }
+            let key = (person.onShift ? 0 : 1, person.active.count)
+            if best.map({ key < $0.key }) ?? true { best = (other, key) }
+        }
+        return best?.agent
+    }
+
+    /// (Calibrated runs) `agent` passes the ticket to a colleague of its tier: the colleague becomes
+    /// an owner and `agent` stops being one (an owner change), and the colleague takes it after the
+    /// queue wait, re-reading the case first.
+    mutating func pass(_ id: String, by agent: String) {
+        guard people[agent] != nil, let tier = state.tickets[id]?.tier, let other = colleague(of: agent, at: tier)
+        else {
+            stop(agent, on: id)
+            return
+        }
+        works[id]?.passes += 1
+        works[id]?.passedTo = other
+        works[id]?.handedOff = true
+        stop(agent, on: id)
+        // Passing a ticket on within a team is a reassignment, which the hub lets an owner or a lead
+        // make; the team's lead does it here (the one who passes it need not own it).
+        if state.tickets[id]?.owners.contains(agent) != true {
+            perform(.addOwner(ticket: id, agent: agent), by: lead)
+        }
+        if state.tickets[id]?.owners.contains(other) != true {
+            perform(.addOwner(ticket: id, agent: other), by: lead)
+        }
+        perform(.removeOwner(ticket: id, agent: agent), by: lead)
+        assign(id, to: other)
+    }
+
+    /// Everyone still at work goes offline, as at the end of a run, and shifts stop being followed.
+    mutating func goQuiet() {
+        guard !quiet else { return }
+        quiet = true
+        for agent in order where people[agent]?.onShift == true {
+            people[agent]?.onShift = false
+            perform(.disconnected(agent: agent), by: .system)
+        }
+    }
+
+    /// (Calibrated runs) The wait on others is over: whoever worked the ticket last resolves it.
+    mutating func release(_ id: String) {
+        guard let work = works[id], work.parked, let ticket = state.tickets[id], !ticket.status.isDone else { return }
+        let resolver = work.lastWorker.flatMap { people[$0]?.principal } ?? lead
+        perform(.setStatus(ticket: id, status: .resolved, resolution: "Resolved in the simulation"), by: resolver)
+        finish(id)
+    }
+
     mutating func vendorDone(_ id: String) {
         guard let work = works[id], work.atVendor, let ticket = state.tickets[id], !ticket.status.isDone else { return }
         let resolver =
@@ -623,6 +681,42 @@ private struct Engine {
     mutating func assign(_ id: String, to agent: String) {
         guard people[agent] != nil, let tier = state.tickets[id]?.tier, tier < Tier.vendor else { return }
         guard let work = works[id] else { return }
+        guard let calibration = options.calibration else {
+            given(id, to: agent)
+            return
+        }
+        // The queue wait of the history: the ticket reaches the top of their list later.
+        works[id]?.givings += 1
+        let draw = Calibration.normal(seed: options.seed, ticket: work.number, slot: 32 + UInt64(min(work.givings, 15)))
+        let wait = Calibration.minutes(
+            median: calibration.pickupMedian, sigma: calibration.pickupSigma, normal: draw)
+        queue.push(.assigned(agent: agent, ticket: id), at: workingInstant(of: agent, after: Self.minutes(wait)))
+    }
+
+    /// The instant at which `agent` has been at work for `span` milliseconds from now: a queue wait
+    /// runs in its holder's working hours (an incident that arrives at night waits for the morning,
+    /// then for its turn).
+    func workingInstant(of agent: String, after span: Int64) -> Int64 {
+        guard let shift = people[agent]?.member.shift, !shift.isAlways else { return clock + span }
+        var at = clock
+        var left = span
+        // A window at least every eight days (a shift has at least one day), so this ends.
+        while left > 0 {
+            guard let change = shift.nextChange(after: Timestamp(milliseconds: at))?.milliseconds else {
+                return at + left
+            }
+            if shift.isOn(at: Timestamp(milliseconds: at)) {
+                if change - at >= left { return at + left }
+                left -= change - at
+            }
+            at = change
+        }
+        return at
+    }
+
+    /// The ticket is on `agent`'s list: they take it when they have room.
+    mutating func given(_ id: String, to agent: String) {
+        guard let work = works[id], people[agent] != nil else { return }
         people[agent]?.queue.insert(id, rank: work.rank, number: work.number)
         queue.push(.consider(agent), at: clock)
     }
@@ -631,8 +725,8 @@ private struct Engine {
     /// which makes them its owner) if nobody owns it yet, or joining its swarm.
     mutating func start(_ agent: String, on id: String) {
         guard let person = people[agent], person.onShift, person.active.count < person.capacity,
-            !person.active.contains(id), let work = works[id], !work.atVendor, let ticket = state.tickets[id],
-            !ticket.status.isDone
+            !person.active.contains(id), let work = works[id], !work.atVendor, !work.parked,
+            let ticket = state.tickets[id], !ticket.status.isDone
         else { return }
         perform(.comment(ticket: id, body: "Looking into it."), by: person.principal)
         if ticket.owners.isEmpty && (ticket.status == .new || ticket.status == .open) {
@@ -647,10 +741,25 @@ private struct Engine {
         // their level gives. Anyone else diagnoses and hands the ticket up. The top tier works
         // whatever reaches it, except a ticket needing a skill nobody on the staff has at all:
         // that one goes to the vendor.
-        let capable =
+        var capable =
             levels.allSatisfy { $0 >= (ticket.tier == 1 ? work.needed : 1) }
             || (ticket.tier == topTier && !work.needsVendor)
-        let diagnosing = ticket.tier != nil && !capable
+        var passing = false
+        if let calibration = options.calibration, let tier = ticket.tier {
+            // A calibrated run: the history's shares decide, from the ticket's own draws.
+            let start = works[id]?.starts ?? 0
+            works[id]?.starts = start + 1
+            let share = tier == 1 ? calibration.tierOneEscalates : tier == 2 ? calibration.tierTwoEscalates : 0
+            capable =
+                tier == topTier
+                || Calibration.unit(seed: options.seed, ticket: work.number, slot: UInt64(tier)) >= share
+            let passChance = tier == 1 ? calibration.tierOnePasses : calibration.higherPasses
+            passing =
+                work.passes < Calibration.maxPasses && colleague(of: agent, at: tier) != nil
+                && Calibration.unit(seed: options.seed, ticket: work.number, slot: 8 + UInt64(min(start, 15)))
+                    < passChance
+        }
+        let diagnosing = ticket.tier != nil && (!capable || passing)
         let overhead =
             (work.handedOff ? options.handoffMinutes : 0) + (diagnosing ? options.diagnosisMinutes : 0)
         let affected = prepare(agents: [agent], tickets: [id])
@@ -658,7 +767,7 @@ private struct Engine {
         works[id]?.workers.append(
             Worker(
                 agent: agent, levels: levels, factor: SimulationOptions.skillFactors[min(5, max(0, mean))],
-                overhead: overhead, diagnosing: diagnosing))
+                overhead: overhead, diagnosing: diagnosing, passing: passing))
         settle(affected, agents: [agent])
         touched.append(id)
         syncPresence(agent)
@@ -716,8 +825,24 @@ private struct Engine {
         advance(id)
         guard let work = works[id], let ticket = state.tickets[id] else { return }
         if let diagnosed = work.workers.first(where: { $0.diagnosing && $0.overhead <= Self.epsilon }) {
-            escalate(id, work: work, ticket: ticket, by: diagnosed)
+            if diagnosed.passing {
+                pass(id, by: diagnosed.agent)
+            } else {
+                escalate(id, work: work, ticket: ticket, by: diagnosed)
+            }
         } else if work.remaining <= Self.epsilon, let resolver = work.workers.first(where: { !$0.diagnosing }) {
+            if let calibration = options.calibration {
+                // The work is over; the history's wait on others follows, with nobody on it.
+                let draw = Calibration.normal(seed: options.seed, ticket: work.number, slot: 60)
+                let wait = Calibration.minutes(
+                    median: calibration.waitMedian, sigma: calibration.waitSigma, normal: draw)
+                stopAll(id)
+                works[id]?.lastWorker = resolver.agent
+                works[id]?.parked = true
+                parkedCount += 1
+                queue.push(.release(ticket: id), at: clock + Self.minutes(wait))
+                return
+            }
             stopAll(id)
             if let principal = people[resolver.agent]?.principal {
                 perform(
@@ -752,6 +877,7 @@ private struct Engine {
     mutating func finish(_ id: String) {
         stopAll(id)
         guard let work = works.removeValue(forKey: id) else { return }
+        if work.parked { parkedCount -= 1 }
         state.tickets[id] = nil
         summary.resolved += 1
     }
@@ -781,20 +907,14 @@ private struct Engine {
     /// Puts tickets whose waiting changed on (or off) the dispatch and tier lists, and offers the
     /// new ones to someone free.
     mutating func refreshTouched() {
-        for (index, id) in touched.enumerated() where !touched[..<index].contains(id) {
-            guard let work = works[id], let ticket = state.tickets[id] else {
-                deadlineVersion[id] = nil
-                continue
-            }
-            deadlineCount += 1
-            deadlineVersion[id] = deadlineCount
-            if let deadline = deadline(of: id) {
-                deadlines.push((id, deadlineCount), at: deadline)
-            } else {
-                deadlineVersion[id] = nil
-            }
+        var unique: [String] = []
+        var seen = Set<String>()
+        for id in touched where seen.insert(id).inserted { unique.append(id) }
+        deadlines.update(unique, in: state, settings: settings)
+        for id in unique {
+            guard let work = works[id], let ticket = state.tickets[id] else { continue }
 
-            let idle = work.workers.isEmpty && !work.atVendor && !ticket.status.isDone
+            let idle = work.workers.isEmpty && !work.atVendor && !work.parked && !ticket.status.isDone
             let orphan = idle && ticket.tier == nil && !ticket.invitations.contains { $0.state == .pending }
             if orphan && work.orphanSince == nil {
                 works[id]?.orphanSince = clock

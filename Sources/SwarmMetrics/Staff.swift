@@ -15,6 +15,8 @@ public struct StaffMember: Sendable, Hashable {
     public var shift: Shift
     /// How many tickets the person works at once; `nil`: the simulation's default.
     public var capacity: Int?
+    /// The teams (assignment groups) the person belongs to: informative, the simulation routes by tier.
+    public var teams: [String] = []
 
     public init(
         id: String, role: Role = .agent, tiers: [Int] = [], skills: [String: Int] = [:], shift: Shift = .always,
@@ -162,6 +164,8 @@ public struct Shift: Sendable, Hashable, CustomStringConvertible {
 /// Reads and writes staff CSV files: `agent,role,tiers,skills,shift` and an optional `capacity`.
 public enum Staff {
     public static let columns = ["agent", "role", "tiers", "skills", "shift", "capacity"]
+    /// An optional last column: the person's teams, `;`-separated (written when someone has one).
+    public static let teamsColumn = "teams"
     /// The roles a staff member may have.
     public static let roles: [Role] = [.agent, .expert, .lead]
     /// The most tickets one person may be set to work at once.
@@ -208,13 +212,15 @@ public enum Staff {
 
     /// The members as a staff CSV file (skills sorted by tag).
     public static func csv(_ members: [StaffMember]) -> String {
-        var out = columns.joined(separator: ",") + "\n"
+        let withTeams = members.contains { !$0.teams.isEmpty }
+        var out = (columns + (withTeams ? [teamsColumn] : [])).joined(separator: ",") + "\n"
         for member in members {
             let skills = member.skills.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }
-            let fields = [
-                member.id, member.role.rawValue, member.tiers.map(String.init).joined(separator: ";"),
-                skills.joined(separator: ";"), member.shift.description, member.capacity.map(String.init) ?? "",
-            ]
+            let fields =
+                [
+                    member.id, member.role.rawValue, member.tiers.map(String.init).joined(separator: ";"),
+                    skills.joined(separator: ";"), member.shift.description, member.capacity.map(String.init) ?? "",
+                ] + (withTeams ? [member.teams.joined(separator: ";")] : [])
             out += fields.map(CSVRows.escape).joined(separator: ",") + "\n"
         }
         return out
@@ -274,7 +280,13 @@ public enum Staff {
             }
             capacity = value
         }
-        return StaffMember(
+        var member = StaffMember(
             id: id, role: role, tiers: tiers.sorted(), skills: skills, shift: shift, capacity: capacity)
+        let teams = field(teamsColumn).split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        for team in teams where team.isEmpty || team.count > 200 || team.contains(where: \.isNewline) {
+            throw fail("team '\(team.prefix(40))' must be 1 to 200 characters on one line")
+        }
+        member.teams = teams
+        return member
     }
 }

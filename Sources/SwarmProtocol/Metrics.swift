@@ -102,6 +102,8 @@ public struct ModeMetrics: Codable, Sendable, Hashable {
     public var ownerChanges: Int
     /// Distinct agents who worked a ticket, on average.
     public var agentsPerTicket: Double?
+    /// Tickets worked by more than one agent ÷ opened.
+    public var collaborationRate: Double?
     public var firstContactResolutionRate: Double?
     public var reopenRate: Double?
     public var escalationRate: Double?

@@ -19,6 +19,7 @@ extension MetricsReport {
         row("  tier changes") { String($0.tierChanges) }
         row("  owner changes") { String($0.ownerChanges) }
         row("Agents per ticket") { Self.decimal($0.agentsPerTicket) }
+        row("Collaboration rate") { Self.percent($0.collaborationRate) }
         row("First-contact resolution") { Self.percent($0.firstContactResolutionRate) }
         row("Reopen rate") { Self.percent($0.reopenRate) }
         row("Escalation rate") { Self.percent($0.escalationRate) }
@@ -42,7 +43,8 @@ extension MetricsReport {
         "mode", "opened", "resolved", "backlog", "backlog_age_median", "backlog_age_p90", "backlog_age_mean",
         "first_response_count", "first_response_median", "first_response_p90", "first_response_mean",
         "resolve_count", "resolve_median", "resolve_p90", "resolve_mean", "handoffs", "handoffs_per_ticket",
-        "tier_changes", "owner_changes", "agents_per_ticket", "first_contact_resolution_rate", "reopen_rate",
+        "tier_changes", "owner_changes", "agents_per_ticket", "collaboration_rate", "first_contact_resolution_rate",
+        "reopen_rate",
         "escalation_rate", "sla_breach_rate", "deflection_rate", "effort_minutes", "effort_per_ticket",
         "utilisation",
     ]
@@ -60,7 +62,8 @@ extension MetricsReport {
                 + [String(m.resolve.count)] + [m.resolve.median, m.resolve.p90, m.resolve.mean].map(Self.number)
                 + [String(m.handoffs), Self.number(m.handoffsPerTicket), String(m.tierChanges), String(m.ownerChanges)]
                 + [
-                    m.agentsPerTicket, m.firstContactResolutionRate, m.reopenRate, m.escalationRate, m.slaBreachRate,
+                    m.agentsPerTicket, m.collaborationRate, m.firstContactResolutionRate, m.reopenRate,
+                    m.escalationRate, m.slaBreachRate,
                     m.deflectionRate,
                 ].map(Self.number)
                 + [String(m.effortMinutes), Self.number(m.effortPerTicket), Self.number(m.utilisation)]

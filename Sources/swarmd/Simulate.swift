@@ -25,6 +25,15 @@ struct Simulate: AsyncParsableCommand {
               swarmd simulate --workload w.csv --staff s.csv --mode tiered --json
               swarmd simulate --workload w.csv --staff s.csv --mode hybrid \\
                   --events hybrid.jsonl
+              swarmd simulate --workload history-workload.csv --staff history-staff.csv \\
+                  --calibrate --history history.csv
+              swarmd simulate --workload history-workload.csv --staff history-staff.csv \\
+                  --parameters calibration.json --mode all
+
+            --calibrate fits the model's free parameters (shares handed up and passed on, queue wait, wait \
+            on others) so that the tiered run reproduces the history's baseline, prints the fit and writes \
+            them to --parameters. With --parameters, every mode runs on 20 seeds and the table gives swarm \
+            and hybrid against tiered with a 90 % interval.
 
             Exit status: 0 on success, 2 for a bad workload, staff, configuration or taxonomy file (each \
             problem named with its file and line), 64 for bad options.
@@ -86,8 +95,32 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Time the vendor (tier 4) takes.", valueName: "duration"))
     var vendorTime = "2d"
 
-    @Option(help: ArgumentHelp("How long after the last arrival the simulation may run.", valueName: "duration"))
-    var drain = "14d"
+    @Option(
+        help: ArgumentHelp(
+            "How long after the last arrival the simulation may run (default 14d; 400d with --parameters).",
+            valueName: "duration"))
+    var drain: String?
+
+    @Flag(
+        help:
+            "Fit the model's free parameters so the tiered run on --workload reproduces --history's baseline; print the fit and write --parameters."
+    )
+    var calibrate = false
+
+    @Option(help: ArgumentHelp("The ServiceNow log the workload came from (--calibrate).", valueName: "file"))
+    var history: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Calibrated parameters: written by --calibrate (default calibration.json), read otherwise.",
+            valueName: "file"))
+    var parameters: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Runs per mode, seeds --seed to --seed+N-1 (default 1; 20 with --parameters and --mode all); with several, the table "
+                + "gives each mode's change against tiered with a 90 % interval.", valueName: "n"))
+    var seeds: Int?
 
     @Option(help: ArgumentHelp("Candidates a new swarmed ticket invites.", valueName: "n"))
     var invitations = 3
@@ -123,9 +156,26 @@ struct Simulate: AsyncParsableCommand {
             throw ValidationError("--events writes one run's events: choose one --mode")
         }
         guard !(json && csv) else { throw ValidationError("choose --json or --csv, not both") }
+        if calibrate {
+            guard history != nil else {
+                throw ValidationError("--calibrate needs --history LOG, the log the workload came from")
+            }
+            guard workload != nil else {
+                throw ValidationError("--calibrate needs --workload FILE, the history's workload")
+            }
+            guard seeds == nil, events == nil else {
+                throw ValidationError("--calibrate runs tiered alone: leave out --seeds and --events")
+            }
+        } else if history != nil {
+            throw ValidationError("--history is for --calibrate")
+        }
+        if let seeds, !(1...1000).contains(seeds) { throw ValidationError("--seeds must be 1 to 1000") }
+        if (seeds ?? 1) > 1 && events != nil {
+            throw ValidationError("--events writes one run's events: leave out --seeds")
+        }
         for (name, text) in [
             ("--handoff-cost", handoffCost), ("--diagnosis", diagnosis), ("--vendor-time", vendorTime),
-            ("--drain", drain), ("--invite-timeout", inviteTimeout), ("--backlog-after", backlogAfter),
+            ("--drain", drain ?? "14d"), ("--invite-timeout", inviteTimeout), ("--backlog-after", backlogAfter),
         ] {
             guard DurationText.milliseconds(text) != nil else {
                 throw ValidationError("\(name) must be a duration such as 0m, 90s, 15m, 4h or 2d, not '\(text)'")
@@ -175,14 +225,34 @@ struct Simulate: AsyncParsableCommand {
         options.capacity = capacity
         options.diagnosisMinutes = minutes(diagnosis)
         options.vendorMinutes = minutes(vendorTime)
-        options.drainMinutes = (DurationText.milliseconds(drain) ?? 0) / 60_000
+        let calibration: Calibration?
+        do {
+            calibration = try calibrate ? nil : parameters.map { try CalibrationFile.load(path: $0).parameters }
+        } catch let error as InputFileError {
+            complain(error.description.split(separator: "\n").map { "error: \($0)" }.joined(separator: "\n"))
+            throw ExitCode(2)
+        }
+        let calibrated = calibrate || calibration != nil
+        options.drainMinutes = (DurationText.milliseconds(drain ?? (calibrated ? "400d" : "14d")) ?? 0) / 60_000
+        options.calibration = calibration
+        let runSettings = calibrated && config == nil ? Calibrator.settingsForCalibration(settings) : settings
+        if calibrate {
+            try runCalibration(items: items, members: members, settings: settings, options: options, began: began)
+            return
+        }
+        let seedCount = seeds ?? (calibration != nil && mode == "all" ? 20 : 1)
+        if seedCount > 1 {
+            try await runSeeds(
+                seedCount, items: items, members: members, settings: runSettings, options: options, began: began)
+            return
+        }
 
         // The modes run side by side, each on its own copy of everything: nothing is shared, so
         // running them at once changes no result.
         let simulators = try modes().map { mode in
             var each = options
             each.mode = mode
-            return Simulator(workload: items, staff: members, settings: settings, options: each)
+            return Simulator(workload: items, staff: members, settings: runSettings, options: each)
         }
         let eventsPath = events
         let runs = try await withThrowingTaskGroup(of: (Int, Run).self) { group in
@@ -235,6 +305,140 @@ struct Simulate: AsyncParsableCommand {
                 "Simulated \(items.count) tickets, \(members.count) staff, seed \(seed), "
                     + "from \(first?.start.description ?? "-") to \(end)")
             print(report.table(), terminator: "")
+        }
+    }
+
+    /// `--calibrate`: fits the parameters to the history's baseline, prints the fit, writes the file.
+    private func runCalibration(
+        items: [WorkloadItem], members: [StaffMember], settings: SwarmSettings, options: SimulationOptions,
+        began: Date
+    ) throws {
+        guard let history else { return }
+        let imported: ServiceNowImport
+        do {
+            imported = try ServiceNowImport.load(path: history)
+        } catch {
+            complain("error: \(error.description)")
+            throw ExitCode(2)
+        }
+        var collector = MetricsCollector()
+        collector.add(imported.events)
+        let baseline = collector.report(MetricsQuery(queue: ServiceNowImport.queue, mode: .tiered))
+        guard let metrics = baseline.modes.first(where: { $0.mode == .tiered }),
+            let target = CalibrationTarget(
+                metrics, tierThreeShare: CalibrationTarget.tierThreeShare(of: imported.incidents))
+        else {
+            complain("error: \(history): the history resolves no incident, so there is nothing to fit")
+            throw ExitCode(2)
+        }
+        let calibrator = Calibrator(
+            workload: items, staff: members, settings: settings, options: options, target: target)
+        let result = calibrator.calibrate()
+        let path = parameters ?? "calibration.json"
+        let file = CalibrationFile(
+            history: history, workload: workload, staff: staff, seed: seed, parameters: result.parameters,
+            fit: result.fit, rounds: result.trace)
+        do {
+            try file.data().write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            complain("error: cannot write the parameters to \(path): \(error.localizedDescription)")
+            throw ExitCode.failure
+        }
+        complain(
+            "calibrated on \(items.count) tickets, \(members.count) staff, seed \(seed): \(result.runs) tiered runs, "
+                + "kept round \(result.keptRound), wall time \(String(format: "%.2f", Date().timeIntervalSince(began))) s"
+        )
+        if json {
+            print(String(decoding: try file.data(), as: UTF8.self), terminator: "")
+            return
+        }
+        if csv {
+            print("figure,unit,real,simulated,error,tolerance,within")
+            for row in result.fit {
+                let fields = [
+                    row.figure, row.unit, WhatIfReport.csvNumber(row.real), WhatIfReport.csvNumber(row.simulated),
+                    WhatIfReport.csvNumber(row.error), WhatIfReport.csvNumber(row.tolerance), row.within ? "yes" : "no",
+                ]
+                print(fields.joined(separator: ","))
+            }
+            return
+        }
+        print(
+            "Calibration of the tiered model on \(history) (\(items.count) tickets, \(members.count) staff, seed \(seed))"
+        )
+        print(CalibrationText.fit(result.fit))
+        print("")
+        print(CalibrationText.parameters(result.parameters))
+        print("")
+        print("Parameters written to \(path); run the what-if with:")
+        print(
+            "  swarmd simulate --workload \(workload ?? "-") --staff \(staff) --parameters \(path) --mode all --seeds 20"
+        )
+    }
+
+    /// Several seeds: every mode on each, and each mode's change against tiered.
+    private func runSeeds(
+        _ count: Int, items: [WorkloadItem], members: [StaffMember], settings: SwarmSettings,
+        options: SimulationOptions, began: Date
+    ) async throws {
+        let modes = try modes()
+        guard modes.contains(.tiered), modes.count > 1 else {
+            throw ValidationError("--seeds compares modes against tiered: use --mode all")
+        }
+        let seedList = (0..<UInt64(count)).map { seed &+ $0 }
+        var simulators: [(Int, Int, Simulator)] = []
+        for (s, each) in seedList.enumerated() {
+            for (m, mode) in modes.enumerated() {
+                var o = options
+                o.seed = each
+                o.mode = mode
+                simulators.append((s, m, Simulator(workload: items, staff: members, settings: settings, options: o)))
+            }
+        }
+        // Two at a time (the machine's cores), each on its own copy: results do not depend on the order.
+        var results: [[ModeMetrics?]] = Array(repeating: Array(repeating: nil, count: modes.count), count: count)
+        var refused = 0
+        try await withThrowingTaskGroup(of: (Int, Int, ModeMetrics, Int).self) { group in
+            var next = 0
+            func add() {
+                guard next < simulators.count else { return }
+                let (s, m, simulator) = simulators[next]
+                next += 1
+                group.addTask {
+                    let run = try Self.run(simulator, eventsTo: nil)
+                    let report = run.collector.report(MetricsQuery(mode: run.summary.mode), now: run.summary.end)
+                    let metrics =
+                        report.modes.first { $0.mode == run.summary.mode } ?? ModeMetrics(mode: run.summary.mode)
+                    return (s, m, metrics, run.summary.refused)
+                }
+            }
+            let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
+            for _ in 0..<width { add() }
+            for try await (s, m, metrics, r) in group {
+                results[s][m] = metrics
+                refused += r
+                add()
+            }
+        }
+        if refused > 0 {
+            complain("warning: the hub refused \(refused) simulated commands over all runs (a model bug)")
+        }
+        let report = WhatIfReport(seeds: seedList, runs: results.map { $0.compactMap { $0 } })
+        complain(
+            "simulated \(items.count) tickets, \(members.count) staff, \(modes.count) modes × \(count) seeds, "
+                + "wall time \(String(format: "%.2f", Date().timeIntervalSince(began))) s")
+        if json {
+            print(try SwarmJSON.string(report))
+        } else if csv {
+            print(report.csv(), terminator: "")
+        } else {
+            let calibrated = options.calibration != nil ? "calibrated (\(parameters ?? "-"))" : "not calibrated"
+            print(
+                "What-if: \(items.count) tickets, \(members.count) staff, seeds \(seedList.first ?? 0)-\(seedList.last ?? 0), "
+                    + "model \(calibrated)")
+            print(report.table(), terminator: "")
+            print("")
+            print(CalibrationText.keeps(calibrated: options.calibration != nil))
         }
     }
 

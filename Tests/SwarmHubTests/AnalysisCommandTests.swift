@@ -42,6 +42,50 @@ struct AnalysisCommandTests {
         #expect(csv.out.split(separator: "\n").count == 4)
     }
 
+    @Test(
+        "import infers the staff; calibrate fits and writes the parameters; the seeded what-if is byte-identical run after run"
+    )
+    func calibrateThenWhatIf() throws {
+        let directory = try temporaryDirectory()
+        let workload = directory.appendingPathComponent("history.csv").path
+        let staff = directory.appendingPathComponent("team.csv").path
+        let imported = try SwarmdProcess.run([
+            "import", "servicenow", Self.slice, "--workload", workload, "--staff", staff,
+        ])
+        #expect(imported.status == 0, "\(imported.err)")
+        #expect(imported.out.contains("Does swarming fit?"), "\(imported.out)")
+        let team = try String(contentsOfFile: staff, encoding: .utf8)
+        #expect(team.hasPrefix("agent,role,tiers,skills,shift,capacity,teams\n"), "\(team)")
+
+        let parameters = directory.appendingPathComponent("calibration.json").path
+        let calibrate = [
+            "simulate", "--workload", workload, "--staff", staff, "--calibrate", "--history", Self.slice,
+            "--parameters", parameters,
+        ]
+        let fitted = try SwarmdProcess.run(calibrate)
+        #expect(fitted.status == 0, "\(fitted.err)")
+        #expect(fitted.out.contains("Time to resolve, median"), "\(fitted.out)")
+        let file = try Data(contentsOf: URL(fileURLWithPath: parameters))
+        #expect(try SwarmdProcess.run(calibrate).out == fitted.out)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: parameters)) == file)
+
+        let whatIf = [
+            "simulate", "--workload", workload, "--staff", staff, "--parameters", parameters, "--mode", "all",
+            "--seeds", "4",
+        ]
+        for format in [[], ["--json"], ["--csv"]] {
+            let first = try SwarmdProcess.run(whatIf + format)
+            #expect(first.status == 0, "\(first.err)")
+            for _ in 0..<2 { #expect(try SwarmdProcess.run(whatIf + format).out == first.out, "\(format)") }
+            if format.isEmpty { #expect(first.out.contains("swarm vs tiered"), "\(first.out)") }
+        }
+        let broken = directory.appendingPathComponent("broken.json").path
+        try "{\"parameters\": 3}".write(toFile: broken, atomically: true, encoding: .utf8)
+        let refused = try SwarmdProcess.run(whatIf.map { $0 == parameters ? broken : $0 })
+        #expect(refused.status == 2)
+        #expect(refused.err.contains("broken.json"), "\(refused.err)")
+    }
+
     @Test("unusable input exits 2 with the file and what is wrong; nothing is written")
     func badInput() throws {
         let directory = try temporaryDirectory()

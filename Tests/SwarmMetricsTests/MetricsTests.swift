@@ -253,7 +253,10 @@ struct MetricsTests {
         let csv = Log.standard.report().csv().split(separator: "\n")
         #expect(csv.count == 4)
         #expect(csv[0].hasPrefix("mode,opened,resolved,backlog,"))
-        #expect(csv[2].hasPrefix("tiered,2,1,1,330,330,330,1,10,10,10,1,300,300,300,1,0.5,1,0,1.5,0,1,0.5,0.5,0,0,0,"))
+        #expect(
+            csv[2].hasPrefix("tiered,2,1,1,330,330,330,1,10,10,10,1,300,300,300,1,0.5,1,0,1.5,0.5,0,1,0.5,0.5,0,0,0,"))
+        // Collaboration: swarm T-1 had alice and bob; one of the two tiered tickets had more than one agent.
+        #expect(Log.standard.report().modes.map(\.collaborationRate) == [1, 0.5, 0])
         let table = Log.standard.report().table()
         #expect(table.contains("Time to resolve, median"))
         #expect(table.contains("5h 0m"))

@@ -466,6 +466,7 @@
     { group: 'Collaboration' },
     { label: 'Hand-offs per ticket', field: 'handoffsPerTicket', format: 'decimal', better: 'low', hint: handoffHint },
     { label: 'Agents per ticket', field: 'agentsPerTicket', format: 'decimal' },
+    { label: 'Collaboration rate', field: 'collaborationRate', format: 'percent' },
     { group: 'Outcomes' },
     { label: 'First-contact resolution', field: 'firstContactResolutionRate', format: 'percent', better: 'high' },
     { label: 'Reopened', field: 'reopenRate', format: 'percent', better: 'low' },
