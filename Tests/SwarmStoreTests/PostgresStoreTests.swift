@@ -155,31 +155,32 @@ struct PostgresStoreTests {
         try await PostgresTestDatabase.with { location in
             try await PostgresEventStore.withStore(location, logger: storeLogger) { store in
                 let holders = Shared<Set<Int>>([])
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for node in 0..<3 {
-                        group.addTask {
-                            try await store.holdTimerLease(check: .milliseconds(100)) { held in
-                                holders.withLock { holders in
-                                    if held { holders.insert(node) } else { holders.remove(node) }
-                                }
+                // Three nodes; a node dies by its task ending, which closes its session, as the
+                // kernel closes the socket of a process killed with SIGKILL.
+                let nodes = (0..<3).map { node in
+                    Task {
+                        try await store.holdTimerLease(check: .milliseconds(100)) { held in
+                            holders.withLock { holders in
+                                if held { holders.insert(node) } else { holders.remove(node) }
                             }
                         }
                     }
-                    try await waitUntil { holders.withLock { $0.count == 1 } }
-                    try await Task.sleep(for: .milliseconds(500))
-                    #expect(holders.withLock { $0.count } == 1)
-                    // End the holder's session from the server's side, as a dead node's would end.
-                    try PostgresTestDatabase.psql(
-                        location.urlForTests,
-                        """
-                        SELECT pg_terminate_backend(pid) FROM pg_locks
-                        WHERE locktype = 'advisory' AND granted AND objid = \(PostgresEventStore.timerLeaseKey & 0xFFFF_FFFF)
-                        """)
-                    let before = holders.withLock { $0 }
-                    try await waitUntil(timeout: .seconds(10)) {
-                        holders.withLock { $0.count == 1 && $0 != before }
-                    }
-                    group.cancelAll()
+                }
+                defer { for node in nodes { node.cancel() } }
+                try await waitUntil { holders.withLock { $0.count == 1 } }
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(holders.withLock { $0.count } == 1, "one holder only")
+                let first = try #require(holders.withLock { $0.first })
+                nodes[first].cancel()
+                _ = try? await nodes[first].value
+                try await waitUntil(timeout: .seconds(10)) {
+                    holders.withLock { $0.count == 1 && !$0.contains(first) }
+                }
+                let second = try #require(holders.withLock { $0.first })
+                nodes[second].cancel()
+                _ = try? await nodes[second].value
+                try await waitUntil(timeout: .seconds(10)) {
+                    holders.withLock { $0.count == 1 && !$0.contains(first) && !$0.contains(second) }
                 }
             }
         }

@@ -13,10 +13,18 @@ extension PostgresEventStore {
     /// How long a broken connection waits before it is made again.
     static let reconnectDelay: Duration = .milliseconds(500)
 
-    /// Follows the log on a dedicated connection: `LISTEN swarm_log`, then reads the head once (so
-    /// whatever committed while this node was not listening is caught up), then reports every
-    /// announced `seq`. A broken connection is made again after ``reconnectDelay``, and listening and
-    /// the head read start over. Returns when the task is cancelled.
+    /// How often the listener reads the head on its own (a liveness check of its connection, and a
+    /// catch-up should a notification ever be missed).
+    static let probeInterval: Duration = .seconds(2)
+
+    /// How long a query on a dedicated connection may take before the connection is given up.
+    static let probeTimeout: Duration = .seconds(5)
+
+    /// Follows the log on a dedicated connection: `LISTEN swarm_log`, then reads the head (so whatever
+    /// committed while this node was not listening is caught up), then reports every announced `seq`,
+    /// and reads the head again every ``probeInterval``, which also finds a connection the server
+    /// ended without a word. A broken connection is made again after ``reconnectDelay``, and
+    /// listening and the head read start over. Returns when the task is cancelled.
     public func followLog(_ advanced: @escaping @Sendable (Int64) -> Void) async throws {
         var connectionID = 0
         while !Task.isCancelled {
@@ -24,17 +32,35 @@ extension PostgresEventStore {
             do {
                 let connection = try await PostgresConnection.connect(
                     configuration: try location.connectionConfiguration(), id: connectionID, logger: logger)
+                let logger = self.logger
                 do {
                     try await connection.listen(on: Self.notifyChannel) { notifications in
-                        // Listening before reading the head: nothing committed after the read is missed.
-                        for try await head in try await connection.query(
-                            "SELECT seq FROM log_head", logger: logger
-                        ).decode(Int64.self) {
-                            advanced(head)
-                        }
-                        logger.debug("following the log", metadata: ["swarm.connection": "\(connectionID)"])
-                        for try await notification in notifications {
-                            if let seq = Int64(notification.payload) { advanced(seq) }
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            // Listening before reading the head: nothing committed after the read is missed.
+                            group.addTask {
+                                while true {
+                                    let head = try await Self.guarded(connection) {
+                                        var head: Int64 = 0
+                                        for try await seq in try await connection.query(
+                                            "SELECT seq FROM log_head", logger: logger
+                                        ).decode(Int64.self) {
+                                            head = seq
+                                        }
+                                        return head
+                                    }
+                                    advanced(head)
+                                    try await Task.sleep(for: Self.probeInterval)
+                                }
+                            }
+                            group.addTask {
+                                for try await notification in notifications {
+                                    if let seq = Int64(notification.payload) { advanced(seq) }
+                                }
+                                throw StoreError(.unavailable, "the notifications ended")
+                            }
+                            // Either ends only by an error (or cancellation): start over.
+                            defer { group.cancelAll() }
+                            try await group.next()
                         }
                     }
                 } catch {
@@ -52,11 +78,41 @@ extension PostgresEventStore {
         }
     }
 
+    /// Runs `body`, a query on `connection`; when it takes longer than ``probeTimeout`` the
+    /// connection is closed (which fails the query), so the caller reconnects instead of waiting on
+    /// a connection that the server ended.
+    static func guarded<Value: Sendable>(
+        _ connection: PostgresConnection, _ body: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        try await withThrowingTaskGroup(of: Value?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: probeTimeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            let first: Value??
+            do {
+                first = try await group.next()
+            } catch {
+                // Cancelled or failed: a query left waiting would keep the group open.
+                connection.close().whenComplete { _ in _ = connection }
+                throw error
+            }
+            guard let value = first ?? nil else {
+                connection.close().whenComplete { _ in _ = connection }
+                throw StoreError(.unavailable, "the database did not answer within \(probeTimeout)")
+            }
+            return value
+        }
+    }
+
     /// Competes for the timer lease, `pg_try_advisory_lock` on a dedicated connection: the session
     /// that holds it is the one node whose timers fire. The holder checks its connection every
-    /// `check`; when the connection breaks it reports the loss at once (its session, and so the
-    /// lock, is gone, or going) and competes again. When the holder's process dies, PostgreSQL ends
-    /// its session and releases the lock, and another node takes it within `check`.
+    /// `check`; when the connection breaks (or does not answer) it reports the loss at once (its
+    /// session, and so the lock, is gone, or going) and competes again. When the holder's process
+    /// dies, PostgreSQL ends its session and releases the lock, and another node takes it within
+    /// `check`.
     public func holdTimerLease(_ changed: @escaping @Sendable (Bool) -> Void) async throws {
         try await holdTimerLease(check: .seconds(1), changed)
     }
@@ -64,27 +120,43 @@ extension PostgresEventStore {
     /// ``holdTimerLease(_:)`` with the interval between checks.
     public func holdTimerLease(check: Duration, _ changed: @escaping @Sendable (Bool) -> Void) async throws {
         var connectionID = 0
+        let logger = self.logger
         while !Task.isCancelled {
             connectionID += 1
             var held = false
             do {
                 let connection = try await PostgresConnection.connect(
                     configuration: try location.connectionConfiguration(), id: connectionID, logger: logger)
-                defer { connection.close().whenComplete { _ in } }
-                while !Task.isCancelled {
-                    if held {
-                        try await connection.query("SELECT 1", logger: logger)
-                    } else {
-                        for try await granted in try await connection.query(
-                            "SELECT pg_try_advisory_lock(\(Self.timerLeaseKey))", logger: logger
-                        ).decode(Bool.self) where granted {
-                            held = true
-                            logger.info("this node holds the timer lease")
-                            changed(true)
+                do {
+                    while !Task.isCancelled {
+                        if held {
+                            try await Self.guarded(connection) {
+                                _ = try await connection.query("SELECT 1", logger: logger).collect()
+                            }
+                        } else {
+                            let granted = try await Self.guarded(connection) {
+                                var granted = false
+                                for try await value in try await connection.query(
+                                    "SELECT pg_try_advisory_lock(\(Self.timerLeaseKey))", logger: logger
+                                ).decode(Bool.self) {
+                                    granted = value
+                                }
+                                return granted
+                            }
+                            if granted {
+                                held = true
+                                logger.info("this node holds the timer lease")
+                                changed(true)
+                            }
                         }
+                        try await Task.sleep(for: check)
                     }
-                    try await Task.sleep(for: check)
+                } catch {
+                    // Closing the session releases the lock (if it still holds it).
+                    try? await connection.close()
+                    throw error
                 }
+                try? await connection.close()
             } catch  where !Task.isCancelled {
                 logger.warning(
                     "the timer lease's connection failed; competing again",
