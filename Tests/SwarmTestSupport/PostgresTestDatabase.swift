@@ -1,6 +1,10 @@
 public import Foundation
 public import SwarmStore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The PostgreSQL server of the test run, when there is one: `scripts/test` starts a throwaway
 /// cluster (scripts/lib/postgres.sh) and exports `SWARM_TEST_POSTGRES_URL`; tests that need it are
 /// enabled only then. Each test gets a database of its own, so tests run in parallel.
@@ -36,7 +40,7 @@ public enum PostgresTestDatabase {
 
     /// Runs one SQL command with `psql` against `url`.
     public static func psql(_ url: String, _ sql: String) throws {
-        let result = try run("/usr/bin/env", ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql])
+        let result = try run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql])
         guard result.status == 0 else { throw TestFailure("psql \(sql): \(result.output)") }
     }
 
@@ -59,16 +63,29 @@ public enum PostgresTestDatabase {
         guard result.status == 0 else { throw TestFailure("postgres.sh \(verb): \(result.output)") }
     }
 
+    /// Runs a program to its end; its output goes to a file, not a pipe (a server it starts in the
+    /// background would hold a pipe open). posix_spawn and waitpid rather than Foundation's
+    /// `Process`, whose exit notification was seen to miss a script that starts a daemon.
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("swarm-run-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: output) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw TestFailure("cannot run \(executable): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw TestFailure("waitpid \(executable): errno \(errno)") }
+        }
+        let data = (try? Data(contentsOf: output)) ?? Data()
+        let exited = (status & 0x7f) == 0
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), String(decoding: data, as: UTF8.self))
     }
 }

@@ -44,7 +44,7 @@ swarm_postgres_start_dir() {
     bin=$(swarm_postgres_bin) || return 1
     swarm_postgres_as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -c port=$(cat "$dir/port") -c unix_socket_directories=$dir" \
-        start >/dev/null
+        start </dev/null >/dev/null 2>&1
 }
 
 swarm_postgres_stop_dir() {

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 extension PostgresEventStore {
     /// The channel `swarm_append` notifies with the new high `seq` (a decimal number: a few bytes,
@@ -78,32 +79,44 @@ extension PostgresEventStore {
         }
     }
 
-    /// Runs `body`, a query on `connection`; when it takes longer than ``probeTimeout`` the
-    /// connection is closed (which fails the query), so the caller reconnects instead of waiting on
-    /// a connection that the server ended.
+    /// Runs `body`, a query on `connection`; when it takes longer than ``probeTimeout`` (or the
+    /// caller is cancelled) the connection is closed and the call fails, so the caller reconnects.
+    ///
+    /// Why not a task group: a query on a connection the server ended (a restart's fast shutdown)
+    /// was seen never to complete, not even when the connection is closed, and a task group waits
+    /// for every child. So the query runs in a task of its own that is abandoned when it does not
+    /// answer: the caller never waits longer than ``probeTimeout``, at the price of one stuck task
+    /// per such connection.
     static func guarded<Value: Sendable>(
         _ connection: PostgresConnection, _ body: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        try await withThrowingTaskGroup(of: Value?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: probeTimeout)
-                return nil
+        let outcome = Mutex<CheckedContinuation<Value, any Error>?>(nil)
+        let finish: @Sendable (Result<Value, any Error>) -> Void = { result in
+            guard
+                let continuation = outcome.withLock({ value in
+                    defer { value = nil }; return value
+                })
+            else { return }
+            if case .failure = result { connection.close().whenComplete { _ in _ = connection } }
+            continuation.resume(with: result)
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                outcome.withLock { $0 = continuation }
+                Task {
+                    do {
+                        finish(.success(try await body()))
+                    } catch {
+                        finish(.failure(error))
+                    }
+                }
+                Task {
+                    try? await Task.sleep(for: probeTimeout)
+                    finish(.failure(StoreError(.unavailable, "the database did not answer within \(probeTimeout)")))
+                }
             }
-            defer { group.cancelAll() }
-            let first: Value??
-            do {
-                first = try await group.next()
-            } catch {
-                // Cancelled or failed: a query left waiting would keep the group open.
-                connection.close().whenComplete { _ in _ = connection }
-                throw error
-            }
-            guard let value = first ?? nil else {
-                connection.close().whenComplete { _ in _ = connection }
-                throw StoreError(.unavailable, "the database did not answer within \(probeTimeout)")
-            }
-            return value
+        } onCancel: {
+            finish(.failure(CancellationError()))
         }
     }
 
