@@ -214,7 +214,8 @@ struct PostgresStoreTests {
             try await PostgresEventStore.withStore(location, logger: storeLogger) { _ in }
         }
         #expect(error?.code == .unavailable)
-        #expect(ContinuousClock.now - started < .seconds(40))
+        // The limit is 5 s; a loaded machine may take longer to give up the connection attempt.
+        #expect(ContinuousClock.now - started < .seconds(25))
     }
 }
 

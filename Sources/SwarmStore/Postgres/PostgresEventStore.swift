@@ -70,6 +70,8 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
     private func migrate() async throws {
         let logger = self.logger
         let location = self.location
+        // A server that does not answer fails within the usual limit, not the migrations' longer one.
+        try await timed("connect") { [client] in _ = try await client.query("SELECT 1").collect() }
         try await timed("apply the migrations", timeout: .seconds(30)) { [client] in
             try await client.withConnection { connection in
                 try await connection.withTransaction(logger: logger) { connection in
