@@ -59,7 +59,7 @@ struct StoreOptions: ParsableArguments {
     /// that is not a database, a server that does not answer, a schema newer than this program) ends
     /// the command with exit status 3 and the reason on standard error.
     func withStore<Result: Sendable>(
-        logger: Logger = Logger(label: "swarmd.store"), _ body: (any EventStore) async throws -> Result
+        logger: Logger = StoreOptions.quietLogger, _ body: (any EventStore) async throws -> Result
     ) async throws -> Result {
         switch choice {
         case .sqlite(let path):
@@ -85,12 +85,12 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    /// What the log is, for messages: the file, or the URL without its password.
-    var description: String {
-        switch choice {
-        case .sqlite(let path): path
-        case .postgres(let location): location.redacted
-        }
+    /// The store's logger for the one-shot commands (tokens): warnings only, so their output stays
+    /// what they print (the pool's reconnect attempts are noise there).
+    static var quietLogger: Logger {
+        var logger = Logger(label: "swarmd.store")
+        logger.logLevel = .warning
+        return logger
     }
 }
 
