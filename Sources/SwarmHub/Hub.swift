@@ -34,7 +34,8 @@ public enum Hub {
             ),
             // The ledger comes first: services shut down in reverse order, so the server stops
             // taking commands before the ledger commits the last of them.
-            services: [services.ledger, services.timers, services.metricsFeed, services.suggestions, services.pruning],
+            services: [services.ledger, services.timers, services.metricsFeed, services.suggestions, services.pruning]
+                + (services.cluster.map { [$0] } ?? []),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: services.logger
         )

@@ -14,6 +14,8 @@ public struct HubServices: Sendable {
     let suggestions: KnowledgeSuggestions
     let pruning: CommandPruning
     let presence: PresenceTracker
+    /// On a shared log (PostgreSQL): the log listener and the timer lease; `nil` on SQLite.
+    let cluster: ClusterLink?
     public let configuration: HubConfiguration
     public let clock: HubClock
     public let logger: Logger
@@ -26,9 +28,13 @@ public struct HubServices: Sendable {
         let fanOut = FanOut()
         self.store = store
         self.fanOut = fanOut
-        self.ledger = try await Ledger(
+        let ledger = try await Ledger(
             store: store, fanOut: fanOut, configuration: configuration, clock: clock, logger: logger)
-        self.timers = Timers(ledger: ledger, clock: clock, configuration: configuration)
+        self.ledger = ledger
+        let shared = store as? any SharedEventStore
+        let timers = Timers(ledger: ledger, clock: clock, configuration: configuration, holdsLease: shared == nil)
+        self.timers = timers
+        self.cluster = shared.map { ClusterLink(store: $0, ledger: ledger, timers: timers, logger: logger) }
         self.metricsFeed = MetricsFeed(
             ledger: ledger, fanOut: fanOut, clock: clock, interval: configuration.metricsInterval)
         self.suggestions = KnowledgeSuggestions(
@@ -38,7 +44,9 @@ public struct HubServices: Sendable {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
-        presence.start(with: ledger.snapshot.state)
+        // On a shared log the agents the log shows online may be connected to other nodes: this node
+        // must not take them offline (docs/operations.md, "Running a cluster").
+        if shared == nil { presence.start(with: ledger.snapshot.state) }
         configureQueues()
     }
 

@@ -15,26 +15,39 @@ public final class Timers: Service, Sendable {
     private let ledger: Ledger
     private let clock: HubClock
     private let configuration: HubConfiguration
+    private let lease: Mutex<Bool>
 
-    init(ledger: Ledger, clock: @escaping HubClock, configuration: HubConfiguration) {
+    /// - Parameter holdsLease: whether this node's timers fire from the start: a hub alone on its
+    ///   log always fires them; a node of a cluster only while it holds the timer lease.
+    init(ledger: Ledger, clock: @escaping HubClock, configuration: HubConfiguration, holdsLease: Bool = true) {
         self.ledger = ledger
         self.clock = clock
         self.configuration = configuration
+        self.lease = Mutex(holdsLease)
     }
 
     /// The earliest pending deadline.
     public var nextDeadline: Timestamp? { ledger.snapshot.nextDeadline }
 
+    /// Whether this node fires timers: on a shared log exactly one node does, the holder of the
+    /// timer lease (``SharedEventStore/holdTimerLease(_:)``).
+    public var holdsLease: Bool { lease.withLock { $0 } }
+
+    /// Called when this node gains or loses the timer lease.
+    func leaseChanged(_ held: Bool) {
+        lease.withLock { $0 = held }
+    }
+
     /// Fires what is due now, and waits until its events are committed.
     public func fireDue() async {
-        guard let next = nextDeadline, next <= clock() else { return }
+        guard holdsLease, let next = nextDeadline, next <= clock() else { return }
         _ = await ledger.submit(.tick, by: .system, id: nil)
     }
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var next = nextDeadline
-            if let due = next, due <= clock() {
+            if let due = next, due <= clock(), holdsLease {
                 _ = await ledger.submit(.tick, by: .system, id: nil)
                 next = nextDeadline
             }

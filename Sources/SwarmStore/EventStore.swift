@@ -61,6 +61,9 @@ public protocol EventStore: Sendable {
     /// Acks of commands issued at or after `since`, to refill the idempotency window after a restart.
     func commands(since: Timestamp) async throws -> [CommandRecord]
 
+    /// The ack of one command, when it was committed.
+    func command(agent: String, id: String) async throws -> CommandRecord?
+
     /// Forgets command acks older than `before`; returns how many were removed.
     @discardableResult
     func pruneCommands(before: Timestamp) async throws -> Int

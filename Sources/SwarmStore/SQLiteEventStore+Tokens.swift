@@ -97,6 +97,15 @@ extension SQLiteEventStore {
         }
     }
 
+    /// Every token with its hash, oldest first: what `swarmd migrate` copies.
+    public func storedTokens() async throws -> [StoredToken] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM token ORDER BY id").map {
+                StoredToken(info: try Self.tokenInfo($0), hash: $0["hash"])
+            }
+        }
+    }
+
     static func tokenInfo(_ row: Row) throws -> TokenInfo {
         let roleText: String = row["role"]
         guard let role = Role(rawValue: roleText) else {

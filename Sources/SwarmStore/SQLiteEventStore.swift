@@ -353,6 +353,17 @@ public final class SQLiteEventStore: EventStore, Sendable {
         }
     }
 
+    public func command(agent: String, id: String) async throws -> CommandRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT agent, id, ack, at FROM command WHERE agent = ? AND id = ?", arguments: [agent, id]
+            )
+            .map {
+                CommandRecord(agent: $0["agent"], id: $0["id"], ack: $0["ack"], at: Timestamp(milliseconds: $0["at"]))
+            }
+        }
+    }
+
     @discardableResult
     public func pruneCommands(before: Timestamp) async throws -> Int {
         try await writer.write { db in

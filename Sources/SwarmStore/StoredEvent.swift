@@ -34,6 +34,9 @@ public struct CommandRecord: Sendable, Hashable {
 
 /// Everything one group commit writes, in one transaction.
 public struct AppendBatch: Sendable {
+    /// The last `seq` of the log the batch was decided on. A shared store refuses the batch when the
+    /// log has moved past it, even when the batch has no event (only acks).
+    public var afterSeq: Int64 = 0
     /// New events, with consecutive `seq` following the last one in the log.
     public var events: [StoredEvent] = []
     /// Acks of the commands that caused them.

@@ -55,3 +55,15 @@ public enum TokenSecret {
                 + "(revoke those first, or leave them out of the file)")
     }
 }
+
+/// A token as stored, with its hash: what moving a log to another store copies (never a secret).
+public struct StoredToken: Sendable, Hashable {
+    public var info: TokenInfo
+    /// The SHA-256 of the secret, hex.
+    public var hash: String
+
+    public init(info: TokenInfo, hash: String) {
+        self.info = info
+        self.hash = hash
+    }
+}

@@ -1,14 +1,53 @@
 public import ArgumentParser
 import Foundation
+import Logging
 public import SwarmProtocol
 import SwarmStore
 
-/// The options every subcommand shares.
+/// Where the event log is: the options every subcommand that touches the log shares, and the one
+/// place that opens a store. SQLite (`--db FILE`) is the default; `--postgres URL` keeps the log in a
+/// PostgreSQL database, which several `swarmd serve` nodes may share.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The SQLite database file of the event log.", valueName: "file"))
-    var db = "./data/swarm.sqlite"
+    /// The SQLite file when neither option is given.
+    static let defaultDatabase = "./data/swarm.sqlite"
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The SQLite database file of the event log (default: \(defaultDatabase)).", valueName: "file"))
+    var db: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Keep the event log in PostgreSQL instead: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
+                + "[?sslmode=disable|prefer|require]. Several hubs may serve one database.",
+            valueName: "url"))
+    var postgres: String?
+
+    /// The store the options name.
+    enum Choice {
+        case sqlite(path: String)
+        case postgres(PostgresLocation)
+    }
+
+    /// The store the options name; call after `validate()`.
+    var choice: Choice {
+        if let postgres, let location = try? PostgresLocation(url: postgres) { return .postgres(location) }
+        return .sqlite(path: db ?? Self.defaultDatabase)
+    }
 
     func validate() throws {
+        if let postgres {
+            guard db == nil else { throw ValidationError("give --db FILE or --postgres URL, not both") }
+            do {
+                _ = try PostgresLocation(url: postgres)
+            } catch {
+                throw ValidationError("--postgres: \(error.message)")
+            }
+            return
+        }
+        let db = self.db ?? Self.defaultDatabase
         guard !db.isEmpty else { throw ValidationError("--db must name a file") }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: db, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -16,13 +55,42 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    func open() throws -> SQLiteEventStore {
-        do {
-            return try SQLiteEventStore(path: db)
-        } catch {
-            complain("error: cannot open the database \(db): \(error)")
-            throw ExitCode(3)
+    /// Opens the store, runs `body` with it, and closes it. A store that cannot be opened (a file
+    /// that is not a database, a server that does not answer, a schema newer than this program) ends
+    /// the command with exit status 3 and the reason on standard error.
+    func withStore<Result: Sendable>(
+        logger: Logger = StoreOptions.quietLogger, _ body: (any EventStore) async throws -> Result
+    ) async throws -> Result {
+        switch choice {
+        case .sqlite(let path):
+            let store: SQLiteEventStore
+            do {
+                store = try SQLiteEventStore(path: path)
+            } catch {
+                complain("error: cannot open the database \(path): \(error)")
+                throw ExitCode(3)
+            }
+            return try await body(store)
+        case .postgres(let location):
+            var opened = false
+            do {
+                return try await PostgresEventStore.withStore(location, logger: logger) { store in
+                    opened = true
+                    return try await body(store)
+                }
+            } catch let error as StoreError where !opened {
+                complain("error: cannot open the database \(location): \(error.message)")
+                throw ExitCode(3)
+            }
         }
+    }
+
+    /// The store's logger for the one-shot commands (tokens): warnings only, so their output stays
+    /// what they print (the pool's reconnect attempts are noise there).
+    static var quietLogger: Logger {
+        var logger = Logger(label: "swarmd.store")
+        logger.logLevel = .warning
+        return logger
     }
 }
 

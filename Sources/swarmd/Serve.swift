@@ -27,6 +27,7 @@ struct Serve: AsyncParsableCommand {
               swarmd serve --host 0.0.0.0 --port 9000 --db /var/lib/swarm/swarm.sqlite
               swarmd serve --port 0        # any free port; read it from the 'listening on' line
               swarmd serve --config config/swarmd.example.yaml   # tiered and hybrid queues
+              swarmd serve --postgres postgres://swarm@db.example:5432/swarm   # one of several nodes
             """
     )
 
@@ -127,29 +128,30 @@ struct Serve: AsyncParsableCommand {
             complain("error: \(error)")
             throw ExitCode(2)
         }
-        try lockDatabase(store.db)
-        let eventStore = try store.open()
-        if try await eventStore.tokens().isEmpty {
-            let (_, secret) = try await eventStore.createToken(name: "admin", role: .admin, at: systemClock())
-            say("first admin token for 'admin' (shown once; keep it):")
-            say(secret)
+        if case .sqlite(let path) = store.choice { try lockDatabase(path) }
+        try await store.withStore(logger: logger) { eventStore in
+            if try await eventStore.tokens().isEmpty {
+                let (_, secret) = try await eventStore.createToken(name: "admin", role: .admin, at: systemClock())
+                say("first admin token for 'admin' (shown once; keep it):")
+                say(secret)
+            }
+            var configuration = HubConfiguration()
+            configuration.host = host
+            configuration.port = port
+            configuration.maxFrameSize = maxFrameSize
+            configuration.outboundQueueLimit = outboundQueueLimit
+            configuration.commandRate = commandRate
+            configuration.commandBurst = max(1, commandRate * 2)
+            configuration.swarm = swarm
+            configuration.presenceGrace = .milliseconds(DurationText.milliseconds(presenceGrace) ?? 30_000)
+            let services = try await HubServices(store: eventStore, configuration: configuration, logger: logger)
+            let host = self.host
+            let app = Hub.application(services: services) { port in
+                say("listening on ws://\(host):\(port)/v1/ws")
+            }
+            try await app.runService()
+            logger.info("stopped", metadata: ["swarm.seq": "\(services.ledger.snapshot.seq)"])
         }
-        var configuration = HubConfiguration()
-        configuration.host = host
-        configuration.port = port
-        configuration.maxFrameSize = maxFrameSize
-        configuration.outboundQueueLimit = outboundQueueLimit
-        configuration.commandRate = commandRate
-        configuration.commandBurst = max(1, commandRate * 2)
-        configuration.swarm = swarm
-        configuration.presenceGrace = .milliseconds(DurationText.milliseconds(presenceGrace) ?? 30_000)
-        let services = try await HubServices(store: eventStore, configuration: configuration, logger: logger)
-        let host = self.host
-        let app = Hub.application(services: services) { port in
-            say("listening on ws://\(host):\(port)/v1/ws")
-        }
-        try await app.runService()
-        logger.info("stopped", metadata: ["swarm.seq": "\(services.ledger.snapshot.seq)"])
     }
 
     private func parsedQueueInvitations() throws -> [String: Int] {

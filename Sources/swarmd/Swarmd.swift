@@ -11,7 +11,10 @@ struct Swarmd: AsyncParsableCommand {
               swarmd serve --db ./data/swarm.sqlite
             Create a token for an agent (the token is the last line of output):
               swarmd token create --name alice --role agent
+            Keep the log in PostgreSQL instead, for several hubs on one database (docs/operations.md):
+              swarmd serve --postgres postgres://swarm@db.example:5432/swarm
+              swarmd migrate --from ./data/swarm.sqlite --to postgres://swarm@db.example:5432/swarm
             """,
-        subcommands: [Serve.self, TokenCommand.self, Import.self, Simulate.self]
+        subcommands: [Serve.self, TokenCommand.self, Import.self, Simulate.self, Migrate.self]
     )
 }

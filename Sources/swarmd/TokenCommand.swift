@@ -68,14 +68,16 @@ struct TokenCommand: AsyncParsableCommand {
                 try await createInBulk(from: csv)
                 return
             }
-            let eventStore = try store.open()
-            do {
-                let (info, secret) = try await eventStore.createToken(name: name ?? "", role: role, at: systemClock())
-                say("created token \(info.id) for \(info.name) (\(info.role.rawValue))")
-                say(secret)
-            } catch let error as StoreError {
-                complain("error: \(error.message)")
-                throw ExitCode(4)
+            try await store.withStore { eventStore in
+                do {
+                    let (info, secret) = try await eventStore.createToken(
+                        name: name ?? "", role: role, at: systemClock())
+                    say("created token \(info.id) for \(info.name) (\(info.role.rawValue))")
+                    say(secret)
+                } catch let error as StoreError {
+                    complain("error: \(error.message)")
+                    throw ExitCode(4)
+                }
             }
         }
 
@@ -101,15 +103,16 @@ struct TokenCommand: AsyncParsableCommand {
                 complain("error: no token was created:\n\(error.description)")
                 throw ExitCode(2)
             }
-            let eventStore = try store.open()
-            do {
-                let created = try await eventStore.createTokens(names: names, role: role, at: systemClock())
-                say("name,token")
-                for (info, secret) in created { say("\(info.name),\(secret)") }
-                complain("created \(created.count) requester token(s); each is shown once, keep the output safe")
-            } catch let error as StoreError {
-                complain("error: \(error.message)")
-                throw ExitCode(4)
+            try await store.withStore { eventStore in
+                do {
+                    let created = try await eventStore.createTokens(names: names, role: role, at: systemClock())
+                    say("name,token")
+                    for (info, secret) in created { say("\(info.name),\(secret)") }
+                    complain("created \(created.count) requester token(s); each is shown once, keep the output safe")
+                } catch let error as StoreError {
+                    complain("error: \(error.message)")
+                    throw ExitCode(4)
+                }
             }
         }
     }
@@ -123,7 +126,7 @@ struct TokenCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let tokens = try await store.open().tokens()
+            let tokens = try await store.withStore { try await $0.tokens() }
             if json {
                 say(try SwarmJSON.string(tokens))
                 return
@@ -161,7 +164,8 @@ struct TokenCommand: AsyncParsableCommand {
         var token: String
 
         func run() async throws {
-            let revoked = try await store.open().revokeTokens(token, at: systemClock())
+            let token = self.token
+            let revoked = try await store.withStore { try await $0.revokeTokens(token, at: systemClock()) }
             guard !revoked.isEmpty else {
                 complain("error: no active token with id or name '\(token)'")
                 throw ExitCode(4)

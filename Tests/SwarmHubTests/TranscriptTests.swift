@@ -1,5 +1,7 @@
 import Foundation
+import SwarmCore
 import SwarmProtocol
+import SwarmStore
 import SwarmTestSupport
 import Testing
 
@@ -32,6 +34,69 @@ struct TranscriptTests {
             var tokens: [String: String] = [:]
             for (name, role) in roles { tokens[name] = try await hub.token(name, Role(rawValue: role)!) }
             try await Self.run(Array(lines.dropFirst()), tokens: tokens, url: hub.url, file: file)
+        }
+    }
+
+    /// A transcript's lines, and the tokens its first line asks for.
+    static func load(_ file: String) throws -> (roles: [String: String], lines: [[String: Any]]) {
+        let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+        let lines = try text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+        guard let roles = lines.first?["tokens"] as? [String: String] else {
+            throw TestFailure("\(file): the first line must be {\"tokens\": {…}}")
+        }
+        return (roles, Array(lines.dropFirst()))
+    }
+
+    @Test(
+        "transcript replays against a hub on PostgreSQL", .enabled(if: PostgresTestDatabase.isAvailable),
+        arguments: files)
+    func replayOnPostgres(file: String) async throws {
+        let (roles, lines) = try Self.load(file)
+        try await withPostgresHub { hub in
+            var tokens: [String: String] = [:]
+            for (name, role) in roles { tokens[name] = try await hub.token(name, Role(rawValue: role)!) }
+            try await Self.run(lines, tokens: tokens, url: hub.url, file: file)
+        }
+    }
+
+    @Test(
+        "a transcript's log moves to PostgreSQL and back out the same (swarmd migrate)",
+        .enabled(if: PostgresTestDatabase.isAvailable), arguments: files)
+    func migrateRoundTrip(file: String) async throws {
+        let (roles, lines) = try Self.load(file)
+        let path = try await withHub { hub in
+            var tokens: [String: String] = [:]
+            for (name, role) in roles { tokens[name] = try await hub.token(name, Role(rawValue: role)!) }
+            try await Self.run(lines, tokens: tokens, url: hub.url, file: file)
+            return hub.databasePath
+        }
+        let source = try SQLiteEventStore(path: path)
+        try await PostgresTestDatabase.with { location in
+            let report = try await PostgresEventStore.withStore(location, logger: quietLogger) { target in
+                try await LogMigration.copy(from: source, to: target)
+            }
+            #expect(report.lastSeq == (try await source.lastSeq()))
+            #expect(report.events > 0)
+            #expect(report.tokens == roles.count)
+            // A hub on the copy starts from the same state, and every token still works.
+            try await PostgresEventStore.withStore(location, logger: quietLogger) { target in
+                var original: [StoredEvent] = []
+                try await source.forEachEvent { original.append($0) }
+                var copied: [StoredEvent] = []
+                try await target.forEachEvent { copied.append($0) }
+                #expect(copied == original)
+                #expect(
+                    SwarmState.replaying(copied.map(\.event)) == SwarmState.replaying(original.map(\.event)))
+                #expect(try await target.storedTokens() == source.storedTokens())
+                // A second copy into the same database is refused, and changes nothing.
+                let error = await #expect(throws: StoreError.self) {
+                    try await LogMigration.copy(from: source, to: target)
+                }
+                #expect(error?.code == .notEmpty)
+                #expect(try await target.lastSeq() == report.lastSeq)
+            }
         }
     }
 

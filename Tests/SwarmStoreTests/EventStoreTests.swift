@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import SwarmCore
 import SwarmProtocol
+import SwarmTestSupport
 import Testing
 
 @testable import SwarmStore
@@ -66,8 +67,35 @@ struct EventStoreTests {
         #expect(try await reopened.ticket("T-1") == projected)
     }
 
-    @Test func channelQueriesReturnEachEventOnceInOrder() async throws {
-        let store = try SQLiteEventStore.inMemory()
+    @Test("the same events come back from a second store on the same database", arguments: StoreKind.available)
+    func reopen(kind: StoreKind) async throws {
+        try await kind.withLocation { location in
+            var state = SwarmState()
+            var seq: Int64 = 0
+            try await location.open { store in
+                try await store.append(
+                    try batch([(open("Mail down"), rita), (.join(ticket: "T-1"), alice)], state: &state, seq: &seq))
+            }
+            try await location.open { store in
+                #expect(try await store.lastSeq() == 2)
+                var events: [StoredEvent] = []
+                try await store.forEachEvent { events.append($0) }
+                #expect(events.map(\.seq) == [1, 2])
+                #expect(SwarmState.replaying(events.map(\.event)) == state)
+                var projected = state.tickets["T-1"]!
+                projected.comments = []
+                #expect(try await store.ticket("T-1") == projected)
+                #expect(try await store.events(ofTicket: "T-1").map(\.json) == events.map(\.json))
+            }
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func channelQueriesReturnEachEventOnceInOrder(kind: StoreKind) async throws {
+        try await kind.withStore { store in try await channelQueries(store) }
+    }
+
+    func channelQueries(_ store: any EventStore) async throws {
         var state = SwarmState()
         var seq: Int64 = 0
         try await store.append(
@@ -87,9 +115,12 @@ struct EventStoreTests {
         #expect(try await store.tickets(status: .open).isEmpty)
     }
 
-    @Test("a batch whose seq does not follow the log is refused whole")
-    func sequenceGuard() async throws {
-        let store = try SQLiteEventStore.inMemory()
+    @Test("a batch whose seq does not follow the log is refused whole", arguments: StoreKind.available)
+    func sequenceGuard(kind: StoreKind) async throws {
+        try await kind.withStore { store in try await sequenceGuard(store) }
+    }
+
+    func sequenceGuard(_ store: any EventStore) async throws {
         var state = SwarmState()
         var seq: Int64 = 0
         try await store.append(try batch([(open("A"), rita)], state: &state, seq: &seq))
@@ -97,13 +128,18 @@ struct EventStoreTests {
         var staleSeq: Int64 = 0
         var second = try batch([(open("B"), rita)], state: &stale, seq: &staleSeq)
         second.commands = [CommandRecord(agent: "rita", id: "c1", ack: "{}", at: t0)]
-        await #expect(throws: StoreError.self) { try await store.append(second) }
+        let error = await #expect(throws: StoreError.self) { try await store.append(second) }
+        #expect(error?.code == .sequenceMismatch)
         #expect(try await store.lastSeq() == 1)
         #expect(try await store.commands(since: Timestamp(milliseconds: 0)).isEmpty)
     }
 
-    @Test func commandAcksAreKeptAndPruned() async throws {
-        let store = try SQLiteEventStore.inMemory()
+    @Test(arguments: StoreKind.available)
+    func commandAcksAreKeptAndPruned(kind: StoreKind) async throws {
+        try await kind.withStore { store in try await commandAcks(store) }
+    }
+
+    func commandAcks(_ store: any EventStore) async throws {
         var batch = AppendBatch()
         batch.commands = [
             CommandRecord(agent: "alice", id: "1", ack: #"{"id":"1"}"#, at: t0),
@@ -113,6 +149,8 @@ struct EventStoreTests {
         #expect(try await store.commands(since: t0.adding(milliseconds: 1)).map(\.id) == ["2"])
         #expect(try await store.pruneCommands(before: t0.adding(milliseconds: 1)) == 1)
         #expect(try await store.commands(since: Timestamp(milliseconds: 0)).map(\.id) == ["2"])
+        #expect(try await store.command(agent: "alice", id: "2")?.ack == #"{"id":"2"}"#)
+        #expect(try await store.command(agent: "alice", id: "1") == nil)
     }
 }
 
@@ -120,8 +158,12 @@ struct EventStoreTests {
 struct TokenTests {
     let now = Timestamp(milliseconds: 1_795_000_000_000)
 
-    @Test func createAuthenticateRevoke() async throws {
-        let store = try SQLiteEventStore.inMemory()
+    @Test(arguments: StoreKind.available)
+    func createAuthenticateRevoke(kind: StoreKind) async throws {
+        try await kind.withStore { store in try await createAuthenticateRevoke(store) }
+    }
+
+    func createAuthenticateRevoke(_ store: any EventStore) async throws {
         let (info, secret) = try await store.createToken(name: "alice", role: .agent, at: now)
         #expect(secret.hasPrefix("swm_"))
         #expect(secret.count > 40)
@@ -140,13 +182,33 @@ struct TokenTests {
         let store = try SQLiteEventStore.inMemory()
         let (_, secret) = try await store.createToken(name: "bob", role: .lead, at: now)
         let stored = try await store.writer.read { db in try String.fetchAll(db, sql: "SELECT hash FROM token") }
+        #expect(try await store.storedTokens().map(\.hash) == stored)
         #expect(stored.count == 1)
         #expect(stored[0] != secret)
         #expect(stored[0].count == 64)
     }
 
-    @Test func oneNameHasOneRole() async throws {
-        let store = try SQLiteEventStore.inMemory()
+    @Test(arguments: StoreKind.available)
+    func oneNameHasOneRole(kind: StoreKind) async throws {
+        try await kind.withStore { store in try await oneNameHasOneRole(store) }
+    }
+
+    @Test("bulk creation is all or none", arguments: StoreKind.available)
+    func bulkIsAllOrNone(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            _ = try await store.createToken(name: "dave", role: .requester, at: now)
+            let error = await #expect(throws: StoreError.self) {
+                try await store.createTokens(names: ["erin", "dave"], role: .requester, at: now)
+            }
+            #expect(error?.code == .token)
+            #expect(try await store.tokens().map(\.name) == ["dave"])
+            let made = try await store.createTokens(names: ["erin", "fred"], role: .requester, at: now)
+            #expect(made.map(\.0.name) == ["erin", "fred"])
+            #expect(try await store.authenticate(secret: made[1].1)?.name == "fred")
+        }
+    }
+
+    func oneNameHasOneRole(_ store: any EventStore) async throws {
         let (first, _) = try await store.createToken(name: "carol", role: .agent, at: now)
         _ = try await store.createToken(name: "carol", role: .agent, at: now)
         await #expect(throws: StoreError.self) { try await store.createToken(name: "carol", role: .admin, at: now) }
@@ -157,10 +219,9 @@ struct TokenTests {
     }
 }
 
-@Suite("Knowledge base: full-text search (FTS5)")
+@Suite("Knowledge base: full-text search (FTS5, tsvector)")
 struct ArticleSearchTests {
-    func store(with articles: [Article]) async throws -> SQLiteEventStore {
-        let store = try SQLiteEventStore.inMemory()
+    func store(_ store: any EventStore, with articles: [Article]) async throws -> any EventStore {
         var batch = AppendBatch()
         batch.articles = articles
         try await store.append(batch)
@@ -173,14 +234,22 @@ struct ArticleSearchTests {
             author: "alice", source: nil, at: Timestamp(milliseconds: 0))
     }
 
-    @Test("a title match ranks above a body match; drafts are hidden; more matching words rank higher")
-    func ranking() async throws {
-        let store = try await store(with: [
-            article(1, "Printer jams on tray 2", "Open the tray, remove the paper."),
-            article(2, "VPN drops every hour", "Set the MTU of the tunnel to 1400.", tags: ["network.vpn"]),
-            article(3, "Slow laptop", "If the VPN is on, check the MTU."),
-            article(4, "VPN drops: draft", "unfinished", draft: true),
-        ])
+    @Test(
+        "a title match ranks above a body match; drafts are hidden; more matching words rank higher",
+        arguments: StoreKind.available)
+    func ranking(kind: StoreKind) async throws {
+        try await kind.withStore { store in try await ranking(store) }
+    }
+
+    func ranking(_ empty: any EventStore) async throws {
+        let store = try await store(
+            empty,
+            with: [
+                article(1, "Printer jams on tray 2", "Open the tray, remove the paper."),
+                article(2, "VPN drops every hour", "Set the MTU of the tunnel to 1400.", tags: ["network.vpn"]),
+                article(3, "Slow laptop", "If the VPN is on, check the MTU."),
+                article(4, "VPN drops: draft", "unfinished", draft: true),
+            ])
         #expect(try await store.searchArticles("vpn", limit: 5).map(\.id) == ["KB-2", "KB-3"])
         #expect(try await store.searchArticles("vpn drops mtu", limit: 5).first?.id == "KB-2")
         #expect(try await store.searchArticles("vpn", limit: 5, includeDrafts: true).map(\.id).contains("KB-4"))
@@ -193,9 +262,13 @@ struct ArticleSearchTests {
         #expect(try await store.searchArticles("***", limit: 5).isEmpty)
     }
 
-    @Test("republishing replaces the indexed text")
-    func reindex() async throws {
-        let store = try await store(with: [article(1, "Old title", "old body")])
+    @Test("republishing replaces the indexed text", arguments: StoreKind.available)
+    func reindex(kind: StoreKind) async throws {
+        try await kind.withStore { store in try await reindex(store) }
+    }
+
+    func reindex(_ empty: any EventStore) async throws {
+        let store = try await store(empty, with: [article(1, "Old title", "old body")])
         var batch = AppendBatch()
         batch.articles = [article(1, "New title", "new body")]
         try await store.append(batch)

@@ -51,10 +51,21 @@ public final class SwarmdProcess: Sendable {
     }
 
     /// Starts `swarmd serve --port 0 --db PATH` and waits for its `listening on` line.
-    public init(serve databasePath: String, extra: [String] = []) async throws {
+    public convenience init(serve databasePath: String, extra: [String] = []) async throws {
+        try await self.init(serveArguments: ["--db", databasePath] + extra)
+    }
+
+    /// Starts `swarmd serve --port 0 --postgres URL` (a node of a cluster) and waits for its
+    /// `listening on` line.
+    public convenience init(postgres url: String, extra: [String] = []) async throws {
+        try await self.init(serveArguments: ["--postgres", url] + extra)
+    }
+
+    /// Starts `swarmd serve --port 0 ARGUMENTS` and waits for its `listening on` line.
+    public init(serveArguments: [String]) async throws {
         process = Process()
         process.executableURL = Self.binary
-        process.arguments = ["serve", "--port", "0", "--db", databasePath, "--log-level", "warning"] + extra
+        process.arguments = ["serve", "--port", "0", "--log-level", "warning"] + serveArguments
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -99,6 +110,12 @@ public final class SwarmdProcess: Sendable {
 
     /// `ws://127.0.0.1:PORT/v1/ws`.
     public var url: String { "ws://127.0.0.1:\(port ?? 0)/v1/ws" }
+
+    /// Everything printed on standard error so far.
+    public var standardError: String { errors.value }
+
+    /// Whether the process still runs.
+    public var isRunning: Bool { process.isRunning }
 
     /// Sends a signal and waits for the process to end; returns its termination status.
     @discardableResult

@@ -55,6 +55,33 @@ public func withHub<T: Sendable>(
     configuration.host = "127.0.0.1"
     configuration.port = 0
     let store = try SQLiteEventStore(path: path)
+    return try await withHub(store: store, databasePath: path, configuration: configuration, clock: clock, body)
+}
+
+/// Runs a hub on port 0 over a PostgreSQL database of its own (created for it, dropped afterwards),
+/// as one node of a cluster would run; `body` gets it.
+public func withPostgresHub<T: Sendable>(
+    clock: @escaping HubClock = systemClock,
+    configure: (inout HubConfiguration) -> Void = { _ in },
+    _ body: (TestHub) async throws -> T
+) async throws -> T {
+    var configuration = HubConfiguration()
+    configure(&configuration)
+    configuration.host = "127.0.0.1"
+    configuration.port = 0
+    return try await PostgresTestDatabase.with { location in
+        try await PostgresEventStore.withStore(location, logger: quietLogger) { store in
+            try await withHub(
+                store: store, databasePath: location.redacted, configuration: configuration, clock: clock, body)
+        }
+    }
+}
+
+/// Runs a hub on port 0 over `store`.
+func withHub<T: Sendable>(
+    store: any EventStore, databasePath path: String, configuration: HubConfiguration, clock: @escaping HubClock,
+    _ body: (TestHub) async throws -> T
+) async throws -> T {
     let services = try await HubServices(store: store, configuration: configuration, clock: clock, logger: quietLogger)
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
     let app = Hub.application(services: services) { port in portContinuation.yield(port) }

@@ -61,6 +61,7 @@ struct BatchStep {
     ) -> Output {
         var output = Output(
             state: state, seq: seq, append: AppendBatch(), outcomes: [], newAcks: [], touchedTickets: [])
+        output.append.afterSeq = seq
         output.outcomes.reserveCapacity(inputs.count)
         var touchedArticles: [String] = []
         let encoder = SwarmJSON.encoder()

@@ -45,6 +45,8 @@ public final class Ledger: Service, Sendable {
     private struct Queue {
         var pending: [Pending] = []
         var stopped = false
+        /// Another node announced a `seq` past this node's: catch up even if no command waits.
+        var catchUpWanted = false
     }
 
     /// What only the writer's loop touches (behind a lock nobody else takes).
@@ -54,6 +56,9 @@ public final class Ledger: Service, Sendable {
     }
 
     private let store: any EventStore
+    /// Whether other nodes append to the same log (a ``SharedEventStore``): then every decision is
+    /// preceded by a catch-up, and a batch the log moved under is decided again.
+    private let shared: Bool
     private let fanOut: FanOut
     private let clock: HubClock
     private let configuration: HubConfiguration
@@ -73,6 +78,7 @@ public final class Ledger: Service, Sendable {
         clock: @escaping HubClock = systemClock, logger: Logger
     ) async throws {
         self.store = store
+        self.shared = store is any SharedEventStore
         self.fanOut = fanOut
         self.clock = clock
         self.configuration = configuration
@@ -139,6 +145,15 @@ public final class Ledger: Service, Sendable {
         enqueue(Pending(input: .init(command: command, principal: principal, id: id), reply: .outbox(outbox)))
     }
 
+    /// Tells the writer that the shared log reached `seq` (another node committed): it reads the
+    /// events it has not applied, applies them and publishes them to this node's subscribers, in
+    /// `seq` order, between its own batches.
+    public func logAdvanced(to seq: Int64) {
+        guard shared, seq > current.withLock({ $0.seq }) else { return }
+        queue.withLock { $0.catchUpWanted = true }
+        doorbell.yield()
+    }
+
     private func enqueue(_ pending: Pending) {
         let accepted = queue.withLock { queue -> Bool in
             guard !queue.stopped else { return false }
@@ -163,39 +178,72 @@ public final class Ledger: Service, Sendable {
 
     private func drain() async {
         while true {
-            let batch = queue.withLock { queue -> [Pending] in
+            let (batch, catchUpWanted) = queue.withLock { queue -> ([Pending], Bool) in
+                // Taken before reading, so an announcement that arrives during the read asks again.
+                let wanted = queue.catchUpWanted
+                queue.catchUpWanted = false
                 guard queue.pending.count > configuration.maxBatch else {
                     defer { queue.pending = [] }
-                    return queue.pending
+                    return (queue.pending, wanted)
                 }
                 defer { queue.pending.removeFirst(configuration.maxBatch) }
-                return Array(queue.pending.prefix(configuration.maxBatch))
+                return (Array(queue.pending.prefix(configuration.maxBatch)), wanted)
             }
-            if batch.isEmpty { return }
+            if batch.isEmpty {
+                guard catchUpWanted else { return }
+                do {
+                    try await catchUp()
+                } catch {
+                    logger.warning("could not catch up on the shared log", metadata: ["error": "\(error)"])
+                }
+                continue
+            }
             await commit(batch)
         }
     }
 
+    /// How often a batch is decided again because other nodes appended first, before it is refused.
+    static let maxAttempts = 64
+
     private func commit(_ batch: [Pending]) async {
-        let committed = current.withLock { $0 }
-        // Time never runs backwards in the log, even if the wall clock does.
-        let now = max(clock(), committed.lastAt)
-        let step = writer.withLock { writer in
-            BatchStep.run(
-                batch.map(\.input), state: committed.state, seq: committed.seq, now: now,
-                settings: configuration.swarm, acks: writer.acks)
-        }
-        do {
-            if !step.append.events.isEmpty || !step.append.commands.isEmpty {
-                try await store.append(step.append)
+        var attempt = 0
+        var committed: Snapshot
+        var now: Timestamp
+        var step: BatchStep.Output
+        while true {
+            attempt += 1
+            do {
+                // On a shared log, decide on the whole log: apply what other nodes committed first.
+                if shared { try await catchUp() }
+                committed = current.withLock { $0 }
+                // Time never runs backwards in the log, even if the wall clock does.
+                now = max(clock(), committed.lastAt)
+                step = writer.withLock { [committed, now] writer in
+                    BatchStep.run(
+                        batch.map(\.input), state: committed.state, seq: committed.seq, now: now,
+                        settings: configuration.swarm, acks: writer.acks)
+                }
+                if !step.append.events.isEmpty || !step.append.commands.isEmpty {
+                    try await store.append(step.append)
+                }
+                break
+            } catch let error as StoreError
+                where shared && attempt < Self.maxAttempts
+                && (error.code == .sequenceMismatch || error.code == .duplicateCommand)
+            {
+                // The optimistic retry: another node appended (or committed one of these command
+                // ids) after this node caught up. Nothing was written; catch up and decide again.
+                if error.code == .duplicateCommand { await loadCommittedAcks(of: batch) }
+                continue
+            } catch {
+                logger.error(
+                    "commit failed; the batch had no effect",
+                    metadata: ["error": "\(error)", "swarm.batch": "\(batch.count)"])
+                let refused = HubError(
+                    .internal, "the event log could not be written; the command had no effect (\(Self.reason(error)))")
+                Self.deliver(batch.map { ($0.reply, .refused(refused), $0.input.id) }, fanOut: fanOut)
+                return
             }
-        } catch {
-            logger.error(
-                "commit failed; the batch had no effect",
-                metadata: ["error": "\(error)", "swarm.batch": "\(batch.count)"])
-            let refused = HubError(.internal, "the event log could not be written; the command had no effect")
-            Self.deliver(batch.map { ($0.reply, .refused(refused), $0.input.id) }, fanOut: fanOut)
-            return
         }
 
         // Durable now: make it visible.
@@ -216,6 +264,53 @@ public final class Ledger: Service, Sendable {
             zip(batch, step.outcomes).map { ($0.reply, $1, $0.input.id) }, events: step.append.events.map(\.record),
             fanOut: fanOut)
         for observer in observers.withLock({ $0 }) { observer(step.append.events, snapshot) }
+    }
+
+    /// Applies and publishes what other nodes appended to the shared log after this node's `seq`, a
+    /// page at a time: the state, the metrics fold and the deadlines move as if this node had
+    /// committed those events itself, and this node's subscribers get them in `seq` order. Services
+    /// fed by commits (knowledge-base suggestions) are not called: the committing node runs them.
+    private func catchUp() async throws {
+        while true {
+            let committed = current.withLock { $0 }
+            let page = try await store.events(after: committed.seq, limit: 1024)
+            guard let last = page.last else { return }
+            var state = committed.state
+            var touched: [String] = []
+            for stored in page {
+                state.apply(stored.event)
+                if let ticket = stored.event.ticket, !touched.contains(ticket) { touched.append(ticket) }
+            }
+            let nextDeadline = writer.withLock { writer -> Timestamp? in
+                writer.deadlines.update(touched, in: state, settings: configuration.swarm)
+                return writer.deadlines.next
+            }
+            let snapshot = Snapshot(
+                state: state, seq: last.seq, lastAt: max(committed.lastAt, last.event.at), nextDeadline: nextDeadline)
+            current.withLock { $0 = snapshot }
+            metrics.withLock { collector in
+                for stored in page { collector.add(stored.event, seq: stored.seq) }
+            }
+            fanOut.publish(page.map(\.record))
+            if page.count < 1024 { return }
+        }
+    }
+
+    /// Puts the stored acks of the batch's command ids into the cache, so deciding again gives a
+    /// command another node already committed its first ack.
+    private func loadCommittedAcks(of batch: [Pending]) async {
+        for pending in batch {
+            guard let id = pending.input.id,
+                let record = try? await store.command(agent: pending.input.principal.id, id: id),
+                let ack = try? JSONDecoder().decode(Ack.self, from: Data(record.ack.utf8))
+            else { continue }
+            writer.withLock { $0.acks.insert(agent: record.agent, id: record.id, ack: ack, at: record.at) }
+        }
+    }
+
+    /// A store error's message, for the refusal a client sees.
+    private static func reason(_ error: any Error) -> String {
+        (error as? StoreError)?.message ?? "\(error)"
     }
 
     /// Publishes a batch's events with the replies that go to connections, then calls the completions.

@@ -1,0 +1,436 @@
+import Foundation
+public import Logging
+import NIOCore
+import PostgresNIO
+public import SwarmProtocol
+
+/// The event log and its projections in a PostgreSQL database, shared by several hub nodes.
+///
+/// The same tables as ``SQLiteEventStore`` plus `log_head`, a one-row counter: every append locks it
+/// (`SELECT … FOR UPDATE`) in the transaction that writes the events, checks that the writer decided
+/// on the log as it is, and moves it, so `seq` stays gap-free and in commit order whichever node
+/// writes. The append is one call of the `swarm_append` function (one round trip, one transaction),
+/// which also announces the new high `seq` with `NOTIFY swarm_log` when it commits.
+///
+/// Open one with ``withStore(_:logger:_:)``, which runs the connection pool for the duration of its
+/// body and applies the migrations (``PostgresMigrations``) first. Every call that cannot reach the
+/// server within ``operationTimeout`` fails with ``StoreError/Code/unavailable``; the pool keeps
+/// reconnecting in the background, so the store recovers by itself when the server is back.
+public final class PostgresEventStore: SharedEventStore, Sendable {
+    /// Where the database is.
+    public let location: PostgresLocation
+    let client: PostgresClient
+    let logger: Logger
+
+    /// How long one call may wait for the server before it fails with `unavailable`.
+    public static let operationTimeout: Duration = .seconds(5)
+
+    /// The idempotency window: a command id older than this may be used again (as in the hub).
+    static let commandWindowMillis: Int64 = 24 * 3600 * 1000
+
+    private init(location: PostgresLocation, client: PostgresClient, logger: Logger) {
+        self.location = location
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Connects to the database at `location`, applies the migrations it lacks, and runs `body`
+    /// with the store; the connections are closed when `body` returns or throws.
+    ///
+    /// - Throws: ``StoreError`` `unavailable` when the server cannot be reached, `migration` when the
+    ///   schema is newer than this program or a migration fails; or what `body` throws.
+    public static func withStore<Result: Sendable>(
+        _ location: PostgresLocation, logger: Logger, _ body: (PostgresEventStore) async throws -> Result
+    ) async throws -> Result {
+        let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let store = PostgresEventStore(location: location, client: client, logger: logger)
+            try await store.migrate()
+            return try await body(store)
+        }
+    }
+
+    // MARK: Migrations
+
+    /// The migrations this database has had, by version.
+    public func appliedMigrations() async throws -> [Int] {
+        try await timed("read the schema version") { [client] in
+            var versions: [Int] = []
+            for try await version in try await client.query("SELECT version FROM schema_migrations ORDER BY version")
+                .decode(Int.self)
+            {
+                versions.append(version)
+            }
+            return versions
+        }
+    }
+
+    private func migrate() async throws {
+        let logger = self.logger
+        let location = self.location
+        // A server that does not answer fails within the usual limit, not the migrations' longer one.
+        try await timed("connect") { [client] in _ = try await client.query("SELECT 1").collect() }
+        try await timed("apply the migrations", timeout: .seconds(30)) { [client] in
+            try await client.withConnection { connection in
+                try await connection.withTransaction(logger: logger) { connection in
+                    // Nodes that start together migrate one after the other.
+                    try await connection.query(
+                        "SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey))", logger: logger)
+                    try await connection.query(
+                        """
+                        CREATE TABLE IF NOT EXISTS schema_migrations (
+                            version INTEGER PRIMARY KEY,
+                            name TEXT NOT NULL,
+                            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                        )
+                        """, logger: logger)
+                    var applied = Set<Int>()
+                    for try await version in try await connection.query(
+                        "SELECT version FROM schema_migrations", logger: logger
+                    ).decode(Int.self) {
+                        applied.insert(version)
+                    }
+                    let known = Set(PostgresMigrations.all.map(\.version))
+                    if let newer = applied.subtracting(known).max() {
+                        throw StoreError(
+                            .migration,
+                            "the database \(location) has schema version \(newer), newer than this swarmd knows "
+                                + "(\(known.max() ?? 0)); run a newer swarmd")
+                    }
+                    for migration in PostgresMigrations.all where !applied.contains(migration.version) {
+                        for statement in migration.statements {
+                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                        }
+                        try await connection.query(
+                            "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
+                            logger: logger)
+                        logger.info(
+                            "applied migration",
+                            metadata: ["swarm.migration": "\(migration.version) \(migration.name)"])
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: Appending
+
+    /// Appends a batch in one transaction (one call of `swarm_append`).
+    ///
+    /// - Throws: ``StoreError`` `sequence_mismatch` when the log moved past `batch.afterSeq` (another
+    ///   node appended: catch up and decide again); `duplicate_command` when one of the batch's command
+    ///   ids was already committed; `unavailable` when the server cannot be reached. In each case
+    ///   nothing of the batch was written — except that a connection lost while the commit was on its
+    ///   way leaves the outcome unknown to this node; the catch-up before its next decision reads
+    ///   whatever did commit, and a retry of the command gets its first ack.
+    public func append(_ batch: AppendBatch) async throws {
+        let expected = batch.events.first.map { $0.seq - 1 } ?? batch.afterSeq
+        var eSeq: [Int64] = []
+        var eType: [String] = []
+        var eTicket: [String] = []
+        var eActor: [String] = []
+        var eAt: [Int64] = []
+        var eChannels: [String] = []
+        var eBody: [String] = []
+        var cChannel: [String] = []
+        var cSeq: [Int64] = []
+        for stored in batch.events {
+            eSeq.append(stored.seq)
+            eType.append(stored.event.type.rawValue)
+            eTicket.append(stored.event.ticket ?? "")
+            eActor.append(stored.event.actor)
+            eAt.append(stored.event.at.milliseconds)
+            eChannels.append(ChannelList.encode(stored.channels))
+            eBody.append(stored.json)
+            for channel in stored.channels {
+                cChannel.append(channel)
+                cSeq.append(stored.seq)
+            }
+        }
+        let kAgent = batch.commands.map(\.agent)
+        let kID = batch.commands.map(\.id)
+        let kAck = batch.commands.map(\.ack)
+        let kAt = batch.commands.map(\.at.milliseconds)
+        let encoder = SwarmJSON.encoder()
+        var tID: [String] = []
+        var tNumber: [Int64] = []
+        var tStatus: [String] = []
+        var tQueue: [String] = []
+        var tRequester: [String] = []
+        var tPriority: [String] = []
+        var tUpdated: [Int64] = []
+        var tBody: [String] = []
+        for var ticket in batch.tickets {
+            // As in the SQLite store: comments live in the log, not in the projection.
+            ticket.comments = []
+            tID.append(ticket.id)
+            tNumber.append(Int64(ticket.number))
+            tStatus.append(ticket.status.rawValue)
+            tQueue.append(ticket.queue)
+            tRequester.append(ticket.requester)
+            tPriority.append(ticket.priority.rawValue)
+            tUpdated.append(ticket.updatedAt.milliseconds)
+            tBody.append(String(decoding: try encoder.encode(ticket), as: UTF8.self))
+        }
+        var aID: [String] = []
+        var aStatus: [String] = []
+        var aTitle: [String] = []
+        var aText: [String] = []
+        var aTags: [String] = []
+        var aBody: [String] = []
+        for article in batch.articles {
+            aID.append(article.id)
+            aStatus.append(article.status.rawValue)
+            aTitle.append(article.title)
+            aText.append(article.body)
+            aTags.append(article.tags.joined(separator: " "))
+            aBody.append(String(decoding: try encoder.encode(article), as: UTF8.self))
+        }
+        let window = Self.commandWindowMillis
+        let query: PostgresQuery = """
+            SELECT swarm_append(\(expected),
+                \(eSeq), \(eType), \(eTicket), \(eActor), \(eAt), \(eChannels), \(eBody),
+                \(cChannel), \(cSeq),
+                \(kAgent), \(kID), \(kAck), \(kAt), \(window),
+                \(tID), \(tNumber), \(tStatus), \(tQueue), \(tRequester), \(tPriority), \(tUpdated), \(tBody),
+                \(aID), \(aStatus), \(aTitle), \(aText), \(aTags), \(aBody))
+            """
+        try await timed("append to the log") { [client] in
+            _ = try await client.query(query).collect()
+        }
+    }
+
+    // MARK: Reading the log
+
+    public func lastSeq() async throws -> Int64 {
+        try await timed("read the log's last seq") { [client] in
+            for try await seq in try await client.query("SELECT seq FROM log_head").decode(Int64.self) {
+                return seq
+            }
+            return 0
+        }
+    }
+
+    public func events(after: Int64, limit: Int) async throws -> [StoredEvent] {
+        try await records("SELECT seq, channels, body FROM event WHERE seq > \(after) ORDER BY seq LIMIT \(limit)")
+            .map(SQLiteEventStore.storedEvent)
+    }
+
+    public func events(onChannels channels: [String], after: Int64, through: Int64, limit: Int) async throws
+        -> [StoredEvent]
+    {
+        try await records(onChannels: channels, after: after, through: through, limit: limit)
+            .map(SQLiteEventStore.storedEvent)
+    }
+
+    public func records(onChannels channels: [String], after: Int64, through: Int64, limit: Int) async throws
+        -> [EventRecord]
+    {
+        guard !channels.isEmpty, after < through, limit > 0 else { return [] }
+        if channels.count == 1 {
+            return try await records(
+                """
+                SELECT event.seq, event.channels, event.body FROM event_channel
+                JOIN event ON event.seq = event_channel.seq
+                WHERE event_channel.channel = \(channels[0]) AND event_channel.seq > \(after)
+                    AND event_channel.seq <= \(through)
+                ORDER BY event_channel.seq LIMIT \(limit)
+                """)
+        }
+        return try await records(
+            """
+            SELECT seq, channels, body FROM event WHERE seq IN (
+                SELECT seq FROM event_channel
+                WHERE channel = ANY(\(channels)) AND seq > \(after) AND seq <= \(through)
+            ) ORDER BY seq LIMIT \(limit)
+            """)
+    }
+
+    public func events(ofTicket id: String) async throws -> [StoredEvent] {
+        try await records("SELECT seq, channels, body FROM event WHERE ticket = \(id) ORDER BY seq")
+            .map(SQLiteEventStore.storedEvent)
+    }
+
+    /// Rows of (seq, channels, body), as records.
+    private func records(_ query: PostgresQuery) async throws -> [EventRecord] {
+        try await timed("read the log") { [client] in
+            var records: [EventRecord] = []
+            for try await (seq, channelsText, body) in try await client.query(query).decode(
+                (Int64, String, String).self)
+            {
+                guard let channels = ChannelList.decode(channelsText) else {
+                    throw StoreError(.corruptRow, "event \(seq) has an unreadable channel list")
+                }
+                records.append(EventRecord(seq: seq, channels: channels, json: body))
+            }
+            return records
+        }
+    }
+
+    // MARK: Projections
+
+    public func tickets(status: TicketStatus?, queue: String?, requester: String?, limit: Int) async throws
+        -> [Ticket]
+    {
+        var clauses: [String] = []
+        var binds = PostgresBindings()
+        if let status {
+            binds.append(status.rawValue)
+            clauses.append("status = $\(binds.count)")
+        }
+        if let queue {
+            binds.append(queue)
+            clauses.append("queue = $\(binds.count)")
+        }
+        if let requester {
+            binds.append(requester)
+            clauses.append("requester = $\(binds.count)")
+        }
+        binds.append(Int64(limit))
+        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        let query = PostgresQuery(
+            unsafeSQL: "SELECT body FROM ticket \(whereClause) ORDER BY number DESC LIMIT $\(binds.count)",
+            binds: binds)
+        return try await strings(query).map(SQLiteEventStore.decodeTicket)
+    }
+
+    public func ticket(_ id: String) async throws -> Ticket? {
+        try await strings("SELECT body FROM ticket WHERE id = \(id)").first.map(SQLiteEventStore.decodeTicket)
+    }
+
+    /// The first column of every row, as text.
+    func strings(_ query: PostgresQuery) async throws -> [String] {
+        try await timed("read the database") { [client] in
+            var values: [String] = []
+            for try await value in try await client.query(query).decode(String.self) { values.append(value) }
+            return values
+        }
+    }
+
+    // MARK: Knowledge base
+
+    /// Published articles matching any word of `text`, best first: PostgreSQL full-text search with the
+    /// `simple` configuration (no stemming, as SQLite's FTS5 here), ranked by `ts_rank` with a title
+    /// match weighing 10, a tag 5 and the body 1 (the weights of the SQLite store). Scores are not
+    /// comparable with SQLite's bm25 scores; the order is what matters.
+    public func searchArticles(_ text: String, limit: Int, includeDrafts: Bool) async throws -> [ArticleMatch] {
+        let words = text.lowercased().split { !($0.isLetter || $0.isNumber) }.prefix(32)
+        guard !words.isEmpty else { return [] }
+        // Letters and digits only, so nothing in the text is read as tsquery syntax.
+        let tsquery = words.joined(separator: " | ")
+        let query: PostgresQuery = """
+            SELECT id, title, ts_rank('{0.1, 0, 0.5, 1.0}', search, q) AS rank
+            FROM kb_article, to_tsquery('simple', \(tsquery)) AS q
+            WHERE search @@ q AND (\(includeDrafts) OR status = 'published')
+            ORDER BY rank DESC, id LIMIT \(Int64(limit))
+            """
+        return try await timed("search the knowledge base") { [client] in
+            var matches: [ArticleMatch] = []
+            for try await (id, title, rank) in try await client.query(query).decode((String, String, Float).self) {
+                matches.append(ArticleMatch(id: id, title: title, score: Int((Double(rank) * 10_000).rounded())))
+            }
+            return matches
+        }
+    }
+
+    public func article(_ id: String) async throws -> Article? {
+        guard let body = try await strings("SELECT body FROM kb_article WHERE id = \(id)").first else { return nil }
+        do {
+            return try JSONDecoder().decode(Article.self, from: Data(body.utf8))
+        } catch {
+            throw StoreError(.corruptRow, "article \(id) cannot be decoded: \(error)")
+        }
+    }
+
+    // MARK: Command ids
+
+    public func commands(since: Timestamp) async throws -> [CommandRecord] {
+        try await commandRecords(
+            "SELECT agent, id, ack, at FROM command WHERE at >= \(since.milliseconds) ORDER BY at")
+    }
+
+    public func command(agent: String, id: String) async throws -> CommandRecord? {
+        try await commandRecords("SELECT agent, id, ack, at FROM command WHERE agent = \(agent) AND id = \(id)").first
+    }
+
+    private func commandRecords(_ query: PostgresQuery) async throws -> [CommandRecord] {
+        try await timed("read command ids") { [client] in
+            var records: [CommandRecord] = []
+            for try await (agent, id, ack, at) in try await client.query(query).decode(
+                (String, String, String, Int64).self)
+            {
+                records.append(CommandRecord(agent: agent, id: id, ack: ack, at: Timestamp(milliseconds: at)))
+            }
+            return records
+        }
+    }
+
+    @discardableResult
+    public func pruneCommands(before: Timestamp) async throws -> Int {
+        try await timed("prune command ids") { [client] in
+            var count = 0
+            for try await _ in try await client.query(
+                "DELETE FROM command WHERE at < \(before.milliseconds) RETURNING 1"
+            ) {
+                count += 1
+            }
+            return count
+        }
+    }
+
+    // MARK: Time limits and errors
+
+    /// Runs `operation`, failing with `unavailable` when it takes longer than `timeout` (the pool
+    /// waits for a connection as long as the server is away), and maps the driver's errors.
+    func timed<Value: Sendable>(
+        _ what: String, timeout: Duration = PostgresEventStore.operationTimeout,
+        _ operation: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        let location = self.location
+        do {
+            return try await withThrowingTaskGroup(of: Value.self) { group in
+                group.addTask { try await operation() }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw StoreError(
+                        .unavailable, "could not \(what): the database \(location) did not answer within \(timeout)")
+                }
+                defer { group.cancelAll() }
+                guard let value = try await group.next() else { throw CancellationError() }
+                return value
+            }
+        } catch {
+            throw Self.storeError(error, doing: what, at: location)
+        }
+    }
+
+    /// The store's error for a driver error: our own SQLSTATEs to their codes, everything about the
+    /// connection to `unavailable`, the server's message kept.
+    static func storeError(_ error: any Error, doing what: String, at location: PostgresLocation) -> any Error {
+        if error is StoreError || error is CancellationError { return error }
+        if let error = error as? PSQLError {
+            if let state = error.serverInfo?[.sqlState] {
+                let message = error.serverInfo?[.message] ?? "\(state)"
+                switch state {
+                case "SW001": return StoreError(.sequenceMismatch, message)
+                case "SW002": return StoreError(.duplicateCommand, message)
+                // Class 08 (connection), 57P0x (shutting down, cannot connect now), 53 (resources).
+                case let s where s.hasPrefix("08") || s.hasPrefix("57P") || s.hasPrefix("53"):
+                    return StoreError(
+                        .unavailable, "could not \(what): the database \(location) is unavailable: \(message)")
+                default:
+                    return StoreError(.database, "could not \(what): PostgreSQL said: \(message) (\(state))")
+                }
+            }
+            return StoreError(.unavailable, "could not \(what): the connection to \(location) failed (\(error.code))")
+        }
+        if let error = error as? PostgresTransactionError {
+            if let inner = error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError {
+                return storeError(inner, doing: what, at: location)
+            }
+        }
+        return StoreError(.unavailable, "could not \(what): the database \(location) is unavailable (\(error))")
+    }
+}
