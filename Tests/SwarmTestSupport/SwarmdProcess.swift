@@ -50,11 +50,29 @@ public final class SwarmdProcess: Sendable {
         )
     }
 
+    /// Runs another program to completion (a tool the test needs, like `sqlite3`); returns its exit status.
+    public static func runTool(_ path: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     /// Starts `swarmd serve --port 0 --db PATH` and waits for its `listening on` line.
-    public init(serve databasePath: String, extra: [String] = []) async throws {
+    ///
+    /// - Parameter openFiles: runs it under `ulimit -n` this many file descriptors.
+    public init(serve databasePath: String, extra: [String] = [], openFiles: Int? = nil) async throws {
         process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["serve", "--port", "0", "--db", databasePath, "--log-level", "warning"] + extra
+        let arguments = ["serve", "--port", "0", "--db", databasePath, "--log-level", "warning"] + extra
+        if let openFiles {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", Self.binary.path] + arguments
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = arguments
+        }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -78,6 +96,28 @@ public final class SwarmdProcess: Sendable {
             guard ContinuousClock.now < deadline else { throw TestFailure("swarmd did not start listening") }
             try await Task.sleep(for: .milliseconds(20))
         }
+    }
+
+    /// Everything printed on standard error (the log) so far.
+    public var standardError: String { errors.value }
+
+    /// The process id.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Sends a signal and waits at most `timeout` for the process to end; returns its status and
+    /// how long it took, or `nil` (and kills it) when it did not end in time.
+    public func stop(signal: Int32 = SIGTERM, within timeout: Duration) async -> (status: Int32, took: Duration)? {
+        let start = ContinuousClock.now
+        kill(process.processIdentifier, signal)
+        while process.isRunning {
+            if ContinuousClock.now - start > timeout {
+                kill(process.processIdentifier, SIGKILL)
+                while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+                return nil
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return (process.terminationStatus, ContinuousClock.now - start)
     }
 
     /// Everything printed on standard output so far.
