@@ -276,14 +276,14 @@ struct HardeningWireTests {
             let agent = try await hub.token("alice")
             try await withClient(hub.url) { client in
                 try await client.hello(agent)
-                try await client.command(["type": "subscribe", "channels": (1...100).map { "ticket:T-\($0)" }])
+                try await client.command(["type": "subscribe", "channels": (1...100).map { "queue:q\($0)" }])
                 // Channels already held do not count twice.
-                try await client.command(["type": "subscribe", "channels": (51...150).map { "ticket:T-\($0)" }])
-                let refused = try await client.failing(["type": "subscribe", "channels": ["ticket:T-151"]])
+                try await client.command(["type": "subscribe", "channels": (51...150).map { "queue:q\($0)" }])
+                let refused = try await client.failing(["type": "subscribe", "channels": ["queue:q151"]])
                 #expect(refused.code == .tooLarge)
                 #expect(refused.message.contains("at most 150"))
-                try await client.command(["type": "unsubscribe", "channels": ["ticket:T-1"]])
-                try await client.command(["type": "subscribe", "channels": ["ticket:T-151"]])
+                try await client.command(["type": "unsubscribe", "channels": ["queue:q1"]])
+                try await client.command(["type": "subscribe", "channels": ["queue:q151"]])
             }
         }
     }

@@ -11,14 +11,15 @@ import NIOHTTP1
 ///   (answering `408` first);
 /// - answers `501` to a method the hub does not implement, `400` to a TLS handshake or an HTTP/2
 ///   preface on the plain port, `431` to a head longer than `maxHead` bytes, and closes;
-/// - once the head is complete it only forwards bytes (one call per read and write).
+/// - once the head is complete it forwards bytes; on a connection upgraded to WebSocket it fails an
+///   unmasked client frame with 1002 (RFC 6455 §5.1), which the WebSocket library does not check.
 ///
 /// It runs on the channel's event loop only, so its state needs no lock.
 final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
 
     /// The methods the hub answers; anything else is `501 Not Implemented`.
     static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
@@ -30,12 +31,19 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// The request line's method, as far as it has come.
     private var method: [UInt8] = []
     private var methodDone = false
-    /// The last bytes seen, to find the blank line that ends the head.
-    private var tail: (UInt8, UInt8, UInt8) = (0, 0, 0)
+    /// The last two bytes seen, to find the blank line that ends the head.
+    private var tail: (UInt8, UInt8) = (0, 0)
     private(set) var headComplete = false
     private var rejected = false
     /// Whether the HTTP pipeline has written anything: then it answered the request itself.
     private var answered = false
+    /// The client's WebSocket frames, watched from the end of the head until the response shows
+    /// whether the connection was upgraded (then for good) or not (then no more).
+    private var frames: FrameMaskWatch? = nil
+    /// Whether the response was `101 Switching Protocols`.
+    private var upgraded = false
+    /// An unmasked frame seen before the upgrade's response went out.
+    private var unmaskedEarly = false
     /// The guard's place in the pipeline, while it is in it.
     private var context: ChannelHandlerContext?
 
@@ -61,61 +69,109 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !rejected else { return }
-        guard !headComplete else {
-            context.fireChannelRead(data)
-            return
-        }
         let buffer = unwrapInboundIn(data)
-        if let status = scan(buffer.readableBytesView) {
-            reject(context: context, status: status)
-            return
+        var view = buffer.readableBytesView
+        if !headComplete {
+            switch scan(view) {
+            case .refuse(let status):
+                reject(context: context, status: status)
+                return
+            case .more:
+                break
+            case .complete(let end):
+                // What follows the head in the same read may be the first WebSocket frame.
+                view = view[end...]
+                frames = FrameMaskWatch()
+            }
+        }
+        if !view.isEmpty, frames != nil, !frames!.feed(view) {
+            if upgraded {
+                failUnmasked(context: context)
+                return
+            }
+            unmaskedEarly = true
+            frames = nil
         }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        // The response has begun: the head was accepted, and the rest is the HTTP pipeline's. The
-        // guard stays in the pipeline (removing it in the middle of the WebSocket upgrade races
-        // with the upgrader's own pipeline changes), but only forwards from now on.
-        answered = true
+        // The response has begun: the head was accepted, and the rest is the HTTP pipeline's.
+        // The guard stays in the pipeline (removing it in the middle of the WebSocket upgrade races
+        // with the upgrader's own pipeline changes); from now on it only forwards, and for an
+        // upgraded connection checks that the client masks its frames.
+        if !answered {
+            answered = true
+            if case .byteBuffer(let buffer) = unwrapOutboundIn(data),
+                buffer.readableBytesView.starts(with: "HTTP/1.1 101".utf8)
+            {
+                upgraded = true
+                if unmaskedEarly {
+                    context.write(data, promise: promise)
+                    failUnmasked(context: context)
+                    return
+                }
+            } else {
+                frames = nil
+            }
+        }
         context.write(data, promise: promise)
     }
 
-    /// Reads the bytes of the head; returns the status to answer when they are refused.
-    private func scan(_ bytes: ByteBufferView) -> String? {
-        for byte in bytes {
+    /// RFC 6455 §5.1: a server must fail the connection when a client frame is not masked; NIO's
+    /// frame decoder accepts it. Sends the close frame (1002, protocol error) itself and closes.
+    private func failUnmasked(context: ChannelHandlerContext) {
+        rejected = true
+        frames = nil
+        let close = ByteBuffer(bytes: [0x88, 0x02, 0x03, 0xEA])  // FIN + close, 2 bytes: 1002
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(close))).whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    enum ScanResult {
+        case more
+        /// The head ends before this index of the view.
+        case complete(Int)
+        case refuse(String)
+    }
+
+    /// Reads the bytes of the head: more to come, where it ended, or the status to refuse it with.
+    private func scan(_ bytes: ByteBufferView) -> ScanResult {
+        for index in bytes.indices {
+            let byte = bytes[index]
             if headBytes == 0 {
-                if byte == 0x16 { return "400 Bad Request" }  // a TLS ClientHello on the plain port
+                if byte == 0x16 { return .refuse("400 Bad Request") }  // a TLS ClientHello on the plain port
             }
             headBytes += 1
             if !methodDone {
                 if byte == UInt8(ascii: " ") {
                     methodDone = true
                     let name = String(decoding: method, as: UTF8.self)
-                    if name == "PRI" { return "400 Bad Request" }  // the HTTP/2 connection preface
-                    if !Self.methods.contains(name) { return "501 Not Implemented" }
+                    if name == "PRI" { return .refuse("400 Bad Request") }  // the HTTP/2 connection preface
+                    if !Self.methods.contains(name) { return .refuse("501 Not Implemented") }
                 } else if method.count >= 16 || byte < 0x21 || byte > 0x7e {
-                    return "501 Not Implemented"
+                    return .refuse("501 Not Implemented")
                 } else {
                     method.append(byte)
                 }
             }
-            let (a, b, c) = tail
-            tail = (b, c, byte)
+            let (b, c) = tail
+            tail = (c, byte)
             if byte == UInt8(ascii: "\n"), c == UInt8(ascii: "\n") || (c == 13 && b == 10) {
-                _ = a
                 headComplete = true
                 deadline?.cancel()
                 deadline = nil
-                return nil
+                return .complete(index + 1)
             }
-            if headBytes > maxHead { return "431 Request Header Fields Too Large" }
+            if headBytes > maxHead { return .refuse("431 Request Header Fields Too Large") }
         }
-        return nil
+        return .more
     }
 
-    /// The HTTP parser refused the first request (a malformed header line, say): the upgrading
-    /// pipeline would wait for more bytes for ever, so the guard answers 400 and closes.
+    /// The HTTP parser or the WebSocket upgrader refused the first request (a malformed header
+    /// line, an upgrade without a key or with another version): the upgrading pipeline would wait
+    /// for more bytes for ever, so the guard answers 400 and closes.
     func parserFailed() {
         if let context, !rejected, !answered { reject(context: context, status: "400 Bad Request") }
     }
@@ -138,7 +194,7 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         deadline?.cancel()
         deadline = nil
         let text = "HTTP/1.1 \(status)\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: text))).whenComplete { _ in
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(string: text)))).whenComplete { _ in
             context.close(promise: nil)
         }
     }
@@ -156,7 +212,42 @@ final class ParserErrorWatch: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is HTTPParserError { guardHandler.parserFailed() }
+        // Any error before the first response (the parser's, the upgrader's) leaves the request
+        // unanswered; after it, the HTTP pipeline answers for itself.
+        guardHandler.parserFailed()
         context.fireErrorCaught(error)
+    }
+}
+
+/// Follows the headers of a client's WebSocket frames through the byte stream, skipping payloads,
+/// and reports the first frame without a mask.
+struct FrameMaskWatch {
+    private var header: [UInt8] = []
+    private var skip: UInt64 = 0
+
+    /// Feeds the next bytes; `false` at an unmasked frame.
+    mutating func feed(_ bytes: ByteBufferView) -> Bool {
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            if skip > 0 {
+                let step = Int(min(skip, UInt64(bytes.endIndex - index)))
+                index += step
+                skip -= UInt64(step)
+                continue
+            }
+            header.append(bytes[index])
+            index += 1
+            guard header.count >= 2 else { continue }
+            let masked = header[1] & 0x80 != 0
+            guard masked else { return false }
+            let short = header[1] & 0x7F
+            let extended = short == 126 ? 2 : short == 127 ? 8 : 0
+            guard header.count == 2 + extended + 4 else { continue }
+            var length = UInt64(short)
+            if extended > 0 { length = header[2..<(2 + extended)].reduce(0) { $0 << 8 | UInt64($1) } }
+            skip = length
+            header.removeAll(keepingCapacity: true)
+        }
+        return true
     }
 }
