@@ -21,12 +21,16 @@ struct HardeningProcessTests {
         return try #require(created.out.split(separator: "\n").last.map(String.init))
     }
 
-    @Test("SIGTERM with a client that stopped reading exits within the 5 s close grace")
+    @Test("SIGTERM with a client that stopped reading, an idle socket and a half-sent head exits within the 5 s grace")
     func gracefulStopWithStalledReader() async throws {
         let path = try databasePath()
         let hub = try await SwarmdProcess(serve: path)
         let admin = try #require(hub.adminToken)
         let port = try #require(hub.port)
+        // A socket that sends nothing, and one that stops in the middle of its upgrade's head.
+        let idle = try RawConnection(port: port)
+        let halfHead = try RawConnection(port: port)
+        halfHead.write("GET /v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n")
         // A subscriber that reads nothing, with a tiny receive buffer, while events pile up for it.
         let stalled = try RawWebSocket(port: port, token: admin, receiveBuffer: 4096)
         try stalled.send(#"{"type":"subscribe","id":"s","channels":["ticket:T-1"]}"#)
@@ -43,7 +47,7 @@ struct HardeningProcessTests {
         let result = try #require(stopped, "swarmd did not stop within 20 s of SIGTERM")
         #expect(result.status == 0)
         #expect(result.took < .seconds(7), "took \(result.took); the documented close grace is 5 s")
-        _ = stalled
+        withExtendedLifetime((stalled, idle, halfHead)) {}
     }
 
     @Test("revoking a token closes its open connections with 4003 within a second")
@@ -118,7 +122,7 @@ struct HardeningProcessTests {
         await hub.stop()
         let sqlite = try SwarmdProcess.runTool("/usr/bin/sqlite3", [path, "DELETE FROM event WHERE seq = 2;"])
         try #require(sqlite == 0, "sqlite3 is needed (scripts/bootstrap-test installs it)")
-        let gap = try SwarmdProcess.run(["serve", "--port", "0", "--db", path])
+        let gap = try SwarmdProcess.run(["serve", "--port", "0", "--db", path], timeout: .seconds(20))
         #expect(gap.status == 3)
         #expect(gap.err.contains("gap in seq: 3 follows 1"), "\(gap.err)")
 
@@ -131,7 +135,7 @@ struct HardeningProcessTests {
         try handle.seek(toOffset: 4096)
         try handle.write(contentsOf: Data(repeating: 0xA5, count: Int(size) - 4096))
         try handle.close()
-        let broken = try SwarmdProcess.run(["serve", "--port", "0", "--db", corrupt])
+        let broken = try SwarmdProcess.run(["serve", "--port", "0", "--db", corrupt], timeout: .seconds(20))
         #expect(broken.status == 3, "\(broken.err)")
         #expect(broken.err.contains("error: cannot"), "\(broken.err)")
         #expect(!broken.err.contains("Fatal error"))
@@ -173,7 +177,7 @@ struct HardeningProcessTests {
         let dropped = slow.prefix(10).filter { $0.readUntilClosed(timeout: .milliseconds(200)).closed }.count
         #expect(dropped == 10)
         withExtendedLifetime(idle) {}
-        await hub.stop()
+        #expect(await hub.stop(signal: SIGTERM, within: .seconds(20)) != nil, "SIGTERM with the sockets still open")
     }
 }
 

@@ -32,7 +32,10 @@ public final class SwarmdProcess: Sendable {
     }
 
     /// Runs `swarmd` with `arguments` to completion; returns exit status, standard output and error.
-    public static func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    /// With `timeout`, a process still running then is killed (status: the signal's).
+    public static func run(_ arguments: [String], timeout: Duration? = nil) throws -> (
+        status: Int32, out: String, err: String
+    ) {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -41,6 +44,14 @@ public final class SwarmdProcess: Sendable {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        if let timeout {
+            // Killed only while it still runs (its pid cannot have been reused before it is reaped).
+            nonisolated(unsafe) let running = process
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)))
+            {
+                if running.isRunning { running.terminate() }
+            }
+        }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -8,7 +8,7 @@ import NIOHTTP1
 /// been parsed, and answers nothing when that head is malformed, so without this an idle socket, a
 /// slowloris upgrade or a stray TLS handshake would hold a file descriptor for ever. The guard:
 /// - drops the connection when its first request head is not complete within `timeout`
-///   (answering `408` first);
+///   (answering `408` first), or at once when the hub stops gracefully;
 /// - answers `501` to a method the hub does not implement, `400` to a TLS handshake or an HTTP/2
 ///   preface on the plain port, `431` to a head longer than `maxHead` bytes, and closes;
 /// - once the head is complete it forwards bytes; on a connection upgraded to WebSocket it fails an
@@ -65,6 +65,18 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         self.context = nil
         deadline?.cancel()
         deadline = nil
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // A graceful stop asks every connection to finish. One that has not sent a whole head yet
+        // has nothing in progress, and the HTTP pipeline only learns to quiesce after a head: close
+        // it now, or it would hold the stop until it sends one (or for ever, before the guard).
+        if event is ChannelShouldQuiesceEvent, !headComplete {
+            rejected = true
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
