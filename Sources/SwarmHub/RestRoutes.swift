@@ -202,14 +202,15 @@ enum RestRoutes {
         do {
             try StrictJSON.check(bytes)
         } catch {
-            throw APIError(error.code, error.message.replacingOccurrences(of: "a frame must", with: "the body must"))
+            // REST reports every unreadable body as `invalid_field` (Protocol §20), as before.
+            throw APIError(.invalidField, error.message.replacingOccurrences(of: "a frame must", with: "the body must"))
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
             throw APIError(.invalidField, error.fieldMessage)
         } catch {
-            throw APIError(.badFrame, "the body must be a JSON object")
+            throw APIError(.invalidField, "the body must be a JSON object")
         }
     }
 

@@ -206,12 +206,49 @@ public enum StrictJSON {
                     }
                 case 0x00..<0x20:
                     throw syntax("a control character inside a string (escape it)")
+                case 0x80...:
+                    let length = try utf8Sequence()
+                    result.append(contentsOf: bytes[index..<(index + length)])
+                    index += length
                 default:
                     result.append(byte)
                     index += 1
                 }
             }
             throw syntax("an unterminated string")
+        }
+
+        /// The length of the well-formed UTF-8 sequence at `index` (RFC 3629: no overlong forms,
+        /// no surrogates, nothing above U+10FFFF); JSON text is UTF-8 (RFC 8259 §8.1).
+        func utf8Sequence() throws(Violation) -> Int {
+            let lead = bytes[index]
+            let length: Int
+            var range: ClosedRange<UInt8> = 0x80...0xBF  // the allowed second byte
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0:
+                length = 3
+                range = 0xA0...0xBF
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED:
+                length = 3
+                range = 0x80...0x9F
+            case 0xF0:
+                length = 4
+                range = 0x90...0xBF
+            case 0xF1...0xF3: length = 4
+            case 0xF4:
+                length = 4
+                range = 0x80...0x8F
+            default: throw syntax("invalid UTF-8")
+            }
+            guard index + length <= bytes.count, range.contains(bytes[index + 1]) else {
+                throw syntax("invalid UTF-8")
+            }
+            for offset in 2..<length where !(0x80...0xBF).contains(bytes[index + offset]) {
+                throw syntax("invalid UTF-8")
+            }
+            return length
         }
 
         mutating func hex4() throws(Violation) -> UInt32 {

@@ -54,11 +54,14 @@ public final class RawConnection {
 
     /// Reads until the peer closes or `timeout` passes; returns what was read and whether the
     /// peer closed.
-    public func readUntilClosed(timeout: Duration) -> (bytes: [UInt8], closed: Bool) {
+    /// With `until`, stops as soon as what was read satisfies it.
+    public func readUntilClosed(timeout: Duration, until done: ([UInt8]) -> Bool = { _ in false }) -> (
+        bytes: [UInt8], closed: Bool
+    ) {
         let deadline = ContinuousClock.now + timeout
         var result: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while ContinuousClock.now < deadline {
+        while ContinuousClock.now < deadline, !done(result) {
             let left = deadline - ContinuousClock.now
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ms = Int32(max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
@@ -74,9 +77,13 @@ public final class RawConnection {
         return (result, false)
     }
 
-    /// Reads what arrives within `timeout` and returns it as text (the status line first).
-    public func response(timeout: Duration) -> (text: String, closed: Bool) {
-        let (bytes, closed) = readUntilClosed(timeout: timeout)
+    /// Reads what arrives within `timeout` and returns it as text (the status line first); with
+    /// `untilText`, stops once the text contains it.
+    public func response(timeout: Duration, untilText: String? = nil) -> (text: String, closed: Bool) {
+        let (bytes, closed) = readUntilClosed(timeout: timeout) { bytes in
+            guard let untilText else { return false }
+            return String(decoding: bytes, as: UTF8.self).contains(untilText)
+        }
         return (String(decoding: bytes, as: UTF8.self), closed)
     }
 }

@@ -131,6 +131,16 @@ struct DecoderFuzzTests {
         ] {
             #expect(throws: StrictJSON.Violation.self, "\(text)") { try StrictJSON.check(Array(text.utf8)) }
         }
+        // Found by the fuzz test (case 96881): invalid UTF-8 inside a string of an ignored field was
+        // accepted, and a parser that validates would read another frame.
+        for bytes: [UInt8] in [
+            Array(#"{"type":"ping","x":""#.utf8) + [0xFF] + Array(#""}"#.utf8),
+            Array(#"{"a":""#.utf8) + [0xC0, 0xAF] + Array(#""}"#.utf8),  // overlong '/'
+            Array(#"{"a":""#.utf8) + [0xED, 0xA0, 0x80] + Array(#""}"#.utf8),  // a surrogate
+            Array(#"{"a":""#.utf8) + [0xE2, 0x82] + Array(#""}"#.utf8),  // cut short
+        ] {
+            #expect(throws: StrictJSON.Violation.self) { try StrictJSON.check(bytes) }
+        }
         for text in [
             #"{}"#, #"[]"#, #"{"a":[1,-2.5e3,true,false,null,"\u00e9\ud83d\ude00\n"]}"#, " {\"b\" : { } } ",
             #"{"n":9223372036854775807,"m":-9223372036854775808,"x":1e400}"#,
