@@ -171,6 +171,8 @@ struct HardeningProcessTests {
             try await Task.sleep(for: .seconds(1))
         }
         let (text, took) = try await health
+        // The figure docs/operations.md quotes ("Under descriptor exhaustion").
+        print("descriptorExhaustion: /health answered \(text.prefix(12)) in \(took)")
         #expect(text.hasPrefix("HTTP/1.1 200"), "\(text.prefix(80))")
         #expect(took < .seconds(15), "/health took \(took)")
         // The slowloris connections were dropped, long before they finished their head.
