@@ -141,7 +141,9 @@ public final class HubConnection: Sendable {
                     ) { inbound, outbound, _ in
                         readyContinuation.yield(outbound)
                         for try await message in inbound.messages(maxSize: 1 << 24) {
-                            guard case .text(let text) = message, let frame = try? ServerFrame.decode(text) else {
+                            guard case .text(let text) = message,
+                                let frame = try? ServerFrame.decode(TerminalText.cleanJSON(text))
+                            else {
                                 continue  // unknown frames and event types are skipped (§1, §21)
                             }
                             Self.deliver(frame, state: state, events: eventContinuation)

@@ -53,13 +53,13 @@ public struct RestClient: Sendable {
     /// The same report as CSV (`format=csv`): a header and one row per mode.
     public func metricsCSV(_ query: [(String, String)]) async throws(ClientError) -> String {
         let path = "/v1/metrics" + queryString(query + [("format", "csv")])
-        return String(decoding: try await fetch(path).body, as: UTF8.self)
+        return TerminalText.clean(String(decoding: try await fetch(path).body, as: UTF8.self))
     }
 
     func get<T: Decodable>(_ path: String, as type: T.Type) async throws(ClientError) -> T {
         let response = try await fetch(path)
         do {
-            return try JSONDecoder().decode(T.self, from: response.body)
+            return try JSONDecoder().decode(T.self, from: TerminalText.cleanJSON(response.body))
         } catch {
             throw .failure("the hub's answer to GET \(path) could not be read: \(error)")
         }
@@ -71,7 +71,7 @@ public struct RestClient: Sendable {
             server: credentials.server, method: .GET, path: path,
             headers: [("Authorization", "Bearer \(credentials.token)")])
         guard (200..<300).contains(response.status) else {
-            if let body = try? JSONDecoder().decode(RestErrorBody.self, from: response.body) {
+            if let body = try? JSONDecoder().decode(RestErrorBody.self, from: TerminalText.cleanJSON(response.body)) {
                 throw ClientError(body.error.code, body.error.message)
             }
             throw .failure("the hub answered \(response.status) to GET \(path)")

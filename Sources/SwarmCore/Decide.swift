@@ -59,6 +59,7 @@ extension SwarmState {
                     "field 'body' must have \(Limits.commentLength.lowerBound) to \(Limits.commentLength.upperBound) characters"
                 )
             }
+            try Limits.checkText(body, field: "body", length: Limits.commentLength)
             // Staff talk among themselves unless they say otherwise; whatever a requester writes is
             // a public reply (Policy refuses her an internal one).
             let visibility = asked ?? (principal.role == .requester ? .public : .internal)
@@ -92,6 +93,7 @@ extension SwarmState {
             if let resolution, !Limits.resolutionLength.contains(resolution.count) {
                 throw .invalid("field 'resolution' must have at most \(Limits.resolutionLength.upperBound) characters")
             }
+            if let resolution { try Limits.checkText(resolution, field: "resolution", length: Limits.resolutionLength) }
             guard ticket.status != status else { throw .conflict("\(id) is already \(status.rawValue)") }
             guard ticket.status.allowedNext.contains(status) else {
                 let allowed = ticket.status.allowedNext.map(\.rawValue).joined(separator: ", ")
@@ -149,6 +151,7 @@ extension SwarmState {
             if let note, !Limits.workNoteLength.contains(note.count) {
                 throw .invalid("field 'note' must have at most \(Limits.workNoteLength.upperBound) characters")
             }
+            if let note { try Limits.checkText(note, field: "note", length: Limits.workNoteLength) }
             return [event(id, .workLogged(agent: principal.id, minutes: minutes, note: note))]
         case .resolveAlert(let key, let output):
             return try decideRecovery(key: key, output: output, by: principal, at: now, settings: settings)
@@ -176,9 +179,11 @@ extension SwarmState {
                 "field 'title' must have \(Limits.titleLength.lowerBound) to \(Limits.titleLength.upperBound) characters"
             )
         }
+        try Limits.checkText(title, field: "title", length: Limits.titleLength, multiline: false)
         guard Limits.descriptionLength.contains(open.description.count) else {
             throw .invalid("field 'description' must have at most \(Limits.descriptionLength.upperBound) characters")
         }
+        try Limits.checkText(open.description, field: "description", length: Limits.descriptionLength)
         let queue = open.queue ?? settings.categoryQueues[open.category] ?? Limits.defaultQueue
         guard Limits.isValidQueue(queue) else {
             throw .invalid("field 'queue' must be 1 to 64 lowercase letters, digits, '-' or '_'")

@@ -13,9 +13,11 @@ extension SwarmState {
                 "field 'title' must have \(Limits.titleLength.lowerBound) to \(Limits.titleLength.upperBound) characters"
             )
         }
+        try Limits.checkText(title, field: "title", length: Limits.titleLength, multiline: false)
         guard Limits.articleBodyLength.contains(request.body.count) else {
             throw .invalid("field 'body' must have 1 to \(Limits.articleBodyLength.upperBound) characters")
         }
+        try Limits.checkText(request.body, field: "body", length: Limits.articleBodyLength)
         let tags = try Self.knownTags(request.tags ?? [], field: "tags", taxonomy: taxonomy)
         let article = Article(
             id: Article.id(number: articleCount + 1), title: title, body: request.body, tags: tags,

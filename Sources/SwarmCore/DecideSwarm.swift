@@ -162,6 +162,7 @@ extension SwarmState {
         if let note, !Limits.resolutionLength.contains(note.count) {
             throw .invalid("field 'note' must have at most \(Limits.resolutionLength.upperBound) characters")
         }
+        if let note { try Limits.checkText(note, field: "note", length: Limits.resolutionLength) }
         let asked = SwarmEvent(
             ticket: id, actor: principal.id, at: now,
             payload: .helpRequested(agent: principal.id, skills: tags, note: note))

@@ -20,6 +20,7 @@ extension SwarmState {
                 "field 'reason' must have \(Limits.reasonLength.lowerBound) to \(Limits.reasonLength.upperBound) characters"
             )
         }
+        try Limits.checkText(reason, field: "reason", length: Limits.reasonLength)
         if let tier = request.tier, !Tier.escalation.contains(tier) {
             throw .invalid("field 'tier': there is no tier \(tier); tickets escalate to tiers 1 to 4")
         }

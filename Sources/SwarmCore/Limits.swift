@@ -27,6 +27,35 @@ public enum Limits {
     /// The queue of a ticket opened without one.
     public static let defaultQueue = "general"
 
+    /// Checks what a length in characters cannot: the UTF-8 size (at most 4 bytes per allowed
+    /// character, so `a` with 20,000 combining marks, one character, is refused) and control
+    /// characters. C0 controls other than tab and newline (no newline in a single line, like a
+    /// title), DEL and C1 controls are refused: NUL truncates text in C
+    /// clients, and ESC or CSI would send escape sequences into the agents' terminals.
+    public static func checkText(_ text: String, field: String, length: ClosedRange<Int>, multiline: Bool = true)
+        throws(DomainError)
+    {
+        let maxBytes = length.upperBound * 4
+        guard text.utf8.count <= maxBytes else {
+            throw .invalid("field '\(field)' must have at most \(maxBytes) bytes of UTF-8")
+        }
+        for scalar in text.unicodeScalars where isControl(scalar, multiline: multiline) {
+            let code = String(scalar.value, radix: 16, uppercase: true)
+            throw .invalid(
+                "field '\(field)' must not contain control characters (U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code))"
+            )
+        }
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar, multiline: Bool) -> Bool {
+        switch scalar.value {
+        case 0x09: false
+        case 0x0A: !multiline
+        case 0x00..<0x20, 0x7F..<0xA0: true
+        default: false
+        }
+    }
+
     private static func isLowerAlnum(_ c: Character) -> Bool {
         c.isASCII && (c.isLowercase || c.isNumber)
     }

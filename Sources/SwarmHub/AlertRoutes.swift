@@ -11,8 +11,8 @@ enum AlertRoutes {
     static func bodyLimit(_ services: HubServices) -> Int { services.configuration.maxFrameSize * 16 }
 
     static func add(to router: Router<HubRequestContext>, services: HubServices) {
-        router.post("/v1/alerts") { request, _ in
-            let principal = try await RestRoutes.authenticate(request, services)
+        router.post("/v1/alerts") { request, context in
+            let principal = try await RestRoutes.authenticate(request, context, services)
             var request = request
             let buffer: ByteBuffer
             do {

@@ -86,6 +86,11 @@ public final class FanOut: Sendable {
         }
     }
 
+    /// The channels a connection is subscribed to.
+    func channels(of id: ConnectionID) -> Set<String> {
+        registry.withLock { Set($0.subscriptions[id]?.channels.keys.map { $0 } ?? []) }
+    }
+
     /// The number of channels a connection is subscribed to.
     func subscriptionCount(of id: ConnectionID) -> Int {
         registry.withLock { $0.subscriptions[id]?.channels.count ?? 0 }

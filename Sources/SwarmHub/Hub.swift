@@ -1,4 +1,5 @@
 public import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -22,22 +23,43 @@ public enum Hub {
         WebSocketEndpoint.add(to: wsRouter, services: services)
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: wsRouter,
-                configuration: .init(
-                    ws: .init(maxFrameSize: configuration.maxFrameSize, autoPing: .enabled(timePeriod: .seconds(30)))
-                )
-            ),
+            server: server(webSocketRouter: wsRouter, configuration: configuration),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: configuration.serverName
             ),
             // The ledger comes first: services shut down in reverse order, so the server stops
             // taking commands before the ledger commits the last of them.
-            services: [services.ledger, services.timers, services.metricsFeed, services.suggestions, services.pruning]
-                + (services.cluster.map { [$0] } ?? []),
+            services: [
+                services.ledger, services.timers, services.metricsFeed, services.suggestions, services.pruning,
+                services.tokenWatch,
+            ] + (services.cluster.map { [$0] } ?? []),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: services.logger
         )
+    }
+
+    /// HTTP/1.1 with the WebSocket upgrade, every connection behind a ``RequestHeadGuard``, and the
+    /// timeouts of ``HubConfiguration``.
+    static func server(
+        webSocketRouter: Router<HubRequestContext>, configuration: HubConfiguration
+    ) -> HTTPServerBuilder {
+        let webSocketResponder = webSocketRouter.buildResponder()
+        let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(idleTimeout: TimeAmount(configuration.httpIdleTimeout)),
+            ws: .init(
+                maxFrameSize: configuration.maxFrameSize, autoPing: .enabled(timePeriod: .seconds(30)),
+                closeTimeout: configuration.closeGrace,
+                // RFC 6455 §8.1: a text frame that is not UTF-8 fails the connection (1007).
+                validateUTF8: true)
+        )
+        let headTimeout = TimeAmount(configuration.requestHeadTimeout)
+        let maxHead = configuration.maxRequestHead
+        return HTTPServerBuilder { responder in
+            GuardedHTTPChannel(
+                inner: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
+                headTimeout: headTimeout, maxHead: maxHead)
+        }
     }
 }

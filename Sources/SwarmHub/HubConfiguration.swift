@@ -14,6 +14,26 @@ public struct HubConfiguration: Sendable {
     public var outboundQueueLimit = 4096
     /// Bytes that may wait for one slow connection before it is closed with 4008. Default 8 MiB.
     public var outboundQueueBytes = 8 << 20
+    /// Channels one connection may be subscribed to at once; a `subscribe` beyond it gets
+    /// `error too_large`. Default 1000.
+    public var maxSubscriptions = 1000
+    /// How long a new TCP connection may take to send its first request head (request line and
+    /// headers, the WebSocket upgrade included) before it is dropped. Default 5 s.
+    public var requestHeadTimeout: Duration = .seconds(5)
+    /// Largest request head (request line and headers) in bytes; a longer one is answered 431 and
+    /// closed. Default 32 KiB.
+    public var maxRequestHead = 32 * 1024
+    /// How long an HTTP (not WebSocket) connection may stay without reading a byte, between
+    /// requests or inside one (a body shorter than its Content-Length), before it is closed.
+    /// Default 30 s.
+    public var httpIdleTimeout: Duration = .seconds(30)
+    /// How often the hub looks for revoked tokens, to close their open connections with 4003.
+    /// Default 500 ms.
+    public var revocationPoll: Duration = .milliseconds(500)
+    /// Browser origins (`https://desk.example.com`) allowed to open a WebSocket besides the hub's
+    /// own (an `Origin` whose host is the request's `Host`). Clients that send no `Origin` header
+    /// (terminals, scripts) are always allowed. Default: none.
+    public var allowedOrigins: [String] = []
     /// Commands per second one connection may send, on average. Default 100.
     public var commandRate = 100.0
     /// Commands one connection may send in a burst above the rate. Default 200.

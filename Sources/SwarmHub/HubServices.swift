@@ -11,6 +11,7 @@ public struct HubServices: Sendable {
     public let fanOut: FanOut
     public let timers: Timers
     public let metricsFeed: MetricsFeed
+    public let tokenWatch: TokenWatch
     let suggestions: KnowledgeSuggestions
     let pruning: CommandPruning
     let presence: PresenceTracker
@@ -39,6 +40,7 @@ public struct HubServices: Sendable {
             ledger: ledger, fanOut: fanOut, clock: clock, interval: configuration.metricsInterval)
         self.suggestions = KnowledgeSuggestions(
             store: store, ledger: ledger, limit: configuration.kbSuggestions, logger: logger)
+        self.tokenWatch = TokenWatch(store: store, poll: configuration.revocationPoll)
         self.pruning = CommandPruning(store: store, clock: clock, configuration: configuration, logger: logger)
         self.presence = PresenceTracker(ledger: ledger, grace: configuration.presenceGrace)
         self.configuration = configuration

@@ -9,6 +9,15 @@ import SwarmStore
 /// The REST API: `/health`, `/v1/tickets`, `/v1/agents`, `/v1/skills`, `/v1/kb`, `/v1/metrics`. Bearer auth; the same roles as the WebSocket API.
 enum RestRoutes {
     static func add(to router: Router<HubRequestContext>, services: HubServices) {
+        // HEAD answers what GET would, without the body (RFC 9110 §9.3.2), for probes that use it.
+        router.head("/health") { _, _ in
+            do {
+                _ = try await services.store.lastSeq()
+                return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"])
+            } catch {
+                return Response(status: .internalServerError)
+            }
+        }
         router.get("/health") { _, _ in
             // Read the log, so a hub whose database is gone reports it instead of "ok".
             do {
@@ -21,8 +30,8 @@ enum RestRoutes {
             }
         }
         let v1 = router.group("/v1")
-        v1.get("/tickets") { request, _ in
-            let principal = try await authenticate(request, services)
+        v1.get("/tickets") { request, context in
+            let principal = try await authenticate(request, context, services)
             let status = try request.uri.queryParameters["status"].map { text throws(APIError) in
                 guard let status = TicketStatus(rawValue: String(text)) else {
                     let allowed = TicketStatus.allCases.map(\.rawValue).joined(separator: ", ")
@@ -37,7 +46,7 @@ enum RestRoutes {
             return json(TicketList(tickets: tickets.map { Policy.view(of: $0, for: audience) }))
         }
         v1.get("/tickets/:id") { request, context in
-            let principal = try await authenticate(request, services)
+            let principal = try await authenticate(request, context, services)
             let id = context.parameters.get("id") ?? ""
             // The committed in-memory state has the whole ticket, comments included; its events are
             // read up to the same seq, so the two agree even while commits go on.
@@ -53,7 +62,7 @@ enum RestRoutes {
             return json(TicketDetail(ticket: Policy.view(of: ticket, for: audience), events: events))
         }
         v1.get("/tickets/:id/candidates") { request, context in
-            let principal = try await authenticate(request, services)
+            let principal = try await authenticate(request, context, services)
             guard principal.role.worksTickets else { throw APIError(.forbidden, "requesters may not rank agents") }
             let id = context.parameters.get("id") ?? ""
             let limit = try request.uri.queryParameters["limit"].map { text throws(APIError) in
@@ -72,14 +81,14 @@ enum RestRoutes {
                     ticket: id, skills: ticket.skills, inferredSkills: ticket.inferredSkills, candidates: candidates,
                     invitations: ticket.invitations))
         }
-        v1.get("/agents") { request, _ in
-            let principal = try await authenticate(request, services)
+        v1.get("/agents") { request, context in
+            let principal = try await authenticate(request, context, services)
             guard principal.role.worksTickets else { throw APIError(.forbidden, "requesters may not list agents") }
             let agents = services.ledger.snapshot.state.agents.values.sorted { $0.id < $1.id }
             return json(AgentList(agents: agents))
         }
-        v1.get("/skills") { request, _ in
-            _ = try await authenticate(request, services)
+        v1.get("/skills") { request, context in
+            _ = try await authenticate(request, context, services)
             let state = services.ledger.snapshot.state
             let taxonomy = services.configuration.swarm.taxonomy
             var agents: [String: Int] = [:]
@@ -99,8 +108,8 @@ enum RestRoutes {
             let categories = Dictionary(uniqueKeysWithValues: taxonomy.categories.map { ($0.key.rawValue, $0.value) })
             return json(SkillList(tags: entries, categories: categories))
         }
-        v1.get("/metrics") { request, _ in
-            let principal = try await authenticate(request, services)
+        v1.get("/metrics") { request, context in
+            let principal = try await authenticate(request, context, services)
             guard principal.role.readsEverything else {
                 throw APIError(.forbidden, "only leads and admins read metrics")
             }
@@ -118,8 +127,8 @@ enum RestRoutes {
             headers[.contentType] = "text/csv; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: report.csv())))
         }
-        v1.get("/kb") { request, _ in
-            _ = try await authenticate(request, services)
+        v1.get("/kb") { request, context in
+            _ = try await authenticate(request, context, services)
             let query = request.uri.queryParameters["q"].map(String.init) ?? ""
             let limit = try request.uri.queryParameters["limit"].map { text throws(APIError) in
                 guard let n = Int(text) else { throw APIError(.invalidField, "query 'limit' must be a number") }
@@ -134,7 +143,7 @@ enum RestRoutes {
             }
         }
         v1.get("/kb/:id") { request, context in
-            let principal = try await authenticate(request, services)
+            let principal = try await authenticate(request, context, services)
             let id = context.parameters.get("id") ?? ""
             guard let article = services.ledger.snapshot.state.articles[id],
                 article.status == .published || principal.role.worksTickets
@@ -142,18 +151,18 @@ enum RestRoutes {
             return json(article)
         }
         v1.post("/kb") { request, context in
-            let principal = try await authenticate(request, services)
+            let principal = try await authenticate(request, context, services)
             let create: KBCreate = try await body(request, services)
             return try await created(.createArticle(create), by: principal, key: try idempotencyKey(request), services)
         }
         v1.post("/kb/capture") { request, context in
-            let principal = try await authenticate(request, services)
+            let principal = try await authenticate(request, context, services)
             let ref: TicketRef = try await body(request, services)
             return try await created(
                 .captureArticle(ticket: ref.ticket), by: principal, key: try idempotencyKey(request), services)
         }
         v1.post("/tickets") { request, context in
-            let principal = try await authenticate(request, services)
+            let principal = try await authenticate(request, context, services)
             let open: TicketOpen = try await body(request, services)
             let key = try idempotencyKey(request)
             switch await services.ledger.submit(.openTicket(open), by: principal, id: key) {
@@ -184,21 +193,37 @@ enum RestRoutes {
         } catch {
             throw APIError(.tooLarge, "the body is larger than \(services.configuration.maxFrameSize) bytes")
         }
+        return try decodeBody(buffer.readableBytesView)
+    }
+
+    /// Decodes a REST body: strict JSON (``StrictJSON``), then the type, or the error naming the
+    /// field. Pure, so the fuzz test runs it without a server.
+    static func decodeBody<T: Decodable>(_ bytes: some Collection<UInt8>) throws(APIError) -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            try StrictJSON.check(bytes)
+        } catch {
+            // REST reports every unreadable body as `invalid_field` (Protocol §20), as before.
+            throw APIError(.invalidField, error.message.replacingOccurrences(of: "a frame must", with: "the body must"))
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
             throw APIError(.invalidField, error.fieldMessage)
+        } catch {
+            throw APIError(.invalidField, "the body must be a JSON object")
         }
     }
 
-    /// The `Idempotency-Key` header, as the command id the ledger remembers (`rest:<key>`), if sent.
+    /// The `Idempotency-Key` header, as the command id the ledger remembers, if sent. The key is
+    /// scoped to the endpoint (`rest:POST /v1/kb:<key>`): the same key on another endpoint is
+    /// another request, never the replay of the first one's ack.
     static func idempotencyKey(_ request: Request) throws -> String? {
         let key = request.headers[HTTPField.Name("Idempotency-Key")!]
         if let key, key.isEmpty || key.count > ClientFrame.maxIDLength {
             throw APIError(
                 .invalidField, "header 'Idempotency-Key' must have 1 to \(ClientFrame.maxIDLength) characters")
         }
-        return key.map { "rest:" + $0 }
+        return key.map { "rest:\(request.method.rawValue) \(request.uri.path):" + $0 }
     }
 
     /// Submits a command that makes an article; 201 with the article and its `Location`. A retry
@@ -253,11 +278,14 @@ enum RestRoutes {
         return query
     }
 
-    static func authenticate(_ request: Request, _ services: HubServices) async throws -> Principal {
+    static func authenticate(_ request: Request, _ context: HubRequestContext, _ services: HubServices) async throws
+        -> Principal
+    {
         guard let token = try bearerToken(request) else {
             throw APIError(.unauthorized, "send 'Authorization: Bearer <token>'")
         }
         guard let info = try await services.store.authenticate(secret: token) else {
+            logFailedLogin(services, remote: context.channel.remoteAddress, path: request.uri.path)
             throw APIError(.unauthorized, "unknown or revoked token")
         }
         return Principal(id: info.name, role: info.role)

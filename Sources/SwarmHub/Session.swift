@@ -20,6 +20,8 @@ final class Session {
     let connectionID: FanOut.ConnectionID
     let flags = Flags()
     private(set) var principal: Principal?
+    /// The id of the token the connection authenticated with, watched for revocation.
+    private var tokenID: Int64?
     private var limiter: RateLimiter
     private var rejectedInARow = 0
     var logger: Logger
@@ -36,6 +38,7 @@ final class Session {
     /// Forgets the connection's subscriptions; the agent may go offline after the grace period.
     func end() {
         services.fanOut.remove(connectionID)
+        if let tokenID { services.tokenWatch.forget(token: tokenID, connection: connectionID) }
         if let principal, principal.role.worksTickets { services.presence.disconnected(principal.id) }
     }
 
@@ -46,6 +49,8 @@ final class Session {
 
     private func signIn(_ info: TokenInfo, id: String?) async {
         principal = Principal(id: info.name, role: info.role)
+        tokenID = info.id
+        services.tokenWatch.watch(token: info.id, connection: connectionID, outbox: outbox)
         flags.authenticated.store(true, ordering: .relaxed)
         logger[metadataKey: "swarm.agent"] = "\(info.name)"
         // An agent coming online is an event (presence.changed); it commits before the welcome, so
@@ -135,6 +140,7 @@ final class Session {
     private func hello(_ hello: Hello, id: String?) async {
         do {
             guard let info = try await services.store.authenticate(secret: hello.token) else {
+                logFailedLogin(services, remote: outbox.channel.remoteAddress, path: "hello")
                 reply(id, HubError(.unauthorized, "unknown or revoked token"))
                 return
             }
@@ -167,6 +173,14 @@ final class Session {
         let channels: [SwarmProtocol.Channel]
         do throws(HubError) {
             channels = try parseChannels(request.channels)
+            let limit = services.configuration.maxSubscriptions
+            let had = services.fanOut.channels(of: connectionID)
+            let added = Set(channels.map(\.description)).subtracting(had).count
+            if had.count + added > limit {
+                throw HubError(
+                    .tooLarge,
+                    "a connection may subscribe to at most \(limit) channels (it has \(had.count)); unsubscribe first")
+            }
             if let since = request.since, since < 0 {
                 throw HubError(.invalidField, "field 'since' must be 0 or more")
             }

@@ -37,6 +37,13 @@ struct StaticSite: Sendable {
         self.files = files
     }
 
+    /// The pages load only their own files and talk only to their own hub (the WebSocket included);
+    /// no inline script, no other site may frame them (clickjacking), and a page holding a token
+    /// cannot be made to post it elsewhere.
+    static let contentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self';"
+        + " frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
     /// Serves the dashboard and the portal.
     static func add(to router: Router<HubRequestContext>) {
         for site in [dashboard, portal] { site.add(to: router) }
@@ -54,6 +61,10 @@ struct StaticSite: Sendable {
         // Small files, and a new hub version may change them: always revalidate.
         headers[.cacheControl] = "no-cache"
         headers[.init("X-Content-Type-Options")!] = "nosniff"
+        headers[.init("Content-Security-Policy")!] = Self.contentSecurityPolicy
+        // For browsers without frame-ancestors: the pages never run inside another site's frame.
+        headers[.init("X-Frame-Options")!] = "DENY"
+        headers[.init("Referrer-Policy")!] = "no-referrer"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: found.bytes))
     }
 }

@@ -19,11 +19,21 @@ import WSCore
 enum WebSocketEndpoint {
     /// Adds the WebSocket route to a router.
     static func add(to router: Router<HubRequestContext>, services: HubServices) {
-        router.ws(RouterPath(ProtocolInfo.webSocketPath)) { request, _ in
+        router.ws(RouterPath(ProtocolInfo.webSocketPath)) { request, context in
+            // A browser says where the page came from: only the hub's own pages and the allowed
+            // origins may open a connection with a user's credentials (cross-site WebSocket hijacking).
+            if let origin = request.headers[.origin],
+                !originAllowed(origin, host: request.head.authority, allowed: services.configuration.allowedOrigins)
+            {
+                services.logger.notice(
+                    "upgrade refused: origin not allowed", metadata: ["swarm.origin": "\(origin.prefix(200))"])
+                throw APIError(.forbidden, "origin not allowed")
+            }
             // A bearer token on the upgrade must be valid, or the upgrade is refused (the WebSocket
             // library answers any refused upgrade with a bare 400).
             if let token = try bearerToken(request) {
                 guard try await services.store.authenticate(secret: token) != nil else {
+                    logFailedLogin(services, remote: context.channel.remoteAddress, path: request.uri.path)
                     throw APIError(.unauthorized, "unknown or revoked token")
                 }
             }
@@ -37,13 +47,20 @@ enum WebSocketEndpoint {
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
         context: WebSocketRouterContext<HubRequestContext>, services: HubServices
     ) async throws {
+        context.requestContext.releaseWebSocketReference()
         let configuration = services.configuration
         let channel = context.requestContext.channel
+        let logger = context.logger
         let outbox = Outbox(
             channel: channel,
             limits: .init(frames: configuration.outboundQueueLimit, bytes: configuration.outboundQueueBytes),
             closeGrace: configuration.closeGrace,
             writeClose: { closing in
+                // Every close the hub decides is logged once, here, with its code
+                // (docs/operations.md, "What the hub logs").
+                logger.log(
+                    level: closing.code == CloseCode.goingAway ? .debug : .info, "closing the connection",
+                    metadata: ["swarm.close.code": "\(closing.code)", "swarm.close.reason": "\(closing.reason)"])
                 try? await outbound.close(.init(codeNumber: Int(closing.code)), reason: closing.reason)
             })
         let session = Session(services: services, outbox: outbox, logger: context.logger)
@@ -87,6 +104,26 @@ enum WebSocketEndpoint {
             outbox.close(code: CloseCode.goingAway, reason: "the hub is shutting down; reconnect and resume with since")
         }
     }
+}
+
+/// Whether a browser page from `origin` may open a WebSocket on the hub at `host` (the request's
+/// `Host`): the hub's own pages (the same host and port) and the configured origins may.
+///
+/// Browsers send the page's origin, `http(s)://host[:port]`, or `null`, and a page cannot change
+/// it. Other clients may send anything (the Swift WebSocket client sends `ws://host`): an origin
+/// that is neither is not a browser's, and is not a cross-site risk.
+func originAllowed(_ origin: String, host: String?, allowed: [String]) -> Bool {
+    let origin = origin.lowercased()
+    if allowed.contains(where: { $0.lowercased() == origin }) { return true }
+    let url = URL(string: origin)
+    let scheme = url?.scheme
+    guard origin == "null" || scheme == "http" || scheme == "https" else { return true }
+    guard let url, let scheme, let originHost = url.host, let host = host?.lowercased() else { return false }
+    let defaultPort = scheme == "https" ? 443 : 80
+    let originAuthority = url.port.map { $0 == defaultPort ? originHost : "\(originHost):\($0)" } ?? originHost
+    let hostWithoutDefault =
+        host.hasSuffix(":\(defaultPort)") ? String(host.dropLast(":\(defaultPort)".count)) : host
+    return originAuthority == hostWithoutDefault
 }
 
 /// The token of an `Authorization: Bearer …` header, `nil` when there is no such header.

@@ -114,8 +114,14 @@ extension ClientFrame {
         var id: String?
     }
 
-    /// Decodes one text frame. Unknown extra fields are ignored, so newer clients can talk to older hubs.
+    /// Decodes one text frame. Unknown extra fields are ignored, so newer clients can talk to older
+    /// hubs; the text must be strict JSON (``StrictJSON``).
     public static func decode(_ data: Data) throws(FrameError) -> ClientFrame {
+        do {
+            try StrictJSON.check(data)
+        } catch {
+            throw FrameError(code: error.code, message: error.message)
+        }
         let decoder = JSONDecoder()
         let header: Header
         do {

@@ -8,6 +8,8 @@ public enum CloseCode {
     public static let goingAway: UInt16 = 1001
     /// 4001: no valid `hello` within the hello timeout.
     public static let helloTimeout: UInt16 = 4001
+    /// 4003: the connection's token was revoked; get a new token.
+    public static let tokenRevoked: UInt16 = 4003
     /// 4008: the client did not read its events fast enough; reconnect and resubscribe with `since`.
     public static let slowConsumer: UInt16 = 4008
     /// 4029: the client kept sending after being rate limited.

@@ -24,6 +24,11 @@ public final class SQLiteEventStore: EventStore, Sendable {
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // The file holds every ticket and the token hashes: a new one is readable by its owner only
+        // (SQLite gives the -wal and -shm files the same mode).
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         try self.init(writer: DatabasePool(path: path, configuration: configuration))
     }
 

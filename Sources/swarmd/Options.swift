@@ -37,6 +37,14 @@ struct StoreOptions: ParsableArguments {
         return .sqlite(path: db ?? Self.defaultDatabase)
     }
 
+    /// The store as messages name it: the SQLite file, or the PostgreSQL server and database.
+    var description: String {
+        switch choice {
+        case .sqlite(let path): path
+        case .postgres(let location): "\(location)"
+        }
+    }
+
     func validate() throws {
         if let postgres {
             guard db == nil else { throw ValidationError("give --db FILE or --postgres URL, not both") }

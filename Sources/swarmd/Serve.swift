@@ -47,6 +47,31 @@ struct Serve: AsyncParsableCommand {
             "Frames queued for one connection before it is closed as too slow (4008).", valueName: "frames"))
     var outboundQueueLimit = 4096
 
+    @Option(
+        help: ArgumentHelp(
+            "Bytes queued for one connection before it is closed as too slow (4008).", valueName: "bytes"))
+    var outboundQueueBytes = HubConfiguration().outboundQueueBytes
+
+    @Option(help: ArgumentHelp("Channels one connection may be subscribed to at once.", valueName: "n"))
+    var maxSubscriptions = HubConfiguration().maxSubscriptions
+
+    @Option(
+        help: ArgumentHelp(
+            "How long a new connection may take to send its request head before it is dropped.",
+            valueName: "duration"))
+    var requestHeadTimeout = "5s"
+
+    @Option(
+        help: ArgumentHelp("How long an HTTP connection may stay silent before it is closed.", valueName: "duration"))
+    var httpIdleTimeout = "30s"
+
+    @Option(
+        name: .customLong("allowed-origin"),
+        help: ArgumentHelp(
+            "A browser origin (https://desk.example.com) allowed to open a WebSocket besides the hub's own; repeatable.",
+            valueName: "origin"))
+    var allowedOrigins: [String] = []
+
     @Option(help: ArgumentHelp("Commands per second one connection may send on average.", valueName: "n"))
     var commandRate = 100.0
 
@@ -86,6 +111,7 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         for (name, text) in [
             ("--invite-timeout", inviteTimeout), ("--backlog-after", backlogAfter), ("--presence-grace", presenceGrace),
+            ("--request-head-timeout", requestHeadTimeout), ("--http-idle-timeout", httpIdleTimeout),
         ] {
             guard let ms = DurationText.milliseconds(text), ms > 0 else {
                 throw ValidationError("\(name) must be a duration such as 90s, 15m, 4h or 2d, not '\(text)'")
@@ -103,6 +129,20 @@ struct Serve: AsyncParsableCommand {
         }
         guard (16...1_000_000).contains(outboundQueueLimit) else {
             throw ValidationError("--outbound-queue-limit must be between 16 and 1000000")
+        }
+        guard (4096...(1 << 30)).contains(outboundQueueBytes) else {
+            throw ValidationError("--outbound-queue-bytes must be between 4096 and 1073741824")
+        }
+        guard (1...100_000).contains(maxSubscriptions) else {
+            throw ValidationError("--max-subscriptions must be between 1 and 100000")
+        }
+        for origin in allowedOrigins {
+            guard let url = URL(string: origin), url.scheme == "http" || url.scheme == "https", url.host != nil,
+                url.path.isEmpty, url.query == nil
+            else {
+                throw ValidationError(
+                    "--allowed-origin must be scheme://host[:port], like https://desk.example.com, not '\(origin)'")
+            }
         }
         guard commandRate > 0, commandRate <= 100_000 else {
             throw ValidationError("--command-rate must be in (0, 100000]")
@@ -129,22 +169,40 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(2)
         }
         if case .sqlite(let path) = store.choice { try lockDatabase(path) }
+        let location = store.description
         try await store.withStore(logger: logger) { eventStore in
-            if try await eventStore.tokens().isEmpty {
-                let (_, secret) = try await eventStore.createToken(name: "admin", role: .admin, at: systemClock())
-                say("first admin token for 'admin' (shown once; keep it):")
-                say(secret)
+            do {
+                if try await eventStore.tokens().isEmpty {
+                    let (_, secret) = try await eventStore.createToken(name: "admin", role: .admin, at: systemClock())
+                    say("first admin token for 'admin' (shown once; keep it):")
+                    say(secret)
+                }
+            } catch {
+                complain("error: cannot read the database \(location): \(error)")
+                throw ExitCode(3)
             }
             var configuration = HubConfiguration()
             configuration.host = host
             configuration.port = port
             configuration.maxFrameSize = maxFrameSize
             configuration.outboundQueueLimit = outboundQueueLimit
+            configuration.outboundQueueBytes = outboundQueueBytes
+            configuration.maxSubscriptions = maxSubscriptions
+            configuration.requestHeadTimeout = .milliseconds(DurationText.milliseconds(requestHeadTimeout) ?? 5000)
+            configuration.httpIdleTimeout = .milliseconds(DurationText.milliseconds(httpIdleTimeout) ?? 30_000)
+            configuration.allowedOrigins = allowedOrigins
             configuration.commandRate = commandRate
             configuration.commandBurst = max(1, commandRate * 2)
             configuration.swarm = swarm
             configuration.presenceGrace = .milliseconds(DurationText.milliseconds(presenceGrace) ?? 30_000)
-            let services = try await HubServices(store: eventStore, configuration: configuration, logger: logger)
+            let services: HubServices
+            do {
+                services = try await HubServices(store: eventStore, configuration: configuration, logger: logger)
+            } catch {
+                // A corrupt page or a gap in the log: the database cannot be served as it is.
+                complain("error: cannot replay the event log in \(location): \(error)")
+                throw ExitCode(3)
+            }
             let host = self.host
             let app = Hub.application(services: services) { port in
                 say("listening on ws://\(host):\(port)/v1/ws")
@@ -192,7 +250,7 @@ struct Serve: AsyncParsableCommand {
                 "error: cannot create the folder \(directory.path) for the database: \(error.localizedDescription)")
             throw ExitCode(3)
         }
-        let fd = open(lockPath, O_RDWR | O_CREAT, 0o644)
+        let fd = open(lockPath, O_RDWR | O_CREAT, 0o600)
         guard fd >= 0 else {
             complain("error: cannot create the lock file \(lockPath)")
             throw ExitCode(3)

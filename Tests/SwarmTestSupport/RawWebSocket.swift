@@ -17,7 +17,8 @@ public final class RawWebSocket {
 
     /// Connects and upgrades; `receiveBuffer` shrinks the socket's receive buffer so backpressure
     /// reaches the hub sooner.
-    public init(port: Int, token: String?, receiveBuffer: Int32? = nil) throws {
+    public init(port: Int, token: String?, receiveBuffer: Int32? = nil, headers: [String] = []) throws {
+        signal(SIGPIPE, SIG_IGN)
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed") }
         if var size = receiveBuffer {
@@ -36,6 +37,7 @@ public final class RawWebSocket {
         var request = "GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
         if let token { request += "Authorization: Bearer \(token)\r\n" }
+        for header in headers { request += header + "\r\n" }
         request += "\r\n"
         try writeAll(Array(request.utf8))
         var header: [UInt8] = []
@@ -51,21 +53,38 @@ public final class RawWebSocket {
 
     /// Sends a masked text frame.
     public func send(_ text: String) throws {
-        let payload = Array(text.utf8)
-        var frame: [UInt8] = [0x81]
+        try send(opcode: 0x1, Array(text.utf8))
+    }
+
+    /// Sends one frame with `opcode`; `masked: false` breaks RFC 6455 §5.1 on purpose.
+    public func send(opcode: UInt8, _ payload: [UInt8], masked: Bool = true) throws {
+        var frame: [UInt8] = [0x80 | opcode]
+        let maskBit: UInt8 = masked ? 0x80 : 0
         if payload.count < 126 {
-            frame.append(0x80 | UInt8(payload.count))
+            frame.append(maskBit | UInt8(payload.count))
         } else if payload.count < 65536 {
-            frame.append(0x80 | 126)
+            frame.append(maskBit | 126)
             frame += [UInt8(payload.count >> 8), UInt8(payload.count & 0xff)]
         } else {
-            frame.append(0x80 | 127)
+            frame.append(maskBit | 127)
             frame += (0..<8).reversed().map { UInt8((payload.count >> ($0 * 8)) & 0xff) }
+        }
+        guard masked else {
+            try writeAll(frame + payload)
+            return
         }
         let mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]
         frame += mask
         frame += payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
         try writeAll(frame)
+    }
+
+    /// Makes ``read()`` give up (returning `nil`) after `timeout` without a byte.
+    public func setReadTimeout(_ timeout: Duration) {
+        var value = timeval(
+            tv_sec: Int(timeout.components.seconds),
+            tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
     }
 
     /// Reads the next frame; `nil` at end of stream.
@@ -95,7 +114,9 @@ public final class RawWebSocket {
     private func writeAll(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            let written = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard written > 0 else { throw TestFailure("write failed") }
             offset += written
         }

@@ -32,7 +32,10 @@ public final class SwarmdProcess: Sendable {
     }
 
     /// Runs `swarmd` with `arguments` to completion; returns exit status, standard output and error.
-    public static func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    /// With `timeout`, a process still running then is killed (status: the signal's).
+    public static func run(_ arguments: [String], timeout: Duration? = nil) throws -> (
+        status: Int32, out: String, err: String
+    ) {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -41,6 +44,14 @@ public final class SwarmdProcess: Sendable {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        if let timeout {
+            // Killed only while it still runs (its pid cannot have been reused before it is reaped).
+            nonisolated(unsafe) let running = process
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)))
+            {
+                if running.isRunning { running.terminate() }
+            }
+        }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -50,9 +61,21 @@ public final class SwarmdProcess: Sendable {
         )
     }
 
+    /// Runs another program to completion (a tool the test needs, like `sqlite3`); returns its exit status.
+    public static func runTool(_ path: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     /// Starts `swarmd serve --port 0 --db PATH` and waits for its `listening on` line.
-    public convenience init(serve databasePath: String, extra: [String] = []) async throws {
-        try await self.init(serveArguments: ["--db", databasePath] + extra)
+    ///
+    /// - Parameter openFiles: runs it under `ulimit -n` this many file descriptors.
+    public convenience init(serve databasePath: String, extra: [String] = [], openFiles: Int? = nil) async throws {
+        try await self.init(serveArguments: ["--db", databasePath] + extra, openFiles: openFiles)
     }
 
     /// Starts `swarmd serve --port 0 --postgres URL` (a node of a cluster) and waits for its
@@ -62,10 +85,18 @@ public final class SwarmdProcess: Sendable {
     }
 
     /// Starts `swarmd serve --port 0 ARGUMENTS` and waits for its `listening on` line.
-    public init(serveArguments: [String]) async throws {
+    ///
+    /// - Parameter openFiles: runs it under `ulimit -n` this many file descriptors.
+    public init(serveArguments: [String], openFiles: Int? = nil) async throws {
         process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["serve", "--port", "0", "--log-level", "warning"] + serveArguments
+        let arguments = ["serve", "--port", "0", "--log-level", "warning"] + serveArguments
+        if let openFiles {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", Self.binary.path] + arguments
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = arguments
+        }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -89,6 +120,28 @@ public final class SwarmdProcess: Sendable {
             guard ContinuousClock.now < deadline else { throw TestFailure("swarmd did not start listening") }
             try await Task.sleep(for: .milliseconds(20))
         }
+    }
+
+    /// Everything printed on standard error (the log) so far.
+    public var standardError: String { errors.value }
+
+    /// The process id.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Sends a signal and waits at most `timeout` for the process to end; returns its status and
+    /// how long it took, or `nil` (and kills it) when it did not end in time.
+    public func stop(signal: Int32 = SIGTERM, within timeout: Duration) async -> (status: Int32, took: Duration)? {
+        let start = ContinuousClock.now
+        kill(process.processIdentifier, signal)
+        while process.isRunning {
+            if ContinuousClock.now - start > timeout {
+                kill(process.processIdentifier, SIGKILL)
+                while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+                return nil
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return (process.terminationStatus, ContinuousClock.now - start)
     }
 
     /// Everything printed on standard output so far.

@@ -15,7 +15,9 @@ import SwarmProtocol
 ///
 /// Limits count both frames and bytes: a connection that falls behind by more than either is closed
 /// with 4008 (slow consumer) and what it was not sent is dropped, so it never holds memory for long
-/// and the close frame goes out as soon as the socket takes anything.
+/// and the close frame goes out as soon as the socket takes anything. Frames handed to the channel
+/// count until their write completes: a stalled socket keeps them in the channel's buffer, so without
+/// that a connection could hold twice its limit (and a client see twice the frames) before the close.
 struct OutboxStateMachine {
     /// The bounds of the queue.
     struct Limits {
@@ -67,6 +69,9 @@ struct OutboxStateMachine {
     /// Live events held while a subscription replays history; `nil` when not replaying.
     private var held: [ByteBuffer]? = nil
     private var heldBytes = 0
+    /// Frames handed to the channel whose write has not completed yet.
+    private var inFlightFrames = 0
+    private var inFlightBytes = 0
     /// The close asked for, written once the queue ahead of it is.
     private(set) var closing: Closing? = nil
     /// Whether the close frame has been handed to the writer.
@@ -78,11 +83,11 @@ struct OutboxStateMachine {
         self.limits = limits
     }
 
-    /// Frames waiting, held ones included.
-    var count: Int { queue.count + (held?.count ?? 0) }
+    /// Frames waiting, held ones and those being written included.
+    var count: Int { queue.count + (held?.count ?? 0) + inFlightFrames }
 
-    /// Bytes waiting, held ones included.
-    var bytes: Int { queuedBytes + heldBytes }
+    /// Bytes waiting, held ones and those being written included.
+    var bytes: Int { queuedBytes + heldBytes + inFlightBytes }
 
     /// Whether the connection is being closed (or is closed): a replay stops, the reader stops reading.
     var isClosing: Bool { closing != nil || mode == .closed }
@@ -147,9 +152,15 @@ struct OutboxStateMachine {
 
     /// Called by the writer when it runs: hands over everything queued, or the close, or goes idle.
     mutating func nextWrite() -> WriteAction {
+        // The writer runs when it was scheduled or when the previous write completed: either way
+        // nothing is in flight any more.
+        inFlightFrames = 0
+        inFlightBytes = 0
         guard mode != .closed else { return .none(resumeWaiter: takeWaiter()) }
         if !queue.isEmpty {
             let frames = queue
+            inFlightFrames = queue.count
+            inFlightBytes = queuedBytes
             queue = []
             queuedBytes = 0
             mode = .writing
@@ -170,6 +181,8 @@ struct OutboxStateMachine {
         mode = .closed
         queue = []
         queuedBytes = 0
+        inFlightFrames = 0
+        inFlightBytes = 0
         held = nil
         heldBytes = 0
         return takeWaiter(force: true)
@@ -185,7 +198,11 @@ struct OutboxStateMachine {
         return true
     }
 
-    private var hasRoom: Bool { queue.count <= limits.frames / 2 && queuedBytes <= limits.bytes / 2 }
+    /// Room for a replay: what is queued or being written is at most half the limits (held live
+    /// events are not counted, as they wait for the replay to end).
+    private var hasRoom: Bool {
+        queue.count + inFlightFrames <= limits.frames / 2 && queuedBytes + inFlightBytes <= limits.bytes / 2
+    }
 
     private mutating func takeWaiter(force: Bool = false) -> Bool {
         guard waiterParked, force || isClosing || hasRoom else { return false }

@@ -50,6 +50,33 @@ struct OutboxStateMachineTests {
         #expect(byBytes.offer([frame("123456")], live: true) == .overflowed, "11 bytes > 10")
     }
 
+    @Test("frames handed to a socket that does not take them still count until their write completes")
+    func inFlightCounts() {
+        var machine = OutboxStateMachine(limits: .init(frames: 4, bytes: 100))
+        #expect(machine.offer([frame("a"), frame("b"), frame("c")], live: true) == .scheduleWrite)
+        #expect(texts(machine.nextWrite()) == ["a", "b", "c"])
+        // The write is stuck in the channel: one more frame fits, a second does not.
+        #expect(machine.count == 3)
+        #expect(machine.offer([frame("d")], live: true) == .none)
+        #expect(machine.offer([frame("e")], live: true) == .overflowed, "3 in flight + 2 queued > 4")
+
+        var byBytes = OutboxStateMachine(limits: .init(frames: 100, bytes: 10))
+        #expect(byBytes.offer([frame("123456")], live: true) == .scheduleWrite)
+        #expect(texts(byBytes.nextWrite()) == ["123456"])
+        #expect(byBytes.offer([frame("12345")], live: true) == .overflowed, "6 in flight + 5 > 10 bytes")
+
+        // Once the write completes, the frames no longer count.
+        var drained = OutboxStateMachine(limits: .init(frames: 2, bytes: 100))
+        #expect(drained.offer([frame("a"), frame("b")], live: true) == .scheduleWrite)
+        #expect(texts(drained.nextWrite()) == ["a", "b"])
+        guard case .none = drained.nextWrite() else {
+            Issue.record("the completed write leaves nothing to do")
+            return
+        }
+        #expect(drained.count == 0)
+        #expect(drained.offer([frame("c"), frame("d")], live: true) == .scheduleWrite)
+    }
+
     @Test("held live events go out after the replayed ones, and count toward the limits")
     func holdDuringReplay() {
         var machine = OutboxStateMachine(limits: .init(frames: 4, bytes: 10_000))
@@ -83,7 +110,7 @@ struct OutboxStateMachineTests {
         }
     }
 
-    @Test("a replay parks when half the limit is queued and is resumed when the socket takes it")
+    @Test("a replay parks when half the limit is queued or in flight and is resumed when the socket takes it")
     func replayPacing() {
         var machine = OutboxStateMachine(limits: .init(frames: 4, bytes: 10_000))
         #expect(machine.offer([frame("1"), frame("2")], live: false) == .scheduleWrite)
@@ -97,7 +124,13 @@ struct OutboxStateMachineTests {
             return
         }
         #expect(frames.count == 3)
-        #expect(resume, "the frames are the socket's: the replay reads its next page")
+        // Frames in the socket still count (issue 17): 3 of 4 in flight is no room yet.
+        #expect(!resume, "3 of 4 in flight")
+        guard case .none(let resumed) = machine.nextWrite() else {
+            Issue.record("the write completed: nothing left")
+            return
+        }
+        #expect(resumed, "the socket took them: the replay reads its next page")
         let roomAfterWrite = !machine.parkUnlessRoom()
         #expect(roomAfterWrite)
         _ = machine.offer([frame("4"), frame("5"), frame("6")], live: false)
