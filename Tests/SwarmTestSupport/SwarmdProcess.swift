@@ -164,9 +164,6 @@ public final class SwarmdProcess: Sendable {
     /// `ws://127.0.0.1:PORT/v1/ws`.
     public var url: String { "ws://127.0.0.1:\(port ?? 0)/v1/ws" }
 
-    /// Everything printed on standard error so far.
-    public var standardError: String { errors.value }
-
     /// Whether the process still runs.
     public var isRunning: Bool { process.isRunning }
 
