@@ -15,11 +15,14 @@ import Testing
 struct ClusterTests {
     /// Starts `count` nodes on the database at `url`: the first alone (it creates the admin token),
     /// the others after it. Returns them and the admin token.
+    /// The tests send hundreds of commands at once, so the per-connection rate limit (100/s, burst
+    /// 200; past 100 refusals in a row the connection is closed with 4029) is lifted on every node.
     static func nodes(_ count: Int, on url: String) async throws -> ([SwarmdProcess], String) {
-        let first = try await SwarmdProcess(postgres: url)
+        let unlimited = ["--command-rate", "100000"]
+        let first = try await SwarmdProcess(postgres: url, extra: unlimited)
         let admin = try #require(first.adminToken)
         var nodes = [first]
-        for _ in 1..<count { nodes.append(try await SwarmdProcess(postgres: url)) }
+        for _ in 1..<count { nodes.append(try await SwarmdProcess(postgres: url, extra: unlimited)) }
         return (nodes, admin)
     }
 
