@@ -1,5 +1,5 @@
 internal import Foundation
-public import SwarmProtocol
+import SwarmProtocol
 
 /// The knowledge base (tier 0): articles written or captured from resolved tickets, suggested when
 /// a ticket opens, and used to resolve one. See docs/tiers.md, "Knowledge base".

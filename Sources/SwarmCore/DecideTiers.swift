@@ -1,5 +1,5 @@
 internal import Foundation
-public import SwarmProtocol
+import SwarmProtocol
 
 /// The classic tier pipeline beside swarming: tiers, hand-offs, time-based escalation, and the
 /// hybrid switch to a swarm. See docs/tiers.md.

@@ -1,6 +1,6 @@
 import Foundation
 public import SwarmCore
-public import SwarmProtocol
+import SwarmProtocol
 
 /// Prometheus Alertmanager's webhook payload, version 4, as Alertmanager sends it
 /// (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config), and what it becomes:

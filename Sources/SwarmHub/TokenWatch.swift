@@ -1,6 +1,6 @@
 public import ServiceLifecycle
 import SwarmProtocol
-public import SwarmStore
+import SwarmStore
 import Synchronization
 
 /// Closes the open connections of revoked tokens.

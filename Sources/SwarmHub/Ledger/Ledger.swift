@@ -96,7 +96,7 @@ public final class Ledger: Service, Sendable {
             seq = stored.seq
             lastAt = stored.event.at
         }
-        var deadlines = DeadlineIndex(state, settings: configuration.swarm)
+        let deadlines = DeadlineIndex(state, settings: configuration.swarm)
         current = Mutex(Snapshot(state: state, seq: seq, lastAt: lastAt, nextDeadline: deadlines.next))
         metrics = Mutex(collector)
         fanOut.start(at: seq)

@@ -1,5 +1,5 @@
-public import SwarmCore
-public import SwarmProtocol
+import SwarmCore
+import SwarmProtocol
 
 /// Moves a log from a SQLite file to an empty PostgreSQL database, and proves the copy: the same
 /// events (seq, channels and JSON, one by one), the same last `seq`, command ids and tokens, the
