@@ -35,8 +35,27 @@ swarm_postgres_as_owner() {
     fi
 }
 
+# A free port below the kernel's ephemeral range: the tests stop and start a cluster on its port,
+# and while it is down a port from the ephemeral range can be taken by any outgoing connection of
+# the tests running beside it (seen in CI: the restart then fails).
 swarm_postgres_free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+    python3 - <<'PY'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(200):
+    port = random.randint(10000, max(10001, low - 1))
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+else:
+    raise SystemExit("postgres.sh: no free port below the ephemeral range")
+PY
 }
 
 swarm_postgres_start_dir() {
@@ -44,7 +63,11 @@ swarm_postgres_start_dir() {
     bin=$(swarm_postgres_bin) || return 1
     swarm_postgres_as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -c port=$(cat "$dir/port") -c unix_socket_directories=$dir" \
-        start </dev/null >/dev/null 2>&1
+        start </dev/null >/dev/null 2>&1 || {
+        echo "postgres.sh: the server in $dir did not start; the end of its log:" >&2
+        tail -n 20 "$dir/server.log" >&2
+        return 1
+    }
 }
 
 swarm_postgres_stop_dir() {
