@@ -214,8 +214,10 @@ struct PostgresStoreTests {
             try await PostgresEventStore.withStore(location, logger: storeLogger) { _ in }
         }
         #expect(error?.code == .unavailable)
-        // The limit is 5 s; a loaded machine may take longer to give up the connection attempt.
-        #expect(ContinuousClock.now - started < .seconds(25))
+        // The call fails after its 5 s limit; closing the pool then waits for the driver's connection
+        // attempts to end, which took up to 27 s on a loaded CI machine (2 cores, tests in parallel).
+        // The bound proves the point of the test — an answer, not a hang — not a speed.
+        #expect(ContinuousClock.now - started < .seconds(90))
     }
 }
 
