@@ -58,8 +58,8 @@ struct SwarmCLI {
 
     /// Runs `swarm ARGS`, feeding `input` on standard input; waits for it to end.
     ///
-    /// The waiting happens on a thread of its own: blocking a thread of Swift's small cooperative
-    /// pool would starve the in-process hub the command talks to.
+    /// The waiting happens on a thread of its own (``onOwnThread(_:)``): blocking a thread of
+    /// Swift's small cooperative pool would starve the in-process hub the command talks to.
     @discardableResult
     func run(_ arguments: [String], input: String = "") async throws -> Result {
         let process = Process()
@@ -73,24 +73,21 @@ struct SwarmCLI {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        return await withCheckedContinuation { continuation in
+        return try await onOwnThread {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try? stdin.fileHandleForWriting.close()
+            let errors = Box()
+            let done = DispatchSemaphore(value: 0)
             Thread.detachNewThread {
-                stdin.fileHandleForWriting.write(Data(input.utf8))
-                try? stdin.fileHandleForWriting.close()
-                let errors = Box()
-                let done = DispatchSemaphore(value: 0)
-                Thread.detachNewThread {
-                    errors.set(err.fileHandleForReading.readDataToEndOfFile())
-                    done.signal()
-                }
-                let outData = out.fileHandleForReading.readDataToEndOfFile()
-                done.wait()
-                process.waitUntilExit()
-                continuation.resume(
-                    returning: Result(
-                        status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
-                        err: String(decoding: errors.get(), as: UTF8.self)))
+                errors.set(err.fileHandleForReading.readDataToEndOfFile())
+                done.signal()
             }
+            let outData = out.fileHandleForReading.readDataToEndOfFile()
+            done.wait()
+            process.waitUntilExit()
+            return Result(
+                status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
+                err: String(decoding: errors.get(), as: UTF8.self))
         }
     }
 

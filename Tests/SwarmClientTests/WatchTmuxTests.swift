@@ -101,8 +101,8 @@ struct WatchTmuxTests {
         let db = folder.appendingPathComponent("data/swarm.sqlite").path
         var hub: SwarmdProcess? = try await SwarmdProcess(serve: db)
         let port = try #require(hub?.port)
-        func token(_ name: String, _ role: String) throws -> String {
-            let created = try SwarmdProcess.run(["token", "create", "--name", name, "--role", role, "--db", db])
+        func token(_ name: String, _ role: String) async throws -> String {
+            let created = try await SwarmdProcess.run(["token", "create", "--name", name, "--role", role, "--db", db])
             return try #require(created.out.split(separator: "\n").last.map(String.init))
         }
         let alice = try SwarmCLI()
@@ -196,7 +196,7 @@ struct WatchTmuxTests {
         let port = try #require(hub.port)
         let alice = try SwarmCLI()
         let token = try #require(
-            try SwarmdProcess.run(["token", "create", "--name", "alice", "--role", "agent", "--db", db]).out
+            try await SwarmdProcess.run(["token", "create", "--name", "alice", "--role", "agent", "--db", db]).out
                 .split(separator: "\n").last.map(String.init))
         #expect(try await alice.run(["login", "--server", "localhost:\(port)", "--token", token]).status == 0)
         _ = try await alice.json(["open", "--title", "Shared drive is slow"])

@@ -16,8 +16,8 @@ struct BulkTokenTests {
         return url.path
     }
 
-    func tokenCount(_ db: String) throws -> Int {
-        let list = try SwarmdProcess.run(["token", "list", "--json", "--db", db])
+    func tokenCount(_ db: String) async throws -> Int {
+        let list = try await SwarmdProcess.run(["token", "list", "--json", "--db", db])
         return (try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [Any])?.count ?? -1
     }
 
@@ -26,7 +26,7 @@ struct BulkTokenTests {
         let db = try databasePath()
         // A byte-order mark, a header in another case, an extra column, a blank row, quoted fields.
         let csv = try file("\u{FEFF}Email,NAME\nrita@example.com,rita\n\n\"sam@example.com\",\"sam.miller\"\nx@y,t_3\n")
-        let result = try SwarmdProcess.run(["token", "create", "--role", "requester", "--csv", csv, "--db", db])
+        let result = try await SwarmdProcess.run(["token", "create", "--role", "requester", "--csv", csv, "--db", db])
         #expect(result.status == 0, "\(result.err)")
         let lines = result.out.split(separator: "\n").map(String.init)
         #expect(lines.first == "name,token")
@@ -35,7 +35,7 @@ struct BulkTokenTests {
         #expect(pairs.allSatisfy { $0.count == 2 && $0[1].hasPrefix("swm_") })
         #expect(Set(pairs.map { $0[1] }).count == 3, "every token is its own")
         #expect(result.err.contains("created 3 requester token(s)"))
-        let list = try SwarmdProcess.run(["token", "list", "--json", "--db", db])
+        let list = try await SwarmdProcess.run(["token", "list", "--json", "--db", db])
         let tokens = try #require(try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [[String: Any]])
         #expect(tokens.map { $0["role"] as? String } == ["requester", "requester", "requester"])
 
@@ -50,11 +50,13 @@ struct BulkTokenTests {
 
         // Again with a name that now has a token: refused whole, nothing created.
         let again = try file("name\nnew.person\nrita\n")
-        let refused = try SwarmdProcess.run(["token", "create", "--role", "requester", "--csv", again, "--db", db])
+        let refused = try await SwarmdProcess.run([
+            "token", "create", "--role", "requester", "--csv", again, "--db", db,
+        ])
         #expect(refused.status == 4)
         #expect(refused.err.contains("1 name(s) already have an active token: rita; no token was created"))
         #expect(refused.out.isEmpty)
-        #expect(try tokenCount(db) == 3)
+        #expect(try await tokenCount(db) == 3)
     }
 
     @Test(
@@ -72,9 +74,9 @@ struct BulkTokenTests {
             ("name\n", ["people.csv:2: no names: list at least one"]),
             ("name,email\n,x@y\nswarmd,z@y\n", ["people.csv:2: no name", "people.csv:3: name 'swarmd' is reserved"]),
         ])
-    func badFiles(text: String, messages: [String]) throws {
+    func badFiles(text: String, messages: [String]) async throws {
         let db = try databasePath()
-        let result = try SwarmdProcess.run([
+        let result = try await SwarmdProcess.run([
             "token", "create", "--role", "requester", "--csv", try file(text), "--db", db,
         ])
         #expect(result.status == 2)
@@ -92,15 +94,15 @@ struct BulkTokenTests {
             (["--role", "requester"], "give --name NAME, or --csv FILE"),
             (["--role", "requester", "--name", "rita", "--csv", "x.csv"], "give --name or --csv, not both"),
         ])
-    func badOptions(arguments: [String], message: String) throws {
-        let result = try SwarmdProcess.run(["token", "create"] + arguments + ["--db", try databasePath()])
+    func badOptions(arguments: [String], message: String) async throws {
+        let result = try await SwarmdProcess.run(["token", "create"] + arguments + ["--db", try databasePath()])
         #expect(result.status == 64)
         #expect(result.err.contains(message), "\(result.err)")
     }
 
     @Test("a file that does not exist is an error naming it")
-    func missingFile() throws {
-        let result = try SwarmdProcess.run([
+    func missingFile() async throws {
+        let result = try await SwarmdProcess.run([
             "token", "create", "--role", "requester", "--csv", "/nonexistent/people.csv", "--db", try databasePath(),
         ])
         #expect(result.status == 2)

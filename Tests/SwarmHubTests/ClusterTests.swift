@@ -27,8 +27,8 @@ struct ClusterTests {
     }
 
     /// Creates a token with `swarmd token create --postgres`.
-    static func token(_ name: String, _ role: Role = .agent, on url: String) throws -> String {
-        let created = try SwarmdProcess.run([
+    static func token(_ name: String, _ role: Role = .agent, on url: String) async throws -> String {
+        let created = try await SwarmdProcess.run([
             "token", "create", "--name", name, "--role", role.rawValue, "--postgres", url,
         ])
         guard created.status == 0, let token = created.out.split(separator: "\n").last.map(String.init) else {
@@ -59,7 +59,8 @@ struct ClusterTests {
         try await PostgresTestDatabase.with { location in
             let url = location.urlForTests
             let (nodes, admin) = try await Self.nodes(3, on: url)
-            let writers = try (0..<3).map { try Self.token("writer\($0)", on: url) }
+            var writers: [String] = []
+            for index in 0..<3 { writers.append(try await Self.token("writer\(index)", on: url)) }
             try await withClient(nodes[0].url) { opener in
                 try await opener.hello(admin)
                 let opened = try await opener.command(openFrame("busy ticket"))
@@ -135,7 +136,7 @@ struct ClusterTests {
         try await PostgresTestDatabase.with { location in
             let url = location.urlForTests
             let (nodes, admin) = try await Self.nodes(2, on: url)
-            let alice = try Self.token("alice", on: url)
+            let alice = try await Self.token("alice", on: url)
             try await withClient(nodes[0].url) { a in
                 try await withClient(nodes[1].url) { b in
                     try await a.hello(alice)
@@ -171,7 +172,7 @@ struct ClusterTests {
         try await PostgresTestDatabase.with { location in
             let url = location.urlForTests
             let (nodes, admin) = try await Self.nodes(2, on: url)
-            let alice = try Self.token("alice", on: url)
+            let alice = try await Self.token("alice", on: url)
             var acked: [String: Int64] = [:]
             var seenBySubscriber: [Int64] = []
             var ticket = ""
@@ -243,7 +244,7 @@ struct ClusterTests {
                 try await client.hello(admin)
                 let ticket = try #require(try await client.command(openFrame("outage")).ticket)
                 try await client.command(["type": "comment.add", "id": "before", "ticket": ticket, "body": "before"])
-                try PostgresTestDatabase.cluster("stop", folder)
+                try await PostgresTestDatabase.cluster("stop", folder)
                 let stopped = ContinuousClock.now
                 let refused = try await client.failing([
                     "type": "comment.add", "id": "during", "ticket": ticket, "body": "during",
@@ -253,7 +254,7 @@ struct ClusterTests {
                 #expect(ContinuousClock.now - stopped < .seconds(15))
                 let remaining = Duration.seconds(5) - (ContinuousClock.now - stopped)
                 if remaining > .zero { try await Task.sleep(for: remaining) }
-                try PostgresTestDatabase.cluster("start", folder)
+                try await PostgresTestDatabase.cluster("start", folder)
                 // The hub recovers by itself: the same command id, retried, now commits once.
                 var recovered: Ack?
                 let deadline = ContinuousClock.now + .seconds(30)
@@ -293,10 +294,10 @@ struct ClusterTests {
         await hub.stop()
         try await PostgresTestDatabase.with { location in
             let url = location.urlForTests
-            let moved = try SwarmdProcess.run(["migrate", "--from", path, "--to", url])
+            let moved = try await SwarmdProcess.run(["migrate", "--from", path, "--to", url])
             #expect(moved.status == 0, "\(moved.err)")
             #expect(moved.out.contains("checked"))
-            let again = try SwarmdProcess.run(["migrate", "--from", path, "--to", url])
+            let again = try await SwarmdProcess.run(["migrate", "--from", path, "--to", url])
             #expect(again.status == 4)
             #expect(again.err.contains("not empty"))
             // A node on the copy knows the admin token and the ticket.
@@ -313,10 +314,10 @@ struct ClusterTests {
             }
             await node.stop()
         }
-        let bad = try SwarmdProcess.run(["migrate", "--from", path, "--to", "mysql://nope"])
+        let bad = try await SwarmdProcess.run(["migrate", "--from", path, "--to", "mysql://nope"])
         #expect(bad.status == 64)
         #expect(bad.err.contains("postgres://"))
-        let both = try SwarmdProcess.run(["token", "list", "--db", path, "--postgres", "postgres://u@h/d"])
+        let both = try await SwarmdProcess.run(["token", "list", "--db", path, "--postgres", "postgres://u@h/d"])
         #expect(both.status == 64)
         #expect(both.err.contains("not both"))
     }

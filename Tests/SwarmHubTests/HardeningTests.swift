@@ -16,8 +16,8 @@ struct HardeningProcessTests {
         try temporaryDirectory().appendingPathComponent("data/swarm.sqlite").path
     }
 
-    func createToken(_ name: String, _ role: String = "agent", db: String) throws -> String {
-        let created = try SwarmdProcess.run(["token", "create", "--name", name, "--role", role, "--db", db])
+    func createToken(_ name: String, _ role: String = "agent", db: String) async throws -> String {
+        let created = try await SwarmdProcess.run(["token", "create", "--name", name, "--role", role, "--db", db])
         return try #require(created.out.split(separator: "\n").last.map(String.init))
     }
 
@@ -55,8 +55,8 @@ struct HardeningProcessTests {
         let path = try databasePath()
         let hub = try await SwarmdProcess(serve: path)
         let port = try #require(hub.port)
-        let alice = try createToken("alice", db: path)
-        let bob = try createToken("bob", db: path)
+        let alice = try await createToken("alice", db: path)
+        let bob = try await createToken("bob", db: path)
         let aliceSocket = try RawWebSocket(port: port, token: alice)
         let bobSocket = try RawWebSocket(port: port, token: bob)
         aliceSocket.setReadTimeout(.seconds(5))
@@ -64,7 +64,7 @@ struct HardeningProcessTests {
         guard case .text(let welcome) = try aliceSocket.read() else { throw TestFailure("no welcome") }
         #expect(welcome.contains("welcome"))
         _ = try bobSocket.read()
-        let revoke = try SwarmdProcess.run(["token", "revoke", "alice", "--db", path])
+        let revoke = try await SwarmdProcess.run(["token", "revoke", "alice", "--db", path])
         #expect(revoke.status == 0)
         let revoked = ContinuousClock.now
         var code: UInt16?
@@ -120,9 +120,9 @@ struct HardeningProcessTests {
             for i in 0..<3 { try await client.command(openFrame("ticket \(i)")) }
         }
         await hub.stop()
-        let sqlite = try SwarmdProcess.runTool("/usr/bin/sqlite3", [path, "DELETE FROM event WHERE seq = 2;"])
+        let sqlite = try await SwarmdProcess.runTool("/usr/bin/sqlite3", [path, "DELETE FROM event WHERE seq = 2;"])
         try #require(sqlite == 0, "sqlite3 is needed (scripts/bootstrap-test installs it)")
-        let gap = try SwarmdProcess.run(["serve", "--port", "0", "--db", path], timeout: .seconds(20))
+        let gap = try await SwarmdProcess.run(["serve", "--port", "0", "--db", path], timeout: .seconds(20))
         #expect(gap.status == 3)
         #expect(gap.err.contains("gap in seq: 3 follows 1"), "\(gap.err)")
 
@@ -135,7 +135,7 @@ struct HardeningProcessTests {
         try handle.seek(toOffset: 4096)
         try handle.write(contentsOf: Data(repeating: 0xA5, count: Int(size) - 4096))
         try handle.close()
-        let broken = try SwarmdProcess.run(["serve", "--port", "0", "--db", corrupt], timeout: .seconds(20))
+        let broken = try await SwarmdProcess.run(["serve", "--port", "0", "--db", corrupt], timeout: .seconds(20))
         #expect(broken.status == 3, "\(broken.err)")
         #expect(broken.err.contains("error: cannot"), "\(broken.err)")
         #expect(!broken.err.contains("Fatal error"))

@@ -305,12 +305,12 @@ struct InternalNotesTests {
     func acrossRestart() async throws {
         let path = try temporaryDirectory().appendingPathComponent("data/swarm.sqlite").path
         let hub = try await SwarmdProcess(serve: path)
-        func token(_ name: String, _ role: String) throws -> String {
-            let created = try SwarmdProcess.run(["token", "create", "--name", name, "--role", role, "--db", path])
+        func token(_ name: String, _ role: String) async throws -> String {
+            let created = try await SwarmdProcess.run(["token", "create", "--name", name, "--role", role, "--db", path])
             return try #require(created.out.split(separator: "\n").last.map(String.init))
         }
-        let rita = try token("rita", "requester")
-        let alice = try token("alice", "agent")
+        let rita = try await token("rita", "requester")
+        let alice = try await token("alice", "agent")
         let openedAt = try await withClient(hub.url) { requester in
             try await requester.hello(rita)
             let opened = try await requester.command(openFrame("VPN drops every hour"))

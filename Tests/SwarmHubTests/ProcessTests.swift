@@ -18,7 +18,9 @@ struct ProcessTests {
         let path = try databasePath()
         let hub = try await SwarmdProcess(serve: path)
         let admin = try #require(hub.adminToken)
-        let created = try SwarmdProcess.run(["token", "create", "--name", "alice", "--role", "agent", "--db", path])
+        let created = try await SwarmdProcess.run([
+            "token", "create", "--name", "alice", "--role", "agent", "--db", path,
+        ])
         let alice = try #require(created.out.split(separator: "\n").last.map(String.init))
         #expect(alice.hasPrefix("swm_"))
 
@@ -86,36 +88,38 @@ struct ProcessTests {
     }
 
     @Test("bad skill settings stop serve with a message naming the problem, before it listens")
-    func badSkillSettings() throws {
+    func badSkillSettings() async throws {
         let folder = try temporaryDirectory()
         let taxonomy = folder.appendingPathComponent("taxonomy.json")
         try Data(#"{"tags":{"network.dns":{}}}"#.utf8).write(to: taxonomy)
         let db = folder.appendingPathComponent("swarm.sqlite").path
-        let bad = try SwarmdProcess.run(["serve", "--port", "0", "--db", db, "--taxonomy", taxonomy.path])
+        let bad = try await SwarmdProcess.run(["serve", "--port", "0", "--db", db, "--taxonomy", taxonomy.path])
         #expect(bad.status == 2)
         #expect(bad.err.contains("taxonomy.json: tag 'network.dns' needs its parent 'network'"), "\(bad.err)")
         #expect(bad.out.isEmpty, "no admin token, no listening line")
         #expect(!FileManager.default.fileExists(atPath: db), "the database is not created")
-        let missing = try SwarmdProcess.run(["serve", "--port", "0", "--db", db, "--taxonomy", "/nonexistent.json"])
+        let missing = try await SwarmdProcess.run([
+            "serve", "--port", "0", "--db", db, "--taxonomy", "/nonexistent.json",
+        ])
         #expect(missing.status == 2)
         #expect(missing.err.contains("cannot read the taxonomy file /nonexistent.json"))
         for flags in [
             ["--invite-timeout", "10 minutes"], ["--backlog-after", "0s"], ["--invitations", "0"],
             ["--queue-invitations", "network"], ["--queue-invitations", "network=99"],
         ] {
-            let refused = try SwarmdProcess.run(["serve", "--port", "0", "--db", db] + flags)
+            let refused = try await SwarmdProcess.run(["serve", "--port", "0", "--db", db] + flags)
             #expect(refused.status == 64, "\(flags)")
             #expect(refused.err.contains(flags[0]), "\(flags): \(refused.err)")
         }
     }
 
     @Test("a bad queue configuration stops serve with the file, the line and the problem")
-    func badQueueConfiguration() throws {
+    func badQueueConfiguration() async throws {
         let folder = try temporaryDirectory()
         let config = folder.appendingPathComponent("swarmd.yaml")
         try Data("queues:\n  helpdesk:\n    mode: ladder\n".utf8).write(to: config)
         let db = folder.appendingPathComponent("swarm.sqlite").path
-        let bad = try SwarmdProcess.run(["serve", "--port", "0", "--db", db, "--config", config.path])
+        let bad = try await SwarmdProcess.run(["serve", "--port", "0", "--db", db, "--config", config.path])
         #expect(bad.status == 2)
         #expect(bad.err.contains("swarmd.yaml:3: queues.helpdesk.mode: 'ladder' is not one of"), "\(bad.err)")
         #expect(!FileManager.default.fileExists(atPath: db))
@@ -125,28 +129,30 @@ struct ProcessTests {
     func oneHubPerDatabase() async throws {
         let path = try databasePath()
         let first = try await SwarmdProcess(serve: path)
-        let second = try SwarmdProcess.run(["serve", "--port", "0", "--db", path])
+        let second = try await SwarmdProcess.run(["serve", "--port", "0", "--db", path])
         #expect(second.status == 3)
         #expect(second.err.contains("another swarmd is serving"))
         await first.stop()
     }
 
-    @Test func tokenCommands() throws {
+    @Test func tokenCommands() async throws {
         let path = try databasePath()
-        let created = try SwarmdProcess.run(["token", "create", "--name", "bob", "--role", "expert", "--db", path])
+        let created = try await SwarmdProcess.run([
+            "token", "create", "--name", "bob", "--role", "expert", "--db", path,
+        ])
         #expect(created.status == 0)
         let lines = created.out.split(separator: "\n")
         #expect(lines.last?.hasPrefix("swm_") == true)
         #expect(lines.count == 2)
-        let list = try SwarmdProcess.run(["token", "list", "--json", "--db", path])
+        let list = try await SwarmdProcess.run(["token", "list", "--json", "--db", path])
         let tokens = try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [[String: Any]]
         #expect(tokens?.count == 1)
         #expect(tokens?.first?["name"] as? String == "bob")
         #expect(tokens?.first?["role"] as? String == "expert")
         #expect(list.out.contains("swm_") == false, "secrets are never listed")
-        let revoke = try SwarmdProcess.run(["token", "revoke", "bob", "--db", path])
+        let revoke = try await SwarmdProcess.run(["token", "revoke", "bob", "--db", path])
         #expect(revoke.status == 0)
-        let again = try SwarmdProcess.run(["token", "revoke", "bob", "--db", path])
+        let again = try await SwarmdProcess.run(["token", "revoke", "bob", "--db", path])
         #expect(again.status == 4)
         #expect(again.err.contains("no active token"))
     }
@@ -161,22 +167,22 @@ struct ProcessTests {
             ["serve", "--log-level", "loud"],
             ["frobnicate"],
         ])
-    func badArguments(arguments: [String]) throws {
-        let result = try SwarmdProcess.run(arguments + ["--db", try databasePath()])
+    func badArguments(arguments: [String]) async throws {
+        let result = try await SwarmdProcess.run(arguments + ["--db", try databasePath()])
         #expect(result.status == 64)
         #expect(result.err.contains("Error:") || result.err.contains("error:"))
         #expect(!result.err.contains("Fatal error"))
     }
 
-    @Test func databaseThatCannotBeOpenedIsAnError() throws {
+    @Test func databaseThatCannotBeOpenedIsAnError() async throws {
         let directory = try temporaryDirectory()
         let blocker = directory.appendingPathComponent("file")
         try Data("x".utf8).write(to: blocker)
         let inside = blocker.appendingPathComponent("swarm.sqlite").path
-        let list = try SwarmdProcess.run(["token", "list", "--db", inside])
+        let list = try await SwarmdProcess.run(["token", "list", "--db", inside])
         #expect(list.status == 3)
         #expect(list.err.contains("cannot open the database"))
-        let serve = try SwarmdProcess.run(["serve", "--port", "0", "--db", inside])
+        let serve = try await SwarmdProcess.run(["serve", "--port", "0", "--db", inside])
         #expect(serve.status == 3)
         #expect(serve.err.contains("error: cannot"))
     }

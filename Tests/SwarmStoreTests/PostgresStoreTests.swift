@@ -197,7 +197,7 @@ struct PostgresStoreTests {
                 let applied = try await store.appliedMigrations()
                 #expect(applied == PostgresMigrations.all.map(\.version))
             }
-            try PostgresTestDatabase.psql(
+            try await PostgresTestDatabase.psql(
                 location.urlForTests, "INSERT INTO schema_migrations (version, name) VALUES (999, 'future')")
             let error = await #expect(throws: StoreError.self) {
                 try await PostgresEventStore.withStore(location, logger: storeLogger) { _ in }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -14,7 +14,7 @@ public final class RawConnection {
     public init(port: Int, blocking: Bool = true) throws {
         // A peer that closes while we write must be an error, not a SIGPIPE that ends the tests.
         signal(SIGPIPE, SIG_IGN)
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed: errno \(errno)") }
         if !blocking { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
         var address = sockaddr_in()

@@ -19,7 +19,7 @@ public final class RawWebSocket {
     /// reaches the hub sooner.
     public init(port: Int, token: String?, receiveBuffer: Int32? = nil, headers: [String] = []) throws {
         signal(SIGPIPE, SIG_IGN)
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed") }
         if var size = receiveBuffer {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))

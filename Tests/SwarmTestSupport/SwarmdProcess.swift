@@ -32,8 +32,15 @@ public final class SwarmdProcess: Sendable {
     }
 
     /// Runs `swarmd` with `arguments` to completion; returns exit status, standard output and error.
-    /// With `timeout`, a process still running then is killed (status: the signal's).
-    public static func run(_ arguments: [String], timeout: Duration? = nil) throws -> (
+    /// With `timeout`, a process still running then is killed (status: the signal's). The waiting
+    /// happens on a thread of its own (``onOwnThread(_:)``).
+    public static func run(_ arguments: [String], timeout: Duration? = nil) async throws -> (
+        status: Int32, out: String, err: String
+    ) {
+        try await onOwnThread { try runBlocking(arguments, timeout: timeout) }
+    }
+
+    private static func runBlocking(_ arguments: [String], timeout: Duration?) throws -> (
         status: Int32, out: String, err: String
     ) {
         let process = Process()
@@ -46,7 +53,7 @@ public final class SwarmdProcess: Sendable {
         try process.run()
         if let timeout {
             // Killed only while it still runs (its pid cannot have been reused before it is reaped).
-            nonisolated(unsafe) let running = process
+            let running = process
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)))
             {
                 if running.isRunning { running.terminate() }
@@ -62,13 +69,15 @@ public final class SwarmdProcess: Sendable {
     }
 
     /// Runs another program to completion (a tool the test needs, like `sqlite3`); returns its exit status.
-    public static func runTool(_ path: String, _ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+    public static func runTool(_ path: String, _ arguments: [String]) async throws -> Int32 {
+        try await onOwnThread {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
     }
 
     /// Starts `swarmd serve --port 0 --db PATH` and waits for its `listening on` line.

@@ -44,12 +44,12 @@ public final class TestClient: Sendable {
     }
 
     /// The next thing received, or `nil` after `timeout`.
-    public func receive(timeout: Duration = .seconds(10)) async -> Received? {
+    public func receive(timeout: Duration = .seconds(30)) async -> Received? {
         await mailbox.next(timeout: timeout)
     }
 
     /// The next frame, decoded; throws on timeout, close, or an undecodable frame.
-    public func next(timeout: Duration = .seconds(10)) async throws -> ServerFrame {
+    public func next(timeout: Duration = .seconds(30)) async throws -> ServerFrame {
         switch await receive(timeout: timeout) {
         case .text(let text): return try ServerFrame.decode(text)
         case .closed(let code):
@@ -59,7 +59,7 @@ public final class TestClient: Sendable {
     }
 
     /// Reads frames until the one answering `id` (ack or error), returning it and the events read before it.
-    public func reply(to id: String, timeout: Duration = .seconds(10)) async throws -> (ServerFrame, [EventFrame]) {
+    public func reply(to id: String, timeout: Duration = .seconds(30)) async throws -> (ServerFrame, [EventFrame]) {
         var events: [EventFrame] = []
         while true {
             let frame = try await next(timeout: timeout)
@@ -122,7 +122,7 @@ public final class TestClient: Sendable {
 
     /// Reads (and drops) frames until the hub closes the connection; returns its close code, `nil`
     /// when it closed without one or nothing happened within `timeout` of the last frame.
-    public func closeCode(timeout: Duration = .seconds(10)) async -> UInt16? {
+    public func closeCode(timeout: Duration = .seconds(30)) async -> UInt16? {
         while let received = await receive(timeout: timeout) {
             if case .closed(let code) = received { return code }
         }
