@@ -19,6 +19,8 @@
 7. When PyYAML is installed, every "$ref" of openapi.yaml resolves, every operation documents 401 when it
    needs a token and 400 and 413 when it takes a body, and every error answer is the error body; when
    openapi-spec-validator is installed, openapi.yaml is a valid OpenAPI 3.1 document.
+8. When the hub's sources are beside this folder (../Sources/SwarmHub/REST), openapi.yaml documents
+   exactly the REST routes the hub's route collections serve, method by method.
 
 Prints one line per failure and "N passed, M failed" at the end; exits 1 if anything failed.
 Needs the jsonschema package (4.18 or later, for referencing).
@@ -339,6 +341,33 @@ if yaml is not None and check(openapi.is_file(), "openapi.yaml is missing"):
                 for media, body in content.items():
                     check(body.get("schema", {}).get("$ref") == "#/components/schemas/Error",
                           f"{label}: {status} {media} must be the error body (#/components/schemas/Error)")
+
+# 8. When the hub's sources are beside this folder, openapi.yaml has exactly the REST routes of the hub:
+# the route collections that RestAPI.add mounts (Sources/SwarmHub/REST/), method by method.
+HUB_REST = HERE.parent / "Sources" / "SwarmHub" / "REST"
+if yaml is not None and openapi.is_file() and HUB_REST.is_dir():
+    mounted = {}
+    for name, prefix, path in re.findall(
+            r"(router|v1)\.addRoutes\((\w+)\(services: services\)\.routes, atPath: \"([^\"]+)\"\)",
+            (HUB_REST / "RestAPI.swift").read_text(encoding="utf-8")):
+        mounted[prefix] = ("/v1" if name == "v1" else "") + path
+    code_routes = set()
+    for file in sorted(HUB_REST.glob("*.swift")):
+        source = file.read_text(encoding="utf-8")
+        for collection in re.findall(r"^struct (\w+Routes)\b", source, re.M):
+            if not check(collection in mounted, f"Sources/SwarmHub/REST/{file.name}: {collection} is not mounted by RestAPI.add"):
+                continue
+            for method, suffix in re.findall(r"\broutes\.(get|post|put|patch|delete|head)(?:\(\"([^\"]*)\"|\(use:| \{)", source):
+                path = mounted[collection] + ("/" + suffix if suffix else "")
+                code_routes.add((method, re.sub(r":(\w+)", r"{\1}", path)))
+    documented = {(method, path) for path, item in (document.get("paths") or {}).items()
+                  for method in item if method in ("get", "head", "post", "put", "patch", "delete")
+                  and (path.startswith("/v1/") or path == "/health")}
+    check(bool(code_routes), "could not read the REST routes from Sources/SwarmHub/REST")
+    for method, path in sorted(code_routes - documented):
+        check(False, f"openapi.yaml: the hub serves {method.upper()} {path}, the document does not have it")
+    for method, path in sorted(documented - code_routes):
+        check(False, f"openapi.yaml: documents {method.upper()} {path}, which the hub does not serve")
 
 for failure in failures:
     print(f"FAIL {failure}")
