@@ -16,6 +16,11 @@
    Swift's Tier.escalation, and there is one schema per frame type (the client types of
    ClientMessage.types and of ClientFrame.decode, the hub types ServerFrame decodes).
 6. When PyYAML is installed, every "$ref" of asyncapi.yaml resolves.
+7. When PyYAML is installed, every "$ref" of openapi.yaml resolves, every operation documents 401 when it
+   needs a token and 400 and 413 when it takes a body, and every error answer is the error body; when
+   openapi-spec-validator is installed, openapi.yaml is a valid OpenAPI 3.1 document.
+8. When the hub's sources are beside this folder (../Sources/SwarmHub/REST), openapi.yaml documents
+   exactly the REST routes the hub's route collections serve, method by method.
 
 Prints one line per failure and "N passed, M failed" at the end; exits 1 if anything failed.
 Needs the jsonschema package (4.18 or later, for referencing).
@@ -245,10 +250,12 @@ try:
     import yaml
 except ImportError:
     yaml = None
-    print("note: PyYAML is not installed; asyncapi.yaml not checked")
-if yaml is not None and check(asyncapi.is_file(), "asyncapi.yaml is missing"):
-    document = yaml.safe_load(asyncapi.read_text(encoding="utf-8"))
-    check(isinstance(document, dict) and document.get("asyncapi") == "3.0.0", "asyncapi.yaml: must be AsyncAPI 3.0.0")
+    print("note: PyYAML is not installed; asyncapi.yaml and openapi.yaml not checked")
+
+
+def check_refs(document, label: str) -> set[str]:
+    """Checks that every "$ref" of a YAML document resolves: into a file of schemas/ (by relative file name,
+    with an optional JSON pointer into it) or into the document itself. Returns the schema files referred to."""
     referenced = set()
     for pointer, ref in refs(document):
         target, _, fragment = ref.partition("#")
@@ -256,17 +263,24 @@ if yaml is not None and check(asyncapi.is_file(), "asyncapi.yaml is missing"):
             name = Path(target).name
             referenced.add(name)
             ok = check((HERE / target).resolve() == (SCHEMAS / name) and name in schemas,
-                       f"asyncapi.yaml{pointer}: $ref {ref!r} is not a file in schemas/")
+                       f"{label}{pointer}: $ref {ref!r} is not a file in schemas/")
             if ok and fragment:
                 try:
                     registry.resolver().lookup(f"{name}#{fragment}")
                 except Unresolvable:
-                    check(False, f"asyncapi.yaml{pointer}: $ref {ref!r} does not resolve")
+                    check(False, f"{label}{pointer}: $ref {ref!r} does not resolve")
         else:
             node = document
             for part in fragment.strip("/").split("/"):
                 node = node.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(node, dict) else None
-            check(node is not None, f"asyncapi.yaml{pointer}: $ref {ref!r} does not resolve")
+            check(node is not None, f"{label}{pointer}: $ref {ref!r} does not resolve")
+    return referenced
+
+
+if yaml is not None and check(asyncapi.is_file(), "asyncapi.yaml is missing"):
+    document = yaml.safe_load(asyncapi.read_text(encoding="utf-8"))
+    check(isinstance(document, dict) and document.get("asyncapi") == "3.0.0", "asyncapi.yaml: must be AsyncAPI 3.0.0")
+    referenced = check_refs(document, "asyncapi.yaml")
     messages = ((document.get("components") or {}).get("messages") or {}) if isinstance(document, dict) else {}
     for key, message in messages.items():
         schema_ref = ((message.get("payload") or {}).get("schema") or {}).get("$ref", "")
@@ -278,6 +292,82 @@ if yaml is not None and check(asyncapi.is_file(), "asyncapi.yaml is missing"):
                     check(not errors, f"asyncapi.yaml: example of message {key}: {errors[0].message if errors else ''}")
     for name in sorted(set(schemas) - {"defs.json", "ticket.json", "event.object.json"} - referenced):
         check(False, f"asyncapi.yaml: no message refers to schemas/{name}")
+
+
+# 7. openapi.yaml is a valid OpenAPI 3.1 document whose references resolve, and it documents the answers
+# every operation can give: 401 on every operation that needs a token, 400 and 413 on every one with a body,
+# the error body on every 4xx and 5xx with content.
+openapi = HERE / "openapi.yaml"
+try:
+    from openapi_spec_validator import validate as validate_openapi
+    from openapi_spec_validator.readers import read_from_filename
+except ImportError:
+    validate_openapi = None
+    print("note: openapi-spec-validator is not installed; openapi.yaml not validated as OpenAPI")
+if yaml is not None and check(openapi.is_file(), "openapi.yaml is missing"):
+    document = yaml.safe_load(openapi.read_text(encoding="utf-8"))
+    check(isinstance(document, dict) and document.get("openapi") == "3.1.0", "openapi.yaml: must be OpenAPI 3.1.0")
+    check_refs(document, "openapi.yaml")
+    if validate_openapi is not None:
+        try:
+            spec, base_uri = read_from_filename(str(openapi))
+            validate_openapi(spec, base_uri=base_uri)
+            check(True, "")
+        except Exception as error:  # the validator's own errors, or an unresolvable reference
+            check(False, f"openapi.yaml: not a valid OpenAPI 3.1 document: {type(error).__name__}: {str(error)[:300]}")
+    components = document.get("components") or {}
+
+    def resolved(node):
+        """A local "#/components/..." reference followed, once."""
+        ref = node.get("$ref", "") if isinstance(node, dict) else ""
+        if ref.startswith("#/components/"):
+            kind, name = ref.removeprefix("#/components/").split("/", 1)
+            return (components.get(kind) or {}).get(name) or {}
+        return node
+
+    for path, item in (document.get("paths") or {}).items():
+        for method, operation in item.items():
+            if method not in ("get", "head", "post", "put", "patch", "delete"):
+                continue
+            label = f"openapi.yaml: {method.upper()} {path}"
+            responses = operation.get("responses") or {}
+            secured = operation.get("security", document.get("security")) not in (None, [])
+            check(not secured or "401" in responses, f"{label}: needs a token but does not document 401")
+            if "requestBody" in operation:
+                for status in ("400", "413"):
+                    check(status in responses, f"{label}: has a body but does not document {status}")
+            for status, response in responses.items():
+                content = (resolved(response).get("content") or {}) if status[0] in "45" else {}
+                for media, body in content.items():
+                    check(body.get("schema", {}).get("$ref") == "#/components/schemas/Error",
+                          f"{label}: {status} {media} must be the error body (#/components/schemas/Error)")
+
+# 8. When the hub's sources are beside this folder, openapi.yaml has exactly the REST routes of the hub:
+# the route collections that RestAPI.add mounts (Sources/SwarmHub/REST/), method by method.
+HUB_REST = HERE.parent / "Sources" / "SwarmHub" / "REST"
+if yaml is not None and openapi.is_file() and HUB_REST.is_dir():
+    mounted = {}
+    for name, prefix, path in re.findall(
+            r"(router|v1)\.addRoutes\((\w+)\(services: services\)\.routes, atPath: \"([^\"]+)\"\)",
+            (HUB_REST / "RestAPI.swift").read_text(encoding="utf-8")):
+        mounted[prefix] = ("/v1" if name == "v1" else "") + path
+    code_routes = set()
+    for file in sorted(HUB_REST.glob("*.swift")):
+        source = file.read_text(encoding="utf-8")
+        for collection in re.findall(r"^struct (\w+Routes)\b", source, re.M):
+            if not check(collection in mounted, f"Sources/SwarmHub/REST/{file.name}: {collection} is not mounted by RestAPI.add"):
+                continue
+            for method, suffix in re.findall(r"\broutes\.(get|post|put|patch|delete|head)(?:\(\"([^\"]*)\"|\(use:| \{)", source):
+                path = mounted[collection] + ("/" + suffix if suffix else "")
+                code_routes.add((method, re.sub(r":(\w+)", r"{\1}", path)))
+    documented = {(method, path) for path, item in (document.get("paths") or {}).items()
+                  for method in item if method in ("get", "head", "post", "put", "patch", "delete")
+                  and (path.startswith("/v1/") or path == "/health")}
+    check(bool(code_routes), "could not read the REST routes from Sources/SwarmHub/REST")
+    for method, path in sorted(code_routes - documented):
+        check(False, f"openapi.yaml: the hub serves {method.upper()} {path}, the document does not have it")
+    for method, path in sorted(documented - code_routes):
+        check(False, f"openapi.yaml: documents {method.upper()} {path}, which the hub does not serve")
 
 for failure in failures:
     print(f"FAIL {failure}")

@@ -71,7 +71,7 @@ public struct RestClient: Sendable {
             server: credentials.server, method: .GET, path: path,
             headers: [("Authorization", "Bearer \(credentials.token)")])
         guard (200..<300).contains(response.status) else {
-            if let body = try? JSONDecoder().decode(RestErrorBody.self, from: TerminalText.cleanJSON(response.body)) {
+            if let body = try? JSONDecoder().decode(RestError.self, from: TerminalText.cleanJSON(response.body)) {
                 throw ClientError(body.error.code, body.error.message)
             }
             throw .failure("the hub answered \(response.status) to GET \(path)")
@@ -87,68 +87,6 @@ public struct RestClient: Sendable {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
             ?? text
     }
-}
-
-/// `{"tickets":[Ticket…]}`, the answer of `GET /v1/tickets`.
-public struct TicketList: Codable, Sendable {
-    public var tickets: [Ticket]
-    public init(tickets: [Ticket]) { self.tickets = tickets }
-}
-
-/// `{"ticket":Ticket,"events":[{"seq","event"}…]}`, the answer of `GET /v1/tickets/{id}`.
-public struct TicketDetail: Codable, Sendable {
-    /// One event of the ticket with its seq.
-    public struct Entry: Codable, Sendable {
-        public var seq: Int64
-        public var event: SwarmEvent
-    }
-    public var ticket: Ticket
-    public var events: [Entry]
-}
-
-/// `{"agents":[Agent…]}`, the answer of `GET /v1/agents`.
-public struct AgentList: Codable, Sendable {
-    public var agents: [AgentProfile]
-    public init(agents: [AgentProfile]) { self.agents = agents }
-}
-
-/// `{"tags":[Tag…],"categories":{category:[tag…]}}`, the answer of `GET /v1/skills`.
-public struct SkillCatalog: Codable, Sendable {
-    /// One tag of the taxonomy.
-    public struct Tag: Codable, Sendable {
-        public var tag: String
-        public var description: String
-        /// Other spellings the hub reads as this tag.
-        public var synonyms: [String]
-        /// Words that, in a ticket's title or description, infer the tag.
-        public var keywords: [String]
-        /// How many agents hold exactly this tag.
-        public var agents: Int
-        /// How many tickets not resolved or closed need it.
-        public var openTickets: Int
-    }
-    public var tags: [Tag]
-    /// Category → the tags every ticket of that category is inferred to need.
-    public var categories: [String: [String]]
-}
-
-/// The answer of `GET /v1/tickets/{id}/candidates`: the ticket's required skills, the ranked
-/// candidates with their reasons, and the invitations so far.
-public struct CandidateList: Codable, Sendable {
-    public var ticket: String
-    public var skills: [String]
-    public var inferredSkills: [String]
-    public var candidates: [Candidate]
-    public var invitations: [Invitation]
-}
-
-/// `{"error":{"code","message"}}`, the body of every REST error.
-struct RestErrorBody: Codable {
-    struct Inner: Codable {
-        var code: ErrorCode
-        var message: String
-    }
-    var error: Inner
 }
 
 /// A minimal HTTP/1.1 client: connect, send one request, read the whole response, close.

@@ -16,8 +16,7 @@ public enum Hub {
     ) -> some ApplicationProtocol {
         let configuration = services.configuration
         let router = Router(context: HubRequestContext.self)
-        RestRoutes.add(to: router, services: services)
-        AlertRoutes.add(to: router, services: services)
+        RestAPI.add(to: router, services: services)
         StaticSite.add(to: router)
         let wsRouter = Router(context: HubRequestContext.self)
         WebSocketEndpoint.add(to: wsRouter, services: services)

@@ -50,12 +50,16 @@ struct StaticSite: Sendable {
     }
 
     func add(to router: Router<HubRequestContext>) {
-        router.get(RouterPath("/\(name)")) { _, _ in try response("index.html") }
-        router.get(RouterPath("/\(name)/:file")) { _, context in try response(context.parameters.get("file") ?? "") }
+        let routes = RouteCollection(context: HubRequestContext.self)
+        routes.get { _, _ in try response("index.html") }
+        routes.get(":file") { _, context in try response(context.parameters.get("file") ?? "") }
+        routes.allow([.get])
+        routes.allow([.get], at: ":file")
+        router.addRoutes(routes, atPath: RouterPath("/\(name)"))
     }
 
     func response(_ file: String) throws -> Response {
-        guard let found = files[file] else { throw APIError(.notFound, "no \(name) file '\(file)'") }
+        guard let found = files[file] else { throw HubError(.notFound, "no \(name) file '\(file)'") }
         var headers = HTTPFields()
         headers[.contentType] = found.type
         // Small files, and a new hub version may change them: always revalidate.

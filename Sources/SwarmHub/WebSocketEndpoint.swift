@@ -17,8 +17,10 @@ import WSCore
 /// run on the connection's event loop (``Outbox``), the close frame is written by a task started
 /// when the close is decided, and the hello timeout and close grace are timers of that event loop.
 enum WebSocketEndpoint {
-    /// Adds the WebSocket route to a router.
+    /// Adds the WebSocket route to a router, behind the ``Authenticator``: a token on the upgrade is
+    /// looked up once, there, and the session signs in with what it found.
     static func add(to router: Router<HubRequestContext>, services: HubServices) {
+        router.add(middleware: Authenticator(services: services))
         router.ws(RouterPath(ProtocolInfo.webSocketPath)) { request, context in
             // A browser says where the page came from: only the hub's own pages and the allowed
             // origins may open a connection with a user's credentials (cross-site WebSocket hijacking).
@@ -27,16 +29,10 @@ enum WebSocketEndpoint {
             {
                 services.logger.notice(
                     "upgrade refused: origin not allowed", metadata: ["swarm.origin": "\(origin.prefix(200))"])
-                throw APIError(.forbidden, "origin not allowed")
+                throw HubError(.forbidden, "origin not allowed")
             }
-            // A bearer token on the upgrade must be valid, or the upgrade is refused (the WebSocket
-            // library answers any refused upgrade with a bare 400).
-            if let token = try bearerToken(request) {
-                guard try await services.store.authenticate(secret: token) != nil else {
-                    logFailedLogin(services, remote: context.channel.remoteAddress, path: request.uri.path)
-                    throw APIError(.unauthorized, "unknown or revoked token")
-                }
-            }
+            // A bearer token on the upgrade must be valid, or the Authenticator has refused the upgrade
+            // already (the WebSocket library answers any refused upgrade with a bare 400).
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             try await run(inbound: inbound, outbound: outbound, context: context, services: services)
@@ -72,10 +68,8 @@ enum WebSocketEndpoint {
             }
         }
         defer { helloTimer.cancel() }
-        if let token = try? bearerToken(context.request),
-            let info = try? await services.store.authenticate(secret: token)
-        {
-            await session.authenticate(token: info)
+        if let token = context.requestContext.token {
+            await session.authenticate(token: token)
         }
         try await withGracefulShutdownHandler {
             var closing = false
@@ -124,14 +118,4 @@ func originAllowed(_ origin: String, host: String?, allowed: [String]) -> Bool {
     let hostWithoutDefault =
         host.hasSuffix(":\(defaultPort)") ? String(host.dropLast(":\(defaultPort)".count)) : host
     return originAuthority == hostWithoutDefault
-}
-
-/// The token of an `Authorization: Bearer …` header, `nil` when there is no such header.
-func bearerToken(_ request: Request) throws(APIError) -> String? {
-    guard let value = request.headers[.authorization] else { return nil }
-    let parts = value.split(separator: " ", maxSplits: 1)
-    guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-        throw APIError(.unauthorized, "the Authorization header must be 'Bearer <token>'")
-    }
-    return String(parts[1]).trimmingCharacters(in: .whitespaces)
 }

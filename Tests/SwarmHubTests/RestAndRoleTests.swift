@@ -43,6 +43,31 @@ struct RestTests {
         }
     }
 
+    @Test("a method a path does not serve is 405 with Allow; a body that is not an object is named so")
+    func methodNotAllowedAndNonObjectBody() async throws {
+        try await withHub { hub in
+            let alice = try await hub.token("alice")
+            // Found by schemathesis (Tests/Contract): these were the 404 of a path that does not exist.
+            for (method, path, allow) in [
+                ("DELETE", "/v1/tickets", "GET, POST"), ("PUT", "/v1/tickets/T-1", "GET"),
+                ("TRACE", "/health", "GET, HEAD"), ("GET", "/v1/alerts", "POST"), ("POST", "/dashboard", "GET"),
+            ] {
+                let (status, _, headers) = try await http(method, hub.httpBase + path, token: alice)
+                #expect(status == 405, "\(method) \(path)")
+                #expect(headers["Allow"] as? String == allow, "\(method) \(path)")
+            }
+            #expect(try await http("DELETE", hub.httpBase + "/v1/nothing", token: alice).status == 404)
+            // Was "field '' must be of type Dictionary<String, Any>".
+            for body in ["0", "[]", #""title""#] {
+                let (status, json, _) = try await http("POST", hub.httpBase + "/v1/tickets", token: alice, body: body)
+                #expect(status == 400)
+                let error = json["error"] as? [String: Any]
+                #expect(error?["code"] as? String == "invalid_field")
+                #expect(error?["message"] as? String == "the body must be a JSON object", "\(body)")
+            }
+        }
+    }
+
     @Test func openListAndReadTickets() async throws {
         try await withHub { hub in
             let alice = try await hub.token("alice")

@@ -110,9 +110,9 @@ struct DecoderFuzzTests {
             let input = Self.mutate(Self.bodies.randomElement(using: &random)!.utf8.map { $0 }, &random)
             do {
                 switch number % 3 {
-                case 0: let _: TicketOpen = try RestRoutes.decodeBody(input)
-                case 1: let _: KBCreate = try RestRoutes.decodeBody(input)
-                default: let _: TicketRef = try RestRoutes.decodeBody(input)
+                case 0: let _: TicketOpen = try RequestBody.decode(input)
+                case 1: let _: KBCreate = try RequestBody.decode(input)
+                default: let _: TicketRef = try RequestBody.decode(input)
                 }
             } catch {
                 guard Self.codes.contains(error.code), !error.message.isEmpty else {
