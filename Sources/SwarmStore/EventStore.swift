@@ -119,4 +119,49 @@ extension EventStore {
             after = last.seq
         }
     }
+
+    /// Replays the log: calls `body` with each event after `start` up to `through`, in `seq` order, a
+    /// page at a time, checking that `seq` runs on from `start` without a hole. Returns the last
+    /// `seq` replayed (`start` when there is none).
+    ///
+    /// The log must be gap-free (invariant 2): a hole means a damaged or hand-edited database, and
+    /// serving it would hand clients a resume that silently skips events. The hub replays with this
+    /// at start, and `swarmd check` with it.
+    ///
+    /// - Throws: ``LogGapError`` at the first hole; ``StoreError`` `corrupt_row` for an event that
+    ///   cannot be decoded; the database's error for a page it cannot read; what `body` throws.
+    @discardableResult
+    public func replayLog(
+        after start: Int64 = 0, through: Int64 = .max, pageSize: Int = 4096, _ body: (StoredEvent) throws -> Void
+    ) async throws -> Int64 {
+        var seq = start
+        while seq < through {
+            let page = try await events(after: seq, limit: pageSize)
+            guard !page.isEmpty else { break }
+            for stored in page {
+                guard stored.seq <= through else { return seq }
+                guard stored.seq == seq + 1 else { throw LogGapError(after: seq, found: stored.seq) }
+                try body(stored)
+                seq = stored.seq
+            }
+        }
+        return seq
+    }
+}
+
+/// The log has a hole in `seq`: an event is missing (a damaged or hand-edited database).
+public struct LogGapError: Error, Sendable, CustomStringConvertible {
+    /// The last `seq` before the hole.
+    public let after: Int64
+    /// The `seq` found after it.
+    public let found: Int64
+
+    public init(after: Int64, found: Int64) {
+        self.after = after
+        self.found = found
+    }
+
+    public var description: String {
+        "the event log has a gap in seq: \(found) follows \(after) (events \(after + 1)–\(found - 1) are missing); restore a backup"
+    }
 }

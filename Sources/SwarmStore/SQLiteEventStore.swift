@@ -42,6 +42,12 @@ public final class SQLiteEventStore: EventStore, Sendable {
         try Self.migrator.migrate(writer)
     }
 
+    /// Wraps a database that is already a swarm database, without migrating it (a check or a
+    /// backup must not change the file it reads).
+    init(unmigrated writer: any DatabaseWriter) {
+        self.writer = writer
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -156,10 +162,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
                 """
         )
         let encoder = SwarmJSON.encoder()
-        for var ticket in batch.tickets {
-            // Comments live in the log; the projection keeps the ticket's size bounded, so a
-            // ticket with thousands of comments does not rewrite megabytes on every change.
-            ticket.comments = []
+        for ticket in batch.tickets.map(\.projected) {
             let body = String(decoding: try encoder.encode(ticket), as: UTF8.self)
             try upsertTicket.execute(arguments: [
                 ticket.id, ticket.number, ticket.status.rawValue, ticket.queue, ticket.requester,

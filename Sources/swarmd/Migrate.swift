@@ -9,8 +9,9 @@ struct Migrate: AsyncParsableCommand {
         abstract: "Copy a SQLite log (events, command ids, projections, tokens) into an empty PostgreSQL database.",
         discussion: """
             Stop the hub first: the file must not change during the copy. The copy is then checked: the
-            same events one by one, the same last seq, command ids, tokens and ticket projection, and a
-            replay of each log giving the same state. The target must be empty (a new database, or one
+            same events one by one, the same last seq, command ids and tokens, a replay of each log
+            giving the same state, and the copy passing what 'swarmd check' checks (its projections and
+            channel index equal to a replay of it). The target must be empty (a new database, or one
             with only this schema): a target that holds any event, token or command id is refused and
             nothing is written. Tokens keep working: their hashes are copied.
 
@@ -71,7 +72,7 @@ struct Migrate: AsyncParsableCommand {
         say(
             "copied \(from) to \(location.redacted): \(report.events) events (last seq \(report.lastSeq)), "
                 + "\(report.commands) command ids, \(report.tokens) tokens, \(report.tickets) tickets, "
-                + "\(report.articles) articles; checked: same events, last seq, command ids, tokens, "
-                + "projection, and replayed state")
+                + "\(report.articles) articles; checked: same events, last seq, command ids, tokens and "
+                + "replayed state; projections and channel index equal a replay")
     }
 }

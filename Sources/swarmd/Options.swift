@@ -93,6 +93,23 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
+    /// Opens the store as it is, for the commands that read it and must not change it (check,
+    /// backup): a SQLite file is neither created nor migrated.
+    /// A PostgreSQL store opens as ``withStore(logger:_:)`` opens it. A store that cannot be opened
+    /// ends the command with exit status 3 and the reason on standard error.
+    func withExistingStore<Result: Sendable>(_ body: (any EventStore) async throws -> Result) async throws -> Result {
+        guard case .sqlite(let path) = choice else { return try await withStore(body) }
+        let store: SQLiteEventStore
+        do {
+            store = try SQLiteEventStore.existing(path: path)
+        } catch {
+            complain("error: cannot open the database \(path): \(error)")
+            throw ExitCode(3)
+        }
+        defer { try? store.close() }
+        return try await body(store)
+    }
+
     /// The store's logger for the one-shot commands (tokens): warnings only, so their output stays
     /// what they print (the pool's reconnect attempts are noise there).
     static var quietLogger: Logger {

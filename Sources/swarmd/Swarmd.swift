@@ -11,10 +11,15 @@ struct Swarmd: AsyncParsableCommand {
               swarmd serve --db ./data/swarm.sqlite
             Create a token for an agent (the token is the last line of output):
               swarmd token create --name alice --role agent
+            Back the database up while the hub runs, and check a database or a backup:
+              swarmd backup --db ./data/swarm.sqlite /backup/swarm-$(date +%F).sqlite
+              swarmd check --db /backup/swarm-2026-12-03.sqlite
             Keep the log in PostgreSQL instead, for several hubs on one database (docs/operations.md):
               swarmd serve --postgres postgres://swarm@db.example:5432/swarm
               swarmd migrate --from ./data/swarm.sqlite --to postgres://swarm@db.example:5432/swarm
             """,
-        subcommands: [Serve.self, TokenCommand.self, Import.self, Simulate.self, Migrate.self]
+        subcommands: [
+            Serve.self, TokenCommand.self, Import.self, Simulate.self, Migrate.self, Backup.self, Check.self,
+        ]
     )
 }

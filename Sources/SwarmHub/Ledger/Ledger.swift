@@ -84,16 +84,12 @@ public final class Ledger: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         var state = SwarmState()
-        var seq: Int64 = 0
         var lastAt = Timestamp(milliseconds: 0)
         var collector = MetricsCollector()
-        try await store.forEachEvent { stored in
-            // The log must be gap-free (invariant 2): a hole means a damaged or hand-edited
-            // database, and serving it would hand clients a resume that silently skips events.
-            guard stored.seq == seq + 1 else { throw LogGapError(after: seq, found: stored.seq) }
+        // Stops at a gap in seq (LogGapError): a damaged log is not served.
+        let seq = try await store.replayLog { stored in
             state.apply(stored.event)
             collector.add(stored.event, seq: stored.seq)
-            seq = stored.seq
             lastAt = stored.event.at
         }
         let deadlines = DeadlineIndex(state, settings: configuration.swarm)
@@ -345,16 +341,4 @@ public final class Ledger: Service, Sendable {
 extension HubConfiguration {
     /// The idempotency window in milliseconds.
     var idempotencyMillis: Int64 { idempotencyWindow.components.seconds * 1000 }
-}
-
-/// The log has a hole in `seq`: found at start-up, before the hub serves anything.
-public struct LogGapError: Error, CustomStringConvertible {
-    /// The last `seq` before the hole.
-    public let after: Int64
-    /// The `seq` found after it.
-    public let found: Int64
-
-    public var description: String {
-        "the event log has a gap in seq: \(found) follows \(after) (events \(after + 1)–\(found - 1) are missing); restore a backup"
-    }
 }

@@ -162,9 +162,7 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
         var tPriority: [String] = []
         var tUpdated: [Int64] = []
         var tBody: [String] = []
-        for var ticket in batch.tickets {
-            // As in the SQLite store: comments live in the log, not in the projection.
-            ticket.comments = []
+        for ticket in batch.tickets.map(\.projected) {
             tID.append(ticket.id)
             tNumber.append(Int64(ticket.number))
             tStatus.append(ticket.status.rawValue)
