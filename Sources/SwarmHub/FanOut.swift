@@ -70,6 +70,11 @@ public final class FanOut: Sendable {
     /// The number of connections registered.
     public var connectionCount: Int { registry.withLock { $0.subscriptions.count } }
 
+    /// The channel subscriptions of all connections (read when `/metrics` is scraped).
+    public var subscriptionTotal: Int {
+        registry.withLock { $0.subscriptions.values.reduce(0) { $0 + $1.channels.count } }
+    }
+
     func register(_ outbox: Outbox) -> ConnectionID {
         registry.withLock { registry in
             let id = registry.nextID

@@ -18,6 +18,7 @@ public enum Hub {
         let router = Router(context: HubRequestContext.self)
         RestAPI.add(to: router, services: services)
         StaticSite.add(to: router)
+        PrometheusEndpoint.add(to: router, services: services)
         let wsRouter = Router(context: HubRequestContext.self)
         WebSocketEndpoint.add(to: wsRouter, services: services)
         return Application(
@@ -32,7 +33,7 @@ public enum Hub {
             services: [
                 services.ledger, services.timers, services.metricsFeed, services.suggestions, services.pruning,
                 services.tokenWatch,
-            ] + (services.cluster.map { [$0] } ?? []),
+            ] + (services.cluster.map { [$0] } ?? []) + PrometheusEndpoint.listener(services: services),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: services.logger
         )

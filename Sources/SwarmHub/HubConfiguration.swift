@@ -64,6 +64,11 @@ public struct HubConfiguration: Sendable {
     /// How often the `metrics` channel may get a new report (only after the log changed, or every
     /// minute for the backlog's age). Default 1 s.
     public var metricsInterval: Duration = .seconds(1)
+    /// Where `GET /metrics` (Prometheus) is served: `nil` on the main listener, beside the API;
+    /// an address to serve it on a listener of its own instead (and not on the main one). Default `nil`.
+    public var metricsAddress: ListenAddress? = nil
+    /// The token `GET /metrics` requires as `Authorization: Bearer`; `nil`: none. Default `nil`.
+    public var metricsToken: String? = nil
 
     /// The default configuration.
     public init() {}

@@ -10,6 +10,8 @@ public struct HubServices: Sendable {
     public let ledger: Ledger
     public let fanOut: FanOut
     public let timers: Timers
+    /// The figures `GET /metrics` serves: this hub's own Prometheus registry.
+    public let telemetry: HubTelemetry
     public let metricsFeed: MetricsFeed
     public let tokenWatch: TokenWatch
     let suggestions: KnowledgeSuggestions
@@ -22,18 +24,24 @@ public struct HubServices: Sendable {
     public let logger: Logger
 
     /// Opens the hub's services on a store: replays the log into a new ledger.
+    ///
+    /// - Parameter telemetry: where the hub counts what operators watch; a new registry by default,
+    ///   so every hub in a process counts its own.
     public init(
         store: any EventStore, configuration: HubConfiguration, clock: @escaping HubClock = systemClock,
-        logger: Logger
+        logger: Logger, telemetry: HubTelemetry = HubTelemetry()
     ) async throws {
         let fanOut = FanOut()
         self.store = store
         self.fanOut = fanOut
+        self.telemetry = telemetry
         let ledger = try await Ledger(
-            store: store, fanOut: fanOut, configuration: configuration, clock: clock, logger: logger)
+            store: store, fanOut: fanOut, configuration: configuration, clock: clock, logger: logger,
+            telemetry: telemetry)
         self.ledger = ledger
         let shared = store as? any SharedEventStore
-        let timers = Timers(ledger: ledger, clock: clock, configuration: configuration, holdsLease: shared == nil)
+        let timers = Timers(
+            ledger: ledger, clock: clock, configuration: configuration, holdsLease: shared == nil, telemetry: telemetry)
         self.timers = timers
         self.cluster = shared.map { ClusterLink(store: $0, ledger: ledger, timers: timers, logger: logger) }
         self.metricsFeed = MetricsFeed(

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
@@ -24,15 +25,23 @@ final class Session {
     private var tokenID: Int64?
     private var limiter: RateLimiter
     private var rejectedInARow = 0
-    var logger: Logger
+    /// The connection's logger: `swarm.connection.id` from the start, `swarm.agent` once signed in.
+    /// Shared through `log` with what logs about the connection outside the session.
+    var logger: Logger {
+        didSet { log.logger = logger }
+    }
+    private let log: ConnectionLog
 
-    init(services: HubServices, outbox: Outbox, logger: Logger) {
+    init(services: HubServices, outbox: Outbox, log: ConnectionLog) {
         self.services = services
         self.outbox = outbox
         self.connectionID = services.fanOut.register(outbox)
         self.limiter = RateLimiter(rate: services.configuration.commandRate, burst: services.configuration.commandBurst)
+        self.log = log
+        var logger = log.logger
+        logger[metadataKey: "swarm.connection.id"] = "\(connectionID)"
         self.logger = logger
-        self.logger[metadataKey: "swarm.connection.id"] = "\(connectionID)"
+        log.logger = logger
     }
 
     /// Forgets the connection's subscriptions; the agent may go offline after the grace period.
@@ -140,7 +149,7 @@ final class Session {
     private func hello(_ hello: Hello, id: String?) async {
         do {
             guard let info = try await services.store.authenticate(secret: hello.token) else {
-                logFailedLogin(services, remote: outbox.channel.remoteAddress, path: "hello")
+                logFailedLogin(services, remote: outbox.channel.remoteAddress, path: "hello", logger: logger)
                 reply(id, HubError(.unauthorized, "unknown or revoked token"))
                 return
             }
@@ -212,9 +221,13 @@ final class Session {
         }
         // Replay: events of the new channels after `since`, up to the seq at which they go live.
         // Live events are held meanwhile, so replay and live events join without gap or duplicate.
+        let resumeStarted = ContinuousClock.now
         let (liveFrom, earlier) = fanOut.subscribe(connectionID, to: names, since: since, as: Audience(principal))
         let fresh = names.filter { earlier[$0] == nil }
-        defer { outbox.endHold() }
+        defer {
+            outbox.endHold()
+            services.telemetry.resume.recordNanoseconds((ContinuousClock.now - resumeStarted).inNanoseconds)
+        }
         send(Ack(id: id, seq: liveFrom))
         // An event also on a channel this connection already had was sent already if it came
         // after that channel's start; otherwise it is sent now.
@@ -332,6 +345,7 @@ final class Session {
     // MARK: Output
 
     private func reply(_ id: String?, _ error: HubError) {
+        services.telemetry.error(error.code)
         send(ErrorFrame(id: id, code: error.code, message: error.message))
     }
 

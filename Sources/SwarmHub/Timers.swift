@@ -1,5 +1,6 @@
+import CoreMetrics
 public import ServiceLifecycle
-public import SwarmCore
+import SwarmCore
 public import SwarmProtocol
 import Synchronization
 
@@ -16,11 +17,16 @@ public final class Timers: Service, Sendable {
     private let clock: HubClock
     private let configuration: HubConfiguration
     private let lease: Mutex<Bool>
+    private let telemetry: HubTelemetry
 
     /// - Parameter holdsLease: whether this node's timers fire from the start: a hub alone on its
     ///   log always fires them; a node of a cluster only while it holds the timer lease.
-    init(ledger: Ledger, clock: @escaping HubClock, configuration: HubConfiguration, holdsLease: Bool = true) {
+    init(
+        ledger: Ledger, clock: @escaping HubClock, configuration: HubConfiguration, holdsLease: Bool = true,
+        telemetry: HubTelemetry = HubTelemetry()
+    ) {
         self.ledger = ledger
+        self.telemetry = telemetry
         self.clock = clock
         self.configuration = configuration
         self.lease = Mutex(holdsLease)
@@ -47,7 +53,9 @@ public final class Timers: Service, Sendable {
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var next = nextDeadline
-            if let due = next, due <= clock(), holdsLease {
+            if let due = next, case let now = clock(), due <= now, holdsLease {
+                // How late the deadline fires: the poll, a busy writer, or a clock that jumped.
+                telemetry.timerLag.recordMilliseconds(now.milliseconds - due.milliseconds)
                 _ = await ledger.submit(.tick, by: .system, id: nil)
                 next = nextDeadline
             }

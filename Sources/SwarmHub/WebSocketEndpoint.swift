@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
@@ -46,20 +47,24 @@ enum WebSocketEndpoint {
         context.requestContext.releaseWebSocketReference()
         let configuration = services.configuration
         let channel = context.requestContext.channel
-        let logger = context.logger
+        let telemetry = services.telemetry
+        telemetry.connectionsOpened.increment()
+        // The session puts the connection id and then the agent on it; the close is logged with both.
+        let log = ConnectionLog(context.logger)
         let outbox = Outbox(
             channel: channel,
             limits: .init(frames: configuration.outboundQueueLimit, bytes: configuration.outboundQueueBytes),
-            closeGrace: configuration.closeGrace,
+            closeGrace: configuration.closeGrace, telemetry: telemetry,
             writeClose: { closing in
-                // Every close the hub decides is logged once, here, with its code
+                // Every close the hub decides is logged and counted once, here, with its code
                 // (docs/operations.md, "What the hub logs").
-                logger.log(
+                telemetry.closed(code: closing.code)
+                log.logger.log(
                     level: closing.code == CloseCode.goingAway ? .debug : .info, "closing the connection",
                     metadata: ["swarm.close.code": "\(closing.code)", "swarm.close.reason": "\(closing.reason)"])
                 try? await outbound.close(.init(codeNumber: Int(closing.code)), reason: closing.reason)
             })
-        let session = Session(services: services, outbox: outbox, logger: context.logger)
+        let session = Session(services: services, outbox: outbox, log: log)
         defer { session.end() }
         let flags = session.flags
         let helloTimer = channel.eventLoop.scheduleTask(in: TimeAmount(configuration.helloTimeout)) {
@@ -73,8 +78,10 @@ enum WebSocketEndpoint {
         }
         try await withGracefulShutdownHandler {
             var closing = false
+            let framesIn = telemetry.framesIn
             do {
                 for try await message in inbound.messages(maxSize: configuration.maxFrameSize) {
+                    framesIn.increment()
                     switch message {
                     case .text(let text): await session.handle(text)
                     case .binary: session.handleBinary()

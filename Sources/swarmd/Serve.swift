@@ -78,6 +78,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel = "info"
 
+    /// `--log-format`, `--metrics-address`, `--metrics-token-file`.
+    @OptionGroup var telemetry: TelemetryOptions
+
     @Option(
         help: ArgumentHelp(
             "Queue configuration (YAML): routing modes, tier time limits, SLA targets, categories (docs/tiers.md).",
@@ -124,6 +127,9 @@ struct Serve: AsyncParsableCommand {
         _ = try parsedQueueInvitations()
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard !host.isEmpty else { throw ValidationError("--host must not be empty") }
+        if let metrics = telemetry.listenAddress, metrics.port != 0, metrics.port == port {
+            throw ValidationError("--metrics-address must use another port than --port \(port)")
+        }
         guard (1024...(16 * 1024 * 1024)).contains(maxFrameSize) else {
             throw ValidationError("--max-frame-size must be between 1024 and 16777216 bytes")
         }
@@ -153,12 +159,8 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        telemetry.bootstrapLogging(level: Logger.Level(rawValue: logLevel) ?? .info)
+        let hubTelemetry = telemetry.bootstrapMetrics()
         let logger = Logger(label: "swarmd")
         // Settings first: a bad taxonomy file stops the hub before it touches the database.
         let swarm: SwarmSettings
@@ -195,9 +197,12 @@ struct Serve: AsyncParsableCommand {
             configuration.commandBurst = max(1, commandRate * 2)
             configuration.swarm = swarm
             configuration.presenceGrace = .milliseconds(DurationText.milliseconds(presenceGrace) ?? 30_000)
+            configuration.metricsAddress = telemetry.listenAddress
+            configuration.metricsToken = try telemetry.metricsToken()
             let services: HubServices
             do {
-                services = try await HubServices(store: eventStore, configuration: configuration, logger: logger)
+                services = try await HubServices(
+                    store: eventStore, configuration: configuration, logger: logger, telemetry: hubTelemetry)
             } catch {
                 // A corrupt page or a gap in the log: the database cannot be served as it is.
                 complain("error: cannot replay the event log in \(location): \(error)")

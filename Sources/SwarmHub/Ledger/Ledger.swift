@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 public import Logging
 import NIOCore
@@ -63,6 +64,7 @@ public final class Ledger: Service, Sendable {
     private let clock: HubClock
     private let configuration: HubConfiguration
     private let logger: Logger
+    private let telemetry: HubTelemetry
     private let queue = Mutex(Queue())
     private let current: Mutex<Snapshot>
     private let writer: Mutex<WriterState>
@@ -75,9 +77,10 @@ public final class Ledger: Service, Sendable {
     /// Rebuilds the state by replaying the whole log (invariant 4) and loads recent command ids.
     public init(
         store: any EventStore, fanOut: FanOut, configuration: HubConfiguration,
-        clock: @escaping HubClock = systemClock, logger: Logger
+        clock: @escaping HubClock = systemClock, logger: Logger, telemetry: HubTelemetry = HubTelemetry()
     ) async throws {
         self.store = store
+        self.telemetry = telemetry
         self.shared = store is any SharedEventStore
         self.fanOut = fanOut
         self.clock = clock
@@ -86,12 +89,14 @@ public final class Ledger: Service, Sendable {
         var state = SwarmState()
         var lastAt = Timestamp(milliseconds: 0)
         var collector = MetricsCollector()
+        let replayStarted = ContinuousClock.now
         // Stops at a gap in seq (LogGapError): a damaged log is not served.
         let seq = try await store.replayLog { stored in
             state.apply(stored.event)
             collector.add(stored.event, seq: stored.seq)
             lastAt = stored.event.at
         }
+        telemetry.logReplay.record((ContinuousClock.now - replayStarted).inSeconds)
         let deadlines = DeadlineIndex(state, settings: configuration.swarm)
         current = Mutex(Snapshot(state: state, seq: seq, lastAt: lastAt, nextDeadline: deadlines.next))
         metrics = Mutex(collector)
@@ -162,7 +167,7 @@ public final class Ledger: Service, Sendable {
         if accepted {
             doorbell.yield()
         } else {
-            Self.deliver([(pending.reply, .refused(.shuttingDown), pending.input.id)], fanOut: fanOut)
+            Self.deliver([(pending, .refused(.shuttingDown))], fanOut: fanOut, telemetry: telemetry)
         }
     }
 
@@ -223,7 +228,9 @@ public final class Ledger: Service, Sendable {
                         settings: configuration.swarm, acks: writer.acks)
                 }
                 if !step.append.events.isEmpty || !step.append.commands.isEmpty {
+                    let started = ContinuousClock.now
                     try await store.append(step.append)
+                    telemetry.commitLatency.recordNanoseconds((ContinuousClock.now - started).inNanoseconds)
                 }
                 break
             } catch let error as StoreError
@@ -240,7 +247,7 @@ public final class Ledger: Service, Sendable {
                     metadata: ["error": "\(error)", "swarm.batch": "\(batch.count)"])
                 let refused = HubError(
                     .internal, "the event log could not be written; the command had no effect (\(Self.reason(error)))")
-                Self.deliver(batch.map { ($0.reply, .refused(refused), $0.input.id) }, fanOut: fanOut)
+                Self.deliver(batch.map { ($0, .refused(refused)) }, fanOut: fanOut, telemetry: telemetry)
                 return
             }
         }
@@ -259,9 +266,11 @@ public final class Ledger: Service, Sendable {
                 for stored in step.append.events { collector.add(stored.event, seq: stored.seq) }
             }
         }
+        telemetry.batchSize.record(batch.count)
+        telemetry.committed(step.append.events)
         Self.deliver(
-            zip(batch, step.outcomes).map { ($0.reply, $1, $0.input.id) }, events: step.append.events.map(\.record),
-            fanOut: fanOut)
+            Array(zip(batch, step.outcomes)), events: step.append.events.map(\.record), fanOut: fanOut,
+            telemetry: telemetry)
         for observer in observers.withLock({ $0 }) { observer(step.append.events, snapshot) }
     }
 
@@ -313,14 +322,20 @@ public final class Ledger: Service, Sendable {
     }
 
     /// Publishes a batch's events with the replies that go to connections, then calls the completions.
+    /// Counts each command by type and outcome, and each error frame by code.
     private static func deliver(
-        _ outcomes: [(Reply, BatchStep.Outcome, String?)], events: [EventRecord] = [], fanOut: FanOut
+        _ outcomes: [(Pending, BatchStep.Outcome)], events: [EventRecord] = [], fanOut: FanOut,
+        telemetry: HubTelemetry
     ) {
         var replies: [(outbox: Outbox, frame: ByteBuffer)] = []
         var completions: [(Completion, Result<Ack, HubError>)] = []
-        for (reply, outcome, id) in outcomes {
-            switch reply {
-            case .outbox(let outbox): replies.append((outbox, frame(of: outcome, id: id)))
+        for (pending, outcome) in outcomes {
+            let refusal: HubError? = if case .refused(let error) = outcome { error } else { nil }
+            telemetry.command(pending.input.command, outcome: refusal?.code.rawValue ?? "ok")
+            switch pending.reply {
+            case .outbox(let outbox):
+                if let refusal { telemetry.error(refusal.code) }
+                replies.append((outbox, frame(of: outcome, id: pending.input.id)))
             case .completion(let completion): completions.append((completion, outcome.result))
             }
         }

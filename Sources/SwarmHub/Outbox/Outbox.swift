@@ -1,3 +1,4 @@
+import CoreMetrics
 import NIOCore
 import NIOWebSocket
 import SwarmProtocol
@@ -41,14 +42,19 @@ final class Outbox: Sendable {
     private let closeGrace: Duration
     private let writeClose: CloseWriter?
     private let locked: Mutex<Locked>
+    /// Frames written, counted once per write (one atomic add), and slow-consumer closes.
+    private let framesOut: CoreMetrics.Counter?
+    private let slowConsumerCloses: CoreMetrics.Counter?
 
     init(
         channel: any NIOCore.Channel, limits: OutboxStateMachine.Limits, closeGrace: Duration,
-        writeClose: CloseWriter? = nil
+        telemetry: HubTelemetry? = nil, writeClose: CloseWriter? = nil
     ) {
         self.channel = channel
         self.closeGrace = closeGrace
         self.writeClose = writeClose
+        self.framesOut = telemetry?.framesOut
+        self.slowConsumerCloses = telemetry?.slowConsumerCloses
         self.locked = Mutex(Locked(machine: OutboxStateMachine(limits: limits)))
     }
 
@@ -69,6 +75,8 @@ final class Outbox: Sendable {
         switch action {
         case .scheduleWrite: return true
         case .overflowed:
+            // Counted where the close is decided: a peer that reads nothing never takes the close frame.
+            slowConsumerCloses?.increment()
             startCloseGrace()
             return true
         case .none, .dropped: return false
@@ -157,6 +165,7 @@ final class Outbox: Sendable {
                     promise: index == frames.count - 1 ? promise : nil)
             }
             channel.flush()
+            framesOut?.increment(by: frames.count)
             promise.futureResult.whenComplete { result in
                 switch result {
                 case .success: self.write()

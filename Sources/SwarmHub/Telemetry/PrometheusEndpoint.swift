@@ -1,0 +1,126 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import SwarmProtocol
+
+/// `GET /metrics`: the hub's ``HubTelemetry`` in the Prometheus text format (docs/operations.md,
+/// "Prometheus metrics"). Not `/v1/metrics`, the leads' figures (docs/metrics.md).
+///
+/// Served on the hub's own listener by default, or, with ``HubConfiguration/metricsAddress``, on a
+/// listener of its own (an address only the monitoring network reaches), and then not on the main
+/// one. With ``HubConfiguration/metricsToken`` it answers only requests that carry
+/// `Authorization: Bearer <token>`.
+public enum PrometheusEndpoint {
+    /// The path Prometheus scrapes.
+    public static let path = "/metrics"
+
+    /// Adds `GET /metrics` to the hub's router, unless the metrics have a listener of their own.
+    static func add(to router: Router<HubRequestContext>, services: HubServices) {
+        guard services.configuration.metricsAddress == nil else { return }
+        route(on: router, services: services)
+    }
+
+    /// The listener of its own, when ``HubConfiguration/metricsAddress`` is set: a plain HTTP/1.1
+    /// server with only `GET /metrics`. Empty otherwise.
+    static func listener(services: HubServices) -> [any Service] {
+        guard let address = services.configuration.metricsAddress else { return [] }
+        let router = Router()
+        route(on: router, services: services)
+        let logger = services.logger
+        let application = Application(
+            router: router,
+            server: .http1(configuration: .init(idleTimeout: TimeAmount(services.configuration.httpIdleTimeout))),
+            configuration: .init(
+                address: .hostname(address.host, port: address.port),
+                serverName: services.configuration.serverName),
+            onServerRunning: { channel in
+                logger.info(
+                    "metrics listening",
+                    metadata: ["swarm.address": "\(address.host):\(channel.localAddress?.port ?? address.port)"])
+            },
+            logger: logger
+        )
+        return [application]
+    }
+
+    private static func route<Context: RequestContext>(on router: Router<Context>, services: HubServices) {
+        let token = services.configuration.metricsToken
+        router.get(RouterPath(path)) { request, _ -> Response in
+            if let token {
+                guard let given = request.headers[.authorization], authorized(given, token: token) else {
+                    throw APIError(.unauthorized, "GET /metrics needs 'Authorization: Bearer <metrics token>'")
+                }
+            }
+            let text = services.telemetry.scrape(services)
+            return Response(
+                status: .ok,
+                // The Prometheus text exposition format, version 0.0.4.
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
+        }
+    }
+
+    /// Whether an `Authorization` header carries the token, compared in time that does not depend
+    /// on where the two first differ.
+    static func authorized(_ header: String, token: String) -> Bool {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return false }
+        let given = Array(parts[1].trimmingCharacters(in: .whitespaces).utf8)
+        let expected = Array(token.utf8)
+        guard given.count == expected.count else { return false }
+        var difference: UInt8 = 0
+        for (a, b) in zip(given, expected) { difference |= a ^ b }
+        return difference == 0
+    }
+}
+
+/// A host and port to listen on.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    /// A host name or address (IPv6 without brackets).
+    public var host: String
+    /// The port; 0 picks a free one.
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `HOST:PORT` (`[::1]:9090` for IPv6); the message says what is wrong.
+    public init(parsing text: String) throws(ListenAddressError) {
+        let host: Substring
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                throw ListenAddressError("'\(text)' must be [IPv6]:PORT, like [::1]:9090")
+            }
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else {
+                throw ListenAddressError("'\(text)' must be HOST:PORT, like 127.0.0.1:9090 or [::1]:9090")
+            }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, !host.contains(where: \.isWhitespace) else {
+            throw ListenAddressError("'\(text)' has no host; give HOST:PORT, like 127.0.0.1:9090")
+        }
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw ListenAddressError("'\(text)' has no port from 0 to 65535 after the host")
+        }
+        self.init(host: String(host), port: port)
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// A `HOST:PORT` that is not one.
+public struct ListenAddressError: Error, Sendable {
+    /// What is wrong, for a person.
+    public var message: String
+
+    init(_ message: String) { self.message = message }
+}
