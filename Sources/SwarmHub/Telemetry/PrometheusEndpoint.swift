@@ -50,7 +50,7 @@ public enum PrometheusEndpoint {
         router.get(RouterPath(path)) { request, _ -> Response in
             if let token {
                 guard let given = request.headers[.authorization], authorized(given, token: token) else {
-                    throw APIError(.unauthorized, "GET /metrics needs 'Authorization: Bearer <metrics token>'")
+                    throw HubError(.unauthorized, "GET /metrics needs 'Authorization: Bearer <metrics token>'")
                 }
             }
             let text = services.telemetry.scrape(services)
