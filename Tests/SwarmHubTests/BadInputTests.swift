@@ -175,7 +175,7 @@ struct BadInputTests {
                 try await writer.hello(alice)
                 try await writer.command(openFrame("firehose"))
                 // A raw client that subscribes and then reads nothing until the writer is done.
-                let slow = try RawWebSocket(port: hub.port, token: bob, receiveBuffer: 4096)
+                let slow = try await RawWebSocket(port: hub.port, token: bob, receiveBuffer: 4096)
                 slow.setReadTimeout(.seconds(60))
                 try slow.send(#"{"type":"subscribe","id":"s","channels":["ticket:T-1"]}"#)
                 let body = String(repeating: "z", count: 9000)
@@ -191,7 +191,7 @@ struct BadInputTests {
                 }
                 var frames = 0
                 var close: UInt16?
-                while let frame = try slow.read() {
+                while let frame = try await slow.read() {
                     if case .close(let code) = frame {
                         close = code
                         break

@@ -32,7 +32,7 @@ struct HardeningProcessTests {
         let halfHead = try RawConnection(port: port)
         halfHead.write("GET /v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n")
         // A subscriber that reads nothing, with a tiny receive buffer, while events pile up for it.
-        let stalled = try RawWebSocket(port: port, token: admin, receiveBuffer: 4096)
+        let stalled = try await RawWebSocket(port: port, token: admin, receiveBuffer: 4096)
         try stalled.send(#"{"type":"subscribe","id":"s","channels":["ticket:T-1"]}"#)
         try await withClient(hub.url) { writer in
             try await writer.hello(admin)
@@ -57,18 +57,18 @@ struct HardeningProcessTests {
         let port = try #require(hub.port)
         let alice = try await createToken("alice", db: path)
         let bob = try await createToken("bob", db: path)
-        let aliceSocket = try RawWebSocket(port: port, token: alice)
-        let bobSocket = try RawWebSocket(port: port, token: bob)
+        let aliceSocket = try await RawWebSocket(port: port, token: alice)
+        let bobSocket = try await RawWebSocket(port: port, token: bob)
         aliceSocket.setReadTimeout(.seconds(5))
         bobSocket.setReadTimeout(.milliseconds(1500))
-        guard case .text(let welcome) = try aliceSocket.read() else { throw TestFailure("no welcome") }
+        guard case .text(let welcome) = try await aliceSocket.read() else { throw TestFailure("no welcome") }
         #expect(welcome.contains("welcome"))
-        _ = try bobSocket.read()
+        _ = try await bobSocket.read()
         let revoke = try await SwarmdProcess.run(["token", "revoke", "alice", "--db", path])
         #expect(revoke.status == 0)
         let revoked = ContinuousClock.now
         var code: UInt16?
-        while let frame = try aliceSocket.read() {
+        while let frame = try await aliceSocket.read() {
             if case .close(let closeCode) = frame {
                 code = closeCode
                 break
@@ -78,7 +78,9 @@ struct HardeningProcessTests {
         #expect(ContinuousClock.now - revoked < .seconds(1), "closed \(ContinuousClock.now - revoked) after the revoke")
         // Bob's connection is untouched: it still answers.
         try bobSocket.send(#"{"type":"ping","id":"p"}"#)
-        guard case .text(let pong) = try bobSocket.read() else { throw TestFailure("bob's connection was closed") }
+        guard case .text(let pong) = try await bobSocket.read() else {
+            throw TestFailure("bob's connection was closed")
+        }
         #expect(pong.contains("pong"))
         await hub.stop()
     }
@@ -96,7 +98,7 @@ struct HardeningProcessTests {
         let connection = try RawConnection(port: port)
         connection.write(
             "GET /v1/tickets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer swm_guess\r\nConnection: close\r\n\r\n")
-        #expect(connection.response(timeout: .seconds(5)).text.hasPrefix("HTTP/1.1 401"))
+        #expect(await connection.response(timeout: .seconds(5)).text.hasPrefix("HTTP/1.1 401"))
         #expect(throws: (any Error).self) { try RawWebSocket(port: port, token: "swm_guess2") }
         let deadline = ContinuousClock.now + .seconds(5)
         while hub.standardError.components(separatedBy: "login failed").count < 3, ContinuousClock.now < deadline {
@@ -160,7 +162,7 @@ struct HardeningProcessTests {
             let asked = ContinuousClock.now
             let connection = try RawConnection(port: port)
             connection.write("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            let answer = connection.response(timeout: .seconds(20))
+            let answer = await connection.response(timeout: .seconds(20))
             return (answer.text, ContinuousClock.now - asked)
         }()
         // Slowloris: one byte per second on each upgrade.
@@ -176,7 +178,10 @@ struct HardeningProcessTests {
         #expect(text.hasPrefix("HTTP/1.1 200"), "\(text.prefix(80))")
         #expect(took < .seconds(15), "/health took \(took)")
         // The slowloris connections were dropped, long before they finished their head.
-        let dropped = slow.prefix(10).filter { $0.readUntilClosed(timeout: .milliseconds(200)).closed }.count
+        var dropped = 0
+        for connection in slow.prefix(10) where await connection.readUntilClosed(timeout: .milliseconds(200)).closed {
+            dropped += 1
+        }
         #expect(dropped == 10)
         withExtendedLifetime(idle) {}
         #expect(await hub.stop(signal: SIGTERM, within: .seconds(20)) != nil, "SIGTERM with the sockets still open")
@@ -190,17 +195,17 @@ struct HardeningWireTests {
         try await withHub(configure: { $0.requestHeadTimeout = .milliseconds(500) }) { hub in
             let idle = try RawConnection(port: hub.port)
             let started = ContinuousClock.now
-            let answer = idle.response(timeout: .seconds(15))
+            let answer = await idle.response(timeout: .seconds(15))
             #expect(answer.closed)
             #expect(answer.text.hasPrefix("HTTP/1.1 408"))
             #expect(ContinuousClock.now - started < .seconds(5), "the head timeout is 500 ms")
             let partial = try RawConnection(port: hub.port)
             partial.write("GET /health HTTP/1.1\r\nHost: x\r\n")
-            #expect(partial.response(timeout: .seconds(15)).closed)
+            #expect(await partial.response(timeout: .seconds(15)).closed)
             // A complete request is not affected.
             let good = try RawConnection(port: hub.port)
             good.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            let ok = good.response(timeout: .seconds(15), untilText: "\"status\":\"ok\"}")
+            let ok = await good.response(timeout: .seconds(15), untilText: "\"status\":\"ok\"}")
             #expect(ok.text.hasPrefix("HTTP/1.1 200"))
             #expect(!ok.closed, "keep-alive: the head timeout is only for the head")
         }
@@ -219,7 +224,7 @@ struct HardeningWireTests {
         try await withHub { hub in
             let connection = try RawConnection(port: hub.port)
             connection.write(request)
-            let answer = connection.response(timeout: .seconds(5))
+            let answer = await connection.response(timeout: .seconds(5))
             #expect(answer.text.hasPrefix(status), "\(answer.text.prefix(60))")
             #expect(answer.closed)
         }
@@ -232,7 +237,7 @@ struct HardeningWireTests {
             connection.write("GET /health HTTP/1.1\r\nHost: x\r\n")
             let line = Array("X-Filler: \(String(repeating: "y", count: 1000))\r\n".utf8)
             for _ in 0..<2000 where connection.write(line) {}
-            let answer = connection.response(timeout: .seconds(5))
+            let answer = await connection.response(timeout: .seconds(5))
             #expect(answer.text.hasPrefix("HTTP/1.1 431") || answer.closed)
             #expect(answer.closed)
         }
@@ -244,7 +249,7 @@ struct HardeningWireTests {
             let connection = try RawConnection(port: hub.port)
             connection.write("POST /v1/tickets HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"title\"")
             let started = ContinuousClock.now
-            #expect(connection.response(timeout: .seconds(5)).closed)
+            #expect(await connection.response(timeout: .seconds(5)).closed)
             #expect(ContinuousClock.now - started < .seconds(3))
         }
     }
@@ -254,7 +259,7 @@ struct HardeningWireTests {
         try await withHub { hub in
             let connection = try RawConnection(port: hub.port)
             connection.write("HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            let answer = connection.response(timeout: .seconds(5))
+            let answer = await connection.response(timeout: .seconds(5))
             #expect(answer.text.hasPrefix("HTTP/1.1 200"), "\(answer.text)")
             #expect(!answer.text.contains("\"status\""))
         }
@@ -270,9 +275,9 @@ struct HardeningWireTests {
             #expect(throws: (any Error).self) {
                 try RawWebSocket(port: hub.port, token: nil, headers: ["Origin: null"])
             }
-            _ = try RawWebSocket(port: hub.port, token: agent, headers: ["Origin: http://127.0.0.1:\(hub.port)"])
-            _ = try RawWebSocket(port: hub.port, token: agent, headers: ["Origin: https://desk.example.com"])
-            _ = try RawWebSocket(port: hub.port, token: agent)
+            _ = try await RawWebSocket(port: hub.port, token: agent, headers: ["Origin: http://127.0.0.1:\(hub.port)"])
+            _ = try await RawWebSocket(port: hub.port, token: agent, headers: ["Origin: https://desk.example.com"])
+            _ = try await RawWebSocket(port: hub.port, token: agent)
         }
     }
 
@@ -298,12 +303,12 @@ struct HardeningWireTests {
     func binaryFlood() async throws {
         try await withHub { hub in
             let agent = try await hub.token("alice")
-            let socket = try RawWebSocket(port: hub.port, token: agent)
+            let socket = try await RawWebSocket(port: hub.port, token: agent)
             socket.setReadTimeout(.seconds(10))
             for _ in 0..<600 { try socket.send(opcode: 0x2, [1, 2, 3]) }
             var code: UInt16?
             var limited = 0
-            while let frame = try socket.read() {
+            while let frame = try await socket.read() {
                 switch frame {
                 case .close(let closeCode):
                     code = closeCode
@@ -321,17 +326,17 @@ struct HardeningWireTests {
     func webSocketConformance() async throws {
         try await withHub { hub in
             let agent = try await hub.token("alice")
-            let unmasked = try RawWebSocket(port: hub.port, token: agent)
+            let unmasked = try await RawWebSocket(port: hub.port, token: agent)
             unmasked.setReadTimeout(.seconds(5))
-            _ = try unmasked.read()  // welcome
+            _ = try await unmasked.read()  // welcome
             try unmasked.send(opcode: 0x1, Array(#"{"type":"ping","id":"p"}"#.utf8), masked: false)
-            #expect(try closeCode(of: unmasked) == 1002)
+            #expect(try await closeCode(of: unmasked) == 1002)
 
-            let badText = try RawWebSocket(port: hub.port, token: agent)
+            let badText = try await RawWebSocket(port: hub.port, token: agent)
             badText.setReadTimeout(.seconds(5))
-            _ = try badText.read()
+            _ = try await badText.read()
             try badText.send(opcode: 0x1, [0x7b, 0xff, 0xfe, 0x7d])
-            #expect(try closeCode(of: badText) == 1007)
+            #expect(try await closeCode(of: badText) == 1007)
         }
     }
 
@@ -344,7 +349,7 @@ struct HardeningWireTests {
             ] {
                 let connection = try RawConnection(port: hub.port)
                 connection.write(request)
-                let answer = connection.response(timeout: .seconds(5))
+                let answer = await connection.response(timeout: .seconds(5))
                 #expect(
                     answer.text.hasPrefix("HTTP/1.1 400") || answer.text.hasPrefix("HTTP/1.1 426"),
                     "\(answer.text.prefix(60))")
@@ -437,7 +442,7 @@ struct HardeningWireTests {
             for page in ["/dashboard", "/portal", "/dashboard/dashboard.js"] {
                 let connection = try RawConnection(port: hub.port)
                 connection.write("GET \(page) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                let head = connection.response(timeout: .seconds(5)).text.lowercased()
+                let head = await connection.response(timeout: .seconds(5)).text.lowercased()
                 #expect(head.hasPrefix("http/1.1 200"), "\(page)")
                 #expect(head.contains("content-security-policy: default-src 'none'; script-src 'self'"), "\(page)")
                 #expect(head.contains("frame-ancestors 'none'"), "\(page)")
@@ -446,8 +451,8 @@ struct HardeningWireTests {
         }
     }
 
-    func closeCode(of socket: RawWebSocket) throws -> UInt16? {
-        while let frame = try socket.read() {
+    func closeCode(of socket: RawWebSocket) async throws -> UInt16? {
+        while let frame = try await socket.read() {
             if case .close(let code) = frame { return code }
         }
         return nil

@@ -5,8 +5,9 @@ import Foundation
 #endif
 
 /// A plain TCP connection to the hub, for what no HTTP or WebSocket library will send: idle
-/// sockets, a request one byte at a time, malformed requests.
-public final class RawConnection {
+/// sockets, a request one byte at a time, malformed requests. Reads wait on a thread of their own
+/// (``onOwnThread(_:)``), never on the cooperative pool; a connection is used by one task at a time.
+public final class RawConnection: @unchecked Sendable {
     public let fd: Int32
 
     /// Connects to `127.0.0.1:port`; with `blocking: false` the connect is not waited for, so many
@@ -55,7 +56,13 @@ public final class RawConnection {
     /// Reads until the peer closes or `timeout` passes; returns what was read and whether the
     /// peer closed.
     /// With `until`, stops as soon as what was read satisfies it.
-    public func readUntilClosed(timeout: Duration, until done: ([UInt8]) -> Bool = { _ in false }) -> (
+    public func readUntilClosed(
+        timeout: Duration, until done: @escaping @Sendable ([UInt8]) -> Bool = { _ in false }
+    ) async -> (bytes: [UInt8], closed: Bool) {
+        (try? await onOwnThread { self.readUntilClosedBlocking(timeout: timeout, until: done) }) ?? ([], false)
+    }
+
+    private func readUntilClosedBlocking(timeout: Duration, until done: ([UInt8]) -> Bool) -> (
         bytes: [UInt8], closed: Bool
     ) {
         let deadline = ContinuousClock.now + timeout
@@ -79,8 +86,8 @@ public final class RawConnection {
 
     /// Reads what arrives within `timeout` and returns it as text (the status line first); with
     /// `untilText`, stops once the text contains it.
-    public func response(timeout: Duration, untilText: String? = nil) -> (text: String, closed: Bool) {
-        let (bytes, closed) = readUntilClosed(timeout: timeout) { bytes in
+    public func response(timeout: Duration, untilText: String? = nil) async -> (text: String, closed: Bool) {
+        let (bytes, closed) = await readUntilClosed(timeout: timeout) { bytes in
             guard let untilText else { return false }
             return String(decoding: bytes, as: UTF8.self).contains(untilText)
         }

@@ -5,10 +5,11 @@ import Foundation
 #endif
 
 /// A minimal WebSocket client on a plain blocking socket, for what a well-behaved client library
-/// will not do: stop reading, or read only when told to.
-public final class RawWebSocket {
+/// will not do: stop reading, or read only when told to. The upgrade and reads wait on a thread of
+/// their own (``onOwnThread(_:)``), never on the cooperative pool; a socket is used by one task at a time.
+public final class RawWebSocket: @unchecked Sendable {
     /// A frame read from the hub.
-    public enum Frame: Equatable {
+    public enum Frame: Equatable, Sendable {
         case text(String)
         case close(UInt16?)
     }
@@ -17,7 +18,7 @@ public final class RawWebSocket {
 
     /// Connects and upgrades; `receiveBuffer` shrinks the socket's receive buffer so backpressure
     /// reaches the hub sooner.
-    public init(port: Int, token: String?, receiveBuffer: Int32? = nil, headers: [String] = []) throws {
+    public init(port: Int, token: String?, receiveBuffer: Int32? = nil, headers: [String] = []) async throws {
         signal(SIGPIPE, SIG_IGN)
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed") }
@@ -40,12 +41,14 @@ public final class RawWebSocket {
         for header in headers { request += header + "\r\n" }
         request += "\r\n"
         try writeAll(Array(request.utf8))
-        var header: [UInt8] = []
-        while !header.ends(with: [13, 10, 13, 10]) {
-            guard let byte = try readBytes(1).first else { throw TestFailure("connection closed during upgrade") }
-            header.append(byte)
+        let status = try await onOwnThread { [self] in
+            var header: [UInt8] = []
+            while !header.ends(with: [13, 10, 13, 10]) {
+                guard let byte = try readBytes(1).first else { throw TestFailure("connection closed during upgrade") }
+                header.append(byte)
+            }
+            return String(decoding: header, as: UTF8.self)
         }
-        let status = String(decoding: header, as: UTF8.self)
         guard status.hasPrefix("HTTP/1.1 101") else { throw TestFailure("upgrade refused: \(status.prefix(40))") }
     }
 
@@ -88,7 +91,11 @@ public final class RawWebSocket {
     }
 
     /// Reads the next frame; `nil` at end of stream.
-    public func read() throws -> Frame? {
+    public func read() async throws -> Frame? {
+        try await onOwnThread { try self.readBlocking() }
+    }
+
+    private func readBlocking() throws -> Frame? {
         let head = try readBytes(2)
         guard head.count == 2 else { return nil }
         let opcode = head[0] & 0x0f
@@ -107,7 +114,7 @@ public final class RawWebSocket {
         case 0x1:
             return .text(String(decoding: payload, as: UTF8.self))
         default:
-            return try read()  // ping/pong and others: skip
+            return try readBlocking()  // ping/pong and others: skip
         }
     }
 
