@@ -2,6 +2,7 @@ import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOSSL
 
 /// The hub's connections: Hummingbird's HTTP/1.1 channel with the WebSocket upgrade, behind a
 /// ``RequestHeadGuard`` that bounds what a connection may do before its first request head is
@@ -20,7 +21,10 @@ struct GuardedHTTPChannel: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let guardHandler = RequestHeadGuard(timeout: headTimeout, maxHead: maxHead)
         do {
-            try channel.pipeline.syncOperations.addHandler(guardHandler, position: .first)
+            // First, or right after the TLS handler when the hub serves TLS: the guard reads the
+            // plain request head, and its timeout, which starts now, then also bounds the handshake.
+            let tls = try? channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
+            try channel.pipeline.syncOperations.addHandler(guardHandler, position: tls.map { .after($0) } ?? .first)
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
