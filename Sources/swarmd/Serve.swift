@@ -18,8 +18,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the hub.",
         discussion: """
-            Prints 'listening on ws://HOST:PORT/v1/ws' (wss:// with --tls-cert) on standard output once it
-            accepts connections.
+            Once it accepts connections, prints 'listening on ws://HOST:PORT/v1/ws' (wss:// with TLS).
             If the database has no tokens yet, it first creates an admin token named 'admin' and prints it.
             Stops gracefully on SIGTERM or SIGINT: queued commands are committed before it exits.
 

@@ -19,11 +19,11 @@ struct GuardedHTTPChannel: ServerChildChannel {
     let maxHead: Int
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let guardHandler = RequestHeadGuard(timeout: headTimeout, maxHead: maxHead)
+        // First, or right after the TLS handler when the hub serves TLS: the guard reads the
+        // plain request head, and its timeout, which starts now, then also bounds the handshake.
+        let tls = try? channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
+        let guardHandler = RequestHeadGuard(timeout: headTimeout, maxHead: maxHead, behindTLS: tls != nil)
         do {
-            // First, or right after the TLS handler when the hub serves TLS: the guard reads the
-            // plain request head, and its timeout, which starts now, then also bounds the handshake.
-            let tls = try? channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
             try channel.pipeline.syncOperations.addHandler(guardHandler, position: tls.map { .after($0) } ?? .first)
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
