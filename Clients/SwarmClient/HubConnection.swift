@@ -4,6 +4,7 @@ import HummingbirdWSClient
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 public import SwarmProtocol
 import Synchronization
@@ -120,6 +121,18 @@ public final class HubConnection: Sendable {
         let (incoming, eventContinuation) = AsyncStream.makeStream(of: Incoming.self, bufferingPolicy: .unbounded)
         let (ready, readyContinuation) = AsyncStream.makeStream(of: WebSocketOutboundWriter.self)
         let url = credentials.server.webSocketURL
+        var tls: TLSConfiguration? = nil
+        if credentials.server.secure {
+            // The WebSocket library sends the host as SNI and checks the certificate against it,
+            // which TLS does not allow for an IP address.
+            guard !ClientTLS.isIPAddress(credentials.server.host) else {
+                throw ClientError.usage(
+                    "name a TLS hub by the DNS name its certificate is for (wss://hub.example:8443),"
+                        + " not by the IP address \(credentials.server.host)")
+            }
+            tls = try ClientTLS.configuration(caCertificate: credentials.caCertificate)
+        }
+        let tlsConfiguration = tls
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 var reason = "the hub closed the connection"
@@ -137,6 +150,7 @@ public final class HubConnection: Sendable {
                     let close = try await WebSocketClient.connect(
                         url: url,
                         configuration: .init(maxFrameSize: 1 << 24),
+                        tlsConfiguration: tlsConfiguration,
                         logger: silentLogger
                     ) { inbound, outbound, _ in
                         readyContinuation.yield(outbound)
@@ -245,6 +259,7 @@ func describe(_ error: any Error) -> String {
         return "connection refused"
     }
     if let error = error as? IOError { return error.description }
+    if let tls = ClientTLS.explain(text) { return tls }
     if text.contains("connectTimeout") { return "timed out" }
     return text
 }

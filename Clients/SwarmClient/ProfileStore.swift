@@ -17,13 +17,18 @@ public struct Profile: Codable, Sendable, Hashable {
     public var agent: String?
     /// The token's role, as the hub said at login.
     public var role: Role?
+    /// A PEM file of the CA (or self-signed certificate) to trust for a TLS hub, given at login.
+    public var caCertificate: String?
 
     /// Creates a profile.
-    public init(server: String, token: String, agent: String? = nil, role: Role? = nil) {
+    public init(
+        server: String, token: String, agent: String? = nil, role: Role? = nil, caCertificate: String? = nil
+    ) {
         self.server = server
         self.token = token
         self.agent = agent
         self.role = role
+        self.caCertificate = caCertificate
     }
 }
 
@@ -49,13 +54,20 @@ public struct Credentials: Sendable, Hashable {
     /// Who the token is, as the hub said at login — known only when the token is the profile's own
     /// (not `SWARM_TOKEN`), so commands that need the user's id can skip a WebSocket `hello`.
     public var agent: String?
+    /// A PEM file of certificates to trust besides the system's, for a TLS hub with a private CA
+    /// or a self-signed certificate.
+    public var caCertificate: String?
 
     /// Creates credentials.
-    public init(server: ServerAddress, token: String, profile: String? = nil, agent: String? = nil) {
+    public init(
+        server: ServerAddress, token: String, profile: String? = nil, agent: String? = nil,
+        caCertificate: String? = nil
+    ) {
         self.server = server
         self.token = token
         self.profile = profile
         self.agent = agent
+        self.caCertificate = caCertificate
     }
 }
 
@@ -123,7 +135,8 @@ public struct ProfileStore: Sendable {
     }
 
     /// The server and token a command uses: `SWARM_SERVER` and `SWARM_TOKEN` override the profile
-    /// named by `name`, `SWARM_PROFILE`, the file's current profile, or `default`, in that order.
+    /// named by `name`, `SWARM_PROFILE`, the file's current profile, or `default`, in that order;
+    /// `SWARM_CA_CERT` overrides the profile's CA certificate.
     public func credentials(
         profile name: String?, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ClientError) -> Credentials {
@@ -146,6 +159,7 @@ public struct ProfileStore: Sendable {
         }
         return Credentials(
             server: server, token: token, profile: profile == nil ? nil : chosen,
-            agent: token == profile?.token ? profile?.agent : nil)
+            agent: token == profile?.token ? profile?.agent : nil,
+            caCertificate: environment["SWARM_CA_CERT"].flatMap { $0.isEmpty ? nil : $0 } ?? profile?.caCertificate)
     }
 }

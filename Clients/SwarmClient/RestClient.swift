@@ -69,7 +69,7 @@ public struct RestClient: Sendable {
     private func fetch(_ path: String) async throws(ClientError) -> HTTP.Response {
         let response = try await HTTP.request(
             server: credentials.server, method: .GET, path: path,
-            headers: [("Authorization", "Bearer \(credentials.token)")])
+            headers: [("Authorization", "Bearer \(credentials.token)")], caCertificate: credentials.caCertificate)
         guard (200..<300).contains(response.status) else {
             if let body = try? JSONDecoder().decode(RestError.self, from: TerminalText.cleanJSON(response.body)) {
                 throw ClientError(body.error.code, body.error.message)
@@ -97,17 +97,21 @@ enum HTTP {
     }
 
     static func request(
-        server: ServerAddress, method: HTTPMethod, path: String, headers: [(String, String)], body: Data? = nil
+        server: ServerAddress, method: HTTPMethod, path: String, headers: [(String, String)], body: Data? = nil,
+        caCertificate: String? = nil
     ) async throws(ClientError) -> Response {
+        let tls = try server.secure ? ClientTLS.configuration(caCertificate: caCertificate) : nil
         do {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.seconds(10))
                 .connect(host: server.host, port: server.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        if server.secure {
-                            let context = try NIOSSLContext(configuration: .makeClientConfiguration())
+                        if let tls {
+                            let context = try NIOSSLContext(configuration: tls)
+                            // No SNI for an IP address: NIOSSL then checks the certificate against it.
+                            let name = ClientTLS.isIPAddress(server.host) ? nil : server.host
                             try channel.pipeline.syncOperations.addHandler(
-                                try NIOSSLClientHandler(context: context, serverHostname: server.host))
+                                try NIOSSLClientHandler(context: context, serverHostname: name))
                         }
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(

@@ -14,9 +14,25 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON for scripts instead of text for people.")
     var json = false
 
-    /// The hub and token to use: the profile, overridden by SWARM_SERVER and SWARM_TOKEN.
+    @Option(
+        name: .customLong("ca-cert"),
+        help: ArgumentHelp(
+            "Trust this PEM CA or self-signed certificate for a TLS hub (default: $SWARM_CA_CERT, else the"
+                + " profile's, saved by 'swarm login --ca-cert').",
+            valueName: "file"))
+    var caCertificate: String?
+
+    /// The hub and token to use: the profile, overridden by SWARM_SERVER and SWARM_TOKEN, and
+    /// `--ca-cert` over SWARM_CA_CERT over the profile's CA.
     func credentials() throws(ClientError) -> Credentials {
-        try ProfileStore().credentials(profile: profile)
+        var credentials = try ProfileStore().credentials(profile: profile)
+        if let caCertificate { credentials.caCertificate = Self.absolute(caCertificate) }
+        return credentials
+    }
+
+    /// A path as a profile keeps it: absolute, so it still names the file from another directory.
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     /// Colours for standard output.

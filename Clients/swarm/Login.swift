@@ -12,11 +12,14 @@ struct Login: AsyncParsableCommand, HasGlobalOptions {
             role are saved in $XDG_CONFIG_HOME/swarm/profiles.json (~/.config/swarm/profiles.json), mode
             0600, and the profile becomes the default. An unknown or revoked token exits with status 3.
             --server and --token default to $SWARM_SERVER and $SWARM_TOKEN; '--token -' reads the
-            token from standard input, which keeps it out of the shell's history.
+            token from standard input, which keeps it out of the shell's history. --ca-cert (or
+            $SWARM_CA_CERT) is saved with the profile, for a TLS hub whose certificate is self-signed or
+            from a private CA.
 
             Examples:
               swarm login --server http://127.0.0.1:8080 --token swm_…
               swarm login --profile staging --server https://hub.staging.example:443 --token swm_…
+              swarm login --server wss://hub.example:8443 --ca-cert hub-ca.pem --token swm_…
               swarmd token create --name alice --role agent | tail -n 1 | swarm login --server localhost:8080 --token -
             """
     )
@@ -42,14 +45,17 @@ struct Login: AsyncParsableCommand, HasGlobalOptions {
         guard let secret = secret?.trimmingCharacters(in: .whitespaces), !secret.isEmpty else {
             throw ClientError.usage("give the token with --token TOKEN (or set SWARM_TOKEN)")
         }
-        let credentials = Credentials(server: address, token: secret)
+        let caCertificate = (global.caCertificate ?? environment["SWARM_CA_CERT"].flatMap { $0.isEmpty ? nil : $0 })
+            .map(GlobalOptions.absolute)
+        let credentials = Credentials(server: address, token: secret, caCertificate: caCertificate)
         let welcome = try await HubConnection.open(credentials) { $0.welcome }
 
         let store = ProfileStore()
         let name = global.profile ?? environment["SWARM_PROFILE"] ?? ProfileStore.defaultName
         var file = try store.load()
         file.profiles[name] = Profile(
-            server: address.description, token: secret, agent: welcome.agent, role: welcome.role)
+            server: address.description, token: secret, agent: welcome.agent, role: welcome.role,
+            caCertificate: caCertificate)
         file.current = name
         try store.save(file)
 

@@ -28,7 +28,8 @@ struct Swarm: AsyncParsableCommand, HasGlobalOptions {
               swarm invites accept T-7
 
             Environment: SWARM_SERVER and SWARM_TOKEN override the profile, SWARM_PROFILE picks
-            one, NO_COLOR turns colour off, XDG_CONFIG_HOME moves the profiles file.
+            one, SWARM_CA_CERT names a CA certificate to trust for a TLS hub, NO_COLOR turns colour
+            off, XDG_CONFIG_HOME moves the profiles file.
 
             Exit status:
             \(ExitStatus.allCases.map { "  \(String($0.rawValue).padding(toLength: 3, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))

@@ -1,5 +1,6 @@
 public import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -40,7 +41,8 @@ public enum Hub {
     }
 
     /// HTTP/1.1 with the WebSocket upgrade, every connection behind a ``RequestHeadGuard``, and the
-    /// timeouts of ``HubConfiguration``.
+    /// timeouts of ``HubConfiguration``; with ``HubConfiguration/tls``, all of it inside TLS, the
+    /// guard behind the TLS handler so its head timeout bounds the handshake too.
     static func server(
         webSocketRouter: Router<HubRequestContext>, configuration: HubConfiguration
     ) -> HTTPServerBuilder {
@@ -55,11 +57,15 @@ public enum Hub {
         )
         let headTimeout = TimeAmount(configuration.requestHeadTimeout)
         let maxHead = configuration.maxRequestHead
+        let tls = configuration.tls
         return HTTPServerBuilder { responder in
-            GuardedHTTPChannel(
+            let guarded = GuardedHTTPChannel(
                 inner: HTTP1WebSocketUpgradeChannel(
                     responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
                 headTimeout: headTimeout, maxHead: maxHead)
+            guard let tls else { return guarded }
+            // HubTLS has already built a context from this configuration, so this does not throw.
+            return try TLSChannel(guarded, tlsConfiguration: tls.configuration)
         }
     }
 }

@@ -49,6 +49,9 @@ public struct HubConfiguration: Sendable {
     public var closeGrace: Duration = .seconds(5)
     /// Most events one group commit holds. Default 1024.
     public var maxBatch = 1024
+    /// The certificate and key to serve HTTPS and `wss://` with; `nil` serves plain HTTP and `ws://`.
+    /// Default `nil`.
+    public var tls: HubTLS? = nil
     /// The name in `welcome.server`.
     public var serverName = "swarmd"
     /// The taxonomy and the invitation and backlog settings (docs/skills.md).

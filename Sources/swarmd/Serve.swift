@@ -18,7 +18,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the hub.",
         discussion: """
-            Prints 'listening on ws://HOST:PORT/v1/ws' on standard output once it accepts connections.
+            Once it accepts connections, prints 'listening on ws://HOST:PORT/v1/ws' (wss:// with TLS).
             If the database has no tokens yet, it first creates an admin token named 'admin' and prints it.
             Stops gracefully on SIGTERM or SIGINT: queued commands are committed before it exits.
 
@@ -28,10 +28,13 @@ struct Serve: AsyncParsableCommand {
               swarmd serve --port 0        # any free port; read it from the 'listening on' line
               swarmd serve --config config/swarmd.example.yaml   # tiered and hybrid queues
               swarmd serve --postgres postgres://swarm@db.example:5432/swarm   # one of several nodes
+              swarmd serve --host 0.0.0.0 --port 8443 --tls-cert hub.pem --tls-key hub-key.pem
             """
     )
 
     @OptionGroup var store: StoreOptions
+
+    @OptionGroup var tls: TLSOptions
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
@@ -170,6 +173,7 @@ struct Serve: AsyncParsableCommand {
             complain("error: \(error)")
             throw ExitCode(2)
         }
+        let tls = try self.tls.load()
         if case .sqlite(let path) = store.choice { try lockDatabase(path) }
         let location = store.description
         try await store.withStore(logger: logger) { eventStore in
@@ -199,6 +203,7 @@ struct Serve: AsyncParsableCommand {
             configuration.presenceGrace = .milliseconds(DurationText.milliseconds(presenceGrace) ?? 30_000)
             configuration.metricsAddress = telemetry.listenAddress
             configuration.metricsToken = try telemetry.metricsToken()
+            configuration.tls = tls
             let services: HubServices
             do {
                 services = try await HubServices(
@@ -209,8 +214,9 @@ struct Serve: AsyncParsableCommand {
                 throw ExitCode(3)
             }
             let host = self.host
+            let scheme = tls == nil ? "ws" : "wss"
             let app = Hub.application(services: services) { port in
-                say("listening on ws://\(host):\(port)/v1/ws")
+                say("listening on \(scheme)://\(host):\(port)/v1/ws")
             }
             try await app.runService()
             logger.info("stopped", metadata: ["swarm.seq": "\(services.ledger.snapshot.seq)"])

@@ -11,6 +11,9 @@ Builds Clients/c, starts the real `swarmd serve` on a fresh database on loopback
      and a copy of an already delivered command (same id, its ack lost) adds nothing;
   5. bad input: unknown token (77), oversized output and missing macros (64), an alert the hub
      refuses (65) — each with a one-line message.
+  6. libswarm's live tests again, and swarm-notify, over wss:// against a second hub started with
+     `--tls-cert/--tls-key` and a self-signed certificate made by `openssl`: trusted with --ca-file
+     (and SWARM_TEST_CA), refused without it.
 The library's live tests run last, so the tickets above are T-1, T-2, T-3.
 Prints one line per check and "N passed, M failed"; exit status 1 if anything failed.
 
@@ -59,15 +62,17 @@ def free_port():
 class Hub:
     """The real swarmd on a fixed port (so it comes back on the same address after a restart)."""
 
-    def __init__(self, folder, port):
-        self.folder, self.port, self.process = folder, port, None
+    def __init__(self, folder, port, tls=None):
+        self.folder, self.port, self.process, self.tls = folder, port, None, tls
         self.db = str(folder / "swarm.sqlite")
-        self.url = f"ws://127.0.0.1:{port}/v1/ws"
+        # With TLS, the name in the certificate: clients check the host name against it.
+        self.url = f"wss://localhost:{port}/v1/ws" if tls else f"ws://127.0.0.1:{port}/v1/ws"
 
     def start(self):
         self.log = open(self.folder / "swarmd.log", "a")
+        tls = ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]] if self.tls else []
         self.process = subprocess.Popen(
-            [str(SWARMD), "serve", "--port", str(self.port), "--db", self.db, "--log-level", "warning"],
+            [str(SWARMD), "serve", "--port", str(self.port), "--db", self.db, "--log-level", "warning", *tls],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         deadline = time.monotonic() + 30
         output = ""
@@ -225,6 +230,39 @@ def main():
         print(live.stdout + live.stderr, end="")
         check(live.returncode == 0 and "[  PASSED  ] 3 test(s)." in live.stdout + live.stderr,
               "libswarm's live tests pass under valgrind memcheck")
+        hub.stop()
+
+        # 7. The same over TLS: a second hub with a self-signed certificate.
+        tls_folder = folder / "tls"
+        tls_folder.mkdir()
+        cert, key = str(tls_folder / "hub.pem"), str(tls_folder / "hub-key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], check=True, capture_output=True)
+        hub = Hub(tls_folder, free_port(), tls=(cert, key))
+        started = hub.start()
+        check(f"listening on wss://127.0.0.1:{hub.port}/v1/ws" in started, f"the TLS hub says wss://: {started!r}")
+        nagios = hub.token("nagios", "requester")
+        secure = ["--url", hub.url, "--token", nagios, "--spool", str(tls_folder / "spool")]
+        problem = nagios_environment("PROBLEM", "db9", "Disk /", "CRITICAL", "DISK CRITICAL - free space: / 3%")
+        trusted = notify(["--nagios", "--ca-file", cert, *secure], problem, valgrind=True)
+        check(trusted.returncode == 0 and trusted.stdout.startswith("T-1 opened (nagios:db9/Disk /)"),
+              f"swarm-notify --ca-file opens T-1 over wss:// (valgrind clean): {trusted.returncode} "
+              f"{trusted.stdout!r} {trusted.stderr!r}")
+        untrusted = notify(["--nagios", "--retries", "0", *secure], problem)
+        check(untrusted.returncode == 75 and "alert spooled" in untrusted.stderr,
+              f"without --ca-file the certificate is refused and the alert spooled: {untrusted.returncode} "
+              f"{untrusted.stderr!r}")
+        no_file = notify(["--nagios", "--ca-file", str(tls_folder / "missing.pem"), *secure], problem)
+        check(no_file.returncode == 64 and "cannot read the CA file" in no_file.stderr,
+              f"a missing --ca-file: exit 64 naming it: {no_file.returncode} {no_file.stderr!r}")
+        agent = hub.token("ctest", "agent")
+        live = subprocess.run(["make", "-s", "-C", str(CLIENT), "check-live"], capture_output=True, text=True,
+                              env={**os.environ, "SWARM_TEST_URL": hub.url, "SWARM_TEST_TOKEN": agent,
+                                   "SWARM_TEST_CA": cert})
+        print(live.stdout + live.stderr, end="")
+        check(live.returncode == 0 and "[  PASSED  ] 4 test(s)." in live.stdout + live.stderr,
+              "libswarm's live tests pass over wss:// under valgrind memcheck, and refuse an untrusted certificate")
 
     finally:
         hub.stop()

@@ -156,13 +156,22 @@ public final class SwarmdProcess: Sendable {
     /// Everything printed on standard output so far.
     public var standardOutput: String { output.value }
 
-    /// The port from the `listening on ws://127.0.0.1:PORT/v1/ws` line.
-    public var port: Int? {
+    /// The port from the `listening on ws://127.0.0.1:PORT/v1/ws` line (`wss://` with TLS).
+    public var port: Int? { listening?.port }
+
+    /// Whether the `listening on` line says `wss://`: the hub serves TLS.
+    public var isTLS: Bool { listening?.tls ?? false }
+
+    private var listening: (port: Int, tls: Bool)? {
         let text = standardOutput
-        guard let range = text.range(of: "listening on ws://127.0.0.1:") else { return nil }
-        let digits = text[range.upperBound...].prefix { $0.isNumber }
-        guard text[range.upperBound...].dropFirst(digits.count).hasPrefix("/v1/ws\n") else { return nil }
-        return Int(digits)
+        for (prefix, tls) in [("listening on ws://127.0.0.1:", false), ("listening on wss://127.0.0.1:", true)] {
+            guard let range = text.range(of: prefix) else { continue }
+            let digits = text[range.upperBound...].prefix { $0.isNumber }
+            guard text[range.upperBound...].dropFirst(digits.count).hasPrefix("/v1/ws\n"), let port = Int(digits)
+            else { return nil }
+            return (port, tls)
+        }
+        return nil
     }
 
     /// The first admin token, when this start printed one.
@@ -170,8 +179,9 @@ public final class SwarmdProcess: Sendable {
         standardOutput.split(separator: "\n").first { $0.hasPrefix("swm_") }.map(String.init)
     }
 
-    /// `ws://127.0.0.1:PORT/v1/ws`.
-    public var url: String { "ws://127.0.0.1:\(port ?? 0)/v1/ws" }
+    /// `ws://127.0.0.1:PORT/v1/ws`, or `wss://localhost:PORT/v1/ws` with TLS (the name in the
+    /// test certificate: TLS clients check a DNS name, see ``TestCertificate``).
+    public var url: String { isTLS ? "wss://localhost:\(port ?? 0)/v1/ws" : "ws://127.0.0.1:\(port ?? 0)/v1/ws" }
 
     /// Whether the process still runs.
     public var isRunning: Bool { process.isRunning }

@@ -1,5 +1,6 @@
 /* Tests of libswarm against a live swarmd (cmocka). Run by Tests/Monitoring/notify_test.py, which
- * starts the hub and sets SWARM_TEST_URL and SWARM_TEST_TOKEN (an agent's token). */
+ * starts the hub and sets SWARM_TEST_URL and SWARM_TEST_TOKEN (an agent's token), and SWARM_TEST_CA (the
+ * hub's certificate) when the URL is wss://. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +15,7 @@
 #include "swarm.h"
 
 static swarm_client *connect_or_fail(const char *token) {
-    swarm_options options = {getenv("SWARM_TEST_URL"), token, 5000, NULL, 0};
+    swarm_options options = {getenv("SWARM_TEST_URL"), token, 5000, getenv("SWARM_TEST_CA"), 0};
     swarm_client *client = NULL;
     swarm_error error;
     swarm_status status = swarm_connect(&options, &client, &error);
@@ -34,7 +35,7 @@ static void welcome_and_bearer(void **state) {
 
 static void unknown_token_refused(void **state) {
     (void)state;
-    swarm_options options = {getenv("SWARM_TEST_URL"), "swm_not_a_token", 5000, NULL, 0};
+    swarm_options options = {getenv("SWARM_TEST_URL"), "swm_not_a_token", 5000, getenv("SWARM_TEST_CA"), 0};
     swarm_client *client = NULL;
     swarm_error error;
     assert_int_equal(swarm_connect(&options, &client, &error), SWARM_ERR_UNAUTHORIZED);
@@ -83,6 +84,19 @@ static void command_ack_event_and_error(void **state) {
     swarm_close(client);
 }
 
+/* Over wss://, a client that does not trust the hub's certificate (the system's CAs only) is refused at
+ * the handshake; skipped over ws://. */
+static void untrusted_certificate_refused(void **state) {
+    (void)state;
+    if (!getenv("SWARM_TEST_CA")) skip();
+    swarm_options options = {getenv("SWARM_TEST_URL"), getenv("SWARM_TEST_TOKEN"), 5000, NULL, 0};
+    swarm_client *client = NULL;
+    swarm_error error;
+    assert_int_equal(swarm_connect(&options, &client, &error), SWARM_ERR_CONNECT);
+    assert_null(client);
+    fprintf(stderr, "untrusted: %s\n", error.message);
+}
+
 int main(void) {
     if (!getenv("SWARM_TEST_URL") || !getenv("SWARM_TEST_TOKEN")) {
         fprintf(stderr, "test_client needs SWARM_TEST_URL and SWARM_TEST_TOKEN (Tests/Monitoring/notify_test.py)\n");
@@ -92,6 +106,7 @@ int main(void) {
         cmocka_unit_test(welcome_and_bearer),
         cmocka_unit_test(unknown_token_refused),
         cmocka_unit_test(command_ack_event_and_error),
+        cmocka_unit_test(untrusted_certificate_refused),
     };
     return cmocka_run_group_tests_name("libswarm against a live swarmd", tests, NULL, NULL);
 }

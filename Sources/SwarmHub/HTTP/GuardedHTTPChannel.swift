@@ -2,6 +2,7 @@ import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOSSL
 
 /// The hub's connections: Hummingbird's HTTP/1.1 channel with the WebSocket upgrade, behind a
 /// ``RequestHeadGuard`` that bounds what a connection may do before its first request head is
@@ -18,9 +19,12 @@ struct GuardedHTTPChannel: ServerChildChannel {
     let maxHead: Int
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let guardHandler = RequestHeadGuard(timeout: headTimeout, maxHead: maxHead)
+        // First, or right after the TLS handler when the hub serves TLS: the guard reads the
+        // plain request head, and its timeout, which starts now, then also bounds the handshake.
+        let tls = try? channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
+        let guardHandler = RequestHeadGuard(timeout: headTimeout, maxHead: maxHead, behindTLS: tls != nil)
         do {
-            try channel.pipeline.syncOperations.addHandler(guardHandler, position: .first)
+            try channel.pipeline.syncOperations.addHandler(guardHandler, position: tls.map { .after($0) } ?? .first)
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }

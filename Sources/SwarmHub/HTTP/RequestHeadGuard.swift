@@ -47,9 +47,14 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// The guard's place in the pipeline, while it is in it.
     private var context: ChannelHandlerContext?
 
-    init(timeout: TimeAmount, maxHead: Int) {
+    /// Whether the guard sits behind a TLS handler: then an answer written before the handshake
+    /// is done would wait in the TLS handler for ever, so the timeout closes without one.
+    private let behindTLS: Bool
+
+    init(timeout: TimeAmount, maxHead: Int, behindTLS: Bool = false) {
         self.timeout = timeout
         self.maxHead = maxHead
+        self.behindTLS = behindTLS
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -57,6 +62,11 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         deadline = context.eventLoop.scheduleTask(in: timeout) { [self] in
             guard !self.headComplete else { return }
+            if self.behindTLS {
+                self.rejected = true
+                loopBound.value.close(promise: nil)
+                return
+            }
             self.reject(context: loopBound.value, status: "408 Request Timeout")
         }
     }
