@@ -78,13 +78,11 @@ struct TLSTests {
     func plainOnTLSPort() async throws {
         let (hub, _) = try await Self.tlsHub()
         let port = try #require(hub.port)
-        let (text, closed) = try await onOwnThread {
-            let raw = try RawConnection(port: port)
-            raw.write(
-                "GET /v1/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-            return raw.response(timeout: .seconds(10))
-        }
+        let raw = try RawConnection(port: port)
+        raw.write(
+            "GET /v1/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        let (text, closed) = await raw.response(timeout: .seconds(10))
         #expect(closed)
         #expect(!text.contains("HTTP/1.1"), "a plain answer on the TLS port: \(text)")
         // 52: the server closed the connection with an empty reply.
@@ -99,14 +97,12 @@ struct TLSTests {
     func slowHandshake() async throws {
         let (hub, _) = try await Self.tlsHub(extra: ["--request-head-timeout", "1s"])
         let port = try #require(hub.port)
-        let (closed, took) = try await onOwnThread {
-            let raw = try RawConnection(port: port)
-            let start = ContinuousClock.now
-            // The first bytes of a TLS record carrying a ClientHello, and then nothing.
-            raw.write([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])
-            let (_, closed) = raw.readUntilClosed(timeout: .seconds(15))
-            return (closed, ContinuousClock.now - start)
-        }
+        let raw = try RawConnection(port: port)
+        let start = ContinuousClock.now
+        // The first bytes of a TLS record carrying a ClientHello, and then nothing.
+        raw.write([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])
+        let (_, closed) = await raw.readUntilClosed(timeout: .seconds(15))
+        let took = ContinuousClock.now - start
         #expect(closed)
         #expect(took >= .milliseconds(800), "closed after \(took)")
         #expect(took < .seconds(5), "closed after \(took)")

@@ -99,7 +99,7 @@ struct HardeningProcessTests {
         connection.write(
             "GET /v1/tickets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer swm_guess\r\nConnection: close\r\n\r\n")
         #expect(await connection.response(timeout: .seconds(5)).text.hasPrefix("HTTP/1.1 401"))
-        #expect(throws: (any Error).self) { try RawWebSocket(port: port, token: "swm_guess2") }
+        await #expect(throws: (any Error).self) { try await RawWebSocket(port: port, token: "swm_guess2") }
         let deadline = ContinuousClock.now + .seconds(5)
         while hub.standardError.components(separatedBy: "login failed").count < 3, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
@@ -269,11 +269,11 @@ struct HardeningWireTests {
     func originAllowList() async throws {
         try await withHub(configure: { $0.allowedOrigins = ["https://desk.example.com"] }) { hub in
             let agent = try await hub.token("alice")
-            #expect(throws: (any Error).self) {
-                try RawWebSocket(port: hub.port, token: agent, headers: ["Origin: https://evil.example"])
+            await #expect(throws: (any Error).self) {
+                try await RawWebSocket(port: hub.port, token: agent, headers: ["Origin: https://evil.example"])
             }
-            #expect(throws: (any Error).self) {
-                try RawWebSocket(port: hub.port, token: nil, headers: ["Origin: null"])
+            await #expect(throws: (any Error).self) {
+                try await RawWebSocket(port: hub.port, token: nil, headers: ["Origin: null"])
             }
             _ = try await RawWebSocket(port: hub.port, token: agent, headers: ["Origin: http://127.0.0.1:\(hub.port)"])
             _ = try await RawWebSocket(port: hub.port, token: agent, headers: ["Origin: https://desk.example.com"])
