@@ -214,7 +214,7 @@ struct RoleTests {
 
     @Test("a connection that never says hello is closed with 4001")
     func helloTimeout() async throws {
-        try await withHub(configure: { $0.helloTimeout = .milliseconds(300) }) { hub in
+        try await withHub(configure: { $0.helloTimeout = .seconds(1) }) { hub in
             try await withClient(hub.url) { c in
                 let code = await c.closeCode(timeout: .seconds(10))
                 #expect(code == CloseCode.helloTimeout)
