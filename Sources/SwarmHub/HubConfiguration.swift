@@ -38,7 +38,8 @@ public struct HubConfiguration: Sendable {
     public var commandRate = 100.0
     /// Commands one connection may send in a burst above the rate. Default 200.
     public var commandBurst = 200.0
-    /// Rate-limited frames in a row after which the connection is closed with 4029. Default 100.
+    /// Refused frames, with no second's pause between two of them, after which the connection is
+    /// closed with 4029 (``RateLimiter``). Default 100.
     public var floodCloseAfter = 100
     /// How long command ids are remembered for idempotent retries. Default 24 hours.
     public var idempotencyWindow: Duration = .seconds(24 * 3600)

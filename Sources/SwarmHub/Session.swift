@@ -24,7 +24,6 @@ final class Session {
     /// The id of the token the connection authenticated with, watched for revocation.
     private var tokenID: Int64?
     private var limiter: RateLimiter
-    private var rejectedInARow = 0
     /// The connection's logger: `swarm.connection.id` from the start, `swarm.agent` once signed in.
     /// Shared through `log` with what logs about the connection outside the session.
     var logger: Logger {
@@ -36,7 +35,9 @@ final class Session {
         self.services = services
         self.outbox = outbox
         self.connectionID = services.fanOut.register(outbox)
-        self.limiter = RateLimiter(rate: services.configuration.commandRate, burst: services.configuration.commandBurst)
+        self.limiter = RateLimiter(
+            rate: services.configuration.commandRate, burst: services.configuration.commandBurst,
+            floodAfter: services.configuration.floodCloseAfter)
         self.log = log
         var logger = log.logger
         logger[metadataKey: "swarm.connection.id"] = "\(connectionID)"
@@ -127,21 +128,19 @@ final class Session {
         }
     }
 
-    /// Applies the rate limit; after too many refusals in a row the connection is closed (4029).
+    /// Applies the rate limit; a connection that keeps being refused is closed (4029, ``RateLimiter``).
     private func admit(id: String?) -> Bool {
-        if limiter.allow() {
-            rejectedInARow = 0
+        switch limiter.admit() {
+        case .admitted:
             return true
-        }
-        rejectedInARow += 1
-        if rejectedInARow > services.configuration.floodCloseAfter {
-            logger.notice("closing a flooding connection")
-            outbox.close(code: CloseCode.flood, reason: "too many commands; slow down and reconnect")
-        } else {
+        case .refused:
             reply(
                 id,
                 HubError(
                     .rateLimited, "too many commands; at most \(Int(services.configuration.commandRate)) per second"))
+        case .flood:
+            logger.notice("closing a flooding connection")
+            outbox.close(code: CloseCode.flood, reason: "too many commands; slow down and reconnect")
         }
         return false
     }

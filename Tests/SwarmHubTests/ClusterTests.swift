@@ -16,7 +16,7 @@ struct ClusterTests {
     /// Starts `count` nodes on the database at `url`: the first alone (it creates the admin token),
     /// the others after it. Returns them and the admin token.
     /// The tests send hundreds of commands at once, so the per-connection rate limit (100/s, burst
-    /// 200; past 100 refusals in a row the connection is closed with 4029) is lifted on every node.
+    /// 200; past 100 refusals without a pause the connection is closed with 4029) is lifted on every node.
     static func nodes(_ count: Int, on url: String) async throws -> ([SwarmdProcess], String) {
         let unlimited = ["--command-rate", "100000"]
         let first = try await SwarmdProcess(postgres: url, extra: unlimited)
