@@ -24,3 +24,32 @@ public enum DurationText {
         return "\(milliseconds)ms"
     }
 }
+
+/// A duration as written in a flag, an environment file or the configuration file (`500ms`, `90s`,
+/// `15m`, `4h`, `2d`): the one type every duration setting is parsed into (``DurationText``).
+public struct TextDuration: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let milliseconds: Int64
+
+    public init(milliseconds: Int64) { self.milliseconds = milliseconds }
+
+    /// `nil` when the text is not a whole number followed by `ms`, `s`, `m`, `h` or `d`.
+    public init?(_ text: String) {
+        guard let milliseconds = DurationText.milliseconds(text) else { return nil }
+        self.milliseconds = milliseconds
+    }
+
+    public init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self.milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+
+    public var duration: Duration { .milliseconds(milliseconds) }
+
+    /// The shortest exact text: `15m`, `4h`, `90s`, `1500ms`.
+    public var description: String { DurationText.describe(milliseconds: milliseconds) }
+
+    public static func < (lhs: TextDuration, rhs: TextDuration) -> Bool { lhs.milliseconds < rhs.milliseconds }
+
+    /// What a duration looks like, for messages.
+    public static let examples = "such as 500ms, 90s, 15m, 4h or 2d"
+}

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 import Logging
+public import SwarmCore
 public import SwarmProtocol
 import SwarmStore
 
@@ -117,6 +118,12 @@ struct StoreOptions: ParsableArguments {
         logger.logLevel = .warning
         return logger
     }
+}
+
+/// Every duration flag: `500ms`, `90s`, `15m`, `4h`, `2d` (``TextDuration``, the one parser).
+extension TextDuration: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public var defaultValueDescription: String { description }
 }
 
 extension Role: ExpressibleByArgument {

@@ -81,7 +81,7 @@ struct Simulate: AsyncParsableCommand {
     var noSla = false
 
     @Option(help: ArgumentHelp("Re-reading a case that changed hands.", valueName: "duration"))
-    var handoffCost = "15m"
+    var handoffCost = TextDuration(milliseconds: 15 * 60_000)
 
     @Option(help: ArgumentHelp("Extra work per additional swarm member, in percent.", valueName: "percent"))
     var coordination = 15.0
@@ -90,16 +90,16 @@ struct Simulate: AsyncParsableCommand {
     var capacity = 3
 
     @Option(help: ArgumentHelp("Time a tier agent lacking the skills spends before escalating.", valueName: "duration"))
-    var diagnosis = "10m"
+    var diagnosis = TextDuration(milliseconds: 10 * 60_000)
 
     @Option(help: ArgumentHelp("Time the vendor (tier 4) takes.", valueName: "duration"))
-    var vendorTime = "2d"
+    var vendorTime = TextDuration(milliseconds: 2 * 86_400_000)
 
     @Option(
         help: ArgumentHelp(
             "How long after the last arrival the simulation may run (default 14d; 400d with --parameters).",
             valueName: "duration"))
-    var drain: String?
+    var drain: TextDuration?
 
     @Flag(
         help:
@@ -126,10 +126,10 @@ struct Simulate: AsyncParsableCommand {
     var invitations = 3
 
     @Option(help: ArgumentHelp("How long an invitation waits for an answer.", valueName: "duration"))
-    var inviteTimeout = "10m"
+    var inviteTimeout = TextDuration(milliseconds: SwarmSettings(taxonomy: .standard).inviteTimeout)
 
     @Option(help: ArgumentHelp("How long without progress puts a ticket on the backlog.", valueName: "duration"))
-    var backlogAfter = "4h"
+    var backlogAfter = TextDuration(milliseconds: SwarmSettings(taxonomy: .standard).backlogAfter)
 
     @Flag(help: "Print the report as JSON (MetricsReport) instead of a table.")
     var json = false
@@ -173,16 +173,8 @@ struct Simulate: AsyncParsableCommand {
         if (seeds ?? 1) > 1 && events != nil {
             throw ValidationError("--events writes one run's events: leave out --seeds")
         }
-        for (name, text) in [
-            ("--handoff-cost", handoffCost), ("--diagnosis", diagnosis), ("--vendor-time", vendorTime),
-            ("--drain", drain ?? "14d"), ("--invite-timeout", inviteTimeout), ("--backlog-after", backlogAfter),
-        ] {
-            guard DurationText.milliseconds(text) != nil else {
-                throw ValidationError("\(name) must be a duration such as 0m, 90s, 15m, 4h or 2d, not '\(text)'")
-            }
-        }
-        for (name, text) in [("--invite-timeout", inviteTimeout), ("--backlog-after", backlogAfter)] {
-            guard (DurationText.milliseconds(text) ?? 0) > 0 else { throw ValidationError("\(name) must be above 0") }
+        for (name, duration) in [("--invite-timeout", inviteTimeout), ("--backlog-after", backlogAfter)] {
+            guard duration.milliseconds > 0 else { throw ValidationError("\(name) must be above 0") }
         }
         guard (0...1000).contains(coordination) else { throw ValidationError("--coordination must be 0 to 1000") }
         guard Staff.capacities.contains(capacity) else { throw ValidationError("--capacity must be 1 to 20") }
@@ -199,7 +191,7 @@ struct Simulate: AsyncParsableCommand {
         return [one]
     }
 
-    private func minutes(_ text: String) -> Double { Double(DurationText.milliseconds(text) ?? 0) / 60_000 }
+    private func minutes(_ duration: TextDuration) -> Double { Double(duration.milliseconds) / 60_000 }
 
     func run() async throws {
         let began = Date()
@@ -233,7 +225,7 @@ struct Simulate: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let calibrated = calibrate || calibration != nil
-        options.drainMinutes = (DurationText.milliseconds(drain ?? (calibrated ? "400d" : "14d")) ?? 0) / 60_000
+        options.drainMinutes = (drain?.milliseconds ?? (calibrated ? 400 : 14) * 86_400_000) / 60_000
         options.calibration = calibration
         let runSettings = calibrated && config == nil ? Calibrator.settingsForCalibration(settings) : settings
         if calibrate {
@@ -467,8 +459,8 @@ struct Simulate: AsyncParsableCommand {
     private func swarmSettings() throws -> SwarmSettings {
         var settings = SwarmSettings(taxonomy: try taxonomy.map { try Taxonomy.load(path: $0) } ?? .standard)
         settings.invitations = invitations
-        settings.inviteTimeout = DurationText.milliseconds(inviteTimeout) ?? settings.inviteTimeout
-        settings.backlogAfter = DurationText.milliseconds(backlogAfter) ?? settings.backlogAfter
+        settings.inviteTimeout = inviteTimeout.milliseconds
+        settings.backlogAfter = backlogAfter.milliseconds
         if let config {
             try QueueConfiguration.load(path: config).apply(to: &settings)
         } else if !noSla {

@@ -11,7 +11,8 @@ real WebSocket connections and scrapes again:
      warnings and breaches (tiny SLA targets), and a slow consumer closed with 4008;
   3. `--metrics-address` serves /metrics on its own listener and not on the main port, and
      `--metrics-token-file` makes it answer 401 without the token or with a wrong one, 200 with it;
-  4. bad option values stop swarmd with a one-line message and exit status 64.
+  4. bad option values stop swarmd with a one-line message and exit status 64, a token file it cannot
+     use with 2.
 Prints one line per check and "N passed, M failed"; exit status 1 if anything failed.
 
 Environment: SWARMD (default .build/debug/swarmd, relative to the repository root).
@@ -308,11 +309,11 @@ def bad_options(folder):
     status, err = serve("--metrics-address", "127.0.0.1:8080", "--port", "8080")
     check(status == 64 and "another port" in err, f"the main port twice: {err.strip().splitlines()[0]}")
     status, err = serve("--metrics-token-file", str(folder / "missing"))
-    check(status == 64 and "cannot read" in err, f"a missing token file: {err.strip().splitlines()[0]}")
+    check(status == 2 and "cannot read" in err, f"a missing token file: {err.strip().splitlines()[0]}")
     short = folder / "short.token"
     short.write_text("abc\n")
     status, err = serve("--metrics-token-file", str(short))
-    check(status == 64 and "16 to 512" in err, f"a short token: {err.strip().splitlines()[0]}")
+    check(status == 2 and "16 to 512" in err, f"a short token: {err.strip().splitlines()[0]}")
     status, err = serve("--log-format", "xml")
     check(status == 64 and "--log-format" in err, f"--log-format xml: {err.strip().splitlines()[0]}")
 

@@ -125,6 +125,50 @@ struct ProcessTests {
         #expect(!FileManager.default.fileExists(atPath: db))
     }
 
+    @Test("settings come from the configuration file's hub section, and a flag wins over the file")
+    func settingsFromFileAndFlags() async throws {
+        let folder = try temporaryDirectory()
+        let config = folder.appendingPathComponent("swarmd.yaml")
+        /// Waits for the hub to close a connection that never says hello; its close code.
+        func helloClose(_ hub: SwarmdProcess) async throws -> UInt16? {
+            let socket = try await RawWebSocket(port: try #require(hub.port), token: nil)
+            socket.setReadTimeout(.seconds(10))
+            while let frame = try await socket.read() {
+                if case .close(let code) = frame { return code }
+            }
+            return nil
+        }
+        // The file alone: a short hello timeout closes a silent connection at once.
+        try Data("hub:\n  hello-timeout: 300ms\n  max-subscriptions: 5\n".utf8).write(to: config)
+        let fromFile = try await SwarmdProcess(
+            serve: folder.appendingPathComponent("a.sqlite").path, extra: ["--config", config.path])
+        #expect(try await helloClose(fromFile) == CloseCode.helloTimeout)
+        await fromFile.stop()
+        // The file says an hour; the flag says 300 ms and wins.
+        try Data("hub:\n  hello-timeout: 1h\n".utf8).write(to: config)
+        let flagWins = try await SwarmdProcess(
+            serve: folder.appendingPathComponent("b.sqlite").path,
+            extra: ["--config", config.path, "--hello-timeout", "300ms"])
+        #expect(try await helloClose(flagWins) == CloseCode.helloTimeout)
+        await flagWins.stop()
+        // A bad value in the file names the file, the line and the setting; nothing is created.
+        try Data("hub:\n  port: 0\n  hello-timeout: soon\n".utf8).write(to: config)
+        let db = folder.appendingPathComponent("c.sqlite").path
+        let bad = try await SwarmdProcess.run(["serve", "--db", db, "--config", config.path])
+        #expect(bad.status == 2)
+        #expect(bad.err.contains("swarmd.yaml:3: hub.hello-timeout: must be a duration"), "\(bad.err)")
+        #expect(!FileManager.default.fileExists(atPath: db))
+        // A bad flag beside a good file is a usage error naming the flag.
+        try Data("hub:\n  port: 0\n".utf8).write(to: config)
+        let flag = try await SwarmdProcess.run(["serve", "--db", db, "--config", config.path, "--hello-timeout", "0s"])
+        #expect(flag.status == 64)
+        #expect(flag.err.contains("--hello-timeout must be from 100ms to 1h, not '0s'"), "\(flag.err)")
+        try Data("hub:\n  tls-cert: hub.pem\n".utf8).write(to: config)
+        let pair = try await SwarmdProcess.run(["serve", "--db", db, "--config", config.path])
+        #expect(pair.status == 64)
+        #expect(pair.err.contains("--tls-cert needs --tls-key"), "\(pair.err)")
+    }
+
     @Test("a second hub on the same database is refused")
     func oneHubPerDatabase() async throws {
         let path = try databasePath()

@@ -1,5 +1,6 @@
 import Foundation
 import SwarmCore
+import SwarmHub
 import SwarmProtocol
 import SwarmStore
 import SwarmTestSupport
@@ -30,7 +31,7 @@ struct TranscriptTests {
         guard let roles = lines.first?["tokens"] as? [String: String] else {
             throw TestFailure("\(file): the first line must be {\"tokens\": {…}}")
         }
-        try await withHub { hub in
+        try await withHub(configure: Self.patient) { hub in
             var tokens: [String: String] = [:]
             for (name, role) in roles { tokens[name] = try await hub.token(name, Role(rawValue: role)!) }
             try await Self.run(Array(lines.dropFirst()), tokens: tokens, url: hub.url, file: file)
@@ -54,7 +55,7 @@ struct TranscriptTests {
         arguments: files)
     func replayOnPostgres(file: String) async throws {
         let (roles, lines) = try Self.load(file)
-        try await withPostgresHub { hub in
+        try await withPostgresHub(configure: Self.patient) { hub in
             var tokens: [String: String] = [:]
             for (name, role) in roles { tokens[name] = try await hub.token(name, Role(rawValue: role)!) }
             try await Self.run(lines, tokens: tokens, url: hub.url, file: file)
@@ -66,7 +67,7 @@ struct TranscriptTests {
         .enabled(if: PostgresTestDatabase.isAvailable), arguments: files)
     func migrateRoundTrip(file: String) async throws {
         let (roles, lines) = try Self.load(file)
-        let path = try await withHub { hub in
+        let path = try await withHub(configure: Self.patient) { hub in
             var tokens: [String: String] = [:]
             for (name, role) in roles { tokens[name] = try await hub.token(name, Role(rawValue: role)!) }
             try await Self.run(lines, tokens: tokens, url: hub.url, file: file)
@@ -98,6 +99,13 @@ struct TranscriptTests {
                 #expect(try await target.lastSeq() == report.lastSeq)
             }
         }
+    }
+
+    /// Every client connects before the first line plays and says hello when its lines come: on a
+    /// loaded machine (a PostgreSQL commit of a busy run takes long) that can be more than the
+    /// default 10 s hello timeout after connecting, which would close it with 4001.
+    static func patient(_ configuration: inout HubConfiguration) {
+        configuration.helloTimeout = .seconds(600)
     }
 
     /// Opens one connection per client name (nested, so each stays open to the end) and plays the lines.

@@ -2,7 +2,9 @@ import Foundation
 public import SwarmCore
 public import SwarmProtocol
 
-/// Everything a hub needs to know to run, with documented defaults (docs/operations.md).
+/// Everything a hub needs to know to run. The initial values are the defaults; each field is set
+/// from outside through its ``Setting`` (``Settings/all``: the flag and configuration-file key of the
+/// same name in kebab-case, with the accepted values and the operators' help; docs/operations.md).
 public struct HubConfiguration: Sendable {
     /// Address to listen on. Default `127.0.0.1`.
     public var host = "127.0.0.1"
@@ -48,7 +50,7 @@ public struct HubConfiguration: Sendable {
     /// How long a connection being closed may take to take its close frame before the TCP
     /// connection is dropped. Default 5 s.
     public var closeGrace: Duration = .seconds(5)
-    /// Most events one group commit holds. Default 1024.
+    /// Most commands one group commit holds. Default 1024.
     public var maxBatch = 1024
     /// The certificate and key to serve HTTPS and `wss://` with; `nil` serves plain HTTP and `ws://`.
     /// Default `nil`.

@@ -15,6 +15,27 @@ public struct QueueConfiguration: Sendable, Hashable {
     public var categories: [Category: String] = [:]
     /// How monitoring alerts become tickets (`alerts`; docs/monitoring.md).
     public var alerts = AlertRules()
+    /// Settings of `swarmd serve` given in the file (`hub`): the flags' names without the dashes.
+    public var hub: [HubEntry] = []
+
+    /// One setting in the `hub` section, with the line it is on.
+    public struct HubEntry: Sendable, Hashable {
+        public var name: String
+        public var values: [String]
+        public var line: Int?
+    }
+
+    /// Applies the `hub` section to `settings`; the error names the file, the line and the setting.
+    public func applyHub(to settings: inout ServeSettings, file: String) throws(ConfigError) {
+        var given: Settings.Given = [:]
+        for entry in hub { given[entry.name] = entry.values }
+        do {
+            try Settings.apply(given, to: &settings) { "hub.\($0.name):" }
+        } catch {
+            let name = hub.first { error.message.hasPrefix("hub.\($0.name):") }
+            throw ConfigError(file: file, line: name?.line, error.message)
+        }
+    }
 
     public init() {}
 
@@ -51,7 +72,7 @@ public struct QueueConfiguration: Sendable, Hashable {
         var configuration = QueueConfiguration()
         guard let root else { return configuration }
         let reader = Reader(file: file)
-        let top = try reader.mapping(root, "the file", keys: ["defaults", "queues", "categories", "alerts"])
+        let top = try reader.mapping(root, "the file", keys: ["defaults", "queues", "categories", "alerts", "hub"])
         if let defaults = top["defaults"] {
             // No mode here: a queue's mode is a logged event, so each routed queue is named.
             configuration.defaultQueue = try reader.policy(
@@ -83,6 +104,24 @@ public struct QueueConfiguration: Sendable, Hashable {
         }
         if let alerts = top["alerts"] {
             configuration.alerts = try reader.alertRules(alerts.value)
+        }
+        if let hub = top["hub"] {
+            for (name, entry) in try reader.entries(hub.value, "hub") {
+                guard let setting = Settings.named(name.text) else {
+                    throw reader.error(
+                        name.node, "hub: unknown setting '\(name.text)' (the settings of swarmd serve --help, without '--')")
+                }
+                let values: [String]
+                if let list = entry.sequence {
+                    guard setting.repeatable else {
+                        throw reader.error(entry, "hub.\(name.text) takes one value, not a list")
+                    }
+                    values = try list.map { item throws(ConfigError) in try reader.string(item, "hub.\(name.text)") }
+                } else {
+                    values = [try reader.string(entry, "hub.\(name.text)")]
+                }
+                configuration.hub.append(HubEntry(name: name.text, values: values, line: name.node.mark?.line))
+            }
         }
         return configuration
     }
@@ -217,10 +256,10 @@ public struct QueueConfiguration: Sendable, Hashable {
 
         func duration(_ node: Node, _ path: String) throws(ConfigError) -> Int64 {
             let text = try string(node, path)
-            guard let ms = DurationText.milliseconds(text), ms > 0 else {
+            guard let duration = TextDuration(text), duration.milliseconds > 0 else {
                 throw error(node, "\(path): '\(text)' is not a duration such as 90s, 15m, 4h or 2d")
             }
-            return ms
+            return duration.milliseconds
         }
 
         /// Tier → limit, for tiers 1 and 2 (from tier 3 a person hands off to a vendor, naming it).

@@ -1,0 +1,137 @@
+import Foundation
+import SwarmCore
+import Testing
+
+@testable import SwarmHub
+
+@Suite("Settings: one declaration for the flag, the configuration file and the help")
+struct SettingsTests {
+    func applied(_ arguments: [String]) throws -> ServeSettings {
+        var settings = ServeSettings()
+        try Settings.apply(try Settings.parse(arguments: arguments), to: &settings)
+        return settings
+    }
+
+    @Test("every setting's default, written back as a flag, gives the default again")
+    func defaultsRoundTrip() throws {
+        for setting in Settings.all where setting.defaultText != "none" {
+            let settings = try applied([setting.flag, setting.defaultText])
+            #expect(setting.text(in: settings) == setting.defaultText, "\(setting.flag)")
+        }
+    }
+
+    @Test("every setting reaches its field: a value other than the default is shown back")
+    func everySettingIsSettable() throws {
+        let samples: [String: String] = [
+            "host": "0.0.0.0", "port": "9000", "max-frame-size": "2048", "max-request-head": "4096",
+            "request-head-timeout": "2s", "http-idle-timeout": "1m", "allowed-origin": "https://desk.example.com",
+            "tls-cert": "hub.pem", "tls-key": "hub-key.pem", "outbound-queue-limit": "64",
+            "outbound-queue-bytes": "65536", "max-subscriptions": "10", "command-rate": "7", "command-burst": "9",
+            "flood-close-after": "5", "hello-timeout": "3s", "close-grace": "2s", "revocation-poll": "100ms",
+            "presence-grace": "1m", "idempotency-window": "2h", "max-batch": "64", "timer-poll": "250ms",
+            "invitations": "4", "severity-one-invitations": "9", "queue-invitations": "network=5",
+            "invite-timeout": "5m", "backlog-after": "2h", "kb-suggestions": "0", "metrics-interval": "5s",
+            "log-level": "debug", "log-format": "json", "metrics-address": "127.0.0.1:9090",
+            "metrics-token-file": "token.txt",
+        ]
+        #expect(Set(samples.keys) == Set(Settings.all.map(\.name)), "a sample for every setting")
+        for setting in Settings.all {
+            let sample = try #require(samples[setting.name])
+            #expect(sample != setting.defaultText, "\(setting.flag)")
+            let settings = try applied([setting.flag, sample])
+            #expect(setting.text(in: settings) == sample, "\(setting.flag)")
+        }
+        // The typed fields, for a few: what the hub is given.
+        let settings = try applied(["--hello-timeout=3s", "--command-rate", "7", "--invite-timeout", "5m"])
+        #expect(settings.hub.helloTimeout == .seconds(3))
+        #expect(settings.hub.commandRate == 7)
+        #expect(settings.hub.commandBurst == 14, "the burst follows the rate")
+        #expect(settings.hub.swarm.inviteTimeout == 300_000)
+        #expect(try applied(["--command-burst", "3", "--command-rate", "7"]).hub.commandBurst == 3)
+    }
+
+    @Test("bad values and arguments are refused with a message that names them", arguments: [
+        (["--port", "70000"], "--port must be a whole number from 0 to 65535, not '70000'"),
+        (["--hello-timeout", "10 seconds"], "--hello-timeout must be a duration such as 500ms, 90s, 15m, 4h or 2d"),
+        (["--hello-timeout", "0s"], "--hello-timeout must be from 100ms to 1h, not '0s'"),
+        (["--command-rate", "fast"], "--command-rate must be a number"),
+        (["--log-format", "xml"], "--log-format must be one of text, json, not 'xml'"),
+        (["--metrics-address", "localhost"], "--metrics-address 'localhost' must be HOST:PORT"),
+        (["--queue-invitations", "network=99"], "--queue-invitations takes queue=n with n from 1 to 20"),
+        (["--allowed-origin", "desk.example.com"], "--allowed-origin must be scheme://host[:port]"),
+        (["--host", ""], "--host must not be empty"),
+        (["--helo-timeout", "5s"], "unknown option '--helo-timeout'"),
+        (["--port"], "--port needs a value"),
+        (["9000"], "unexpected argument '9000'"),
+    ])
+    func refused(arguments: [String], message: String) {
+        #expect {
+            _ = try applied(arguments)
+        } throws: { error in
+            (error as? SettingError)?.message.contains(message) == true
+        }
+    }
+
+    @Test("a setting given twice takes the last value; a repeatable one keeps all")
+    func repeats() throws {
+        let settings = try applied([
+            "--port", "1", "--allowed-origin", "https://a.example", "--port", "2",
+            "--allowed-origin=https://b.example",
+        ])
+        #expect(settings.hub.port == 2)
+        #expect(settings.hub.allowedOrigins == ["https://a.example", "https://b.example"])
+    }
+
+    @Test("what settings say together is checked: TLS files come as a pair, metrics need a port of their own")
+    func together() throws {
+        #expect(throws: SettingError.self) { try applied(["--tls-cert", "hub.pem"]).validate() }
+        #expect(throws: SettingError.self) { try applied(["--tls-key", "hub-key.pem"]).validate() }
+        #expect(throws: SettingError.self) {
+            try applied(["--port", "9000", "--metrics-address", "127.0.0.1:9000"]).validate()
+        }
+        try applied(["--tls-cert", "hub.pem", "--tls-key", "hub-key.pem"]).validate()
+    }
+
+    @Test("the configuration file's hub section takes the same names, and names the line of a bad one")
+    func configurationFile() throws {
+        let file = try QueueConfiguration.parse(
+            """
+            hub:
+              hello-timeout: 2s
+              max-subscriptions: 50
+              allowed-origin:
+                - https://a.example
+                - https://b.example
+            """, file: "swarmd.yaml")
+        var settings = ServeSettings()
+        try file.applyHub(to: &settings, file: "swarmd.yaml")
+        #expect(settings.hub.helloTimeout == .seconds(2))
+        #expect(settings.hub.maxSubscriptions == 50)
+        #expect(settings.hub.allowedOrigins == ["https://a.example", "https://b.example"])
+        let cases: [(String, String)] = [
+            ("hub:\n  port: 8080\n  hello-timeout: soon\n", "swarmd.yaml:3: hub.hello-timeout: must be a duration"),
+            ("hub:\n  prot: 1\n", "swarmd.yaml:2: hub: unknown setting 'prot'"),
+            ("hub:\n  port: [1, 2]\n", "swarmd.yaml:2: hub.port takes one value, not a list"),
+            ("hub: 5\n", "swarmd.yaml:1: hub must be a mapping"),
+        ]
+        for (text, message) in cases {
+            #expect {
+                var settings = ServeSettings()
+                try QueueConfiguration.parse(text, file: "swarmd.yaml").applyHub(to: &settings, file: "swarmd.yaml")
+            } throws: { error in
+                (error as? ConfigError)?.description.hasPrefix(message) == true
+            }
+        }
+    }
+
+    @Test("docs/operations.md lists every setting as the table says it")
+    func documented() throws {
+        let docs = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/operations.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        let table = Settings.markdownTable
+        let found = text.contains(table)
+        #expect(found, "docs/operations.md, Settings, must hold this table as it is:\n\(table)")
+    }
+}
