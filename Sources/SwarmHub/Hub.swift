@@ -17,6 +17,11 @@ public enum Hub {
     ) -> some ApplicationProtocol {
         let configuration = services.configuration
         let router = Router(context: HubRequestContext.self)
+        // Requests, durations and errors per route, method and status (`hb_requests`,
+        // `http_server_request_duration`, `hb_request_errors`), recorded through the global metrics
+        // system, which `swarmd serve` points at the registry `GET /metrics` emits.
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ErrorCounter(telemetry: services.telemetry))
         RestAPI.add(to: router, services: services)
         StaticSite.add(to: router)
         PrometheusEndpoint.add(to: router, services: services)

@@ -104,12 +104,13 @@ def get(url, token=None):
 
 
 def scrape(base, token=None):
-    """The samples of one scrape: {(sample name, sorted labels): value}, and the family types."""
+    """The samples of one scrape: {(sample name, sorted labels): value}, and the families' types by the
+    names the text declares them with (`# TYPE swarm_errors_total counter`, `# TYPE hb_requests counter`)."""
     status, text, _ = get(base + "/metrics", token)
     assert status == 200, (status, text)
-    samples, types = {}, {}
+    samples = {}
+    types = dict(re.findall(r"^# TYPE (\S+) (\S+)$", text, re.MULTILINE))
     for family in text_string_to_metric_families(text):
-        types[family.name] = family.type
         for sample in family.samples:
             samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
     return samples, types
@@ -149,14 +150,14 @@ class Client:
 
 
 def documented_metrics():
-    """The metric names of docs/operations.md's table (rows starting with | `swarm_...`)."""
+    """The metric names of docs/operations.md's table (rows starting with | `swarm_...`, `hb_...`, `http_...`)."""
     text = (REPO / "docs" / "operations.md").read_text()
-    return set(re.findall(r"^\| `(swarm_[a-z_]+)`", text, re.MULTILINE))
+    return set(re.findall(r"^\| `((?:swarm|hb|http)_[a-z_]+)`", text, re.MULTILINE))
 
 
 def family_names(types):
-    """Scraped family names as the docs spell them (counters keep their `_total`)."""
-    return {name + "_total" if kind == "counter" else name for name, kind in types.items()}
+    """Scraped family names, as the text declares them and the docs spell them."""
+    return set(types)
 
 
 def traffic_moves_the_figures(folder):
@@ -186,6 +187,8 @@ def traffic_moves_the_figures(folder):
         check(refused.get("code") == "not_found", "a comment on a missing ticket is refused with not_found")
         admin.send({"type": "no.such.thing", "id": "x"})
         check(admin.reply("x").get("code") == "unknown_type", "an unknown frame type gets unknown_type")
+        status, _, _ = get(hub.base + "/v1/tickets/T-999", hub.admin)
+        check(status == 404, f"REST: a missing ticket is 404 ({status})")
         subscribed = watcher.command({"type": "subscribe", "channels": ["ticket:T-1", "ticket:T-2"], "since": 0})
         check(subscribed["type"] == "ack", "a subscribe with since (a resume) is acked")
         admin.command({"type": "comment.add", "ticket": "T-1", "body": "on it"})
@@ -240,9 +243,14 @@ def traffic_moves_the_figures(folder):
               f"({value(after, 'swarm_commands_total', type='comment.add', outcome='ok')})")
         check(value(after, "swarm_commands_total", type="system.connected", outcome="ok") == 1,
               "the admin coming online is counted as the hub's own command")
-        check(value(after, "swarm_errors_total", code="not_found") == 1
+        check(value(after, "swarm_errors_total", code="not_found") == 2
               and value(after, "swarm_errors_total", code="unknown_type") == 1,
-              "errors_total counts not_found and unknown_type once each")
+              "errors_total counts not_found twice (a WebSocket error frame, a REST answer) and unknown_type once")
+        check(value(after, "hb_requests_total", http_route="/v1/tickets/{id}", http_request_method="GET",
+                    http_response_status_code="404") == 1
+              and value(after, "hb_requests_total", http_route="/metrics", http_request_method="GET",
+                        http_response_status_code="200") >= 2,
+              "hb_requests counts REST answers by route pattern, method and status")
         check(value(after, "swarm_errors_total", code="internal") == 0
               and value(after, "swarm_errors_total", code="invalid_field") == 0, "no internal or invalid_field error")
         seq = json.loads(health)["seq"]
