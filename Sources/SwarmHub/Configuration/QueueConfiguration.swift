@@ -109,7 +109,8 @@ public struct QueueConfiguration: Sendable, Hashable {
             for (name, entry) in try reader.entries(hub.value, "hub") {
                 guard let setting = Settings.named(name.text) else {
                     throw reader.error(
-                        name.node, "hub: unknown setting '\(name.text)' (the settings of swarmd serve --help, without '--')")
+                        name.node,
+                        "hub: unknown setting '\(name.text)' (the settings of swarmd serve --help, without '--')")
                 }
                 let values: [String]
                 if let list = entry.sequence {

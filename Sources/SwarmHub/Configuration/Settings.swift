@@ -70,7 +70,8 @@ public struct ServeSettings: Sendable {
         let printable = token.unicodeScalars.allSatisfy { (0x21...0x7E).contains($0.value) }
         guard token.count >= 16, token.count <= 512, printable else {
             throw SettingError(
-                "--metrics-token-file: the token in \(path) must be 16 to 512 printable ASCII characters without spaces")
+                "--metrics-token-file: the token in \(path) must be 16 to 512 printable ASCII characters without spaces"
+            )
         }
         return token
     }
@@ -155,14 +156,16 @@ public enum Settings {
             "How long an HTTP connection may stay silent before it is closed."),
         Setting(
             "allowed-origin", value: "origin", repeatable: true, accepts: "`scheme://host[:port]`, http or https",
-            help: "A browser origin (https://desk.example.com) allowed to open a WebSocket besides the hub's own; repeatable.",
+            help:
+                "A browser origin (https://desk.example.com) allowed to open a WebSocket besides the hub's own; repeatable.",
             show: { $0.hub.allowedOrigins.isEmpty ? "none" : $0.hub.allowedOrigins.joined(separator: " ") },
             set: { values, settings throws(SettingError) in
                 for origin in values {
                     guard let url = URL(string: origin), url.scheme == "http" || url.scheme == "https",
                         url.host != nil, url.path.isEmpty, url.query == nil
                     else {
-                        throw SettingError("must be scheme://host[:port], like https://desk.example.com, not '\(origin)'")
+                        throw SettingError(
+                            "must be scheme://host[:port], like https://desk.example.com, not '\(origin)'")
                     }
                 }
                 settings.hub.allowedOrigins += values
@@ -455,7 +458,9 @@ extension Setting {
 extension Settings {
     static func parseNumber(_ text: String, in range: ClosedRange<Double>) throws(SettingError) -> Double {
         guard let number = Double(text), number.isFinite, range.contains(number) else {
-            throw SettingError("must be a number from \(Self.number(range.lowerBound)) to \(Self.number(range.upperBound)), not '\(text)'")
+            throw SettingError(
+                "must be a number from \(Self.number(range.lowerBound)) to \(Self.number(range.upperBound)), not '\(text)'"
+            )
         }
         return number
     }
@@ -492,4 +497,3 @@ extension Settings {
         value == value.rounded() && abs(value) < 1e15 ? "\(Int64(value))" : "\(value)"
     }
 }
-

@@ -50,20 +50,25 @@ struct SettingsTests {
         #expect(try applied(["--command-burst", "3", "--command-rate", "7"]).hub.commandBurst == 3)
     }
 
-    @Test("bad values and arguments are refused with a message that names them", arguments: [
-        (["--port", "70000"], "--port must be a whole number from 0 to 65535, not '70000'"),
-        (["--hello-timeout", "10 seconds"], "--hello-timeout must be a duration such as 500ms, 90s, 15m, 4h or 2d"),
-        (["--hello-timeout", "0s"], "--hello-timeout must be from 100ms to 1h, not '0s'"),
-        (["--command-rate", "fast"], "--command-rate must be a number"),
-        (["--log-format", "xml"], "--log-format must be one of text, json, not 'xml'"),
-        (["--metrics-address", "localhost"], "--metrics-address 'localhost' must be HOST:PORT"),
-        (["--queue-invitations", "network=99"], "--queue-invitations takes queue=n with n from 1 to 20"),
-        (["--allowed-origin", "desk.example.com"], "--allowed-origin must be scheme://host[:port]"),
-        (["--host", ""], "--host must not be empty"),
-        (["--helo-timeout", "5s"], "unknown option '--helo-timeout'"),
-        (["--port"], "--port needs a value"),
-        (["9000"], "unexpected argument '9000'"),
-    ])
+    @Test(
+        "bad values and arguments are refused with a message that names them",
+        arguments: [
+            (["--port", "70000"], "--port must be a whole number from 0 to 65535, not '70000'"),
+            (
+                ["--hello-timeout", "10 seconds"],
+                "--hello-timeout must be a duration such as 500ms, 90s, 15m, 4h or 2d"
+            ),
+            (["--hello-timeout", "0s"], "--hello-timeout must be from 100ms to 1h, not '0s'"),
+            (["--command-rate", "fast"], "--command-rate must be a number"),
+            (["--log-format", "xml"], "--log-format must be one of text, json, not 'xml'"),
+            (["--metrics-address", "localhost"], "--metrics-address 'localhost' must be HOST:PORT"),
+            (["--queue-invitations", "network=99"], "--queue-invitations takes queue=n with n from 1 to 20"),
+            (["--allowed-origin", "desk.example.com"], "--allowed-origin must be scheme://host[:port]"),
+            (["--host", ""], "--host must not be empty"),
+            (["--helo-timeout", "5s"], "unknown option '--helo-timeout'"),
+            (["--port"], "--port needs a value"),
+            (["9000"], "unexpected argument '9000'"),
+        ])
     func refused(arguments: [String], message: String) {
         #expect {
             _ = try applied(arguments)
