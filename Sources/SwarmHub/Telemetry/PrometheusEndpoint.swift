@@ -60,6 +60,7 @@ public enum PrometheusEndpoint {
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
         }
+        router.allow([.get], at: RouterPath(path))
     }
 
     /// Whether an `Authorization` header carries the token, compared in time that does not depend
