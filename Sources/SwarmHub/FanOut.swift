@@ -231,15 +231,17 @@ public final class FanOut: Sendable {
         return frames
     }
 
-    /// Delivers an ephemeral frame (not in the log) to the subscribers of one channel, except the
-    /// sender. Returns how many connections it was queued to.
+    /// Delivers an ephemeral frame (not in the log: activity, metrics reports) to the staff
+    /// connections subscribed to one channel, except the sender. Requesters' connections get none:
+    /// who of the swarm is viewing or typing — perhaps an internal note — is the swarm's own
+    /// business (Protocol/README.md §25), and they may not subscribe to `metrics`. Returns how many
+    /// connections it was queued to.
     @discardableResult
     func publishEphemeral(_ frame: ByteBuffer, on channel: String, except sender: ConnectionID) -> Int {
-        let (staff, guarded) = registry.withLock { ($0.index[channel] ?? [:], $0.guarded[channel] ?? [:]) }
+        let staff = registry.withLock { $0.index[channel] ?? [:] }
         var writes = WriteSchedule()
         var count = 0
-        let subscribers = staff.map { ($0.key, $0.value) } + guarded.map { ($0.key, $0.value.outbox) }
-        for (id, outbox) in subscribers where id != sender {
+        for (id, outbox) in staff where id != sender {
             if outbox.offer(CollectionOfOne(frame), live: true) { writes.add(outbox) }
             count += 1
         }

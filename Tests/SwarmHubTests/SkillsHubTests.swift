@@ -226,6 +226,35 @@ struct SkillsHubTests {
         }
     }
 
+    @Test("a requester gets no activity frames; her own notices reach the agents")
+    func requesterSeesNoActivity() async throws {
+        try await withHub { hub in
+            let alice = try await hub.token("alice")
+            let rita = try await hub.token("rita", .requester)
+            try await withClient(hub.url) { agent in
+                try await withClient(hub.url) { requester in
+                    try await agent.hello(alice)
+                    try await requester.hello(rita)
+                    try await requester.command(dnsTicket())
+                    try await agent.command(["type": "subscribe", "channels": ["ticket:T-1"]])
+                    try await requester.command(["type": "subscribe", "channels": ["ticket:T-1"]])
+                    // Alice types (an internal note, perhaps) and looks: nothing of it reaches Rita.
+                    try await agent.command(["type": "ticket.typing", "ticket": "T-1"])
+                    try await agent.command(["type": "ticket.viewing", "ticket": "T-1"])
+                    let frames = try await rawFrames(requester)
+                    #expect(!frames.contains { $0.contains(#""type":"activity""#) }, "\(frames)")
+                    // Rita typing is shown to the agent.
+                    try await requester.command(["type": "ticket.typing", "ticket": "T-1"])
+                    guard case .activity(let activity) = try await agent.next() else {
+                        throw TestFailure("alice should see rita typing")
+                    }
+                    #expect(activity.agent == "rita")
+                    #expect(activity.activity == .typing)
+                }
+            }
+        }
+    }
+
     @Test("REST: agents with skills, presence and load; the taxonomy with counts")
     func restViews() async throws {
         try await withHub { hub in
