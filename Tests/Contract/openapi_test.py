@@ -19,8 +19,6 @@ mode, default 40), SCHEMATHESIS_SEED (default 16).
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,7 +28,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-SWARMD = Path(os.environ.get("SWARMD", REPO / ".build" / "debug" / "swarmd"))
+sys.path.insert(0, str(REPO / "Tests" / "support"))
+from swarmd import SWARMD, Swarmd  # noqa: E402
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "40"))
 SEED = os.environ.get("SCHEMATHESIS_SEED", "16")
 
@@ -49,36 +48,12 @@ def check(condition, message):
     return condition
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Hub:
+class Hub(Swarmd):
     """The real swarmd on a fresh database in `folder`."""
 
     def __init__(self, folder):
-        self.folder, self.port = folder, free_port()
-        self.db = str(folder / "swarm.sqlite")
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = open(folder / "swarmd.log", "w")
-        self.process = subprocess.Popen(
-            [str(SWARMD), "serve", "--port", str(self.port), "--db", self.db, "--log-level", "warning"],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                raise RuntimeError("swarmd exited before listening; see " + str(folder / "swarmd.log"))
-            if "listening on" in line:
-                return
-        raise RuntimeError("swarmd did not start")
-
-    def token(self, name, role):
-        result = subprocess.run([str(SWARMD), "token", "create", "--db", self.db, "--name", name, "--role", role],
-                                capture_output=True, text=True, check=True)
-        return result.stdout.strip().splitlines()[-1]
+        super().__init__(folder)
+        self.start(timeout=30)
 
     def request(self, method, path, token=None, body=None):
         headers = {"Content-Type": "application/json"}
@@ -91,18 +66,6 @@ class Hub:
                 return response.status, json.load(response)
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode(errors="replace")
-
-    def stop(self):
-        """SIGTERM, then the exit status (None when it had to be killed)."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                return self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-                return None
-        return self.process.returncode
 
 
 def schemathesis(hub, token, label, examples):

@@ -19,7 +19,6 @@ Environment: SWARMD (default .build/debug/swarmd, relative to the repository roo
 """
 
 import json
-import os
 import re
 import socket
 import subprocess
@@ -34,7 +33,8 @@ import websocket  # websocket-client
 from prometheus_client.parser import text_string_to_metric_families
 
 REPO = Path(__file__).resolve().parents[2]
-SWARMD = Path(os.environ.get("SWARMD", REPO / ".build" / "debug" / "swarmd"))
+sys.path.insert(0, str(REPO / "Tests" / "support"))
+from swarmd import SWARMD, Swarmd, free_port  # noqa: E402
 
 passed = 0
 failures = []
@@ -51,44 +51,12 @@ def check(condition, message):
     return condition
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Hub:
-    """The real swarmd on a free port of loopback."""
+class Hub(Swarmd):
+    """The real swarmd on a free port of loopback, started with `extra`."""
 
     def __init__(self, folder, extra=()):
-        self.folder = folder
-        self.port = free_port()
-        self.db = str(folder / "swarm.sqlite")
-        self.log = open(folder / "swarmd.log", "a")
-        self.process = subprocess.Popen(
-            [str(SWARMD), "serve", "--port", str(self.port), "--db", self.db, "--log-level", "warning", *extra],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
-        deadline = time.monotonic() + 60
-        self.output = ""
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                raise RuntimeError(f"swarmd exited: {self.output}")
-            self.output += line
-            if "listening on" in line:
-                break
-        self.admin = next(l for l in self.output.splitlines() if l.startswith("swm_"))
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.url = f"ws://127.0.0.1:{self.port}/v1/ws"
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
+        super().__init__(folder)
+        self.start(*extra)
 
 
 def get(url, token=None):

@@ -23,19 +23,17 @@ Environment: SWARMD (default .build/debug/swarmd, relative to the repository roo
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 CLIENT = REPO / "Clients" / "c"
 NOTIFY = CLIENT / "build" / "swarm-notify"
-SWARMD = Path(os.environ.get("SWARMD", REPO / ".build" / "debug" / "swarmd"))
+sys.path.insert(0, str(REPO / "Tests" / "support"))
+from swarmd import SWARMD, Swarmd, free_port  # noqa: E402
 VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect", "-q"]
 
 passed = 0
@@ -53,48 +51,18 @@ def check(condition, message):
     return condition
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Hub:
+class Hub(Swarmd):
     """The real swarmd on a fixed port (so it comes back on the same address after a restart)."""
 
     def __init__(self, folder, port, tls=None):
-        self.folder, self.port, self.process, self.tls = folder, port, None, tls
-        self.db = str(folder / "swarm.sqlite")
+        super().__init__(folder, port)
+        self.tls = tls
         # With TLS, the name in the certificate: clients check the host name against it.
         self.url = f"wss://localhost:{port}/v1/ws" if tls else f"ws://127.0.0.1:{port}/v1/ws"
 
     def start(self):
-        self.log = open(self.folder / "swarmd.log", "a")
         tls = ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]] if self.tls else []
-        self.process = subprocess.Popen(
-            [str(SWARMD), "serve", "--port", str(self.port), "--db", self.db, "--log-level", "warning", *tls],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
-        deadline = time.monotonic() + 30
-        output = ""
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                raise RuntimeError(f"swarmd exited: {output}")
-            output += line
-            if "listening on" in line:
-                return output
-        raise RuntimeError("swarmd did not start")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=20)
-        self.process = None
-
-    def token(self, name, role):
-        result = subprocess.run([str(SWARMD), "token", "create", "--db", self.db, "--name", name, "--role", role],
-                                capture_output=True, text=True, check=True)
-        return result.stdout.strip().splitlines()[-1]
+        return super().start(*tls, timeout=30)
 
     def get(self, path, token):
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}",
