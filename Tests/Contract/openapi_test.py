@@ -30,23 +30,9 @@ REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(REPO / "Tests" / "support"))
 from swarmd import SWARMD, Swarmd  # noqa: E402
+from checks import check, summary  # noqa: E402
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "40"))
 SEED = os.environ.get("SCHEMATHESIS_SEED", "16")
-
-passed = 0
-failures = []
-
-
-def check(condition, message):
-    global passed
-    if condition:
-        passed += 1
-        print(f"ok   {message}", flush=True)
-    else:
-        failures.append(message)
-        print(f"FAIL {message}", flush=True)
-    return condition
-
 
 class Hub(Swarmd):
     """The real swarmd on a fresh database in `folder`."""
@@ -123,8 +109,7 @@ def main():
         for line in log.splitlines()[-20:]:
             print(f"     swarmd: {line}")
 
-    print(f"{passed} passed, {len(failures)} failed")
-    sys.exit(1 if failures else 0)
+    sys.exit(summary())
 
 
 if __name__ == "__main__":

@@ -35,21 +35,7 @@ from prometheus_client.parser import text_string_to_metric_families
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "Tests" / "support"))
 from swarmd import SWARMD, Swarmd, free_port  # noqa: E402
-
-passed = 0
-failures = []
-
-
-def check(condition, message):
-    global passed
-    if condition:
-        passed += 1
-        print(f"ok   {message}", flush=True)
-    else:
-        failures.append(message)
-        print(f"FAIL {message}", flush=True)
-    return condition
-
+from checks import check, summary  # noqa: E402
 
 class Hub(Swarmd):
     """The real swarmd on a free port of loopback, started with `extra`."""
@@ -311,8 +297,7 @@ def main():
                 log = folder / "swarmd.log"
                 if log.exists():
                     print(log.read_text()[-3000:])
-    print(f"{passed} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

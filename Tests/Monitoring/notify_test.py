@@ -34,22 +34,8 @@ CLIENT = REPO / "Clients" / "c"
 NOTIFY = CLIENT / "build" / "swarm-notify"
 sys.path.insert(0, str(REPO / "Tests" / "support"))
 from swarmd import SWARMD, Swarmd, free_port  # noqa: E402
+from checks import check, failed, summary  # noqa: E402
 VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect", "-q"]
-
-passed = 0
-failures = []
-
-
-def check(condition, message):
-    global passed
-    if condition:
-        passed += 1
-        print(f"ok   {message}", flush=True)
-    else:
-        failures.append(message)
-        print(f"FAIL {message}", flush=True)
-    return condition
-
 
 class Hub(Swarmd):
     """The real swarmd on a fixed port (so it comes back on the same address after a restart)."""
@@ -234,12 +220,11 @@ def main():
 
     finally:
         hub.stop()
-        if not failures:
+        if not failed():
             shutil.rmtree(folder, ignore_errors=True)
         else:
             print(f"hub log and spool kept in {folder}")
-    print(f"{passed} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":
