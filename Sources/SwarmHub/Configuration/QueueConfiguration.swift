@@ -27,13 +27,14 @@ public struct QueueConfiguration: Sendable, Hashable {
 
     /// Applies the `hub` section to `settings`; the error names the file, the line and the setting.
     public func applyHub(to settings: inout ServeSettings, file: String) throws(ConfigError) {
-        var given: Settings.Given = [:]
-        for entry in hub { given[entry.name] = entry.values }
-        do {
-            try Settings.apply(given, to: &settings) { "hub.\($0.name):" }
-        } catch {
-            let name = hub.first { error.message.hasPrefix("hub.\($0.name):") }
-            throw ConfigError(file: file, line: name?.line, error.message)
+        // In the order of Settings.all, as the flags are applied.
+        for setting in Settings.all {
+            guard let entry = hub.first(where: { $0.name == setting.name }) else { continue }
+            do throws(SettingError) {
+                try setting.apply(entry.values, to: &settings)
+            } catch {
+                throw ConfigError(file: file, line: entry.line, "hub.\(setting.name): \(error.message)")
+            }
         }
     }
 

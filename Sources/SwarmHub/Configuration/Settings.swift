@@ -312,17 +312,14 @@ public enum Settings {
         return given
     }
 
-    /// Applies given values to `settings` in the order of ``all``; `source` prefixes the error
-    /// (`--name` for a flag).
-    public static func apply(
-        _ given: Given, to settings: inout ServeSettings, naming source: (Setting) -> String = { $0.flag }
-    ) throws(SettingError) {
+    /// Applies flags' values to `settings` in the order of ``all``; the error names the flag.
+    public static func apply(_ given: Given, to settings: inout ServeSettings) throws(SettingError) {
         for setting in all {
             guard let values = given[setting.name] else { continue }
             do {
                 try setting.apply(values, to: &settings)
             } catch {
-                throw SettingError("\(source(setting)) \(error.message)")
+                throw SettingError("\(setting.flag) \(error.message)")
             }
         }
     }
