@@ -24,7 +24,9 @@ struct HardeningProcessTests {
     @Test("SIGTERM with a client that stopped reading, an idle socket and a half-sent head exits within the 5 s grace")
     func gracefulStopWithStalledReader() async throws {
         let path = try databasePath()
-        let hub = try await SwarmdProcess(serve: path)
+        // 300 comments pipelined at once: above the default burst, so the rate is lifted (the point
+        // here is the stalled reader, not the rate limit).
+        let hub = try await SwarmdProcess(serve: path, extra: ["--command-rate", "100000"])
         let admin = try #require(hub.adminToken)
         let port = try #require(hub.port)
         // A socket that sends nothing, and one that stops in the middle of its upgrade's head.

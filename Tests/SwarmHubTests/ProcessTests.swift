@@ -16,7 +16,9 @@ struct ProcessTests {
     @Test("acknowledged events survive kill -9 at any moment, and resume after restart has no gap")
     func killNineKeepsEveryAck() async throws {
         let path = try databasePath()
-        let hub = try await SwarmdProcess(serve: path)
+        // The writer pipelines 400 comments at once, twice the default burst: without a higher rate
+        // the refusals past the burst would close it as a flood (4029) before the kill.
+        let hub = try await SwarmdProcess(serve: path, extra: ["--command-rate", "100000"])
         let admin = try #require(hub.adminToken)
         let created = try await SwarmdProcess.run([
             "token", "create", "--name", "alice", "--role", "agent", "--db", path,
