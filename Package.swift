@@ -159,6 +159,7 @@ let package = Package(
             dependencies: [
                 "SwarmHub", "SwarmTestSupport", .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -9,7 +9,7 @@ extension FanOut {
     /// (``Policy/view(of:for:)-(SwarmEvent,_)``). Staff get the shared encode-once bytes without a
     /// look inside; for a requester the event is decoded and checked, and a redacted event is
     /// encoded for the one frame.
-    static func frame(_ record: EventRecord, channel: String, for audience: Audience) -> ByteBuffer? {
+    static func frame(_ record: EventRecord, channel: String, for audience: Audience) -> WireFrame? {
         guard !audience.seesEverything else { return frame(record, channel: channel) }
         // An event the log holds always decodes; if one ever did not, sending nothing is the safe side.
         guard let event = try? JSONDecoder().decode(SwarmEvent.self, from: Data(record.json.utf8)) else { return nil }

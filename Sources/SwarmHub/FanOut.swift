@@ -13,8 +13,9 @@ import Synchronization
 /// connection is woken once per batch and writes its frames with one flush.
 ///
 /// Each event is encoded once (its JSON comes from the commit); the frame around it is built once per
-/// channel label and the same `ByteBuffer` storage is queued to every subscriber. An event reaches a
-/// connection at most once, labelled with the most specific subscribed channel.
+/// channel label, WebSocket header included (``WireFrame``), and the same buffer is queued to every
+/// subscriber. An event reaches a connection at most once, labelled with the most specific
+/// subscribed channel.
 ///
 /// A requester's connection is kept in an index of its own, `guarded`: each event is passed through
 /// `Policy.view` for her before it is queued (an internal note never reaches her, invariant 6), so
@@ -139,7 +140,7 @@ public final class FanOut: Sendable {
 
     /// Delivers a committed batch: its events, in `seq` order, to every subscriber of their channels,
     /// then each reply to its connection.
-    func publish(_ events: [EventRecord], replies: [(outbox: Outbox, frame: ByteBuffer)] = []) {
+    func publish(_ events: [EventRecord], replies: [(outbox: Outbox, frame: WireFrame)] = []) {
         let (index, guarded) = registry.withLock { registry -> (Index, GuardedIndex) in
             if let last = events.last { registry.publishedSeq = last.seq }
             return (registry.index, registry.guarded)
@@ -155,7 +156,7 @@ public final class FanOut: Sendable {
             }
         }
         // Replies are never held by a replay: they answer commands, not subscriptions.
-        var replyFrames: [ObjectIdentifier: (Outbox, [ByteBuffer])] = [:]
+        var replyFrames: [ObjectIdentifier: (Outbox, [WireFrame])] = [:]
         var replyOrder: [ObjectIdentifier] = []
         for reply in replies {
             let key = ObjectIdentifier(reply.outbox)
@@ -174,11 +175,11 @@ public final class FanOut: Sendable {
     }
 
     /// The frames of a batch per subscriber, each connection's in `seq` order: pure, for tests.
-    static func group(_ events: [EventRecord], index: Index) -> (frames: [(Outbox, [ByteBuffer])], count: Int) {
+    static func group(_ events: [EventRecord], index: Index) -> (frames: [(Outbox, [WireFrame])], count: Int) {
         var slots: [ConnectionID: Int] = [:]
-        var frames: [(Outbox, [ByteBuffer])] = []
+        var frames: [(Outbox, [WireFrame])] = []
         var count = 0
-        func add(_ id: ConnectionID, _ outbox: Outbox, _ frame: ByteBuffer) {
+        func add(_ id: ConnectionID, _ outbox: Outbox, _ frame: WireFrame) {
             if let slot = slots[id] {
                 frames[slot].1.append(frame)
             } else {
@@ -199,7 +200,7 @@ public final class FanOut: Sendable {
             var labelled: Set<ConnectionID> = []
             for position in subscribed {
                 let channel = record.channels[position]
-                var frame: ByteBuffer? = nil
+                var frame: WireFrame? = nil
                 for (id, outbox) in index[channel]! where labelled.insert(id).inserted {
                     if frame == nil { frame = Self.frame(record, channel: channel) }
                     add(id, outbox, frame!)
@@ -211,9 +212,9 @@ public final class FanOut: Sendable {
 
     /// The frames of a batch for the requesters' connections, each event as its audience may see it
     /// (left out, whole, or redacted), each connection's in `seq` order.
-    static func group(_ events: [EventRecord], guarded: GuardedIndex) -> [(Outbox, [ByteBuffer])] {
+    static func group(_ events: [EventRecord], guarded: GuardedIndex) -> [(Outbox, [WireFrame])] {
         var slots: [ConnectionID: Int] = [:]
-        var frames: [(Outbox, [ByteBuffer])] = []
+        var frames: [(Outbox, [WireFrame])] = []
         for record in events {
             var labelled: Set<ConnectionID> = []
             for channel in record.channels {
@@ -237,7 +238,7 @@ public final class FanOut: Sendable {
     /// business (Protocol/README.md §25), and they may not subscribe to `metrics`. Returns how many
     /// connections it was queued to.
     @discardableResult
-    func publishEphemeral(_ frame: ByteBuffer, on channel: String, except sender: ConnectionID) -> Int {
+    func publishEphemeral(_ frame: WireFrame, on channel: String, except sender: ConnectionID) -> Int {
         let staff = registry.withLock { $0.index[channel] ?? [:] }
         var writes = WriteSchedule()
         var count = 0
@@ -255,19 +256,18 @@ public final class FanOut: Sendable {
     }
 
     /// The bytes of an `event` frame: the committed event JSON wrapped, not re-encoded.
-    static func frame(_ record: EventRecord, channel: String) -> ByteBuffer {
+    static func frame(_ record: EventRecord, channel: String) -> WireFrame {
         // Channel names never contain quotes or backslashes (Channel.init rejects them), so they
         // can be written between quotes as they are.
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(record.json.utf8.count + channel.utf8.count + 64)
-        buffer.writeString(#"{"channel":""#)
-        buffer.writeString(channel)
-        buffer.writeString(#"","event":"#)
-        buffer.writeString(record.json)
-        buffer.writeString(#","seq":"#)
-        buffer.writeString(String(record.seq))
-        buffer.writeString(#","type":"event"}"#)
-        return buffer
+        WireFrame(capacity: record.json.utf8.count + channel.utf8.count + 64) { buffer in
+            buffer.writeString(#"{"channel":""#)
+            buffer.writeString(channel)
+            buffer.writeString(#"","event":"#)
+            buffer.writeString(record.json)
+            buffer.writeString(#","seq":"#)
+            buffer.writeString(String(record.seq))
+            buffer.writeString(#","type":"event"}"#)
+        }
     }
 }
 

@@ -24,10 +24,10 @@ public final class MetricsFeed: Service, Sendable {
     }
 
     /// The current report as a `metrics.updated` frame.
-    func frame() -> ByteBuffer? {
+    func frame() -> WireFrame? {
         let report = ledger.metricsCollector.report(now: clock())
         guard let bytes = try? SwarmJSON.encoder().encode(MetricsUpdated(report: report)) else { return nil }
-        return ByteBuffer(bytes: bytes)
+        return WireFrame(json: bytes)
     }
 
     /// Pushes a new report if subscribers wait for one and something changed.
@@ -45,7 +45,7 @@ public final class MetricsFeed: Service, Sendable {
         let report = ledger.metricsCollector.report(now: now)
         guard let bytes = try? SwarmJSON.encoder().encode(MetricsUpdated(report: report)) else { return }
         last.withLock { $0 = (report.seq, now) }
-        fanOut.publishEphemeral(ByteBuffer(bytes: bytes), on: Channel.metrics.description, except: 0)
+        fanOut.publishEphemeral(WireFrame(json: bytes), on: Channel.metrics.description, except: 0)
     }
 
     public func run() async throws {

@@ -260,12 +260,12 @@ final class Session {
                 let from = last.seq
                 async let following =
                     more ? store.records(onChannels: channels, after: from, through: liveFrom, limit: pageSize) : []
-                var chunk: [ByteBuffer] = []
+                var chunk: [WireFrame] = []
                 var bytes = 0
                 for record in page where !sentBefore(record) {
                     guard let label = record.channels.first(where: channels.contains) else { continue }
                     guard let frame = FanOut.frame(record, channel: label, for: audience) else { continue }
-                    bytes += frame.readableBytes
+                    bytes += frame.count
                     chunk.append(frame)
                     if chunk.count >= chunkFrames || bytes >= chunkBytes {
                         if outbox.offer(chunk, live: false) { outbox.scheduleWrite() }
@@ -333,7 +333,7 @@ final class Session {
             ticket: ticket, agent: principal.id, activity: kind, at: now,
             expires: now.adding(milliseconds: Activity.lifetime(kind)))
         do {
-            let frame = ByteBuffer(bytes: try SwarmJSON.encoder().encode(activity))
+            let frame = WireFrame(json: try SwarmJSON.encoder().encode(activity))
             services.fanOut.publishEphemeral(frame, on: activity.channel, except: connectionID)
             send(Ack(id: id, seq: nil))
         } catch {
@@ -350,7 +350,7 @@ final class Session {
 
     private func send(_ value: some Encodable) {
         do {
-            outbox.enqueue(ByteBuffer(bytes: try SwarmJSON.encoder().encode(value)))
+            outbox.enqueue(WireFrame(json: try SwarmJSON.encoder().encode(value)))
         } catch {
             logger.error("could not encode a reply", metadata: ["error": "\(error)"])
         }

@@ -25,7 +25,7 @@ struct BatchStep {
     /// What became of one command.
     enum Outcome: Sendable {
         /// Accepted (or a retry of an accepted one): its ack, and the ack frame encoded once.
-        case acked(Ack, frame: ByteBuffer)
+        case acked(Ack, frame: WireFrame)
         /// Refused: nothing changed.
         case refused(HubError)
 
@@ -102,7 +102,7 @@ struct BatchStep {
                             agent: input.principal.id, id: id, ack: String(decoding: frame, as: UTF8.self), at: now))
                     output.newAcks.append((input.principal.id, id, ack))
                 }
-                output.outcomes.append(.acked(ack, frame: ByteBuffer(bytes: frame)))
+                output.outcomes.append(.acked(ack, frame: WireFrame(json: frame)))
             } catch let error as DomainError {
                 output.outcomes.append(.refused(HubError(error)))
             } catch {
@@ -125,7 +125,7 @@ struct BatchStep {
 
     private static func encoded(_ ack: Ack, encoder: JSONEncoder) -> Outcome {
         do {
-            return .acked(ack, frame: ByteBuffer(bytes: try encoder.encode(ack)))
+            return .acked(ack, frame: WireFrame(json: try encoder.encode(ack)))
         } catch {
             return .refused(HubError(.internal, "could not encode the ack: \(error)"))
         }

@@ -327,7 +327,7 @@ public final class Ledger: Service, Sendable {
         _ outcomes: [(Pending, BatchStep.Outcome)], events: [EventRecord] = [], fanOut: FanOut,
         telemetry: HubTelemetry
     ) {
-        var replies: [(outbox: Outbox, frame: ByteBuffer)] = []
+        var replies: [(outbox: Outbox, frame: WireFrame)] = []
         var completions: [(Completion, Result<Ack, HubError>)] = []
         for (pending, outcome) in outcomes {
             let refusal: HubError? = if case .refused(let error) = outcome { error } else { nil }
@@ -343,12 +343,12 @@ public final class Ledger: Service, Sendable {
         for (completion, result) in completions { completion(result) }
     }
 
-    private static func frame(of outcome: BatchStep.Outcome, id: String?) -> ByteBuffer {
+    private static func frame(of outcome: BatchStep.Outcome, id: String?) -> WireFrame {
         switch outcome {
         case .acked(_, let frame): return frame
         case .refused(let error):
             let frame = ErrorFrame(id: id, code: error.code, message: error.message)
-            return (try? SwarmJSON.encoder().encode(frame)).map { ByteBuffer(bytes: $0) } ?? ByteBuffer()
+            return WireFrame(json: (try? SwarmJSON.encoder().encode(frame)) ?? Data())
         }
     }
 }

@@ -12,6 +12,11 @@ import Synchronization
 /// an idle connection costs no wake-ups and a busy one one write per batch. A connection that falls
 /// behind is closed with 4008 and never slows the others.
 ///
+/// The frames come framed (``WireFrame``): the writer hands their bytes to the handler below the
+/// WebSocket library's frame encoder, so the encoder and the handlers above it are not walked once
+/// per frame, and one shared buffer per event goes to every subscriber's socket as it is. The
+/// library's own frames (pongs, the close) still go through the encoder, in the order written.
+///
 /// The close frame is written by a task started only when a close is decided and everything queued
 /// before it was written: an open connection keeps no task waiting for a close that may never come
 /// (each task holds its own stack slabs for its whole life; docs/performance.md).
@@ -39,6 +44,16 @@ final class Outbox: Sendable {
     }
 
     let channel: any NIOCore.Channel
+    /// Where the writer hands frames to the pipeline: the context of the WebSocket frame encoder,
+    /// whose `write` passes to the handler below it; looked up at the first write, on the event loop.
+    private let encoder: NIOLoopBoundBox<EncoderLookup>
+
+    private enum EncoderLookup {
+        case notYet
+        case found(ChannelHandlerContext)
+        /// The channel has no WebSocket encoder (a test's channel).
+        case absent
+    }
     private let closeGrace: Duration
     private let writeClose: CloseWriter?
     private let locked: Mutex<Locked>
@@ -51,6 +66,7 @@ final class Outbox: Sendable {
         telemetry: HubTelemetry? = nil, writeClose: CloseWriter? = nil
     ) {
         self.channel = channel
+        self.encoder = .makeBoxSendingValue(.notYet, eventLoop: channel.eventLoop)
         self.closeGrace = closeGrace
         self.writeClose = writeClose
         self.framesOut = telemetry?.framesOut
@@ -64,13 +80,13 @@ final class Outbox: Sendable {
     // MARK: Producers
 
     /// Queues a reply or replayed frame (never held).
-    func enqueue(_ frame: ByteBuffer) {
+    func enqueue(_ frame: WireFrame) {
         if offer(CollectionOfOne(frame), live: false) { scheduleWrite() }
     }
 
     /// Offers frames and returns whether a write must be scheduled; fan-out schedules the writes of
     /// a batch together, one task per event loop.
-    func offer(_ frames: some Collection<ByteBuffer>, live: Bool) -> Bool {
+    func offer(_ frames: some Collection<WireFrame>, live: Bool) -> Bool {
         let action = locked.withLock { $0.machine.offer(frames, live: live) }
         switch action {
         case .scheduleWrite: return true
@@ -159,10 +175,16 @@ final class Outbox: Sendable {
         switch action {
         case .write(let frames, _):
             let promise = eventLoop.makePromise(of: Void.self)
-            for (index, frame) in frames.enumerated() {
-                channel.write(
-                    WebSocketFrame(fin: true, opcode: .text, data: frame),
-                    promise: index == frames.count - 1 ? promise : nil)
+            let last = frames.count - 1
+            if let context = encoderContext() {
+                for (index, frame) in frames.enumerated() {
+                    context.write(NIOAny(frame.bytes), promise: index == last ? promise : nil)
+                }
+            } else {
+                // No WebSocket encoder in the pipeline (a test's channel): the frames are bytes already.
+                for (index, frame) in frames.enumerated() {
+                    channel.write(frame.bytes, promise: index == last ? promise : nil)
+                }
             }
             channel.flush()
             framesOut?.increment(by: frames.count)
@@ -176,6 +198,19 @@ final class Outbox: Sendable {
             handOver(closing)
         case .none:
             break
+        }
+    }
+
+    /// The frame encoder's context, found once. After the channel closed its handlers are gone, and
+    /// a write through the context fails, which ends the writer like any failed write.
+    private func encoderContext() -> ChannelHandlerContext? {
+        switch encoder.value {
+        case .found(let context): return context
+        case .absent: return nil
+        case .notYet:
+            let context = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+            encoder.value = context.map(EncoderLookup.found) ?? .absent
+            return context
         }
     }
 

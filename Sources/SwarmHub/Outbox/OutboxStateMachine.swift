@@ -1,4 +1,3 @@
-import NIOCore
 import SwarmProtocol
 
 /// The rules of one connection's outbound queue, as a value: every method changes the state and
@@ -55,7 +54,7 @@ struct OutboxStateMachine {
     /// What the writer does when it runs (scheduled, or after a write completed).
     enum WriteAction {
         /// Write these frames back to back and flush once; resume the replay waiting for room, if any.
-        case write([ByteBuffer], resumeWaiter: Bool)
+        case write([WireFrame], resumeWaiter: Bool)
         /// Write the close frame, after everything before it was written.
         case close(Closing, resumeWaiter: Bool)
         /// Nothing to do; the writer goes idle.
@@ -64,10 +63,10 @@ struct OutboxStateMachine {
 
     let limits: Limits
     private(set) var mode: Mode = .idle
-    private var queue: [ByteBuffer] = []
+    private var queue: [WireFrame] = []
     private var queuedBytes = 0
     /// Live events held while a subscription replays history; `nil` when not replaying.
-    private var held: [ByteBuffer]? = nil
+    private var held: [WireFrame]? = nil
     private var heldBytes = 0
     /// Frames handed to the channel whose write has not completed yet.
     private var inFlightFrames = 0
@@ -95,10 +94,10 @@ struct OutboxStateMachine {
     // MARK: Offering frames
 
     /// Offers frames for the connection; `live` ones are held while a replay runs.
-    mutating func offer(_ frames: some Collection<ByteBuffer>, live: Bool) -> OfferAction {
+    mutating func offer(_ frames: some Collection<WireFrame>, live: Bool) -> OfferAction {
         guard closing == nil, mode != .closed else { return .dropped }
         var size = 0
-        for frame in frames { size += frame.readableBytes }
+        for frame in frames { size += frame.count }
         guard count + frames.count <= limits.frames, bytes + size <= limits.bytes else {
             closing = Closing(
                 code: CloseCode.slowConsumer, reason: "slow consumer: reconnect and resubscribe with since")
@@ -131,7 +130,7 @@ struct OutboxStateMachine {
         heldBytes = 0
         guard closing == nil, mode != .closed else { return .dropped }
         queue.append(contentsOf: frames)
-        for frame in frames { queuedBytes += frame.readableBytes }
+        for frame in frames { queuedBytes += frame.count }
         return frames.isEmpty ? .none : scheduleIfIdle()
     }
 

@@ -69,8 +69,8 @@ struct BatchStepTests {
             Issue.record("expected an ack")
             return
         }
-        #expect(step.append.commands.first?.ack == String(buffer: frame))
-        #expect(try JSONDecoder().decode(Ack.self, from: Data(String(buffer: frame).utf8)) == ack)
+        #expect(step.append.commands.first?.ack == String(buffer: frame.payload))
+        #expect(try JSONDecoder().decode(Ack.self, from: Data(String(buffer: frame.payload).utf8)) == ack)
         #expect(step.newAcks.map(\.id) == ["a"])
     }
 

@@ -16,9 +16,9 @@ struct FanOutGroupingTests {
         EventRecord(seq: seq, channels: channels, json: #"{"n":\#(seq)}"#)
     }
 
-    func labels(_ frames: [ByteBuffer]) -> [String] {
+    func labels(_ frames: [WireFrame]) -> [String] {
         frames.map { frame in
-            let text = String(buffer: frame)
+            let text = String(buffer: frame.payload)
             let channel = text.split(separator: "\"")[3]
             let seq = text.components(separatedBy: #""seq":"#)[1].prefix(while: \.isNumber)
             return "\(channel)@\(seq)"
@@ -59,11 +59,12 @@ struct FanOutGroupingTests {
         let (groups, _) = FanOut.group([record(7, ["ticket:T-1"])], index: ["ticket:T-1": [1: a, 2: b]])
         let frames = groups.map { $0.1[0] }
         #expect(frames.count == 2)
-        frames[0].withUnsafeReadableBytes { first in
-            frames[1].withUnsafeReadableBytes { second in
+        frames[0].bytes.withUnsafeReadableBytes { first in
+            frames[1].bytes.withUnsafeReadableBytes { second in
                 #expect(first.baseAddress == second.baseAddress)
             }
         }
-        #expect(String(buffer: frames[0]) == #"{"channel":"ticket:T-1","event":{"n":7},"seq":7,"type":"event"}"#)
+        #expect(
+            String(buffer: frames[0].payload) == #"{"channel":"ticket:T-1","event":{"n":7},"seq":7,"type":"event"}"#)
     }
 }

@@ -6,11 +6,12 @@ import Testing
 
 @Suite("The outbox state machine")
 struct OutboxStateMachineTests {
-    func frame(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+    /// A frame of `text`: on the wire, 2 bytes of header and the text.
+    func frame(_ text: String) -> WireFrame { WireFrame(json: Array(text.utf8)) }
 
     func texts(_ action: OutboxStateMachine.WriteAction) -> [String]? {
         guard case .write(let frames, _) = action else { return nil }
-        return frames.map { String(buffer: $0) }
+        return frames.map { String(buffer: $0.payload) }
     }
 
     @Test("many offers while idle ask for one write, and the write takes them all, in order")
@@ -46,8 +47,8 @@ struct OutboxStateMachineTests {
         #expect(byFrames.offer([frame("e")], live: true) == .dropped)
 
         var byBytes = OutboxStateMachine(limits: .init(frames: 1000, bytes: 10))
-        #expect(byBytes.offer([frame("12345")], live: true) == .scheduleWrite)
-        #expect(byBytes.offer([frame("123456")], live: true) == .overflowed, "11 bytes > 10")
+        #expect(byBytes.offer([frame("123")], live: true) == .scheduleWrite)
+        #expect(byBytes.offer([frame("1234")], live: true) == .overflowed, "5 + 6 bytes on the wire > 10")
     }
 
     @Test("frames handed to a socket that does not take them still count until their write completes")
@@ -61,9 +62,9 @@ struct OutboxStateMachineTests {
         #expect(machine.offer([frame("e")], live: true) == .overflowed, "3 in flight + 2 queued > 4")
 
         var byBytes = OutboxStateMachine(limits: .init(frames: 100, bytes: 10))
-        #expect(byBytes.offer([frame("123456")], live: true) == .scheduleWrite)
-        #expect(texts(byBytes.nextWrite()) == ["123456"])
-        #expect(byBytes.offer([frame("12345")], live: true) == .overflowed, "6 in flight + 5 > 10 bytes")
+        #expect(byBytes.offer([frame("1234")], live: true) == .scheduleWrite)
+        #expect(texts(byBytes.nextWrite()) == ["1234"])
+        #expect(byBytes.offer([frame("123")], live: true) == .overflowed, "6 bytes in flight + 5 > 10")
 
         // Once the write completes, the frames no longer count.
         var drained = OutboxStateMachine(limits: .init(frames: 2, bytes: 100))
