@@ -28,27 +28,44 @@ enum ChannelList {
     }
 
     private static func decodePlain(_ text: String) -> [String]? {
-        let bytes = Array(text.utf8)
-        guard bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") else { return nil }
-        var channels: [String] = []
-        var index = 1
-        let end = bytes.count - 1
-        while index < end {
-            guard bytes[index] == UInt8(ascii: "\"") else { return nil }
-            var close = index + 1
-            while close < end, bytes[close] != UInt8(ascii: "\"") {
-                if bytes[close] == UInt8(ascii: "\\") { return nil }
-                close += 1
+        var text = text
+        return text.withUTF8 { bytes -> [String]? in
+            guard bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") else { return nil }
+            var channels: [String] = []
+            var index = 1
+            let end = bytes.count - 1
+            while index < end {
+                guard bytes[index] == UInt8(ascii: "\"") else { return nil }
+                var close = index + 1
+                while close < end, bytes[close] != UInt8(ascii: "\"") {
+                    if bytes[close] == UInt8(ascii: "\\") { return nil }
+                    close += 1
+                }
+                guard close < end else { return nil }
+                let name = UnsafeBufferPointer(rebasing: bytes[(index + 1)..<close])
+                channels.append(String(decoding: name, as: UTF8.self))
+                index = close + 1
+                if index < end {
+                    guard bytes[index] == UInt8(ascii: ",") else { return nil }
+                    index += 1
+                    guard index < end else { return nil }
+                }
             }
-            guard close < end else { return nil }
-            channels.append(String(decoding: bytes[(index + 1)..<close], as: UTF8.self))
-            index = close + 1
-            if index < end {
-                guard bytes[index] == UInt8(ascii: ",") else { return nil }
-                index += 1
-                guard index < end else { return nil }
-            }
+            return channels
         }
-        return channels
+    }
+
+    /// Decodes the channel lists of consecutive rows, reusing the last list when a row's text is the
+    /// same: the rows of one resume are nearly always one ticket's, so this turns a parse and an
+    /// array of strings per row into a comparison and a retain.
+    struct Reader {
+        private var last: (text: String, channels: [String])?
+
+        mutating func decode(_ text: String) -> [String]? {
+            if let last, last.text == text { return last.channels }
+            guard let channels = ChannelList.decode(text) else { return nil }
+            last = (text, channels)
+            return channels
+        }
     }
 }

@@ -266,10 +266,11 @@ public final class SQLiteEventStore: EventStore, Sendable {
             records.reserveCapacity(min(limit, 4096))
             let rows = try Row.fetchCursor(
                 db, sql: sql, arguments: StatementArguments(channels) + [after, through, limit])
+            var lists = ChannelList.Reader()
             while let row = try rows.next() {
                 let seq: Int64 = row[0]
                 let channelsText: String = row[1]
-                guard let channels = ChannelList.decode(channelsText) else {
+                guard let channels = lists.decode(channelsText) else {
                     throw StoreError(.corruptRow, "event \(seq) has an unreadable channel list")
                 }
                 records.append(EventRecord(seq: seq, channels: channels, json: row[2]))

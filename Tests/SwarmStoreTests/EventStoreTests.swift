@@ -292,4 +292,15 @@ struct ChannelListTests {
             #expect(ChannelList.decode(bad) == nil, "\(bad)")
         }
     }
+
+    @Test("read row after row, a repeated list is reused and a changed or bad one is read afresh")
+    func reader() {
+        var reader = ChannelList.Reader()
+        #expect(reader.decode(#"["ticket:T-1","queue:hw"]"#) == ["ticket:T-1", "queue:hw"])
+        #expect(reader.decode(#"["ticket:T-1","queue:hw"]"#) == ["ticket:T-1", "queue:hw"])
+        #expect(reader.decode(#"["ticket:T-2"]"#) == ["ticket:T-2"])
+        #expect(reader.decode(#"["ticket:T-2""#) == nil, "a bad row after a good one is not taken for it")
+        #expect(reader.decode(#"["ticket:T-2"]"#) == ["ticket:T-2"])
+        #expect(reader.decode("[]") == [])
+    }
 }

@@ -255,10 +255,11 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
     private func records(_ query: PostgresQuery) async throws -> [EventRecord] {
         try await timed("read the log") { [client] in
             var records: [EventRecord] = []
+            var lists = ChannelList.Reader()
             for try await (seq, channelsText, body) in try await client.query(query).decode(
                 (Int64, String, String).self)
             {
-                guard let channels = ChannelList.decode(channelsText) else {
+                guard let channels = lists.decode(channelsText) else {
                     throw StoreError(.corruptRow, "event \(seq) has an unreadable channel list")
                 }
                 records.append(EventRecord(seq: seq, channels: channels, json: body))
