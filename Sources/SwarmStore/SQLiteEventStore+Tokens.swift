@@ -57,8 +57,9 @@ extension SQLiteEventStore {
         guard TokenSecret.isWellFormed(secret) else { return nil }
         let hash = TokenSecret.hash(secret)
         return try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM token WHERE hash = ? AND revoked_at IS NULL", arguments: [hash])
-                .map(Self.tokenInfo)
+            // Every sign-in runs it: the statement is compiled once per connection of the pool.
+            let statement = try db.cachedStatement(sql: "SELECT * FROM token WHERE hash = ? AND revoked_at IS NULL")
+            return try Row.fetchOne(statement, arguments: [hash]).map(Self.tokenInfo)
         }
     }
 

@@ -158,6 +158,13 @@ struct EventStoreTests {
 struct TokenTests {
     let now = Timestamp(milliseconds: 1_795_000_000_000)
 
+    @Test("a secret is stored as its SHA-256 in lowercase hex, as logs written before keep it")
+    func hashIsSHA256Hex() {
+        // FIPS 180-2's example digests.
+        #expect(TokenSecret.hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(TokenSecret.hash("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
     @Test(arguments: StoreKind.available)
     func createAuthenticateRevoke(kind: StoreKind) async throws {
         try await kind.withStore { store in try await createAuthenticateRevoke(store) }
