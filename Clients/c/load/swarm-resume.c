@@ -107,7 +107,7 @@ static void send_text(const char *text)
 static void usage(void)
 {
     fprintf(stderr, "usage: swarm-resume --url ws://HOST:PORT/PATH --token TOKEN --ticket ID --events N [--timeout S]\n"
-                    "Subscribes to the ticket with since 0 and prints {resume_s, delivered, cpu_s} as JSON when\n"
+                    "Subscribes to the ticket with since 0 and prints {resume_s, delivered, cpu_s, complete} as JSON when\n"
                     "N comments of swarm-load's (bodies with \"swl:\") have come. Exit status 1 on any failure.\n");
     exit(2);
 }
@@ -242,7 +242,9 @@ int main(int argc, char **argv)
         read_some(buf, &len, BUFFER);
     }
     double resume_s = (double)(now_ns() - started) / 1e9;
-    printf("{\"resume_s\":%.6f,\"delivered\":%ld,\"cpu_s\":%.6f}\n", resume_s, delivered, cpu_s() - cpu_start);
+    /* "complete" as in swarm-load's JSON: scripts/bench counts a run without it as incomplete. */
+    printf("{\"resume_s\":%.6f,\"delivered\":%ld,\"cpu_s\":%.6f,\"complete\":%s}\n", resume_s, delivered,
+           cpu_s() - cpu_start, delivered == events ? "true" : "false");
     free(buf);
     close(fd);
     return 0;
