@@ -31,6 +31,10 @@ public struct SwarmSettings: Sendable, Hashable {
 
     /// The most candidates one `ticket.invite` or `help.request` may ask for.
     public static let maxInvitations = 20
+    /// The invitation timeouts `serve` and `simulate` accept, in milliseconds: 1 second to 30 days.
+    public static let inviteTimeouts: ClosedRange<Int64> = 1000...(30 * 86_400_000)
+    /// The backlog delays `serve` and `simulate` accept, in milliseconds: 1 minute to 365 days.
+    public static let backlogDelays: ClosedRange<Int64> = 60_000...(365 * 86_400_000)
 
     public init(taxonomy: Taxonomy = .empty) {
         self.taxonomy = taxonomy

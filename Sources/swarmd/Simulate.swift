@@ -173,8 +173,14 @@ struct Simulate: AsyncParsableCommand {
         if (seeds ?? 1) > 1 && events != nil {
             throw ValidationError("--events writes one run's events: leave out --seeds")
         }
-        for (name, duration) in [("--invite-timeout", inviteTimeout), ("--backlog-after", backlogAfter)] {
-            guard duration.milliseconds > 0 else { throw ValidationError("\(name) must be above 0") }
+        // The same bounds as serve's settings of the same names.
+        for (name, duration, range) in [
+            ("--invite-timeout", inviteTimeout, SwarmSettings.inviteTimeouts),
+            ("--backlog-after", backlogAfter, SwarmSettings.backlogDelays),
+        ] where !range.contains(duration.milliseconds) {
+            let low = TextDuration(milliseconds: range.lowerBound)
+            let high = TextDuration(milliseconds: range.upperBound)
+            throw ValidationError("\(name) must be \(low) to \(high), not \(duration)")
         }
         guard (0...1000).contains(coordination) else { throw ValidationError("--coordination must be 0 to 1000") }
         guard Staff.capacities.contains(capacity) else { throw ValidationError("--capacity must be 1 to 20") }

@@ -105,5 +105,17 @@ struct AnalysisCommandTests {
         let simulated = try await SwarmdProcess.run(["simulate", "--generate", "10", "--staff", staff, "--seed", "1"])
         #expect(simulated.status == 2)
         #expect(simulated.err.contains("staff.csv:2"), "\(simulated.err)")
+
+        // The durations serve bounds are bounded the same in the simulator.
+        for (flag, value, expected) in [
+            ("--invite-timeout", "500ms", "--invite-timeout must be 1s to 30d, not 500ms"),
+            ("--backlog-after", "400d", "--backlog-after must be 1m to 365d, not 400d"),
+        ] {
+            let refused = try await SwarmdProcess.run([
+                "simulate", "--generate", "10", "--staff", staff, flag, value,
+            ])
+            #expect(refused.status == 64, "\(flag) \(value): \(refused.err)")
+            #expect(refused.err.contains(expected), "\(refused.err)")
+        }
     }
 }

@@ -247,10 +247,10 @@ public enum Settings {
                 }
             }),
         .milliseconds(
-            "invite-timeout", \.hub.swarm.inviteTimeout, 1000...(30 * 86_400_000),
+            "invite-timeout", \.hub.swarm.inviteTimeout, SwarmSettings.inviteTimeouts,
             "How long an invitation waits for an answer."),
         .milliseconds(
-            "backlog-after", \.hub.swarm.backlogAfter, 60_000...(365 * 86_400_000),
+            "backlog-after", \.hub.swarm.backlogAfter, SwarmSettings.backlogDelays,
             "How long without progress puts a ticket on the backlog channel."),
         .count(
             "kb-suggestions", \.hub.kbSuggestions, 0...20, value: "articles",
