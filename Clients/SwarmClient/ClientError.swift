@@ -72,7 +72,7 @@ public struct ClientError: Error, Sendable, Hashable, CustomStringConvertible {
             case .unauthorized: .auth
             case .forbidden: .forbidden
             case .notFound: .notFound
-            case .conflict: .conflict
+            case .conflict, .epochChanged: .conflict
             case .rateLimited, .internal: .failure
             }
     }

@@ -5,9 +5,15 @@
 public struct FeedPosition: Sendable, Hashable {
     /// The seq to resume after: the last event shown, or where the first subscription started.
     public private(set) var seq: Int64
+    /// The log epoch `seq` belongs to (the subscribe ack's), sent with `since` on a resume so a hub
+    /// serving another log (a restored backup) says so instead of replaying other events.
+    public let epoch: String?
 
-    /// A feed that starts after `seq`.
-    public init(after seq: Int64) { self.seq = seq }
+    /// A feed that starts after `seq` of the log with `epoch`.
+    public init(after seq: Int64, epoch: String? = nil) {
+        self.seq = seq
+        self.epoch = epoch
+    }
 
     /// Whether an event is new; if it is, the position moves to it.
     public mutating func accept(_ eventSeq: Int64) -> Bool {

@@ -41,6 +41,9 @@ public struct Watcher: Sendable {
         case lost(reason: String)
         /// Subscribed again after a break; the feed resumes after `seq`.
         case reconnected(after: Int64)
+        /// Subscribed again after a break, but the hub serves another log now (its epoch changed: a
+        /// backup was restored): what was shown may not be in it; the feed goes on from its `seq`.
+        case logReplaced(after: Int64)
     }
 
     /// Follows the channels until the task is cancelled.
@@ -56,13 +59,21 @@ public struct Watcher: Sendable {
                 try await HubConnection.open(credentials) { connection in
                     let channels = self.channels ?? Self.defaultChannels(for: connection.welcome)
                     let since = position?.seq ?? self.since
-                    let ack = try await connection.send(.subscribe(ChannelRequest(channels: channels, since: since)))
-                    if let position {
-                        update(.reconnected(after: position.seq))
-                    } else {
-                        let start = since ?? ack.seq ?? 0
-                        position = FeedPosition(after: start)
-                        update(.started(connection.welcome, channels: channels, after: start))
+                    let request = ChannelRequest(channels: channels, since: since, epoch: position?.epoch)
+                    do {
+                        let ack = try await connection.send(.subscribe(request))
+                        if let position {
+                            update(.reconnected(after: position.seq))
+                        } else {
+                            let start = since ?? ack.seq ?? 0
+                            position = FeedPosition(after: start, epoch: ack.epoch)
+                            update(.started(connection.welcome, channels: channels, after: start))
+                        }
+                    } catch let error as ClientError where error.code == ErrorCode.epochChanged.rawValue {
+                        // Our seqs are another log's: start again from the present of this one.
+                        let ack = try await connection.send(.subscribe(ChannelRequest(channels: channels)))
+                        position = FeedPosition(after: ack.seq ?? 0, epoch: ack.epoch)
+                        update(.logReplaced(after: ack.seq ?? 0))
                     }
                     backoff.reset()
                     lost = false

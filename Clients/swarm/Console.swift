@@ -74,6 +74,11 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
                     case .activity: break  // only ticket channels carry activity; the console follows none
                     case .lost(let reason): show(style.paint("connection lost: \(reason); reconnecting…", .dim))
                     case .reconnected(let after): show(style.paint("reconnected; resumed after seq \(after)", .dim))
+                    case .logReplaced(let after):
+                        show(
+                            style.paint(
+                                "reconnected to a hub whose log was restored from a backup: events shown before "
+                                    + "may be gone; following after seq \(after)", .dim))
                     }
                 }
             } catch let error as ClientError {

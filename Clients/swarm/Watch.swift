@@ -103,6 +103,10 @@ struct Watch: AsyncParsableCommand, HasGlobalOptions {
                 notice("connection lost: \(reason); reconnecting…")
             case .reconnected(let after):
                 notice("reconnected; resumed after seq \(after)")
+            case .logReplaced(let after):
+                notice(
+                    "reconnected to a hub whose log was restored from a backup: events shown before may be gone; "
+                        + "watching after seq \(after)")
             }
         }
     }

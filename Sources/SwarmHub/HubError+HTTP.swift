@@ -12,7 +12,7 @@ extension HubError: HTTPResponseError {
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .notFound: .notFound
-        case .conflict: .conflict
+        case .conflict, .epochChanged: .conflict
         case .rateLimited: .tooManyRequests
         case .tooLarge: .contentTooLarge
         case .internal: .internalServerError

@@ -7,6 +7,9 @@ public import SwarmStore
 /// configuration.
 public struct HubServices: Sendable {
     public let store: any EventStore
+    /// The log's epoch, read once at start: in `welcome` and every subscribe ack, and checked against a
+    /// subscribe's `epoch` (Protocol §11). Nodes of a cluster share it with their database.
+    public let epoch: String
     public let ledger: Ledger
     public let fanOut: FanOut
     public let timers: Timers
@@ -33,6 +36,7 @@ public struct HubServices: Sendable {
     ) async throws {
         let fanOut = FanOut()
         self.store = store
+        self.epoch = try await store.epoch()
         self.fanOut = fanOut
         self.telemetry = telemetry
         let ledger = try await Ledger(

@@ -68,7 +68,7 @@ final class Session {
         if info.role.worksTickets { await services.presence.connected(info.name) }
         let welcome = Welcome(
             id: id, agent: info.name, role: info.role, server: services.configuration.serverName,
-            seq: services.ledger.snapshot.seq
+            seq: services.ledger.snapshot.seq, epoch: services.epoch
         )
         send(welcome)
     }
@@ -192,6 +192,13 @@ final class Session {
             if let since = request.since, since < 0 {
                 throw HubError(.invalidField, "field 'since' must be 0 or more")
             }
+            if let epoch = request.epoch, epoch != services.epoch {
+                throw HubError(
+                    .epochChanged,
+                    "the hub's log is not the one your 'epoch' names: its epoch is \(services.epoch) now (a backup "
+                        + "was restored, or the log replaced), so the seqs you have seen may mean other events; "
+                        + "load again, then subscribe without 'since'")
+            }
             let state = services.ledger.snapshot.state
             for channel in channels {
                 do {
@@ -215,7 +222,7 @@ final class Session {
         }
         guard let since = request.since else {
             let (seq, _) = fanOut.subscribe(connectionID, to: names, since: nil, as: Audience(principal))
-            send(Ack(id: id, seq: seq))
+            send(subscribed(id, seq: seq))
             return
         }
         // Replay: events of the new channels after `since`, up to the seq at which they go live.
@@ -227,7 +234,7 @@ final class Session {
             outbox.endHold()
             services.telemetry.resume.recordNanoseconds((ContinuousClock.now - resumeStarted).inNanoseconds)
         }
-        send(Ack(id: id, seq: liveFrom))
+        send(subscribed(id, seq: liveFrom))
         // An event also on a channel this connection already had was sent already if it came
         // after that channel's start; otherwise it is sent now.
         func sentBefore(_ record: EventRecord) -> Bool {
@@ -282,6 +289,13 @@ final class Session {
             logger.error("replay failed", metadata: ["error": "\(error)"])
             outbox.close(code: CloseCode.internalError, reason: "replay failed; resubscribe with since")
         }
+    }
+
+    /// The ack of a subscribe: the seq after which live events flow, and the log's epoch.
+    private func subscribed(_ id: String, seq: Int64) -> Ack {
+        var ack = Ack(id: id, seq: seq)
+        ack.epoch = services.epoch
+        return ack
     }
 
     private func unsubscribe(_ request: ChannelRequest, id: String) {

@@ -14,9 +14,13 @@ public struct ChannelRequest: Codable, Sendable, Hashable {
     public var channels: [String]
     /// Replay events after this `seq` before live events (subscribe only).
     public var since: Int64?
-    public init(channels: [String], since: Int64? = nil) {
+    /// The log epoch `since` was read in (`welcome.epoch`, subscribe only): a hub whose log has another
+    /// epoch answers `epoch_changed` instead of replaying numbers that may mean other events.
+    public var epoch: String?
+    public init(channels: [String], since: Int64? = nil, epoch: String? = nil) {
         self.channels = channels
         self.since = since
+        self.epoch = epoch
     }
 }
 

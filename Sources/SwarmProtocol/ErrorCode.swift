@@ -18,6 +18,9 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case rateLimited = "rate_limited"
     /// The frame or body is larger than the configured limit.
     case tooLarge = "too_large"
+    /// A `subscribe`'s `epoch` is not the log's: the hub now serves another log (a restored backup),
+    /// whose `seq` numbers may mean other events. Load again and subscribe without `since`.
+    case epochChanged = "epoch_changed"
     /// An unexpected failure of the hub; the command had no effect.
     case `internal`
 }

@@ -1,7 +1,7 @@
 public import Foundation
 
-/// `welcome {id?, agent, role, server, protocol, seq}`: the answer to `hello` (or sent at once when
-/// the upgrade carried `Authorization: Bearer`).
+/// `welcome {id?, agent, role, server, protocol, seq, epoch}`: the answer to `hello` (or sent at once
+/// when the upgrade carried `Authorization: Bearer`).
 public struct Welcome: Codable, Sendable, Hashable {
     public var type = "welcome"
     public var id: String?
@@ -11,14 +11,18 @@ public struct Welcome: Codable, Sendable, Hashable {
     public var `protocol`: Int
     /// The latest `seq` in the log when the session began.
     public var seq: Int64
+    /// The log's epoch: `seq` numbers mean the same events only within one epoch (a restored backup
+    /// has a new one). `nil` from a hub made before the epoch (CHANGELOG, 2026-12-04).
+    public var epoch: String?
 
-    public init(id: String?, agent: String, role: Role, server: String, seq: Int64) {
+    public init(id: String?, agent: String, role: Role, server: String, seq: Int64, epoch: String?) {
         self.id = id
         self.agent = agent
         self.role = role
         self.server = server
         self.protocol = ProtocolInfo.version
         self.seq = seq
+        self.epoch = epoch
     }
 }
 
@@ -40,6 +44,8 @@ public struct Ack: Codable, Sendable, Hashable {
     /// `true` on the ack of an `alert.resolve` whose key matched no open ticket the sender may see:
     /// nothing was logged.
     public var unknown: Bool?
+    /// The log's epoch, on the ack of `subscribe` (as in `welcome`).
+    public var epoch: String?
 
     public init(id: String, seq: Int64?, ticket: String? = nil) {
         self.id = id

@@ -25,6 +25,9 @@ public protocol EventStore: Sendable {
     /// The `seq` of the last event in the log, 0 when it is empty.
     func lastSeq() async throws -> Int64
 
+    /// The log's epoch (``LogEpoch``): made with the database, new in every backup copy.
+    func epoch() async throws -> String
+
     /// Up to `limit` events of the whole log with `seq > after`, in `seq` order (replay at start).
     func events(after: Int64, limit: Int) async throws -> [StoredEvent]
 

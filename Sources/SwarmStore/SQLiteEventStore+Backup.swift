@@ -45,8 +45,10 @@ extension SQLiteEventStore {
     /// the copy is one consistent snapshot (the last commit before the copy began), taken while the
     /// hub goes on writing (WAL mode: the backup reads, writers are not held up). The new file is
     /// created with mode 0600, like the database, and left in rollback-journal mode, so it is one
-    /// self-contained file (a hub that opens it puts it back into WAL mode). Synchronous, as SQLite's API is: for a command
-    /// line tool, not for the hub.
+    /// self-contained file (a hub that opens it puts it back into WAL mode). The copy gets a new log
+    /// epoch (``LogEpoch``): restored, it goes on from an older `seq`, and its clients must learn that
+    /// it is not the log they read. Synchronous, as SQLite's API is: for a command line tool, not for
+    /// the hub.
     ///
     /// - Throws: ``StoreError`` `database` when `path` exists already or cannot be created; the
     ///   database error when the copy fails.
@@ -57,6 +59,9 @@ extension SQLiteEventStore {
         let copy = try DatabaseQueue(path: path)
         do {
             try writer.backup(to: copy)
+            try copy.write { db in
+                try db.execute(sql: "UPDATE log_epoch SET epoch = ?", arguments: [LogEpoch.generate()])
+            }
             try copy.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
             try copy.close()
         } catch {

@@ -113,6 +113,14 @@ public final class SQLiteEventStore: EventStore, Sendable {
                     CREATE VIRTUAL TABLE kb_fts USING fts5(id UNINDEXED, title, body, tags);
                     """)
         }
+        migrator.registerMigration("v3-log-epoch") { db in
+            // One row: the log's identity (LogEpoch); a database made before it gets one now.
+            try db.execute(
+                sql: """
+                    CREATE TABLE log_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), epoch TEXT NOT NULL);
+                    INSERT INTO log_epoch (id, epoch) VALUES (1, ?);
+                    """, arguments: [LogEpoch.generate()])
+        }
         return migrator
     }
 
@@ -220,6 +228,15 @@ public final class SQLiteEventStore: EventStore, Sendable {
 
     public func lastSeq() async throws -> Int64 {
         try await writer.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event") ?? 0 }
+    }
+
+    public func epoch() async throws -> String {
+        try await writer.read { db in
+            guard let epoch = try String.fetchOne(db, sql: "SELECT epoch FROM log_epoch WHERE id = 1") else {
+                throw StoreError(.migration, "the database has no log epoch (its log_epoch row is missing)")
+            }
+            return epoch
+        }
     }
 
     public func events(after: Int64, limit: Int) async throws -> [StoredEvent] {

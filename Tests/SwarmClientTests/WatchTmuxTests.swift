@@ -93,7 +93,9 @@ struct Tmux {
 
 @Suite("swarm watch in a real terminal", .serialized)
 struct WatchTmuxTests {
-    @Test("watch shows another client's events live, and resumes after a hub restart with no gap and no duplicate")
+    @Test(
+        "watch shows another client's events live, resumes after a hub restart with no gap and no duplicate, and says when a backup was restored"
+    )
     func watchAcrossRestart() async throws {
         let tmux = try Tmux()
         defer { tmux.kill() }
@@ -183,6 +185,24 @@ struct WatchTmuxTests {
         #expect(positions.count == order.count && positions == positions.sorted(), "in order:\n\(pane)")
         #expect(!pane.contains("[watch exited"), "\(pane)")
         #expect(!pane.contains("is viewing it"), "the activity line was replaced by the next line:\n\(pane)")
+
+        // A backup, more work, then the backup restored on the same port: the watcher's seqs are the
+        // old log's, so the hub refuses the resume (another epoch), and the watcher says so and goes on
+        // from the restored log's present instead of missing what now has those numbers.
+        let backup = folder.appendingPathComponent("backup.sqlite").path
+        let backedUp = try await SwarmdProcess.run(["backup", "--db", db, backup])
+        #expect(backedUp.status == 0, "\(backedUp.err)")
+        _ = try await bob.json(["comment", "T-1", "after the backup"])
+        try await tmux.waitFor("watch", "the comment after the backup") { $0.contains("after the backup") }
+        await hub?.stop()
+        hub = nil
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+        try FileManager.default.copyItem(atPath: backup, toPath: db)
+        hub = try await SwarmdProcess(serve: db, extra: ["--port", "\(port)"])
+        try await tmux.waitFor("watch", "the restored log") { $0.contains("log was restored from a backup") }
+        _ = try await bob.json(["comment", "T-1", "on the restored log"])
+        pane = try await tmux.waitFor("watch", "a comment on the restored log") { $0.contains("on the restored log") }
+        #expect(!pane.contains("[watch exited"), "\(pane)")
         await hub?.stop()
     }
 

@@ -77,7 +77,18 @@ struct BackupTests {
         let check = try await SwarmdProcess.run(["check", "--db", backup], timeout: .seconds(120))
         #expect(check.status == 0, "\(check.err)")
         #expect(check.out.contains("checks out"), "\(check.out)")
+        let (epoch, lastSeen) = try await withClient(hub.url) { client in
+            let welcome = try await client.hello(admin)
+            return (try #require(welcome.epoch), welcome.seq)
+        }
+        #expect(epoch.utf8.count == 16 && epoch.allSatisfy(\.isHexDigit), "\(epoch)")
         await hub.stop()
+
+        // The same file keeps its epoch across a restart.
+        let again = try await SwarmdProcess(serve: path)
+        let epochAgain = try await withClient(again.url) { client in try await client.hello(admin).epoch }
+        #expect(epochAgain == epoch)
+        await again.stop()
 
         // Restore: the backup becomes the database of a new hub.
         let restored = try temporaryDirectory().appendingPathComponent("data/swarm.sqlite")
@@ -90,10 +101,22 @@ struct BackupTests {
         let opened: Set<String> = try await withClient(second.url) { client in
             let welcome = try await client.hello(admin)
             #expect(welcome.seq >= lastAcked, "restored log ends at \(welcome.seq), \(lastAcked) was acked before")
+            // The copy is another log: a new epoch, and a resume in the old one is refused, not replayed
+            // with seqs that now mean other events (issue 17, item 10).
+            let restoredEpoch = try #require(welcome.epoch)
+            #expect(restoredEpoch != epoch, "the backup has an epoch of its own")
+            let stale = try await client.failing([
+                "type": "subscribe", "channels": ["ticket:\(before[0].ticket)"], "since": lastSeen, "epoch": epoch,
+            ])
+            #expect(stale.code == .epochChanged)
+            #expect(stale.message.contains(restoredEpoch), "\(stale.message)")
             let channels = before.map { "ticket:\($0.ticket)" }
             for start in stride(from: 0, to: channels.count, by: 100) {
                 let part = Array(channels[start..<min(start + 100, channels.count)])
-                try await client.command(["type": "subscribe", "channels": part, "since": 0])
+                let ack = try await client.command([
+                    "type": "subscribe", "channels": part, "since": 0, "epoch": restoredEpoch,
+                ])
+                #expect(ack.epoch == restoredEpoch)
             }
             let events = try await client.drainEvents()
             return Set(events.filter { $0.event.type == .ticketOpened }.compactMap(\.event.ticket))

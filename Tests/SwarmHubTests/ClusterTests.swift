@@ -139,8 +139,8 @@ struct ClusterTests {
             let alice = try await Self.token("alice", on: url)
             try await withClient(nodes[0].url) { a in
                 try await withClient(nodes[1].url) { b in
-                    try await a.hello(alice)
-                    try await b.hello(alice)
+                    let (welcomeA, welcomeB) = (try await a.hello(alice), try await b.hello(alice))
+                    #expect(welcomeA.epoch != nil && welcomeA.epoch == welcomeB.epoch, "one log, one epoch")
                     _ = admin
                     for round in 0..<10 {
                         let ticket = try #require(try await a.command(openFrame("race \(round)")).ticket)
@@ -286,10 +286,11 @@ struct ClusterTests {
         let path = try temporaryDirectory().appendingPathComponent("swarm.sqlite").path
         let hub = try await SwarmdProcess(serve: path)
         let admin = try #require(hub.adminToken)
-        try await withClient(hub.url) { client in
-            try await client.hello(admin)
+        let epoch = try await withClient(hub.url) { client in
+            let welcome = try await client.hello(admin)
             try await client.command(openFrame("moving house"))
             try await client.command(["type": "comment.add", "id": "m1", "ticket": "T-1", "body": "boxes"])
+            return welcome.epoch
         }
         await hub.stop()
         try await PostgresTestDatabase.with { location in
@@ -304,7 +305,7 @@ struct ClusterTests {
             let node = try await SwarmdProcess(postgres: url)
             #expect(node.adminToken == nil)
             try await withClient(node.url) { client in
-                try await client.hello(admin)
+                #expect(try await client.hello(admin).epoch == epoch, "the copy is the same log: its epoch is kept")
                 let ack = try await client.command([
                     "type": "comment.add", "id": "m2", "ticket": "T-1", "body": "arrived",
                 ])

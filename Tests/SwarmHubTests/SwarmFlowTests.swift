@@ -196,6 +196,46 @@ struct SwarmFlowTests {
         }
     }
 
+    @Test("the log's epoch is in welcome and the subscribe ack; a resume in another is refused, subscribing nothing")
+    func epochGuardsTheResume() async throws {
+        try await withHub { hub in
+            let alice = try await hub.token("alice")
+            let epoch = try await hub.store.epoch()
+            #expect(epoch.utf8.count == 16 && epoch.allSatisfy(\.isHexDigit), "\(epoch)")
+            try await withClient(hub.url) { a in
+                let welcome = try await a.hello(alice)
+                #expect(welcome.epoch == epoch)
+                try await a.command(openFrame("flaky VPN"))
+                let live = try await a.command(["type": "subscribe", "channels": ["queue:general"]])
+                #expect(live.epoch == epoch, "the ack of a live-only subscribe carries it too")
+                let resumed = try await a.command([
+                    "type": "subscribe", "channels": ["ticket:T-1"], "since": 0, "epoch": epoch,
+                ])
+                #expect(resumed.epoch == epoch)
+                _ = try await a.drainEvents()
+            }
+            try await withClient(hub.url) { b in
+                try await b.hello(alice)
+                let stale = try await b.failing([
+                    "type": "subscribe", "channels": ["ticket:T-1", "agent:alice"], "since": 2,
+                    "epoch": "0123456789abcdef",
+                ])
+                #expect(stale.code == .epochChanged)
+                #expect(stale.message.contains(epoch), "\(stale.message)")
+                let mistyped = try await b.failing([
+                    "type": "subscribe", "channels": ["ticket:T-1"], "since": 2, "epoch": 7,
+                ])
+                #expect(mistyped.code == .invalidField, "\(mistyped.message)")
+                // Nothing was subscribed: a comment on T-1 reaches b only once b subscribes.
+                try await withClient(hub.url) { a in
+                    try await a.hello(alice)
+                    try await a.command(["type": "comment.add", "ticket": "T-1", "body": "not for b yet"])
+                }
+                #expect(try await b.drainEvents().isEmpty, "the refused subscribe added no channel")
+            }
+        }
+    }
+
     @Test("replay and live events join without gap or duplicate while others keep writing")
     func resumeUnderConcurrentWrites() async throws {
         try await withHub { hub in

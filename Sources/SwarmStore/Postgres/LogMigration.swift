@@ -75,6 +75,7 @@ public enum LogMigration {
         report.commands = commands.count
         let tokens = try await source.storedTokens()
         try await target.importTokens(tokens)
+        try await target.setEpoch(try await source.epoch())
         report.tokens = tokens.count
         report.tickets = state.tickets.count
         report.articles = state.articles.count
@@ -119,6 +120,7 @@ public enum LogMigration {
             throw differ("\(targetCommands.count) command ids, source \(sourceCommands.count)")
         }
         guard try await source.storedTokens() == target.storedTokens() else { throw differ("the tokens") }
+        guard try await source.epoch() == target.epoch() else { throw differ("the log epoch") }
         // The copy's projections, channel index and acks against a replay of the copy: the check
         // `swarmd check` runs.
         let check = try await LogCheck.run(target)

@@ -211,6 +211,22 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
         }
     }
 
+    public func epoch() async throws -> String {
+        try await timed("read the log's epoch") { [client] in
+            for try await epoch in try await client.query("SELECT epoch FROM log_epoch").decode(String.self) {
+                return epoch
+            }
+            throw StoreError(.migration, "the database has no log epoch (its log_epoch row is missing)")
+        }
+    }
+
+    /// Gives the log `epoch`: `swarmd migrate` keeps the source's, as the copy is the same log.
+    func setEpoch(_ epoch: String) async throws {
+        try await timed("write the log's epoch") { [client] in
+            _ = try await client.query("UPDATE log_epoch SET epoch = \(epoch)").collect()
+        }
+    }
+
     public func events(after: Int64, limit: Int) async throws -> [StoredEvent] {
         try await records("SELECT seq, channels, body FROM event WHERE seq > \(after) ORDER BY seq LIMIT \(limit)")
             .map(SQLiteEventStore.storedEvent)

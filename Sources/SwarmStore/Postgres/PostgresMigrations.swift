@@ -159,6 +159,19 @@ enum PostgresMigrations {
                 END
                 $$
                 """,
-            ])
+            ]),
+        Migration(
+            version: 2, name: "log epoch",
+            statements: [
+                // One row: the log's identity (LogEpoch), 16 hex digits of a random UUID; `swarmd migrate`
+                // replaces it with the source's, as the copy is the same log.
+                """
+                CREATE TABLE log_epoch (
+                    id BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (id),
+                    epoch TEXT NOT NULL
+                )
+                """,
+                "INSERT INTO log_epoch (id, epoch) VALUES (TRUE, left(replace(gen_random_uuid()::text, '-', ''), 16))",
+            ]),
     ]
 }
