@@ -89,7 +89,7 @@ extension Policy {
     public static func view(of ticket: Ticket, for audience: Audience) -> Ticket {
         guard case .requester(let id) = audience else { return ticket }
         var shown = ticket
-        shown.comments = ticket.comments.compactMap { view(of: $0, for: id) }
+        shown.comments = CommentList(ticket.comments.lazy.compactMap { view(of: $0, for: id) })
         shown.invitations = []
         return shown
     }

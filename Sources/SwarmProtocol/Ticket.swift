@@ -23,7 +23,7 @@ public struct Ticket: Codable, Sendable, Hashable {
     public var members: [String]
     /// Co-owners in the order they were added; every owner is a member.
     public var owners: [String]
-    public var comments: [Comment]
+    public var comments: CommentList
     public var openedAt: Timestamp
     public var updatedAt: Timestamp
     public var resolvedAt: Timestamp?
@@ -144,7 +144,7 @@ public struct Ticket: Codable, Sendable, Hashable {
         resolution = try c.decodeIfPresent(String.self, forKey: .resolution)
         members = try c.decode([String].self, forKey: .members)
         owners = try c.decode([String].self, forKey: .owners)
-        comments = try c.decode([Comment].self, forKey: .comments)
+        comments = try c.decode(CommentList.self, forKey: .comments)
         openedAt = try c.decode(Timestamp.self, forKey: .openedAt)
         updatedAt = try c.decode(Timestamp.self, forKey: .updatedAt)
         resolvedAt = try c.decodeIfPresent(Timestamp.self, forKey: .resolvedAt)
