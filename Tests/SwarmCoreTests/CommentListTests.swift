@@ -5,7 +5,8 @@ import Testing
 @Suite("A ticket's comments (CommentList)")
 struct CommentListTests {
     func comment(_ n: Int) -> SwarmProtocol.Comment {
-        SwarmProtocol.Comment(number: n, author: "agent\(n % 7)", body: "note \(n)", at: Timestamp(milliseconds: Int64(n)))
+        SwarmProtocol.Comment(
+            number: n, author: "agent\(n % 7)", body: "note \(n)", at: Timestamp(milliseconds: Int64(n)))
     }
 
     @Test("it holds what an array holds, in order, across chunk boundaries")
