@@ -54,6 +54,17 @@ extension SwarmState {
             default: break
             }
         }
+        // The same two times as the requester sees them, from the events she may see: an internal
+        // note must not show her when the swarm talked (Policy.view(of: Ticket, for:)).
+        if Policy.requesterSees(event, ofTicketRequestedBy: ticket.requester) {
+            if event.actor != Self.systemActor, !event.payload.isAlertReport { ticket.publicUpdatedAt = event.at }
+            if ticket.publicFirstResponseAt == nil, event.actor != ticket.requester, event.actor != Self.systemActor {
+                switch event.payload {
+                case .commentAdded, .statusChanged: ticket.publicFirstResponseAt = event.at
+                default: break
+                }
+            }
+        }
         switch event.payload {
         case .ticketOpened, .skillsChanged, .presenceChanged, .tiersChanged, .queueConfigured, .kbCreated, .kbPublished:
             break

@@ -64,7 +64,11 @@ extension SwarmState {
     {
         let ticket = try existingTicket(id)
         guard let article = articles[articleID] else { throw .notFound("no article \(articleID)") }
-        guard article.status == .published else { throw .conflict("\(articleID) is a draft; publish it first") }
+        guard article.status == .published else {
+            // Drafts are the staff's: to a requester one is no article at all, as GET /v1/kb/{id} says.
+            guard principal.role.worksTickets else { throw .notFound("no article \(articleID)") }
+            throw .conflict("\(articleID) is a draft; publish it first")
+        }
         guard !ticket.status.isDone else { throw .conflict("\(id) is already \(ticket.status.rawValue)") }
         guard ticket.status.allowedNext.contains(.resolved) else {
             throw .conflict("\(id) cannot be resolved from \(ticket.status.rawValue)")

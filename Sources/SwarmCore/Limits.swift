@@ -39,12 +39,49 @@ public enum Limits {
         guard text.utf8.count <= maxBytes else {
             throw .invalid("field '\(field)' must have at most \(maxBytes) bytes of UTF-8")
         }
-        for scalar in text.unicodeScalars where isControl(scalar, multiline: multiline) {
-            let code = String(scalar.value, radix: 16, uppercase: true)
-            throw .invalid(
-                "field '\(field)' must not contain control characters (U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code))"
-            )
+        for scalar in text.unicodeScalars {
+            if isControl(scalar, multiline: multiline) {
+                throw .invalid("field '\(field)' must not contain control characters (\(codePoint(scalar)))")
+            }
+            if isBidiOverride(scalar) {
+                throw .invalid(
+                    "field '\(field)' must not contain bidirectional embedding, override or isolate characters "
+                        + "(\(codePoint(scalar))): in a terminal they make text read in another order than it is written"
+                )
+            }
         }
+    }
+
+    /// `text` cut to fit a text field of `length` (at most its upper bound in characters and four
+    /// times that in UTF-8 bytes, as ``checkText(_:field:length:multiline:)`` counts), on a character
+    /// boundary, ending in `…` when cut. For text the hub writes from others' input (alerts, mail).
+    public static func cut(_ text: String, toFit length: ClosedRange<Int>) -> String {
+        let characters = length.upperBound
+        let bytes = characters * 4
+        if text.count <= characters && text.utf8.count <= bytes { return text }
+        let ellipsis = "…"
+        var kept = ""
+        var used = 0
+        var count = 0
+        for character in text {
+            let size = character.utf8.count
+            guard count + 1 < characters, used + size + ellipsis.utf8.count <= bytes else { break }
+            kept.append(character)
+            used += size
+            count += 1
+        }
+        return kept + ellipsis
+    }
+
+    /// U+202A–U+202E and U+2066–U+2069: they reorder what a terminal shows (`Trojan Source`, CVE-2021-42574).
+    static func isBidiOverride(_ scalar: Unicode.Scalar) -> Bool {
+        (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+    }
+
+    /// `U+202E`.
+    static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        let code = String(scalar.value, radix: 16, uppercase: true)
+        return "U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code)"
     }
 
     static func isControl(_ scalar: Unicode.Scalar, multiline: Bool) -> Bool {

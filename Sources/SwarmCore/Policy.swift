@@ -20,6 +20,11 @@ public enum Policy {
         if let id = command.ticket, let ticket, !canRead(principal, ticket) {
             throw .notFound("no ticket \(id)")
         }
+        // To a requester a ticket that does not exist and one that is not hers look the same, whatever
+        // the command: `not_found` before any question of what her role may do, so ids do not leak.
+        if principal.role == .requester, let id = command.ticket, ticket == nil {
+            throw .notFound("no ticket \(id)")
+        }
         if principal.role == .requester {
             switch command {
             case .comment(_, _, .internal):

@@ -70,7 +70,7 @@ public struct AlertmanagerWebhook: Decodable, Sendable, Hashable {
             var title = annotations["summary"] ?? name + (labels["instance"].map { " on \($0)" } ?? "")
             title = title.trimmingCharacters(in: .whitespacesAndNewlines)
             if title.isEmpty { title = name }
-            title = Self.cut(title, Limits.titleLength.upperBound)
+            title = Limits.cut(title, toFit: Limits.titleLength)
             var text = annotations["description"] ?? annotations["summary"] ?? ""
             if !text.isEmpty { text += "\n\n" }
             text +=
@@ -78,7 +78,7 @@ public struct AlertmanagerWebhook: Decodable, Sendable, Hashable {
             if let url = alert.generatorURL, !url.isEmpty { text += "\nSource: " + url }
             if alert.status == "firing" {
                 if let starts = alert.startsAt { text += "\nFiring since: " + starts }
-                let description = Self.cut(text, Limits.descriptionLength.upperBound)
+                let description = Limits.cut(text, toFit: Limits.descriptionLength)
                 let (urgency, impact, queue, category) = rules.classify(labels)
                 let open = TicketOpen(
                     title: title, description: description, category: category, urgency: urgency, impact: impact,
@@ -86,7 +86,7 @@ public struct AlertmanagerWebhook: Decodable, Sendable, Hashable {
                 items.append(Item(key: key, firing: true, command: .openTicket(open)))
             } else {
                 if let ends = alert.endsAt { text = "Resolved at " + ends + ".\n" + text }
-                let output = Self.cut(text, Limits.descriptionLength.upperBound)
+                let output = Limits.cut(text, toFit: Limits.descriptionLength)
                 items.append(Item(key: key, firing: false, command: .resolveAlert(key: key, output: output)))
             }
         }
@@ -104,10 +104,5 @@ public struct AlertmanagerWebhook: Decodable, Sendable, Hashable {
         }
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
-    }
-
-    /// `text` cut to at most `limit` characters, ending in `…` when cut.
-    static func cut(_ text: String, _ limit: Int) -> String {
-        text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
     }
 }

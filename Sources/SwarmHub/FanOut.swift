@@ -139,8 +139,11 @@ public final class FanOut: Sendable {
     }
 
     /// Delivers a committed batch: its events, in `seq` order, to every subscriber of their channels,
-    /// then each reply to its connection.
-    func publish(_ events: [EventRecord], replies: [(outbox: Outbox, frame: WireFrame)] = []) {
+    /// then each reply to its connection. `state` is the committed state after the batch: what a
+    /// requester may see of each event is decided against it.
+    func publish(
+        _ events: [EventRecord], state: SwarmState?, replies: [(outbox: Outbox, frame: WireFrame)] = []
+    ) {
         let (index, guarded) = registry.withLock { registry -> (Index, GuardedIndex) in
             if let last = events.last { registry.publishedSeq = last.seq }
             return (registry.index, registry.guarded)
@@ -150,8 +153,9 @@ public final class FanOut: Sendable {
         for (outbox, frames) in delivery.frames where outbox.offer(frames, live: true) {
             writes.add(outbox)
         }
-        if !guarded.isEmpty {
-            for (outbox, frames) in Self.group(events, guarded: guarded) where outbox.offer(frames, live: true) {
+        if !guarded.isEmpty, let state {
+            for (outbox, frames) in Self.group(events, guarded: guarded, in: state)
+            where outbox.offer(frames, live: true) {
                 writes.add(outbox)
             }
         }
@@ -212,14 +216,16 @@ public final class FanOut: Sendable {
 
     /// The frames of a batch for the requesters' connections, each event as its audience may see it
     /// (left out, whole, or redacted), each connection's in `seq` order.
-    static func group(_ events: [EventRecord], guarded: GuardedIndex) -> [(Outbox, [WireFrame])] {
+    static func group(_ events: [EventRecord], guarded: GuardedIndex, in state: SwarmState) -> [(Outbox, [WireFrame])] {
         var slots: [ConnectionID: Int] = [:]
         var frames: [(Outbox, [WireFrame])] = []
         for record in events {
             var labelled: Set<ConnectionID> = []
             for channel in record.channels {
                 for (id, subscriber) in guarded[channel] ?? [:] where labelled.insert(id).inserted {
-                    guard let frame = frame(record, channel: channel, for: subscriber.audience) else { continue }
+                    guard let frame = frame(record, channel: channel, for: subscriber.audience, in: state) else {
+                        continue
+                    }
                     if let slot = slots[id] {
                         frames[slot].1.append(frame)
                     } else {

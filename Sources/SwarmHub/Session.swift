@@ -212,6 +212,20 @@ final class Session {
             reply(id, error)
             return
         }
+        // A client that has seen a seq this log does not have was reading another log, or this one
+        // before it lost commits: resuming would replay nothing and reuse the numbers it has seen.
+        if let since = request.since, since > services.ledger.snapshot.seq {
+            let head = (try? await services.store.lastSeq()) ?? services.ledger.snapshot.seq
+            if since > head {
+                reply(
+                    id,
+                    HubError(
+                        .epochChanged,
+                        "'since' \(since) is beyond the end of the hub's log (seq \(head), epoch \(services.epoch)): "
+                            + "the seqs you have seen are not this log's; load again, then subscribe without 'since'"))
+                return
+            }
+        }
         let names = channels.map(\.description)
         let fanOut = services.fanOut
         // The metrics channel starts with the current report, after the ack (and any replay).
@@ -269,9 +283,17 @@ final class Session {
                     more ? store.records(onChannels: channels, after: from, through: liveFrom, limit: pageSize) : []
                 var chunk: [WireFrame] = []
                 var bytes = 0
+                // What a requester may see is decided against the state now, not when the event was logged.
+                let state = audience.seesEverything ? nil : services.ledger.snapshot.state
                 for record in page where !sentBefore(record) {
                     guard let label = record.channels.first(where: channels.contains) else { continue }
-                    guard let frame = FanOut.frame(record, channel: label, for: audience) else { continue }
+                    let frame =
+                        if let state {
+                            FanOut.frame(record, channel: label, for: audience, in: state)
+                        } else {
+                            FanOut.frame(record, channel: label)
+                        }
+                    guard let frame else { continue }
                     bytes += frame.count
                     chunk.append(frame)
                     if chunk.count >= chunkFrames || bytes >= chunkBytes {

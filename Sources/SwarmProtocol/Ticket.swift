@@ -62,6 +62,12 @@ public struct Ticket: Codable, Sendable, Hashable {
     public var effortMinutes: Int
     /// The monitoring alert it was opened for, when it was opened with a `dedupKey`.
     public var alert: TicketAlert?
+    /// The ticket's `updatedAt` as its requester sees it: the time of the latest change she may see
+    /// (her view's `updatedAt`), so an internal note does not show her when the swarm talked.
+    public var publicUpdatedAt: Timestamp?
+    /// The ticket's `firstResponseAt` as its requester sees it: the first public reply or status
+    /// change by someone else.
+    public var publicFirstResponseAt: Timestamp?
 
     /// Creates a ticket.
     public init(
@@ -97,6 +103,8 @@ public struct Ticket: Codable, Sendable, Hashable {
         self.deflected = false
         self.effortMinutes = 0
         self.alert = nil
+        self.publicUpdatedAt = nil
+        self.publicFirstResponseAt = nil
         self.status = .new
         self.resolution = nil
         self.members = []
@@ -123,6 +131,7 @@ public struct Ticket: Codable, Sendable, Hashable {
         case status, resolution, members, owners, comments, openedAt, updatedAt, resolvedAt, closedAt, reopenCount
         case invitations, stalledSince, mode, tier, tierSince, assignee, handoffs, vendor, vendorRef
         case firstResponseAt, slaSpans, slaFired, suggestedArticles, resolvedWith, deflected, effortMinutes, alert
+        case publicUpdatedAt, publicFirstResponseAt
     }
 
     /// Decodes a ticket; fields added after protocol v1's first release default when absent, so
@@ -167,6 +176,8 @@ public struct Ticket: Codable, Sendable, Hashable {
         deflected = try c.decodeIfPresent(Bool.self, forKey: .deflected) ?? false
         effortMinutes = try c.decodeIfPresent(Int.self, forKey: .effortMinutes) ?? 0
         alert = try c.decodeIfPresent(TicketAlert.self, forKey: .alert)
+        publicUpdatedAt = try c.decodeIfPresent(Timestamp.self, forKey: .publicUpdatedAt)
+        publicFirstResponseAt = try c.decodeIfPresent(Timestamp.self, forKey: .publicFirstResponseAt)
     }
 }
 

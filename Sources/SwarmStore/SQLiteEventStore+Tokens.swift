@@ -9,6 +9,9 @@ extension SQLiteEventStore {
         let secret = TokenSecret.generate()
         let hash = TokenSecret.hash(secret)
         let info: TokenInfo = try await writer.write { db in
+            if let problem = TokenNaming.problem(name, role: role, existing: try Self.namesAndRoles(db)) {
+                throw StoreError(.token, problem)
+            }
             if let existing = try String.fetchOne(
                 db, sql: "SELECT role FROM token WHERE name = ? AND revoked_at IS NULL LIMIT 1", arguments: [name]),
                 existing != role.rawValue
@@ -38,6 +41,11 @@ extension SQLiteEventStore {
                 taken.append(name)
             }
             guard taken.isEmpty else { throw TokenSecret.namesTaken(taken) }
+            let existing = try Self.namesAndRoles(db)
+            let problems = names.indices.compactMap { index in
+                TokenNaming.problem(names[index], role: role, existing: existing, earlier: Array(names[..<index]))
+            }
+            guard problems.isEmpty else { throw TokenSecret.namesRefused(problems) }
             var created: [(TokenInfo, String)] = []
             for (name, secret) in zip(names, secrets) {
                 try db.execute(
@@ -50,6 +58,13 @@ extension SQLiteEventStore {
                     ))
             }
             return created
+        }
+    }
+
+    /// Every name the token table has held, with its roles.
+    static func namesAndRoles(_ db: Database) throws -> [(name: String, role: Role)] {
+        try Row.fetchAll(db, sql: "SELECT DISTINCT name, role FROM token").compactMap { row in
+            Role(rawValue: row["role"]).map { (row["name"], $0) }
         }
     }
 

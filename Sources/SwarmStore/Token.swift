@@ -59,6 +59,13 @@ public enum TokenSecret {
         }
     }
 
+    /// The refusal of a creation when names break ``TokenNaming``'s rules: every problem, nothing created.
+    static func namesRefused(_ problems: [String]) -> StoreError {
+        let shown = problems.prefix(10).joined(separator: "; ") + (problems.count > 10 ? "; …" : "")
+        return StoreError(
+            .token, problems.count == 1 ? shown : "\(problems.count) names refused: \(shown); no token was created")
+    }
+
     /// The refusal of a bulk creation when some names already have an active token.
     static func namesTaken(_ taken: [String]) -> StoreError {
         let shown = taken.prefix(10).joined(separator: ", ") + (taken.count > 10 ? ", …" : "")

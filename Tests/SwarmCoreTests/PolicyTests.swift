@@ -29,6 +29,51 @@ struct PolicyTests {
         #expect(world.ticket().status == .open)
     }
 
+    @Test("to a requester, a ticket that does not exist and one that is not hers answer alike, whatever the command")
+    func existenceDoesNotLeak() throws {
+        var world = World()
+        try world.run(openCommand(), by: otherRequester)
+        let commands: [(String) -> Command] = [
+            { .join(ticket: $0) }, { .logWork(ticket: $0, minutes: 5, note: nil) },
+            { .comment(ticket: $0, body: "hi") }, { .setStatus(ticket: $0, status: .closed, resolution: nil) },
+            { .addOwner(ticket: $0, agent: "rita") }, { .applyArticle(ticket: $0, article: "KB-1") },
+        ]
+        for command in commands {
+            let missing = refusal(of: command("T-999"), in: world)
+            let theirs = refusal(of: command("T-1"), in: world)
+            #expect(missing?.kind == .notFound && theirs?.kind == .notFound, "\(command("T-999"))")
+            #expect(missing?.message == "no ticket T-999" && theirs?.message == "no ticket T-1")
+        }
+    }
+
+    private func refusal(of command: Command, in world: World) -> DomainError? {
+        do {
+            _ = try world.state.decide(command, by: requester, at: world.clock, settings: world.settings)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test("text shown in terminals: bidirectional overrides refused; cutting keeps characters whole and fits the bytes")
+    func bidiAndCutting() throws {
+        #expect(throws: DomainError.self) {
+            try Limits.checkText("invoice\u{202E}fdp.exe", field: "title", length: Limits.titleLength)
+        }
+        #expect(throws: DomainError.self) {
+            try Limits.checkText("a\u{2066}b", field: "title", length: Limits.titleLength)
+        }
+        try Limits.checkText("مرحبا Grüße 你好", field: "title", length: Limits.titleLength)
+        // 90 Devanagari characters of three scalars each: 810 bytes, over the 800 a title may have.
+        let devanagari = String(repeating: "क्षि", count: 90)
+        #expect(devanagari.count <= 200 && devanagari.utf8.count > 800)
+        let cut = Limits.cut(devanagari, toFit: Limits.titleLength)
+        try Limits.checkText(cut, field: "title", length: Limits.titleLength)
+        #expect(cut.hasSuffix("…") && devanagari.hasPrefix(String(cut.dropLast())))
+        #expect(Limits.cut("short", toFit: Limits.titleLength) == "short")
+        #expect(Limits.cut(String(repeating: "x", count: 300), toFit: Limits.titleLength).count == 200)
+    }
+
     @Test func subscriptions() throws {
         var world = World()
         try world.run(openCommand(), by: requester)

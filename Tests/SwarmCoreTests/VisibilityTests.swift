@@ -41,10 +41,52 @@ struct VisibilityTests {
         #expect(Policy.view(of: world.ticket(), for: Audience(alice)) == world.ticket(), "staff see it whole")
     }
 
+    @Test("a requester's ticket carries nothing that follows from events she may not see")
+    func ticketFieldsFromHiddenEvents() throws {
+        var world = World()
+        _ = try world.run(openCommand(), by: requester)
+        _ = try world.run(.comment(ticket: "T-1", body: "On it.", visibility: .public), by: alice)
+        let replied = world.clock
+        _ = try world.run(.logWork(ticket: "T-1", minutes: 45, note: "traced it"), by: alice)
+        _ = try world.run(.comment(ticket: "T-1", body: "she broke it again"), by: alice)
+        var staff = world.ticket()
+        #expect(staff.effortMinutes == 45 && staff.updatedAt > replied, "staff see the work")
+        // Fields an escalation or the SLA timer would set (tiered queues, tested in TiersTests).
+        staff.tier = 4
+        staff.vendor = "ACME"
+        staff.vendorRef = "V-9"
+        staff.handoffs = 3
+        staff.slaFired = ["resolution:warning"]
+        let shown = Policy.view(of: staff, for: Audience(requester))
+        #expect(shown.effortMinutes == 0)
+        #expect(shown.tier == nil && shown.vendor == nil && shown.vendorRef == nil && shown.handoffs == 0)
+        #expect(shown.slaFired.isEmpty && shown.slaSpans.isEmpty && shown.stalledSince == nil)
+        #expect(shown.updatedAt == replied, "her updatedAt is the public reply's time, not the internal note's")
+        #expect(shown.firstResponseAt == replied)
+        #expect(shown.publicUpdatedAt == nil && shown.publicFirstResponseAt == nil)
+    }
+
+    @Test("her personal channel carries other tickets' events when the name swarmed once: she sees none of them")
+    func otherTicketsOnHerChannel() throws {
+        var world = World()
+        _ = try world.run(openCommand(), by: otherRequester)
+        let bobAsRequester = Principal(id: "bob", role: .requester)
+        let events =
+            try world.run(.comment(ticket: "T-1", body: "mine, once", visibility: .internal), by: bob)
+            + world.run(.comment(ticket: "T-1", body: "public", visibility: .public), by: alice)
+            + world.run(.setStatus(ticket: "T-1", status: .resolved, resolution: "done"), by: alice)
+        for event in events {
+            #expect(Policy.view(of: event, for: Audience(bobAsRequester), in: world.state) == .hidden, "\(event.type)")
+        }
+        // The ticket's own requester sees its public side, as before.
+        let seen = events.filter { Policy.view(of: $0, for: Audience(otherRequester), in: world.state) != .hidden }
+        #expect(seen.map(\.type) == [.commentAdded, .statusChanged])
+    }
+
     @Test("a requester's view of events: internal notes and the swarm's working events left out")
     func eventView() throws {
-        let (_, events) = try talkedAbout()
-        let shown = events.compactMap { Policy.visible($0, for: Audience(requester)) }
+        let (world, events) = try talkedAbout()
+        let shown = events.compactMap { Policy.visible($0, for: Audience(requester), in: world.state) }
         #expect(shown.map(\.type) == [.ticketOpened, .commentAdded, .commentAdded, .commentAdded])
         let numbers = shown.compactMap { event -> Int? in
             guard case .commentAdded(let comment) = event.payload else { return nil }
@@ -62,28 +104,30 @@ struct VisibilityTests {
         ]
         for payload in internalKinds {
             let event = SwarmEvent(ticket: "T-1", actor: "alice", at: at, payload: payload)
-            #expect(Policy.view(of: event, for: Audience(requester)) == .hidden, "\(payload.type)")
-            #expect(Policy.view(of: event, for: Audience(alice)) == .whole)
+            #expect(Policy.view(of: event, for: Audience(requester), in: world.state) == .hidden, "\(payload.type)")
+            #expect(Policy.view(of: event, for: Audience(alice), in: world.state) == .whole)
         }
         for payload: EventPayload in [
             .swarmJoined(agent: "alice"), .statusChanged(from: .new, to: .open, resolution: nil),
             .kbApplied(article: "KB-1", deflected: true),
         ] {
             let event = SwarmEvent(ticket: "T-1", actor: "alice", at: at, payload: payload)
-            #expect(Policy.view(of: event, for: Audience(requester)) == .whole, "\(payload.type)")
+            #expect(Policy.view(of: event, for: Audience(requester), in: world.state) == .whole, "\(payload.type)")
         }
     }
 
     @Test("a comment from a log older than visibilities reads as internal, yet its requester still sees hers")
     func oldLog() throws {
+        var world = World()
+        _ = try world.run(openCommand(), by: requester)
         let json = #"{"number":1,"author":"rita","body":"hello","at":"2026-11-23T09:00:00.000Z"}"#
         let comment = try JSONDecoder().decode(SwarmProtocol.Comment.self, from: Data(json.utf8))
         #expect(comment.visibility == .internal)
         let event = SwarmEvent(ticket: "T-1", actor: "rita", at: comment.at, payload: .commentAdded(comment))
-        #expect(Policy.visible(event, for: Audience(requester)) != nil)
+        #expect(Policy.visible(event, for: Audience(requester), in: world.state) != nil)
         var other = comment
         other.author = "alice"
         let note = SwarmEvent(ticket: "T-1", actor: "alice", at: comment.at, payload: .commentAdded(other))
-        #expect(Policy.view(of: note, for: Audience(requester)) == .hidden)
+        #expect(Policy.view(of: note, for: Audience(requester), in: world.state) == .hidden)
     }
 }

@@ -269,8 +269,8 @@ public final class Ledger: Service, Sendable {
         telemetry.batchSize.record(batch.count)
         telemetry.committed(step.append.events)
         Self.deliver(
-            Array(zip(batch, step.outcomes)), events: step.append.events.map(\.record), fanOut: fanOut,
-            telemetry: telemetry)
+            Array(zip(batch, step.outcomes)), events: step.append.events.map(\.record), state: step.state,
+            fanOut: fanOut, telemetry: telemetry)
         for observer in observers.withLock({ $0 }) { observer(step.append.events, snapshot) }
     }
 
@@ -299,7 +299,7 @@ public final class Ledger: Service, Sendable {
             metrics.withLock { collector in
                 for stored in page { collector.add(stored.event, seq: stored.seq) }
             }
-            fanOut.publish(page.map(\.record))
+            fanOut.publish(page.map(\.record), state: state)
             if page.count < 1024 { return }
         }
     }
@@ -324,8 +324,8 @@ public final class Ledger: Service, Sendable {
     /// Publishes a batch's events with the replies that go to connections, then calls the completions.
     /// Counts each command by type and outcome, and each error frame by code.
     private static func deliver(
-        _ outcomes: [(Pending, BatchStep.Outcome)], events: [EventRecord] = [], fanOut: FanOut,
-        telemetry: HubTelemetry
+        _ outcomes: [(Pending, BatchStep.Outcome)], events: [EventRecord] = [], state: SwarmState? = nil,
+        fanOut: FanOut, telemetry: HubTelemetry
     ) {
         var replies: [(outbox: Outbox, frame: WireFrame)] = []
         var completions: [(Completion, Result<Ack, HubError>)] = []
@@ -339,7 +339,7 @@ public final class Ledger: Service, Sendable {
             case .completion(let completion): completions.append((completion, outcome.result))
             }
         }
-        if !events.isEmpty || !replies.isEmpty { fanOut.publish(events, replies: replies) }
+        if !events.isEmpty || !replies.isEmpty { fanOut.publish(events, state: state, replies: replies) }
         for (completion, result) in completions { completion(result) }
     }
 

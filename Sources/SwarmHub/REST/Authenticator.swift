@@ -11,6 +11,9 @@ import SwarmStore
 /// (and the refusal logged as a failed login); a request without the header passes on without a
 /// token: REST handlers then answer 401 (``HubRequestContext/requirePrincipal()``), while a WebSocket
 /// may still sign in with `hello`.
+///
+/// Every answer under `/v1` carries `Cache-Control: no-store`: it is about one principal's tickets,
+/// and no proxy or browser cache may keep it for the next person (errors get it from ``HubError``).
 struct Authenticator: RouterMiddleware {
     let services: HubServices
 
@@ -18,14 +21,20 @@ struct Authenticator: RouterMiddleware {
         _ request: Request, context: HubRequestContext,
         next: (Request, HubRequestContext) async throws -> Response
     ) async throws -> Response {
-        guard let secret = try bearerToken(request) else { return try await next(request, context) }
-        guard let token = try await services.store.authenticate(secret: secret) else {
-            logFailedLogin(services, remote: context.channel.remoteAddress, path: request.uri.path)
-            throw HubError(.unauthorized, "unknown or revoked token")
+        var response: Response
+        if let secret = try bearerToken(request) {
+            guard let token = try await services.store.authenticate(secret: secret) else {
+                logFailedLogin(services, remote: context.channel.remoteAddress, path: request.uri.path)
+                throw HubError(.unauthorized, "unknown or revoked token")
+            }
+            var context = context
+            context.token = token
+            response = try await next(request, context)
+        } else {
+            response = try await next(request, context)
         }
-        var context = context
-        context.token = token
-        return try await next(request, context)
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
 }
 

@@ -45,6 +45,17 @@ extension PostgresEventStore {
                     guard taken.isEmpty else {
                         throw TokenSecret.namesTaken(names.filter { Set(taken).contains($0) })
                     }
+                    var existing: [(name: String, role: Role)] = []
+                    for try await (name, role) in try await connection.query(
+                        "SELECT DISTINCT name, role FROM token", logger: logger
+                    ).decode((String, String).self) {
+                        if let role = Role(rawValue: role) { existing.append((name, role)) }
+                    }
+                    let problems = names.indices.compactMap { index in
+                        TokenNaming.problem(
+                            names[index], role: role, existing: existing, earlier: Array(names[..<index]))
+                    }
+                    guard problems.isEmpty else { throw TokenSecret.namesRefused(problems) }
                     var created: [(TokenInfo, String)] = []
                     for (name, secret) in zip(names, secrets) {
                         let hash = TokenSecret.hash(secret)
