@@ -13,19 +13,56 @@ public struct RestClient: Sendable {
     /// A client for the hub in `credentials`.
     public init(_ credentials: Credentials) { self.credentials = credentials }
 
-    /// `GET /v1/tickets?status=&queue=`: newest first, at most 500, comments left out.
-    public func tickets(status: TicketStatus? = nil, queue: String? = nil) async throws(ClientError) -> [Ticket] {
+    /// One page of `GET /v1/tickets?status=&queue=&member=&after=&limit=`: newest first, comments
+    /// left out, with the total and the cursor of the next page.
+    public func ticketPage(
+        statuses: [TicketStatus] = [], queue: String? = nil, member: String? = nil, after: String? = nil,
+        limit: Int? = nil
+    ) async throws(ClientError) -> TicketList {
         var query: [(String, String)] = []
-        if let status { query.append(("status", status.rawValue)) }
+        if !statuses.isEmpty { query.append(("status", statuses.map(\.rawValue).joined(separator: ","))) }
         if let queue { query.append(("queue", queue)) }
-        let path =
-            "/v1/tickets" + (query.isEmpty ? "" : "?" + query.map { "\($0)=\(escape($1))" }.joined(separator: "&"))
-        return try await get(path, as: TicketList.self).tickets
+        if let member { query.append(("member", member)) }
+        if let after { query.append(("after", after)) }
+        if let limit { query.append(("limit", String(limit))) }
+        return try await get("/v1/tickets" + queryString(query), as: TicketList.self)
     }
 
-    /// `GET /v1/tickets/{id}`: the ticket with its comments, and all its events.
+    /// The tickets of `GET /v1/tickets` matching the filters, newest first, following the pages
+    /// until `limit` tickets (all when `nil`); and how many match in all.
+    public func tickets(
+        statuses: [TicketStatus] = [], queue: String? = nil, member: String? = nil, limit: Int? = nil
+    ) async throws(ClientError) -> (tickets: [Ticket], total: Int) {
+        var tickets: [Ticket] = []
+        var after: String? = nil
+        var total = 0
+        repeat {
+            let want = limit.map { min(500, $0 - tickets.count) } ?? 500
+            let page = try await ticketPage(statuses: statuses, queue: queue, member: member, after: after, limit: want)
+            tickets += page.tickets
+            total = page.total
+            after = page.next
+        } while after != nil && (limit.map { tickets.count < $0 } ?? true)
+        return (tickets, total)
+    }
+
+    /// `GET /v1/tickets/{id}`: the ticket with its most recent comments, and its most recent events.
     public func ticket(_ id: String) async throws(ClientError) -> TicketDetail {
         try await get("/v1/tickets/\(escape(id))", as: TicketDetail.self)
+    }
+
+    /// `GET /v1/tickets/{id}/comments?after=&limit=`: a page of its comments, oldest first.
+    public func comments(of id: String, after: Int, limit: Int = 500) async throws(ClientError) -> CommentPage {
+        try await get(
+            "/v1/tickets/\(escape(id))/comments" + queryString([("after", String(after)), ("limit", String(limit))]),
+            as: CommentPage.self)
+    }
+
+    /// `GET /v1/tickets/{id}/events?after=&limit=`: a page of its events, oldest first.
+    public func events(of id: String, after: Int64, limit: Int = 500) async throws(ClientError) -> EventPage {
+        try await get(
+            "/v1/tickets/\(escape(id))/events" + queryString([("after", String(after)), ("limit", String(limit))]),
+            as: EventPage.self)
     }
 
     /// `GET /v1/agents`: every agent the log knows of, sorted by id (not for requesters).

@@ -53,7 +53,7 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
                     "presence": ["available", "busy", "away"], "kb": ["search"],
                 ]))
         // Ticket ids for completion: the list now, and every ticket an event mentions later.
-        if let tickets = try? await RestClient(credentials).tickets() {
+        if let tickets = try? await RestClient(credentials).tickets(limit: 500).tickets {
             completer.withLock { $0.tickets.formUnion(tickets.map(\.id)) }
         }
         let show: @Sendable (String) -> Void = { line in

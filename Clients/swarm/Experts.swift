@@ -299,10 +299,9 @@ struct Invites: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List your pending invitations, soonest to expire first.",
             discussion: """
-                Read from the tickets' invitations (GET /v1/tickets, filtered by swarm: the hub has no
-                endpoint for one agent's invitations). The hub lists the newest 500 tickets only;
-                invitations to older tickets are not shown (swarm says so when the list is full).
-                Invitations to resolved or closed tickets cannot be answered and are left out.
+                Read from the invitations of the tickets that are not resolved or closed (GET /v1/tickets,
+                every page): the hub has no endpoint for one agent's invitations. Invitations to resolved
+                or closed tickets cannot be answered and are left out.
                 EXPIRES is when the hub gives up waiting and invites someone else instead.
                 With --json: {"invitations":[{"ticket","title","priority","status","score","origin",
                 "at","expires"}…]}.
@@ -316,10 +315,10 @@ struct Invites: AsyncParsableCommand {
         func run() async throws {
             let credentials = try global.credentials()
             let me = try await whoAmI(credentials)
-            let tickets = try await RestClient(credentials).tickets()
-            if tickets.count >= 500 {
-                complain("note: the hub lists the newest 500 tickets only; invitations to older ones are not shown")
-            }
+            let tickets = try await RestClient(credentials).tickets(
+                statuses: TicketStatus.allCases.filter { !$0.isDone }
+            )
+            .tickets
             let entries = tickets.filter { !$0.status.isDone }.flatMap { ticket in
                 ticket.invitations.filter { $0.agent == me && $0.state == .pending }.map {
                     Entry(

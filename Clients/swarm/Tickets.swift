@@ -8,26 +8,26 @@ struct Tickets: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "List tickets, newest first.",
         discussion: """
-            Reads GET /v1/tickets (at most 500, newest first). --status and --queue are filtered by the
-            hub; --mine and --skill by swarm itself, because the hub's REST API has no such filters yet.
-            --mine keeps tickets you requested, swarm or own. --skill TAG keeps tickets needing TAG or a
-            tag under it (network matches network.vpn).
+            Reads GET /v1/tickets, newest first, page by page: the first 100 tickets unless --limit N
+            or --all. --status (one or more, comma-separated), --queue and --mine (tickets you swarm
+            on or own) are filtered by the hub; --skill by swarm itself. --skill TAG keeps tickets
+            needing TAG or a tag under it (network matches network.vpn).
 
             Examples:
               swarm tickets
-              swarm tickets --mine --status in_progress
+              swarm tickets --mine --status new,open,in_progress
               swarm tickets --queue network --skill network.vpn
-              swarm tickets --json | jq -r '.tickets[].id'
+              swarm tickets --all --json | jq -r '.tickets[].id'
             """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Flag(help: "Only tickets you requested, swarm or own.")
+    @Flag(help: "Only tickets you swarm on or own.")
     var mine = false
 
-    @Option(help: ArgumentHelp("Only tickets with this status.", valueName: "status"))
-    var status: TicketStatus?
+    @Option(help: ArgumentHelp("Only tickets with one of these statuses (comma-separated).", valueName: "status,…"))
+    var status: String?
 
     @Option(help: ArgumentHelp("Only tickets in this queue.", valueName: "name"))
     var queue: String?
@@ -35,18 +35,39 @@ struct Tickets: AsyncParsableCommand, HasGlobalOptions {
     @Option(help: ArgumentHelp("Only tickets needing this skill tag (or one under it).", valueName: "tag"))
     var skill: String?
 
+    @Option(help: ArgumentHelp("At most this many tickets (default 100).", valueName: "n"))
+    var limit: Int?
+
+    @Flag(help: "Every matching ticket, however many.")
+    var all = false
+
+    /// `--status new,open`: each must be a status.
+    static func statuses(_ text: String) throws -> [TicketStatus] {
+        try text.split(separator: ",").map { part in
+            guard let status = TicketStatus(rawValue: String(part)) else {
+                let allowed = TicketStatus.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("'\(part)' is not a status; use one or more of: \(allowed)")
+            }
+            return status
+        }
+    }
+
+    func validate() throws {
+        if let status { _ = try Self.statuses(status) }
+        if let limit, limit < 1 { throw ValidationError("--limit must be 1 or more") }
+        if limit != nil && all { throw ValidationError("--limit and --all exclude each other") }
+    }
+
     func run() async throws {
         let credentials = try global.credentials()
-        var tickets = try await RestClient(credentials).tickets(status: status, queue: queue)
-        if mine {
-            let me = try await whoAmI(credentials)
-            tickets = tickets.filter { $0.requester == me || $0.members.contains(me) || $0.owners.contains(me) }
-        }
+        let me = mine ? try await whoAmI(credentials) : nil
+        var (tickets, total) = try await RestClient(credentials).tickets(
+            statuses: try status.map(Self.statuses) ?? [], queue: queue, member: me, limit: all ? nil : (limit ?? 100))
         if let skill {
             tickets = tickets.filter { $0.skills.contains { $0 == skill || $0.hasPrefix(skill + ".") } }
         }
         if global.json {
-            try sayJSON(TicketList(tickets: tickets))
+            try sayJSON(TicketList(tickets: tickets, total: total))
             return
         }
         guard !tickets.isEmpty else {
@@ -73,6 +94,9 @@ struct Tickets: AsyncParsableCommand, HasGlobalOptions {
             }
         }
         lines.forEach(say)
+        if skill == nil && tickets.count < total {
+            say(global.style.paint("\(tickets.count) of \(total) tickets; --limit N or --all for more", .dim))
+        }
     }
 }
 
@@ -92,8 +116,8 @@ struct Show: AsyncParsableCommand, HasGlobalOptions {
         abstract: "Show a ticket: its state, swarm, owners, comments and history.",
         discussion: """
             Reads GET /v1/tickets/ID: the ticket as last committed — with the skills it was given and
-            those the hub inferred, and the experts invited to its swarm — and every event of it, in
-            order. In the console, showing a ticket also tells the people watching it that you are
+            those the hub inferred, and the experts invited to its swarm — with its latest 50 comments
+            and events, in order; --all reads every comment and event, page by page. In the console, showing a ticket also tells the people watching it that you are
             viewing it (ticket.viewing; nothing is logged).
 
             Examples:
@@ -108,9 +132,34 @@ struct Show: AsyncParsableCommand, HasGlobalOptions {
     @Argument(help: "The ticket id (T-42, or just 42).")
     var ticket: String
 
+    @Flag(help: "Every comment and event, not only the latest 50 of each.")
+    var all = false
+
     func run() async throws {
         let credentials = try global.credentials()
-        let detail = try await RestClient(credentials).ticket(ticketID(ticket))
+        let rest = RestClient(credentials)
+        var detail = try await rest.ticket(ticketID(ticket))
+        if all {
+            // Page by page from the first: the hub never answers a whole long history at once.
+            var comments: [SwarmProtocol.Comment] = []
+            var page = try await rest.comments(of: detail.ticket.id, after: 0)
+            comments += page.comments
+            while page.more, let last = page.comments.last {
+                page = try await rest.comments(of: detail.ticket.id, after: last.number)
+                comments += page.comments
+            }
+            var events: [TicketEventEntry] = []
+            var eventPage = try await rest.events(of: detail.ticket.id, after: 0)
+            events += eventPage.events
+            while eventPage.more, let last = eventPage.events.last {
+                eventPage = try await rest.events(of: detail.ticket.id, after: last.seq)
+                events += eventPage.events
+            }
+            detail.ticket.comments = CommentList(comments)
+            detail.events = events
+            detail.moreComments = false
+            detail.moreEvents = false
+        }
         if ConsoleSession.isActive {
             // Best effort: others watching the ticket see "viewing" for a minute (Protocol §25).
             let ref = TicketRef(ticket: detail.ticket.id)
@@ -159,6 +208,11 @@ struct Show: AsyncParsableCommand, HasGlobalOptions {
         if !t.comments.isEmpty {
             say("")
             say(style.paint("comments", .bold))
+            if detail.moreComments {
+                say(
+                    style.paint(
+                        "  (the latest \(t.comments.count) of \(detail.commentCount); --all for every one)", .dim))
+            }
             for comment in t.comments {
                 say(
                     "  "
@@ -171,6 +225,9 @@ struct Show: AsyncParsableCommand, HasGlobalOptions {
         }
         say("")
         say(style.paint("history", .bold))
+        if detail.moreEvents {
+            say(style.paint("  (the latest \(detail.events.count) events; --all for every one)", .dim))
+        }
         for entry in detail.events {
             say("  " + EventLine.render(seq: entry.seq, event: entry.event, now: time, style: style))
         }

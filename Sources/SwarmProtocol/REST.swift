@@ -17,28 +17,101 @@ public struct Health: Codable, Sendable, Hashable {
     }
 }
 
-/// `{"tickets":[Ticket…]}`, the answer of `GET /v1/tickets`.
+/// `{"tickets":[Ticket…],"total":n,"next"?:"T-…"}`, the answer of `GET /v1/tickets`: one page,
+/// newest first, comments left out.
 public struct TicketList: Codable, Sendable, Hashable {
     public var tickets: [Ticket]
-    public init(tickets: [Ticket]) { self.tickets = tickets }
+    /// How many tickets match the filters, on every page together.
+    public var total: Int
+    /// The cursor of the next page (`?after=` it), absent on the last page.
+    public var next: String?
+    public init(tickets: [Ticket], total: Int? = nil, next: String? = nil) {
+        self.tickets = tickets
+        self.total = total ?? tickets.count
+        self.next = next
+    }
+
+    private enum CodingKeys: String, CodingKey { case tickets, total, next }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        tickets = try c.decode([Ticket].self, forKey: .tickets)
+        total = try c.decodeIfPresent(Int.self, forKey: .total) ?? tickets.count
+        next = try c.decodeIfPresent(String.self, forKey: .next)
+    }
 }
 
-/// `{"ticket":Ticket,"events":[{"seq","event"}…]}`, the answer of `GET /v1/tickets/{id}`.
-public struct TicketDetail: Codable, Sendable, Hashable {
-    /// One event of the ticket with its seq.
-    public struct Entry: Codable, Sendable, Hashable {
-        public var seq: Int64
-        public var event: SwarmEvent
-        public init(seq: Int64, event: SwarmEvent) {
-            self.seq = seq
-            self.event = event
-        }
+/// One event of a ticket with its seq, as `GET /v1/tickets/{id}` and its `events` page list them.
+public struct TicketEventEntry: Codable, Sendable, Hashable {
+    public var seq: Int64
+    public var event: SwarmEvent
+    public init(seq: Int64, event: SwarmEvent) {
+        self.seq = seq
+        self.event = event
     }
+}
+
+/// The answer of `GET /v1/tickets/{id}`: the ticket with its most recent page of comments
+/// (`ticket.comments`) and of events; earlier ones are read page by page from
+/// `GET /v1/tickets/{id}/comments` and `/events`, so no answer grows with a ticket's history.
+public struct TicketDetail: Codable, Sendable, Hashable {
+    public typealias Entry = TicketEventEntry
     public var ticket: Ticket
+    /// The most recent events the caller may see, oldest first.
     public var events: [Entry]
-    public init(ticket: Ticket, events: [Entry]) {
+    /// How many comments the caller may see on the ticket; `ticket.comments` holds the last of them.
+    public var commentCount: Int
+    /// Whether there are comments before those in `ticket.comments`.
+    public var moreComments: Bool
+    /// Whether there are events before those in `events`.
+    public var moreEvents: Bool
+    public init(
+        ticket: Ticket, events: [Entry], commentCount: Int? = nil, moreComments: Bool = false, moreEvents: Bool = false
+    ) {
         self.ticket = ticket
         self.events = events
+        self.commentCount = commentCount ?? ticket.comments.count
+        self.moreComments = moreComments
+        self.moreEvents = moreEvents
+    }
+
+    private enum CodingKeys: String, CodingKey { case ticket, events, commentCount, moreComments, moreEvents }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        ticket = try c.decode(Ticket.self, forKey: .ticket)
+        events = try c.decode([Entry].self, forKey: .events)
+        commentCount = try c.decodeIfPresent(Int.self, forKey: .commentCount) ?? ticket.comments.count
+        moreComments = try c.decodeIfPresent(Bool.self, forKey: .moreComments) ?? false
+        moreEvents = try c.decodeIfPresent(Bool.self, forKey: .moreEvents) ?? false
+    }
+}
+
+/// The answer of `GET /v1/tickets/{id}/comments?after=|before=&limit=`: one page of comments,
+/// oldest first, as the caller sees them (a requester's numbered among the public replies).
+public struct CommentPage: Codable, Sendable, Hashable {
+    public var comments: [Comment]
+    /// How many comments the caller may see on the ticket.
+    public var total: Int
+    /// Whether more comments follow in the direction of paging (after the last with `after`,
+    /// before the first with `before`).
+    public var more: Bool
+    public init(comments: [Comment], total: Int, more: Bool) {
+        self.comments = comments
+        self.total = total
+        self.more = more
+    }
+}
+
+/// The answer of `GET /v1/tickets/{id}/events?after=|before=&limit=`: one page of the ticket's
+/// events the caller may see, oldest first.
+public struct EventPage: Codable, Sendable, Hashable {
+    public var events: [TicketEventEntry]
+    /// Whether more events follow in the direction of paging.
+    public var more: Bool
+    public init(events: [TicketEventEntry], more: Bool) {
+        self.events = events
+        self.more = more
     }
 }
 

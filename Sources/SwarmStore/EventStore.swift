@@ -40,8 +40,10 @@ public protocol EventStore: Sendable {
     func records(onChannels channels: [String], after: Int64, through: Int64, limit: Int) async throws
         -> [EventRecord]
 
-    /// Every event of one ticket, in `seq` order.
-    func events(ofTicket id: String) async throws -> [StoredEvent]
+    /// Up to `limit` events of one ticket with `after < seq < before`: the first of them in `seq`
+    /// order, or with `newestFirst` the last of them, newest first (a page of history either way).
+    func events(ofTicket id: String, after: Int64, before: Int64, limit: Int, newestFirst: Bool) async throws
+        -> [StoredEvent]
 
     // MARK: Projections
 
@@ -97,6 +99,11 @@ extension EventStore {
     /// Events on `channels` with `after < seq <= through`, at most 1,000.
     public func events(onChannels channels: [String], after: Int64, through: Int64) async throws -> [StoredEvent] {
         try await events(onChannels: channels, after: after, through: through, limit: 1000)
+    }
+
+    /// Every event of one ticket, in `seq` order (tests and tools; the REST API reads pages).
+    public func events(ofTicket id: String) async throws -> [StoredEvent] {
+        try await events(ofTicket: id, after: 0, before: .max, limit: .max, newestFirst: false)
     }
 
     /// Tickets matching the filters, newest first, at most 500.

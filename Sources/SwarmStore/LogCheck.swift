@@ -42,6 +42,8 @@ public enum LogCheck {
             case channelIndex = "channel_index"
             /// A remembered command ack cannot be decoded or names a `seq` beyond the log's end.
             case commands
+            /// The log is shorter than its high-water mark says was committed (``LogRollback``).
+            case rollback
         }
 
         public var kind: Kind
@@ -64,6 +66,13 @@ public enum LogCheck {
         var report = Report()
         if let sqlite = store as? SQLiteEventStore {
             for line in try await sqlite.integrityProblems() { report.problems.append(Problem(.integrity, line)) }
+            if let rollback = try await sqlite.rollback() {
+                report.problems.append(
+                    Problem(
+                        .rollback,
+                        "\(rollback); clients that read those seqs must load again: start the hub, "
+                            + "which gives the log a new epoch, and restore a backup if those events matter"))
+            }
         }
         var replay = Replay()
         var through: Int64 = 0

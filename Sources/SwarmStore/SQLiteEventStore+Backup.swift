@@ -25,7 +25,7 @@ extension SQLiteEventStore {
                 throw StoreError(.migration, "\(path) is not a swarm database (its schema is missing or incomplete)")
             }
         }
-        return SQLiteEventStore(unmigrated: queue)
+        return SQLiteEventStore(unmigrated: queue, path: path)
     }
 
     /// The problems SQLite's `PRAGMA integrity_check` finds (a damaged page, a broken index), one

@@ -1,6 +1,7 @@
 import Foundation
 public import GRDB
 public import SwarmProtocol
+import Synchronization
 
 /// The event log and its projections in one SQLite database (WAL mode): the embedded default store.
 ///
@@ -11,6 +12,11 @@ public import SwarmProtocol
 public final class SQLiteEventStore: EventStore, Sendable {
     /// The GRDB connection pool (or queue, for in-memory stores).
     public let writer: any DatabaseWriter
+    /// The database file, for a store opened from one.
+    public let path: String?
+    /// The high-water mark written after each commit, once ``guardAgainstRollback()`` started it
+    /// (the hub's `serve`; one-shot commands do not append).
+    private let mark = Mutex<LogHighWaterMark?>(nil)
 
     /// Opens (creating if needed) the database file at `path`, and migrates it.
     ///
@@ -29,7 +35,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
         if !FileManager.default.fileExists(atPath: path) {
             FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
-        try self.init(writer: DatabasePool(path: path, configuration: configuration))
+        try self.init(writer: DatabasePool(path: path, configuration: configuration), path: path)
     }
 
     /// An empty in-memory store, for tests.
@@ -37,15 +43,56 @@ public final class SQLiteEventStore: EventStore, Sendable {
         try SQLiteEventStore(writer: DatabaseQueue())
     }
 
-    init(writer: any DatabaseWriter) throws {
+    init(writer: any DatabaseWriter, path: String? = nil) throws {
         self.writer = writer
+        self.path = path
         try Self.migrator.migrate(writer)
     }
 
     /// Wraps a database that is already a swarm database, without migrating it (a check or a
     /// backup must not change the file it reads).
-    init(unmigrated writer: any DatabaseWriter) {
+    init(unmigrated writer: any DatabaseWriter, path: String? = nil) {
         self.writer = writer
+        self.path = path
+    }
+
+    /// Compares the log with its high-water mark (``LogHighWaterMark``) and starts keeping the mark:
+    /// what the hub does before it serves. A log shorter than the mark under the same epoch went
+    /// back: it gets a new epoch, so no client resumes into reused `seq` numbers, and the rollback is
+    /// returned for the hub to report. Returns `nil` when the log is whole (or the store has no file).
+    public func guardAgainstRollback() throws -> LogRollback? {
+        guard let path else { return nil }
+        let markPath = LogHighWaterMark.path(forDatabase: path)
+        let (last, epoch) = try writer.read { db in
+            (
+                try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event") ?? 0,
+                try String.fetchOne(db, sql: "SELECT epoch FROM log_epoch WHERE id = 1") ?? ""
+            )
+        }
+        var rollback: LogRollback? = nil
+        var current = epoch
+        if let reading = LogHighWaterMark.read(path: markPath), reading.epoch == epoch, reading.seq > last {
+            rollback = LogRollback(recorded: reading.seq, found: last, epoch: epoch)
+            current = LogEpoch.generate()
+            try writer.write { db in
+                try db.execute(sql: "UPDATE log_epoch SET epoch = ? WHERE id = 1", arguments: [current])
+            }
+        }
+        let mark = try LogHighWaterMark(path: markPath, epoch: current)
+        mark.record(seq: last)
+        self.mark.withLock { $0 = mark }
+        return rollback
+    }
+
+    /// What the high-water mark beside the file says of the log, read only (`swarmd check`): the
+    /// rollback when the log is shorter than the mark under the same epoch.
+    public func rollback() async throws -> LogRollback? {
+        guard let path, let reading = LogHighWaterMark.read(path: LogHighWaterMark.path(forDatabase: path)) else {
+            return nil
+        }
+        let (last, epoch) = (try await lastSeq(), try await self.epoch())
+        guard reading.epoch == epoch, reading.seq > last else { return nil }
+        return LogRollback(recorded: reading.seq, found: last, epoch: epoch)
     }
 
     static var migrator: DatabaseMigrator {
@@ -132,6 +179,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
     ///   last one (another writer touched the log), or the database error.
     public func append(_ batch: AppendBatch) async throws {
         try await writer.write { db in try Self.append(batch, in: db) }
+        if let last = batch.events.last, let mark = mark.withLock({ $0 }) { mark.record(seq: last.seq) }
     }
 
     static func append(_ batch: AppendBatch, in db: Database) throws {
@@ -296,10 +344,16 @@ public final class SQLiteEventStore: EventStore, Sendable {
         }
     }
 
-    public func events(ofTicket id: String) async throws -> [StoredEvent] {
-        try await writer.read { db in
+    public func events(ofTicket id: String, after: Int64, before: Int64, limit: Int, newestFirst: Bool) async throws
+        -> [StoredEvent]
+    {
+        let order = newestFirst ? "DESC" : "ASC"
+        return try await writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT seq, channels, body FROM event WHERE ticket = ? ORDER BY seq", arguments: [id]
+                db,
+                sql:
+                    "SELECT seq, channels, body FROM event WHERE ticket = ? AND seq > ? AND seq < ? ORDER BY seq \(order) LIMIT ?",
+                arguments: [id, after, before, limit]
             )
             .map(Self.storedEvent)
         }

@@ -123,6 +123,23 @@ struct Serve: AsyncParsableCommand {
                 complain("error: cannot read the database \(location): \(error)")
                 throw ExitCode(3)
             }
+            // A log shorter than its high-water mark lost acknowledged commits: it gets a new epoch
+            // before anything reads the old one, so no client resumes into reused seq numbers.
+            if let sqlite = eventStore as? SQLiteEventStore {
+                do {
+                    if let rollback = try sqlite.guardAgainstRollback() {
+                        logger.critical(
+                            """
+                            the event log went back: \(rollback); it gets a new epoch, so clients load again \
+                            instead of resuming; restore a backup if those events matter (docs/operations.md, "Backups")
+                            """,
+                            metadata: ["swarm.seq": "\(rollback.found)", "swarm.seq.recorded": "\(rollback.recorded)"])
+                    }
+                } catch {
+                    complain("error: cannot check the log of \(location) against its high-water mark: \(error)")
+                    throw ExitCode(3)
+                }
+            }
             let services: HubServices
             do {
                 services = try await HubServices(

@@ -48,7 +48,7 @@ struct TLSTests {
         #expect(opened.channel == "dispatch")
         #expect(opened.event.ticket == "T-1")
         // The REST client goes over https:// with the same trust.
-        let tickets = try await RestClient(credentials).tickets()
+        let tickets = try await RestClient(credentials).tickets().tickets
         #expect(tickets.map(\.id) == ["T-1"])
         #expect(await hub.stop() == 0)
     }

@@ -233,3 +233,60 @@ struct ProcessTests {
         #expect(serve.err.contains("error: cannot"))
     }
 }
+
+@Suite("Process: a damaged log is never served as if whole", .serialized)
+struct RollbackTests {
+    @Test("a WAL damaged after kill -9 loses its last commits: check reports it, the hub starts a new epoch")
+    func damagedWALStartsANewEpoch() async throws {
+        let path = try temporaryDirectory().appendingPathComponent("data/swarm.sqlite").path
+        let hub = try await SwarmdProcess(serve: path, extra: ["--command-rate", "100000"])
+        let admin = try #require(hub.adminToken)
+        var lastSeq: Int64 = 0
+        var epoch = ""
+        try await withClient(hub.url) { writer in
+            let welcome = try await writer.hello(admin)
+            epoch = try #require(welcome.epoch)
+            try await writer.command(openFrame("a log that will be damaged"))
+            // Few enough commits that SQLite does not checkpoint: the WAL holds them, in order.
+            for i in 0..<40 {
+                let ack = try await writer.command(["type": "comment.add", "ticket": "T-1", "body": "comment \(i)"])
+                lastSeq = try #require(ack.seq)
+            }
+        }
+        await hub.stop(signal: SIGKILL)
+        // One byte of the WAL's last frame flipped: SQLite drops that frame's commit when it opens.
+        let wal = path + "-wal"
+        let handle = try #require(FileHandle(forUpdatingAtPath: wal))
+        let size = try handle.seekToEnd()
+        #expect(size > 8192, "the WAL holds the commits")
+        try handle.seek(toOffset: size - 2000)
+        let byte = try #require(try handle.read(upToCount: 1)?.first)
+        try handle.seek(toOffset: size - 2000)
+        try handle.write(contentsOf: Data([byte ^ 0xFF]))
+        try handle.close()
+
+        let check = try await SwarmdProcess.run(["check", "--db", path])
+        #expect(check.status == 1, "check: \(check.out) \(check.err)")
+        #expect(check.err.contains("rollback:") && check.err.contains("\(lastSeq) was committed"), "\(check.err)")
+
+        let restarted = try await SwarmdProcess(serve: path)
+        // Logged before it listens; standard error is read on its own, so give it a moment.
+        for _ in 0..<50 where !restarted.standardError.contains("the event log went back") {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(restarted.standardError.contains("the event log went back"), "\(restarted.standardError)")
+        try await withClient(restarted.url) { client in
+            let welcome = try await client.hello(admin)
+            #expect(welcome.seq < lastSeq, "the damaged commits are gone")
+            #expect(welcome.epoch != epoch, "a new epoch, so nobody resumes into reused seqs")
+            let refused = try await client.failing([
+                "type": "subscribe", "channels": ["ticket:T-1"], "since": lastSeq, "epoch": epoch,
+            ])
+            #expect(refused.code == .epochChanged)
+        }
+        await restarted.stop()
+        // The mark follows the new epoch: the next start is quiet, and check is clean.
+        let clean = try await SwarmdProcess.run(["check", "--db", path])
+        #expect(clean.status == 0, "\(clean.err)")
+    }
+}

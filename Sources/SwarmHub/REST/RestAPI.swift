@@ -21,6 +21,8 @@ enum RestAPI {
 extension Health: ResponseEncodable {}
 extension TicketList: ResponseEncodable {}
 extension TicketDetail: ResponseEncodable {}
+extension CommentPage: ResponseEncodable {}
+extension EventPage: ResponseEncodable {}
 extension OpenedTicket: ResponseEncodable {}
 extension CandidateList: ResponseEncodable {}
 extension AgentList: ResponseEncodable {}

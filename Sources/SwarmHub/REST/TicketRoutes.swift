@@ -3,58 +3,179 @@ import SwarmCore
 import SwarmProtocol
 import SwarmStore
 
-/// `/v1/tickets`: the list, one ticket with its events, the ranked candidates, and opening a ticket.
+/// `/v1/tickets`: the list, one ticket with its most recent history, its comments and events page by
+/// page, the ranked candidates, and opening a ticket. No answer grows with a ticket's history or the
+/// number of tickets: every list is a page (Protocol §20, "Pages").
 struct TicketRoutes {
     let services: HubServices
+
+    /// Tickets per page of `GET /v1/tickets`: the default and the most one page may hold.
+    static let ticketPage = (default: 100, maximum: 500)
+    /// Comments or events per page of one ticket's history.
+    static let historyPage = (default: 50, maximum: 500)
 
     var routes: RouteCollection<HubRequestContext> {
         let routes = RouteCollection(context: HubRequestContext.self)
         routes.get(use: list)
         routes.post(use: open)
         routes.get(":id", use: detail)
+        routes.get(":id/comments", use: comments)
+        routes.get(":id/events", use: events)
         routes.get(":id/candidates", use: candidates)
         routes.allow([.get, .post])
         routes.allow([.get], at: ":id")
+        routes.allow([.get], at: ":id/comments")
+        routes.allow([.get], at: ":id/events")
         routes.allow([.get], at: ":id/candidates")
         return routes
     }
 
-    /// `GET /v1/tickets?status=&queue=`: newest first, at most 500; requesters see their own.
+    /// `GET /v1/tickets?status=&queue=&member=&after=&limit=`: one page, newest first, with the total
+    /// and the cursor of the next page; requesters see their own. Read from the committed state.
     @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> TicketList {
         let principal = try context.requirePrincipal()
-        let status = try request.uri.queryParameters["status"].map { text throws(HubError) in
-            guard let status = TicketStatus(rawValue: String(text)) else {
-                let allowed = TicketStatus.allCases.map(\.rawValue).joined(separator: ", ")
-                throw HubError(.invalidField, "query 'status' must be one of: \(allowed)")
+        let query = request.uri.queryParameters
+        let statuses = try query["status"].map { text throws(HubError) -> Set<TicketStatus> in
+            var statuses = Set<TicketStatus>()
+            for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let status = TicketStatus(rawValue: String(part)) else {
+                    let allowed = TicketStatus.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw HubError(.invalidField, "query 'status' must be one or more of: \(allowed), comma-separated")
+                }
+                statuses.insert(status)
             }
-            return status
+            return statuses
         }
-        let queue = request.uri.queryParameters["queue"].map(String.init)
+        let queue = query["queue"].map(String.init)
+        let member = query["member"].map(String.init)
+        let cursor = try query["after"].map { text throws(HubError) -> Int in
+            guard text.hasPrefix("T-"), let number = Int(text.dropFirst(2)), number > 0 else {
+                throw HubError(.invalidField, "query 'after' must be a ticket id such as T-42 (the 'next' of a page)")
+            }
+            return number
+        }
+        let limit = try PageQuery.limit(request, default: Self.ticketPage.default, maximum: Self.ticketPage.maximum)
         let requester = principal.role == .requester ? principal.id : nil
+        let state = services.ledger.snapshot.state
+        var total = 0
+        var numbers: [Int] = []
+        for ticket in state.tickets.values {
+            if let requester, ticket.requester != requester { continue }
+            if let statuses, !statuses.contains(ticket.status) { continue }
+            if let queue, ticket.queue != queue { continue }
+            if let member, !ticket.members.contains(member) && !ticket.owners.contains(member) { continue }
+            total += 1
+            let number = ticket.number
+            if let cursor, number >= cursor { continue }
+            numbers.append(number)
+        }
+        numbers.sort(by: >)
+        let page = numbers.prefix(limit)
         let audience = Audience(principal)
-        let tickets = try await services.store.tickets(
-            status: status, queue: queue, requester: requester)
-        return TicketList(tickets: tickets.map { Policy.view(of: $0, for: audience) })
+        let tickets = page.compactMap { number -> Ticket? in
+            guard var ticket = state.tickets[Ticket.id(number: number)] else { return nil }
+            ticket.comments = []
+            return Policy.view(of: ticket, for: audience)
+        }
+        let next = numbers.count > limit ? page.last.map(Ticket.id(number:)) : nil
+        return TicketList(tickets: tickets, total: total, next: next)
     }
 
-    /// `GET /v1/tickets/{id}`: the ticket as last committed, comments included, and its events.
+    /// `GET /v1/tickets/{id}?limit=`: the ticket as last committed with its most recent comments, and
+    /// its most recent events, read up to the same seq so the two agree while commits go on.
     @Sendable func detail(_ request: Request, context: HubRequestContext) async throws -> TicketDetail {
         let principal = try context.requirePrincipal()
+        let limit = try PageQuery.limit(
+            request, default: Self.historyPage.default, maximum: Self.historyPage.maximum)
+        let (ticket, snapshot) = try readable(context, by: principal)
+        let audience = Audience(principal)
+        let comments = Self.comments(of: ticket, for: audience)
+        let page = comments.page(before: nil, limit: limit)
+        var shown = ticket
+        shown.comments = []
+        shown = Policy.view(of: shown, for: audience)
+        shown.comments = CommentList(page)
+        let (events, moreEvents) = try await history(
+            of: ticket.id, page: PageQuery(after: nil, before: nil, limit: limit), for: audience, in: snapshot)
+        return TicketDetail(
+            ticket: shown, events: events, commentCount: comments.count,
+            moreComments: page.first.map { $0.number > 1 } ?? false, moreEvents: moreEvents)
+    }
+
+    /// `GET /v1/tickets/{id}/comments?after=|before=&limit=`: a page of the comments the caller may
+    /// see, oldest first; the cursor is a comment `number` as the caller sees it.
+    @Sendable func comments(_ request: Request, context: HubRequestContext) async throws -> CommentPage {
+        let principal = try context.requirePrincipal()
+        let page = try PageQuery.parse(
+            request, defaultLimit: Self.historyPage.default, maximum: Self.historyPage.maximum)
+        let (ticket, _) = try readable(context, by: principal)
+        let comments = Self.comments(of: ticket, for: Audience(principal))
+        if let before = page.before {
+            let shown = comments.page(before: Int(clamping: before), limit: page.limit)
+            let more = shown.first.map { $0.number > 1 } ?? false
+            return CommentPage(comments: shown, total: comments.count, more: more)
+        }
+        let after = Int(clamping: page.after ?? 0)
+        let shown = comments.page(after: after, limit: page.limit)
+        let more = (shown.last?.number ?? after) < comments.count
+        return CommentPage(comments: shown, total: comments.count, more: more)
+    }
+
+    /// `GET /v1/tickets/{id}/events?after=|before=&limit=`: a page of the ticket's events the caller
+    /// may see, oldest first; the cursor is a `seq`. Without a cursor, the most recent page.
+    @Sendable func events(_ request: Request, context: HubRequestContext) async throws -> EventPage {
+        let principal = try context.requirePrincipal()
+        let page = try PageQuery.parse(
+            request, defaultLimit: Self.historyPage.default, maximum: Self.historyPage.maximum)
+        let (ticket, snapshot) = try readable(context, by: principal)
+        let (events, more) = try await history(of: ticket.id, page: page, for: Audience(principal), in: snapshot)
+        return EventPage(events: events, more: more)
+    }
+
+    /// The ticket named in the path, if the principal may read it; `not_found` either way otherwise,
+    /// so ids do not leak.
+    private func readable(_ context: HubRequestContext, by principal: Principal) throws(HubError) -> (
+        Ticket, Ledger.Snapshot
+    ) {
         let id = context.parameters.get("id") ?? ""
-        // The committed in-memory state has the whole ticket, comments included; its events are
-        // read up to the same seq, so the two agree even while commits go on.
         let snapshot = services.ledger.snapshot
         guard let ticket = snapshot.state.tickets[id], Policy.canRead(principal, ticket) else {
             throw HubError(.notFound, "no ticket \(id)")
         }
-        let audience = Audience(principal)
-        let events = try await services.store.events(ofTicket: id).filter { $0.seq <= snapshot.seq }
-            .compactMap { stored in
-                Policy.visible(stored.event, for: audience).map {
-                    TicketDetail.Entry(seq: stored.seq, event: $0)
-                }
+        return (ticket, snapshot)
+    }
+
+    /// The comments of `ticket` as `audience` sees them.
+    static func comments(of ticket: Ticket, for audience: Audience) -> VisibleComments {
+        VisibleComments(all: ticket.comments, audience: audience)
+    }
+
+    /// A page of the events of ticket `id` that `audience` may see, up to the snapshot's seq, oldest
+    /// first, and whether more follow in the page's direction. Reads the store a page at a time; a
+    /// requester's page may take several reads when the swarm's working events are many.
+    private func history(
+        of id: String, page: PageQuery, for audience: Audience, in snapshot: Ledger.Snapshot
+    ) async throws -> ([TicketEventEntry], Bool) {
+        let newestFirst = page.after == nil
+        var after = page.after ?? 0
+        var before = min(page.before ?? .max, snapshot.seq + 1)
+        let read = max(page.limit + 1, 256)
+        var entries: [TicketEventEntry] = []
+        while entries.count <= page.limit {
+            let rows = try await services.store.events(
+                ofTicket: id, after: after, before: before, limit: read, newestFirst: newestFirst)
+            for stored in rows {
+                guard let event = Policy.visible(stored.event, for: audience, in: snapshot.state) else { continue }
+                entries.append(TicketEventEntry(seq: stored.seq, event: event))
+                if entries.count > page.limit { break }
             }
-        return TicketDetail(ticket: Policy.view(of: ticket, for: audience), events: events)
+            guard rows.count == read, let last = rows.last else { break }
+            if newestFirst { before = last.seq } else { after = last.seq }
+        }
+        let more = entries.count > page.limit
+        if more { entries.removeLast() }
+        if newestFirst { entries.reverse() }
+        return (entries, more)
     }
 
     /// `GET /v1/tickets/{id}/candidates?limit=`: how the hub would rank agents for the ticket now.
@@ -63,21 +184,15 @@ struct TicketRoutes {
     {
         let principal = try context.requirePrincipal()
         guard principal.role.worksTickets else {
-            throw HubError(.forbidden, "requesters may not rank agents")
+            throw HubError(.notFound, "no ticket \(context.parameters.get("id") ?? "")")
         }
         let id = context.parameters.get("id") ?? ""
-        let limit = try request.uri.queryParameters["limit"].map { text throws(HubError) in
-            guard let n = Int(text), (1...1000).contains(n) else {
-                throw HubError(.invalidField, "query 'limit' must be 1 to 1000")
-            }
-            return n
-        }
+        let limit = try PageQuery.limit(request, default: 10, maximum: 1000)
         let state = services.ledger.snapshot.state
         guard let ticket = state.tickets[id] else { throw HubError(.notFound, "no ticket \(id)") }
         var excluding = Set(ticket.members)
         excluding.insert(ticket.requester)
-        let candidates = state.rank(
-            required: ticket.requiredSkills, excluding: excluding, limit: limit ?? 10)
+        let candidates = state.rank(required: ticket.requiredSkills, excluding: excluding, limit: limit)
         return CandidateList(
             ticket: id, skills: ticket.skills, inferredSkills: ticket.inferredSkills,
             candidates: candidates,
@@ -94,14 +209,55 @@ struct TicketRoutes {
             request, limit: services.configuration.maxFrameSize)
         let key = try RequestBody.idempotencyKey(request)
         let ack = try await services.ledger.submit(.openTicket(open), by: principal, id: key).get()
-        guard let id = ack.ticket, let ticket = services.ledger.snapshot.state.tickets[id] else {
+        guard let id = ack.ticket, var ticket = services.ledger.snapshot.state.tickets[id] else {
             throw HubError(.internal, "the ticket was opened but cannot be read back")
         }
+        // A repeated alert's ticket may have a long history: the answer carries its ticket, not its comments.
+        ticket.comments = CommentList(ticket.comments.suffix(Self.historyPage.default))
         // A repeated alert opened nothing: 200 with the ticket it repeated on.
         return EditedResponse(
             status: ack.repeated == true ? .ok : .created, headers: [.location: "/v1/tickets/\(id)"],
             response: OpenedTicket(
                 ticket: Policy.view(of: ticket, for: Audience(principal)), seq: ack.seq ?? 0,
                 repeated: ack.repeated))
+    }
+}
+
+/// The comments of one ticket as one audience sees them, read in place (no copy of the list):
+/// staff see every comment, numbered 1…n; a requester her own and the public replies, numbered
+/// among them.
+struct VisibleComments {
+    let all: CommentList
+    let audience: Audience
+
+    /// How many comments the audience sees.
+    var count: Int {
+        audience.seesEverything ? all.count : all.lazy.filter { Policy.view(of: $0, for: audience) != nil }.count
+    }
+
+    /// The first `limit` comments numbered above `after`, in order.
+    func page(after: Int, limit: Int) -> [Comment] {
+        if audience.seesEverything {
+            let start = min(max(after, 0), all.count)
+            return Array(all[start..<min(start + limit, all.count)])
+        }
+        return Array(
+            all.lazy.compactMap { Policy.view(of: $0, for: audience) }.drop { $0.number <= after }.prefix(limit))
+    }
+
+    /// The last `limit` comments numbered below `before` (all when `nil`), in order.
+    func page(before: Int?, limit: Int) -> [Comment] {
+        if audience.seesEverything {
+            let end = min(max((before ?? Int.max) - 1, 0), all.count)
+            return Array(all[max(0, end - limit)..<end])
+        }
+        var window: [Comment] = []
+        for comment in all {
+            guard let shown = Policy.view(of: comment, for: audience) else { continue }
+            if let before, shown.number >= before { break }
+            window.append(shown)
+            if window.count > limit { window.removeFirst() }
+        }
+        return window
     }
 }

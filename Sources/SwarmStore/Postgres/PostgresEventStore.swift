@@ -262,9 +262,15 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
             """)
     }
 
-    public func events(ofTicket id: String) async throws -> [StoredEvent] {
-        try await records("SELECT seq, channels, body FROM event WHERE ticket = \(id) ORDER BY seq")
-            .map(SQLiteEventStore.storedEvent)
+    public func events(ofTicket id: String, after: Int64, before: Int64, limit: Int, newestFirst: Bool) async throws
+        -> [StoredEvent]
+    {
+        let limit = Int64(limit)
+        let query: PostgresQuery =
+            newestFirst
+            ? "SELECT seq, channels, body FROM event WHERE ticket = \(id) AND seq > \(after) AND seq < \(before) ORDER BY seq DESC LIMIT \(limit)"
+            : "SELECT seq, channels, body FROM event WHERE ticket = \(id) AND seq > \(after) AND seq < \(before) ORDER BY seq LIMIT \(limit)"
+        return try await records(query).map(SQLiteEventStore.storedEvent)
     }
 
     /// Rows of (seq, channels, body), as records.

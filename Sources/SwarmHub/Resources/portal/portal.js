@@ -31,6 +31,7 @@
       backTickets: '← My tickets', confirm: 'Yes, it is solved', reopen: 'No, it is not solved: reopen',
       suggestedTitle: 'Articles that may help', conversation: 'Conversation',
       noReplies: 'No replies yet. You will see them here as soon as they are written.',
+      earlier: 'Show earlier replies',
       replyLabel: 'Your reply', replyButton: 'Send reply',
       statusLive: 'Connected', statusConnecting: 'Connecting…', statusReconnecting: 'Reconnecting…',
       statusSignedOut: 'Signed out',
@@ -81,6 +82,7 @@
       backTickets: '← Meine Tickets', confirm: 'Ja, es ist gelöst', reopen: 'Nein, es ist nicht gelöst: wieder öffnen',
       suggestedTitle: 'Artikel, die helfen könnten', conversation: 'Verlauf',
       noReplies: 'Noch keine Antworten. Sie sehen sie hier, sobald sie geschrieben sind.',
+      earlier: 'Frühere Antworten anzeigen',
       replyLabel: 'Ihre Antwort', replyButton: 'Antwort senden',
       statusLive: 'Verbunden', statusConnecting: 'Verbinde…', statusReconnecting: 'Verbinde neu…',
       statusSignedOut: 'Abgemeldet',
@@ -374,8 +376,13 @@
     clearInterval(state.timers.ping);
     state.timers.ping = setInterval(() => { if (state.ws) state.ws.send(JSON.stringify({ type: 'ping', id: newId() })); }, PING_EVERY_MS);
     try {
-      const list = await rest('/v1/tickets');
-      for (const ticket of list.tickets || []) mergeTicket(ticket);
+      // Her tickets, page by page (GET /v1/tickets answers one page and the cursor of the next).
+      let after = null;
+      do {
+        const list = await rest('/v1/tickets?limit=500' + (after ? `&after=${encodeURIComponent(after)}` : ''));
+        for (const ticket of list.tickets || []) mergeTicket(ticket);
+        after = list.next || null;
+      } while (after);
       renderTickets();
       if (state.ticket) await loadTicket(state.ticket);
     } catch (error) { onFailure(error); }
@@ -398,7 +405,9 @@
     mergeTicket(detail.ticket);
     state.details.set(id, true);
     const ticket = state.tickets.get(id);
+    // The latest replies; earlier ones are read a page at a time when she asks (earlierReplies).
     ticket.comments = detail.ticket.comments || [];
+    ticket.moreComments = !!detail.moreComments;
     if (!ticket.suggestedMatches && (ticket.suggestedArticles || []).length) {
       // The ticket names its suggested articles by id; their titles come from the articles.
       const matches = [];
@@ -407,6 +416,18 @@
       }
       ticket.suggestedMatches = matches;
     }
+    if (state.ticket === id) renderTicket();
+  }
+
+  /** Reads the page of replies before the first one shown. */
+  async function earlierReplies(id) {
+    const ticket = state.tickets.get(id);
+    if (!ticket || !ticket.comments.length) return;
+    const before = ticket.comments[0].number;
+    const page = await rest(`/v1/tickets/${encodeURIComponent(id)}/comments?before=${before}&limit=50`);
+    const known = new Set(ticket.comments.map((c) => c.number));
+    ticket.comments = [...(page.comments || []).filter((c) => !known.has(c.number)), ...ticket.comments];
+    ticket.moreComments = !!page.more;
     if (state.ticket === id) renderTicket();
   }
 
@@ -494,6 +515,13 @@
     renderArticleList($('ticket-suggested-list'), suggested, 'ticket');
     const replies = $('replies');
     replies.replaceChildren();
+    if (ticket.moreComments) {
+      const button = el('button', { type: 'button', class: 'link', id: 'earlier-replies' }, t('earlier'));
+      button.addEventListener('click', () => earlierReplies(ticket.id).catch(onFailure));
+      const item = el('li', { class: 'earlier' });
+      item.append(button);
+      replies.append(item);
+    }
     for (const comment of ticket.comments || []) {
       const mine = comment.author === state.me;
       const item = el('li', { class: mine ? 'mine' : 'team', 'data-number': comment.number });
