@@ -142,7 +142,8 @@ struct AlertmanagerWebhookTests {
                     "field 'alerts[0].fingerprint' must be 1 to 64 ASCII letters or digits"
                 ),
                 ("{\"version\":\"4\"}", "missing field 'alerts'"),
-                ("not json", "the body must be valid JSON"),
+                // The same strict check and message as every other REST body.
+                ("not json", "the body must be strict JSON: unexpected character at byte 0"),
             ]
             for (body, message) in cases {
                 let response = try await http("POST", url, token: token, body: body)

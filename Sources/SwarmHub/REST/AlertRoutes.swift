@@ -24,11 +24,9 @@ struct AlertRoutes {
     /// submitted: a payload with any alert the hub would refuse is refused whole (400/403/404/409,
     /// naming the alert), and nothing of it is applied. Should the state change between that check
     /// and the commits so that a later alert is refused after earlier ones were applied (a race with
-    /// another writer), the answer is 503 with `Retry-After` and the outcome of each alert, and
+    /// another writer), the answer is 500 naming what was applied and what was refused, and
     /// Alertmanager sends the group again: the alerts already applied then count as repeats.
-    @Sendable func receive(_ request: Request, context: HubRequestContext) async throws
-        -> EditedResponse<AlertOutcomes>
-    {
+    @Sendable func receive(_ request: Request, context: HubRequestContext) async throws -> AlertOutcomes {
         let principal = try context.requirePrincipal()
         var request = request
         let buffer: ByteBuffer
@@ -42,20 +40,30 @@ struct AlertRoutes {
         let items = try payload.commands(rules: services.configuration.swarm.alerts)
         try dryRun(items, by: principal)
         var outcomes: [AlertOutcomes.Outcome] = []
-        var refused = false
         for item in items {
             let result = await services.ledger.submit(item.command, by: principal, id: nil)
-            // An internal failure (the log could not be written) is worth a retry: Alertmanager
-            // retries on 5xx, and a repeated alert only counts once more.
             if case .failure(let error) = result {
-                if error.code == .internal && outcomes.isEmpty { throw error }
-                refused = true
+                // An internal failure (the log could not be written) before anything was applied is
+                // worth a retry as it is; a refusal after earlier alerts were applied (the state changed
+                // since the dry run) is told alert by alert, as a 500 that Alertmanager retries.
+                guard outcomes.isEmpty else {
+                    let applied = outcomes.enumerated().map {
+                        "alerts[\($0.offset)] applied (\($0.element.ticket ?? "-"))"
+                    }
+                    throw HubError(
+                        .internal,
+                        "the hub's state changed while the alerts were applied: "
+                            + applied.joined(separator: ", ")
+                            + ", alerts[\(outcomes.count)] refused (\(error.message)); send the group again "
+                            + "(the applied ones then count as repeats)")
+                }
+                if error.code == .internal { throw error }
+                throw HubError(
+                    error.code, "alerts[0] (\(item.key)): \(error.message); no alert of this request was applied")
             }
             outcomes.append(Self.outcome(item, result))
         }
-        let body = AlertOutcomes(alerts: outcomes)
-        guard refused else { return EditedResponse(status: .ok, response: body) }
-        return EditedResponse(status: .serviceUnavailable, headers: [.retryAfter: "5"], response: body)
+        return AlertOutcomes(alerts: outcomes)
     }
 
     /// Decides every alert in order on a copy of the committed state, as the ledger will: the first
