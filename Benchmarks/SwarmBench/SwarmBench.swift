@@ -82,6 +82,9 @@ struct SwarmBench: AsyncParsableCommand {
         var configuration = HubConfiguration()
         configuration.port = 0
         configuration.commandRate = 1_000_000
+        configuration.principalRate = 1_000_000
+        configuration.principalBurst = 2_000_000
+        configuration.connectionsPerToken = 1_000_000
         configuration.commandBurst = 1_000_000
         configuration.outboundQueueLimit = 1_000_000
         let services = try await HubServices(store: store, configuration: configuration, logger: logger)

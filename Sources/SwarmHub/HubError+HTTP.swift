@@ -25,6 +25,7 @@ extension HubError: HTTPResponseError {
             RestError(code: code, message: message), from: request, context: context)
         response.status = status
         if code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         // An answer about someone's request is theirs alone: no shared or browser cache keeps it.
         response.headers[.cacheControl] = "no-store"
         return response

@@ -7,10 +7,13 @@ public import SwarmProtocol
 public struct HubError: Error, Sendable, Hashable, CustomStringConvertible {
     public var code: ErrorCode
     public var message: String
+    /// For `rate_limited`: whole seconds until a retry may pass (REST: `Retry-After`).
+    public var retryAfter: Int?
 
-    public init(_ code: ErrorCode, _ message: String) {
+    public init(_ code: ErrorCode, _ message: String, retryAfter: Int? = nil) {
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     public init(_ error: DomainError) {

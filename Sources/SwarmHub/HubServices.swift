@@ -17,6 +17,8 @@ public struct HubServices: Sendable {
     public let telemetry: HubTelemetry
     public let metricsFeed: MetricsFeed
     public let tokenWatch: TokenWatch
+    /// The bounds per principal across connections and REST.
+    let limits: PrincipalLimits
     let suggestions: KnowledgeSuggestions
     let pruning: CommandPruning
     let presence: PresenceTracker
@@ -53,6 +55,12 @@ public struct HubServices: Sendable {
         self.suggestions = KnowledgeSuggestions(
             store: store, ledger: ledger, limit: configuration.kbSuggestions, logger: logger)
         self.tokenWatch = TokenWatch(store: store, poll: configuration.revocationPoll)
+        self.limits = PrincipalLimits(
+            configuration: PrincipalLimits.Configuration(
+                connectionsPerToken: configuration.connectionsPerToken, rate: configuration.principalRate,
+                burst: configuration.principalBurst, requesterBytesPerHour: configuration.requesterBytesPerHour,
+                requesterBytesPerTicket: configuration.requesterBytesPerTicket),
+            telemetry: telemetry)
         self.pruning = CommandPruning(store: store, clock: clock, configuration: configuration, logger: logger)
         self.presence = PresenceTracker(ledger: ledger, grace: configuration.presenceGrace)
         self.configuration = configuration

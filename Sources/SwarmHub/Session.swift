@@ -48,7 +48,10 @@ final class Session {
     /// Forgets the connection's subscriptions; the agent may go offline after the grace period.
     func end() {
         services.fanOut.remove(connectionID)
-        if let tokenID { services.tokenWatch.forget(token: tokenID, connection: connectionID) }
+        if let tokenID {
+            services.tokenWatch.forget(token: tokenID, connection: connectionID)
+            services.limits.closeConnection(token: tokenID)
+        }
         if let principal, principal.role.worksTickets { services.presence.disconnected(principal.id) }
     }
 
@@ -58,6 +61,13 @@ final class Session {
     }
 
     private func signIn(_ info: TokenInfo, id: String?) async {
+        do {
+            try services.limits.openConnection(token: info.id, name: info.name)
+        } catch {
+            reply(id, error.error)
+            outbox.close(code: CloseCode.flood, reason: "too many connections for one token")
+            return
+        }
         principal = Principal(id: info.name, role: info.role)
         tokenID = info.id
         services.tokenWatch.watch(token: info.id, connection: connectionID, outbox: outbox)
@@ -92,6 +102,15 @@ final class Session {
             return
         }
         guard admit(id: frame.id) else { return }
+        if let principal {
+            // One bucket per principal across its connections and REST, besides this connection's own.
+            do {
+                try services.limits.admitRequest(of: principal.id)
+            } catch {
+                reply(frame.id, error.error)
+                return
+            }
+        }
         guard let principal else {
             switch frame.message {
             case .hello(let request): await hello(request, id: frame.id)
@@ -351,6 +370,12 @@ final class Session {
                 reply(id, HubError(.notFound, "no agent \(agent) who works tickets"))
                 return
             }
+        }
+        do {
+            try services.limits.admitWrite(command, by: principal, in: services.ledger.snapshot.state)
+        } catch {
+            reply(id, error.error)
+            return
         }
         services.ledger.submit(command, by: principal, id: id, replyingTo: outbox)
     }

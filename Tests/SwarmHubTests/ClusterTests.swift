@@ -18,7 +18,7 @@ struct ClusterTests {
     /// The tests send hundreds of commands at once, so the per-connection rate limit (100/s, burst
     /// 200; past 100 refusals without a pause the connection is closed with 4029) is lifted on every node.
     static func nodes(_ count: Int, on url: String) async throws -> ([SwarmdProcess], String) {
-        let unlimited = ["--command-rate", "100000"]
+        let unlimited = ["--command-rate", "100000", "--principal-rate", "1000000"]
         let first = try await SwarmdProcess(postgres: url, extra: unlimited)
         let admin = try #require(first.adminToken)
         var nodes = [first]

@@ -311,4 +311,109 @@ struct IsolationTests {
             #expect(strict.status == 400)
         }
     }
+
+    @Test(
+        "one token's connections are bounded; beyond it the sign-in is refused and closed, a closed one frees its place"
+    )
+    func connectionsPerToken() async throws {
+        try await withHub(configure: { $0.connectionsPerToken = 3 }) { hub in
+            let alice = try await hub.token("alice", .agent)
+            try await withClient(hub.url) { first in
+                try await first.hello(alice)
+                try await withClient(hub.url) { second in
+                    try await second.hello(alice)
+                    try await withClient(hub.url) { third in
+                        try await third.hello(alice)
+                        try await withClient(hub.url) { extra in
+                            try await extra.send(["type": "hello", "id": "h", "token": alice])
+                            guard case .error(let error) = try await extra.next() else {
+                                throw TestFailure("expected an error")
+                            }
+                            #expect(
+                                error.code == .rateLimited && error.message.contains("3 connections"),
+                                "\(error.message)")
+                            #expect(await extra.closeCode() == CloseCode.flood)
+                        }
+                    }
+                    // The third closed: its place is free again.
+                    try await Task.sleep(for: .milliseconds(300))
+                    try await withClient(hub.url) { again in _ = try await again.hello(alice) }
+                }
+            }
+            let metrics = try await fetchText(hub.httpBase + "/metrics", token: alice).body
+            #expect(metrics.contains(#"swarm_limit_refusals_total{limit="connections"} 1"#), "\(metrics)")
+        }
+    }
+
+    @Test("one bucket per principal across connections and REST: 40 connections cost what one does")
+    func principalRate() async throws {
+        try await withHub(configure: {
+            $0.principalRate = 2
+            $0.principalBurst = 10
+        }) { hub in
+            let rita = try await hub.token("rita", .requester)
+            var refused = 0
+            try await withClient(hub.url) { first in
+                try await first.hello(rita)
+                try await withClient(hub.url) { second in
+                    try await second.hello(rita)
+                    for n in 0..<8 {
+                        for client in [first, second] {
+                            try await client.send(["type": "ping", "id": "p\(n)"])
+                            if case .error(let error) = try await client.next() {
+                                #expect(error.code == .rateLimited && error.message.contains("across all connections"))
+                                refused += 1
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(refused >= 5, "16 frames on two connections against a burst of 10 for the one principal")
+            let rest = try await http("GET", hub.httpBase + "/v1/tickets", token: rita)
+            #expect(rest.status == 429)
+            #expect(Int(rest.headers["Retry-After"] as? String ?? "") ?? 0 >= 1)
+        }
+    }
+
+    @Test("what a requester writes is bounded per hour and per ticket; staff are not")
+    func requesterBytes() async throws {
+        try await withHub(configure: {
+            $0.requesterBytesPerHour = 4096
+            $0.requesterBytesPerTicket = 2048
+        }) { hub in
+            let rita = try await hub.token("rita", .requester)
+            let alice = try await hub.token("alice", .agent)
+            let kilobyte = String(repeating: "x", count: 1000)
+            try await withClient(hub.url) { requester in
+                try await requester.hello(rita)
+                try await requester.command(openFrame("VPN drops"))
+                try await requester.command(["type": "comment.add", "ticket": "T-1", "body": kilobyte])
+                try await requester.command(["type": "comment.add", "ticket": "T-1", "body": kilobyte])
+                let perTicket = try await requester.failing(["type": "comment.add", "ticket": "T-1", "body": kilobyte])
+                #expect(
+                    perTicket.code == .rateLimited && perTicket.message.contains("per ticket"), "\(perTicket.message)")
+                try await requester.command(openFrame("Printer"))
+                try await requester.command(["type": "comment.add", "ticket": "T-2", "body": kilobyte])
+                try await requester.command(openFrame("Monitor"))
+                try await requester.command(["type": "comment.add", "ticket": "T-3", "body": kilobyte])
+                // About 4,050 of her 4,096 bytes this hour are written: the next kilobyte is over.
+                let perHour = try await requester.failing(["type": "comment.add", "ticket": "T-3", "body": kilobyte])
+                #expect(perHour.code == .rateLimited && perHour.message.contains("per hour"), "\(perHour.message)")
+            }
+            let open = try await http(
+                "POST", hub.httpBase + "/v1/tickets", token: rita,
+                body: #"{"title":"x","description":"\#(kilobyte)","category":"network","urgency":"low","impact":"low"}"#
+            )
+            #expect(open.status == 429 && Int(open.headers["Retry-After"] as? String ?? "") ?? 0 > 60)
+            try await withClient(hub.url) { agent in
+                try await agent.hello(alice)
+                for _ in 0..<5 { try await agent.command(["type": "comment.add", "ticket": "T-1", "body": kilobyte]) }
+            }
+            #expect(hub.services.ledger.snapshot.state.tickets["T-1"]?.comments.count == 7)
+            let metrics = try await fetchText(hub.httpBase + "/metrics", token: alice).body
+            for limit in ["requester_bytes_ticket", "requester_bytes_hour"] {
+                #expect(metrics.contains(#"swarm_limit_refusals_total{limit="\#(limit)"}"#), "\(limit)")
+            }
+        }
+    }
 }

@@ -40,6 +40,17 @@ public struct HubConfiguration: Sendable {
     public var commandRate = 100.0
     /// Commands one connection may send in a burst above the rate. Default 200.
     public var commandBurst = 200.0
+    /// Connections one token may have open at once; a sign-in beyond it is refused. Default 32.
+    public var connectionsPerToken = 32
+    /// Command frames and REST requests per second one principal (a token's name) may send, across
+    /// all its connections and the REST API, on average. Default 500.
+    public var principalRate = 500.0
+    /// What one principal may send at once above ``principalRate``. Default 1000.
+    public var principalBurst = 1000.0
+    /// Bytes of text (titles, descriptions, comments) a requester may write per hour. Default 1 MiB.
+    public var requesterBytesPerHour = 1 << 20
+    /// Bytes of text a requester may have on one ticket (its description and her comments). Default 5 MiB.
+    public var requesterBytesPerTicket = 5 << 20
     /// Refused frames, with no second's pause between two of them, after which the connection is
     /// closed with 4029 (``RateLimiter``). Default 100.
     public var floodCloseAfter = 100

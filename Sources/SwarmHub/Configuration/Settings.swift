@@ -197,6 +197,29 @@ public enum Settings {
             "command-burst", \.hub.commandBurst, 1...200_000,
             "Commands one connection may send at once above the rate (default: twice --command-rate)."),
         .count(
+            "connections-per-token", \.hub.connectionsPerToken, 1...1_000_000,
+            "Connections one token may have open at once; a sign-in beyond it is refused."),
+        Setting(
+            "principal-rate", value: "n", accepts: "0.001–1000000",
+            help:
+                "Commands and REST requests per second one token's name may send across all its connections; sets --principal-burst to twice as many.",
+            show: { number($0.hub.principalRate) },
+            set: { values, settings throws(SettingError) in
+                let rate = try parseNumber(values[0], in: 0.001...1_000_000)
+                settings.hub.principalRate = rate
+                settings.hub.principalBurst = max(1, rate * 2)
+            }),
+        .number(
+            "principal-burst", \.hub.principalBurst, 1...2_000_000,
+            "Commands and REST requests one token's name may send at once above the rate (default: twice --principal-rate)."
+        ),
+        .count(
+            "requester-bytes-per-hour", \.hub.requesterBytesPerHour, 1024...(1 << 34), value: "bytes",
+            "Bytes of text (titles, descriptions, comments) a requester may write per hour."),
+        .count(
+            "requester-bytes-per-ticket", \.hub.requesterBytesPerTicket, 1024...(1 << 34), value: "bytes",
+            "Bytes of text a requester may have on one ticket: its description and her comments."),
+        .count(
             "flood-close-after", \.hub.floodCloseAfter, 1...1_000_000,
             "Refused frames, with no second's pause between them, after which a connection is closed (4029)."),
         .duration(

@@ -27,6 +27,11 @@ struct Authenticator: RouterMiddleware {
                 logFailedLogin(services, remote: context.channel.remoteAddress, path: request.uri.path)
                 throw HubError(.unauthorized, "unknown or revoked token")
             }
+            do {
+                try services.limits.admitRequest(of: token.name)
+            } catch {
+                throw error.error
+            }
             var context = context
             context.token = token
             response = try await next(request, context)

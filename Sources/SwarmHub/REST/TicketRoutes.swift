@@ -208,6 +208,11 @@ struct TicketRoutes {
         let open: TicketOpen = try await RequestBody.decode(
             request, limit: services.configuration.maxFrameSize)
         let key = try RequestBody.idempotencyKey(request)
+        do {
+            try services.limits.admitWrite(.openTicket(open), by: principal, in: services.ledger.snapshot.state)
+        } catch {
+            throw error.error
+        }
         let ack = try await services.ledger.submit(.openTicket(open), by: principal, id: key).get()
         guard let id = ack.ticket, var ticket = services.ledger.snapshot.state.tickets[id] else {
             throw HubError(.internal, "the ticket was opened but cannot be read back")

@@ -39,6 +39,8 @@ public final class HubTelemetry: Sendable {
     private let closes: [UInt16: CoreMetrics.Counter]
     /// Error frames sent on WebSocket connections, by error code.
     private let errors: [ErrorCode: CoreMetrics.Counter]
+    /// Refusals of the per-principal bounds (``PrincipalLimits``), by limit.
+    private let limits: [String: CoreMetrics.Counter]
     /// Commands the ledger decided, by type and outcome; made when first seen.
     private let commands = Mutex<[CommandKey: CoreMetrics.Counter]>([:])
     /// Commands in one group commit.
@@ -118,6 +120,17 @@ public final class HubTelemetry: Sendable {
             label: "swarm_sla_events_total", dimensions: [("kind", "warning")], factory: factory)
         slaBreaches = CoreMetrics.Counter(
             label: "swarm_sla_events_total", dimensions: [("kind", "breach")], factory: factory)
+        var limits: [String: CoreMetrics.Counter] = [:]
+        for limit in ["connections", "principal_rate", "requester_bytes_hour", "requester_bytes_ticket"] {
+            limits[limit] = CoreMetrics.Counter(
+                label: "swarm_limit_refusals_total", dimensions: [("limit", limit)], factory: factory)
+        }
+        self.limits = limits
+    }
+
+    /// Counts a refusal of a per-principal bound.
+    func limited(_ limit: String) {
+        limits[limit]?.increment()
     }
 
     /// Counts an error frame sent on a connection.

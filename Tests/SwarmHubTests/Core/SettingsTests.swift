@@ -32,7 +32,8 @@ struct SettingsTests {
             "invitations": "4", "severity-one-invitations": "9", "queue-invitations": "network=5",
             "invite-timeout": "5m", "backlog-after": "2h", "kb-suggestions": "0", "metrics-interval": "5s",
             "log-level": "debug", "log-format": "json", "metrics-address": "127.0.0.1:9090",
-            "metrics-token-file": "token.txt",
+            "metrics-token-file": "token.txt", "connections-per-token": "4", "principal-rate": "3",
+            "principal-burst": "5", "requester-bytes-per-hour": "2048", "requester-bytes-per-ticket": "4096",
         ]
         #expect(Set(samples.keys) == Set(Settings.all.map(\.name)), "a sample for every setting")
         for setting in Settings.all {
