@@ -41,7 +41,8 @@ struct BackupTests {
         let folder = try temporaryDirectory()
         let path = folder.appendingPathComponent("data/swarm.sqlite").path
         let backup = folder.appendingPathComponent("swarm-backup.sqlite").path
-        let hub = try await SwarmdProcess(serve: path, extra: ["--command-rate", "100000", "--principal-rate", "1000000"])
+        let hub = try await SwarmdProcess(
+            serve: path, extra: ["--command-rate", "100000", "--principal-rate", "1000000"])
         let admin = try #require(hub.adminToken)
         let acks = Acks()
         let (before, backupRun, during) = try await withThrowingTaskGroup(of: Void.self) { group in

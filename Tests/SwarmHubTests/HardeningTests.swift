@@ -26,7 +26,8 @@ struct HardeningProcessTests {
         let path = try databasePath()
         // 300 comments pipelined at once: above the default burst, so the rate is lifted (the point
         // here is the stalled reader, not the rate limit).
-        let hub = try await SwarmdProcess(serve: path, extra: ["--command-rate", "100000", "--principal-rate", "1000000"])
+        let hub = try await SwarmdProcess(
+            serve: path, extra: ["--command-rate", "100000", "--principal-rate", "1000000"])
         let admin = try #require(hub.adminToken)
         let port = try #require(hub.port)
         // A socket that sends nothing, and one that stops in the middle of its upgrade's head.

@@ -18,7 +18,8 @@ struct ProcessTests {
         let path = try databasePath()
         // The writer pipelines 400 comments at once, twice the default burst: without a higher rate
         // the refusals past the burst would close it as a flood (4029) before the kill.
-        let hub = try await SwarmdProcess(serve: path, extra: ["--command-rate", "100000", "--principal-rate", "1000000"])
+        let hub = try await SwarmdProcess(
+            serve: path, extra: ["--command-rate", "100000", "--principal-rate", "1000000"])
         let admin = try #require(hub.adminToken)
         let created = try await SwarmdProcess.run([
             "token", "create", "--name", "alice", "--role", "agent", "--db", path,
@@ -239,7 +240,8 @@ struct RollbackTests {
     @Test("a WAL damaged after kill -9 loses its last commits: check reports it, the hub starts a new epoch")
     func damagedWALStartsANewEpoch() async throws {
         let path = try temporaryDirectory().appendingPathComponent("data/swarm.sqlite").path
-        let hub = try await SwarmdProcess(serve: path, extra: ["--command-rate", "100000", "--principal-rate", "1000000"])
+        let hub = try await SwarmdProcess(
+            serve: path, extra: ["--command-rate", "100000", "--principal-rate", "1000000"])
         let admin = try #require(hub.adminToken)
         var lastSeq: Int64 = 0
         var epoch = ""
