@@ -14,6 +14,7 @@ checked at 1366 and 360 pixels wide. Exit status 0 when everything holds, 1 othe
 as for the dashboard test. SCREENSHOTS=DIR saves the screenshots docs/portal.md shows into DIR.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -78,7 +79,7 @@ class Portal(Page):
         self.one(f'label[for="{group}-{value}"]').click()
 
     def replies(self):
-        return [item.text for item in self.driver.find_elements(self.By.CSS_SELECTOR, "#replies li")]
+        return [item.text for item in self.driver.find_elements(self.By.CSS_SELECTOR, "#replies li:not(.earlier)")]
 
 
 def no_secret(page, when):
@@ -287,8 +288,43 @@ def scenario(hub, driver, swarm, folder, timings):
     time.sleep(0.3)
     clean(page, 360, "at 360 px")
     screenshot(page, "portal-ticket-de-360")
-    no_secret(page, "at the end")
     driver.set_window_size(1366, 768)
+
+    # A long conversation opens at its latest replies; earlier ones come a page at a time when asked.
+    status, opened = hub.request("POST", "/v1/tickets", rita, {
+        "title": "Long conversation", "description": "many replies", "category": "network", "urgency": "low",
+        "impact": "low"})
+    check(status == 201, f"POST /v1/tickets answered {status}")
+    long_id = opened["ticket"]["id"]
+    import websocket  # websocket-client, installed by scripts/bootstrap-test
+    socket = websocket.create_connection(hub.base.replace("http", "ws", 1) + "/v1/ws",
+                                         header=[f"Authorization: Bearer {agent}"], timeout=30)
+    socket.recv()
+    for n in range(1, 61):
+        socket.send(json.dumps({"type": "comment.add", "id": f"long{n}", "ticket": long_id,
+                                "body": f"{SECRET} {n}" if n % 10 == 0 else f"reply {n}",
+                                "visibility": "internal" if n % 10 == 0 else "public"}))
+    answered = 0
+    while answered < 60:
+        frame = json.loads(socket.recv())
+        if str(frame.get("id", "")).startswith("long"):
+            check(frame.get("type") == "ack", f"comment refused: {frame}")
+            answered += 1
+    socket.close()
+    page.one("#tab-tickets").click()
+    wait_for(f"{long_id} listed", lambda: page.visible(f'#ticket-list button[data-ticket="{long_id}"]'), 10,
+             seen=page.state)
+    page.one(f'#ticket-list button[data-ticket="{long_id}"]').click()
+    # 54 public replies: the latest 50 first, with the way to the 4 before them.
+    wait_for("the latest 50 replies", lambda: len(page.replies()) == 50 and page.visible("#earlier-replies"), 15,
+             seen=page.state)
+    check(page.replies()[-1].endswith("reply 59"), f"the last reply shown: {page.replies()[-1]!r}")
+    page.one("#earlier-replies").click()
+    wait_for("all 54 replies", lambda: len(page.replies()) == 54, 10, seen=page.state)
+    check(page.replies()[0].endswith("reply 1"), f"the first reply shown: {page.replies()[0]!r}")
+    check(not page.visible("#earlier-replies"), "the earlier-replies button stays after the first reply")
+    log(f"{long_id}: 50 of 54 public replies at first, all 54 after 'Show earlier replies'")
+    no_secret(page, "at the end")
 
 
 def main():
