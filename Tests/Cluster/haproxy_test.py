@@ -340,8 +340,8 @@ def spread(proxy, nodes, token):
     names = proxy.names
     status, body = get(proxy.base + "/health")
     check(status == 200 and '"ok"' in body, f"GET /health through HAProxy answers 200 ({status} {body.strip()})")
-    status, _ = get(proxy.base + "/metrics")
-    check(status == 403, f"GET /metrics is not forwarded: 403 from HAProxy ({status})")
+    statuses = {path: get(proxy.base + path)[0] for path in ("/metrics", "/metrics/", "//metrics")}
+    check(set(statuses.values()) == {403}, f"GET /metrics is not forwarded: 403 from HAProxy ({statuses})")
     connections = [connect(proxy.url, token)[0] for _ in range(SPREAD_CONNECTIONS)]
     try:
         by_header = {name: sum(1 for c in connections if c.node == name) for name in names}

@@ -48,7 +48,7 @@ def configuration(port, servers, stats_socket, inter="1s", fall=3, rise=2):
         "",
         "frontend swarm",
         f"    bind 127.0.0.1:{port}",
-        "    http-request deny if { path /metrics }",
+        "    http-request deny if { path_reg ^/+metrics/*$ }",
         "    default_backend swarmd",
         "",
         "backend swarmd",
