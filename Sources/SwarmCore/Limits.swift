@@ -73,6 +73,20 @@ public enum Limits {
         return kept + ellipsis
     }
 
+    /// `text` with what ``checkText(_:field:length:multiline:)`` refuses — control characters (newlines
+    /// too unless `multiline`) and bidirectional overrides — replaced by U+FFFD: for text the hub writes
+    /// from others' input (an alert's labels and annotations, mail), which it takes rather than refuses.
+    public static func clean(_ text: String, multiline: Bool = true) -> String {
+        guard text.unicodeScalars.contains(where: { isControl($0, multiline: multiline) || isBidiOverride($0) }) else {
+            return text
+        }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            scalars.append(isControl(scalar, multiline: multiline) || isBidiOverride(scalar) ? "\u{FFFD}" : scalar)
+        }
+        return String(scalars)
+    }
+
     /// U+202A–U+202E and U+2066–U+2069: they reorder what a terminal shows (`Trojan Source`, CVE-2021-42574).
     static func isBidiOverride(_ scalar: Unicode.Scalar) -> Bool {
         (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)

@@ -115,8 +115,8 @@ extension Policy {
     /// from events she may see: her comments and the public replies (so their count is the count of
     /// public replies), and `updatedAt`/`firstResponseAt` from those events only; the fields that
     /// come from the swarm's working events are left out — invitations (the scoring of experts),
-    /// tier, assignee, hand-offs and vendor (escalations), effort (work logs), SLA spans and alarms,
-    /// the backlog mark. Anyone else's ticket is never shown to a requester (``canRead(_:_:)``).
+    /// tier, assignee, hand-offs and vendor (escalations), effort (work logs), SLA alarms, the backlog
+    /// mark. Its SLA spans follow from status changes, which she sees, and stay. Anyone else's ticket is never shown to a requester (``canRead(_:_:)``).
     public static func view(of ticket: Ticket, for audience: Audience) -> Ticket {
         guard case .requester(let id) = audience else { return ticket }
         return view(of: ticket, forRequester: id)
@@ -132,7 +132,6 @@ extension Policy {
         shown.handoffs = 0
         shown.vendor = nil
         shown.vendorRef = nil
-        shown.slaSpans = []
         shown.slaFired = []
         shown.stalledSince = nil
         shown.effortMinutes = 0

@@ -70,7 +70,7 @@ public struct AlertmanagerWebhook: Decodable, Sendable, Hashable {
             var title = annotations["summary"] ?? name + (labels["instance"].map { " on \($0)" } ?? "")
             title = title.trimmingCharacters(in: .whitespacesAndNewlines)
             if title.isEmpty { title = name }
-            title = Limits.cut(title, toFit: Limits.titleLength)
+            title = Limits.cut(Limits.clean(title, multiline: false), toFit: Limits.titleLength)
             var text = annotations["description"] ?? annotations["summary"] ?? ""
             if !text.isEmpty { text += "\n\n" }
             text +=
@@ -78,7 +78,7 @@ public struct AlertmanagerWebhook: Decodable, Sendable, Hashable {
             if let url = alert.generatorURL, !url.isEmpty { text += "\nSource: " + url }
             if alert.status == "firing" {
                 if let starts = alert.startsAt { text += "\nFiring since: " + starts }
-                let description = Limits.cut(text, toFit: Limits.descriptionLength)
+                let description = Limits.cut(Limits.clean(text), toFit: Limits.descriptionLength)
                 let (urgency, impact, queue, category) = rules.classify(labels)
                 let open = TicketOpen(
                     title: title, description: description, category: category, urgency: urgency, impact: impact,
@@ -86,7 +86,7 @@ public struct AlertmanagerWebhook: Decodable, Sendable, Hashable {
                 items.append(Item(key: key, firing: true, command: .openTicket(open)))
             } else {
                 if let ends = alert.endsAt { text = "Resolved at " + ends + ".\n" + text }
-                let output = Limits.cut(text, toFit: Limits.descriptionLength)
+                let output = Limits.cut(Limits.clean(text), toFit: Limits.descriptionLength)
                 items.append(Item(key: key, firing: false, command: .resolveAlert(key: key, output: output)))
             }
         }

@@ -197,6 +197,16 @@ final class Session {
     }
 
     private func subscribe(_ request: ChannelRequest, id: String, as principal: Principal) async {
+        // On a node of a cluster, what the client read on another node (its `since`), or a ticket another
+        // node has just opened, may not be applied here yet: catch up with the shared log first (bounded),
+        // so the ticket is found and no event between this node's seq and `since` is delivered again.
+        if services.cluster != nil, let head = try? await services.store.lastSeq(),
+            head > services.ledger.snapshot.seq,
+            await !services.ledger.waitUntilApplied(head, within: .seconds(5))
+        {
+            reply(id, HubError(.internal, "this node is catching up with the log; subscribe again in a moment"))
+            return
+        }
         let channels: [SwarmProtocol.Channel]
         do throws(HubError) {
             channels = try parseChannels(request.channels)

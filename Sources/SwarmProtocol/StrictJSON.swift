@@ -17,16 +17,21 @@ public enum StrictJSON {
     }
 
     /// Checks that `bytes` hold one strict JSON value; throws the first violation.
-    public static func check(_ bytes: some Collection<UInt8>) throws(Violation) {
+    ///
+    /// - Parameter boundedIntegers: refuse integers beyond 64 bits (every integer of the protocol fits);
+    ///   `false` for a body from another system that may carry fields the hub does not read
+    ///   (Alertmanager's webhook), where a large number in one of those harms nothing.
+    public static func check(_ bytes: some Collection<UInt8>, boundedIntegers: Bool = true) throws(Violation) {
         let array = Array(bytes)
         try array.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<UInt8>) throws(Violation) in
-            var parser = Parser(bytes: buffer)
+            var parser = Parser(bytes: buffer, boundedIntegers: boundedIntegers)
             try parser.document()
         }
     }
 
     private struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
+        let boundedIntegers: Bool
         var index = 0
         /// The keys and indexes from the root to the current value, for messages.
         var path: [PathElement] = []
@@ -36,8 +41,9 @@ public enum StrictJSON {
             case index(Int)
         }
 
-        init(bytes: UnsafeBufferPointer<UInt8>) {
+        init(bytes: UnsafeBufferPointer<UInt8>, boundedIntegers: Bool) {
             self.bytes = bytes
+            self.boundedIntegers = boundedIntegers
         }
 
         var fieldName: String {
@@ -299,7 +305,7 @@ public enum StrictJSON {
                 guard digits() > 0 else { throw syntax("an invalid number") }
             }
             // Every integer of the protocol fits in 64 bits; a longer one is named, not "invalid JSON".
-            if integer, Int64(String(decoding: bytes[start..<index], as: UTF8.self)) == nil {
+            if integer, boundedIntegers, Int64(String(decoding: bytes[start..<index], as: UTF8.self)) == nil {
                 let field = fieldName.isEmpty ? "the value" : "field '\(fieldName)'"
                 throw Violation(code: .invalidField, message: "\(field) is out of range for a 64-bit integer")
             }

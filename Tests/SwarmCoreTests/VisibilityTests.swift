@@ -60,7 +60,7 @@ struct VisibilityTests {
         let shown = Policy.view(of: staff, for: Audience(requester))
         #expect(shown.effortMinutes == 0)
         #expect(shown.tier == nil && shown.vendor == nil && shown.vendorRef == nil && shown.handoffs == 0)
-        #expect(shown.slaFired.isEmpty && shown.slaSpans.isEmpty && shown.stalledSince == nil)
+        #expect(shown.slaFired.isEmpty && shown.slaSpans == staff.slaSpans && shown.stalledSince == nil)
         #expect(shown.updatedAt == replied, "her updatedAt is the public reply's time, not the internal note's")
         #expect(shown.firstResponseAt == replied)
         #expect(shown.publicUpdatedAt == nil && shown.publicFirstResponseAt == nil)

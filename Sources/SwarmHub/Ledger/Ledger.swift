@@ -114,6 +114,17 @@ public final class Ledger: Service, Sendable {
     /// The state and `seq` of the last commit.
     public var snapshot: Snapshot { current.withLock { $0 } }
 
+    /// Waits until this node has applied the log up to `seq` (a node of a cluster follows what the
+    /// others commit a moment later), at most `timeout`; returns whether it has.
+    func waitUntilApplied(_ seq: Int64, within timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while snapshot.seq < seq {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+
     /// The metrics of every committed event, as of the last commit. A copy: reports are computed
     /// outside the writer's lock.
     public var metricsCollector: MetricsCollector { metrics.withLock { $0 } }

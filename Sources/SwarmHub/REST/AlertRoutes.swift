@@ -36,7 +36,9 @@ struct AlertRoutes {
             throw HubError(.tooLarge, "the body is larger than \(bodyLimit) bytes")
         }
         // Strict JSON first (duplicate keys, depth, …), as for every REST body.
-        let payload: AlertmanagerWebhook = try RequestBody.decode(buffer.readableBytesView)
+        // Alertmanager may add fields the hub does not read: a large number in one of them is no reason
+        // to refuse the alerts.
+        let payload: AlertmanagerWebhook = try RequestBody.decode(buffer.readableBytesView, boundedIntegers: false)
         let items = try payload.commands(rules: services.configuration.swarm.alerts)
         try dryRun(items, by: principal)
         var outcomes: [AlertOutcomes.Outcome] = []

@@ -1,8 +1,9 @@
 import Hummingbird
 import SwarmProtocol
 
-/// The paging parameters of a list: `limit`, with a default and a maximum, and the cursor (`after`
-/// or `before`, not both), each checked with an error naming it.
+/// The paging parameters of a list: `limit`, with a default and a maximum, and the cursors, each
+/// checked with an error naming it: `after` pages forward (up to `before`, when both are given),
+/// `before` alone pages backward.
 struct PageQuery {
     var after: Int64?
     var before: Int64?
@@ -20,9 +21,6 @@ struct PageQuery {
         }
         let after = try number("after")
         let before = try number("before")
-        if after != nil && before != nil {
-            throw HubError(.invalidField, "query 'after' and 'before' page in opposite directions; send one of them")
-        }
         return PageQuery(
             after: after, before: before, limit: try limit(request, default: defaultLimit, maximum: maximum))
     }

@@ -20,9 +20,11 @@ enum RequestBody {
 
     /// Decodes a REST body: strict JSON (``StrictJSON``), then the type, or the error naming the
     /// field. Pure, so the fuzz test runs it without a server.
-    static func decode<T: Decodable>(_ bytes: some Collection<UInt8>) throws(HubError) -> T {
+    static func decode<T: Decodable>(_ bytes: some Collection<UInt8>, boundedIntegers: Bool = true) throws(HubError)
+        -> T
+    {
         do {
-            try StrictJSON.check(bytes)
+            try StrictJSON.check(bytes, boundedIntegers: boundedIntegers)
         } catch {
             // REST reports every unreadable body as `invalid_field` (Protocol §20), as before.
             throw HubError(

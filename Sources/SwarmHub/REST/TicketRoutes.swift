@@ -102,27 +102,30 @@ struct TicketRoutes {
             moreComments: page.first.map { $0.number > 1 } ?? false, moreEvents: moreEvents)
     }
 
-    /// `GET /v1/tickets/{id}/comments?after=|before=&limit=`: a page of the comments the caller may
-    /// see, oldest first; the cursor is a comment `number` as the caller sees it.
+    /// `GET /v1/tickets/{id}/comments?after=&before=&limit=`: a page of the comments the caller may
+    /// see, oldest first; the cursors are comment `number`s as the caller sees them: `after` pages
+    /// forward (up to `before` when both are given), `before` alone backward.
     @Sendable func comments(_ request: Request, context: HubRequestContext) async throws -> CommentPage {
         let principal = try context.requirePrincipal()
         let page = try PageQuery.parse(
             request, defaultLimit: Self.historyPage.default, maximum: Self.historyPage.maximum)
         let (ticket, _) = try readable(context, by: principal)
         let comments = Self.comments(of: ticket, for: Audience(principal))
-        if let before = page.before {
+        if page.after == nil, let before = page.before {
             let shown = comments.page(before: Int(clamping: before), limit: page.limit)
             let more = shown.first.map { $0.number > 1 } ?? false
             return CommentPage(comments: shown, total: comments.count, more: more)
         }
         let after = Int(clamping: page.after ?? 0)
-        let shown = comments.page(after: after, limit: page.limit)
-        let more = (shown.last?.number ?? after) < comments.count
+        let end = page.before.map { min(Int(clamping: $0) - 1, comments.count) } ?? comments.count
+        let shown = comments.page(after: after, limit: page.limit).filter { $0.number <= end }
+        let more = (shown.last?.number ?? after) < end
         return CommentPage(comments: shown, total: comments.count, more: more)
     }
 
-    /// `GET /v1/tickets/{id}/events?after=|before=&limit=`: a page of the ticket's events the caller
-    /// may see, oldest first; the cursor is a `seq`. Without a cursor, the most recent page.
+    /// `GET /v1/tickets/{id}/events?after=&before=&limit=`: a page of the ticket's events the caller
+    /// may see, oldest first; the cursors are `seq`s (`after` forward, up to `before` when both are
+    /// given; `before` alone backward). Without a cursor, the most recent page.
     @Sendable func events(_ request: Request, context: HubRequestContext) async throws -> EventPage {
         let principal = try context.requirePrincipal()
         let page = try PageQuery.parse(
