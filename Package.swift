@@ -37,11 +37,19 @@ let package = Package(
     targets: [
         .target(name: "SwarmProtocol", swiftSettings: swiftSettings),
         .target(name: "SwarmCore", dependencies: ["SwarmProtocol"], swiftSettings: swiftSettings),
+        // The leads' figures: the fold over the log the hub keeps live. Nothing else, so the server links
+        // only this of the analysis code.
+        .target(name: "SwarmMetrics", dependencies: ["SwarmCore"], swiftSettings: swiftSettings),
+        // Reading histories and the simulator's input files: the ServiceNow import, workload and staff CSV.
         .target(
-            name: "SwarmMetrics",
+            name: "SwarmImport",
             dependencies: ["SwarmCore", .product(name: "SwiftCSV", package: "SwiftCSV")],
             swiftSettings: swiftSettings
         ),
+        // The what-if simulator and its calibration on an imported history; only `swarmd` links it.
+        .target(
+            name: "SwarmSimulator", dependencies: ["SwarmImport", "SwarmMetrics", "SwarmCore"],
+            swiftSettings: swiftSettings),
         .target(
             name: "SwarmStore",
             dependencies: [
@@ -80,6 +88,8 @@ let package = Package(
             dependencies: [
                 "SwarmHub",
                 "SwarmMetrics",
+                "SwarmImport",
+                "SwarmSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -92,6 +102,7 @@ let package = Package(
                 "SwarmHub",
                 "SwarmCore",
                 "SwarmMetrics",
+                "SwarmSimulator",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -144,9 +155,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SwarmMetricsTests", dependencies: ["SwarmMetrics", "SwarmCore"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "SwarmMetricsTests", dependencies: ["SwarmMetrics", "SwarmCore"], resources: [.copy("Fixtures")],
-            swiftSettings: swiftSettings),
+            name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmImport", "SwarmMetrics", "SwarmCore"],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "SwarmStoreTests",
             dependencies: [
@@ -157,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "SwarmHubTests",
             dependencies: [
-                "SwarmHub", "SwarmTestSupport", .product(name: "HTTPTypes", package: "swift-http-types"),
+                "SwarmHub", "SwarmTestSupport", "SwarmImport", .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ],

@@ -1,6 +1,7 @@
 import Foundation
 import SwarmCore
 import SwarmMetrics
+import SwarmSimulator
 import SwarmProtocol
 
 /// Folds a large synthetic log into a MetricsCollector and times reports, as the hub does for

@@ -1,6 +1,7 @@
 import Foundation
 import SwarmCore
 import SwarmMetrics
+import SwarmSimulator
 import SwarmProtocol
 
 /// Ranks tickets among many agents with the matcher of SwarmCore, the same code the hub runs on

@@ -9,7 +9,16 @@ public import SwarmProtocol
 /// Entries are replaced lazily: an update pushes a new entry and the old one is skipped when it
 /// surfaces, so an update costs O(log n).
 public struct DeadlineIndex: Sendable {
-    private var heap: [(at: Timestamp, ticket: String, version: UInt64)] = []
+    /// One ticket's deadline as pushed; ordered by time, then by when it was pushed.
+    private struct Entry: Comparable, Sendable {
+        var at: Timestamp
+        var version: UInt64
+        var ticket: String
+
+        static func < (left: Entry, right: Entry) -> Bool { (left.at, left.version) < (right.at, right.version) }
+    }
+
+    private var heap = MinHeap<Entry>()
     private var current: [String: (at: Timestamp, version: UInt64)] = [:]
     private var versions: UInt64 = 0
 
@@ -32,7 +41,7 @@ public struct DeadlineIndex: Sendable {
             }
             versions += 1
             current[id] = (deadline, versions)
-            push((deadline, id, versions))
+            heap.push(Entry(at: deadline, version: versions, ticket: id))
         }
         // Stale entries are dropped when they reach the top; rebuild when they outnumber the live ones.
         if heap.count > 64 && heap.count > 4 * current.count { rebuild() }
@@ -46,57 +55,18 @@ public struct DeadlineIndex: Sendable {
     /// index until an update recomputes them. Walks only the part of the heap that is due (a parent
     /// is never later than its children), so it costs the due entries, not every ticket.
     public func due(at now: Timestamp) -> [String] {
-        var found: [String] = []
-        var stack = heap.isEmpty ? [] : [0]
-        while let index = stack.popLast() {
-            let entry = heap[index]
-            guard entry.at <= now else { continue }
-            if current[entry.ticket]?.version == entry.version { found.append(entry.ticket) }
-            for child in [2 * index + 1, 2 * index + 2] where child < heap.count { stack.append(child) }
-        }
-        return found
+        heap.prefix { $0.at <= now }.filter { current[$0.ticket]?.version == $0.version }.map(\.ticket)
     }
 
     /// The number of tickets with a deadline.
     public var count: Int { current.count }
 
     private mutating func dropStale() {
-        while let top = heap.first, current[top.ticket]?.version != top.version { popTop() }
+        while let top = heap.first, current[top.ticket]?.version != top.version { heap.popFirst() }
     }
 
     private mutating func rebuild() {
-        heap = []
-        for (ticket, entry) in current { push((entry.at, ticket, entry.version)) }
-    }
-
-    private mutating func push(_ entry: (at: Timestamp, ticket: String, version: UInt64)) {
-        heap.append(entry)
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard earlier(child, than: parent) else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private mutating func popTop() {
-        heap.swapAt(0, heap.count - 1)
-        heap.removeLast()
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1
-            let right = left + 1
-            var first = parent
-            if left < heap.count && earlier(left, than: first) { first = left }
-            if right < heap.count && earlier(right, than: first) { first = right }
-            guard first != parent else { return }
-            heap.swapAt(parent, first)
-            parent = first
-        }
-    }
-
-    private func earlier(_ a: Int, than b: Int) -> Bool {
-        (heap[a].at, heap[a].version) < (heap[b].at, heap[b].version)
+        heap.removeAll()
+        for (ticket, entry) in current { heap.push(Entry(at: entry.at, version: entry.version, ticket: ticket)) }
     }
 }

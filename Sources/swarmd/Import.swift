@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import SwarmCore
 import SwarmHub
+import SwarmImport
 import SwarmMetrics
+import SwarmSimulator
 import SwarmProtocol
 
 /// `swarmd import`: reads another system's ticket history.

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import SwarmCore
 import SwarmHub
+import SwarmImport
 import SwarmMetrics
+import SwarmSimulator
 import SwarmProtocol
 
 /// `swarmd simulate`: runs a workload through a simulated team in swarm, tiered and hybrid mode

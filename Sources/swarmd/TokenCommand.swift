@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SwarmCore
 import SwarmHub
-import SwarmMetrics
+import SwarmImport
 import SwarmProtocol
 import SwarmStore
 

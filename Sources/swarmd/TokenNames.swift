@@ -1,5 +1,5 @@
 import SwarmCore
-import SwarmMetrics
+import SwarmImport
 
 /// The names of a bulk token file (`swarmd token create --csv`): a CSV whose header has a `name`
 /// column. Every bad line is reported and none is used.

@@ -1,4 +1,5 @@
 import Foundation
+import SwarmImport
 import SwarmMetrics
 import SwarmProtocol
 import SwarmTestSupport
@@ -9,7 +10,7 @@ import Testing
 struct AnalysisCommandTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let slice = repository.appendingPathComponent("Tests/SwarmMetricsTests/Fixtures/servicenow-slice.csv").path
+    static let slice = repository.appendingPathComponent("Tests/SwarmSimulatorTests/Fixtures/servicenow-slice.csv").path
     static let staff = repository.appendingPathComponent("samples/staff.csv").path
 
     @Test("import writes a workload once, simulate replays it under every mode, the same seed gives the same report")

@@ -3,7 +3,9 @@ import SwarmCore
 import SwarmProtocol
 import Testing
 
-@testable import SwarmMetrics
+@testable import SwarmImport
+import SwarmMetrics
+import SwarmSimulator
 
 /// Malformed rows are skipped and reported with their line numbers; unusable files are refused with
 /// a precise message; no input crashes the import.

@@ -1,6 +1,8 @@
 import Foundation
 import SwarmCore
+import SwarmImport
 import SwarmMetrics
+import SwarmSimulator
 import SwarmProtocol
 import Testing
 

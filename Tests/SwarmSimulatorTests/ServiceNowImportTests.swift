@@ -3,7 +3,9 @@ import SwarmCore
 import SwarmProtocol
 import Testing
 
-@testable import SwarmMetrics
+@testable import SwarmImport
+import SwarmMetrics
+import SwarmSimulator
 
 /// `Fixtures/servicenow-slice.csv`: 401 real rows (54 incidents, CRLF line ends as in the original)
 /// of /work/shared/data/servicenow-incident-log-subset.csv — its first 243 rows, then every row of

@@ -1,4 +1,6 @@
 public import Foundation
+public import SwarmImport
+public import SwarmMetrics
 public import SwarmProtocol
 
 /// Swarm and hybrid against tiered over many seeds (docs/simulator.md, "The what-if"): for each

@@ -1,5 +1,7 @@
 import SwarmCore
+import SwarmImport
 import SwarmMetrics
+import SwarmSimulator
 import SwarmProtocol
 
 /// A taxonomy holding every tag the workload generator uses, with their parents, and the category

@@ -1,4 +1,6 @@
 internal import Foundation
+public import SwarmImport
+public import SwarmMetrics
 
 /// The simulator's random numbers: xoshiro256** seeded through SplitMix64, so a seed gives the same
 /// sequence on every run and in every process (Swift's `SystemRandomNumberGenerator` cannot be

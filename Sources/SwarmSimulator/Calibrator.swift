@@ -1,5 +1,7 @@
 internal import Foundation
 public import SwarmCore
+public import SwarmImport
+public import SwarmMetrics
 public import SwarmProtocol
 
 /// The figures of a history that a calibration fits (docs/simulator.md, "Calibration"), in minutes

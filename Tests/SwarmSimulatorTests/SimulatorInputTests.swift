@@ -1,5 +1,7 @@
 import SwarmCore
+import SwarmImport
 import SwarmMetrics
+import SwarmSimulator
 import SwarmProtocol
 import Testing
 

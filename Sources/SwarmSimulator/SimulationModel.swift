@@ -1,4 +1,6 @@
 internal import Foundation
+public import SwarmImport
+public import SwarmMetrics
 public import SwarmProtocol
 
 /// The simulation's numbers: the routing mode, the seed and the service model

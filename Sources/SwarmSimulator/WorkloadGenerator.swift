@@ -1,5 +1,7 @@
 internal import Foundation
 public import SwarmCore
+public import SwarmImport
+public import SwarmMetrics
 public import SwarmProtocol
 
 /// Makes a workload from stated distributions (docs/simulator.md, "Generated workloads"), the same

@@ -1,4 +1,6 @@
 internal import Foundation
+public import SwarmImport
+public import SwarmMetrics
 public import SwarmProtocol
 
 /// The calibration's tables for terminals.
