@@ -155,7 +155,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "SwarmMetricsTests", dependencies: ["SwarmMetrics", "SwarmCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SwarmMetricsTests", dependencies: ["SwarmMetrics", "SwarmCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmImport", "SwarmMetrics", "SwarmCore"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),

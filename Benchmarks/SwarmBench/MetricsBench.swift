@@ -1,8 +1,8 @@
 import Foundation
 import SwarmCore
 import SwarmMetrics
-import SwarmSimulator
 import SwarmProtocol
+import SwarmSimulator
 
 /// Folds a large synthetic log into a MetricsCollector and times reports, as the hub does for
 /// `GET /v1/metrics` and each `metrics.updated` push.

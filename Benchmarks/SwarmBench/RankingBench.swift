@@ -1,8 +1,8 @@
 import Foundation
 import SwarmCore
 import SwarmMetrics
-import SwarmSimulator
 import SwarmProtocol
+import SwarmSimulator
 
 /// Ranks tickets among many agents with the matcher of SwarmCore, the same code the hub runs on
 /// `ticket.open`: the state is built by applying events, so the index is the one replay builds.

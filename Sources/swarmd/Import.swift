@@ -4,8 +4,8 @@ import SwarmCore
 import SwarmHub
 import SwarmImport
 import SwarmMetrics
-import SwarmSimulator
 import SwarmProtocol
+import SwarmSimulator
 
 /// `swarmd import`: reads another system's ticket history.
 struct Import: ParsableCommand {

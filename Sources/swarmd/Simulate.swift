@@ -4,8 +4,8 @@ import SwarmCore
 import SwarmHub
 import SwarmImport
 import SwarmMetrics
-import SwarmSimulator
 import SwarmProtocol
+import SwarmSimulator
 
 /// `swarmd simulate`: runs a workload through a simulated team in swarm, tiered and hybrid mode
 /// and reports the same metrics as a live hub (docs/simulator.md).

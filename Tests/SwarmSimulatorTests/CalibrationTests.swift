@@ -2,8 +2,8 @@ import Foundation
 import SwarmCore
 import SwarmImport
 import SwarmMetrics
-import SwarmSimulator
 import SwarmProtocol
+import SwarmSimulator
 import Testing
 
 /// A ServiceNow log written row by row: every column of the data set, the ones a test cares about given.

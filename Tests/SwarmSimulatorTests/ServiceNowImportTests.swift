@@ -1,11 +1,11 @@
 import Foundation
 import SwarmCore
+import SwarmMetrics
 import SwarmProtocol
+import SwarmSimulator
 import Testing
 
 @testable import SwarmImport
-import SwarmMetrics
-import SwarmSimulator
 
 /// `Fixtures/servicenow-slice.csv`: 401 real rows (54 incidents, CRLF line ends as in the original)
 /// of /work/shared/data/servicenow-incident-log-subset.csv — its first 243 rows, then every row of

@@ -1,11 +1,11 @@
 import Foundation
 import SwarmCore
+import SwarmMetrics
 import SwarmProtocol
+import SwarmSimulator
 import Testing
 
 @testable import SwarmImport
-import SwarmMetrics
-import SwarmSimulator
 
 /// Malformed rows are skipped and reported with their line numbers; unusable files are refused with
 /// a precise message; no input crashes the import.

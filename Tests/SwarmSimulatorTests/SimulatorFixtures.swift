@@ -1,8 +1,8 @@
 import SwarmCore
 import SwarmImport
 import SwarmMetrics
-import SwarmSimulator
 import SwarmProtocol
+import SwarmSimulator
 
 /// A taxonomy holding every tag the workload generator uses, with their parents, and the category
 /// rule the standard taxonomy has for network tickets.

@@ -1,8 +1,8 @@
 import SwarmCore
 import SwarmImport
 import SwarmMetrics
-import SwarmSimulator
 import SwarmProtocol
+import SwarmSimulator
 import Testing
 
 @Suite("Simulator: hand-checked scenarios")
