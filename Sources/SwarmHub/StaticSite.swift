@@ -8,7 +8,7 @@ import SwarmProtocol
 /// step: `/dashboard` (the leads' live metrics, Resources/dashboard) and `/portal` (the requesters'
 /// self-service portal, Resources/portal). The pages themselves are public; their data comes over
 /// the WebSocket and the REST API, which need a token of the right role. The files of
-/// Resources/shared (the WebSocket client module both pages import, `swarm-socket.js`) are served
+/// Resources/shared (the WebSocket client module both pages import, `swarm-socket.mjs`) are served
 /// under each page too, so one source file serves both and each page imports it from its own path.
 struct StaticSite: Sendable {
     /// The URL path, `/dashboard`; also the name of the folder in Resources.
@@ -32,7 +32,11 @@ struct StaticSite: Sendable {
     /// The servable files of one folder of the resource bundle (HTML, JavaScript, CSS, SVG).
     static func files(in folder: String) -> [String: (type: String, bytes: ByteBuffer)] {
         guard let url = Bundle.module.url(forResource: folder, withExtension: nil) else { return [:] }
-        let types = ["html": "text/html", "js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"]
+        // .mjs: an ES module (the shared client), so that Node's test runner loads it as one too.
+        let types = [
+            "html": "text/html", "js": "text/javascript", "mjs": "text/javascript", "css": "text/css",
+            "svg": "image/svg+xml",
+        ]
         var files: [String: (type: String, bytes: ByteBuffer)] = [:]
         let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
         for name in names {

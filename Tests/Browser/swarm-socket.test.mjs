@@ -1,5 +1,5 @@
 // Unit tests of the WebSocket client the dashboard and the portal share
-// (Sources/SwarmHub/Resources/shared/swarm-socket.js), under Node's test runner:
+// (Sources/SwarmHub/Resources/shared/swarm-socket.mjs), under Node's test runner:
 // `node --test Tests/Browser/`. No browser and no hub: a fake WebSocket the test drives by hand and
 // a fake clock, so nothing here waits for real time.
 import { test } from 'node:test';
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {
   SwarmSocket, backoffDelay, afterClose, idGenerator, BACKOFF_MAX_MS, HELLO_TIMEOUT_MS, PING_EVERY_MS,
   SILENCE_LIMIT_MS,
-} from '../../Sources/SwarmHub/Resources/shared/swarm-socket.js';
+} from '../../Sources/SwarmHub/Resources/shared/swarm-socket.mjs';
 
 // ---------------------------------------------------------------- fakes
 

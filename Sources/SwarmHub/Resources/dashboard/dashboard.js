@@ -1,9 +1,9 @@
 // swarm leads' dashboard: signs in with a token, subscribes to the hub's `metrics` channel over
-// the WebSocket (/v1/ws, through the client both pages share: swarm-socket.js) and redraws on every
+// the WebSocket (/v1/ws, through the client both pages share: swarm-socket.mjs) and redraws on every
 // `metrics.updated` frame. An ES module, no other dependency, no build step. Every piece of data
 // reaches the DOM through textContent or setAttribute, never as markup. Headline numbers carry
 // data-metric="<mode>.<field>" (the browser test reads them).
-import { SwarmSocket } from './swarm-socket.js';
+import { SwarmSocket } from './swarm-socket.mjs';
 
 (function () {
   'use strict';

@@ -1,10 +1,10 @@
 // swarm self-service portal (tier 0) for requesters: search the knowledge base, read an article,
 // resolve a ticket with it, open a ticket in plain words, follow "my tickets" live, reply, reopen,
 // confirm. An ES module; its only dependency is the WebSocket client both pages share
-// (swarm-socket.js); no build step. Data reaches the DOM through textContent and setAttribute
+// (swarm-socket.mjs); no build step. Data reaches the DOM through textContent and setAttribute
 // only, never as markup. Every text frame received from the hub is kept in
 // window.swarmPortal.frames (the browser test reads them).
-import { SwarmSocket } from './swarm-socket.js';
+import { SwarmSocket } from './swarm-socket.mjs';
 
 (function () {
   'use strict';

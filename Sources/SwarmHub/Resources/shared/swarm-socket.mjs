@@ -1,7 +1,7 @@
 // The WebSocket client the dashboard and the portal share (Protocol/README.md §1–§11, §18): one
 // connection to the hub's /v1/ws, signed in with `hello`, subscribed to the page's channels, kept
 // alive with `ping`, resumed with `since` and `epoch` after a drop, reconnected with backoff.
-// The hub serves this one file under each page (/dashboard/swarm-socket.js, /portal/swarm-socket.js;
+// The hub serves this one file under each page (/dashboard/swarm-socket.mjs, /portal/swarm-socket.mjs;
 // Sources/SwarmHub/StaticSite.swift). No DOM: everything it needs from the browser (WebSocket,
 // timers, clock, randomness, the URL) can be handed in, so Tests/Browser/swarm-socket.test.mjs runs
 // it under Node with a fake socket and a fake clock.
