@@ -80,7 +80,10 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.copy("Resources/taxonomy.json"), .copy("Resources/dashboard"), .copy("Resources/portal")],
+            resources: [
+                .copy("Resources/taxonomy.json"), .copy("Resources/dashboard"), .copy("Resources/portal"),
+                .copy("Resources/shared"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -7,7 +7,9 @@ import SwarmProtocol
 /// A folder of static files shipped in the hub's resource bundle, served under one path, no build
 /// step: `/dashboard` (the leads' live metrics, Resources/dashboard) and `/portal` (the requesters'
 /// self-service portal, Resources/portal). The pages themselves are public; their data comes over
-/// the WebSocket and the REST API, which need a token of the right role.
+/// the WebSocket and the REST API, which need a token of the right role. The files of
+/// Resources/shared (the WebSocket client module both pages import, `swarm-socket.mjs`) are served
+/// under each page too, so one source file serves both and each page imports it from its own path.
 struct StaticSite: Sendable {
     /// The URL path, `/dashboard`; also the name of the folder in Resources.
     let name: String
@@ -18,15 +20,24 @@ struct StaticSite: Sendable {
     static let dashboard = StaticSite(folder: "dashboard")
     /// The requesters' portal (docs/portal.md).
     static let portal = StaticSite(folder: "portal")
+    /// The folder in Resources whose files every page serves as its own.
+    static let sharedFolder = "shared"
 
     init(folder: String) {
         name = folder
-        guard let url = Bundle.module.url(forResource: folder, withExtension: nil) else {
-            files = [:]
-            return
-        }
-        let types = ["html": "text/html", "js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"]
-        var files: [String: (String, ByteBuffer)] = [:]
+        // The shared files first: a page's own file of the same name would win.
+        self.files = Self.files(in: Self.sharedFolder).merging(Self.files(in: folder)) { _, own in own }
+    }
+
+    /// The servable files of one folder of the resource bundle (HTML, JavaScript, CSS, SVG).
+    static func files(in folder: String) -> [String: (type: String, bytes: ByteBuffer)] {
+        guard let url = Bundle.module.url(forResource: folder, withExtension: nil) else { return [:] }
+        // .mjs: an ES module (the shared client), so that Node's test runner loads it as one too.
+        let types = [
+            "html": "text/html", "js": "text/javascript", "mjs": "text/javascript", "css": "text/css",
+            "svg": "image/svg+xml",
+        ]
+        var files: [String: (type: String, bytes: ByteBuffer)] = [:]
         let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
         for name in names {
             guard let type = types[(name as NSString).pathExtension],
@@ -34,7 +45,7 @@ struct StaticSite: Sendable {
             else { continue }
             files[name] = ("\(type); charset=utf-8", ByteBuffer(bytes: data))
         }
-        self.files = files
+        return files
     }
 
     /// The pages load only their own files and talk only to their own hub (the WebSocket included);

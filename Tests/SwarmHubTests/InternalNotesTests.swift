@@ -347,6 +347,7 @@ struct InternalNotesTests {
         try await withHub { hub in
             for (path, type) in [
                 ("/portal", "text/html"), ("/portal/portal.js", "text/javascript"), ("/portal/portal.css", "text/css"),
+                ("/portal/swarm-socket.mjs", "text/javascript"),
             ] {
                 let got = try await httpText(hub.httpBase + path, token: "none")
                 #expect(got.status == 200, "\(path)")

@@ -149,7 +149,7 @@ struct MetricsHubTests {
         try await withHub { hub in
             for (path, type) in [
                 ("/dashboard", "text/html"), ("/dashboard/dashboard.js", "text/javascript"),
-                ("/dashboard/dashboard.css", "text/css"),
+                ("/dashboard/dashboard.css", "text/css"), ("/dashboard/swarm-socket.mjs", "text/javascript"),
             ] {
                 let got = try await httpText(hub.httpBase + path, token: "none")
                 #expect(got.status == 200, "\(path)")
@@ -157,6 +157,10 @@ struct MetricsHubTests {
             }
             let page = try await httpText(hub.httpBase + "/dashboard", token: "none")
             #expect(page.text.contains("/dashboard/dashboard.js"))
+            // The WebSocket client both pages share (Resources/shared) is one file, served under each page.
+            let shared = try await httpText(hub.httpBase + "/dashboard/swarm-socket.mjs", token: "none")
+            let portalCopy = try await httpText(hub.httpBase + "/portal/swarm-socket.mjs", token: "none")
+            #expect(shared.text.contains("export class SwarmSocket") && shared.text == portalCopy.text)
             for path in ["/dashboard/..%2FPackage.swift", "/dashboard/nope.js", "/dashboard/taxonomy.json"] {
                 #expect(try await httpText(hub.httpBase + path, token: "none").status == 404, "\(path)")
             }

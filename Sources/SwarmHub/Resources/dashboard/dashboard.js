@@ -1,17 +1,16 @@
 // swarm leads' dashboard: signs in with a token, subscribes to the hub's `metrics` channel over
-// the WebSocket (/v1/ws) and redraws on every `metrics.updated` frame. Vanilla ES2020, no
-// dependencies. Every piece of data reaches the DOM through textContent or setAttribute, never as
-// markup. Headline numbers carry data-metric="<mode>.<field>" (the browser test reads them).
+// the WebSocket (/v1/ws, through the client both pages share: swarm-socket.mjs) and redraws on every
+// `metrics.updated` frame. An ES module, no other dependency, no build step. Every piece of data
+// reaches the DOM through textContent or setAttribute, never as markup. Headline numbers carry
+// data-metric="<mode>.<field>" (the browser test reads them).
+import { SwarmSocket } from './swarm-socket.mjs';
+
 (function () {
   'use strict';
 
   const TOKEN_KEY = 'swarm.dashboard.token';
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const KNOWN_MODES = ['swarm', 'tiered', 'hybrid'];
-  const HELLO_TIMEOUT_MS = 10000;
-  const PING_EVERY_MS = 25000;
-  const SILENCE_LIMIT_MS = 70000;
-  const BACKOFF_MAX_MS = 30000;
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -107,21 +106,11 @@
 
   const state = {
     token: null,
-    ws: null,
-    stopped: true,
-    attempt: 0,
-    nextId: 0,
-    helloId: null,
-    subscribeId: null,
     welcome: null,
-    live: false,
     seq: null,
     lastUpdate: null,
     liveReport: null,
     shownReport: null,
-    lastMessageAt: 0,
-    unreachable: false,
-    timers: { reconnect: null, hello: null, ping: null },
     filters: null,
     filterRequest: 0,
     filterBusy: false,
@@ -137,14 +126,14 @@
   }
 
   function updateLiveStatus() {
-    const kind = state.live ? 'live' : state.stopped ? 'signed-out' : state.attempt > 0 ? 'reconnecting' : 'connecting';
+    const kind = socket.status;
     const text = { live: 'Live', 'signed-out': 'Signed out', reconnecting: 'Reconnecting…', connecting: 'Connecting…' }[kind];
     const parts = [];
-    if (kind === 'reconnecting' && state.unreachable) parts.push('cannot reach the hub');
+    if (kind === 'reconnecting' && socket.unreachable) parts.push('cannot reach the hub');
     if (state.lastUpdate) parts.push(`last update ${timeFormat.format(state.lastUpdate)}`);
     if (isNum(state.seq)) parts.push(`seq ${state.seq}`);
     setStatus(kind, text, parts.map((p) => `· ${p}`).join(' '));
-    ui.main.classList.toggle('stale', !state.live && !state.stopped && state.liveReport !== null);
+    ui.main.classList.toggle('stale', !socket.live && !socket.stopped && state.liveReport !== null);
   }
 
   function showError(text) { ui.error.textContent = text || ''; }
@@ -181,160 +170,54 @@
 
   // ---------------------------------------------------------------- connection
 
-  function wsURL() {
-    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return `${scheme}//${location.host}/v1/ws`;
-  }
-
-  function newId() { state.nextId += 1; return String(state.nextId); }
-
-  function clearTimer(name) {
-    if (state.timers[name] !== null) {
-      clearTimeout(state.timers[name]);
-      clearInterval(state.timers[name]);
-      state.timers[name] = null;
-    }
-  }
-
-  function send(frame) {
-    if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(frame));
-  }
+  // The metrics channel has no events, so there is nothing to resume: after a reconnect the
+  // subscription's first metrics.updated carries the current report (Protocol/README.md §11).
+  const socket = new SwarmSocket({
+    client: 'dashboard',
+    channels: () => ['metrics'],
+    onChange: updateLiveStatus,
+    onWelcome(welcome) {
+      state.welcome = { agent: String(welcome.agent ?? ''), role: String(welcome.role ?? '') };
+      ui.who.textContent = `${state.welcome.agent} (${state.welcome.role})`;
+      if (isNum(welcome.seq) && state.seq === null) state.seq = welcome.seq;
+    },
+    onSubscribed(ack) {
+      if (isNum(ack.seq)) state.seq = ack.seq;
+      showError('');
+      showDashboard();
+      updateLiveStatus();
+    },
+    onMetrics(frame) {
+      if (frame.report && typeof frame.report === 'object') onLiveReport(frame);
+    },
+    onRefused() {
+      refuse('Unknown or revoked token. Check it, or ask an admin for a new one.');
+    },
+    onSubscribeError(frame) {
+      const code = String(frame.code ?? '');
+      if (code === 'unauthorized') {
+        refuse('Unknown or revoked token. Check it, or ask an admin for a new one.');
+      } else if (code === 'forbidden') {
+        const role = state.welcome?.role || 'non-lead';
+        const who = state.welcome?.agent ? ` (${state.welcome.agent})` : '';
+        refuse(`Leads only: this token is ${article(role)}'s${who}. Sign in with a lead or admin token.`);
+      } else {
+        refuse(`The hub refused the metrics subscription: ${code}: ${String(frame.message ?? '')}`);
+      }
+    },
+    onHelloFailed(frame) {
+      // e.g. internal "could not check the token": the socket tries again later.
+      showError(`The hub could not sign you in (${String(frame.code ?? '')}: ${String(frame.message ?? '')}); retrying.`);
+    },
+  });
 
   function start(token) {
-    stop();
     state.token = token;
-    state.stopped = false;
-    state.attempt = 0;
-    connect();
+    socket.start(token);
   }
 
-  /** Closes the connection for good (log-out, refused token). */
   function stop() {
-    state.stopped = true;
-    state.live = false;
-    for (const name of Object.keys(state.timers)) clearTimer(name);
-    const ws = state.ws;
-    state.ws = null;
-    if (ws) try { ws.close(1000, 'bye'); } catch (_) { /* already closed */ }
-  }
-
-  function connect() {
-    clearTimer('reconnect');
-    if (state.stopped) return;
-    state.live = false;
-    updateLiveStatus();
-    let ws;
-    try {
-      ws = new WebSocket(wsURL());
-    } catch (err) {
-      scheduleReconnect();
-      return;
-    }
-    state.ws = ws;
-    let opened = false;
-    ws.addEventListener('open', () => {
-      if (state.ws !== ws) return;
-      opened = true;
-      state.unreachable = false;
-      state.lastMessageAt = Date.now();
-      state.helloId = newId();
-      send({ type: 'hello', id: state.helloId, token: state.token, client: 'dashboard' });
-      state.timers.hello = setTimeout(() => { if (state.ws === ws) ws.close(4000, 'no welcome'); }, HELLO_TIMEOUT_MS);
-    });
-    ws.addEventListener('message', (event) => {
-      if (state.ws !== ws) return;
-      state.lastMessageAt = Date.now();
-      let frame;
-      try { frame = JSON.parse(event.data); } catch (_) { return; }
-      if (frame && typeof frame === 'object') handleFrame(frame, ws);
-    });
-    ws.addEventListener('close', () => {
-      if (state.ws !== ws) return;
-      state.ws = null;
-      state.live = false;
-      clearTimer('hello');
-      clearTimer('ping');
-      if (!opened) state.unreachable = true;
-      if (!state.stopped) scheduleReconnect();
-    });
-  }
-
-  function scheduleReconnect() {
-    clearTimer('reconnect');
-    if (state.stopped) return;
-    const base = Math.min(BACKOFF_MAX_MS, 500 * 2 ** Math.min(state.attempt, 10));
-    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
-    state.attempt += 1;
-    updateLiveStatus();
-    state.timers.reconnect = setTimeout(connect, delay);
-  }
-
-  /** Called when the browser comes back online or the tab becomes visible: retry at once. */
-  function reconnectSoon() {
-    if (!state.stopped && !state.ws && state.timers.reconnect !== null) connect();
-  }
-
-  function startKeepalive(ws) {
-    clearTimer('ping');
-    state.timers.ping = setInterval(() => {
-      if (state.ws !== ws) return;
-      if (Date.now() - state.lastMessageAt > SILENCE_LIMIT_MS) {
-        ws.close(4000, 'silent hub');
-        return;
-      }
-      send({ type: 'ping', id: `p${newId()}` });
-    }, PING_EVERY_MS);
-  }
-
-  function handleFrame(frame, ws) {
-    switch (frame.type) {
-      case 'welcome':
-        if (frame.id !== state.helloId) return;
-        clearTimer('hello');
-        state.welcome = { agent: String(frame.agent ?? ''), role: String(frame.role ?? '') };
-        ui.who.textContent = `${state.welcome.agent} (${state.welcome.role})`;
-        if (isNum(frame.seq) && state.seq === null) state.seq = frame.seq;
-        state.subscribeId = newId();
-        send({ type: 'subscribe', id: state.subscribeId, channels: ['metrics'] });
-        startKeepalive(ws);
-        return;
-      case 'ack':
-        if (frame.id !== state.subscribeId) return;
-        state.live = true;
-        state.attempt = 0;
-        if (isNum(frame.seq)) state.seq = frame.seq;
-        showError('');
-        showDashboard();
-        updateLiveStatus();
-        return;
-      case 'metrics.updated':
-        if (frame.report && typeof frame.report === 'object') onLiveReport(frame);
-        return;
-      case 'error':
-        handleError(frame);
-        return;
-      default:
-        return; // pong and anything newer than this page
-    }
-  }
-
-  function handleError(frame) {
-    const code = String(frame.code ?? '');
-    const message = String(frame.message ?? '');
-    if (code === 'unauthorized') {
-      refuse('Unknown or revoked token. Check it, or ask an admin for a new one.');
-    } else if (frame.id === state.subscribeId && code === 'forbidden') {
-      const role = state.welcome?.role || 'non-lead';
-      const who = state.welcome?.agent ? ` (${state.welcome.agent})` : '';
-      refuse(`Leads only: this token is ${article(role)}'s${who}. Sign in with a lead or admin token.`);
-    } else if (frame.id === state.subscribeId) {
-      refuse(`The hub refused the metrics subscription: ${code}: ${message}`);
-    } else if (frame.id === state.helloId) {
-      // e.g. internal "could not check the token": try again later.
-      showError(`The hub could not sign you in (${code}: ${message}); retrying.`);
-      if (state.ws) state.ws.close(4000, 'hello failed');
-    }
-    // errors answering a ping (rate_limited…) need nothing
+    socket.stop();
   }
 
   /** The token cannot be used: forget it, stop, and show the login form with the reason. */
@@ -867,8 +750,9 @@
 
   ui.csv.addEventListener('click', downloadCSV);
 
-  window.addEventListener('online', reconnectSoon);
-  document.addEventListener('visibilitychange', () => { if (!document.hidden) reconnectSoon(); });
+  // The browser came back online, or the tab became visible: retry at once rather than after the backoff.
+  window.addEventListener('online', () => socket.reconnectNow());
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) socket.reconnectNow(); });
 
   const saved = sessionStorage.getItem(TOKEN_KEY);
   if (saved) {

@@ -1,16 +1,17 @@
 // swarm self-service portal (tier 0) for requesters: search the knowledge base, read an article,
 // resolve a ticket with it, open a ticket in plain words, follow "my tickets" live, reply, reopen,
-// confirm. Vanilla ES2020, no dependencies, no build step. Data reaches the DOM through
-// textContent and setAttribute only, never as markup. Every text frame received from the hub is
-// kept in window.swarmPortal.frames (the browser test reads them).
+// confirm. An ES module; its only dependency is the WebSocket client both pages share
+// (swarm-socket.mjs); no build step. Data reaches the DOM through textContent and setAttribute
+// only, never as markup. Every text frame received from the hub is kept in
+// window.swarmPortal.frames (the browser test reads them).
+import { SwarmSocket } from './swarm-socket.mjs';
+
 (function () {
   'use strict';
 
   const TOKEN_KEY = 'swarm.portal.token';
   const LANG_KEY = 'swarm.portal.lang';
   const SEARCH_DELAY_MS = 250;
-  const PING_EVERY_MS = 25000;
-  const BACKOFF_MAX_MS = 30000;
 
   // ---------------------------------------------------------------- texts
 
@@ -149,9 +150,8 @@
   window.swarmPortal = { frames };
 
   const state = {
-    token: null, ws: null, stopped: true, attempt: 0, nextId: 0, me: null, seq: null, live: false,
-    pending: new Map(), tickets: new Map(), details: new Map(), view: 'help', ticket: null, article: null,
-    articleFrom: 'help', timers: { reconnect: null, ping: null, search: null, suggest: null },
+    token: null, me: null, tickets: new Map(), details: new Map(), view: 'help', ticket: null, article: null,
+    articleFrom: 'help', timers: { search: null, suggest: null },
   };
 
   // ---------------------------------------------------------------- rendering of static texts
@@ -216,7 +216,7 @@
   }
 
   function updateStatus() {
-    const kind = state.stopped ? 'signed-out' : state.live ? 'live' : state.attempt > 0 ? 'reconnecting' : 'connecting';
+    const kind = socket.status;
     const text = { live: 'statusLive', 'signed-out': 'statusSignedOut', reconnecting: 'statusReconnecting', connecting: 'statusConnecting' }[kind];
     $('status').setAttribute('data-state', kind);
     $('status').textContent = t(text);
@@ -248,21 +248,36 @@
 
   // ---------------------------------------------------------------- connection
 
-  function wsURL() {
-    return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/v1/ws`;
-  }
-  function newId() { state.nextId += 1; return `p${state.nextId}`; }
+  // Her agent channel carries every event of her tickets, new ones included. The socket resumes it
+  // after a drop from the last seq seen (from the welcome's on the first connection), and starts
+  // from scratch when the hub serves another log (epoch_changed): then her tickets are loaded again.
+  const socket = new SwarmSocket({
+    client: 'portal',
+    channels: (welcome) => [`agent:${welcome.agent}`],
+    resume: true,
+    onChange: () => updateStatus(),
+    onText: (text) => frames.push(text),
+    onWelcome(welcome) {
+      if (welcome.role !== 'requester') { refuse(t('notRequester', String(welcome.role))); return; }
+      state.me = String(welcome.agent);
+      $('who').textContent = state.me;
+    },
+    onSubscribed: () => onSubscribed(),
+    onSubscribeError: onFailure,
+    onEpochChanged() {
+      state.tickets.clear();
+      state.details.clear();
+      renderTickets();
+    },
+    onRefused: () => refuse(t('tokenRefused')),
+    onHelloFailed: (frame) => showError(t('failed', frame.message)),
+    onEvent: (frame) => onEvent(frame.event || {}),
+  });
 
   /** Sends a frame with a fresh id; resolves with the ack, rejects with the error frame. */
   function request(frame) {
-    return new Promise((resolve, reject) => {
-      if (!state.ws || state.ws.readyState !== WebSocket.OPEN) {
-        reject({ code: 'offline', message: t('offline') });
-        return;
-      }
-      const id = newId();
-      state.pending.set(id, { resolve, reject });
-      state.ws.send(JSON.stringify({ ...frame, id }));
+    return socket.request(frame).catch((error) => {
+      throw error.code === 'offline' ? { code: 'offline', message: t('offline') } : error;
     });
   }
 
@@ -277,22 +292,15 @@
   function start(token) {
     stop();
     state.token = token;
-    state.stopped = false;
-    state.attempt = 0;
-    state.seq = null;
     state.tickets.clear();
     state.details.clear();
-    connect();
+    socket.start(token);
   }
 
   function stop() {
-    state.stopped = true;
-    state.live = false;
-    for (const name of Object.keys(state.timers)) { clearTimeout(state.timers[name]); clearInterval(state.timers[name]); }
-    const ws = state.ws;
-    state.ws = null;
-    if (ws) try { ws.close(1000, 'bye'); } catch (_) { /* closed already */ }
-    updateStatus();
+    clearTimeout(state.timers.search);
+    clearTimeout(state.timers.suggest);
+    socket.stop();
   }
 
   function refuse(text) {
@@ -303,78 +311,11 @@
     $('token').focus();
   }
 
-  function connect() {
-    if (state.stopped) return;
-    state.live = false;
-    updateStatus();
-    const ws = new WebSocket(wsURL());
-    state.ws = ws;
-    ws.addEventListener('open', () => {
-      if (state.ws !== ws) return;
-      ws.send(JSON.stringify({ type: 'hello', id: 'hello', token: state.token, client: 'portal' }));
-    });
-    ws.addEventListener('message', (message) => {
-      if (state.ws !== ws) return;
-      frames.push(String(message.data));
-      let frame;
-      try { frame = JSON.parse(message.data); } catch (_) { return; }
-      if (frame && typeof frame === 'object') handleFrame(frame);
-    });
-    ws.addEventListener('close', () => {
-      if (state.ws !== ws) return;
-      state.ws = null;
-      state.live = false;
-      for (const { reject } of state.pending.values()) reject({ code: 'offline', message: t('offline') });
-      state.pending.clear();
-      if (state.stopped) return;
-      const delay = Math.min(BACKOFF_MAX_MS, 500 * 2 ** Math.min(state.attempt, 10));
-      state.attempt += 1;
-      updateStatus();
-      state.timers.reconnect = setTimeout(connect, delay);
-    });
-  }
-
-  function handleFrame(frame) {
-    switch (frame.type) {
-      case 'welcome':
-        if (frame.role !== 'requester') { refuse(t('notRequester', String(frame.role))); return; }
-        state.me = String(frame.agent);
-        $('who').textContent = state.me;
-        // Her agent channel carries every event of her tickets, new ones included; resume from
-        // the last seq seen after a reconnect, from the welcome's on the first connection.
-        if (state.seq === null) state.seq = frame.seq;
-        request({ type: 'subscribe', channels: [`agent:${state.me}`], since: state.seq }).then(onSubscribed, onFailure);
-        return;
-      case 'ack':
-      case 'error': {
-        const waiting = state.pending.get(frame.id);
-        if (frame.id === 'hello' && frame.type === 'error') {
-          refuse(frame.code === 'unauthorized' ? t('tokenRefused') : t('failed', frame.message));
-          return;
-        }
-        if (!waiting) return;
-        state.pending.delete(frame.id);
-        if (frame.type === 'ack') waiting.resolve(frame); else waiting.reject(frame);
-        return;
-      }
-      case 'event':
-        if (typeof frame.seq === 'number') state.seq = Math.max(state.seq ?? 0, frame.seq);
-        onEvent(frame.event || {});
-        return;
-      default:
-        return; // pong, activity and anything newer than this page
-    }
-  }
-
   async function onSubscribed() {
-    state.live = true;
-    state.attempt = 0;
     sessionStorage.setItem(TOKEN_KEY, state.token);
     showError('');
     signedIn(true);
     updateStatus();
-    clearInterval(state.timers.ping);
-    state.timers.ping = setInterval(() => { if (state.ws) state.ws.send(JSON.stringify({ type: 'ping', id: newId() })); }, PING_EVERY_MS);
     try {
       // Her tickets, page by page (GET /v1/tickets answers one page and the cursor of the next).
       let after = null;
@@ -389,7 +330,8 @@
   }
 
   function onFailure(error) {
-    if (error && error.code === 'unauthorized') return;
+    // unauthorized: the sign-in form says why; stopped: she signed out meanwhile.
+    if (error && (error.code === 'unauthorized' || error.code === 'stopped')) return;
     showError(t('failed', (error && error.message) || String(error && error.code)));
   }
 
@@ -701,6 +643,9 @@
         note('ticket-note', t('replySent'));
       } catch (error) { onFailure(error); } finally { $('reply-submit').disabled = false; }
     });
+    // The browser came back online, or the tab became visible: retry at once rather than after the backoff.
+    window.addEventListener('online', () => socket.reconnectNow());
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) socket.reconnectNow(); });
     show('help');
     signedIn(false);
     const saved = sessionStorage.getItem(TOKEN_KEY);
