@@ -3,7 +3,10 @@ public import SwarmProtocol
 /// The durable event log and what is kept beside it: the channel index, command acks (for idempotent
 /// retries), the ticket and article projections, and tokens.
 ///
-/// One writer (the hub's ledger) appends a whole group commit with ``append(_:)``; everything else
+/// Split by concern — the log, the projections, the article search, command ids, tokens — so a new
+/// store or a new table adds to one of them, not to one long protocol; `EventStore` is all of them.
+///
+/// One writer (the hub's ledger) appends a whole group commit with ``LogStore/append(_:)``; everything else
 /// reads, concurrently with appends, and every method is `async` so no caller blocks a thread of the
 /// cooperative pool on I/O. ``SQLiteEventStore`` is the embedded default; a store for a database
 /// server implements the same contract.
@@ -14,13 +17,12 @@ public import SwarmProtocol
 /// - `seq` is gap-free and increasing: a batch whose first `seq` does not follow the last one in the
 ///   log is refused with ``StoreError/Code/sequenceMismatch``.
 /// - Reads see whole batches only, never part of one.
-public protocol EventStore: Sendable {
-    // MARK: Appending
+public typealias EventStore = LogStore & ProjectionStore & ArticleSearch & CommandStore & TokenStore
 
+/// The log itself: appending a group commit, and reading events back (replay, resume, a ticket's history).
+public protocol LogStore: Sendable {
     /// Appends a batch in one transaction: events, their channel index, command acks and projections.
     func append(_ batch: AppendBatch) async throws
-
-    // MARK: Reading the log
 
     /// The `seq` of the last event in the log, 0 when it is empty.
     func lastSeq() async throws -> Int64
@@ -44,25 +46,28 @@ public protocol EventStore: Sendable {
     /// order, or with `newestFirst` the last of them, newest first (a page of history either way).
     func events(ofTicket id: String, after: Int64, before: Int64, limit: Int, newestFirst: Bool) async throws
         -> [StoredEvent]
+}
 
-    // MARK: Projections
-
+/// The projections written with each append: tickets (without comments) and articles.
+public protocol ProjectionStore: Sendable {
     /// Tickets matching the filters, newest first, without their comments (read those from the log).
     func tickets(status: TicketStatus?, queue: String?, requester: String?, limit: Int) async throws -> [Ticket]
 
     /// One ticket's projected state, without its comments.
     func ticket(_ id: String) async throws -> Ticket?
 
-    // MARK: Knowledge base
-
-    /// Published articles (and drafts, when asked) matching the words of `text`, best first.
-    func searchArticles(_ text: String, limit: Int, includeDrafts: Bool) async throws -> [ArticleMatch]
-
     /// One article, from the projection.
     func article(_ id: String) async throws -> Article?
+}
 
-    // MARK: Command ids
+/// The knowledge base's full-text search.
+public protocol ArticleSearch: Sendable {
+    /// Published articles (and drafts, when asked) matching the words of `text`, best first.
+    func searchArticles(_ text: String, limit: Int, includeDrafts: Bool) async throws -> [ArticleMatch]
+}
 
+/// Command ids and their acks, for idempotent retries.
+public protocol CommandStore: Sendable {
     /// Acks of commands issued at or after `since`, to refill the idempotency window after a restart.
     func commands(since: Timestamp) async throws -> [CommandRecord]
 
@@ -72,9 +77,10 @@ public protocol EventStore: Sendable {
     /// Forgets command acks older than `before`; returns how many were removed.
     @discardableResult
     func pruneCommands(before: Timestamp) async throws -> Int
+}
 
-    // MARK: Tokens
-
+/// Tokens: who may connect, as what.
+public protocol TokenStore: Sendable {
     /// Creates a token and returns its record and its secret, which is shown once and stored only hashed.
     func createToken(name: String, role: Role, at now: Timestamp) async throws -> (TokenInfo, String)
 
@@ -95,7 +101,23 @@ public protocol EventStore: Sendable {
     func revokeTokens(_ idOrName: String, at now: Timestamp) async throws -> [TokenInfo]
 }
 
-extension EventStore {
+extension ProjectionStore {
+    /// Tickets matching the filters, newest first, at most 500.
+    public func tickets(status: TicketStatus? = nil, queue: String? = nil, requester: String? = nil) async throws
+        -> [Ticket]
+    {
+        try await tickets(status: status, queue: queue, requester: requester, limit: 500)
+    }
+}
+
+extension ArticleSearch {
+    /// Published articles matching the words of `text`, best first.
+    public func searchArticles(_ text: String, limit: Int) async throws -> [ArticleMatch] {
+        try await searchArticles(text, limit: limit, includeDrafts: false)
+    }
+}
+
+extension LogStore {
     /// Events on `channels` with `after < seq <= through`, at most 1,000.
     public func events(onChannels channels: [String], after: Int64, through: Int64) async throws -> [StoredEvent] {
         try await events(onChannels: channels, after: after, through: through, limit: 1000)
@@ -104,18 +126,6 @@ extension EventStore {
     /// Every event of one ticket, in `seq` order (tests and tools; the REST API reads pages).
     public func events(ofTicket id: String) async throws -> [StoredEvent] {
         try await events(ofTicket: id, after: 0, before: .max, limit: .max, newestFirst: false)
-    }
-
-    /// Tickets matching the filters, newest first, at most 500.
-    public func tickets(status: TicketStatus? = nil, queue: String? = nil, requester: String? = nil) async throws
-        -> [Ticket]
-    {
-        try await tickets(status: status, queue: queue, requester: requester, limit: 500)
-    }
-
-    /// Published articles matching the words of `text`, best first.
-    public func searchArticles(_ text: String, limit: Int) async throws -> [ArticleMatch] {
-        try await searchArticles(text, limit: limit, includeDrafts: false)
     }
 
     /// Calls `body` with every event of the log in `seq` order, a page at a time, so the log is never

@@ -196,10 +196,9 @@ public final class SQLiteEventStore: EventStore, Sendable {
         )
         let insertChannel = try db.makeStatement(sql: "INSERT INTO event_channel (channel, seq) VALUES (?, ?)")
         for stored in batch.events {
-            let channels = ChannelList.encode(stored.channels)
+            let row = StoreRows.EventRow(stored)
             try insertEvent.execute(arguments: [
-                stored.seq, stored.event.type.rawValue, stored.event.ticket, stored.event.actor,
-                stored.event.at.milliseconds, channels, stored.json,
+                row.seq, row.type, row.ticket, row.actor, row.at, row.channels, row.body,
             ])
             for channel in stored.channels {
                 try insertChannel.execute(arguments: [channel, stored.seq])
@@ -218,22 +217,21 @@ public final class SQLiteEventStore: EventStore, Sendable {
                 """
         )
         let encoder = SwarmJSON.encoder()
-        for ticket in batch.tickets.map(\.projected) {
-            let body = String(decoding: try encoder.encode(ticket), as: UTF8.self)
+        for ticket in batch.tickets {
+            let row = try StoreRows.TicketRow(ticket, encoder: encoder)
             try upsertTicket.execute(arguments: [
-                ticket.id, ticket.number, ticket.status.rawValue, ticket.queue, ticket.requester,
-                ticket.priority.rawValue, ticket.updatedAt.milliseconds, body,
+                row.id, row.number, row.status, row.queue, row.requester, row.priority, row.updatedAt, row.body,
             ])
         }
         for article in batch.articles {
-            let body = String(decoding: try encoder.encode(article), as: UTF8.self)
+            let row = try StoreRows.ArticleRow(article, encoder: encoder)
             try db.execute(
                 sql: "INSERT OR REPLACE INTO kb_article (id, status, body) VALUES (?, ?, ?)",
-                arguments: [article.id, article.status.rawValue, body])
-            try db.execute(sql: "DELETE FROM kb_fts WHERE id = ?", arguments: [article.id])
+                arguments: [row.id, row.status, row.body])
+            try db.execute(sql: "DELETE FROM kb_fts WHERE id = ?", arguments: [row.id])
             try db.execute(
                 sql: "INSERT INTO kb_fts (id, title, body, tags) VALUES (?, ?, ?, ?)",
-                arguments: [article.id, article.title, article.body, article.tags.joined(separator: " ")])
+                arguments: [row.id, row.title, row.text, row.tags])
         }
     }
 
@@ -266,9 +264,8 @@ public final class SQLiteEventStore: EventStore, Sendable {
     /// One article, from the projection.
     public func article(_ id: String) async throws -> Article? {
         try await writer.read { db in
-            guard let body = try String.fetchOne(db, sql: "SELECT body FROM kb_article WHERE id = ?", arguments: [id])
-            else { return nil }
-            return try JSONDecoder().decode(Article.self, from: Data(body.utf8))
+            try String.fetchOne(db, sql: "SELECT body FROM kb_article WHERE id = ?", arguments: [id])
+                .map(StoreRows.article)
         }
     }
 
@@ -300,7 +297,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
         -> [StoredEvent]
     {
         try await records(onChannels: channels, after: after, through: through, limit: limit).map { record in
-            try Self.storedEvent(record)
+            try StoreRows.storedEvent(record)
         }
     }
 
@@ -360,21 +357,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
     }
 
     static func storedEvent(_ row: Row) throws -> StoredEvent {
-        let seq: Int64 = row["seq"]
-        let channelsText: String = row["channels"]
-        guard let channels = ChannelList.decode(channelsText) else {
-            throw StoreError(.corruptRow, "event \(seq) has an unreadable channel list")
-        }
-        return try storedEvent(EventRecord(seq: seq, channels: channels, json: row["body"]))
-    }
-
-    static func storedEvent(_ record: EventRecord) throws -> StoredEvent {
-        do {
-            let event = try JSONDecoder().decode(SwarmEvent.self, from: Data(record.json.utf8))
-            return StoredEvent(seq: record.seq, channels: record.channels, event: event, json: record.json)
-        } catch {
-            throw StoreError(.corruptRow, "event \(record.seq) cannot be decoded: \(error)")
-        }
+        try StoreRows.storedEvent(seq: row["seq"], channels: row["channels"], body: row["body"])
     }
 
     // MARK: Projections
@@ -401,21 +384,13 @@ public final class SQLiteEventStore: EventStore, Sendable {
         let sql = "SELECT body FROM ticket \(whereClause) ORDER BY number DESC LIMIT ?"
         return try await writer.read { [arguments] db in
             try String.fetchAll(db, sql: sql, arguments: arguments)
-                .map(Self.decodeTicket)
+                .map(StoreRows.ticket)
         }
     }
 
     public func ticket(_ id: String) async throws -> Ticket? {
         try await writer.read { db in
-            try String.fetchOne(db, sql: "SELECT body FROM ticket WHERE id = ?", arguments: [id]).map(Self.decodeTicket)
-        }
-    }
-
-    static func decodeTicket(_ body: String) throws -> Ticket {
-        do {
-            return try JSONDecoder().decode(Ticket.self, from: Data(body.utf8))
-        } catch {
-            throw StoreError(.corruptRow, "ticket projection cannot be decoded: \(error)")
+            try String.fetchOne(db, sql: "SELECT body FROM ticket WHERE id = ?", arguments: [id]).map(StoreRows.ticket)
         }
     }
 

@@ -137,13 +137,15 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
         var cChannel: [String] = []
         var cSeq: [Int64] = []
         for stored in batch.events {
-            eSeq.append(stored.seq)
-            eType.append(stored.event.type.rawValue)
-            eTicket.append(stored.event.ticket ?? "")
-            eActor.append(stored.event.actor)
-            eAt.append(stored.event.at.milliseconds)
-            eChannels.append(ChannelList.encode(stored.channels))
-            eBody.append(stored.json)
+            let row = StoreRows.EventRow(stored)
+            eSeq.append(row.seq)
+            eType.append(row.type)
+            // Arrays carry no NULL here: an event of no ticket goes as '', which swarm_append stores as NULL.
+            eTicket.append(row.ticket ?? "")
+            eActor.append(row.actor)
+            eAt.append(row.at)
+            eChannels.append(row.channels)
+            eBody.append(row.body)
             for channel in stored.channels {
                 cChannel.append(channel)
                 cSeq.append(stored.seq)
@@ -162,15 +164,16 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
         var tPriority: [String] = []
         var tUpdated: [Int64] = []
         var tBody: [String] = []
-        for ticket in batch.tickets.map(\.projected) {
-            tID.append(ticket.id)
-            tNumber.append(Int64(ticket.number))
-            tStatus.append(ticket.status.rawValue)
-            tQueue.append(ticket.queue)
-            tRequester.append(ticket.requester)
-            tPriority.append(ticket.priority.rawValue)
-            tUpdated.append(ticket.updatedAt.milliseconds)
-            tBody.append(String(decoding: try encoder.encode(ticket), as: UTF8.self))
+        for ticket in batch.tickets {
+            let row = try StoreRows.TicketRow(ticket, encoder: encoder)
+            tID.append(row.id)
+            tNumber.append(row.number)
+            tStatus.append(row.status)
+            tQueue.append(row.queue)
+            tRequester.append(row.requester)
+            tPriority.append(row.priority)
+            tUpdated.append(row.updatedAt)
+            tBody.append(row.body)
         }
         var aID: [String] = []
         var aStatus: [String] = []
@@ -179,12 +182,13 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
         var aTags: [String] = []
         var aBody: [String] = []
         for article in batch.articles {
-            aID.append(article.id)
-            aStatus.append(article.status.rawValue)
-            aTitle.append(article.title)
-            aText.append(article.body)
-            aTags.append(article.tags.joined(separator: " "))
-            aBody.append(String(decoding: try encoder.encode(article), as: UTF8.self))
+            let row = try StoreRows.ArticleRow(article, encoder: encoder)
+            aID.append(row.id)
+            aStatus.append(row.status)
+            aTitle.append(row.title)
+            aText.append(row.text)
+            aTags.append(row.tags)
+            aBody.append(row.body)
         }
         let window = Self.commandWindowMillis
         let query: PostgresQuery = """
@@ -229,14 +233,14 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
 
     public func events(after: Int64, limit: Int) async throws -> [StoredEvent] {
         try await records("SELECT seq, channels, body FROM event WHERE seq > \(after) ORDER BY seq LIMIT \(limit)")
-            .map(SQLiteEventStore.storedEvent)
+            .map(StoreRows.storedEvent)
     }
 
     public func events(onChannels channels: [String], after: Int64, through: Int64, limit: Int) async throws
         -> [StoredEvent]
     {
         try await records(onChannels: channels, after: after, through: through, limit: limit)
-            .map(SQLiteEventStore.storedEvent)
+            .map(StoreRows.storedEvent)
     }
 
     public func records(onChannels channels: [String], after: Int64, through: Int64, limit: Int) async throws
@@ -270,7 +274,7 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
             newestFirst
             ? "SELECT seq, channels, body FROM event WHERE ticket = \(id) AND seq > \(after) AND seq < \(before) ORDER BY seq DESC LIMIT \(limit)"
             : "SELECT seq, channels, body FROM event WHERE ticket = \(id) AND seq > \(after) AND seq < \(before) ORDER BY seq LIMIT \(limit)"
-        return try await records(query).map(SQLiteEventStore.storedEvent)
+        return try await records(query).map(StoreRows.storedEvent)
     }
 
     /// Rows of (seq, channels, body), as records.
@@ -314,11 +318,11 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
         let query = PostgresQuery(
             unsafeSQL: "SELECT body FROM ticket \(whereClause) ORDER BY number DESC LIMIT $\(binds.count)",
             binds: binds)
-        return try await strings(query).map(SQLiteEventStore.decodeTicket)
+        return try await strings(query).map(StoreRows.ticket)
     }
 
     public func ticket(_ id: String) async throws -> Ticket? {
-        try await strings("SELECT body FROM ticket WHERE id = \(id)").first.map(SQLiteEventStore.decodeTicket)
+        try await strings("SELECT body FROM ticket WHERE id = \(id)").first.map(StoreRows.ticket)
     }
 
     /// The first column of every row, as text.
@@ -357,12 +361,7 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
     }
 
     public func article(_ id: String) async throws -> Article? {
-        guard let body = try await strings("SELECT body FROM kb_article WHERE id = \(id)").first else { return nil }
-        do {
-            return try JSONDecoder().decode(Article.self, from: Data(body.utf8))
-        } catch {
-            throw StoreError(.corruptRow, "article \(id) cannot be decoded: \(error)")
-        }
+        try await strings("SELECT body FROM kb_article WHERE id = \(id)").first.map(StoreRows.article)
     }
 
     // MARK: Command ids
