@@ -22,28 +22,11 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = IOData
 
     /// The methods the hub answers; anything else is `501 Not Implemented`.
-    static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+    static var methods: Set<String> { RequestHeadGuardStateMachine.methods }
 
     private let timeout: TimeAmount
-    private let maxHead: Int
+    private var machine: RequestHeadGuardStateMachine
     private var deadline: Scheduled<Void>?
-    private var headBytes = 0
-    /// The request line's method, as far as it has come.
-    private var method: [UInt8] = []
-    private var methodDone = false
-    /// The last two bytes seen, to find the blank line that ends the head.
-    private var tail: (UInt8, UInt8) = (0, 0)
-    private(set) var headComplete = false
-    private var rejected = false
-    /// Whether the HTTP pipeline has written anything: then it answered the request itself.
-    private var answered = false
-    /// The client's WebSocket frames, watched from the end of the head until the response shows
-    /// whether the connection was upgraded (then for good) or not (then no more).
-    private var frames: FrameMaskWatch? = nil
-    /// Whether the response was `101 Switching Protocols`.
-    private var upgraded = false
-    /// An unmasked frame seen before the upgrade's response went out.
-    private var unmaskedEarly = false
     /// The guard's place in the pipeline, while it is in it.
     private var context: ChannelHandlerContext?
 
@@ -53,7 +36,7 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     init(timeout: TimeAmount, maxHead: Int, behindTLS: Bool = false) {
         self.timeout = timeout
-        self.maxHead = maxHead
+        self.machine = RequestHeadGuardStateMachine(maxHead: maxHead)
         self.behindTLS = behindTLS
     }
 
@@ -61,60 +44,35 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         self.context = context
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         deadline = context.eventLoop.scheduleTask(in: timeout) { [self] in
-            guard !self.headComplete else { return }
-            if self.behindTLS {
-                self.rejected = true
-                loopBound.value.close(promise: nil)
-                return
-            }
-            self.reject(context: loopBound.value, status: "408 Request Timeout")
+            self.run(self.machine.headTimedOut(behindTLS: self.behindTLS), context: loopBound.value)
         }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        deadline?.cancel()
-        deadline = nil
+        cancelDeadline()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // A graceful stop asks every connection to finish. One that has not sent a whole head yet
-        // has nothing in progress, and the HTTP pipeline only learns to quiesce after a head: close
-        // it now, or it would hold the stop until it sends one (or for ever, before the guard).
-        if event is ChannelShouldQuiesceEvent, !headComplete {
-            rejected = true
-            context.close(promise: nil)
+        if event is ChannelShouldQuiesceEvent, case .close = machine.quiesce() {
+            run(.close, context: context)
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !rejected else { return }
-        let buffer = unwrapInboundIn(data)
-        var view = buffer.readableBytesView
-        if !headComplete {
-            switch scan(view) {
-            case .refuse(let status):
-                reject(context: context, status: status)
-                return
-            case .more:
-                break
-            case .complete(let end):
-                // What follows the head in the same read may be the first WebSocket frame.
-                view = view[end...]
-                frames = FrameMaskWatch()
-            }
+        switch machine.read(unwrapInboundIn(data).readableBytesView) {
+        case .forward(let headCompleted):
+            if headCompleted { cancelDeadline() }
+            context.fireChannelRead(data)
+        case .refuse(let status):
+            reject(context: context, status: status)
+        case .failUnmasked:
+            failUnmasked(context: context)
+        case .drop:
+            return
         }
-        if !view.isEmpty, frames != nil, !frames!.feed(view) {
-            if upgraded {
-                failUnmasked(context: context)
-                return
-            }
-            unmaskedEarly = true
-            frames = nil
-        }
-        context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -122,103 +80,65 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         // The guard stays in the pipeline (removing it in the middle of the WebSocket upgrade races
         // with the upgrader's own pipeline changes); from now on it only forwards, and for an
         // upgraded connection checks that the client masks its frames.
-        if !answered {
-            answered = true
-            if case .byteBuffer(let buffer) = unwrapOutboundIn(data),
-                buffer.readableBytesView.starts(with: "HTTP/1.1 101".utf8)
-            {
-                upgraded = true
-                if unmaskedEarly {
-                    context.write(data, promise: promise)
-                    failUnmasked(context: context)
-                    return
-                }
-            } else {
-                frames = nil
-            }
+        var switching = false
+        if case .byteBuffer(let buffer) = unwrapOutboundIn(data) {
+            switching = buffer.readableBytesView.starts(with: "HTTP/1.1 101".utf8)
         }
+        let action = machine.answer(switching: switching)
         context.write(data, promise: promise)
+        if case .writeThenFailUnmasked = action { failUnmasked(context: context) }
     }
 
     /// RFC 6455 §5.1: a server must fail the connection when a client frame is not masked; NIO's
     /// frame decoder accepts it. Sends the close frame (1002, protocol error) itself and closes.
     private func failUnmasked(context: ChannelHandlerContext) {
-        rejected = true
-        frames = nil
         let close = ByteBuffer(bytes: [0x88, 0x02, 0x03, 0xEA])  // FIN + close, 2 bytes: 1002
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(close))).whenComplete { _ in
             context.close(promise: nil)
         }
     }
 
-    enum ScanResult {
-        case more
-        /// The head ends before this index of the view.
-        case complete(Int)
-        case refuse(String)
-    }
-
-    /// Reads the bytes of the head: more to come, where it ended, or the status to refuse it with.
-    private func scan(_ bytes: ByteBufferView) -> ScanResult {
-        for index in bytes.indices {
-            let byte = bytes[index]
-            if headBytes == 0 {
-                if byte == 0x16 { return .refuse("400 Bad Request") }  // a TLS ClientHello on the plain port
-            }
-            headBytes += 1
-            if !methodDone {
-                if byte == UInt8(ascii: " ") {
-                    methodDone = true
-                    let name = String(decoding: method, as: UTF8.self)
-                    if name == "PRI" { return .refuse("400 Bad Request") }  // the HTTP/2 connection preface
-                    if !Self.methods.contains(name) { return .refuse("501 Not Implemented") }
-                } else if method.count >= 16 || byte < 0x21 || byte > 0x7e {
-                    return .refuse("501 Not Implemented")
-                } else {
-                    method.append(byte)
-                }
-            }
-            let (b, c) = tail
-            tail = (c, byte)
-            if byte == UInt8(ascii: "\n"), c == UInt8(ascii: "\n") || (c == 13 && b == 10) {
-                headComplete = true
-                deadline?.cancel()
-                deadline = nil
-                return .complete(index + 1)
-            }
-            if headBytes > maxHead { return .refuse("431 Request Header Fields Too Large") }
-        }
-        return .more
-    }
-
     /// The HTTP parser or the WebSocket upgrader refused the first request (a malformed header
     /// line, an upgrade without a key or with another version): the upgrading pipeline would wait
     /// for more bytes for ever, so the guard answers 400 and closes.
     func parserFailed() {
-        if let context, !rejected, !answered { reject(context: context, status: "400 Bad Request") }
+        if let context, machine.pipelineGaveUp() { reject(context: context, status: "400 Bad Request") }
     }
 
     /// The HTTP pipeline is done with the connection: a request it gave up on without a byte of
     /// answer (a head the parser refused) is answered 400; then the connection is closed.
     func finish(channel: any Channel) {
-        if let context, !rejected, !answered {
+        if let context, machine.pipelineGaveUp() {
             reject(context: context, status: "400 Bad Request")
         } else {
             channel.close(promise: nil)
         }
     }
 
+    /// Does what a timeout or a graceful stop decided.
+    private func run(_ action: RequestHeadGuardStateMachine.CloseAction, context: ChannelHandlerContext) {
+        switch action {
+        case .none: return
+        case .close:
+            cancelDeadline()
+            context.close(promise: nil)
+        case .refuse(let status): reject(context: context, status: status)
+        }
+    }
+
     /// Answers with a bare status and closes: nothing after the guard has seen a byte of this
     /// connection's request.
-    func reject(context: ChannelHandlerContext, status: String) {
-        guard !rejected else { return }
-        rejected = true
-        deadline?.cancel()
-        deadline = nil
+    private func reject(context: ChannelHandlerContext, status: String) {
+        cancelDeadline()
         let text = "HTTP/1.1 \(status)\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(string: text)))).whenComplete { _ in
             context.close(promise: nil)
         }
+    }
+
+    private func cancelDeadline() {
+        deadline?.cancel()
+        deadline = nil
     }
 }
 
@@ -243,12 +163,12 @@ final class ParserErrorWatch: ChannelInboundHandler, RemovableChannelHandler {
 
 /// Follows the headers of a client's WebSocket frames through the byte stream, skipping payloads,
 /// and reports the first frame without a mask.
-struct FrameMaskWatch {
+struct FrameMaskWatch: Equatable {
     private var header: [UInt8] = []
     private var skip: UInt64 = 0
 
-    /// Feeds the next bytes; `false` at an unmasked frame.
-    mutating func feed(_ bytes: ByteBufferView) -> Bool {
+    /// Feeds the next bytes; `false` at an unmasked frame. Payloads are skipped, not read.
+    mutating func feed<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> Bool where Bytes.Index == Int {
         var index = bytes.startIndex
         while index < bytes.endIndex {
             if skip > 0 {
