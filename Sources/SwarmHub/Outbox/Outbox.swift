@@ -19,26 +19,17 @@ import Synchronization
 ///
 /// The close frame is written by a task started only when a close is decided and everything queued
 /// before it was written: an open connection keeps no task waiting for a close that may never come
-/// (each task holds its own stack slabs for its whole life; docs/performance.md).
+/// (each task holds its own stack slabs for its whole life; docs/performance.md). Where the close has
+/// come is the state machine's (``OutboxStateMachine/State``); the outbox only keeps the two waiting
+/// continuations it tells it to resume.
 final class Outbox: Sendable {
     /// Writes the close frame through the WebSocket library, which then waits for the peer's reply.
     typealias CloseWriter = @Sendable (OutboxStateMachine.Closing) async -> Void
-
-    /// How far the close has come.
-    private enum CloseProgress {
-        /// No close was handed over yet.
-        case open
-        /// The close writer runs.
-        case writing
-        /// The close frame was written, or the connection ended without one: nothing more to wait for.
-        case done
-    }
 
     private struct Locked {
         var machine: OutboxStateMachine
         /// A replay waiting for room.
         var waiter: CheckedContinuation<Void, Never>?
-        var close = CloseProgress.open
         /// The reader, waiting for the close to be written before the connection's handler returns.
         var closeWaiter: CheckedContinuation<Void, Never>?
     }
@@ -214,20 +205,10 @@ final class Outbox: Sendable {
         }
     }
 
-    /// Everything before the close was written (or the connection ended): start the close writer.
-    private func handOver(_ closing: OutboxStateMachine.Closing?) {
-        let (start, waiter) = locked.withLock { locked -> (Bool, CheckedContinuation<Void, Never>?) in
-            guard case .open = locked.close else { return (false, nil) }
-            if closing != nil, writeClose != nil {
-                locked.close = .writing
-                return (true, nil)
-            }
-            locked.close = .done
-            defer { locked.closeWaiter = nil }
-            return (false, locked.closeWaiter)
-        }
-        waiter?.resume()
-        guard start, let closing, let writeClose else { return }
+    /// Everything before the close was written: the close writer runs (without one, in a test, the
+    /// close counts as written).
+    private func handOver(_ closing: OutboxStateMachine.Closing) {
+        guard let writeClose else { return closeWritten() }
         Task {
             await writeClose(closing)
             self.closeWritten()
@@ -236,7 +217,7 @@ final class Outbox: Sendable {
 
     private func closeWritten() {
         let waiter = locked.withLock { locked -> CheckedContinuation<Void, Never>? in
-            locked.close = .done
+            guard locked.machine.closeWritten() else { return nil }
             defer { locked.closeWaiter = nil }
             return locked.closeWaiter
         }
@@ -245,13 +226,16 @@ final class Outbox: Sendable {
 
     /// The reader ended or the socket failed: nothing more is written, and waiters are released.
     func finish() {
-        let waiter = locked.withLock { locked -> CheckedContinuation<Void, Never>? in
-            guard locked.machine.finish() else { return nil }
-            defer { locked.waiter = nil }
-            return locked.waiter
+        let waiters = locked.withLock { locked -> [CheckedContinuation<Void, Never>] in
+            let (replay, close) = locked.machine.finish()
+            var waiters: [CheckedContinuation<Void, Never>] = []
+            if replay, let waiter = locked.waiter { waiters.append(waiter) }
+            if replay { locked.waiter = nil }
+            if close, let waiter = locked.closeWaiter { waiters.append(waiter) }
+            if close { locked.closeWaiter = nil }
+            return waiters
         }
-        waiter?.resume()
-        handOver(nil)
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Waits until the close frame was written, or the connection ended without one. The reader
@@ -259,14 +243,12 @@ final class Outbox: Sendable {
     /// with a code of its own first.
     func closeFinished() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done = locked.withLock { locked -> Bool in
-                guard case .done = locked.close else {
-                    locked.closeWaiter = continuation
-                    return false
-                }
+            let parked = locked.withLock { locked -> Bool in
+                guard locked.machine.awaitClose() else { return false }
+                locked.closeWaiter = continuation
                 return true
             }
-            if done { continuation.resume() }
+            if !parked { continuation.resume() }
         }
     }
 }

@@ -138,7 +138,47 @@ struct OutboxStateMachineTests {
         let parkedAgain = machine.parkUnlessRoom()
         #expect(parkedAgain)
         let released = machine.finish()
-        #expect(released, "finishing releases a parked replay")
+        #expect(released.resumeWaiter, "finishing releases a parked replay")
         #expect(machine.isClosing)
+    }
+
+    @Test("the close handshake is part of the machine: the reader waits until the close frame is written")
+    func closeHandshake() {
+        var machine = OutboxStateMachine(limits: .init(frames: 10, bytes: 1000))
+        _ = machine.offer([frame("a")], live: false)
+        #expect(machine.close(code: 1000, reason: "bye") == .none, "a write is scheduled already")
+        #expect(machine.state == .closing(.init(code: 1000, reason: "bye"), .scheduled))
+        #expect(texts(machine.nextWrite()) == ["a"], "what was queued before the close goes first")
+        let parked = machine.awaitClose()
+        #expect(parked, "the reader waits: the close is not written yet")
+        guard case .close(let closing, _) = machine.nextWrite() else {
+            Issue.record("expected the close")
+            return
+        }
+        #expect(closing.code == 1000 && machine.state == .writingClose)
+        // The reader ends while the close writer runs: the close still completes, and only then is
+        // the reader released.
+        let finished = machine.finish()
+        #expect(!finished.resumeCloseWaiter && machine.state == .writingClose)
+        let released = machine.closeWritten()
+        #expect(released && machine.state == .closed)
+        let waitsAgain = machine.awaitClose()
+        #expect(!waitsAgain, "nothing to wait for once closed")
+    }
+
+    @Test("a connection that ends before its close goes out releases the waiting reader at once")
+    func endedBeforeTheClose() {
+        var machine = OutboxStateMachine(limits: .init(frames: 10, bytes: 1000))
+        _ = machine.offer([frame("a")], live: false)
+        _ = machine.nextWrite()
+        _ = machine.close(code: 4008, reason: "slow")
+        let parked = machine.awaitClose()
+        #expect(parked)
+        let finished = machine.finish()
+        #expect(finished.resumeCloseWaiter && machine.state == .closed)
+        guard case .none = machine.nextWrite() else {
+            Issue.record("nothing is written after the connection ended")
+            return
+        }
     }
 }
