@@ -1,10 +1,17 @@
 import Foundation
+import Subprocess
 import SwarmClient
 import SwarmTestSupport
 import Testing
 
 #if canImport(Glibc)
     import Glibc
+#endif
+
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
 #endif
 
 /// A tmux server of its own (`tmux -L NAME`), so the test never touches the user's sessions.
@@ -24,7 +31,9 @@ struct Tmux {
     ///
     /// Not with Foundation's Process: it learns that a child ended when a socket the child inherited
     /// closes, and the tmux server that `new-session` forks inherits that socket and keeps it open for
-    /// its whole life, so waiting for `tmux new-session` would never end.
+    /// its whole life, so waiting for `tmux new-session` would never end. Nor with swift-subprocess
+    /// (``output(_:)``), which is async: this one is synchronous because a test's `defer` stops the
+    /// server with it (``kill()``), and a `defer` cannot await.
     func run(_ arguments: [String]) throws {
         let argv = ([executable, "-L", socket] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -55,23 +64,18 @@ struct Tmux {
         guard status == 0 else { throw TestFailure("tmux \(arguments) failed with wait status \(status)") }
     }
 
-    /// Runs a tmux command that prints something, against the running server.
-    func output(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-L", socket] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    /// Runs a tmux command that prints something, against the running server; standard error is
+    /// merged into what it returns.
+    func output(_ arguments: [String]) async throws -> String {
+        let result = try await Subprocess.run(
+            .path(FilePath(executable)), arguments: Arguments(["-L", socket] + arguments),
+            output: .string(limit: .max), error: .combinedWithOutput)
+        return result.standardOutput
     }
 
     /// The pane's text, wrapped lines joined, with its scrollback.
-    func capture(_ session: String) throws -> String {
-        try output(["capture-pane", "-p", "-J", "-S", "-500", "-t", session])
+    func capture(_ session: String) async throws -> String {
+        try await output(["capture-pane", "-p", "-J", "-S", "-500", "-t", session])
     }
 
     /// Polls the pane until `condition` holds; fails with the pane's text after a generous deadline.
@@ -81,7 +85,7 @@ struct Tmux {
     ) async throws -> String {
         let end = ContinuousClock.now + deadline
         while true {
-            let pane = try capture(session)
+            let pane = try await capture(session)
             if condition(pane) { return pane }
             guard ContinuousClock.now < end else { throw TestFailure("waited for \(what); the pane shows:\n\(pane)") }
             try await Task.sleep(for: .milliseconds(100))
