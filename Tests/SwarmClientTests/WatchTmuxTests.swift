@@ -43,6 +43,11 @@ struct Tmux {
         for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] {
             posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
         }
+        // Nothing else is inherited: the server `new-session` forks lives as long as the test, and
+        // SwiftNIO accepts sockets without close-on-exec, so it would hold the sockets of other
+        // tests' in-process hubs open; a hub that closes one then sends no FIN (seen: the head-timeout
+        // test waited 15 s for a close while the server held 26 sockets).
+        Self.closeFrom(3, in: &actions)
         // The tmux server inherits the signal mask of the spawning thread, and the test runner's
         // threads block most signals; a server that never sees SIGCHLD never finishes kill-server.
         var attributes = posix_spawnattr_t()
@@ -62,6 +67,15 @@ struct Tmux {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         guard status == 0 else { throw TestFailure("tmux \(arguments) failed with wait status \(status)") }
+    }
+
+    /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34), which Swift's Glibc module does not
+    /// show (it needs `_GNU_SOURCE`), looked up at run time.
+    private static func closeFrom(_ first: Int32, in actions: inout posix_spawn_file_actions_t) {
+        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        else { return }
+        _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, first)
     }
 
     /// Runs a tmux command that prints something, against the running server; standard error is
