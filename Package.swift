@@ -33,6 +33,10 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The tests start swarmd, the swarm client and tools (sqlite3, openssl, tmux, alertmanager) through
+        // swift-subprocess rather than Foundation's Process (swift-corelibs-foundation#5472).
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         .target(name: "SwarmProtocol", swiftSettings: swiftSettings),
@@ -153,6 +157,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
             ],
             path: "Tests/SwarmTestSupport",
             swiftSettings: swiftSettings
@@ -181,7 +187,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SwarmClientTests",
-            dependencies: ["SwarmClient", "SwarmProtocol", "SwarmTestSupport", "SwarmHub", "SwarmCore"],
+            dependencies: [
+                "SwarmClient", "SwarmProtocol", "SwarmTestSupport", "SwarmHub", "SwarmCore",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,10 +1,12 @@
 import Foundation
+import Subprocess
 import SwarmTestSupport
-import Synchronization
 import Testing
 
-#if canImport(Glibc)
-    import Glibc
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
 #endif
 
 /// The built `swarm` binary, run the way a user runs it: its own config folder, no colour.
@@ -58,37 +60,23 @@ struct SwarmCLI {
 
     /// Runs `swarm ARGS`, feeding `input` on standard input; waits for it to end.
     ///
-    /// The waiting happens on a thread of its own (``onOwnThread(_:)``): blocking a thread of
-    /// Swift's small cooperative pool would starve the in-process hub the command talks to.
+    /// Through swift-subprocess, which waits without blocking a thread of Swift's small cooperative
+    /// pool (that would starve the in-process hub the command talks to).
     @discardableResult
     func run(_ arguments: [String], input: String = "") async throws -> Result {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        process.environment = processEnvironment
-        let stdin = Pipe()
-        let out = Pipe()
-        let err = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        return try await onOwnThread {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try? stdin.fileHandleForWriting.close()
-            let errors = Box()
-            let done = DispatchSemaphore(value: 0)
-            Thread.detachNewThread {
-                errors.set(err.fileHandleForReading.readDataToEndOfFile())
-                done.signal()
-            }
-            let outData = out.fileHandleForReading.readDataToEndOfFile()
-            done.wait()
-            process.waitUntilExit()
-            return Result(
-                status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
-                err: String(decoding: errors.get(), as: UTF8.self))
+        let environment = Dictionary(
+            uniqueKeysWithValues: processEnvironment.compactMap { key, value in
+                Environment.Key(rawValue: key).map { ($0, value) }
+            })
+        let result = try await Subprocess.run(
+            .path(FilePath(Self.binary.path)), arguments: Arguments(arguments), environment: .custom(environment),
+            input: .string(input), output: .string(limit: .max), error: .string(limit: .max))
+        let status: Int32
+        switch result.terminationStatus {
+        case .exited(let code): status = code
+        case .signaled(let signal): status = signal
         }
+        return Result(status: status, out: result.standardOutput, err: result.standardError)
     }
 
     /// Runs a command that must succeed and returns its `--json` output.
@@ -99,11 +87,4 @@ struct SwarmCLI {
         }
         return try result.json()
     }
-}
-
-/// Data handed from a reader thread.
-final class Box: Sendable {
-    private let data = Mutex(Data())
-    func set(_ value: Data) { data.withLock { $0 = value } }
-    func get() -> Data { data.withLock { $0 } }
 }

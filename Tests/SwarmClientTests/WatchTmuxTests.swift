@@ -1,10 +1,17 @@
 import Foundation
+import Subprocess
 import SwarmClient
 import SwarmTestSupport
 import Testing
 
 #if canImport(Glibc)
     import Glibc
+#endif
+
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
 #endif
 
 /// A tmux server of its own (`tmux -L NAME`), so the test never touches the user's sessions.
@@ -24,7 +31,9 @@ struct Tmux {
     ///
     /// Not with Foundation's Process: it learns that a child ended when a socket the child inherited
     /// closes, and the tmux server that `new-session` forks inherits that socket and keeps it open for
-    /// its whole life, so waiting for `tmux new-session` would never end.
+    /// its whole life, so waiting for `tmux new-session` would never end. Nor with swift-subprocess
+    /// (``output(_:)``), which is async: this one is synchronous because a test's `defer` stops the
+    /// server with it (``kill()``), and a `defer` cannot await.
     func run(_ arguments: [String]) throws {
         let argv = ([executable, "-L", socket] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -34,6 +43,11 @@ struct Tmux {
         for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] {
             posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
         }
+        // Nothing else is inherited: the server `new-session` forks lives as long as the test, and
+        // SwiftNIO accepts sockets without close-on-exec, so it would hold the sockets of other
+        // tests' in-process hubs open; a hub that closes one then sends no FIN (seen: the head-timeout
+        // test waited 15 s for a close while the server held 26 sockets).
+        Self.closeFrom(3, in: &actions)
         // The tmux server inherits the signal mask of the spawning thread, and the test runner's
         // threads block most signals; a server that never sees SIGCHLD never finishes kill-server.
         var attributes = posix_spawnattr_t()
@@ -55,23 +69,27 @@ struct Tmux {
         guard status == 0 else { throw TestFailure("tmux \(arguments) failed with wait status \(status)") }
     }
 
-    /// Runs a tmux command that prints something, against the running server.
-    func output(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-L", socket] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34), which Swift's Glibc module does not
+    /// show (it needs `_GNU_SOURCE`), looked up at run time.
+    private static func closeFrom(_ first: Int32, in actions: inout posix_spawn_file_actions_t) {
+        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        else { return }
+        _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, first)
+    }
+
+    /// Runs a tmux command that prints something, against the running server; standard error is
+    /// merged into what it returns.
+    func output(_ arguments: [String]) async throws -> String {
+        let result = try await Subprocess.run(
+            .path(FilePath(executable)), arguments: Arguments(["-L", socket] + arguments),
+            output: .string(limit: .max), error: .combinedWithOutput)
+        return result.standardOutput
     }
 
     /// The pane's text, wrapped lines joined, with its scrollback.
-    func capture(_ session: String) throws -> String {
-        try output(["capture-pane", "-p", "-J", "-S", "-500", "-t", session])
+    func capture(_ session: String) async throws -> String {
+        try await output(["capture-pane", "-p", "-J", "-S", "-500", "-t", session])
     }
 
     /// Polls the pane until `condition` holds; fails with the pane's text after a generous deadline.
@@ -81,7 +99,7 @@ struct Tmux {
     ) async throws -> String {
         let end = ContinuousClock.now + deadline
         while true {
-            let pane = try capture(session)
+            let pane = try await capture(session)
             if condition(pane) { return pane }
             guard ContinuousClock.now < end else { throw TestFailure("waited for \(what); the pane shows:\n\(pane)") }
             try await Task.sleep(for: .milliseconds(100))

@@ -12,8 +12,7 @@ import Foundation
 /// configuration and data folder, for end-to-end tests. Stopped (SIGTERM, then SIGKILL) by `stop()`
 /// or when released.
 public final class AlertmanagerProcess: Sendable {
-    private let process: Process
-    private let errors = SwarmdProcess.Captured()
+    private let process: ChildProcess
     /// The port of its HTTP API.
     public let port: Int
     /// `http://127.0.0.1:PORT`.
@@ -30,22 +29,17 @@ public final class AlertmanagerProcess: Sendable {
         let config = folder.appendingPathComponent("alertmanager.yml")
         try yaml.write(to: config, atomically: true, encoding: .utf8)
         port = try freePort()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = [
-            "--config.file=\(config.path)", "--storage.path=\(folder.appendingPathComponent("data").path)",
-            "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address=", "--log.level=warn",
-        ]
-        let err = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        let errors = self.errors
-        err.fileHandleForReading.readabilityHandler = { handle in errors.append(handle.availableData) }
-        try process.run()
+        process = ChildProcess(
+            Self.binary,
+            [
+                "--config.file=\(config.path)", "--storage.path=\(folder.appendingPathComponent("data").path)",
+                "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address=", "--log.level=warn",
+            ])
         let deadline = ContinuousClock.now + .seconds(20)
         while true {
             guard process.isRunning else {
-                throw TestFailure("alertmanager exited (\(process.terminationStatus)): \(errors.value)")
+                let status = try await process.wait()
+                throw TestFailure("alertmanager exited (\(status)): \(process.errors.value)")
             }
             guard ContinuousClock.now < deadline else { throw TestFailure("alertmanager did not become ready") }
             var request = URLRequest(url: URL(string: "\(base)/-/ready")!)
@@ -60,7 +54,7 @@ public final class AlertmanagerProcess: Sendable {
     }
 
     /// What Alertmanager printed on standard error (its log).
-    public var log: String { errors.value }
+    public var log: String { process.errors.value }
 
     /// Posts alerts to its API v2 (`POST /api/v2/alerts`), as Prometheus does.
     public func post(alerts json: String) async throws {
@@ -77,15 +71,17 @@ public final class AlertmanagerProcess: Sendable {
     /// Stops it and waits for it to exit.
     public func stop() async {
         guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = ContinuousClock.now + .seconds(5)
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        let process = self.process
+        process.send(SIGTERM)
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(5))
+            process.send(SIGKILL)
+        }
+        _ = try? await process.wait()
+        watchdog.cancel()
     }
 
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
+    // Released while it runs, it is killed: ``ChildProcess`` does that when it is released.
 }
 
 /// A TCP port on 127.0.0.1 that nothing listens on right now (bound to 0 and released).

@@ -1,8 +1,11 @@
 import Foundation
+import Subprocess
 public import SwarmStore
 
-#if canImport(Glibc)
-    import Glibc
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
 #endif
 
 /// The PostgreSQL server of the test run, when there is one: `scripts/test` starts a throwaway
@@ -69,48 +72,27 @@ public enum PostgresTestDatabase {
         guard result.status == 0 else { throw TestFailure("postgres.sh \(verb): \(result.output)") }
     }
 
-    /// Runs a program to its end; its output goes to a file, not a pipe (a server it starts in the
-    /// background would hold a pipe open). posix_spawn and waitpid rather than Foundation's
-    /// `Process`, whose exit notification was seen to miss a script that starts a daemon. The child
-    /// inherits no descriptor but its standard ones (a server it starts would otherwise hold the
-    /// test's sockets, and PostgreSQL refuses to start with too few free), and the waiting happens
-    /// on a thread of its own (``onOwnThread(_:)``).
+    /// Runs a program to its end (`psql`, or `postgres.sh`, which starts and stops servers); standard
+    /// output and error go to a file, not a pipe (a server it starts in the background keeps what it
+    /// inherited open), which is read afterwards. Through swift-subprocess: it waits for this child's
+    /// own exit (a pidfd), not for the file to close, and the child inherits no descriptor but its
+    /// standard ones (a server it starts would otherwise hold the test's sockets, and PostgreSQL
+    /// refuses to start with too few free).
     static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-        try await onOwnThread { try runBlocking(executable, arguments) }
-    }
-
-    private static func runBlocking(_ executable: String, _ arguments: [String]) throws -> (
-        status: Int32, output: String
-    ) {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("swarm-run-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        closeFrom(3, in: &actions)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw TestFailure("cannot run \(executable): error \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw TestFailure("waitpid \(executable): errno \(errno)") }
-        }
+        let file = try FileDescriptor.open(
+            FilePath(output.path), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite])
+        let result = try await Subprocess.run(
+            executable.contains("/") ? .path(FilePath(executable)) : .name(executable),
+            arguments: Arguments(arguments),
+            output: .fileDescriptor(file, closeAfterSpawningProcess: true), error: .combinedWithOutput)
         let data = (try? Data(contentsOf: output)) ?? Data()
-        let exited = (status & 0x7f) == 0
-        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), String(decoding: data, as: UTF8.self))
-    }
-
-    /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34), which Swift's Glibc module does not
-    /// show (it needs `_GNU_SOURCE`), looked up at run time.
-    private static func closeFrom(_ first: Int32, in actions: inout posix_spawn_file_actions_t) {
-        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
-        else { return }
-        _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, first)
+        let status: Int32
+        switch result.terminationStatus {
+        case .exited(let code): status = code
+        case .signaled(let signal): status = 128 + signal
+        }
+        return (status, String(decoding: data, as: UTF8.self))
     }
 }

@@ -1,22 +1,20 @@
 public import Foundation
-import Synchronization
+import Subprocess
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// The built `swarmd` binary, run as a real child process.
-public final class SwarmdProcess: Sendable {
-    private let process: Process
-    /// Text a child process printed, filled from a background reader.
-    final class Captured: Sendable {
-        private let text = Mutex("")
-        func append(_ data: Data) { text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
-        var value: String { text.withLock { $0 } }
-    }
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
+#endif
 
-    private let output = Captured()
-    private let errors = Captured()
+/// The built `swarmd` binary, run as a real child process (through swift-subprocess, see
+/// ``ChildProcess``).
+public final class SwarmdProcess: Sendable {
+    private let process: ChildProcess
 
     /// Where the binary is: `$SWARMD_BIN`, or beside the test bundle in the build folder.
     public static var binary: URL {
@@ -32,51 +30,31 @@ public final class SwarmdProcess: Sendable {
     }
 
     /// Runs `swarmd` with `arguments` to completion; returns exit status, standard output and error.
-    /// With `timeout`, a process still running then is killed (status: the signal's). The waiting
-    /// happens on a thread of its own (``onOwnThread(_:)``).
+    /// With `timeout`, a process still running then is sent SIGTERM (status: the signal's).
     public static func run(_ arguments: [String], timeout: Duration? = nil) async throws -> (
         status: Int32, out: String, err: String
     ) {
-        try await onOwnThread { try runBlocking(arguments, timeout: timeout) }
-    }
-
-    private static func runBlocking(_ arguments: [String], timeout: Duration?) throws -> (
-        status: Int32, out: String, err: String
-    ) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        if let timeout {
-            // Killed only while it still runs (its pid cannot have been reused before it is reaped).
-            let running = process
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)))
-            {
-                if running.isRunning { running.terminate() }
+        let process = ChildProcess(binary.path, arguments)
+        let timer = timeout.map { timeout in
+            Task {
+                try await Task.sleep(for: timeout)
+                process.send(SIGTERM)
             }
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (
-            process.terminationStatus, String(decoding: outData, as: UTF8.self),
-            String(decoding: errData, as: UTF8.self)
-        )
+        defer { timer?.cancel() }
+        let status = try await process.wait()
+        return (status, process.output.value, process.errors.value)
     }
 
-    /// Runs another program to completion (a tool the test needs, like `sqlite3`); returns its exit status.
+    /// Runs another program to completion (a tool the test needs, like `sqlite3`); returns its exit
+    /// status. What it prints goes where the test's own output goes.
     public static func runTool(_ path: String, _ arguments: [String]) async throws -> Int32 {
-        try await onOwnThread {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: path)
-            process.arguments = arguments
-            try process.run()
-            process.waitUntilExit()
-            return process.terminationStatus
+        let result = try await Subprocess.run(
+            .path(FilePath(path)), arguments: Arguments(arguments), output: .currentStandardOutput,
+            error: .currentStandardError)
+        switch result.terminationStatus {
+        case .exited(let code): return code
+        case .signaled(let signal): return signal
         }
     }
 
@@ -97,34 +75,18 @@ public final class SwarmdProcess: Sendable {
     ///
     /// - Parameter openFiles: runs it under `ulimit -n` this many file descriptors.
     public init(serveArguments: [String], openFiles: Int? = nil) async throws {
-        process = Process()
         let arguments = ["serve", "--port", "0", "--log-level", "warning"] + serveArguments
         if let openFiles {
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", Self.binary.path] + arguments
+            process = ChildProcess(
+                "/bin/sh", ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", Self.binary.path] + arguments)
         } else {
-            process.executableURL = Self.binary
-            process.arguments = arguments
+            process = ChildProcess(Self.binary.path, arguments)
         }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let output = self.output
-        let errors = self.errors
-        out.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            output.append(data)
-        }
-        err.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            errors.append(data)
-        }
-        try process.run()
         let deadline = ContinuousClock.now + .seconds(30)
         while port == nil {
             guard process.isRunning else {
-                throw TestFailure("swarmd exited (\(process.terminationStatus)): \(errors.value)")
+                let status = try await process.wait()
+                throw TestFailure("swarmd exited (\(status)): \(process.errors.value)")
             }
             guard ContinuousClock.now < deadline else { throw TestFailure("swarmd did not start listening") }
             try await Task.sleep(for: .milliseconds(20))
@@ -132,29 +94,30 @@ public final class SwarmdProcess: Sendable {
     }
 
     /// Everything printed on standard error (the log) so far.
-    public var standardError: String { errors.value }
+    public var standardError: String { process.errors.value }
 
     /// The process id.
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.pid ?? 0 }
 
     /// Sends a signal and waits at most `timeout` for the process to end; returns its status and
     /// how long it took, or `nil` (and kills it) when it did not end in time.
     public func stop(signal: Int32 = SIGTERM, within timeout: Duration) async -> (status: Int32, took: Duration)? {
         let start = ContinuousClock.now
-        kill(process.processIdentifier, signal)
-        while process.isRunning {
-            if ContinuousClock.now - start > timeout {
-                kill(process.processIdentifier, SIGKILL)
-                while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
-                return nil
-            }
-            try? await Task.sleep(for: .milliseconds(10))
+        let process = self.process
+        process.send(signal)
+        let watchdog = Task {
+            do { try await Task.sleep(for: timeout) } catch { return false }
+            process.send(SIGKILL)
+            return true
         }
-        return (process.terminationStatus, ContinuousClock.now - start)
+        let status = (try? await process.wait()) ?? -1
+        let took = ContinuousClock.now - start
+        watchdog.cancel()
+        return await watchdog.value ? nil : (status, took)
     }
 
     /// Everything printed on standard output so far.
-    public var standardOutput: String { output.value }
+    public var standardOutput: String { process.output.value }
 
     /// The port from the `listening on ws://127.0.0.1:PORT/v1/ws` line (`wss://` with TLS).
     public var port: Int? { listening?.port }
@@ -189,12 +152,9 @@ public final class SwarmdProcess: Sendable {
     /// Sends a signal and waits for the process to end; returns its termination status.
     @discardableResult
     public func stop(signal: Int32 = SIGTERM) async -> Int32 {
-        kill(process.processIdentifier, signal)
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
-        return process.terminationStatus
+        process.send(signal)
+        return (try? await process.wait()) ?? -1
     }
 
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
+    // Released while it runs, it is killed: ``ChildProcess`` does that when it is released.
 }
