@@ -1,6 +1,5 @@
 internal import Foundation
-public import SwarmImport
-public import SwarmMetrics
+import SwarmCore
 
 /// The simulator's random numbers: xoshiro256** seeded through SplitMix64, so a seed gives the same
 /// sequence on every run and in every process (Swift's `SystemRandomNumberGenerator` cannot be
@@ -69,17 +68,5 @@ public struct SimulationRandom: RandomNumberGenerator, Sendable {
             if left < 0 { return index }
         }
         return weights.count - 1
-    }
-}
-
-/// SplitMix64, used to spread a 64-bit seed over xoshiro's 256 bits of state.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -3,17 +3,7 @@ import Testing
 
 @Suite("MinHeap: the one heap")
 struct MinHeapTests {
-    /// SplitMix64, so the test is the same on every run.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Seeded = SplitMix64
 
     @Test("pops in ascending order whatever the order of pushes, with pops between them")
     func ordered() {

@@ -11,17 +11,7 @@ import Testing
 /// computed here from the whole log by a rule written apart from the hub's (`Policy.view`).
 @Suite("Property: a requester receives exactly what she may see, on every path (invariant 6)")
 struct RequesterViewPropertyTests {
-    /// SplitMix64: the same history for a seed on every machine.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Seeded = SplitMix64
 
     static let requesters = ["rita", "rob", "ruth"]
     static let staff = ["alice", "bob"]

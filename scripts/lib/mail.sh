@@ -36,27 +36,8 @@ SWARM_MAIL_DOMAIN=it.example
 SWARM_MAIL_IMAP_USER=helpdesk
 SWARM_MAIL_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
-# A free port below the kernel's ephemeral range (as scripts/lib/postgres.sh: the servers keep their
-# ports across a stop and start).
-swarm_mail_free_port() {
-    python3 - <<'PY'
-import random, socket
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-for _ in range(200):
-    port = random.randint(10000, max(10001, low - 1))
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(port)
-    break
-else:
-    raise SystemExit("mail.sh: no free port below the ephemeral range")
-PY
-}
+# A free port below the ephemeral range (scripts/lib/ports.sh).
+source "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
 swarm_mail_need() {
     local program
@@ -298,9 +279,9 @@ swarm_mail_init_dir() {
     fi
     install -m 755 "$mailgate" "$dir/bin/swarm-mailgate"
     install -m 600 -o nobody -g nogroup "$token_file" "$dir/mailgate.token"
-    smtp_port=$(swarm_mail_free_port)
-    imap_port=$(swarm_mail_free_port)
-    while [ "$imap_port" = "$smtp_port" ]; do imap_port=$(swarm_mail_free_port); done
+    smtp_port=$(swarm_free_port)
+    imap_port=$(swarm_free_port)
+    while [ "$imap_port" = "$smtp_port" ]; do imap_port=$(swarm_free_port); done
     password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
     echo "$smtp_port" >"$dir/smtp.port"
     echo "$imap_port" >"$dir/imap.port"

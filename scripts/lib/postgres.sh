@@ -35,28 +35,8 @@ swarm_postgres_as_owner() {
     fi
 }
 
-# A free port below the kernel's ephemeral range: the tests stop and start a cluster on its port,
-# and while it is down a port from the ephemeral range can be taken by any outgoing connection of
-# the tests running beside it (seen in CI: the restart then fails).
-swarm_postgres_free_port() {
-    python3 - <<'PY'
-import random, socket
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-for _ in range(200):
-    port = random.randint(10000, max(10001, low - 1))
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(port)
-    break
-else:
-    raise SystemExit("postgres.sh: no free port below the ephemeral range")
-PY
-}
+# A free port below the ephemeral range (scripts/lib/ports.sh).
+source "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
 swarm_postgres_start_dir() {
     local dir=$1 bin
@@ -94,7 +74,7 @@ swarm_postgres_init_dir() {
     if [ "${SWARM_POSTGRES_DURABLE:-0}" != 1 ]; then
         printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n' >>"$dir/data/postgresql.conf"
     fi
-    port=$(swarm_postgres_free_port)
+    port=$(swarm_free_port)
     echo "$port" | swarm_postgres_as_owner tee "$dir/port" >/dev/null
     swarm_postgres_start_dir "$dir" || {
         cat "$dir/server.log" >&2

@@ -1,4 +1,5 @@
 import Foundation
+import SwarmCore
 import SwarmProtocol
 import Testing
 
@@ -9,17 +10,7 @@ import Testing
 /// same cases: a failure names its case number and input, and becomes a regression test.
 @Suite("Fuzz: frame and REST body decoders")
 struct DecoderFuzzTests {
-    /// SplitMix64: small, fast, and the same sequence on every machine.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Seeded = SplitMix64
 
     static let frames: [String] = [
         #"{"type":"hello","id":"1","token":"swm_abc","client":"swarm/1"}"#,
