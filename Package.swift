@@ -180,6 +180,7 @@ let package = Package(
             name: "SwarmHubTests",
             dependencies: [
                 "SwarmHub", "SwarmTestSupport", "SwarmImport", .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ],

@@ -7,7 +7,7 @@ import SwarmStore
 enum KnowledgeSearch {
     static let limits = 1...50
 
-    static func run(_ search: KBSearch, in services: HubServices) async throws(HubError) -> [ArticleMatch] {
+    static func run(_ search: KBSearch, in store: any ArticleSearch) async throws(HubError) -> [ArticleMatch] {
         let query = search.query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard Limits.searchLength.contains(query.count) else {
             throw HubError(.invalidField, "field 'query' must have 1 to \(Limits.searchLength.upperBound) characters")
@@ -17,7 +17,7 @@ enum KnowledgeSearch {
             throw HubError(.invalidField, "field 'limit' must be \(limits.lowerBound) to \(limits.upperBound)")
         }
         do {
-            return try await services.store.searchArticles(query, limit: limit)
+            return try await store.searchArticles(query, limit: limit)
         } catch {
             throw HubError(.internal, "the knowledge base cannot be searched: \(error)")
         }

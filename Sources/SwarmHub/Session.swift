@@ -136,7 +136,7 @@ final class Session {
         case .kbSearch(let search):
             do throws(HubError) {
                 var ack = Ack(id: id, seq: nil)
-                ack.articles = try await KnowledgeSearch.run(search, in: services)
+                ack.articles = try await KnowledgeSearch.run(search, in: services.store)
                 send(ack)
             } catch {
                 reply(id, error)

@@ -21,7 +21,7 @@ enum WebSocketEndpoint {
     /// Adds the WebSocket route to a router, behind the ``Authenticator``: a token on the upgrade is
     /// looked up once, there, and the session signs in with what it found.
     static func add(to router: Router<HubRequestContext>, services: HubServices) {
-        router.add(middleware: Authenticator(services: services))
+        router.add(middleware: Authenticator(store: services.store, limits: services.limits, logger: services.logger))
         router.ws(RouterPath(ProtocolInfo.webSocketPath)) { request, context in
             // A browser says where the page came from: only the hub's own pages and the allowed
             // origins may open a connection with a user's credentials (cross-site WebSocket hijacking).

@@ -4,7 +4,7 @@ import SwarmProtocol
 
 /// `/v1/agents`: every agent the log knows of (not for requesters).
 struct AgentRoutes {
-    let services: HubServices
+    let ledger: Ledger
 
     var routes: RouteCollection<HubRequestContext> {
         let routes = RouteCollection(context: HubRequestContext.self)
@@ -19,6 +19,6 @@ struct AgentRoutes {
         guard principal.role.worksTickets else {
             throw HubError(.forbidden, "requesters may not list agents")
         }
-        return AgentList(agents: services.ledger.snapshot.state.agents.values.sorted { $0.id < $1.id })
+        return AgentList(agents: ledger.snapshot.state.agents.values.sorted { $0.id < $1.id })
     }
 }

@@ -6,11 +6,15 @@ import SwarmProtocol
 /// `/v1/alerts`: Prometheus Alertmanager's webhook (version 4). Bearer auth, like the rest of the
 /// REST API; docs/monitoring.md shows the receiver configuration.
 struct AlertRoutes {
-    let services: HubServices
+    let ledger: Ledger
+    let clock: HubClock
+    /// The swarm settings: the alert rules, and what a dry run decides with.
+    let settings: SwarmSettings
+    let maxFrameSize: Int
 
     /// The largest payload accepted: 16 × the frame size limit (1 MiB by default), since one group
     /// may carry many alerts.
-    var bodyLimit: Int { services.configuration.maxFrameSize * 16 }
+    var bodyLimit: Int { maxFrameSize * 16 }
 
     var routes: RouteCollection<HubRequestContext> {
         let routes = RouteCollection(context: HubRequestContext.self)
@@ -39,11 +43,11 @@ struct AlertRoutes {
         // Alertmanager may add fields the hub does not read: a large number in one of them is no reason
         // to refuse the alerts.
         let payload: AlertmanagerWebhook = try RequestBody.decode(buffer.readableBytesView, boundedIntegers: false)
-        let items = try payload.commands(rules: services.configuration.swarm.alerts)
+        let items = try payload.commands(rules: settings.alerts)
         try dryRun(items, by: principal)
         var outcomes: [AlertOutcomes.Outcome] = []
         for item in items {
-            let result = await services.ledger.submit(item.command, by: principal, id: nil)
+            let result = await ledger.submit(item.command, by: principal, id: nil)
             if case .failure(let error) = result {
                 // An internal failure (the log could not be written) before anything was applied is
                 // worth a retry as it is; a refusal after earlier alerts were applied (the state changed
@@ -71,12 +75,12 @@ struct AlertRoutes {
     /// Decides every alert in order on a copy of the committed state, as the ledger will: the first
     /// refusal refuses the request, naming the alert.
     private func dryRun(_ items: [AlertmanagerWebhook.Item], by principal: Principal) throws(HubError) {
-        var state = services.ledger.snapshot.state
-        let now = services.clock()
+        var state = ledger.snapshot.state
+        let now = clock()
         for (index, item) in items.enumerated() {
             do {
                 for event in try state.decide(
-                    item.command, by: principal, at: now, settings: services.configuration.swarm)
+                    item.command, by: principal, at: now, settings: settings)
                 {
                     state.apply(event)
                 }

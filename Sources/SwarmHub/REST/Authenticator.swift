@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import SwarmProtocol
 import SwarmStore
 
@@ -15,7 +16,9 @@ import SwarmStore
 /// Every answer under `/v1` carries `Cache-Control: no-store`: it is about one principal's tickets,
 /// and no proxy or browser cache may keep it for the next person (errors get it from ``HubError``).
 struct Authenticator: RouterMiddleware {
-    let services: HubServices
+    let store: any TokenStore
+    let limits: PrincipalLimits
+    let logger: Logger
 
     func handle(
         _ request: Request, context: HubRequestContext,
@@ -23,12 +26,12 @@ struct Authenticator: RouterMiddleware {
     ) async throws -> Response {
         var response: Response
         if let secret = try bearerToken(request) {
-            guard let token = try await services.store.authenticate(secret: secret) else {
-                logFailedLogin(services, remote: context.channel.remoteAddress, path: request.uri.path)
+            guard let token = try await store.authenticate(secret: secret) else {
+                logFailedLogin(logger, remote: context.channel.remoteAddress, path: request.uri.path)
                 throw HubError(.unauthorized, "unknown or revoked token")
             }
             do {
-                try services.limits.admitRequest(of: token.name)
+                try limits.admitRequest(of: token.name)
             } catch {
                 throw error.error
             }

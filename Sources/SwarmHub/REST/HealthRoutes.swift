@@ -4,14 +4,15 @@ import SwarmStore
 
 /// `/health`: whether the hub is up and can read its event log. No token.
 struct HealthRoutes {
-    let services: HubServices
+    let store: any LogStore
+    let ledger: Ledger
 
     var routes: RouteCollection<HubRequestContext> {
         let routes = RouteCollection(context: HubRequestContext.self)
         // HEAD answers what GET would, without the body (RFC 9110 §9.3.2), for probes that use it.
         routes.head { _, _ -> Response in
             do {
-                _ = try await services.store.lastSeq()
+                _ = try await store.lastSeq()
                 return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"])
             } catch {
                 return Response(status: .internalServerError)
@@ -20,9 +21,9 @@ struct HealthRoutes {
         routes.get { _, _ -> Health in
             // Read the log, so a hub whose database is gone reports it instead of "ok".
             do {
-                let stored = try await services.store.lastSeq()
+                let stored = try await store.lastSeq()
                 return Health(
-                    status: "ok", seq: max(stored, services.ledger.snapshot.seq),
+                    status: "ok", seq: max(stored, ledger.snapshot.seq),
                     protocol: ProtocolInfo.version)
             } catch {
                 throw HubError(.internal, "the event log cannot be read: \(error)")

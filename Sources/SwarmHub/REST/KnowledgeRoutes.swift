@@ -1,10 +1,14 @@
 import Hummingbird
 import SwarmCore
 import SwarmProtocol
+import SwarmStore
 
 /// `/v1/kb`: searching the knowledge base, reading an article, writing one and capturing a ticket.
 struct KnowledgeRoutes {
-    let services: HubServices
+    let ledger: Ledger
+    let store: any ArticleSearch
+    /// The largest body accepted (the frame size limit).
+    let maxBodySize: Int
 
     var routes: RouteCollection<HubRequestContext> {
         let routes = RouteCollection(context: HubRequestContext.self)
@@ -29,14 +33,14 @@ struct KnowledgeRoutes {
             return n
         }
         return ArticleList(
-            articles: try await KnowledgeSearch.run(KBSearch(query: query, limit: limit), in: services))
+            articles: try await KnowledgeSearch.run(KBSearch(query: query, limit: limit), in: store))
     }
 
     /// `GET /v1/kb/{id}`: one article; a draft only for agents and up.
     @Sendable func article(_ request: Request, context: HubRequestContext) async throws -> Article {
         let principal = try context.requirePrincipal()
         let id = context.parameters.get("id") ?? ""
-        guard let article = services.ledger.snapshot.state.articles[id],
+        guard let article = ledger.snapshot.state.articles[id],
             article.status == .published || principal.role.worksTickets
         else { throw HubError(.notFound, "no article \(id)") }
         return article
@@ -48,7 +52,7 @@ struct KnowledgeRoutes {
     {
         let principal = try context.requirePrincipal()
         let create: KBCreate = try await RequestBody.decode(
-            request, limit: services.configuration.maxFrameSize)
+            request, limit: maxBodySize)
         return try await created(
             .createArticle(create), by: principal, key: try RequestBody.idempotencyKey(request))
     }
@@ -59,7 +63,7 @@ struct KnowledgeRoutes {
     {
         let principal = try context.requirePrincipal()
         let ref: TicketRef = try await RequestBody.decode(
-            request, limit: services.configuration.maxFrameSize)
+            request, limit: maxBodySize)
         return try await created(
             .captureArticle(ticket: ref.ticket), by: principal,
             key: try RequestBody.idempotencyKey(request))
@@ -70,8 +74,8 @@ struct KnowledgeRoutes {
     func created(_ command: Command, by principal: Principal, key: String?) async throws(HubError)
         -> EditedResponse<Article>
     {
-        let ack = try await services.ledger.submit(command, by: principal, id: key).get()
-        guard let id = ack.article, let article = services.ledger.snapshot.state.articles[id] else {
+        let ack = try await ledger.submit(command, by: principal, id: key).get()
+        guard let id = ack.article, let article = ledger.snapshot.state.articles[id] else {
             throw HubError(.internal, "the article was written but cannot be read back")
         }
         return EditedResponse(status: .created, headers: [.location: "/v1/kb/\(id)"], response: article)

@@ -5,7 +5,8 @@ import SwarmProtocol
 
 /// `/v1/metrics`: the leads' report, as JSON or CSV (leads and admins).
 struct MetricsRoutes {
-    let services: HubServices
+    let ledger: Ledger
+    let clock: HubClock
 
     var routes: RouteCollection<HubRequestContext> {
         let routes = RouteCollection(context: HubRequestContext.self)
@@ -21,7 +22,7 @@ struct MetricsRoutes {
             throw HubError(.forbidden, "only leads and admins read metrics")
         }
         let query = try Self.query(request)
-        let report = services.ledger.metricsCollector.report(query, now: services.clock())
+        let report = ledger.metricsCollector.report(query, now: clock())
         let wantsCSV: Bool
         switch request.uri.queryParameters["format"].map(String.init) {
         case nil: wantsCSV = request.headers[.accept]?.contains("text/csv") ?? false

@@ -1,4 +1,5 @@
 public import Hummingbird
+import SwarmCore
 public import SwarmProtocol
 
 /// The REST API (Protocol/openapi.yaml): `/health`, and under `/v1` one route collection per
@@ -6,14 +7,26 @@ public import SwarmProtocol
 /// by the context's encoder; every error is a ``HubError``.
 enum RestAPI {
     static func add(to router: Router<HubRequestContext>, services: HubServices) {
-        router.addRoutes(HealthRoutes(services: services).routes, atPath: "/health")
-        let v1 = router.group("/v1").add(middleware: Authenticator(services: services))
-        v1.addRoutes(TicketRoutes(services: services).routes, atPath: "/tickets")
-        v1.addRoutes(AgentRoutes(services: services).routes, atPath: "/agents")
-        v1.addRoutes(SkillRoutes(services: services).routes, atPath: "/skills")
-        v1.addRoutes(KnowledgeRoutes(services: services).routes, atPath: "/kb")
-        v1.addRoutes(MetricsRoutes(services: services).routes, atPath: "/metrics")
-        v1.addRoutes(AlertRoutes(services: services).routes, atPath: "/alerts")
+        // The composition root of the REST API: each route collection is given what it uses, nothing more.
+        let ledger = services.ledger
+        let maxBody = services.configuration.maxFrameSize
+        router.addRoutes(HealthRoutes(store: services.store, ledger: ledger).routes, atPath: "/health")
+        let v1 = router.group("/v1").add(
+            middleware: Authenticator(store: services.store, limits: services.limits, logger: services.logger))
+        v1.addRoutes(
+            TicketRoutes(ledger: ledger, store: services.store, limits: services.limits, maxBodySize: maxBody).routes,
+            atPath: "/tickets")
+        v1.addRoutes(AgentRoutes(ledger: ledger).routes, atPath: "/agents")
+        v1.addRoutes(
+            SkillRoutes(ledger: ledger, taxonomy: services.configuration.swarm.taxonomy).routes, atPath: "/skills")
+        v1.addRoutes(
+            KnowledgeRoutes(ledger: ledger, store: services.store, maxBodySize: maxBody).routes, atPath: "/kb")
+        v1.addRoutes(MetricsRoutes(ledger: ledger, clock: services.clock).routes, atPath: "/metrics")
+        v1.addRoutes(
+            AlertRoutes(
+                ledger: ledger, clock: services.clock, settings: services.configuration.swarm, maxFrameSize: maxBody
+            )
+            .routes, atPath: "/alerts")
     }
 }
 

@@ -4,7 +4,8 @@ import SwarmProtocol
 
 /// `/v1/skills`: the taxonomy with how many agents hold each tag and how many open tickets need it.
 struct SkillRoutes {
-    let services: HubServices
+    let ledger: Ledger
+    let taxonomy: Taxonomy
 
     var routes: RouteCollection<HubRequestContext> {
         let routes = RouteCollection(context: HubRequestContext.self)
@@ -18,8 +19,7 @@ struct SkillRoutes {
         -> SkillCatalog
     {
         _ = try context.requirePrincipal()
-        let state = services.ledger.snapshot.state
-        let taxonomy = services.configuration.swarm.taxonomy
+        let state = ledger.snapshot.state
         var agents: [String: Int] = [:]
         for profile in state.agents.values {
             for tag in profile.skills.keys { agents[tag, default: 0] += 1 }

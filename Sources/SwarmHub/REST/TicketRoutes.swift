@@ -7,7 +7,11 @@ import SwarmStore
 /// page, the ranked candidates, and opening a ticket. No answer grows with a ticket's history or the
 /// number of tickets: every list is a page (Protocol §20, "Pages").
 struct TicketRoutes {
-    let services: HubServices
+    let ledger: Ledger
+    let store: any LogStore
+    let limits: PrincipalLimits
+    /// The largest body accepted (the frame size limit).
+    let maxBodySize: Int
 
     /// Tickets per page of `GET /v1/tickets`: the default and the most one page may hold.
     static let ticketPage = (default: 100, maximum: 500)
@@ -56,7 +60,7 @@ struct TicketRoutes {
         }
         let limit = try PageQuery.limit(request, default: Self.ticketPage.default, maximum: Self.ticketPage.maximum)
         let requester = principal.role == .requester ? principal.id : nil
-        let state = services.ledger.snapshot.state
+        let state = ledger.snapshot.state
         var total = 0
         var numbers: [Int] = []
         for ticket in state.tickets.values {
@@ -141,7 +145,7 @@ struct TicketRoutes {
         Ticket, Ledger.Snapshot
     ) {
         let id = context.parameters.get("id") ?? ""
-        let snapshot = services.ledger.snapshot
+        let snapshot = ledger.snapshot
         guard let ticket = snapshot.state.tickets[id], Policy.canRead(principal, ticket) else {
             throw HubError(.notFound, "no ticket \(id)")
         }
@@ -165,7 +169,7 @@ struct TicketRoutes {
         let read = max(page.limit + 1, 256)
         var entries: [TicketEventEntry] = []
         while entries.count <= page.limit {
-            let rows = try await services.store.events(
+            let rows = try await store.events(
                 ofTicket: id, after: after, before: before, limit: read, newestFirst: newestFirst)
             for stored in rows {
                 guard let event = Policy.visible(stored.event, for: audience, in: snapshot.state) else { continue }
@@ -191,7 +195,7 @@ struct TicketRoutes {
         }
         let id = context.parameters.get("id") ?? ""
         let limit = try PageQuery.limit(request, default: 10, maximum: 1000)
-        let state = services.ledger.snapshot.state
+        let state = ledger.snapshot.state
         guard let ticket = state.tickets[id] else { throw HubError(.notFound, "no ticket \(id)") }
         var excluding = Set(ticket.members)
         excluding.insert(ticket.requester)
@@ -209,15 +213,15 @@ struct TicketRoutes {
     {
         let principal = try context.requirePrincipal()
         let open: TicketOpen = try await RequestBody.decode(
-            request, limit: services.configuration.maxFrameSize)
+            request, limit: maxBodySize)
         let key = try RequestBody.idempotencyKey(request)
         do {
-            try services.limits.admitWrite(.openTicket(open), by: principal, in: services.ledger.snapshot.state)
+            try limits.admitWrite(.openTicket(open), by: principal, in: ledger.snapshot.state)
         } catch {
             throw error.error
         }
-        let ack = try await services.ledger.submit(.openTicket(open), by: principal, id: key).get()
-        guard let id = ack.ticket, var ticket = services.ledger.snapshot.state.tickets[id] else {
+        let ack = try await ledger.submit(.openTicket(open), by: principal, id: key).get()
+        guard let id = ack.ticket, var ticket = ledger.snapshot.state.tickets[id] else {
             throw HubError(.internal, "the ticket was opened but cannot be read back")
         }
         // A repeated alert's ticket may have a long history: the answer carries its ticket, not its comments.
