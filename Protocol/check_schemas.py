@@ -347,9 +347,11 @@ if yaml is not None and check(openapi.is_file(), "openapi.yaml is missing"):
 HUB_REST = HERE.parent / "Sources" / "SwarmHub" / "REST"
 if yaml is not None and openapi.is_file() and HUB_REST.is_dir():
     mounted = {}
+    # Each collection is constructed with what it uses, over one or more lines:
+    # v1.addRoutes(TicketRoutes(ledger: ledger, ...).routes, atPath: "/tickets")
     for name, prefix, path in re.findall(
-            r"(router|v1)\.addRoutes\((\w+)\(services: services\)\.routes, atPath: \"([^\"]+)\"\)",
-            (HUB_REST / "RestAPI.swift").read_text(encoding="utf-8")):
+            r"(router|v1)\.addRoutes\(\s*(\w+Routes)\(.*?\)\s*\.routes,\s*atPath:\s*\"([^\"]+)\"\)",
+            (HUB_REST / "RestAPI.swift").read_text(encoding="utf-8"), re.S):
         mounted[prefix] = ("/v1" if name == "v1" else "") + path
     code_routes = set()
     for file in sorted(HUB_REST.glob("*.swift")):
