@@ -16,13 +16,12 @@ knows which node holds each WebSocket connection. Environment: HAPROXY (default:
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
 
-from swarmd import free_port
+from swarmd import free_port, terminate
 
 HAPROXY = os.environ.get("HAPROXY") or shutil.which("haproxy") or "/usr/sbin/haproxy"
 
@@ -138,16 +137,7 @@ class HAProxy:
 
     def stop(self):
         """SIGTERM (HAProxy stops at once, closing every connection); the exit status, None if it had to be killed."""
-        status = None
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                status = self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        elif self.process:
-            status = self.process.returncode
+        status = terminate(self.process, 10)
         self.process = None
         if hasattr(self, "log"):
             self.log.close()

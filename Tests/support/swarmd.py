@@ -28,6 +28,22 @@ def free_port():
         return s.getsockname()[1]
 
 
+def terminate(process, timeout):
+    """SIGTERM, then the exit status; None when it had to be killed after `timeout` seconds, or was not running.
+    Shared by every server a test starts (swarmd here, HAProxy in haproxy.py)."""
+    if process is None:
+        return None
+    if process.poll() is not None:
+        return process.returncode
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
+
+
 class Swarmd:
     """`swarmd serve --port PORT --db FOLDER/swarm.sqlite --log-level warning`, its log in FOLDER/swarmd.log;
     with `postgres`, `--postgres URL` instead of `--db` (a cluster's node; give each node a folder of its own).
@@ -84,16 +100,7 @@ class Swarmd:
 
     def stop(self):
         """SIGTERM, then the exit status; None when it had to be killed, or was not running."""
-        status = None
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                status = self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        elif self.process:
-            status = self.process.returncode
+        status = terminate(self.process, 30)
         self.process = None
         if hasattr(self, "log"):
             self.log.close()

@@ -184,31 +184,19 @@ public enum Settings {
         .count(
             "max-subscriptions", \.hub.maxSubscriptions, 1...100_000,
             "Channels one connection may be subscribed to at once."),
-        Setting(
-            "command-rate", value: "n", accepts: "0.001–100000",
-            help: "Commands per second one connection may send on average; sets --command-burst to twice as many.",
-            show: { number($0.hub.commandRate) },
-            set: { values, settings throws(SettingError) in
-                let rate = try parseNumber(values[0], in: 0.001...100_000)
-                settings.hub.commandRate = rate
-                settings.hub.commandBurst = max(1, rate * 2)
-            }),
+        .rate(
+            "command-rate", \.hub.commandRate, burst: \.hub.commandBurst, 0.001...100_000,
+            "Commands per second one connection may send on average; sets --command-burst to twice as many."),
         .number(
             "command-burst", \.hub.commandBurst, 1...200_000,
             "Commands one connection may send at once above the rate (default: twice --command-rate)."),
         .count(
             "connections-per-token", \.hub.connectionsPerToken, 1...1_000_000,
             "Connections one token may have open at once; a sign-in beyond it is refused."),
-        Setting(
-            "principal-rate", value: "n", accepts: "0.001–1000000",
-            help:
-                "Commands and REST requests per second one token's name may send across all its connections; sets --principal-burst to twice as many.",
-            show: { number($0.hub.principalRate) },
-            set: { values, settings throws(SettingError) in
-                let rate = try parseNumber(values[0], in: 0.001...1_000_000)
-                settings.hub.principalRate = rate
-                settings.hub.principalBurst = max(1, rate * 2)
-            }),
+        .rate(
+            "principal-rate", \.hub.principalRate, burst: \.hub.principalBurst, 0.001...1_000_000,
+            "Commands and REST requests per second one token's name may send across all its connections; sets --principal-burst to twice as many."
+        ),
         .number(
             "principal-burst", \.hub.principalBurst, 1...2_000_000,
             "Commands and REST requests one token's name may send at once above the rate (default: twice --principal-rate)."
@@ -392,6 +380,22 @@ extension Setting {
                     "must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(values[0])'")
             }
             settings[keyPath: path] = n
+        }
+    }
+
+    /// A rate of a token bucket: setting it sets the bucket's burst to twice as many (a later
+    /// `--…-burst` still wins).
+    static func rate(
+        _ name: String, _ path: Path<Double>, burst: Path<Double>, _ range: ClosedRange<Double>, _ help: String
+    ) -> Setting {
+        Setting(
+            name, value: "n", accepts: "\(Settings.number(range.lowerBound))–\(Settings.number(range.upperBound))",
+            help: help, show: { Settings.number($0[keyPath: path]) }
+        ) {
+            values, settings throws(SettingError) in
+            let rate = try Settings.parseNumber(values[0], in: range)
+            settings[keyPath: path] = rate
+            settings[keyPath: burst] = max(1, rate * 2)
         }
     }
 
