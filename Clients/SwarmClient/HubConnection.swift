@@ -78,9 +78,9 @@ public final class HubConnection: Sendable {
     ) async throws(ClientError) -> ServerFrame {
         let text: String
         do {
-            text = try OutgoingFrame(id: id, message: message).text
+            text = try SwarmJSON.string(ClientFrame(id: id, message: message))
         } catch {
-            throw .failure("cannot encode \(message.type): \(error)")
+            throw .failure("cannot encode \(message.type.rawValue): \(error)")
         }
         do {
             return try await withCheckedThrowingContinuation { continuation in

@@ -158,7 +158,7 @@ struct Skills: AsyncParsableCommand {
                 wanted = current.merging(wanted) { $1 }
             }
             let set = SkillsSet(skills: wanted, agent: agent)
-            try await perform(global, { _ in .skillsSet(set) }) { _, ack in
+            try await perform(global, { _ in .command(.skillsSet(set)) }) { _, ack in
                 let list = wanted.isEmpty ? "none" : skillList(wanted)
                 return ack.seq == nil ? "\(target)'s skills are unchanged: \(list)" : "\(target)'s skills: \(list)"
             }
@@ -258,7 +258,7 @@ struct PresenceCommand: AsyncParsableCommand, HasGlobalOptions {
             let chosen = profile.chosen == profile.presence ? "" : " (chosen: \(profile.chosen.rawValue))"
             return say("\(me) is \(shown)\(chosen)")
         }
-        try await perform(global, { _ in .presenceSet(PresenceSet(status: status)) }) { welcome, ack in
+        try await perform(global, { _ in .command(.presenceSet(PresenceSet(status: status))) }) { welcome, ack in
             "\(welcome.agent) is \(status.rawValue)\(ack.seq == nil ? " already" : "")"
         }
     }
@@ -363,7 +363,8 @@ struct Invites: AsyncParsableCommand {
 
         func run() async throws {
             let id = ticketID(ticket)
-            try await perform(global, { _ in .inviteAnswer(InviteAnswer(ticket: id, accept: true)) }) { welcome, _ in
+            try await perform(global, { _ in .command(.inviteAnswer(InviteAnswer(ticket: id, accept: true))) }) {
+                welcome, _ in
                 "\(welcome.agent) accepted the invitation to \(id) and is in its swarm"
             }
         }
@@ -384,7 +385,8 @@ struct Invites: AsyncParsableCommand {
 
         func run() async throws {
             let id = ticketID(ticket)
-            try await perform(global, { _ in .inviteAnswer(InviteAnswer(ticket: id, accept: false)) }) { welcome, _ in
+            try await perform(global, { _ in .command(.inviteAnswer(InviteAnswer(ticket: id, accept: false))) }) {
+                welcome, _ in
                 "\(welcome.agent) declined the invitation to \(id)"
             }
         }
@@ -437,7 +439,7 @@ struct Invite: AsyncParsableCommand, HasGlobalOptions {
         let (welcome, ack) = try await HubConnection.open(credentials) { connection in
             (
                 connection.welcome,
-                try await connection.send(.ticketInvite(TicketInvite(ticket: id, agent: agent, count: count)))
+                try await connection.send(.command(.ticketInvite(TicketInvite(ticket: id, agent: agent, count: count))))
             )
         }
         if global.json { return try sayJSON(ack) }
@@ -478,7 +480,7 @@ struct HelpRequestCommand: AsyncParsableCommand, HasGlobalOptions {
         let credentials = try global.credentials()
         let request = HelpRequest(ticket: id, skills: skills, note: note)
         let (welcome, ack) = try await HubConnection.open(credentials) { connection in
-            (connection.welcome, try await connection.send(.helpRequest(request)))
+            (connection.welcome, try await connection.send(.command(.helpRequest(request))))
         }
         if global.json { return try sayJSON(ack) }
         let invited = await invitations(madeBy: ack, me: welcome.agent, on: id, credentials: credentials)

@@ -137,7 +137,8 @@ struct Work: AsyncParsableCommand, HasGlobalOptions {
         let id = ticketID(ticket)
         let minutes = Self.minutes(time)!
         let note = note.isEmpty ? nil : note.joined(separator: " ")
-        try await perform(global, { _ in .workLog(WorkLog(ticket: id, minutes: minutes, note: note)) }) { welcome, _ in
+        try await perform(global, { _ in .command(.workLog(WorkLog(ticket: id, minutes: minutes, note: note))) }) {
+            welcome, _ in
             "\(welcome.agent) logged \(MetricsReport.duration(Double(minutes))) on \(id)"
         }
     }

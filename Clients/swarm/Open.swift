@@ -67,7 +67,7 @@ struct Open: AsyncParsableCommand, HasGlobalOptions {
             open = try ask(open)
         }
         let credentials = try global.credentials()
-        let ack = try await HubConnection.open(credentials) { try await $0.send(.ticketOpen(open)) }
+        let ack = try await HubConnection.open(credentials) { try await $0.send(.command(.ticketOpen(open))) }
         if global.json {
             try sayJSON(ack)
         } else {

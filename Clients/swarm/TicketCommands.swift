@@ -36,7 +36,7 @@ struct Join: AsyncParsableCommand, HasGlobalOptions {
 
     func run() async throws {
         let id = ticketID(ticket)
-        try await perform(global, { _ in .swarmJoin(TicketRef(ticket: id)) }) { welcome, _ in
+        try await perform(global, { _ in .command(.swarmJoin(TicketRef(ticket: id))) }) { welcome, _ in
             "\(welcome.agent) joined the swarm of \(id)"
         }
     }
@@ -57,7 +57,7 @@ struct Leave: AsyncParsableCommand, HasGlobalOptions {
 
     func run() async throws {
         let id = ticketID(ticket)
-        try await perform(global, { _ in .swarmLeave(TicketRef(ticket: id)) }) { welcome, _ in
+        try await perform(global, { _ in .command(.swarmLeave(TicketRef(ticket: id))) }) { welcome, _ in
             "\(welcome.agent) left the swarm of \(id)"
         }
     }
@@ -105,7 +105,9 @@ struct Comment: AsyncParsableCommand, HasGlobalOptions {
             throw ClientError.usage("the comment is empty; nothing was sent")
         }
         let visibility: CommentVisibility? = isPublic ? .public : nil
-        try await perform(global, { _ in .commentAdd(CommentAdd(ticket: id, body: body, visibility: visibility)) }) {
+        try await perform(
+            global, { _ in .command(.commentAdd(CommentAdd(ticket: id, body: body, visibility: visibility))) }
+        ) {
             welcome, _ in
             isPublic ? "\(welcome.agent) replied publicly on \(id)" : "\(welcome.agent) commented on \(id)"
         }
@@ -159,7 +161,8 @@ struct Own: AsyncParsableCommand, HasGlobalOptions {
     func run() async throws {
         let id = ticketID(ticket)
         let agent = self.agent
-        try await perform(global, { .ownerAdd(OwnerChange(ticket: id, agent: agent ?? $0.agent)) }) { welcome, _ in
+        try await perform(global, { .command(.ownerAdd(OwnerChange(ticket: id, agent: agent ?? $0.agent))) }) {
+            welcome, _ in
             "\(agent ?? welcome.agent) owns \(id)"
         }
     }
@@ -184,7 +187,8 @@ struct Unown: AsyncParsableCommand, HasGlobalOptions {
     func run() async throws {
         let id = ticketID(ticket)
         let agent = self.agent
-        try await perform(global, { .ownerRemove(OwnerChange(ticket: id, agent: agent ?? $0.agent)) }) { welcome, _ in
+        try await perform(global, { .command(.ownerRemove(OwnerChange(ticket: id, agent: agent ?? $0.agent))) }) {
+            welcome, _ in
             "\(agent ?? welcome.agent) no longer owns \(id)"
         }
     }
@@ -211,7 +215,9 @@ struct Status: AsyncParsableCommand, HasGlobalOptions {
     func run() async throws {
         let id = ticketID(ticket)
         let change = StatusChange(ticket: id, status: status, resolution: resolution)
-        try await perform(global, { _ in .ticketStatus(change) }) { _, _ in "\(id) is \(change.status.rawValue)" }
+        try await perform(global, { _ in .command(.ticketStatus(change)) }) { _, _ in
+            "\(id) is \(change.status.rawValue)"
+        }
     }
 }
 
@@ -234,7 +240,7 @@ struct Resolve: AsyncParsableCommand, HasGlobalOptions {
         let id = ticketID(ticket)
         let text = resolution.joined(separator: " ")
         let change = StatusChange(ticket: id, status: .resolved, resolution: text.isEmpty ? nil : text)
-        try await perform(global, { _ in .ticketStatus(change) }) { _, _ in "\(id) is resolved" }
+        try await perform(global, { _ in .command(.ticketStatus(change)) }) { _, _ in "\(id) is resolved" }
     }
 }
 
@@ -253,7 +259,7 @@ struct Reopen: AsyncParsableCommand, HasGlobalOptions {
 
     func run() async throws {
         let id = ticketID(ticket)
-        try await perform(global, { _ in .ticketStatus(StatusChange(ticket: id, status: .open)) }) { _, _ in
+        try await perform(global, { _ in .command(.ticketStatus(StatusChange(ticket: id, status: .open))) }) { _, _ in
             "\(id) is open again"
         }
     }

@@ -29,7 +29,7 @@ struct Escalate: AsyncParsableCommand, HasGlobalOptions {
     func run() async throws {
         let id = ticketID(ticket)
         let request = TicketEscalate(ticket: id, tier: tier, reason: reason, vendor: vendor, vendorRef: vendorRef)
-        try await perform(global, { _ in .ticketEscalate(request) }) { _, _ in "escalated \(id)" }
+        try await perform(global, { _ in .command(.ticketEscalate(request)) }) { _, _ in "escalated \(id)" }
     }
 }
 
@@ -91,7 +91,7 @@ struct KnowledgeBase: AsyncParsableCommand {
         func run() async throws {
             let id = ticketID(ticket)
             let apply = KBApply(ticket: id, article: article)
-            try await perform(global, { _ in .kbApply(apply) }) { _, _ in "resolved \(id) with \(article)" }
+            try await perform(global, { _ in .command(.kbApply(apply)) }) { _, _ in "resolved \(id) with \(article)" }
         }
     }
 }

@@ -12,10 +12,11 @@ extension Ack {
         _ command: Command, by principal: Principal, events: [SwarmEvent], in state: SwarmState
     ) {
         switch command {
-        case .openTicket:
+        case .client(.ticketOpen):
             ticket = events.first?.ticket
             if case .alertRepeated? = events.first?.payload { repeated = true }
-        case .resolveAlert(let key, _):
+        case .client(.alertResolve(let resolve)):
+            let key = resolve.dedupKey
             // A recovery already logged causes nothing; its ticket is still the answer.
             ticket = events.first?.ticket ?? state.recoveryTicket(key: key, for: principal)?.id
             if ticket == nil { unknown = true }

@@ -15,7 +15,7 @@ extension SwarmState {
             SwarmEvent(ticket: ticket, actor: principal.id, at: now, payload: payload)
         }
         switch command {
-        case .openTicket(let open):
+        case .client(.ticketOpen(let open)):
             var ticket = try newTicket(open, requester: principal.id, at: now, settings: settings)
             // A repeat of an alert whose ticket is still open is logged on that ticket (DecideAlerts.swift).
             if let repeated = try repeatedAlert(open, by: principal, at: now) { return repeated }
@@ -31,7 +31,8 @@ extension SwarmState {
             return [event(ticket.id, .ticketOpened(ticket))]
                 + invitations(for: ticket, count: count, origin: .opened, by: .system, at: now, settings: settings)
 
-        case .join(let id):
+        case .client(.swarmJoin(let ref)):
+            let id = ref.ticket
             let ticket = try activeTicket(id)
             guard !ticket.members.contains(principal.id) else {
                 throw .conflict("\(principal.id) is already in the swarm of \(id)")
@@ -39,7 +40,8 @@ extension SwarmState {
             // Joining answers a pending invitation: it must not expire and invite someone else.
             return answeredByJoining(ticket, principal.id, event) + [event(id, .swarmJoined(agent: principal.id))]
 
-        case .leave(let id):
+        case .client(.swarmLeave(let ref)):
+            let id = ref.ticket
             let ticket = try existingTicket(id)
             guard ticket.members.contains(principal.id) else {
                 throw .conflict("\(principal.id) is not in the swarm of \(id)")
@@ -52,7 +54,8 @@ extension SwarmState {
             events.append(event(id, .swarmLeft(agent: principal.id)))
             return events
 
-        case .comment(let id, let body, let asked):
+        case .client(.commentAdd(let comment)):
+            let (id, body, asked) = (comment.ticket, comment.body, comment.visibility)
             let ticket = try activeTicket(id)
             guard Limits.commentLength.contains(body.count) else {
                 throw .invalid(
@@ -70,7 +73,8 @@ extension SwarmState {
                 replyNumber: replyNumber)
             return [event(id, .commentAdded(comment))]
 
-        case .addOwner(let id, let agent):
+        case .client(.ownerAdd(let change)):
+            let (id, agent) = (change.ticket, change.agent)
             let ticket = try activeTicket(id)
             guard Limits.isValidAgent(agent) else { throw .invalid("field 'agent' is not a valid agent id") }
             guard !ticket.owners.contains(agent) else { throw .conflict("\(agent) already owns \(id)") }
@@ -82,13 +86,15 @@ extension SwarmState {
             events.append(event(id, .ownerAdded(agent: agent)))
             return events
 
-        case .removeOwner(let id, let agent):
+        case .client(.ownerRemove(let change)):
+            let (id, agent) = (change.ticket, change.agent)
             let ticket = try existingTicket(id)
             guard ticket.owners.contains(agent) else { throw .conflict("\(agent) does not own \(id)") }
             try checkKeepsAnOwner(ticket, losing: agent)
             return [event(id, .ownerRemoved(agent: agent))]
 
-        case .setStatus(let id, let status, let resolution):
+        case .client(.ticketStatus(let change)):
+            let (id, status, resolution) = (change.ticket, change.status, change.resolution)
             let ticket = try existingTicket(id)
             if let resolution, !Limits.resolutionLength.contains(resolution.count) {
                 throw .invalid("field 'resolution' must have at most \(Limits.resolutionLength.upperBound) characters")
@@ -112,36 +118,39 @@ extension SwarmState {
             events.append(event(id, .statusChanged(from: ticket.status, to: status, resolution: resolution)))
             return events
 
-        case .setSkills(let agent, let skills):
+        case .client(.skillsSet(let set)):
             return try decideSkills(
-                of: agent ?? principal.id, skills, by: principal, at: now, taxonomy: settings.taxonomy)
-        case .setPresence(let status):
-            return try decidePresence(status, by: principal, at: now)
-        case .invite(let id, let agent, let count):
-            return try decideInvite(id, agent: agent, count: count, by: principal, at: now, settings: settings)
-        case .answerInvite(let id, let accept):
-            return try decideAnswer(id, accept: accept, by: principal, at: now, settings: settings)
-        case .requestHelp(let id, let skills, let note):
-            return try decideHelp(id, skills: skills, note: note, by: principal, at: now, settings: settings)
+                of: set.agent ?? principal.id, set.skills, by: principal, at: now, taxonomy: settings.taxonomy)
+        case .client(.presenceSet(let presence)):
+            return try decidePresence(presence.status, by: principal, at: now)
+        case .client(.ticketInvite(let invite)):
+            return try decideInvite(
+                invite.ticket, agent: invite.agent, count: invite.count, by: principal, at: now, settings: settings)
+        case .client(.inviteAnswer(let answer)):
+            return try decideAnswer(answer.ticket, accept: answer.accept, by: principal, at: now, settings: settings)
+        case .client(.helpRequest(let help)):
+            return try decideHelp(
+                help.ticket, skills: help.skills, note: help.note, by: principal, at: now, settings: settings)
         case .connected(let agent):
             return decideConnected(agent, at: now)
         case .disconnected(let agent):
             return decideDisconnected(agent, at: now)
         case .tick:
             return dueEvents(at: now, settings: settings)
-        case .escalate(let request):
+        case .client(.ticketEscalate(let request)):
             return try decideEscalation(request, by: principal, at: now, settings: settings)
-        case .setTiers(let agent, let tiers):
-            return try decideTiers(of: agent, tiers, by: principal, at: now)
-        case .createArticle(let request):
+        case .client(.tiersSet(let set)):
+            return try decideTiers(of: set.agent, set.tiers, by: principal, at: now)
+        case .client(.kbCreate(let request)):
             return try decideArticle(request, by: principal, at: now, taxonomy: settings.taxonomy)
-        case .captureArticle(let id):
-            return try decideCapture(id, by: principal, at: now)
-        case .publishArticle(let id):
-            return try decidePublish(id, by: principal, at: now)
-        case .applyArticle(let id, let article):
-            return try decideApply(id, article: article, by: principal, at: now)
-        case .logWork(let id, let minutes, let note):
+        case .client(.kbCapture(let ref)):
+            return try decideCapture(ref.ticket, by: principal, at: now)
+        case .client(.kbPublish(let publish)):
+            return try decidePublish(publish.article, by: principal, at: now)
+        case .client(.kbApply(let apply)):
+            return try decideApply(apply.ticket, article: apply.article, by: principal, at: now)
+        case .client(.workLog(let log)):
+            let (id, minutes, note) = (log.ticket, log.minutes, log.note)
             _ = try existingTicket(id)
             guard Limits.workMinutes.contains(minutes) else {
                 throw .invalid(
@@ -153,8 +162,9 @@ extension SwarmState {
             }
             if let note { try Limits.checkText(note, field: "note", length: Limits.workNoteLength) }
             return [event(id, .workLogged(agent: principal.id, minutes: minutes, note: note))]
-        case .resolveAlert(let key, let output):
-            return try decideRecovery(key: key, output: output, by: principal, at: now, settings: settings)
+        case .client(.alertResolve(let resolve)):
+            return try decideRecovery(
+                key: resolve.dedupKey, output: resolve.output, by: principal, at: now, settings: settings)
         case .suggestArticles(let id, let matches):
             guard let ticket = tickets[id], !ticket.status.isDone, ticket.suggestedArticles.isEmpty, !matches.isEmpty
             else { return [] }

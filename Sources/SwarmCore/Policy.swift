@@ -27,12 +27,12 @@ public enum Policy {
         }
         if principal.role == .requester {
             switch command {
-            case .comment(_, _, .internal):
+            case .client(.commentAdd(let comment)) where comment.visibility == .internal:
                 throw .forbidden("requesters' comments are public replies; leave out 'visibility' or send public")
-            case .openTicket, .comment, .applyArticle, .resolveAlert:
+            case .client(.ticketOpen), .client(.commentAdd), .client(.kbApply), .client(.alertResolve):
                 // A recovery finds its ticket by key; decide treats one the sender may not see as unknown.
                 return
-            case .setStatus(_, let status, _) where status == .closed || status == .open:
+            case .client(.ticketStatus(let change)) where change.status == .closed || change.status == .open:
                 if let ticket, !ticket.status.isDone {
                     throw .forbidden("requesters may only close or reopen a resolved ticket")
                 }
@@ -43,16 +43,19 @@ public enum Policy {
             }
         }
         switch command {
-        case .addOwner, .removeOwner:
+        case .client(.ownerAdd), .client(.ownerRemove):
             guard let ticket, !ticket.owners.isEmpty, !principal.role.readsEverything else { return }
             guard ticket.owners.contains(principal.id) else {
                 throw .forbidden("only an owner of \(ticket.id) (or a lead) may change its owners")
             }
-        case .setSkills(let agent?, _) where agent != principal.id && !principal.role.readsEverything:
+        case .client(.skillsSet(let set))
+        where set.agent != nil && set.agent != principal.id
+            && !principal.role.readsEverything:
             throw .forbidden("only leads and admins may set another agent's skills")
-        case .setTiers:
+        case .client(.tiersSet):
             guard principal.role.readsEverything else { throw .forbidden("only leads and admins set agents' tiers") }
-        case .requestHelp(let id, _, _):
+        case .client(.helpRequest(let help)):
+            let id = help.ticket
             guard let ticket, !ticket.members.contains(principal.id), !principal.role.readsEverything else { return }
             throw .forbidden("only members of \(id)'s swarm (or a lead) may ask for help on it")
         default:

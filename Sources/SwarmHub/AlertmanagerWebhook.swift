@@ -83,11 +83,14 @@ public struct AlertmanagerWebhook: Decodable, Sendable, Hashable {
                 let open = TicketOpen(
                     title: title, description: description, category: category, urgency: urgency, impact: impact,
                     queue: queue, dedupKey: key)
-                items.append(Item(key: key, firing: true, command: .openTicket(open)))
+                items.append(Item(key: key, firing: true, command: .client(.ticketOpen(open))))
             } else {
                 if let ends = alert.endsAt { text = "Resolved at " + ends + ".\n" + text }
                 let output = Limits.cut(Limits.clean(text), toFit: Limits.descriptionLength)
-                items.append(Item(key: key, firing: false, command: .resolveAlert(key: key, output: output)))
+                items.append(
+                    Item(
+                        key: key, firing: false,
+                        command: .client(.alertResolve(AlertResolve(dedupKey: key, output: output)))))
             }
         }
         return items

@@ -121,8 +121,9 @@ final class PrincipalLimits: Sendable {
         guard principal.role == .requester else { return }
         let bytes: Int
         switch command {
-        case .openTicket(let open): bytes = open.title.utf8.count + open.description.utf8.count
-        case .comment(let id, let body, _):
+        case .client(.ticketOpen(let open)): bytes = open.title.utf8.count + open.description.utf8.count
+        case .client(.commentAdd(let comment)):
+            let (id, body) = (comment.ticket, comment.body)
             bytes = body.utf8.count
             // Per ticket: what the ticket holds of hers already (not a count that a restart resets).
             if let ticket = state.tickets[id], ticket.requester == principal.id {

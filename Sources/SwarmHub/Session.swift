@@ -141,9 +141,8 @@ final class Session {
             } catch {
                 reply(id, error)
             }
-        default:
-            guard let command = Command(frame.message) else { return }
-            await execute(command, id: id, as: principal)
+        case .command(let command):
+            await execute(.client(command), id: id, as: principal)
         }
     }
 
@@ -366,10 +365,10 @@ final class Session {
     private func execute(_ command: Command, id: String, as principal: Principal) async {
         let named: String? =
             switch command {
-            case .addOwner(_, let agent): agent
-            case .setSkills(let agent?, _) where agent != principal.id: agent
-            case .invite(_, let agent?, _) where agent != principal.id: agent
-            case .setTiers(let agent, _): agent
+            case .client(.ownerAdd(let change)): change.agent
+            case .client(.skillsSet(let set)) where set.agent != principal.id: set.agent
+            case .client(.ticketInvite(let invite)) where invite.agent != principal.id: invite.agent
+            case .client(.tiersSet(let set)): set.agent
             default: nil
             }
         if let agent = named {

@@ -17,11 +17,26 @@ public struct ClientFrame: Sendable, Hashable {
     public static let maxIDLength = 128
 }
 
-/// The commands of protocol v1, one case per frame `type`.
+/// Every client frame of protocol v1: the session's own (hello, subscribe, ping, the ephemeral notices,
+/// the knowledge-base search) and the commands that change state.
 public enum ClientMessage: Sendable, Hashable {
     case hello(Hello)
     case subscribe(ChannelRequest)
     case unsubscribe(ChannelRequest)
+    /// A read: answered by an `ack` with `articles`, nothing logged.
+    case kbSearch(KBSearch)
+    /// Ephemeral: the sender is looking at the ticket. Broadcast, never logged.
+    case ticketViewing(TicketRef)
+    /// Ephemeral: the sender is writing a comment on the ticket. Broadcast, never logged.
+    case ticketTyping(TicketRef)
+    case ping
+    /// A command: decided by the ledger, logged, acknowledged with its `seq`.
+    case command(ClientCommand)
+}
+
+/// The client frames that change state, each carrying its payload as the protocol defines it. The
+/// hub's `Command` wraps these; REST routes build them from their bodies.
+public enum ClientCommand: Sendable, Hashable {
     case ticketOpen(TicketOpen)
     case swarmJoin(TicketRef)
     case swarmLeave(TicketRef)
@@ -37,61 +52,12 @@ public enum ClientMessage: Sendable, Hashable {
     case ticketEscalate(TicketEscalate)
     case tiersSet(TiersSet)
     case kbCreate(KBCreate)
-    case kbCapture(KBCapture)
+    case kbCapture(TicketRef)
     case kbPublish(KBPublish)
     case kbApply(KBApply)
     case workLog(WorkLog)
     /// A monitor reports that an alert recovered.
     case alertResolve(AlertResolve)
-    /// A read: answered by an `ack` with `articles`, nothing logged.
-    case kbSearch(KBSearch)
-    /// Ephemeral: the sender is looking at the ticket. Broadcast, never logged.
-    case ticketViewing(TicketRef)
-    /// Ephemeral: the sender is writing a comment on the ticket. Broadcast, never logged.
-    case ticketTyping(TicketRef)
-    case ping
-
-    /// The frame `type` of this message.
-    public var type: String {
-        switch self {
-        case .hello: "hello"
-        case .subscribe: "subscribe"
-        case .unsubscribe: "unsubscribe"
-        case .ticketOpen: "ticket.open"
-        case .swarmJoin: "swarm.join"
-        case .swarmLeave: "swarm.leave"
-        case .commentAdd: "comment.add"
-        case .ownerAdd: "owner.add"
-        case .ownerRemove: "owner.remove"
-        case .ticketStatus: "ticket.status"
-        case .skillsSet: "skills.set"
-        case .presenceSet: "presence.set"
-        case .ticketInvite: "ticket.invite"
-        case .inviteAnswer: "invite.answer"
-        case .helpRequest: "help.request"
-        case .ticketEscalate: "ticket.escalate"
-        case .tiersSet: "tiers.set"
-        case .kbCreate: "kb.create"
-        case .kbCapture: "kb.capture"
-        case .kbPublish: "kb.publish"
-        case .kbApply: "kb.apply"
-        case .workLog: "work.log"
-        case .alertResolve: "alert.resolve"
-        case .kbSearch: "kb.search"
-        case .ticketViewing: "ticket.viewing"
-        case .ticketTyping: "ticket.typing"
-        case .ping: "ping"
-        }
-    }
-
-    /// Every client frame type of protocol v1.
-    public static let types = [
-        "hello", "subscribe", "unsubscribe", "ticket.open", "swarm.join", "swarm.leave", "comment.add",
-        "owner.add", "owner.remove", "ticket.status", "skills.set", "presence.set", "ticket.invite", "invite.answer",
-        "help.request", "ticket.escalate", "tiers.set", "kb.create", "kb.capture", "kb.publish", "kb.apply",
-        "kb.search", "work.log", "alert.resolve",
-        "ticket.viewing", "ticket.typing", "ping",
-    ]
 }
 
 /// Why a frame could not be decoded: the wire error code, a message for people, and the frame's
@@ -109,82 +75,83 @@ public struct FrameError: Error, Sendable, Hashable {
 }
 
 extension ClientFrame {
-    private struct Header: Decodable {
-        var type: String?
-        var id: String?
-    }
-
     /// Decodes one text frame. Unknown extra fields are ignored, so newer clients can talk to older
-    /// hubs; the text must be strict JSON (``StrictJSON``).
+    /// hubs; the text must be strict JSON (``StrictJSON``). The frame is parsed once: the strict
+    /// check scans the bytes, then one decoding reads `type`, `id` and the payload together.
     public static func decode(_ data: Data) throws(FrameError) -> ClientFrame {
         do {
             try StrictJSON.check(data)
         } catch {
             throw FrameError(code: error.code, message: error.message)
         }
-        let decoder = JSONDecoder()
-        let header: Header
         do {
-            header = try decoder.decode(Header.self, from: data)
-        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
-            throw FrameError(code: .badFrame, message: "a frame must be a JSON object")
-        } catch DecodingError.typeMismatch(_, let context) {
-            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw FrameError(code: .badFrame, message: "field '\(field)' must be a string")
+            return try JSONDecoder().decode(Decoded.self, from: data).frame
+        } catch let error as FrameError {
+            throw error
         } catch {
             throw FrameError(code: .badFrame, message: "a frame must be valid JSON")
         }
-        let id = header.id
-        if let id, id.isEmpty || id.count > maxIDLength {
-            throw FrameError(code: .invalidField, message: "field 'id' must have 1 to \(maxIDLength) characters")
-        }
-        guard let type = header.type else {
-            throw FrameError(code: .badFrame, message: "a frame needs a string field 'type'", id: id)
-        }
-        do {
+    }
+
+    /// One frame, decoded in one pass; its failures are ``FrameError``s with the frame's `id` once
+    /// that could be read.
+    private struct Decoded: Decodable {
+        var frame: ClientFrame
+
+        private enum Keys: String, CodingKey { case type, id }
+
+        init(from decoder: any Decoder) throws {
+            let container: KeyedDecodingContainer<Keys>
+            do {
+                container = try decoder.container(keyedBy: Keys.self)
+            } catch {
+                throw FrameError(code: .badFrame, message: "a frame must be a JSON object")
+            }
+            let name = try Self.string(.type, in: container)
+            let id = try Self.string(.id, in: container)
+            if let id, id.isEmpty || id.count > maxIDLength {
+                throw FrameError(code: .invalidField, message: "field 'id' must have 1 to \(maxIDLength) characters")
+            }
+            guard let name else {
+                throw FrameError(code: .badFrame, message: "a frame needs a string field 'type'", id: id)
+            }
+            guard let type = FrameType(rawValue: name) else {
+                throw FrameError(code: .unknownType, message: "unknown frame type '\(name)'", id: id)
+            }
             let message: ClientMessage
-            switch type {
-            case "hello": message = .hello(try decoder.decode(Hello.self, from: data))
-            case "subscribe": message = .subscribe(try decoder.decode(ChannelRequest.self, from: data))
-            case "unsubscribe": message = .unsubscribe(try decoder.decode(ChannelRequest.self, from: data))
-            case "ticket.open": message = .ticketOpen(try decoder.decode(TicketOpen.self, from: data))
-            case "swarm.join": message = .swarmJoin(try decoder.decode(TicketRef.self, from: data))
-            case "swarm.leave": message = .swarmLeave(try decoder.decode(TicketRef.self, from: data))
-            case "comment.add": message = .commentAdd(try decoder.decode(CommentAdd.self, from: data))
-            case "owner.add": message = .ownerAdd(try decoder.decode(OwnerChange.self, from: data))
-            case "owner.remove": message = .ownerRemove(try decoder.decode(OwnerChange.self, from: data))
-            case "ticket.status": message = .ticketStatus(try decoder.decode(StatusChange.self, from: data))
-            case "skills.set": message = .skillsSet(try decoder.decode(SkillsSet.self, from: data))
-            case "presence.set": message = .presenceSet(try decoder.decode(PresenceSet.self, from: data))
-            case "ticket.invite": message = .ticketInvite(try decoder.decode(TicketInvite.self, from: data))
-            case "invite.answer": message = .inviteAnswer(try decoder.decode(InviteAnswer.self, from: data))
-            case "help.request": message = .helpRequest(try decoder.decode(HelpRequest.self, from: data))
-            case "ticket.escalate": message = .ticketEscalate(try decoder.decode(TicketEscalate.self, from: data))
-            case "tiers.set": message = .tiersSet(try decoder.decode(TiersSet.self, from: data))
-            case "kb.create": message = .kbCreate(try decoder.decode(KBCreate.self, from: data))
-            case "kb.capture": message = .kbCapture(try decoder.decode(KBCapture.self, from: data))
-            case "kb.publish": message = .kbPublish(try decoder.decode(KBPublish.self, from: data))
-            case "kb.apply": message = .kbApply(try decoder.decode(KBApply.self, from: data))
-            case "work.log": message = .workLog(try decoder.decode(WorkLog.self, from: data))
-            case "alert.resolve": message = .alertResolve(try decoder.decode(AlertResolve.self, from: data))
-            case "kb.search": message = .kbSearch(try decoder.decode(KBSearch.self, from: data))
-            case "ticket.viewing": message = .ticketViewing(try decoder.decode(TicketRef.self, from: data))
-            case "ticket.typing": message = .ticketTyping(try decoder.decode(TicketRef.self, from: data))
-            case "ping": message = .ping
-            default:
-                throw FrameError(code: .unknownType, message: "unknown frame type '\(type)'", id: id)
+            do {
+                message = try ClientMessage(type, from: decoder)
+            } catch let error as DecodingError {
+                throw FrameError(code: .invalidField, message: error.fieldMessage, id: id)
+            } catch {
+                throw FrameError(code: .badFrame, message: "unreadable frame", id: id)
             }
             guard id != nil || message == .ping else {
                 throw FrameError(code: .invalidField, message: "missing field 'id'", id: nil)
             }
-            return ClientFrame(id: id, message: message)
-        } catch let error as FrameError {
-            throw error
-        } catch let error as DecodingError {
-            throw FrameError(code: .invalidField, message: error.fieldMessage, id: id)
-        } catch {
-            throw FrameError(code: .badFrame, message: "unreadable frame", id: id)
+            frame = ClientFrame(id: id, message: message)
         }
+
+        private static func string(_ key: Keys, in container: KeyedDecodingContainer<Keys>) throws -> String? {
+            do {
+                return try container.decodeIfPresent(String.self, forKey: key)
+            } catch {
+                throw FrameError(code: .badFrame, message: "field '\(key.rawValue)' must be a string")
+            }
+        }
+    }
+}
+
+extension ClientFrame: Encodable {
+    private enum Keys: String, CodingKey { case type, id }
+
+    /// Encodes the frame as the wire has it: `type`, `id` and the payload's fields in one object.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        let (type, payload) = message.parts
+        try container.encode(type, forKey: .type)
+        try container.encodeIfPresent(id, forKey: .id)
+        try payload?.encode(to: encoder)
     }
 }
 

@@ -19,7 +19,7 @@ extension SimulationEngine {
             description: "",
             category: item.category, urgency: item.urgency, impact: item.impact,
             skills: item.skills.isEmpty ? nil : item.skills, queue: item.queue)
-        perform(.openTicket(open), by: requester)
+        perform(.client(.ticketOpen(open)), by: requester)
     }
 
     mutating func shiftChanges(_ agent: String) {
@@ -50,7 +50,7 @@ extension SimulationEngine {
             ticket.invitations.contains(where: { $0.agent == agent && $0.state == .pending })
         else { return }
         let accept = person.active.count < person.capacity && !person.active.contains(id)
-        perform(.answerInvite(ticket: id, accept: accept), by: person.principal)
+        perform(.client(.inviteAnswer(InviteAnswer(ticket: id, accept: accept))), by: person.principal)
         if accept { start(agent, on: id) }
     }
 
@@ -174,12 +174,12 @@ extension SimulationEngine {
         // Passing a ticket on within a team is a reassignment, which the hub lets an owner or a lead
         // make; the team's lead does it here (the one who passes it need not own it).
         if state.tickets[id]?.owners.contains(agent) != true {
-            perform(.addOwner(ticket: id, agent: agent), by: lead)
+            perform(.client(.ownerAdd(OwnerChange(ticket: id, agent: agent))), by: lead)
         }
         if state.tickets[id]?.owners.contains(other) != true {
-            perform(.addOwner(ticket: id, agent: other), by: lead)
+            perform(.client(.ownerAdd(OwnerChange(ticket: id, agent: other))), by: lead)
         }
-        perform(.removeOwner(ticket: id, agent: agent), by: lead)
+        perform(.client(.ownerRemove(OwnerChange(ticket: id, agent: agent))), by: lead)
         assign(id, to: other)
     }
 
@@ -197,7 +197,10 @@ extension SimulationEngine {
     mutating func release(_ id: String) {
         guard let work = works[id], work.parked, let ticket = state.tickets[id], !ticket.status.isDone else { return }
         let resolver = work.lastWorker.flatMap { people[$0]?.principal } ?? lead
-        perform(.setStatus(ticket: id, status: .resolved, resolution: "Resolved in the simulation"), by: resolver)
+        perform(
+            .client(
+                .ticketStatus(StatusChange(ticket: id, status: .resolved, resolution: "Resolved in the simulation"))),
+            by: resolver)
         finish(id)
     }
 
@@ -206,7 +209,9 @@ extension SimulationEngine {
         let resolver =
             ticket.assignee.flatMap { people[$0]?.principal } ?? work.lastWorker.flatMap { people[$0]?.principal }
             ?? lead
-        perform(.setStatus(ticket: id, status: .resolved, resolution: "Fixed by the vendor"), by: resolver)
+        perform(
+            .client(.ticketStatus(StatusChange(ticket: id, status: .resolved, resolution: "Fixed by the vendor"))),
+            by: resolver)
         finish(id)
     }
 
@@ -216,7 +221,7 @@ extension SimulationEngine {
         else { return }
         let missing = uncovered(work)
         guard !missing.isEmpty else { return }
-        perform(.requestHelp(ticket: id, skills: missing, note: nil), by: person.principal)
+        perform(.client(.helpRequest(HelpRequest(ticket: id, skills: missing))), by: person.principal)
     }
 
     /// Required skills no worker of the ticket holds at the resolve level.

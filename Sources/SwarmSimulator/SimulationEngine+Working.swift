@@ -57,11 +57,13 @@ extension SimulationEngine {
             !person.active.contains(id), let work = works[id], !work.atVendor, !work.parked,
             let ticket = state.tickets[id], !ticket.status.isDone
         else { return }
-        perform(.comment(ticket: id, body: "Looking into it."), by: person.principal)
+        perform(.client(.commentAdd(CommentAdd(ticket: id, body: "Looking into it."))), by: person.principal)
         if ticket.owners.isEmpty && (ticket.status == .new || ticket.status == .open) {
-            perform(.setStatus(ticket: id, status: .inProgress, resolution: nil), by: person.principal)
+            perform(
+                .client(.ticketStatus(StatusChange(ticket: id, status: .inProgress))),
+                by: person.principal)
         } else if !ticket.members.contains(agent) {
-            perform(.join(ticket: id), by: person.principal)
+            perform(.client(.swarmJoin(TicketRef(ticket: id))), by: person.principal)
         }
         let levels = work.required.map { level(of: agent, for: $0) }
         let mean = levels.isEmpty ? SimulationOptions.genericLevel : levels.reduce(0, +) / levels.count
@@ -119,7 +121,7 @@ extension SimulationEngine {
             var minutes = Int(worker.spent.rounded())
             while minutes > 0 {
                 let entry = min(minutes, Limits.workMinutes.upperBound)
-                perform(.logWork(ticket: id, minutes: entry, note: nil), by: principal)
+                perform(.client(.workLog(WorkLog(ticket: id, minutes: entry))), by: principal)
                 minutes -= entry
             }
         }
@@ -135,12 +137,14 @@ extension SimulationEngine {
         stop(agent, on: id)
         if ticket.owners == [agent] {
             if let other = works[id]?.workers.first?.agent {
-                perform(.addOwner(ticket: id, agent: other), by: person.principal)
+                perform(.client(.ownerAdd(OwnerChange(ticket: id, agent: other))), by: person.principal)
             } else if ticket.status == .inProgress {
-                perform(.setStatus(ticket: id, status: .open, resolution: nil), by: person.principal)
+                perform(
+                    .client(.ticketStatus(StatusChange(ticket: id, status: .open))),
+                    by: person.principal)
             }
         }
-        perform(.leave(ticket: id), by: person.principal)
+        perform(.client(.swarmLeave(TicketRef(ticket: id))), by: person.principal)
         works[id]?.handedOff = true
     }
 
@@ -175,7 +179,10 @@ extension SimulationEngine {
             stopAll(id)
             if let principal = people[resolver.agent]?.principal {
                 perform(
-                    .setStatus(ticket: id, status: .resolved, resolution: "Resolved in the simulation"), by: principal)
+                    .client(
+                        .ticketStatus(
+                            StatusChange(ticket: id, status: .resolved, resolution: "Resolved in the simulation"))),
+                    by: principal)
             }
             finish(id)
         } else {
@@ -198,7 +205,7 @@ extension SimulationEngine {
                 request.reason = "Nobody here knows \(missing.joined(separator: ", ")); over to the vendor."
             }
         }
-        if perform(.escalate(request), by: person.principal).isEmpty { stop(worker.agent, on: id) }
+        if perform(.client(.ticketEscalate(request)), by: person.principal).isEmpty { stop(worker.agent, on: id) }
     }
 
     /// The ticket is resolved: forget its work and take it out of the state (nothing decides on a
@@ -230,7 +237,9 @@ extension SimulationEngine {
     mutating func syncPresence(_ agent: String) {
         guard let person = people[agent], person.onShift else { return }
         let wanted: Presence = person.active.count >= person.capacity ? .busy : .available
-        if state.agents[agent]?.presence != wanted { perform(.setPresence(wanted), by: person.principal) }
+        if state.agents[agent]?.presence != wanted {
+            perform(.client(.presenceSet(PresenceSet(status: wanted))), by: person.principal)
+        }
     }
 
     /// Puts tickets whose waiting changed on (or off) the dispatch and tier lists, and offers the

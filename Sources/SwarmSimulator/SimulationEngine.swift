@@ -164,8 +164,12 @@ struct SimulationEngine {
         }
         for member in staff {
             let principal = Principal(id: member.id, role: member.role)
-            if !member.skills.isEmpty { perform(.setSkills(agent: nil, skills: member.skills), by: principal) }
-            if !member.tiers.isEmpty { perform(.setTiers(agent: member.id, tiers: member.tiers), by: lead) }
+            if !member.skills.isEmpty {
+                perform(.client(.skillsSet(SkillsSet(skills: member.skills, agent: nil))), by: principal)
+            }
+            if !member.tiers.isEmpty {
+                perform(.client(.tiersSet(TiersSet(agent: member.id, tiers: member.tiers))), by: lead)
+            }
         }
         for member in staff {
             if member.shift.isOn(at: now) {

@@ -13,22 +13,24 @@ struct ClientLogicTests {
             .hello(Hello(token: "swm_x", client: "swarm/0.1.0")),
             .subscribe(ChannelRequest(channels: ["ticket:T-1", "agent:alice"], since: 7)),
             .subscribe(ChannelRequest(channels: ["queue:general"])),
-            .ticketOpen(
-                TicketOpen(
-                    title: "VPN", description: "", category: .network, urgency: .high, impact: .low,
-                    skills: ["network.vpn"], queue: "network")),
-            .swarmJoin(TicketRef(ticket: "T-1")), .swarmLeave(TicketRef(ticket: "T-1")),
-            .commentAdd(CommentAdd(ticket: "T-1", body: "a \"quoted\"\nline")),
-            .ownerAdd(OwnerChange(ticket: "T-1", agent: "bob")), .ownerRemove(OwnerChange(ticket: "T-1", agent: "bob")),
-            .ticketStatus(StatusChange(ticket: "T-1", status: .resolved, resolution: "done")),
+            .command(
+                .ticketOpen(
+                    TicketOpen(
+                        title: "VPN", description: "", category: .network, urgency: .high, impact: .low,
+                        skills: ["network.vpn"], queue: "network"))),
+            .command(.swarmJoin(TicketRef(ticket: "T-1"))), .command(.swarmLeave(TicketRef(ticket: "T-1"))),
+            .command(.commentAdd(CommentAdd(ticket: "T-1", body: "a \"quoted\"\nline"))),
+            .command(.ownerAdd(OwnerChange(ticket: "T-1", agent: "bob"))),
+            .command(.ownerRemove(OwnerChange(ticket: "T-1", agent: "bob"))),
+            .command(.ticketStatus(StatusChange(ticket: "T-1", status: .resolved, resolution: "done"))),
         ]
         for (index, message) in messages.enumerated() {
-            let text = try OutgoingFrame(id: "c\(index)", message: message).text
+            let text = try SwarmJSON.string(ClientFrame(id: "c\(index)", message: message))
             #expect(
                 try ClientFrame.decode(Data(text.utf8)) == ClientFrame(id: "c\(index)", message: message), "\(text)")
         }
         #expect(
-            try OutgoingFrame(id: "c1", message: .swarmJoin(TicketRef(ticket: "T-1"))).text
+            try SwarmJSON.string(ClientFrame(id: "c1", message: .command(.swarmJoin(TicketRef(ticket: "T-1")))))
                 == #"{"id":"c1","ticket":"T-1","type":"swarm.join"}"#)
     }
 
@@ -202,20 +204,23 @@ struct ClientLogicTests {
     @Test("frames for experts go out with their fields")
     func expertFrames() throws {
         let messages: [ClientMessage] = [
-            .skillsSet(SkillsSet(skills: ["network.dns": 5], agent: "nick")), .skillsSet(SkillsSet(skills: [:])),
-            .presenceSet(PresenceSet(status: .busy)), .ticketInvite(TicketInvite(ticket: "T-1", agent: "dana")),
-            .ticketInvite(TicketInvite(ticket: "T-1", count: 2)),
-            .inviteAnswer(InviteAnswer(ticket: "T-1", accept: false)),
-            .helpRequest(HelpRequest(ticket: "T-1", skills: ["linux"], note: "why")),
+            .command(.skillsSet(SkillsSet(skills: ["network.dns": 5], agent: "nick"))),
+            .command(.skillsSet(SkillsSet(skills: [:]))),
+            .command(.presenceSet(PresenceSet(status: .busy))),
+            .command(.ticketInvite(TicketInvite(ticket: "T-1", agent: "dana"))),
+            .command(.ticketInvite(TicketInvite(ticket: "T-1", count: 2))),
+            .command(.inviteAnswer(InviteAnswer(ticket: "T-1", accept: false))),
+            .command(.helpRequest(HelpRequest(ticket: "T-1", skills: ["linux"], note: "why"))),
             .ticketViewing(TicketRef(ticket: "T-1")), .ticketTyping(TicketRef(ticket: "T-1")),
         ]
         for (index, message) in messages.enumerated() {
-            let text = try OutgoingFrame(id: "e\(index)", message: message).text
+            let text = try SwarmJSON.string(ClientFrame(id: "e\(index)", message: message))
             #expect(
                 try ClientFrame.decode(Data(text.utf8)) == ClientFrame(id: "e\(index)", message: message), "\(text)")
         }
         #expect(
-            try OutgoingFrame(id: "a", message: .inviteAnswer(InviteAnswer(ticket: "T-1", accept: true))).text
+            try SwarmJSON.string(
+                ClientFrame(id: "a", message: .command(.inviteAnswer(InviteAnswer(ticket: "T-1", accept: true)))))
                 == #"{"accept":true,"id":"a","ticket":"T-1","type":"invite.answer"}"#)
     }
 

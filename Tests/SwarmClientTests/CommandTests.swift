@@ -284,7 +284,7 @@ struct CommandTests {
             let alice = try await user("alice", .agent, on: hub)
             let rita = try await user("rita", .requester, on: hub)
             _ = await hub.services.ledger.submit(
-                .createArticle(KBCreate(title: "VPN drops every hour", body: "Set the tunnel MTU to 1400.")),
+                .client(.kbCreate(KBCreate(title: "VPN drops every hour", body: "Set the tunnel MTU to 1400."))),
                 by: Principal(id: "alice", role: .agent), id: nil)
             let none = try await alice.run(["kb", "search", "toaster"])
             #expect(none.out == "no article matches\n")

@@ -35,9 +35,10 @@ struct TLSTests {
             #expect(connection.welcome.agent == "admin")
             try await connection.send(.subscribe(ChannelRequest(channels: ["dispatch"])))
             let ack = try await connection.send(
-                .ticketOpen(
-                    TicketOpen(
-                        title: "VPN over TLS", description: "", category: .network, urgency: .high, impact: .low)))
+                .command(
+                    .ticketOpen(
+                        TicketOpen(
+                            title: "VPN over TLS", description: "", category: .network, urgency: .high, impact: .low))))
             #expect(ack.ticket == "T-1")
             for await incoming in connection.incoming {
                 if case .event(let event) = incoming { return event }

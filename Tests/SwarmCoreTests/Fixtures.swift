@@ -10,10 +10,11 @@ let requester = Principal(id: "rita", role: .requester)
 let otherRequester = Principal(id: "rob", role: .requester)
 
 func openCommand(title: String = "VPN drops every hour", queue: String? = nil, skills: [String]? = nil) -> Command {
-    .openTicket(
-        TicketOpen(
-            title: title, description: "Since Monday", category: .network, urgency: .high, impact: .medium,
-            skills: skills, queue: queue))
+    .client(
+        .ticketOpen(
+            TicketOpen(
+                title: title, description: "Since Monday", category: .network, urgency: .high, impact: .medium,
+                skills: skills, queue: queue)))
 }
 
 /// A small taxonomy for the rules' tests: two trees and a few synonyms and keywords.

@@ -7,8 +7,9 @@ struct PolicyTests {
     @Test func requestersSeeOnlyTheirOwnTickets() throws {
         var world = World()
         try world.run(openCommand(), by: requester)
-        try world.run(.comment(ticket: "T-1", body: "any news?"), by: requester)
-        #expect(world.refuses(.comment(ticket: "T-1", body: "hi"), by: otherRequester, .notFound))
+        try world.run(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "any news?"))), by: requester)
+        #expect(
+            world.refuses(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "hi"))), by: otherRequester, .notFound))
         #expect(Policy.canRead(requester, world.ticket()))
         #expect(!Policy.canRead(otherRequester, world.ticket()))
         #expect(Policy.canRead(alice, world.ticket()))
@@ -17,15 +18,23 @@ struct PolicyTests {
     @Test func requestersDoNotWorkTickets() throws {
         var world = World()
         try world.run(openCommand(), by: requester)
-        #expect(world.refuses(.join(ticket: "T-1"), by: requester, .forbidden))
-        #expect(world.refuses(.addOwner(ticket: "T-1", agent: "rita"), by: requester, .forbidden))
+        #expect(world.refuses(.client(.swarmJoin(TicketRef(ticket: "T-1"))), by: requester, .forbidden))
+        #expect(world.refuses(.client(.ownerAdd(OwnerChange(ticket: "T-1", agent: "rita"))), by: requester, .forbidden))
         #expect(
-            world.refuses(.setStatus(ticket: "T-1", status: .inProgress, resolution: nil), by: requester, .forbidden))
+            world.refuses(
+                .client(.ticketStatus(StatusChange(ticket: "T-1", status: .inProgress))),
+                by: requester, .forbidden))
         // …but may close or reopen once it is resolved.
-        #expect(world.refuses(.setStatus(ticket: "T-1", status: .open, resolution: nil), by: requester, .forbidden))
-        try world.run(.setStatus(ticket: "T-1", status: .resolved, resolution: "done"), by: alice)
-        try world.run(.setStatus(ticket: "T-1", status: .closed, resolution: nil), by: requester)
-        try world.run(.setStatus(ticket: "T-1", status: .open, resolution: nil), by: requester)
+        #expect(
+            world.refuses(
+                .client(.ticketStatus(StatusChange(ticket: "T-1", status: .open))), by: requester,
+                .forbidden))
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .resolved, resolution: "done"))), by: alice)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .closed))), by: requester)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .open))), by: requester)
         #expect(world.ticket().status == .open)
     }
 
@@ -34,9 +43,12 @@ struct PolicyTests {
         var world = World()
         try world.run(openCommand(), by: otherRequester)
         let commands: [(String) -> Command] = [
-            { .join(ticket: $0) }, { .logWork(ticket: $0, minutes: 5, note: nil) },
-            { .comment(ticket: $0, body: "hi") }, { .setStatus(ticket: $0, status: .closed, resolution: nil) },
-            { .addOwner(ticket: $0, agent: "rita") }, { .applyArticle(ticket: $0, article: "KB-1") },
+            { .client(.swarmJoin(TicketRef(ticket: $0))) },
+            { .client(.workLog(WorkLog(ticket: $0, minutes: 5))) },
+            { .client(.commentAdd(CommentAdd(ticket: $0, body: "hi"))) },
+            { .client(.ticketStatus(StatusChange(ticket: $0, status: .closed))) },
+            { .client(.ownerAdd(OwnerChange(ticket: $0, agent: "rita"))) },
+            { .client(.kbApply(KBApply(ticket: $0, article: "KB-1"))) },
         ]
         for command in commands {
             let missing = refusal(of: command("T-999"), in: world)

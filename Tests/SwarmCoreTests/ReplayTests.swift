@@ -9,13 +9,16 @@ struct ReplayTests {
         var world = World()
         try world.run(openCommand(), by: requester)
         try world.run(openCommand(title: "Outlook crashes", queue: "office", skills: ["office.outlook"]), by: alice)
-        try world.run(.join(ticket: "T-1"), by: alice)
-        try world.run(.addOwner(ticket: "T-1", agent: "bob"), by: alice)
-        try world.run(.comment(ticket: "T-1", body: "DNS timeouts in the logs"), by: bob)
-        try world.run(.setStatus(ticket: "T-1", status: .inProgress, resolution: nil), by: bob)
-        try world.run(.setStatus(ticket: "T-1", status: .resolved, resolution: "new resolver"), by: bob)
-        try world.run(.setStatus(ticket: "T-1", status: .open, resolution: nil), by: requester)
-        try world.run(.leave(ticket: "T-1"), by: alice)
+        try world.run(.client(.swarmJoin(TicketRef(ticket: "T-1"))), by: alice)
+        try world.run(.client(.ownerAdd(OwnerChange(ticket: "T-1", agent: "bob"))), by: alice)
+        try world.run(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "DNS timeouts in the logs"))), by: bob)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .inProgress))), by: bob)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .resolved, resolution: "new resolver"))), by: bob)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .open))), by: requester)
+        try world.run(.client(.swarmLeave(TicketRef(ticket: "T-1"))), by: alice)
         return world
     }
 
@@ -36,14 +39,14 @@ struct ReplayTests {
 
     @Test func eventsAreRoutedToTicketQueueAndPeople() throws {
         var world = try busyWorld()
-        try world.run(.comment(ticket: "T-1", body: "still there"), by: bob)
+        try world.run(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "still there"))), by: bob)
         // T-1 ("VPN drops every hour", category network) needs network.vpn, inferred from its text.
         #expect(
             world.routes.last == [
                 "ticket:T-1", "queue:general", "agent:rita", "agent:bob", "skill:network.vpn", "skill:network.vpn.*",
                 "skill:network.*",
             ])
-        try world.run(.leave(ticket: "T-1"), by: bob)
+        try world.run(.client(.swarmLeave(TicketRef(ticket: "T-1"))), by: bob)
         // Whoever leaves still hears about their leaving.
         #expect(world.routes.last?.contains("agent:bob") == true)
     }

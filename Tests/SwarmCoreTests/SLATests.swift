@@ -28,8 +28,9 @@ struct SLATests {
     }
 
     func p3(_ title: String = "Outlook is slow") -> Command {
-        .openTicket(
-            TicketOpen(title: title, description: "", category: .software, urgency: .medium, impact: .medium))
+        .client(
+            .ticketOpen(
+                TicketOpen(title: title, description: "", category: .software, urgency: .medium, impact: .medium)))
     }
 
     @Test("warning at 80 %, breach at 100 %, each once; the first answer stops the first-response clock")
@@ -51,9 +52,9 @@ struct SLATests {
         world.clock = opened.adding(milliseconds: 240 * minute)
         #expect(slaEvents(try world.runNow(.tick, by: .system)) == ["breached:first_response"])
         // A comment by the requester is not a response; one by an agent is.
-        try world.run(.comment(ticket: "T-1", body: "any news?"), by: requester)
+        try world.run(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "any news?"))), by: requester)
         #expect(world.ticket().firstResponseAt == nil)
-        try world.run(.comment(ticket: "T-1", body: "looking"), by: alice)
+        try world.run(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "looking"))), by: alice)
         #expect(world.ticket().firstResponseAt == world.clock)
         // Resolution: 24 h; 80 % is 19 h 12 min after opening.
         #expect(world.state.nextDeadline(settings: world.settings) == opened.adding(milliseconds: 1152 * minute))
@@ -68,19 +69,22 @@ struct SLATests {
         var world = world()
         try world.run(p3(), by: requester)
         let opened = world.clock
-        try world.run(.setStatus(ticket: "T-1", status: .inProgress, resolution: nil), by: alice)  // +1 s: a response
-        try world.run(.setStatus(ticket: "T-1", status: .waiting, resolution: nil), by: alice)  // +2 s: paused
+        // +1 s: a response, +2 s: paused.
+        try world.run(.client(.ticketStatus(StatusChange(ticket: "T-1", status: .inProgress))), by: alice)
+        try world.run(.client(.ticketStatus(StatusChange(ticket: "T-1", status: .waiting))), by: alice)
         #expect(world.state.nextDeadline(settings: world.settings) == nil)
         world.clock = opened.adding(milliseconds: 30 * 60 * minute)  // 30 h waiting: no breach
         #expect(try world.runNow(.tick, by: .system).isEmpty)
-        try world.run(.setStatus(ticket: "T-1", status: .inProgress, resolution: nil), by: alice)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .inProgress))), by: alice)
         // 2 s ran before the pause; the rest (24 h - 2 s) runs from the resume.
         let resumed = world.clock
         let due = resumed.adding(milliseconds: 24 * 60 * minute - 2000)
         #expect(world.ticket().slaSpans.count == 2)
         world.clock = due
         #expect(slaEvents(try world.runNow(.tick, by: .system)) == ["warning:resolution", "breached:resolution"])
-        try world.run(.setStatus(ticket: "T-1", status: .resolved, resolution: "done"), by: alice)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .resolved, resolution: "done"))), by: alice)
         #expect(world.state.nextDeadline(settings: world.settings) == nil)
     }
 

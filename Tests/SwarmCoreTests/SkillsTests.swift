@@ -10,9 +10,10 @@ let nick = Principal(id: "nick", role: .agent)
 func open(_ title: String, category: Category = .network, skills: [String]? = nil, urgency: Level = .medium)
     -> Command
 {
-    .openTicket(
-        TicketOpen(
-            title: title, description: "", category: category, urgency: urgency, impact: .medium, skills: skills))
+    .client(
+        .ticketOpen(
+            TicketOpen(
+                title: title, description: "", category: category, urgency: urgency, impact: .medium, skills: skills)))
 }
 
 /// The `expert.invited` events among `events`, as (agent, score, origin).
@@ -90,11 +91,11 @@ struct MatcherTests {
             (dana, ["network.dns": 5]), (nick, ["network": 2]), (carol, ["dns": 3]), (bob, ["printer": 4]),
         ] {
             try world.run(.connected(agent: principal.id), by: .system)
-            try world.run(.setSkills(agent: nil, skills: skills), by: principal)
+            try world.run(.client(.skillsSet(SkillsSet(skills: skills, agent: nil))), by: principal)
         }
-        try world.run(.setPresence(.busy), by: carol)
+        try world.run(.client(.presenceSet(PresenceSet(status: .busy))), by: carol)
         try world.run(open("Printer jams", category: .hardware, skills: ["printer"]), by: requester)
-        try world.run(.join(ticket: "T-1"), by: carol)
+        try world.run(.client(.swarmJoin(TicketRef(ticket: "T-1"))), by: carol)
         return world
     }
 
@@ -102,17 +103,21 @@ struct MatcherTests {
     func registry() throws {
         var world = try staffedWorld()
         #expect(world.state.agents["carol"]?.skills == ["network.dns": 3])
-        try world.run(.setSkills(agent: nil, skills: ["windows.ad": 2]), by: carol)
+        try world.run(.client(.skillsSet(SkillsSet(skills: ["windows.ad": 2], agent: nil))), by: carol)
         #expect(world.state.agents["carol"]?.skills == ["windows.ad": 2])
         // carol no longer holds network.dns: she is not a candidate for it any more.
         #expect(world.state.rank(required: ["network.dns"]).map(\.agent) == ["dana", "nick"])
         // Setting the same skills again changes nothing and logs nothing.
-        #expect(try world.run(.setSkills(agent: nil, skills: ["windows.ad": 2]), by: carol).isEmpty)
+        #expect(try world.run(.client(.skillsSet(SkillsSet(skills: ["windows.ad": 2], agent: nil))), by: carol).isEmpty)
         // A lead may set anyone's; an agent only their own.
-        try world.run(.setSkills(agent: "carol", skills: ["windows.ad": 4]), by: lead)
+        try world.run(.client(.skillsSet(SkillsSet(skills: ["windows.ad": 4], agent: "carol"))), by: lead)
         #expect(world.state.agents["carol"]?.skills == ["windows.ad": 4])
-        #expect(world.refuses(.setSkills(agent: "carol", skills: ["windows.ad": 1]), by: alice, .forbidden))
-        #expect(world.refuses(.setSkills(agent: nil, skills: ["windows.ad": 1]), by: requester, .forbidden))
+        #expect(
+            world.refuses(
+                .client(.skillsSet(SkillsSet(skills: ["windows.ad": 1], agent: "carol"))), by: alice, .forbidden))
+        #expect(
+            world.refuses(
+                .client(.skillsSet(SkillsSet(skills: ["windows.ad": 1], agent: nil))), by: requester, .forbidden))
     }
 
     @Test("bad skills are refused, naming the tag or the level, and change nothing")
@@ -121,7 +126,8 @@ struct MatcherTests {
         for skills in [["network.pigeon": 3], ["network.dns": 0], ["network.dns": 6], ["Network": 1]] {
             do {
                 _ = try world.state.decide(
-                    .setSkills(agent: nil, skills: skills), by: dana, at: t0, settings: world.settings)
+                    .client(.skillsSet(SkillsSet(skills: skills, agent: nil))), by: dana, at: t0,
+                    settings: world.settings)
                 Issue.record("\(skills) should be refused")
             } catch {
                 #expect(error.kind == .invalid)
@@ -157,7 +163,7 @@ struct MatcherTests {
     @Test("offline agents are not candidates; ties go alphabetically")
     func offlineAndTies() throws {
         var world = try staffedWorld()
-        try world.run(.setSkills(agent: nil, skills: ["network.dns": 5]), by: alice)
+        try world.run(.client(.skillsSet(SkillsSet(skills: ["network.dns": 5], agent: nil))), by: alice)
         // alice has no presence yet (never connected): offline, not a candidate.
         #expect(!world.state.rank(required: ["network.dns"]).map(\.agent).contains("alice"))
         try world.run(.connected(agent: "alice"), by: .system)
@@ -172,8 +178,10 @@ struct MatcherTests {
         var world = try staffedWorld()
         for n in 2...6 {
             try world.run(open("DNS \(n)", skills: ["network.dns"]), by: requester)
-            try world.run(.join(ticket: "T-\(n)"), by: nick)
-            try world.run(.setStatus(ticket: "T-\(n)", status: .resolved, resolution: "fixed"), by: nick)
+            try world.run(.client(.swarmJoin(TicketRef(ticket: "T-\(n)"))), by: nick)
+            try world.run(
+                .client(.ticketStatus(StatusChange(ticket: "T-\(n)", status: .resolved, resolution: "fixed"))), by: nick
+            )
         }
         let nickScore = try #require(world.state.rank(required: ["network.dns"]).first { $0.agent == "nick" })
         #expect(nickScore.reasons.last?.text == "resolved 5 tickets needing these skills: +20")
@@ -202,26 +210,28 @@ struct InvitationTests {
         #expect(events.dropFirst().allSatisfy { $0.actor == SwarmState.systemActor })
         // The invitation goes to the invitee's channel.
         #expect(world.routes[world.routes.count - 2].contains("agent:dana"))
-        try world.run(.answerInvite(ticket: "T-2", accept: true), by: dana)
+        try world.run(.client(.inviteAnswer(InviteAnswer(ticket: "T-2", accept: true))), by: dana)
         #expect(world.ticket("T-2").members == ["dana"])
         #expect(world.ticket("T-2").invitations.map(\.state) == [.accepted, .pending])
         #expect(world.state.agents["dana"]?.activeSwarms == ["T-2"])
         // An invitation is answered once.
-        #expect(world.refuses(.answerInvite(ticket: "T-2", accept: true), by: dana, .notFound))
-        #expect(world.refuses(.answerInvite(ticket: "T-2", accept: false), by: nick, .notFound))
+        #expect(world.refuses(.client(.inviteAnswer(InviteAnswer(ticket: "T-2", accept: true))), by: dana, .notFound))
+        #expect(world.refuses(.client(.inviteAnswer(InviteAnswer(ticket: "T-2", accept: false))), by: nick, .notFound))
     }
 
     @Test("declining invites the next candidate; P1 invites a wider set at once")
     func declineAndSeverityOne() throws {
         var world = try world()
         try world.run(open("DNS down"), by: requester)
-        let declined = try world.run(.answerInvite(ticket: "T-2", accept: false), by: dana)
+        let declined = try world.run(.client(.inviteAnswer(InviteAnswer(ticket: "T-2", accept: false))), by: dana)
         #expect(invited(declined).map(\.agent) == ["nick"])
         #expect(invited(declined).first?.origin == .replacement)
         #expect(world.ticket("T-2").invitations.map(\.state) == [.declined, .pending, .pending])
         // Nobody left: a further decline invites nobody, and asking for more is a conflict.
-        try world.run(.answerInvite(ticket: "T-2", accept: false), by: nick)
-        #expect(world.refuses(.invite(ticket: "T-2", agent: nil, count: nil), by: alice, .conflict))
+        try world.run(.client(.inviteAnswer(InviteAnswer(ticket: "T-2", accept: false))), by: nick)
+        #expect(
+            world.refuses(
+                .client(.ticketInvite(TicketInvite(ticket: "T-2", agent: nil, count: nil))), by: alice, .conflict))
 
         let p1 = try world.run(open("DNS down for the whole company", urgency: .high), by: requester)
         #expect(world.ticket("T-3").priority == .p2)  // medium impact: P2
@@ -229,9 +239,11 @@ struct InvitationTests {
         var wide = world
         wide.settings.severityOneInvitations = 3
         let critical = try wide.run(
-            .openTicket(
-                TicketOpen(
-                    title: "DNS down everywhere", description: "", category: .network, urgency: .high, impact: .high)),
+            .client(
+                .ticketOpen(
+                    TicketOpen(
+                        title: "DNS down everywhere", description: "", category: .network, urgency: .high, impact: .high
+                    ))),
             by: requester)
         #expect(wide.ticket("T-4").priority == .p1)
         #expect(invited(critical).map(\.agent) == ["dana", "carol", "nick"])
@@ -240,7 +252,8 @@ struct InvitationTests {
     @Test("unanswered invitations expire at their deadline, once, and the next candidate is invited")
     func timeouts() throws {
         var world = try world()
-        try world.run(.setStatus(ticket: "T-1", status: .resolved, resolution: nil), by: carol)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .resolved))), by: carol)
         try world.run(open("DNS down"), by: requester)
         let deadline = try #require(world.state.nextDeadline(settings: world.settings))
         #expect(deadline == world.clock.adding(milliseconds: world.settings.inviteTimeout))
@@ -264,21 +277,40 @@ struct InvitationTests {
     func inviteByName() throws {
         var world = try world()
         try world.run(open("DNS down"), by: requester)
-        let events = try world.run(.invite(ticket: "T-2", agent: "bob", count: nil), by: alice)
+        let events = try world.run(
+            .client(.ticketInvite(TicketInvite(ticket: "T-2", agent: "bob", count: nil))), by: alice)
         #expect(invited(events).map(\.agent) == ["bob"])
         #expect(invited(events).first?.score == 0)
         #expect(invited(events).first?.origin == .requested)
-        #expect(world.refuses(.invite(ticket: "T-2", agent: "alice", count: nil), by: alice, .invalid))
-        #expect(world.refuses(.invite(ticket: "T-2", agent: "bob", count: nil), by: alice, .conflict))
-        #expect(world.refuses(.invite(ticket: "T-2", agent: "rita", count: nil), by: alice, .conflict))
-        #expect(world.refuses(.invite(ticket: "T-2", agent: nil, count: 0), by: alice, .invalid))
-        #expect(world.refuses(.invite(ticket: "T-2", agent: nil, count: 21), by: alice, .invalid))
-        #expect(world.refuses(.invite(ticket: "T-9", agent: "bob", count: nil), by: alice, .notFound))
-        #expect(world.refuses(.invite(ticket: "T-2", agent: "bob", count: nil), by: requester, .forbidden))
-        try world.run(.setStatus(ticket: "T-2", status: .resolved, resolution: nil), by: alice)
-        #expect(world.refuses(.invite(ticket: "T-2", agent: "nick", count: nil), by: alice, .conflict))
+        #expect(
+            world.refuses(
+                .client(.ticketInvite(TicketInvite(ticket: "T-2", agent: "alice", count: nil))), by: alice, .invalid))
+        #expect(
+            world.refuses(
+                .client(.ticketInvite(TicketInvite(ticket: "T-2", agent: "bob", count: nil))), by: alice, .conflict))
+        #expect(
+            world.refuses(
+                .client(.ticketInvite(TicketInvite(ticket: "T-2", agent: "rita", count: nil))), by: alice, .conflict))
+        #expect(
+            world.refuses(
+                .client(.ticketInvite(TicketInvite(ticket: "T-2", agent: nil, count: 0))), by: alice, .invalid))
+        #expect(
+            world.refuses(
+                .client(.ticketInvite(TicketInvite(ticket: "T-2", agent: nil, count: 21))), by: alice, .invalid))
+        #expect(
+            world.refuses(
+                .client(.ticketInvite(TicketInvite(ticket: "T-9", agent: "bob", count: nil))), by: alice, .notFound))
+        #expect(
+            world.refuses(
+                .client(.ticketInvite(TicketInvite(ticket: "T-2", agent: "bob", count: nil))), by: requester, .forbidden
+            ))
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-2", status: .resolved))), by: alice)
+        #expect(
+            world.refuses(
+                .client(.ticketInvite(TicketInvite(ticket: "T-2", agent: "nick", count: nil))), by: alice, .conflict))
         // Resolving the ticket let dana's invitation lapse: there is nothing to answer.
-        #expect(world.refuses(.answerInvite(ticket: "T-2", accept: true), by: dana, .notFound))
+        #expect(world.refuses(.client(.inviteAnswer(InviteAnswer(ticket: "T-2", accept: true))), by: dana, .notFound))
         // A resolved ticket has no deadlines: only T-1's remain.
         let t1 = world.ticket("T-1").invitations.map(\.expires).min()
         #expect(world.state.nextDeadline(settings: world.settings) == t1)
@@ -288,11 +320,17 @@ struct InvitationTests {
     func helpRequest() throws {
         var world = try world()
         try world.run(open("Printer jams", category: .hardware, skills: ["printer"]), by: requester)
-        #expect(world.refuses(.requestHelp(ticket: "T-2", skills: ["dns"], note: nil), by: nick, .forbidden))
-        try world.run(.join(ticket: "T-2"), by: nick)
-        #expect(world.refuses(.requestHelp(ticket: "T-2", skills: ["pigeon"], note: nil), by: nick, .invalid))
-        #expect(world.refuses(.requestHelp(ticket: "T-2", skills: [], note: nil), by: nick, .invalid))
-        let events = try world.run(.requestHelp(ticket: "T-2", skills: ["dns"], note: "print server name?"), by: nick)
+        #expect(
+            world.refuses(
+                .client(.helpRequest(HelpRequest(ticket: "T-2", skills: ["dns"]))), by: nick, .forbidden))
+        try world.run(.client(.swarmJoin(TicketRef(ticket: "T-2"))), by: nick)
+        #expect(
+            world.refuses(
+                .client(.helpRequest(HelpRequest(ticket: "T-2", skills: ["pigeon"]))), by: nick, .invalid))
+        #expect(
+            world.refuses(.client(.helpRequest(HelpRequest(ticket: "T-2", skills: []))), by: nick, .invalid))
+        let events = try world.run(
+            .client(.helpRequest(HelpRequest(ticket: "T-2", skills: ["dns"], note: "print server name?"))), by: nick)
         #expect(events.first?.type == .helpRequested)
         #expect(world.routes[world.routes.count - events.count].contains("skill:network.*"))
         #expect(invited(events).map(\.agent) == ["dana", "carol"])
@@ -307,11 +345,11 @@ struct SwarmPatternTests {
         var world = World()
         try world.run(open("DNS down"), by: requester)
         #expect(world.routes.last?.contains("dispatch") == true)
-        try world.run(.join(ticket: "T-1"), by: alice)
+        try world.run(.client(.swarmJoin(TicketRef(ticket: "T-1"))), by: alice)
         #expect(world.routes.last?.contains("dispatch") == true)
-        try world.run(.addOwner(ticket: "T-1", agent: "alice"), by: alice)
+        try world.run(.client(.ownerAdd(OwnerChange(ticket: "T-1", agent: "alice"))), by: alice)
         #expect(world.routes.last?.contains("dispatch") == true)
-        try world.run(.comment(ticket: "T-1", body: "on it"), by: alice)
+        try world.run(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "on it"))), by: alice)
         #expect(world.routes.last?.contains("dispatch") == false)
     }
 
@@ -328,14 +366,15 @@ struct SwarmPatternTests {
         #expect(world.ticket().stalledSince == opened)
         #expect(try world.runNow(.tick, by: .system).isEmpty)
         // Progress takes it off the backlog (that event still goes to the backlog channel).
-        try world.run(.comment(ticket: "T-1", body: "looking"), by: alice)
+        try world.run(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "looking"))), by: alice)
         #expect(world.ticket().stalledSince == nil)
         #expect(world.routes.last?.contains("backlog") == true)
-        try world.run(.comment(ticket: "T-1", body: "still looking"), by: alice)
+        try world.run(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "still looking"))), by: alice)
         #expect(world.routes.last?.contains("backlog") == false)
         // Waiting on the requester is not the team's backlog.
-        try world.run(.setStatus(ticket: "T-1", status: .inProgress, resolution: nil), by: alice)
-        try world.run(.setStatus(ticket: "T-1", status: .waiting, resolution: nil), by: alice)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .inProgress))), by: alice)
+        try world.run(.client(.ticketStatus(StatusChange(ticket: "T-1", status: .waiting))), by: alice)
         world.clock = world.clock.adding(milliseconds: 10 * 3_600_000)
         #expect(try world.runNow(.tick, by: .system).isEmpty)
     }
@@ -345,7 +384,7 @@ struct SwarmPatternTests {
         var world = World()
         try world.run(.connected(agent: "alice"), by: .system)
         #expect(world.state.agents["alice"]?.presence == .available)
-        try world.run(.setPresence(.away), by: alice)
+        try world.run(.client(.presenceSet(PresenceSet(status: .away))), by: alice)
         try world.run(.disconnected(agent: "alice"), by: .system)
         #expect(world.state.agents["alice"]?.presence == .offline)
         try world.run(.connected(agent: "alice"), by: .system)
@@ -353,12 +392,12 @@ struct SwarmPatternTests {
         #expect(world.routes.last == ["agent:alice", "agents"])
         // Connecting again while online logs nothing.
         #expect(try world.run(.connected(agent: "alice"), by: .system).isEmpty)
-        #expect(world.refuses(.setPresence(.offline), by: alice, .invalid))
-        #expect(world.refuses(.setPresence(.busy), by: requester, .forbidden))
+        #expect(world.refuses(.client(.presenceSet(PresenceSet(status: .offline))), by: alice, .invalid))
+        #expect(world.refuses(.client(.presenceSet(PresenceSet(status: .busy))), by: requester, .forbidden))
         // Only the hub issues its own commands, and the hub issues only those.
         #expect(world.refuses(.tick, by: lead, .forbidden))
         #expect(world.refuses(.connected(agent: "x"), by: alice, .forbidden))
-        #expect(world.refuses(.join(ticket: "T-1"), by: .system, .forbidden))
+        #expect(world.refuses(.client(.swarmJoin(TicketRef(ticket: "T-1"))), by: .system, .forbidden))
     }
 }
 
@@ -368,24 +407,26 @@ struct InvitationLifecycleTests {
     func joiningAnswers() throws {
         var world = try InvitationTests().world()
         try world.run(open("DNS down"), by: requester)
-        let joined = try world.run(.join(ticket: "T-2"), by: dana)
+        let joined = try world.run(.client(.swarmJoin(TicketRef(ticket: "T-2"))), by: dana)
         #expect(joined.map(\.type) == [.inviteAnswered, .swarmJoined])
-        let owned = try world.run(.addOwner(ticket: "T-2", agent: "carol"), by: dana)
+        let owned = try world.run(.client(.ownerAdd(OwnerChange(ticket: "T-2", agent: "carol"))), by: dana)
         #expect(owned.map(\.type) == [.inviteAnswered, .swarmJoined, .ownerAdded])
         #expect(world.ticket("T-2").invitations.map(\.state) == [.accepted, .accepted])
         world.clock = world.clock.adding(milliseconds: world.settings.inviteTimeout)
         #expect(try world.runNow(.tick, by: .system).filter { $0.ticket == "T-2" }.isEmpty)
         // A member who was never invited joins with one event, as before.
-        #expect(try world.run(.join(ticket: "T-2"), by: nick).map(\.type) == [.swarmJoined])
+        #expect(try world.run(.client(.swarmJoin(TicketRef(ticket: "T-2"))), by: nick).map(\.type) == [.swarmJoined])
     }
 
     @Test("invitations lapse when the ticket is resolved and do not come back on reopen")
     func resolvedTicketsInviteNobody() throws {
         var world = try InvitationTests().world()
         try world.run(open("DNS down"), by: requester)
-        try world.run(.setStatus(ticket: "T-2", status: .resolved, resolution: "restarted"), by: nick)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-2", status: .resolved, resolution: "restarted"))), by: nick)
         #expect(world.ticket("T-2").invitations.map(\.state) == [.expired, .expired])
-        try world.run(.setStatus(ticket: "T-2", status: .open, resolution: nil), by: requester)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-2", status: .open))), by: requester)
         world.clock = world.clock.adding(milliseconds: world.settings.inviteTimeout)
         #expect(try world.runNow(.tick, by: .system).filter { $0.ticket == "T-2" }.isEmpty)
         #expect(SwarmState.replaying(world.log) == world.state)
@@ -395,12 +436,13 @@ struct InvitationLifecycleTests {
     func startingWorkAnswers() throws {
         var world = try InvitationTests().world()
         try world.run(open("DNS down"), by: requester)
-        let started = try world.run(.setStatus(ticket: "T-2", status: .inProgress, resolution: nil), by: dana)
+        let started = try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-2", status: .inProgress))), by: dana)
         #expect(started.map(\.type) == [.inviteAnswered, .swarmJoined, .ownerAdded, .statusChanged])
     }
 
     @Test func emptySkillsForANewAgentLogNothing() throws {
         var world = World()
-        #expect(try world.run(.setSkills(agent: nil, skills: [:]), by: alice).isEmpty)
+        #expect(try world.run(.client(.skillsSet(SkillsSet(skills: [:], agent: nil))), by: alice).isEmpty)
     }
 }

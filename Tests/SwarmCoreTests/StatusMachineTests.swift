@@ -17,7 +17,9 @@ struct StatusMachineTests {
             case .resolved: [.inProgress, .resolved]
             case .closed: [.inProgress, .resolved, .closed]
             }
-        for step in path { try world.run(.setStatus(ticket: "T-1", status: step, resolution: nil), by: alice) }
+        for step in path {
+            try world.run(.client(.ticketStatus(StatusChange(ticket: "T-1", status: step))), by: alice)
+        }
         #expect(world.ticket().status == status)
         return world
     }
@@ -30,7 +32,8 @@ struct StatusMachineTests {
         let allowed = from.allowedNext.contains(to)
         let before = world.state
         do {
-            let events = try world.run(.setStatus(ticket: "T-1", status: to, resolution: "fixed"), by: alice)
+            let events = try world.run(
+                .client(.ticketStatus(StatusChange(ticket: "T-1", status: to, resolution: "fixed"))), by: alice)
             #expect(allowed, "\(from) → \(to) should be refused")
             #expect(events.last?.payload == .statusChanged(from: from, to: to, resolution: "fixed"))
             #expect(world.ticket().status == to)
@@ -53,7 +56,8 @@ struct StatusMachineTests {
     @Test func reopeningCountsAndClearsTheResolution() throws {
         var world = try Self.world(in: .resolved)
         #expect(world.ticket().resolvedAt != nil)
-        try world.run(.setStatus(ticket: "T-1", status: .open, resolution: nil), by: requester)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .open))), by: requester)
         #expect(world.ticket().reopenCount == 1)
         #expect(world.ticket().resolution == nil)
         #expect(world.ticket().resolvedAt == nil)
@@ -62,7 +66,8 @@ struct StatusMachineTests {
     @Test func startingWorkOnAnUnownedTicketMakesTheStarterOwner() throws {
         var world = World()
         try world.run(openCommand(), by: requester)
-        let events = try world.run(.setStatus(ticket: "T-1", status: .inProgress, resolution: nil), by: bob)
+        let events = try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .inProgress))), by: bob)
         #expect(events.map(\.type) == [.swarmJoined, .ownerAdded, .statusChanged])
         #expect(world.ticket().owners == ["bob"])
         #expect(world.ticket().members == ["bob"])
@@ -70,10 +75,10 @@ struct StatusMachineTests {
 
     @Test func closedTicketsRefuseWorkUntilReopened() throws {
         var world = try Self.world(in: .closed)
-        #expect(world.refuses(.comment(ticket: "T-1", body: "hi"), by: alice, .conflict))
-        #expect(world.refuses(.join(ticket: "T-1"), by: bob, .conflict))
-        try world.run(.setStatus(ticket: "T-1", status: .open, resolution: nil), by: alice)
-        try world.run(.comment(ticket: "T-1", body: "back again"), by: alice)
+        #expect(world.refuses(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "hi"))), by: alice, .conflict))
+        #expect(world.refuses(.client(.swarmJoin(TicketRef(ticket: "T-1"))), by: bob, .conflict))
+        try world.run(.client(.ticketStatus(StatusChange(ticket: "T-1", status: .open))), by: alice)
+        try world.run(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "back again"))), by: alice)
         #expect(world.ticket().comments.count == 1)
     }
 }

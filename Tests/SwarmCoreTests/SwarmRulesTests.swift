@@ -24,57 +24,61 @@ struct SwarmRulesTests {
 
     @Test func joinAndLeave() throws {
         var world = try opened()
-        try world.run(.join(ticket: "T-1"), by: alice)
-        try world.run(.join(ticket: "T-1"), by: bob)
+        try world.run(.client(.swarmJoin(TicketRef(ticket: "T-1"))), by: alice)
+        try world.run(.client(.swarmJoin(TicketRef(ticket: "T-1"))), by: bob)
         #expect(world.ticket().members == ["alice", "bob"])
-        #expect(world.refuses(.join(ticket: "T-1"), by: alice, .conflict))
-        try world.run(.leave(ticket: "T-1"), by: alice)
+        #expect(world.refuses(.client(.swarmJoin(TicketRef(ticket: "T-1"))), by: alice, .conflict))
+        try world.run(.client(.swarmLeave(TicketRef(ticket: "T-1"))), by: alice)
         #expect(world.ticket().members == ["bob"])
-        #expect(world.refuses(.leave(ticket: "T-1"), by: alice, .conflict))
+        #expect(world.refuses(.client(.swarmLeave(TicketRef(ticket: "T-1"))), by: alice, .conflict))
     }
 
     @Test func ownersAreMembersAndOnlyOwnersChangeOwners() throws {
         var world = try opened()
         // Nobody owns it yet: any agent may name the first owner, who joins the swarm.
-        let events = try world.run(.addOwner(ticket: "T-1", agent: "bob"), by: alice)
+        let events = try world.run(.client(.ownerAdd(OwnerChange(ticket: "T-1", agent: "bob"))), by: alice)
         #expect(events.map(\.type) == [.swarmJoined, .ownerAdded])
         #expect(world.ticket().owners == ["bob"])
-        #expect(world.refuses(.addOwner(ticket: "T-1", agent: "carol"), by: alice, .forbidden))
-        try world.run(.addOwner(ticket: "T-1", agent: "carol"), by: bob)
+        #expect(world.refuses(.client(.ownerAdd(OwnerChange(ticket: "T-1", agent: "carol"))), by: alice, .forbidden))
+        try world.run(.client(.ownerAdd(OwnerChange(ticket: "T-1", agent: "carol"))), by: bob)
         #expect(world.ticket().owners == ["bob", "carol"])
-        #expect(world.refuses(.addOwner(ticket: "T-1", agent: "carol"), by: bob, .conflict))
+        #expect(world.refuses(.client(.ownerAdd(OwnerChange(ticket: "T-1", agent: "carol"))), by: bob, .conflict))
         // A lead may always change owners.
-        try world.run(.removeOwner(ticket: "T-1", agent: "bob"), by: lead)
+        try world.run(.client(.ownerRemove(OwnerChange(ticket: "T-1", agent: "bob"))), by: lead)
         #expect(world.ticket().owners == ["carol"])
         #expect(world.ticket().members == ["bob", "carol"])
     }
 
     @Test func aTicketInProgressNeverLosesItsLastOwner() throws {
         var world = try opened()
-        try world.run(.setStatus(ticket: "T-1", status: .inProgress, resolution: nil), by: alice)
-        #expect(world.refuses(.removeOwner(ticket: "T-1", agent: "alice"), by: alice, .conflict))
-        #expect(world.refuses(.leave(ticket: "T-1"), by: alice, .conflict))
-        try world.run(.setStatus(ticket: "T-1", status: .waiting, resolution: nil), by: alice)
-        #expect(world.refuses(.removeOwner(ticket: "T-1", agent: "alice"), by: alice, .conflict))
-        try world.run(.addOwner(ticket: "T-1", agent: "bob"), by: alice)
-        try world.run(.leave(ticket: "T-1"), by: alice)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .inProgress))), by: alice)
+        #expect(world.refuses(.client(.ownerRemove(OwnerChange(ticket: "T-1", agent: "alice"))), by: alice, .conflict))
+        #expect(world.refuses(.client(.swarmLeave(TicketRef(ticket: "T-1"))), by: alice, .conflict))
+        try world.run(.client(.ticketStatus(StatusChange(ticket: "T-1", status: .waiting))), by: alice)
+        #expect(world.refuses(.client(.ownerRemove(OwnerChange(ticket: "T-1", agent: "alice"))), by: alice, .conflict))
+        try world.run(.client(.ownerAdd(OwnerChange(ticket: "T-1", agent: "bob"))), by: alice)
+        try world.run(.client(.swarmLeave(TicketRef(ticket: "T-1"))), by: alice)
         #expect(world.ticket().owners == ["bob"])
         #expect(!world.ticket().members.contains("alice"))
         // Once resolved, the last owner may step down.
-        try world.run(.setStatus(ticket: "T-1", status: .resolved, resolution: "rebooted"), by: bob)
-        try world.run(.removeOwner(ticket: "T-1", agent: "bob"), by: bob)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .resolved, resolution: "rebooted"))), by: bob)
+        try world.run(.client(.ownerRemove(OwnerChange(ticket: "T-1", agent: "bob"))), by: bob)
         #expect(world.ticket().owners.isEmpty)
     }
 
     @Test func commentsAreNumberedAndValidated() throws {
         var world = try opened()
-        try world.run(.comment(ticket: "T-1", body: "looking"), by: alice)
-        try world.run(.comment(ticket: "T-1", body: "found it"), by: bob)
+        try world.run(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "looking"))), by: alice)
+        try world.run(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "found it"))), by: bob)
         #expect(world.ticket().comments.map(\.number) == [1, 2])
         #expect(world.ticket().comments.map(\.author) == ["alice", "bob"])
-        #expect(world.refuses(.comment(ticket: "T-1", body: ""), by: alice, .invalid))
+        #expect(world.refuses(.client(.commentAdd(CommentAdd(ticket: "T-1", body: ""))), by: alice, .invalid))
         #expect(
-            world.refuses(.comment(ticket: "T-1", body: String(repeating: "x", count: 10_001)), by: alice, .invalid))
+            world.refuses(
+                .client(.commentAdd(CommentAdd(ticket: "T-1", body: String(repeating: "x", count: 10_001)))), by: alice,
+                .invalid))
     }
 
     @Test(
@@ -91,9 +95,11 @@ struct SwarmRulesTests {
     @Test func unknownTicketsAreNotFound() {
         let world = World()
         for command: Command in [
-            .join(ticket: "T-9"), .leave(ticket: "T-9"), .comment(ticket: "T-9", body: "x"),
-            .addOwner(ticket: "T-9", agent: "bob"), .removeOwner(ticket: "T-9", agent: "bob"),
-            .setStatus(ticket: "T-9", status: .open, resolution: nil),
+            .client(.swarmJoin(TicketRef(ticket: "T-9"))), .client(.swarmLeave(TicketRef(ticket: "T-9"))),
+            .client(.commentAdd(CommentAdd(ticket: "T-9", body: "x"))),
+            .client(.ownerAdd(OwnerChange(ticket: "T-9", agent: "bob"))),
+            .client(.ownerRemove(OwnerChange(ticket: "T-9", agent: "bob"))),
+            .client(.ticketStatus(StatusChange(ticket: "T-9", status: .open))),
         ] {
             #expect(world.refuses(command, by: alice, .notFound))
         }

@@ -25,17 +25,19 @@ struct TiersTests {
         try world.run(.configureQueue(queue: "office", mode: .hybrid), by: .system)
         for (agent, tiers) in [("tom", [1]), ("tess", [1]), ("tina", [2]), ("theo", [3, 2])] {
             try world.run(.connected(agent: agent), by: .system)
-            try world.run(.setTiers(agent: agent, tiers: tiers), by: lead)
+            try world.run(.client(.tiersSet(TiersSet(agent: agent, tiers: tiers))), by: lead)
         }
         try world.run(.connected(agent: "dana"), by: .system)
-        try world.run(.setSkills(agent: nil, skills: ["network.dns": 5]), by: dana)
+        try world.run(.client(.skillsSet(SkillsSet(skills: ["network.dns": 5], agent: nil))), by: dana)
         return world
     }
 
     func openIn(_ queue: String, _ title: String = "DNS fails for the intranet", urgency: Level = .medium) -> Command {
-        .openTicket(
-            TicketOpen(
-                title: title, description: "", category: .network, urgency: urgency, impact: .medium, queue: queue))
+        .client(
+            .ticketOpen(
+                TicketOpen(
+                    title: title, description: "", category: .network, urgency: urgency, impact: .medium, queue: queue))
+        )
     }
 
     @Test("a tiered ticket starts at tier 1 with one assignee, the least loaded, and invites nobody")
@@ -91,21 +93,25 @@ struct TiersTests {
             return policy
         }()
         try world.run(
-            .openTicket(
-                TicketOpen(
-                    title: "Everything is down", description: "", category: .network, urgency: .high, impact: .high,
-                    queue: "helpdesk")), by: requester)
+            .client(
+                .ticketOpen(
+                    TicketOpen(
+                        title: "Everything is down", description: "", category: .network, urgency: .high, impact: .high,
+                        queue: "helpdesk"))), by: requester)
         #expect(world.ticket().priority == .p1)
         #expect(world.state.nextDeadline(settings: world.settings) == world.clock.adding(milliseconds: 5 * 60_000))
-        try world.run(.setStatus(ticket: "T-1", status: .inProgress, resolution: nil), by: tess)
-        try world.run(.setStatus(ticket: "T-1", status: .waiting, resolution: nil), by: tess)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .inProgress))), by: tess)
+        try world.run(.client(.ticketStatus(StatusChange(ticket: "T-1", status: .waiting))), by: tess)
         #expect(world.state.nextDeadline(settings: world.settings) == nil)
         // Back from waiting, the tier's limit starts again: waiting was not the tier's time.
         world.clock = world.clock.adding(milliseconds: 3_600_000)
-        try world.run(.setStatus(ticket: "T-1", status: .inProgress, resolution: nil), by: tess)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .inProgress))), by: tess)
         #expect(world.ticket().tierSince == world.clock)
         #expect(world.state.nextDeadline(settings: world.settings) == world.clock.adding(milliseconds: 5 * 60_000))
-        try world.run(.setStatus(ticket: "T-1", status: .resolved, resolution: "power back"), by: tess)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .resolved, resolution: "power back"))), by: tess)
         #expect(world.state.nextDeadline(settings: world.settings) == nil)
         #expect(world.state.agents["tess"]?.assigned == [])
     }
@@ -114,7 +120,8 @@ struct TiersTests {
     func manualEscalation() throws {
         var world = try world()
         try world.run(openIn("helpdesk"), by: requester)
-        let up = try world.run(.escalate(TicketEscalate(ticket: "T-1", reason: "needs the DNS admins")), by: tess)
+        let up = try world.run(
+            .client(.ticketEscalate(TicketEscalate(ticket: "T-1", reason: "needs the DNS admins"))), by: tess)
         #expect(
             escalations(up) == [
                 Escalation(from: 1, to: 2, auto: false, reason: "needs the DNS admins", assignee: "theo")
@@ -128,12 +135,16 @@ struct TiersTests {
             (TicketEscalate(ticket: "T-1", reason: "   "), .invalid),
             (TicketEscalate(ticket: "T-9", reason: "x"), .notFound),
         ] {
-            #expect(world.refuses(.escalate(request), by: tina, kind), "\(request)")
+            #expect(world.refuses(.client(.ticketEscalate(request)), by: tina, kind), "\(request)")
         }
-        #expect(world.refuses(.escalate(TicketEscalate(ticket: "T-1", reason: "x")), by: requester, .forbidden))
+        #expect(
+            world.refuses(
+                .client(.ticketEscalate(TicketEscalate(ticket: "T-1", reason: "x"))), by: requester, .forbidden))
         let vendor = try world.run(
-            .escalate(
-                TicketEscalate(ticket: "T-1", tier: 4, reason: "firmware bug", vendor: "Acme", vendorRef: "AC-991")),
+            .client(
+                .ticketEscalate(
+                    TicketEscalate(ticket: "T-1", tier: 4, reason: "firmware bug", vendor: "Acme", vendorRef: "AC-991"))
+            ),
             by: theo)
         #expect(escalations(vendor).first?.to == 4)
         // The previous assignee (theo) hears about the hand-off.
@@ -142,11 +153,16 @@ struct TiersTests {
         #expect(world.ticket().vendorRef == "AC-991")
         #expect(world.ticket().handoffs == 2)
         #expect(world.ticket().assignee == nil, "nobody works tier 4 here")
-        #expect(world.refuses(.escalate(TicketEscalate(ticket: "T-1", reason: "more")), by: theo, .conflict))
+        #expect(
+            world.refuses(.client(.ticketEscalate(TicketEscalate(ticket: "T-1", reason: "more"))), by: theo, .conflict))
         #expect(world.state.nextDeadline(settings: world.settings) != nil, "the backlog still runs")
-        try world.run(.setStatus(ticket: "T-1", status: .resolved, resolution: "patched"), by: theo)
-        try world.run(.setStatus(ticket: "T-1", status: .closed, resolution: nil), by: requester)
-        #expect(world.refuses(.escalate(TicketEscalate(ticket: "T-1", reason: "again")), by: theo, .conflict))
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .resolved, resolution: "patched"))), by: theo)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .closed))), by: requester)
+        #expect(
+            world.refuses(.client(.ticketEscalate(TicketEscalate(ticket: "T-1", reason: "again"))), by: theo, .conflict)
+        )
     }
 
     @Test("time never hands a ticket to the vendor: tier 3 has no limit")
@@ -154,7 +170,8 @@ struct TiersTests {
         var world = try world()
         world.settings.backlogAfter = 100 * 86_400_000
         try world.run(openIn("helpdesk"), by: requester)
-        try world.run(.escalate(TicketEscalate(ticket: "T-1", tier: 3, reason: "needs a specialist")), by: tess)
+        try world.run(
+            .client(.ticketEscalate(TicketEscalate(ticket: "T-1", tier: 3, reason: "needs a specialist"))), by: tess)
         let backlog = world.ticket().updatedAt.adding(milliseconds: world.settings.backlogAfter)
         #expect(world.state.nextDeadline(settings: world.settings) == backlog, "only the backlog deadline is left")
     }
@@ -164,7 +181,7 @@ struct TiersTests {
         var world = try world()
         try world.run(openIn("general"), by: requester)
         #expect(world.ticket().tier == nil)
-        #expect(world.refuses(.escalate(TicketEscalate(ticket: "T-1", reason: "x")), by: tom, .conflict))
+        #expect(world.refuses(.client(.ticketEscalate(TicketEscalate(ticket: "T-1", reason: "x"))), by: tom, .conflict))
     }
 
     @Test("hybrid: when tier 1's time runs out a swarm forms instead of a hand-off")
@@ -182,12 +199,14 @@ struct TiersTests {
         #expect(world.ticket().tier == nil)
         #expect(world.ticket().assignee == nil)
         #expect(world.ticket().handoffs == 0, "forming a swarm is not a hand-off")
-        #expect(world.refuses(.escalate(TicketEscalate(ticket: "T-1", reason: "x")), by: tom, .conflict))
+        #expect(world.refuses(.client(.ticketEscalate(TicketEscalate(ticket: "T-1", reason: "x"))), by: tom, .conflict))
         // The same by hand, on another ticket; naming a tier or vendor there is a mistake.
         try world.run(openIn("office", "second"), by: requester)
         #expect(
-            world.refuses(.escalate(TicketEscalate(ticket: "T-2", tier: 2, reason: "x")), by: tess, .invalid))
-        let manual = try world.run(.escalate(TicketEscalate(ticket: "T-2", reason: "needs DNS")), by: tess)
+            world.refuses(
+                .client(.ticketEscalate(TicketEscalate(ticket: "T-2", tier: 2, reason: "x"))), by: tess, .invalid))
+        let manual = try world.run(
+            .client(.ticketEscalate(TicketEscalate(ticket: "T-2", reason: "needs DNS"))), by: tess)
         #expect(escalations(manual).first?.swarm == true)
         #expect(SwarmState.replaying(world.log) == world.state)
     }
@@ -198,8 +217,8 @@ struct TiersTests {
         #expect(world.state.queueModes == ["helpdesk": .tiered, "office": .hybrid])
         #expect(try world.run(.configureQueue(queue: "helpdesk", mode: .tiered), by: .system).isEmpty)
         #expect(world.refuses(.configureQueue(queue: "helpdesk", mode: .swarm), by: lead, .forbidden))
-        #expect(world.refuses(.setTiers(agent: "tom", tiers: [2]), by: tom, .forbidden))
-        #expect(world.refuses(.setTiers(agent: "tom", tiers: [5]), by: lead, .invalid))
+        #expect(world.refuses(.client(.tiersSet(TiersSet(agent: "tom", tiers: [2]))), by: tom, .forbidden))
+        #expect(world.refuses(.client(.tiersSet(TiersSet(agent: "tom", tiers: [5]))), by: lead, .invalid))
         world.settings.categoryQueues[.network] = "helpdesk"
         try world.run(open("no queue named"), by: requester)
         #expect(world.ticket().queue == "helpdesk")

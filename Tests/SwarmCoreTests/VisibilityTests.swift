@@ -11,11 +11,14 @@ struct VisibilityTests {
     func talkedAbout() throws -> (World, [SwarmEvent]) {
         var world = World()
         var events = try world.run(openCommand(), by: requester)
-        events += try world.run(.comment(ticket: "T-1", body: "she broke it again"), by: alice)
-        events += try world.run(.comment(ticket: "T-1", body: "On it.", visibility: .public), by: alice)
-        events += try world.run(.comment(ticket: "T-1", body: "thanks"), by: requester)
-        events += try world.run(.comment(ticket: "T-1", body: "MTU?", visibility: .internal), by: bob)
-        events += try world.run(.comment(ticket: "T-1", body: "Fixed.", visibility: .public), by: bob)
+        events += try world.run(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "she broke it again"))), by: alice)
+        events += try world.run(
+            .client(.commentAdd(CommentAdd(ticket: "T-1", body: "On it.", visibility: .public))), by: alice)
+        events += try world.run(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "thanks"))), by: requester)
+        events += try world.run(
+            .client(.commentAdd(CommentAdd(ticket: "T-1", body: "MTU?", visibility: .internal))), by: bob)
+        events += try world.run(
+            .client(.commentAdd(CommentAdd(ticket: "T-1", body: "Fixed.", visibility: .public))), by: bob)
         return (world, events)
     }
 
@@ -27,7 +30,9 @@ struct VisibilityTests {
         #expect(comments.map(\.visibility) == [.internal, .public, .public, .internal, .public])
         #expect(comments.map(\.replyNumber) == [nil, 1, 2, nil, 3])
         #expect(
-            world.refuses(.comment(ticket: "T-1", body: "x", visibility: .internal), by: requester, .forbidden))
+            world.refuses(
+                .client(.commentAdd(CommentAdd(ticket: "T-1", body: "x", visibility: .internal))), by: requester,
+                .forbidden))
     }
 
     @Test("a requester's view of the ticket: public replies only, renumbered, no invitations")
@@ -45,10 +50,11 @@ struct VisibilityTests {
     func ticketFieldsFromHiddenEvents() throws {
         var world = World()
         _ = try world.run(openCommand(), by: requester)
-        _ = try world.run(.comment(ticket: "T-1", body: "On it.", visibility: .public), by: alice)
+        _ = try world.run(
+            .client(.commentAdd(CommentAdd(ticket: "T-1", body: "On it.", visibility: .public))), by: alice)
         let replied = world.clock
-        _ = try world.run(.logWork(ticket: "T-1", minutes: 45, note: "traced it"), by: alice)
-        _ = try world.run(.comment(ticket: "T-1", body: "she broke it again"), by: alice)
+        _ = try world.run(.client(.workLog(WorkLog(ticket: "T-1", minutes: 45, note: "traced it"))), by: alice)
+        _ = try world.run(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "she broke it again"))), by: alice)
         var staff = world.ticket()
         #expect(staff.effortMinutes == 45 && staff.updatedAt > replied, "staff see the work")
         // Fields an escalation or the SLA timer would set (tiered queues, tested in TiersTests).
@@ -72,9 +78,11 @@ struct VisibilityTests {
         _ = try world.run(openCommand(), by: otherRequester)
         let bobAsRequester = Principal(id: "bob", role: .requester)
         let events =
-            try world.run(.comment(ticket: "T-1", body: "mine, once", visibility: .internal), by: bob)
-            + world.run(.comment(ticket: "T-1", body: "public", visibility: .public), by: alice)
-            + world.run(.setStatus(ticket: "T-1", status: .resolved, resolution: "done"), by: alice)
+            try world.run(
+                .client(.commentAdd(CommentAdd(ticket: "T-1", body: "mine, once", visibility: .internal))), by: bob)
+            + world.run(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "public", visibility: .public))), by: alice)
+            + world.run(
+                .client(.ticketStatus(StatusChange(ticket: "T-1", status: .resolved, resolution: "done"))), by: alice)
         for event in events {
             #expect(Policy.view(of: event, for: Audience(bobAsRequester), in: world.state) == .hidden, "\(event.type)")
         }

@@ -8,12 +8,14 @@ struct WorkLogTests {
     func logWork() throws {
         var world = World()
         try world.run(openCommand(), by: requester)
-        let events = try world.run(.logWork(ticket: "T-1", minutes: 25, note: "traced the tunnel"), by: bob)
+        let events = try world.run(
+            .client(.workLog(WorkLog(ticket: "T-1", minutes: 25, note: "traced the tunnel"))), by: bob)
         #expect(events.map(\.payload) == [.workLogged(agent: "bob", minutes: 25, note: "traced the tunnel")])
         #expect(world.routes.last?.contains("ticket:T-1") == true)
-        try world.run(.setStatus(ticket: "T-1", status: .resolved, resolution: "MTU"), by: alice)
+        try world.run(
+            .client(.ticketStatus(StatusChange(ticket: "T-1", status: .resolved, resolution: "MTU"))), by: alice)
         // Work written down after resolving still counts.
-        try world.run(.logWork(ticket: "T-1", minutes: 5, note: nil), by: alice)
+        try world.run(.client(.workLog(WorkLog(ticket: "T-1", minutes: 5))), by: alice)
         #expect(world.ticket().effortMinutes == 30)
         #expect(SwarmState.replaying(world.log) == world.state)
     }
@@ -23,13 +25,14 @@ struct WorkLogTests {
         var world = World()
         try world.run(openCommand(), by: requester)
         let before = world.state
-        #expect(world.refuses(.logWork(ticket: "T-1", minutes: 0, note: nil), by: alice, .invalid))
-        #expect(world.refuses(.logWork(ticket: "T-1", minutes: -5, note: nil), by: alice, .invalid))
-        #expect(world.refuses(.logWork(ticket: "T-1", minutes: 1441, note: nil), by: alice, .invalid))
+        #expect(world.refuses(.client(.workLog(WorkLog(ticket: "T-1", minutes: 0))), by: alice, .invalid))
+        #expect(world.refuses(.client(.workLog(WorkLog(ticket: "T-1", minutes: -5))), by: alice, .invalid))
+        #expect(world.refuses(.client(.workLog(WorkLog(ticket: "T-1", minutes: 1441))), by: alice, .invalid))
         let long = String(repeating: "x", count: 2001)
-        #expect(world.refuses(.logWork(ticket: "T-1", minutes: 5, note: long), by: alice, .invalid))
-        #expect(world.refuses(.logWork(ticket: "T-9", minutes: 5, note: nil), by: alice, .notFound))
-        #expect(world.refuses(.logWork(ticket: "T-1", minutes: 5, note: nil), by: requester, .forbidden))
+        #expect(world.refuses(.client(.workLog(WorkLog(ticket: "T-1", minutes: 5, note: long))), by: alice, .invalid))
+        #expect(world.refuses(.client(.workLog(WorkLog(ticket: "T-9", minutes: 5))), by: alice, .notFound))
+        #expect(
+            world.refuses(.client(.workLog(WorkLog(ticket: "T-1", minutes: 5))), by: requester, .forbidden))
         #expect(world.state == before)
     }
 }

@@ -54,7 +54,7 @@ struct KnowledgeRoutes {
         let create: KBCreate = try await RequestBody.decode(
             request, limit: maxBodySize)
         return try await created(
-            .createArticle(create), by: principal, key: try RequestBody.idempotencyKey(request))
+            .client(.kbCreate(create)), by: principal, key: try RequestBody.idempotencyKey(request))
     }
 
     /// `POST /v1/kb/capture`: `kb.capture` over REST.
@@ -65,7 +65,7 @@ struct KnowledgeRoutes {
         let ref: TicketRef = try await RequestBody.decode(
             request, limit: maxBodySize)
         return try await created(
-            .captureArticle(ticket: ref.ticket), by: principal,
+            .client(.kbCapture(ref)), by: principal,
             key: try RequestBody.idempotencyKey(request))
     }
 

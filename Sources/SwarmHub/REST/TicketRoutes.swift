@@ -216,11 +216,11 @@ struct TicketRoutes {
             request, limit: maxBodySize)
         let key = try RequestBody.idempotencyKey(request)
         do {
-            try limits.admitWrite(.openTicket(open), by: principal, in: ledger.snapshot.state)
+            try limits.admitWrite(.client(.ticketOpen(open)), by: principal, in: ledger.snapshot.state)
         } catch {
             throw error.error
         }
-        let ack = try await ledger.submit(.openTicket(open), by: principal, id: key).get()
+        let ack = try await ledger.submit(.client(.ticketOpen(open)), by: principal, id: key).get()
         guard let id = ack.ticket, var ticket = ledger.snapshot.state.tickets[id] else {
             throw HubError(.internal, "the ticket was opened but cannot be read back")
         }

@@ -145,7 +145,7 @@ public final class HubTelemetry: Sendable {
 
     /// Counts a command the ledger decided: `outcome` is `ok` or the refusal's error code.
     func command(_ command: Command, outcome: String) {
-        let key = CommandKey(type: command.metricType, outcome: outcome)
+        let key = CommandKey(type: command.label, outcome: outcome)
         // One writer calls this, once per command (not per delivered frame): the lock is uncontended.
         let counter = commands.withLock { counters in
             if let counter = counters[key] { return counter }
@@ -175,40 +175,6 @@ public final class HubTelemetry: Sendable {
         subscriptions.record(services.fanOut.subscriptionTotal)
         seq.record(services.ledger.snapshot.seq)
         return registry.emitToBuffer()
-    }
-}
-
-extension Command {
-    /// The command's name as a metric label: its frame `type` for client commands, the hub's own
-    /// commands by name.
-    var metricType: String {
-        switch self {
-        case .openTicket: "ticket.open"
-        case .join: "swarm.join"
-        case .leave: "swarm.leave"
-        case .comment: "comment.add"
-        case .addOwner: "owner.add"
-        case .removeOwner: "owner.remove"
-        case .setStatus: "ticket.status"
-        case .setSkills: "skills.set"
-        case .setPresence: "presence.set"
-        case .invite: "ticket.invite"
-        case .answerInvite: "invite.answer"
-        case .requestHelp: "help.request"
-        case .escalate: "ticket.escalate"
-        case .setTiers: "tiers.set"
-        case .createArticle: "kb.create"
-        case .captureArticle: "kb.capture"
-        case .publishArticle: "kb.publish"
-        case .applyArticle: "kb.apply"
-        case .logWork: "work.log"
-        case .resolveAlert: "alert.resolve"
-        case .configureQueue: "system.configure_queue"
-        case .suggestArticles: "system.suggest_articles"
-        case .connected: "system.connected"
-        case .disconnected: "system.disconnected"
-        case .tick: "system.tick"
-        }
     }
 }
 

@@ -15,8 +15,9 @@ struct BatchStepTests {
     let settings = SwarmSettings()
 
     func open(_ title: String) -> Command {
-        .openTicket(
-            TicketOpen(title: title, description: "", category: .software, urgency: .low, impact: .low))
+        .client(
+            .ticketOpen(
+                TicketOpen(title: title, description: "", category: .software, urgency: .low, impact: .low)))
     }
 
     func input(_ command: Command, _ principal: Principal, _ id: String?) -> BatchStep.Input {
@@ -33,8 +34,8 @@ struct BatchStepTests {
         let step = BatchStep.run(
             [
                 input(open("VPN down"), rita, "1"),
-                input(.comment(ticket: "T-1", body: "on it"), alice, "2"),
-                input(.comment(ticket: "T-9", body: "no such ticket"), alice, "3"),
+                input(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "on it"))), alice, "2"),
+                input(.client(.commentAdd(CommentAdd(ticket: "T-9", body: "no such ticket"))), alice, "3"),
                 input(open("Printer"), rita, "4"),
             ], state: SwarmState(), seq: 10, now: t0, settings: settings, acks: AckCache())
         #expect(step.append.events.map(\.seq) == Array(11...Int64(10 + step.append.events.count)))
@@ -52,8 +53,9 @@ struct BatchStepTests {
         #expect(step.touchedTickets == ["T-1", "T-2"])
         // The same as deciding them one by one.
         var state = SwarmState()
-        for command in [
-            (open("VPN down"), rita), (.comment(ticket: "T-1", body: "on it"), alice), (open("Printer"), rita),
+        for command: (Command, Principal) in [
+            (open("VPN down"), rita), (.client(.commentAdd(CommentAdd(ticket: "T-1", body: "on it"))), alice),
+            (open("Printer"), rita),
         ] {
             for event in try state.decide(command.0, by: command.1, at: t0, settings: settings) { state.apply(event) }
         }
@@ -96,7 +98,10 @@ struct BatchStepTests {
     func refusedOnly() {
         let state = SwarmState()
         let step = BatchStep.run(
-            [input(.comment(ticket: "T-1", body: "x"), alice, "1"), input(.join(ticket: "T-2"), alice, nil)],
+            [
+                input(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "x"))), alice, "1"),
+                input(.client(.swarmJoin(TicketRef(ticket: "T-2"))), alice, nil),
+            ],
             state: state, seq: 5, now: t0, settings: settings, acks: AckCache())
         #expect(step.append.events.isEmpty && step.append.commands.isEmpty && step.append.tickets.isEmpty)
         #expect(step.seq == 5)
