@@ -40,8 +40,10 @@ struct EventStoreTests {
     let alice = Principal(id: "alice", role: .agent)
     let rita = Principal(id: "rita", role: .requester)
     func open(_ title: String, queue: String? = nil) -> Command {
-        .openTicket(
-            TicketOpen(title: title, description: "", category: .software, urgency: .low, impact: .low, queue: queue))
+        .client(
+            .ticketOpen(
+                TicketOpen(
+                    title: title, description: "", category: .software, urgency: .low, impact: .low, queue: queue)))
     }
 
     @Test("events appended to a file come back after reopening, and replay to the same state")
@@ -52,9 +54,13 @@ struct EventStoreTests {
         do {
             let store = try SQLiteEventStore(path: path)
             try await store.append(
-                try batch([(open("Mail down"), rita), (.join(ticket: "T-1"), alice)], state: &state, seq: &seq))
+                try batch(
+                    [(open("Mail down"), rita), (.client(.swarmJoin(TicketRef(ticket: "T-1"))), alice)], state: &state,
+                    seq: &seq))
             try await store.append(
-                try batch([(.comment(ticket: "T-1", body: "on it"), alice)], state: &state, seq: &seq))
+                try batch(
+                    [(.client(.commentAdd(CommentAdd(ticket: "T-1", body: "on it"))), alice)], state: &state, seq: &seq)
+            )
         }
         let reopened = try SQLiteEventStore(path: path)
         #expect(try await reopened.lastSeq() == 3)
@@ -74,7 +80,9 @@ struct EventStoreTests {
             var seq: Int64 = 0
             try await location.open { store in
                 try await store.append(
-                    try batch([(open("Mail down"), rita), (.join(ticket: "T-1"), alice)], state: &state, seq: &seq))
+                    try batch(
+                        [(open("Mail down"), rita), (.client(.swarmJoin(TicketRef(ticket: "T-1"))), alice)],
+                        state: &state, seq: &seq))
             }
             try await location.open { store in
                 #expect(try await store.lastSeq() == 2)
@@ -101,8 +109,10 @@ struct EventStoreTests {
         try await store.append(
             try batch(
                 [
-                    (open("A"), rita), (open("B", queue: "hw"), rita), (.join(ticket: "T-1"), alice),
-                    (.join(ticket: "T-2"), alice), (.comment(ticket: "T-2", body: "x"), alice),
+                    (open("A"), rita), (open("B", queue: "hw"), rita),
+                    (.client(.swarmJoin(TicketRef(ticket: "T-1"))), alice),
+                    (.client(.swarmJoin(TicketRef(ticket: "T-2"))), alice),
+                    (.client(.commentAdd(CommentAdd(ticket: "T-2", body: "x"))), alice),
                 ], state: &state, seq: &seq))
         let both = try await store.events(onChannels: ["ticket:T-2", "agent:alice", "queue:hw"], after: 0, through: 5)
         #expect(both.map(\.seq) == [2, 3, 4, 5])

@@ -23,8 +23,9 @@ struct PostgresStoreTests {
     static func opening(_ title: String, state: inout SwarmState, seq: inout Int64) throws -> AppendBatch {
         var batch = AppendBatch()
         batch.afterSeq = seq
-        let command = Command.openTicket(
-            TicketOpen(title: title, description: "", category: .software, urgency: .low, impact: .low))
+        let command = Command.client(
+            .ticketOpen(
+                TicketOpen(title: title, description: "", category: .software, urgency: .low, impact: .low)))
         for event in try state.decide(command, by: rita, at: t0, settings: SwarmSettings()) {
             seq += 1
             let context = state.routingContext(for: event)
