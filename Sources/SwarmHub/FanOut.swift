@@ -142,7 +142,7 @@ public final class FanOut: Sendable {
     /// then each reply to its connection. `state` is the committed state after the batch: what a
     /// requester may see of each event is decided against it.
     func publish(
-        _ events: [EventRecord], state: SwarmState?, replies: [(outbox: Outbox, frame: WireFrame)] = []
+        _ events: [StoredEvent], state: SwarmState?, replies: [(outbox: Outbox, frame: WireFrame)] = []
     ) {
         let (index, guarded) = registry.withLock { registry -> (Index, GuardedIndex) in
             if let last = events.last { registry.publishedSeq = last.seq }
@@ -179,7 +179,7 @@ public final class FanOut: Sendable {
     }
 
     /// The frames of a batch per subscriber, each connection's in `seq` order: pure, for tests.
-    static func group(_ events: [EventRecord], index: Index) -> (frames: [(Outbox, [WireFrame])], count: Int) {
+    static func group(_ events: [some LoggedEvent], index: Index) -> (frames: [(Outbox, [WireFrame])], count: Int) {
         var slots: [ConnectionID: Int] = [:]
         var frames: [(Outbox, [WireFrame])] = []
         var count = 0
@@ -215,17 +215,21 @@ public final class FanOut: Sendable {
     }
 
     /// The frames of a batch for the requesters' connections, each event as its audience may see it
-    /// (left out, whole, or redacted), each connection's in `seq` order.
-    static func group(_ events: [EventRecord], guarded: GuardedIndex, in state: SwarmState) -> [(Outbox, [WireFrame])] {
+    /// (left out, whole, or redacted), each connection's in `seq` order. Each event's view is made once
+    /// per audience and label, from the decided value it carries, however many connections share it.
+    static func group(_ events: [StoredEvent], guarded: GuardedIndex, in state: SwarmState) -> [(Outbox, [WireFrame])] {
         var slots: [ConnectionID: Int] = [:]
         var frames: [(Outbox, [WireFrame])] = []
-        for record in events {
+        for stored in events {
             var labelled: Set<ConnectionID> = []
-            for channel in record.channels {
+            for channel in stored.channels {
+                var views: [Audience: WireFrame?] = [:]
                 for (id, subscriber) in guarded[channel] ?? [:] where labelled.insert(id).inserted {
-                    guard let frame = frame(record, channel: channel, for: subscriber.audience, in: state) else {
-                        continue
-                    }
+                    let view =
+                        views[subscriber.audience]
+                        ?? frame(stored, event: stored.event, channel: channel, for: subscriber.audience, in: state)
+                    views[subscriber.audience] = view
+                    guard let frame = view else { continue }
                     if let slot = slots[id] {
                         frames[slot].1.append(frame)
                     } else {
@@ -262,7 +266,7 @@ public final class FanOut: Sendable {
     }
 
     /// The bytes of an `event` frame: the committed event JSON wrapped, not re-encoded.
-    static func frame(_ record: EventRecord, channel: String) -> WireFrame {
+    static func frame(_ record: some LoggedEvent, channel: String) -> WireFrame {
         // Channel names never contain quotes or backslashes (Channel.init rejects them), so they
         // can be written between quotes as they are.
         WireFrame(capacity: record.json.utf8.count + channel.utf8.count + 64) { buffer in

@@ -26,7 +26,7 @@ public final class MetricsFeed: Service, Sendable {
     /// The current report as a `metrics.updated` frame.
     func frame() -> WireFrame? {
         let report = ledger.metricsCollector.report(now: clock())
-        guard let bytes = try? SwarmJSON.encoder().encode(MetricsUpdated(report: report)) else { return nil }
+        guard let bytes = try? SwarmJSON.shared.encode(MetricsUpdated(report: report)) else { return nil }
         return WireFrame(json: bytes)
     }
 
@@ -43,7 +43,7 @@ public final class MetricsFeed: Service, Sendable {
         // The report's own seq is recorded: the ledger updates its snapshot just before the metrics,
         // so a report taken in between covers less, and the next turn pushes again.
         let report = ledger.metricsCollector.report(now: now)
-        guard let bytes = try? SwarmJSON.encoder().encode(MetricsUpdated(report: report)) else { return }
+        guard let bytes = try? SwarmJSON.shared.encode(MetricsUpdated(report: report)) else { return }
         last.withLock { $0 = (report.seq, now) }
         fanOut.publishEphemeral(WireFrame(json: bytes), on: Channel.metrics.description, except: 0)
     }

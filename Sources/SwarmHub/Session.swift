@@ -95,7 +95,7 @@ final class Session {
     func handle(_ text: String) async {
         let frame: ClientFrame
         do {
-            frame = try ClientFrame.decode(Data(text.utf8))
+            frame = try ClientFrame.decode(text)
         } catch {
             guard admit(id: error.id) else { return }
             reply(error.id, HubError(error))
@@ -403,7 +403,7 @@ final class Session {
             ticket: ticket, agent: principal.id, activity: kind, at: now,
             expires: now.adding(milliseconds: Activity.lifetime(kind)))
         do {
-            let frame = WireFrame(json: try SwarmJSON.encoder().encode(activity))
+            let frame = WireFrame(json: try SwarmJSON.shared.encode(activity))
             services.fanOut.publishEphemeral(frame, on: activity.channel, except: connectionID)
             send(Ack(id: id, seq: nil))
         } catch {
@@ -420,7 +420,7 @@ final class Session {
 
     private func send(_ value: some Encodable) {
         do {
-            outbox.enqueue(WireFrame(json: try SwarmJSON.encoder().encode(value)))
+            outbox.enqueue(WireFrame(json: try SwarmJSON.shared.encode(value)))
         } catch {
             logger.error("could not encode a reply", metadata: ["error": "\(error)"])
         }

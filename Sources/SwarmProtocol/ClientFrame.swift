@@ -93,6 +93,20 @@ extension ClientFrame {
         }
     }
 
+    /// Decodes one text frame from the message's own UTF-8 bytes, without copying them.
+    public static func decode(_ text: String) throws(FrameError) -> ClientFrame {
+        var text = text
+        // Native strings are contiguous UTF-8 already; `makeContiguousUTF8` only copies one that is not.
+        text.makeContiguousUTF8()
+        let result = text.utf8.withContiguousStorageIfAvailable { bytes -> Result<ClientFrame, FrameError> in
+            guard let base = bytes.baseAddress else { return Result { () throws(FrameError) in try decode(Data()) } }
+            let data = Data(
+                bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count, deallocator: .none)
+            return Result { () throws(FrameError) in try decode(data) }
+        }
+        return try (result ?? Result { () throws(FrameError) in try decode(Data(text.utf8)) }).get()
+    }
+
     /// One frame, decoded in one pass; its failures are ``FrameError``s with the frame's `id` once
     /// that could be read.
     private struct Decoded: Decodable {

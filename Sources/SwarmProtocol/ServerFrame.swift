@@ -161,8 +161,12 @@ public enum SwarmJSON {
         return encoder
     }
 
+    /// One encoder with these settings for every caller: its settings never change after this line,
+    /// and encoding with it is safe from any thread, so a reply does not make an encoder of its own.
+    public static let shared: JSONEncoder = encoder()
+
     /// Encodes a value as a UTF-8 JSON string.
     public static func string(_ value: some Encodable) throws -> String {
-        String(decoding: try encoder().encode(value), as: UTF8.self)
+        String(decoding: try shared.encode(value), as: UTF8.self)
     }
 }

@@ -64,6 +64,18 @@ public struct EventRecord: Sendable, Hashable {
     }
 }
 
+/// What fan-out and resume need of a logged event: its `seq`, its channels and its committed JSON.
+/// A ``StoredEvent`` (just decided, with its value) and an ``EventRecord`` (read back, bytes only)
+/// both have them, so a decided event travels to fan-out as it is, its bytes and value together.
+public protocol LoggedEvent: Sendable {
+    var seq: Int64 { get }
+    var channels: [String] { get }
+    var json: String { get }
+}
+
+extension StoredEvent: LoggedEvent {}
+extension EventRecord: LoggedEvent {}
+
 extension StoredEvent {
     /// The event as the wire needs it.
     public var record: EventRecord { EventRecord(seq: seq, channels: channels, json: json) }

@@ -64,7 +64,7 @@ struct BatchStep {
         output.append.afterSeq = seq
         output.outcomes.reserveCapacity(inputs.count)
         var touchedArticles: [String] = []
-        let encoder = SwarmJSON.encoder()
+        let encoder = SwarmJSON.shared
         for input in inputs {
             if let id = input.id,
                 let ack = output.newAcks.last(where: { $0.agent == input.principal.id && $0.id == id })?.ack

@@ -280,7 +280,7 @@ public final class Ledger: Service, Sendable {
         telemetry.batchSize.record(batch.count)
         telemetry.committed(step.append.events)
         Self.deliver(
-            Array(zip(batch, step.outcomes)), events: step.append.events.map(\.record), state: step.state,
+            Array(zip(batch, step.outcomes)), events: step.append.events, state: step.state,
             fanOut: fanOut, telemetry: telemetry)
         for observer in observers.withLock({ $0 }) { observer(step.append.events, snapshot) }
     }
@@ -310,7 +310,7 @@ public final class Ledger: Service, Sendable {
             metrics.withLock { collector in
                 for stored in page { collector.add(stored.event, seq: stored.seq) }
             }
-            fanOut.publish(page.map(\.record), state: state)
+            fanOut.publish(page, state: state)
             if page.count < 1024 { return }
         }
     }
@@ -335,7 +335,7 @@ public final class Ledger: Service, Sendable {
     /// Publishes a batch's events with the replies that go to connections, then calls the completions.
     /// Counts each command by type and outcome, and each error frame by code.
     private static func deliver(
-        _ outcomes: [(Pending, BatchStep.Outcome)], events: [EventRecord] = [], state: SwarmState? = nil,
+        _ outcomes: [(Pending, BatchStep.Outcome)], events: [StoredEvent] = [], state: SwarmState? = nil,
         fanOut: FanOut, telemetry: HubTelemetry
     ) {
         var replies: [(outbox: Outbox, frame: WireFrame)] = []
@@ -359,7 +359,7 @@ public final class Ledger: Service, Sendable {
         case .acked(_, let frame): return frame
         case .refused(let error):
             let frame = ErrorFrame(id: id, code: error.code, message: error.message)
-            return WireFrame(json: (try? SwarmJSON.encoder().encode(frame)) ?? Data())
+            return WireFrame(json: (try? SwarmJSON.shared.encode(frame)) ?? Data())
         }
     }
 }
