@@ -10,13 +10,17 @@ import Synchronization
 /// The protocol state of one WebSocket connection: who it is, its rate limit, and the handling of
 /// each inbound frame. Replies and events go out through its ``Outbox``; the session never writes
 /// to the socket itself.
+///
+/// It uses what its ``SessionDependencies`` hold and nothing else, so a test can run one over an
+/// in-memory store and a test channel.
 final class Session {
     /// State the connection's other tasks read.
     final class Flags: Sendable {
         let authenticated = Atomic<Bool>(false)
     }
 
-    let services: HubServices
+    /// The parts of the hub the session uses, and the configuration values it reads.
+    let services: SessionDependencies
     let outbox: Outbox
     let connectionID: FanOut.ConnectionID
     let flags = Flags()
@@ -31,7 +35,8 @@ final class Session {
     }
     private let log: ConnectionLog
 
-    init(services: HubServices, outbox: Outbox, log: ConnectionLog) {
+    /// A session on a new connection: registered with fan-out, not signed in yet.
+    init(services: SessionDependencies, outbox: Outbox, log: ConnectionLog) {
         self.services = services
         self.outbox = outbox
         self.connectionID = services.fanOut.register(outbox)
@@ -167,7 +172,7 @@ final class Session {
     private func hello(_ hello: Hello, id: String?) async {
         do {
             guard let info = try await services.store.authenticate(secret: hello.token) else {
-                logFailedLogin(services, remote: outbox.channel.remoteAddress, path: "hello", logger: logger)
+                logFailedLogin(logger, remote: outbox.channel.remoteAddress, path: "hello")
                 reply(id, HubError(.unauthorized, "unknown or revoked token"))
                 return
             }
@@ -200,7 +205,7 @@ final class Session {
         // On a node of a cluster, what the client read on another node (its `since`), or a ticket another
         // node has just opened, may not be applied here yet: catch up with the shared log first (bounded),
         // so the ticket is found and no event between this node's seq and `since` is delivered again.
-        if services.cluster != nil, let head = try? await services.store.lastSeq(),
+        if services.configuration.followsSharedLog, let head = try? await services.store.lastSeq(),
             head > services.ledger.snapshot.seq,
             await !services.ledger.waitUntilApplied(head, within: .seconds(5))
         {
@@ -232,7 +237,7 @@ final class Session {
             for channel in channels {
                 do {
                     try Policy.authorizeSubscription(
-                        principal, channel, in: state, taxonomy: services.configuration.swarm.taxonomy)
+                        principal, channel, in: state, taxonomy: services.configuration.taxonomy)
                 } catch {
                     throw HubError(error)
                 }
