@@ -87,9 +87,9 @@ struct SwarmBench: AsyncParsableCommand {
         configuration.connectionsPerToken = 1_000_000
         configuration.commandBurst = 1_000_000
         configuration.outboundQueueLimit = 1_000_000
-        let services = try await HubServices(store: store, configuration: configuration, logger: logger)
+        let hub = try await Hub(store: store, configuration: configuration, logger: logger)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Hub.application(services: services) { portContinuation.yield($0) }
+        let app = hub.application { portContinuation.yield($0) }
         let group = ServiceGroup(services: [app], logger: logger)
         let token = try await store.createToken(name: "bench", role: .lead, at: systemClock()).1
         try await withThrowingTaskGroup(of: Void.self) { tasks in

@@ -6,11 +6,6 @@ import NIOCore
 ///
 /// - Parameter logger: a connection's logger (with its `swarm.connection.id`) when a connection's
 ///   `hello` failed; the hub's otherwise.
-func logFailedLogin(_ services: HubServices, remote: SocketAddress?, path: String, logger: Logger? = nil) {
-    logFailedLogin(logger ?? services.logger, remote: remote, path: path)
-}
-
-/// Logs a failed login on `logger`: the remote address and the path, never the token.
 func logFailedLogin(_ logger: Logger, remote: SocketAddress?, path: String) {
     logger.notice(
         "login failed: unknown or revoked token",

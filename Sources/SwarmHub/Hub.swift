@@ -2,46 +2,157 @@ public import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import HummingbirdWebSocket
-import Logging
+public import Logging
 import NIOCore
+import SwarmCore
 import SwarmProtocol
+public import SwarmStore
 
-/// The hub: an HTTP server with the WebSocket endpoint and the REST API, and the ledger service.
-public enum Hub {
+/// The hub, and its composition root: it opens the log into a ledger, builds each part once and
+/// hands every part what it uses, in its initialiser; ``application(onListening:)`` serves them.
+///
+/// It is the one place that knows all the parts, because it owns their lifecycle (the services of
+/// the application's `ServiceGroup`); no part is given it. What a part depends on is what its
+/// initialiser takes: a ``Session`` its ``SessionDependencies``, a route collection its ledger and
+/// store, the `/metrics` endpoint a scrape of the telemetry.
+public struct Hub: Sendable {
+    public let store: any EventStore
+    /// The log's epoch, read once at start: in `welcome` and every subscribe ack, and checked against a
+    /// subscribe's `epoch` (Protocol §11). Nodes of a cluster share it with their database.
+    public let epoch: String
+    public let ledger: Ledger
+    public let fanOut: FanOut
+    public let timers: Timers
+    /// The figures `GET /metrics` serves: this hub's own Prometheus registry.
+    public let telemetry: HubTelemetry
+    public let metricsFeed: MetricsFeed
+    public let tokenWatch: TokenWatch
+    /// The bounds per principal across connections and REST.
+    let limits: PrincipalLimits
+    let suggestions: KnowledgeSuggestions
+    let pruning: CommandPruning
+    let presence: PresenceTracker
+    /// On a shared log (PostgreSQL): the log listener and the timer lease; `nil` on SQLite.
+    let cluster: ClusterLink?
+    public let configuration: HubConfiguration
+    public let clock: HubClock
+    public let logger: Logger
+
+    /// Opens the hub on a store: replays the log into a new ledger and builds the parts around it.
+    ///
+    /// - Parameter telemetry: where the hub counts what operators watch; a new registry by default,
+    ///   so every hub in a process counts its own.
+    public init(
+        store: any EventStore, configuration: HubConfiguration, clock: @escaping HubClock = systemClock,
+        logger: Logger, telemetry: HubTelemetry = HubTelemetry()
+    ) async throws {
+        let fanOut = FanOut()
+        self.store = store
+        self.epoch = try await store.epoch()
+        self.fanOut = fanOut
+        self.telemetry = telemetry
+        let ledger = try await Ledger(
+            store: store, fanOut: fanOut, configuration: configuration, clock: clock, logger: logger,
+            telemetry: telemetry)
+        self.ledger = ledger
+        let shared = store as? any SharedEventStore
+        let timers = Timers(
+            ledger: ledger, clock: clock, configuration: configuration, holdsLease: shared == nil, telemetry: telemetry)
+        self.timers = timers
+        self.cluster = shared.map { ClusterLink(store: $0, ledger: ledger, timers: timers, logger: logger) }
+        self.metricsFeed = MetricsFeed(
+            ledger: ledger, fanOut: fanOut, clock: clock, interval: configuration.metricsInterval)
+        self.suggestions = KnowledgeSuggestions(
+            store: store, ledger: ledger, limit: configuration.kbSuggestions, logger: logger)
+        self.tokenWatch = TokenWatch(store: store, poll: configuration.revocationPoll)
+        self.limits = PrincipalLimits(
+            configuration: PrincipalLimits.Configuration(
+                connectionsPerToken: configuration.connectionsPerToken, rate: configuration.principalRate,
+                burst: configuration.principalBurst, requesterBytesPerHour: configuration.requesterBytesPerHour,
+                requesterBytesPerTicket: configuration.requesterBytesPerTicket),
+            telemetry: telemetry)
+        self.pruning = CommandPruning(store: store, clock: clock, configuration: configuration, logger: logger)
+        self.presence = PresenceTracker(ledger: ledger, grace: configuration.presenceGrace)
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        // On a shared log the agents the log shows online may be connected to other nodes: this node
+        // must not take them offline (docs/operations.md, "Running a cluster").
+        if shared == nil { presence.start(with: ledger.snapshot.state) }
+        configureQueues()
+    }
+
+    /// Makes the log's queue modes those of the configuration: each difference is a
+    /// `queue.configured` event, decided before any command that arrives after start. Queues the
+    /// log has configured and the configuration no longer lists go back to swarming.
+    private func configureQueues() {
+        let logged = ledger.snapshot.state.queueModes
+        var wanted = configuration.swarm.queues.mapValues(\.mode)
+        for queue in logged.keys where wanted[queue] == nil { wanted[queue] = .swarm }
+        for (queue, mode) in wanted.sorted(by: { $0.key < $1.key }) where (logged[queue] ?? .swarm) != mode {
+            ledger.submit(.configureQueue(queue: queue, mode: mode), by: .system, id: nil) { _ in }
+        }
+    }
+
+    // MARK: Wiring
+
+    /// The bearer-token check of the REST API and the WebSocket upgrade.
+    var authenticator: Authenticator { Authenticator(store: store, limits: limits, logger: logger) }
+
+    /// What every WebSocket session is made with.
+    var sessionDependencies: SessionDependencies {
+        SessionDependencies(
+            store: store, epoch: epoch, ledger: ledger, fanOut: fanOut, limits: limits, tokenWatch: tokenWatch,
+            presence: presence, metricsFeed: metricsFeed, telemetry: telemetry, clock: clock,
+            configuration: SessionConfiguration(configuration, followsSharedLog: cluster != nil))
+    }
+
+    /// `GET /metrics`: this hub's registry, its gauges set from fan-out and the ledger.
+    var scrape: PrometheusEndpoint.Scrape {
+        { [telemetry, fanOut, ledger] in telemetry.scrape(fanOut: fanOut, ledger: ledger) }
+    }
+
+    /// Mounts the REST API (``RestAPI``) on `router` with the parts its routes use.
+    func addRESTRoutes(to router: Router<HubRequestContext>) {
+        RestAPI.add(
+            to: router, authenticator: authenticator, ledger: ledger, store: store, limits: limits, clock: clock,
+            settings: configuration.swarm, maxBodySize: configuration.maxFrameSize)
+    }
+
     /// Builds the application. Run it with `runService()` (signals) or inside a `ServiceGroup`.
     ///
     /// - Parameter onListening: called with the bound port once the server accepts connections.
-    public static func application(
-        services: HubServices,
+    public func application(
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let configuration = services.configuration
+        let configuration = self.configuration
         let router = Router(context: HubRequestContext.self)
         // Requests, durations and errors per route, method and status (`hb_requests`,
         // `http_server_request_duration`, `hb_request_errors`), recorded through the global metrics
         // system, which `swarmd serve` points at the registry `GET /metrics` emits.
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: ErrorCounter(telemetry: services.telemetry))
-        RestAPI.add(to: router, services: services)
+        router.add(middleware: ErrorCounter(telemetry: telemetry))
+        addRESTRoutes(to: router)
         StaticSite.add(to: router)
-        PrometheusEndpoint.add(to: router, services: services)
+        let metrics = PrometheusEndpoint.Configuration(configuration)
+        PrometheusEndpoint.add(to: router, configuration: metrics, scrape: scrape)
         let wsRouter = Router(context: HubRequestContext.self)
-        WebSocketEndpoint.add(to: wsRouter, services: services)
+        WebSocketEndpoint.add(
+            to: wsRouter, authenticator: authenticator, sessions: sessionDependencies,
+            configuration: WebSocketEndpoint.Configuration(configuration), logger: logger)
         return Application(
             router: router,
-            server: server(webSocketRouter: wsRouter, configuration: configuration),
+            server: Self.server(webSocketRouter: wsRouter, configuration: configuration),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: configuration.serverName
             ),
             // The ledger comes first: services shut down in reverse order, so the server stops
             // taking commands before the ledger commits the last of them.
-            services: [
-                services.ledger, services.timers, services.metricsFeed, services.suggestions, services.pruning,
-                services.tokenWatch,
-            ] + (services.cluster.map { [$0] } ?? []) + PrometheusEndpoint.listener(services: services),
+            services: [ledger, timers, metricsFeed, suggestions, pruning, tokenWatch] + (cluster.map { [$0] } ?? [])
+                + PrometheusEndpoint.listener(configuration: metrics, scrape: scrape, logger: logger),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
-            logger: services.logger
+            logger: logger
         )
     }
 

@@ -10,13 +10,17 @@ import Synchronization
 /// The protocol state of one WebSocket connection: who it is, its rate limit, and the handling of
 /// each inbound frame. Replies and events go out through its ``Outbox``; the session never writes
 /// to the socket itself.
+///
+/// It uses what its ``SessionDependencies`` hold and nothing else, so a test can run one over an
+/// in-memory store and a test channel.
 final class Session {
     /// State the connection's other tasks read.
     final class Flags: Sendable {
         let authenticated = Atomic<Bool>(false)
     }
 
-    let services: HubServices
+    /// The parts of the hub the session uses, and the configuration values it reads.
+    let dependencies: SessionDependencies
     let outbox: Outbox
     let connectionID: FanOut.ConnectionID
     let flags = Flags()
@@ -31,13 +35,14 @@ final class Session {
     }
     private let log: ConnectionLog
 
-    init(services: HubServices, outbox: Outbox, log: ConnectionLog) {
-        self.services = services
+    /// A session on a new connection: registered with fan-out, not signed in yet.
+    init(dependencies: SessionDependencies, outbox: Outbox, log: ConnectionLog) {
+        self.dependencies = dependencies
         self.outbox = outbox
-        self.connectionID = services.fanOut.register(outbox)
+        self.connectionID = dependencies.fanOut.register(outbox)
         self.limiter = RateLimiter(
-            rate: services.configuration.commandRate, burst: services.configuration.commandBurst,
-            floodAfter: services.configuration.floodCloseAfter)
+            rate: dependencies.configuration.commandRate, burst: dependencies.configuration.commandBurst,
+            floodAfter: dependencies.configuration.floodCloseAfter)
         self.log = log
         var logger = log.logger
         logger[metadataKey: "swarm.connection.id"] = "\(connectionID)"
@@ -47,12 +52,12 @@ final class Session {
 
     /// Forgets the connection's subscriptions; the agent may go offline after the grace period.
     func end() {
-        services.fanOut.remove(connectionID)
+        dependencies.fanOut.remove(connectionID)
         if let tokenID {
-            services.tokenWatch.forget(token: tokenID, connection: connectionID)
-            services.limits.closeConnection(token: tokenID)
+            dependencies.tokenWatch.forget(token: tokenID, connection: connectionID)
+            dependencies.limits.closeConnection(token: tokenID)
         }
-        if let principal, principal.role.worksTickets { services.presence.disconnected(principal.id) }
+        if let principal, principal.role.worksTickets { dependencies.presence.disconnected(principal.id) }
     }
 
     /// Authenticates with a token that came in the upgrade request, and welcomes the client.
@@ -62,7 +67,7 @@ final class Session {
 
     private func signIn(_ info: TokenInfo, id: String?) async {
         do {
-            try services.limits.openConnection(token: info.id, name: info.name)
+            try dependencies.limits.openConnection(token: info.id, name: info.name)
         } catch {
             reply(id, error.error)
             outbox.close(code: CloseCode.flood, reason: "too many connections for one token")
@@ -70,15 +75,15 @@ final class Session {
         }
         principal = Principal(id: info.name, role: info.role)
         tokenID = info.id
-        services.tokenWatch.watch(token: info.id, connection: connectionID, outbox: outbox)
+        dependencies.tokenWatch.watch(token: info.id, connection: connectionID, outbox: outbox)
         flags.authenticated.store(true, ordering: .relaxed)
         logger[metadataKey: "swarm.agent"] = "\(info.name)"
         // An agent coming online is an event (presence.changed); it commits before the welcome, so
         // welcome's seq includes it and every later command of the connection comes after it.
-        if info.role.worksTickets { await services.presence.connected(info.name) }
+        if info.role.worksTickets { await dependencies.presence.connected(info.name) }
         let welcome = Welcome(
-            id: id, agent: info.name, role: info.role, server: services.configuration.serverName,
-            seq: services.ledger.snapshot.seq, epoch: services.epoch
+            id: id, agent: info.name, role: info.role, server: dependencies.configuration.serverName,
+            seq: dependencies.ledger.snapshot.seq, epoch: dependencies.epoch
         )
         send(welcome)
     }
@@ -105,7 +110,7 @@ final class Session {
         if let principal {
             // One bucket per principal across its connections and REST, besides this connection's own.
             do {
-                try services.limits.admitRequest(of: principal.id)
+                try dependencies.limits.admitRequest(of: principal.id)
             } catch {
                 reply(frame.id, error.error)
                 return
@@ -136,7 +141,7 @@ final class Session {
         case .kbSearch(let search):
             do throws(HubError) {
                 var ack = Ack(id: id, seq: nil)
-                ack.articles = try await KnowledgeSearch.run(search, in: services.store)
+                ack.articles = try await KnowledgeSearch.run(search, in: dependencies.store)
                 send(ack)
             } catch {
                 reply(id, error)
@@ -155,7 +160,8 @@ final class Session {
             reply(
                 id,
                 HubError(
-                    .rateLimited, "too many commands; at most \(Int(services.configuration.commandRate)) per second"))
+                    .rateLimited, "too many commands; at most \(Int(dependencies.configuration.commandRate)) per second"
+                ))
         case .flood:
             logger.notice("closing a flooding connection")
             outbox.close(code: CloseCode.flood, reason: "too many commands; slow down and reconnect")
@@ -165,8 +171,8 @@ final class Session {
 
     private func hello(_ hello: Hello, id: String?) async {
         do {
-            guard let info = try await services.store.authenticate(secret: hello.token) else {
-                logFailedLogin(services, remote: outbox.channel.remoteAddress, path: "hello", logger: logger)
+            guard let info = try await dependencies.store.authenticate(secret: hello.token) else {
+                logFailedLogin(logger, remote: outbox.channel.remoteAddress, path: "hello")
                 reply(id, HubError(.unauthorized, "unknown or revoked token"))
                 return
             }
@@ -199,9 +205,9 @@ final class Session {
         // On a node of a cluster, what the client read on another node (its `since`), or a ticket another
         // node has just opened, may not be applied here yet: catch up with the shared log first (bounded),
         // so the ticket is found and no event between this node's seq and `since` is delivered again.
-        if services.cluster != nil, let head = try? await services.store.lastSeq(),
-            head > services.ledger.snapshot.seq,
-            await !services.ledger.waitUntilApplied(head, within: .seconds(5))
+        if dependencies.configuration.followsSharedLog, let head = try? await dependencies.store.lastSeq(),
+            head > dependencies.ledger.snapshot.seq,
+            await !dependencies.ledger.waitUntilApplied(head, within: .seconds(5))
         {
             reply(id, HubError(.internal, "this node is catching up with the log; subscribe again in a moment"))
             return
@@ -209,8 +215,8 @@ final class Session {
         let channels: [SwarmProtocol.Channel]
         do throws(HubError) {
             channels = try parseChannels(request.channels)
-            let limit = services.configuration.maxSubscriptions
-            let had = services.fanOut.channels(of: connectionID)
+            let limit = dependencies.configuration.maxSubscriptions
+            let had = dependencies.fanOut.channels(of: connectionID)
             let added = Set(channels.map(\.description)).subtracting(had).count
             if had.count + added > limit {
                 throw HubError(
@@ -220,18 +226,18 @@ final class Session {
             if let since = request.since, since < 0 {
                 throw HubError(.invalidField, "field 'since' must be 0 or more")
             }
-            if let epoch = request.epoch, epoch != services.epoch {
+            if let epoch = request.epoch, epoch != dependencies.epoch {
                 throw HubError(
                     .epochChanged,
-                    "the hub's log is not the one your 'epoch' names: its epoch is \(services.epoch) now (a backup "
+                    "the hub's log is not the one your 'epoch' names: its epoch is \(dependencies.epoch) now (a backup "
                         + "was restored, or the log replaced), so the seqs you have seen may mean other events; "
                         + "load again, then subscribe without 'since'")
             }
-            let state = services.ledger.snapshot.state
+            let state = dependencies.ledger.snapshot.state
             for channel in channels {
                 do {
                     try Policy.authorizeSubscription(
-                        principal, channel, in: state, taxonomy: services.configuration.swarm.taxonomy)
+                        principal, channel, in: state, taxonomy: dependencies.configuration.taxonomy)
                 } catch {
                     throw HubError(error)
                 }
@@ -242,23 +248,23 @@ final class Session {
         }
         // A client that has seen a seq this log does not have was reading another log, or this one
         // before it lost commits: resuming would replay nothing and reuse the numbers it has seen.
-        if let since = request.since, since > services.ledger.snapshot.seq {
-            let head = (try? await services.store.lastSeq()) ?? services.ledger.snapshot.seq
+        if let since = request.since, since > dependencies.ledger.snapshot.seq {
+            let head = (try? await dependencies.store.lastSeq()) ?? dependencies.ledger.snapshot.seq
             if since > head {
                 reply(
                     id,
                     HubError(
                         .epochChanged,
-                        "'since' \(since) is beyond the end of the hub's log (seq \(head), epoch \(services.epoch)): "
+                        "'since' \(since) is beyond the end of the hub's log (seq \(head), epoch \(dependencies.epoch)): "
                             + "the seqs you have seen are not this log's; load again, then subscribe without 'since'"))
                 return
             }
         }
         let names = channels.map(\.description)
-        let fanOut = services.fanOut
+        let fanOut = dependencies.fanOut
         // The metrics channel starts with the current report, after the ack (and any replay).
         defer {
-            if names.contains(SwarmProtocol.Channel.metrics.description), let frame = services.metricsFeed.frame() {
+            if names.contains(SwarmProtocol.Channel.metrics.description), let frame = dependencies.metricsFeed.frame() {
                 outbox.enqueue(frame)
             }
         }
@@ -274,7 +280,7 @@ final class Session {
         let fresh = names.filter { earlier[$0] == nil }
         defer {
             outbox.endHold()
-            services.telemetry.resume.recordNanoseconds((ContinuousClock.now - resumeStarted).inNanoseconds)
+            dependencies.telemetry.resume.recordNanoseconds((ContinuousClock.now - resumeStarted).inNanoseconds)
         }
         send(subscribed(id, seq: liveFrom))
         // An event also on a channel this connection already had was sent already if it came
@@ -297,11 +303,11 @@ final class Session {
         skipping sentBefore: (EventRecord) -> Bool
     ) async {
         guard since < liveFrom else { return }
-        let store = services.store
+        let store = dependencies.store
         let pageSize = 2048
         // The outbox takes at most a quarter of its limits at a time, then waits for room.
-        let chunkFrames = max(1, services.configuration.outboundQueueLimit / 4)
-        let chunkBytes = max(1, services.configuration.outboundQueueBytes / 4)
+        let chunkFrames = max(1, dependencies.configuration.outboundQueueLimit / 4)
+        let chunkBytes = max(1, dependencies.configuration.outboundQueueBytes / 4)
         do {
             var page = try await store.records(onChannels: channels, after: since, through: liveFrom, limit: pageSize)
             while let last = page.last, !outbox.isClosing {
@@ -312,7 +318,7 @@ final class Session {
                 var chunk: [WireFrame] = []
                 var bytes = 0
                 // What a requester may see is decided against the state now, not when the event was logged.
-                let state = audience.seesEverything ? nil : services.ledger.snapshot.state
+                let state = audience.seesEverything ? nil : dependencies.ledger.snapshot.state
                 for record in page where !sentBefore(record) {
                     guard let label = record.channels.first(where: channels.contains) else { continue }
                     let frame =
@@ -344,14 +350,14 @@ final class Session {
     /// The ack of a subscribe: the seq after which live events flow, and the log's epoch.
     private func subscribed(_ id: String, seq: Int64) -> Ack {
         var ack = Ack(id: id, seq: seq)
-        ack.epoch = services.epoch
+        ack.epoch = dependencies.epoch
         return ack
     }
 
     private func unsubscribe(_ request: ChannelRequest, id: String) {
         do throws(HubError) {
             let channels = try parseChannels(request.channels)
-            services.fanOut.unsubscribe(connectionID, from: channels.map(\.description))
+            dependencies.fanOut.unsubscribe(connectionID, from: channels.map(\.description))
             send(Ack(id: id, seq: nil))
         } catch {
             reply(id, error)
@@ -374,19 +380,19 @@ final class Session {
         if let agent = named {
             // Owners, invitees and skill holders must be people who can work tickets: an agent
             // with an active token.
-            let role = try? await services.store.activeRole(of: agent)
+            let role = try? await dependencies.store.activeRole(of: agent)
             guard let role, role.worksTickets else {
                 reply(id, HubError(.notFound, "no agent \(agent) who works tickets"))
                 return
             }
         }
         do {
-            try services.limits.admitWrite(command, by: principal, in: services.ledger.snapshot.state)
+            try dependencies.limits.admitWrite(command, by: principal, in: dependencies.ledger.snapshot.state)
         } catch {
             reply(id, error.error)
             return
         }
-        services.ledger.submit(command, by: principal, id: id, replyingTo: outbox)
+        dependencies.ledger.submit(command, by: principal, id: id, replyingTo: outbox)
     }
 
     // MARK: Ephemeral notices
@@ -394,17 +400,17 @@ final class Session {
     /// `ticket.viewing` and `ticket.typing`: checked like a command, broadcast to the ticket's
     /// other subscribers as an `activity` frame, never logged.
     private func notice(_ kind: Activity.Kind, on ticket: String, id: String, as principal: Principal) {
-        guard let found = services.ledger.snapshot.state.tickets[ticket], Policy.canRead(principal, found) else {
+        guard let found = dependencies.ledger.snapshot.state.tickets[ticket], Policy.canRead(principal, found) else {
             reply(id, HubError(.notFound, "no ticket \(ticket)"))
             return
         }
-        let now = services.clock()
+        let now = dependencies.clock()
         let activity = Activity(
             ticket: ticket, agent: principal.id, activity: kind, at: now,
             expires: now.adding(milliseconds: Activity.lifetime(kind)))
         do {
             let frame = WireFrame(json: try SwarmJSON.shared.encode(activity))
-            services.fanOut.publishEphemeral(frame, on: activity.channel, except: connectionID)
+            dependencies.fanOut.publishEphemeral(frame, on: activity.channel, except: connectionID)
             send(Ack(id: id, seq: nil))
         } catch {
             reply(id, HubError(.internal, "could not encode the notice"))
@@ -414,7 +420,7 @@ final class Session {
     // MARK: Output
 
     private func reply(_ id: String?, _ error: HubError) {
-        services.telemetry.error(error.code)
+        dependencies.telemetry.error(error.code)
         send(ErrorFrame(id: id, code: error.code, message: error.message))
     }
 

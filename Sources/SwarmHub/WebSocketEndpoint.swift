@@ -18,17 +18,46 @@ import WSCore
 /// run on the connection's event loop (``Outbox``), the close frame is written by a task started
 /// when the close is decided, and the hello timeout and close grace are timers of that event loop.
 enum WebSocketEndpoint {
+    /// The values of ``HubConfiguration`` the endpoint reads to run a connection.
+    struct Configuration: Sendable {
+        /// Origins besides the hub's own whose pages may open a connection.
+        var allowedOrigins: [String]
+        /// The longest frame read.
+        var maxFrameSize: Int
+        /// How long a connection may stay without `hello`.
+        var helloTimeout: Duration
+        /// The outbox's limits, and how long a peer has to take the close frame.
+        var outboundQueueLimit: Int
+        var outboundQueueBytes: Int
+        var closeGrace: Duration
+
+        /// The endpoint's values of a hub configuration.
+        init(_ configuration: HubConfiguration) {
+            self.allowedOrigins = configuration.allowedOrigins
+            self.maxFrameSize = configuration.maxFrameSize
+            self.helloTimeout = configuration.helloTimeout
+            self.outboundQueueLimit = configuration.outboundQueueLimit
+            self.outboundQueueBytes = configuration.outboundQueueBytes
+            self.closeGrace = configuration.closeGrace
+        }
+    }
+
     /// Adds the WebSocket route to a router, behind the ``Authenticator``: a token on the upgrade is
     /// looked up once, there, and the session signs in with what it found.
-    static func add(to router: Router<HubRequestContext>, services: HubServices) {
-        router.add(middleware: Authenticator(store: services.store, limits: services.limits, logger: services.logger))
+    ///
+    /// - Parameter sessions: what every connection's ``Session`` is made with.
+    static func add(
+        to router: Router<HubRequestContext>, authenticator: Authenticator, sessions: SessionDependencies,
+        configuration: Configuration, logger: Logger
+    ) {
+        router.add(middleware: authenticator)
         router.ws(RouterPath(ProtocolInfo.webSocketPath)) { request, context in
             // A browser says where the page came from: only the hub's own pages and the allowed
             // origins may open a connection with a user's credentials (cross-site WebSocket hijacking).
             if let origin = request.headers[.origin],
-                !originAllowed(origin, host: request.head.authority, allowed: services.configuration.allowedOrigins)
+                !originAllowed(origin, host: request.head.authority, allowed: configuration.allowedOrigins)
             {
-                services.logger.notice(
+                logger.notice(
                     "upgrade refused: origin not allowed", metadata: ["swarm.origin": "\(origin.prefix(200))"])
                 throw HubError(.forbidden, "origin not allowed")
             }
@@ -36,18 +65,21 @@ enum WebSocketEndpoint {
             // already (the WebSocket library answers any refused upgrade with a bare 400).
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            try await run(inbound: inbound, outbound: outbound, context: context, services: services)
+            try await run(
+                inbound: inbound, outbound: outbound, context: context, sessions: sessions,
+                configuration: configuration)
         }
     }
 
+    /// Runs one connection: its session reads frames until the peer or the hub closes it.
     static func run(
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
-        context: WebSocketRouterContext<HubRequestContext>, services: HubServices
+        context: WebSocketRouterContext<HubRequestContext>, sessions: SessionDependencies,
+        configuration: Configuration
     ) async throws {
         context.requestContext.releaseWebSocketReference()
-        let configuration = services.configuration
         let channel = context.requestContext.channel
-        let telemetry = services.telemetry
+        let telemetry = sessions.telemetry
         telemetry.connectionsOpened.increment()
         // The session puts the connection id and then the agent on it; the close is logged with both.
         let log = ConnectionLog(context.logger)
@@ -64,7 +96,7 @@ enum WebSocketEndpoint {
                     metadata: ["swarm.close.code": "\(closing.code)", "swarm.close.reason": "\(closing.reason)"])
                 try? await outbound.close(.init(codeNumber: Int(closing.code)), reason: closing.reason)
             })
-        let session = Session(services: services, outbox: outbox, log: log)
+        let session = Session(dependencies: sessions, outbox: outbox, log: log)
         defer { session.end() }
         let flags = session.flags
         let helloTimer = channel.eventLoop.scheduleTask(in: TimeAmount(configuration.helloTimeout)) {

@@ -140,9 +140,9 @@ struct Serve: AsyncParsableCommand {
                     throw ExitCode(3)
                 }
             }
-            let services: HubServices
+            let hub: Hub
             do {
-                services = try await HubServices(
+                hub = try await Hub(
                     store: eventStore, configuration: configuration, logger: logger, telemetry: hubTelemetry)
             } catch {
                 // A corrupt page or a gap in the log: the database cannot be served as it is.
@@ -151,11 +151,11 @@ struct Serve: AsyncParsableCommand {
             }
             let host = configuration.host
             let scheme = configuration.tls == nil ? "ws" : "wss"
-            let app = Hub.application(services: services) { port in
+            let app = hub.application { port in
                 say("listening on \(scheme)://\(host):\(port)/v1/ws")
             }
             try await app.runService()
-            logger.info("stopped", metadata: ["swarm.seq": "\(services.ledger.snapshot.seq)"])
+            logger.info("stopped", metadata: ["swarm.seq": "\(hub.ledger.snapshot.seq)"])
         }
     }
 

@@ -209,7 +209,7 @@ struct CommandTests {
             let bad = try await nagios.run(["open", "--title", "x", "--dedup-key", " padded"])
             #expect(bad.status == ExitStatus.invalid.rawValue)
             #expect(bad.err == "error: invalid_field: field 'dedupKey' must not start or end with a space\n")
-            #expect(hub.services.ledger.snapshot.state.tickets["T-1"]?.alert?.count == 3)
+            #expect(hub.ledger.snapshot.state.tickets["T-1"]?.alert?.count == 3)
         }
     }
 
@@ -257,8 +257,8 @@ struct CommandTests {
             ])
             #expect(opened["ticket"] as? String == "T-1")
             let up = try await alice.json(["escalate", "T-1", "--reason", "needs a technician"])
-            #expect(up["seq"] as? Int == Int(hub.services.ledger.snapshot.seq))
-            #expect(hub.services.ledger.snapshot.state.tickets["T-1"]?.tier == 2)
+            #expect(up["seq"] as? Int == Int(hub.ledger.snapshot.seq))
+            #expect(hub.ledger.snapshot.state.tickets["T-1"]?.tier == 2)
             let noVendor = try await alice.run(["escalate", "T-1", "--tier", "4", "--reason", "firmware"])
             #expect(noVendor.status == ExitStatus.invalid.rawValue, "\(noVendor.err)")
             #expect(noVendor.err.hasPrefix("error: invalid_field: field 'vendor' is required for tier 4"))
@@ -267,7 +267,7 @@ struct CommandTests {
             ])
             #expect(vendor.status == 0, "\(vendor.err)")
             #expect(vendor.out.hasPrefix("escalated T-1"))
-            #expect(hub.services.ledger.snapshot.state.tickets["T-1"]?.vendor == "Acme")
+            #expect(hub.ledger.snapshot.state.tickets["T-1"]?.vendor == "Acme")
             try await alice.json([
                 "open", "--title", "Swarmed", "--description", "", "--category", "other", "--urgency", "low",
                 "--impact", "low",
@@ -283,7 +283,7 @@ struct CommandTests {
         try await withHub { hub in
             let alice = try await user("alice", .agent, on: hub)
             let rita = try await user("rita", .requester, on: hub)
-            _ = await hub.services.ledger.submit(
+            _ = await hub.ledger.submit(
                 .client(.kbCreate(KBCreate(title: "VPN drops every hour", body: "Set the tunnel MTU to 1400."))),
                 by: Principal(id: "alice", role: .agent), id: nil)
             let none = try await alice.run(["kb", "search", "toaster"])
@@ -297,8 +297,8 @@ struct CommandTests {
             ])
             let id = try #require(opened["ticket"] as? String)
             let applied = try await rita.json(["kb", "apply", id, "KB-1"])
-            #expect(applied["seq"] as? Int == Int(hub.services.ledger.snapshot.seq))
-            #expect(hub.services.ledger.snapshot.state.tickets[id]?.deflected == true)
+            #expect(applied["seq"] as? Int == Int(hub.ledger.snapshot.seq))
+            #expect(hub.ledger.snapshot.state.tickets[id]?.deflected == true)
             let again = try await rita.run(["kb", "apply", id, "KB-1"])
             #expect(again.status == ExitStatus.conflict.rawValue)
         }
@@ -318,7 +318,7 @@ struct CommandTests {
             #expect(try await alice.run(["work", id, "25h"]).status == ExitStatus.usage.rawValue)
             #expect(try await alice.run(["work", id, "soon"]).status == ExitStatus.usage.rawValue)
             #expect(try await alice.run(["resolve", id, "new", "rollers"]).status == 0)
-            #expect(hub.services.ledger.snapshot.state.tickets[id]?.effortMinutes == 90)
+            #expect(hub.ledger.snapshot.state.tickets[id]?.effortMinutes == 90)
 
             let refused = try await alice.run(["metrics"])
             #expect(refused.status == ExitStatus.forbidden.rawValue)

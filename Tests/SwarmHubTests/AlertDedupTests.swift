@@ -46,7 +46,7 @@ struct AlertDedupTests {
                     Issue.record("the last event should be alert.repeated")
                 }
             }
-            let state = hub.services.ledger.snapshot.state
+            let state = hub.ledger.snapshot.state
             #expect(state.tickets.count == 1)
             #expect(state.tickets["T-1"]?.alert?.count == 100)
             #expect(state.tickets["T-1"]?.alert?.output == "free space: / 100%")
@@ -57,14 +57,14 @@ struct AlertDedupTests {
         }
         // The index is rebuilt from the log: the next repeat after a restart still folds into T-1.
         try await withHub(databasePath: path) { hub in
-            #expect(hub.services.ledger.snapshot.state.openAlerts == ["nagios:db1/disk": "T-1"])
+            #expect(hub.ledger.snapshot.state.openAlerts == ["nagios:db1/disk": "T-1"])
             let ack = try await withClient(hub.url) { client in
                 try await client.hello(monitor)
                 return try await client.command(alertFrame("nagios:db1/disk"))
             }
             #expect(ack.ticket == "T-1")
             #expect(ack.repeated == true)
-            #expect(hub.services.ledger.snapshot.state.tickets["T-1"]?.alert?.count == 101)
+            #expect(hub.ledger.snapshot.state.tickets["T-1"]?.alert?.count == 101)
             let detail = try await http("GET", hub.httpBase + "/v1/tickets/T-1", token: monitor)
             let ticket = detail.json["ticket"] as? [String: Any]
             let alert = ticket?["alert"] as? [String: Any]
@@ -102,8 +102,8 @@ struct AlertDedupTests {
                     #expect(repeated == 39)
                 }
             }
-            #expect(hub.services.ledger.snapshot.state.tickets.count == 1)
-            #expect(hub.services.ledger.snapshot.state.tickets["T-1"]?.alert?.count == 40)
+            #expect(hub.ledger.snapshot.state.tickets.count == 1)
+            #expect(hub.ledger.snapshot.state.tickets["T-1"]?.alert?.count == 40)
         }
     }
 
@@ -129,13 +129,13 @@ struct AlertDedupTests {
                 let again = try await client.command(["type": "alert.resolve", "dedupKey": "k/general"])
                 #expect(again.ticket == "T-1")
                 #expect(again.seq == nil)
-                var state = hub.services.ledger.snapshot.state
+                var state = hub.ledger.snapshot.state
                 #expect(state.tickets["T-1"]?.status == .new)
                 #expect(state.tickets["T-1"]?.alert?.recoveredAt != nil)
                 #expect(state.tickets["T-1"]?.alert?.output == "DISK OK - free space: / 40%")
                 // Firing again repeats on the same ticket and clears the recovery.
                 #expect(try await client.command(alertFrame("k/general")).repeated == true)
-                #expect(hub.services.ledger.snapshot.state.tickets["T-1"]?.alert?.recoveredAt == nil)
+                #expect(hub.ledger.snapshot.state.tickets["T-1"]?.alert?.recoveredAt == nil)
 
                 // ops resolves on recovery; the key is then free, so the next firing is a new ticket.
                 #expect(try await client.command(alertFrame("k/ops", queue: "ops")).ticket == "T-2")
@@ -146,7 +146,7 @@ struct AlertDedupTests {
                 #expect(resolved.ticket == "T-2")
                 let events = try await client.drainEvents()
                 #expect(events.map(\.event.type) == [.alertRecovered, .statusChanged])
-                state = hub.services.ledger.snapshot.state
+                state = hub.ledger.snapshot.state
                 #expect(state.tickets["T-2"]?.status == .resolved)
                 #expect(state.tickets["T-2"]?.resolution == "Recovered: OK")
                 #expect(state.openAlerts["k/ops"] == nil)
@@ -195,7 +195,7 @@ struct AlertDedupTests {
                     "type": "alert.resolve", "dedupKey": "k", "output": String(repeating: "x", count: 10_001),
                 ])
                 #expect(long.message == "field 'output' must have at most 10000 characters")
-                #expect(hub.services.ledger.snapshot.state.tickets.isEmpty)
+                #expect(hub.ledger.snapshot.state.tickets.isEmpty)
                 #expect(try await client.command(alertFrame("shared key")).ticket == "T-1")
             }
             try await withClient(hub.url) { client in

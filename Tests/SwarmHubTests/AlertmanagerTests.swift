@@ -53,7 +53,7 @@ struct AlertmanagerWebhookTests {
             let results = first.json["alerts"] as? [[String: Any]] ?? []
             #expect(results.map { $0["ticket"] as? String } == ["T-1", "T-2"])
             #expect(results.map { $0["dedupKey"] as? String } == ["am:3f2a9c0d1e4b5a67", "am:00aa11bb22cc33dd"])
-            var state = hub.services.ledger.snapshot.state
+            var state = hub.ledger.snapshot.state
             let t1 = try #require(state.tickets["T-1"])
             #expect(t1.title == "db1: / is 97% full")
             #expect(t1.queue == "ops")
@@ -71,7 +71,7 @@ struct AlertmanagerWebhookTests {
             let again = try await http("POST", url, token: token, body: try webhook([db, web]))
             let repeated = again.json["alerts"] as? [[String: Any]] ?? []
             #expect(repeated.map { $0["repeated"] as? Bool } == [true, true])
-            state = hub.services.ledger.snapshot.state
+            state = hub.ledger.snapshot.state
             #expect(state.tickets.count == 2)
             #expect(state.tickets["T-1"]?.alert?.count == 2)
 
@@ -85,7 +85,7 @@ struct AlertmanagerWebhookTests {
                     ],
                     status: "resolved"))
             #expect(resolved.status == 200)
-            state = hub.services.ledger.snapshot.state
+            state = hub.ledger.snapshot.state
             #expect(state.tickets["T-1"]?.status == .resolved)
             #expect(state.tickets["T-2"]?.status == .new)
             #expect(state.tickets["T-2"]?.alert?.recoveredAt != nil)
@@ -111,7 +111,7 @@ struct AlertmanagerWebhookTests {
             let keyB = (b.json["alerts"] as? [[String: Any]])?.first?["dedupKey"] as? String
             #expect(keyA == keyB)
             #expect(keyA?.hasPrefix("am:") == true)
-            #expect(hub.services.ledger.snapshot.state.tickets.count == 1)
+            #expect(hub.ledger.snapshot.state.tickets.count == 1)
         }
     }
 
@@ -152,8 +152,8 @@ struct AlertmanagerWebhookTests {
                 #expect(error?["code"] as? String == "invalid_field")
                 #expect(error?["message"] as? String == message)
             }
-            #expect(hub.services.ledger.snapshot.state.tickets.isEmpty)
-            #expect(hub.services.ledger.snapshot.seq == 0)
+            #expect(hub.ledger.snapshot.state.tickets.isEmpty)
+            #expect(hub.ledger.snapshot.seq == 0)
             let anonymous = try await http("POST", url, body: try webhook([amAlert()]))
             #expect(anonymous.status == 401)
             let wrong = try await http("POST", url, token: "swm_wrong", body: try webhook([amAlert()]))
@@ -207,7 +207,7 @@ struct AlertmanagerEndToEndTests {
                 let repeatedTicket = try await waitFor(hub) { state in
                     state.tickets.values.first { ($0.alert?.count ?? 0) >= 3 }
                 }
-                #expect(hub.services.ledger.snapshot.state.tickets.count == 1)
+                #expect(hub.ledger.snapshot.state.tickets.count == 1)
                 #expect(repeatedTicket.id == "T-1")
                 #expect(repeatedTicket.alert?.key.hasPrefix("am:") == true)
                 #expect(repeatedTicket.title == "db1: / is 97% full")
@@ -223,8 +223,8 @@ struct AlertmanagerEndToEndTests {
                     state.tickets["T-1"].flatMap { $0.status == .resolved ? $0 : nil }
                 }
                 #expect(resolved.resolution?.hasPrefix("Recovered: Resolved at") == true)
-                #expect(hub.services.ledger.snapshot.state.tickets.count == 1)
-                #expect(hub.services.ledger.snapshot.state.openAlerts.isEmpty)
+                #expect(hub.ledger.snapshot.state.tickets.count == 1)
+                #expect(hub.ledger.snapshot.state.openAlerts.isEmpty)
             } catch {
                 Issue.record("alertmanager log:\n\(alertmanager.log)")
                 await alertmanager.stop()
@@ -238,10 +238,10 @@ struct AlertmanagerEndToEndTests {
     func waitFor<T: Sendable>(_ hub: TestHub, _ found: (SwarmState) -> T?) async throws -> T {
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
-            if let value = found(hub.services.ledger.snapshot.state) { return value }
+            if let value = found(hub.ledger.snapshot.state) { return value }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw TestFailure("timed out; state: \(hub.services.ledger.snapshot.state.tickets)")
+        throw TestFailure("timed out; state: \(hub.ledger.snapshot.state.tickets)")
     }
 }
 

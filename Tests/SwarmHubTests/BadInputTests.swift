@@ -19,7 +19,7 @@ struct BadInputTests {
                 try await witness.command(["type": "subscribe", "channels": ["queue:general"]])
                 try await withClient(hub.url) { c in
                     try await c.hello(alice)
-                    let stateBefore = hub.services.ledger.snapshot
+                    let stateBefore = hub.ledger.snapshot
                     let cases: [(String, ErrorCode)] = [
                         ("not json at all", .badFrame),
                         ("[1,2,3]", .badFrame),
@@ -74,7 +74,7 @@ struct BadInputTests {
                     #expect(binary.code == .badFrame)
                     // The connection still works.
                     try await c.command(["type": "comment.add", "ticket": "T-1", "body": "still here"])
-                    let stateAfter = hub.services.ledger.snapshot
+                    let stateAfter = hub.ledger.snapshot
                     #expect(stateAfter.seq == stateBefore.seq + 1)
                     #expect(stateAfter.state.tickets["T-1"]?.status == .new)
                     #expect(stateAfter.state.tickets["T-1"]?.invitations.isEmpty == true)
@@ -102,7 +102,7 @@ struct BadInputTests {
                 guard case .pong(let pong) = try await c.next() else { throw TestFailure("expected pong") }
                 #expect(pong.id == "p")
             }
-            #expect(hub.services.ledger.snapshot.seq == 0)
+            #expect(hub.ledger.snapshot.seq == 0)
         }
     }
 
@@ -201,7 +201,7 @@ struct BadInputTests {
                 #expect(close == CloseCode.slowConsumer)
                 #expect(frames < count, "the slow client cannot have been sent everything")
             }
-            #expect(hub.services.ledger.snapshot.state.tickets["T-1"]?.comments.count == 2048)
+            #expect(hub.ledger.snapshot.state.tickets["T-1"]?.comments.count == 2048)
         }
     }
 }

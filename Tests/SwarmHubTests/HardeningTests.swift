@@ -384,11 +384,11 @@ struct HardeningWireTests {
                 "POST", hub.httpBase + "/v1/kb", token: agent, body: #"{"title":"VPN drops","body":"Reconnect."}"#,
                 headers: key)
             #expect(article.status == 201, "\(article.json)")
-            #expect(hub.services.ledger.snapshot.state.articles.count == 1)
+            #expect(hub.ledger.snapshot.state.articles.count == 1)
             // The same key on the same endpoint is still a retry.
             let retry = try await http("POST", hub.httpBase + "/v1/tickets", token: agent, body: openBody, headers: key)
             #expect(retry.json["ticket"] as? [String: Any] != nil)
-            #expect(hub.services.ledger.snapshot.state.tickets.count == 1)
+            #expect(hub.ledger.snapshot.state.tickets.count == 1)
         }
     }
 
@@ -399,7 +399,7 @@ struct HardeningWireTests {
             try await withClient(hub.url) { client in
                 try await client.hello(agent)
                 try await client.command(openFrame("baseline"))
-                let before = hub.services.ledger.snapshot.seq
+                let before = hub.ledger.snapshot.seq
                 let open = #""description":"d","category":"other","urgency":"low","impact":"low""#
                 let marks = "a" + String(repeating: "\u{0301}", count: 20_000)
                 let cases: [(String, ErrorCode, String)] = [
@@ -440,7 +440,7 @@ struct HardeningWireTests {
                 }
                 // Newlines and tabs in a comment are fine.
                 try await client.command(["type": "comment.add", "ticket": "T-1", "body": "line 1\n\tline 2"])
-                #expect(hub.services.ledger.snapshot.seq == before + 1)
+                #expect(hub.ledger.snapshot.seq == before + 1)
             }
             let rest = try await http(
                 "POST", hub.httpBase + "/v1/tickets", token: agent,

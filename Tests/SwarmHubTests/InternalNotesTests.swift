@@ -276,7 +276,7 @@ struct InternalNotesTests {
             try await withClient(hub.url) { requester in
                 try await requester.hello(rita)
                 try await requester.command(openFrame("VPN drops every hour"))
-                let before = hub.services.ledger.snapshot.seq
+                let before = hub.ledger.snapshot.seq
                 let asInternal = try await requester.failing([
                     "type": "comment.add", "ticket": "T-1", "body": "x", "visibility": "internal",
                 ])
@@ -295,8 +295,8 @@ struct InternalNotesTests {
                     #expect(number.code == .invalidField)
                 }
                 // Alice coming online is the one event since: nothing of the refused comments.
-                #expect(hub.services.ledger.snapshot.state.tickets["T-1"]?.comments.isEmpty == true)
-                #expect(hub.services.ledger.snapshot.seq == before + 1)
+                #expect(hub.ledger.snapshot.state.tickets["T-1"]?.comments.isEmpty == true)
+                #expect(hub.ledger.snapshot.seq == before + 1)
             }
         }
     }

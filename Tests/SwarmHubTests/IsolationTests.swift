@@ -105,7 +105,7 @@ struct IsolationTests {
                 try await agent.command(["type": "work.log", "ticket": "T-1", "minutes": 45])
                 try await agent.command(["type": "comment.add", "ticket": "T-1", "body": "\(secret) MTU?"])
             }
-            let staffTicket = try #require(hub.services.ledger.snapshot.state.tickets["T-1"])
+            let staffTicket = try #require(hub.ledger.snapshot.state.tickets["T-1"])
             let publicReply = try #require(staffTicket.comments.first { $0.visibility == .public })
             #expect(staffTicket.effortMinutes == 45 && staffTicket.updatedAt > publicReply.at)
             for path in ["/v1/tickets/T-1", "/v1/tickets"] {
@@ -298,7 +298,7 @@ struct IsolationTests {
             pending["status"] = "pending"
             let refused = try await http("POST", url, token: token, body: try webhook([amAlert(), pending]))
             #expect(refused.status == 400)
-            #expect(hub.services.ledger.snapshot.state.tickets.isEmpty, "the first alert was not applied")
+            #expect(hub.ledger.snapshot.state.tickets.isEmpty, "the first alert was not applied")
             // Labels and annotations with a control character, a right-to-left override and a summary of 90
             // Devanagari characters (1,080 bytes): the hub cleans and cuts what it writes, and takes both.
             var odd = amAlert(fingerprint: "00aa11bb22cc33dd", labels: ["instance": "web1\u{0088}"])
@@ -309,7 +309,7 @@ struct IsolationTests {
             #expect(accepted.status == 200, "\(accepted.json)")
             let outcomes = accepted.json["alerts"] as? [[String: Any]] ?? []
             #expect(outcomes.compactMap { $0["ticket"] as? String } == ["T-1", "T-2"], "\(outcomes)")
-            let state = hub.services.ledger.snapshot.state
+            let state = hub.ledger.snapshot.state
             let title = try #require(state.tickets["T-1"]?.title)
             #expect(title.utf8.count <= 800 && title.hasSuffix("…"))
             let cleaned = try #require(state.tickets["T-2"])
@@ -420,7 +420,7 @@ struct IsolationTests {
                 try await agent.hello(alice)
                 for _ in 0..<5 { try await agent.command(["type": "comment.add", "ticket": "T-1", "body": kilobyte]) }
             }
-            #expect(hub.services.ledger.snapshot.state.tickets["T-1"]?.comments.count == 7)
+            #expect(hub.ledger.snapshot.state.tickets["T-1"]?.comments.count == 7)
             let metrics = try await fetchText(hub.httpBase + "/metrics", token: alice).body
             for limit in ["requester_bytes_ticket", "requester_bytes_hour"] {
                 #expect(metrics.contains(#"swarm_limit_refusals_total{limit="\#(limit)"}"#), "\(limit)")

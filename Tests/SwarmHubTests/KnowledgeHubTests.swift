@@ -29,7 +29,7 @@ struct KnowledgeHubTests {
                 "POST", hub.httpBase + "/v1/kb", token: alice, body: article, headers: ["Idempotency-Key": "kb-7"])
             #expect(first.json["id"] as? String == "KB-2")
             #expect(retry.json["id"] as? String == "KB-2")
-            #expect(hub.services.ledger.snapshot.state.articles.count == 2)
+            #expect(hub.ledger.snapshot.state.articles.count == 2)
             try await withClient(hub.url) { a in
                 try await a.hello(alice)
                 let ack = try await a.command(["type": "kb.create", "title": "Printer jams", "body": "Open tray 2."])
@@ -53,8 +53,8 @@ struct KnowledgeHubTests {
                 #expect(found.articles?.first?.id == "KB-1")
                 #expect(found.seq == nil)
                 let applied = try await r.command(["type": "kb.apply", "ticket": id, "article": "KB-1"])
-                #expect(applied.seq == hub.services.ledger.snapshot.seq)
-                let ticket = hub.services.ledger.snapshot.state.tickets[id]
+                #expect(applied.seq == hub.ledger.snapshot.seq)
+                let ticket = hub.ledger.snapshot.state.tickets[id]
                 #expect(ticket?.status == .resolved)
                 #expect(ticket?.deflected == true)
                 #expect(ticket?.suggestedArticles == ["KB-1"])
@@ -83,7 +83,7 @@ struct KnowledgeHubTests {
             #expect(search.status == 200)
             #expect((search.json["articles"] as? [[String: Any]])?.map { $0["id"] as? String } == ["KB-1"])
             #expect(try await http("GET", hub.httpBase + "/v1/kb?q=", token: rita).status == 400)
-            #expect(hub.services.ledger.snapshot.state.articles.count == 4)
+            #expect(hub.ledger.snapshot.state.articles.count == 4)
         }
     }
 }

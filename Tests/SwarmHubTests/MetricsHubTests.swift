@@ -59,7 +59,7 @@ struct MetricsHubTests {
             #expect(modes[0]["opened"] as? Int == 1)
             #expect(modes[0]["resolved"] as? Int == 1)
             #expect(modes[0]["effortMinutes"] as? Int == 20)
-            #expect(got.json["seq"] as? Int == Int(hub.services.ledger.snapshot.seq))
+            #expect(got.json["seq"] as? Int == Int(hub.ledger.snapshot.seq))
 
             let csv = try await httpText(hub.httpBase + "/v1/metrics?format=csv", token: lead)
             #expect(csv.status == 200)
@@ -86,17 +86,17 @@ struct MetricsHubTests {
             #expect(filtered.status == 200)
             #expect(filtered.json["queue"] as? String == "nowhere")
             #expect((filtered.json["modes"] as? [[String: Any]])?.allSatisfy { $0["opened"] as? Int == 0 } == true)
-            let asOf = hub.services.ledger.snapshot.lastAt
-            return (lead, hub.services.ledger.metricsCollector.report(MetricsQuery(to: asOf.adding(milliseconds: 1))))
+            let asOf = hub.ledger.snapshot.lastAt
+            return (lead, hub.ledger.metricsCollector.report(MetricsQuery(to: asOf.adding(milliseconds: 1))))
         }
         // Invariant 5: after a restart the log gives the same report, and so does a fold of the
         // stored events from scratch.
         try await withHub(databasePath: path) { hub in
             let to = before.asOf
-            let after = hub.services.ledger.metricsCollector.report(MetricsQuery(to: to))
+            let after = hub.ledger.metricsCollector.report(MetricsQuery(to: to))
             #expect(after == before)
             var fresh = MetricsCollector()
-            try await hub.services.store.forEachEvent { fresh.add($0.event, seq: $0.seq) }
+            try await hub.store.forEachEvent { fresh.add($0.event, seq: $0.seq) }
             #expect(fresh.report(MetricsQuery(to: to)) == before)
             #expect(try await http("GET", hub.httpBase + "/v1/metrics", token: lead).status == 200)
         }
@@ -131,14 +131,14 @@ struct MetricsHubTests {
                 }
                 #expect(latest.report[.swarm]?.effortMinutes == 20)
                 #expect(latest.report.agents.map(\.agent) == ["alice"])
-                #expect(hub.services.ledger.snapshot.state.tickets[id]?.effortMinutes == 20)
+                #expect(hub.ledger.snapshot.state.tickets[id]?.effortMinutes == 20)
                 // Nothing changes: no more reports (they are pushed on change, not on every tick).
                 if let extra = await l.receive(timeout: .milliseconds(400)) {
                     Issue.record("a report without a change in the log: \(extra)")
                 }
                 // The metrics frames are not in the log.
                 var types: [String] = []
-                try await hub.services.store.forEachEvent { types.append($0.event.type.rawValue) }
+                try await hub.store.forEachEvent { types.append($0.event.type.rawValue) }
                 #expect(!types.isEmpty && !types.contains { $0.hasPrefix("metrics") })
             }
         }

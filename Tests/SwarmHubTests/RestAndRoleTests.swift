@@ -109,7 +109,7 @@ struct RestTests {
             #expect(first.status == 201)
             #expect(again.status == 201)
             #expect((again.json["ticket"] as? [String: Any])?["id"] as? String == "T-1")
-            #expect(hub.services.ledger.snapshot.state.tickets.count == 1)
+            #expect(hub.ledger.snapshot.state.tickets.count == 1)
         }
     }
 
@@ -135,7 +135,7 @@ struct RestTests {
             let error = response.json["error"] as? [String: Any]
             #expect(error?["code"] as? String == code)
             #expect((error?["message"] as? String)?.isEmpty == false)
-            #expect(hub.services.ledger.snapshot.seq == 0)
+            #expect(hub.ledger.snapshot.seq == 0)
         }
     }
 

@@ -65,11 +65,11 @@ struct SkillsHubTests {
                     #expect(ranked.json["inferredSkills"] as? [String] == ["network.dns"])
 
                     let accepted = try await expert.command(["type": "invite.answer", "ticket": id, "accept": true])
-                    let state = hub.services.ledger.snapshot.state
+                    let state = hub.ledger.snapshot.state
                     #expect(state.tickets[id]?.members == ["dana"])
                     #expect(state.tickets[id]?.invitations.map(\.state) == [.accepted, .pending])
                     #expect(state.agents["dana"]?.load == 1)
-                    #expect(accepted.seq == hub.services.ledger.snapshot.seq)
+                    #expect(accepted.seq == hub.ledger.snapshot.seq)
                     let joined = try await expert.drainEvents().map(\.event.type)
                     #expect(joined == [.inviteAnswered, .swarmJoined])
                 }
@@ -102,15 +102,15 @@ struct SkillsHubTests {
                 try await c.hello(tokens.alice)
                 try await c.command(dnsTicket())
             }
-            #expect(hub.services.ledger.snapshot.state.tickets["T-1"]?.invitations.map(\.agent) == ["dana"])
+            #expect(hub.ledger.snapshot.state.tickets["T-1"]?.invitations.map(\.agent) == ["dana"])
             return tokens
         }
         // Down for 11 minutes: dana's invitation expired while nobody was running.
         clock.advance(milliseconds: 11 * 60_000)
         let seqAfterFiring = try await withHub(databasePath: path, clock: clock.hubClock, configure: configure) { hub in
-            #expect(hub.services.timers.nextDeadline != nil)
-            await hub.services.timers.fireDue()
-            let ticket = try #require(hub.services.ledger.snapshot.state.tickets["T-1"])
+            #expect(hub.timers.nextDeadline != nil)
+            await hub.timers.fireDue()
+            let ticket = try #require(hub.ledger.snapshot.state.tickets["T-1"])
             #expect(ticket.invitations.map(\.agent) == ["dana", "nick"])
             #expect(ticket.invitations.map(\.state) == [.expired, .pending])
             // Nick, invited now, sees his invitation by resuming his channel.
@@ -127,12 +127,12 @@ struct SkillsHubTests {
                 #expect(origin == .replacement)
                 #expect(expires == clock.time.adding(milliseconds: 10 * 60_000))
             }
-            return hub.services.ledger.snapshot.seq
+            return hub.ledger.snapshot.seq
         }
         // Another restart at the same time: nothing fires twice.
         try await withHub(databasePath: path, clock: clock.hubClock, configure: configure) { hub in
-            await hub.services.timers.fireDue()
-            #expect(hub.services.ledger.snapshot.seq == seqAfterFiring)
+            await hub.timers.fireDue()
+            #expect(hub.ledger.snapshot.seq == seqAfterFiring)
             let expired = try await hub.store.events(onChannels: ["ticket:T-1"], after: 0, through: seqAfterFiring)
                 .filter { if case .inviteAnswered(_, _, true) = $0.event.payload { true } else { false } }
             #expect(expired.count == 1)
@@ -203,7 +203,7 @@ struct SkillsHubTests {
                     try await a.command(dnsTicket())
                     try await a.command(["type": "subscribe", "channels": ["ticket:T-1"]])
                     try await b.command(["type": "subscribe", "channels": ["ticket:T-1"]])
-                    let before = hub.services.ledger.snapshot.seq
+                    let before = hub.ledger.snapshot.seq
                     let ack = try await a.command(["type": "ticket.typing", "ticket": "T-1"])
                     #expect(ack.seq == nil)
                     guard case .activity(let activity) = try await b.next() else {
@@ -213,7 +213,7 @@ struct SkillsHubTests {
                     #expect(activity.activity == .typing)
                     #expect(activity.channel == "ticket:T-1")
                     #expect(activity.expires.milliseconds - activity.at.milliseconds == 10_000)
-                    #expect(hub.services.ledger.snapshot.seq == before)
+                    #expect(hub.ledger.snapshot.seq == before)
                     // The sender does not get its own notice back.
                     try await b.command(["type": "ticket.viewing", "ticket": "T-1"])
                     guard case .activity(let seen) = try await a.next() else {

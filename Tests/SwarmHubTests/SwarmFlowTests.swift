@@ -76,7 +76,7 @@ struct SwarmFlowTests {
                 }
                 #expect(ticket.priority == .p1)
             }
-            let final = hub.services.ledger.snapshot.state.tickets["T-1"]
+            let final = hub.ledger.snapshot.state.tickets["T-1"]
             #expect(final?.status == .resolved)
             #expect(final?.owners == ["alice", "bob"])
             #expect(final?.comments.map(\.body) == ["AP 3 lost its uplink"])
@@ -143,7 +143,7 @@ struct SwarmFlowTests {
             }
             #expect(first == second)
             #expect(first.ticket == "T-1")
-            #expect(hub.services.ledger.snapshot.state.tickets.count == 1)
+            #expect(hub.ledger.snapshot.state.tickets.count == 1)
             #expect(try await hub.store.lastSeq() == 2, "alice online, then one ticket")
             // The same id from another agent is another command.
             let bob = try await hub.token("bob")

@@ -36,11 +36,11 @@ struct TelemetryTests {
                     #expect(one.values["swarm_connections"] == 1)
                     #expect(one.values["swarm_subscriptions"] == 1)
                     #expect(one.values["swarm_frames_received_total"] == 2)
-                    #expect(one.values["swarm_event_log_seq"] == Double(first.services.ledger.snapshot.seq))
+                    #expect(one.values["swarm_event_log_seq"] == Double(first.ledger.snapshot.seq))
                     #expect(two.values["swarm_connections"] == 0)
                     #expect(two.values["swarm_frames_received_total"] == 0)
                     #expect(two.values["swarm_event_log_seq"] == 0)
-                    #expect(first.services.telemetry !== second.services.telemetry)
+                    #expect(first.telemetry !== second.telemetry)
                 }
             }
         }

@@ -156,7 +156,7 @@ struct TiersHubTests {
                     "urgency": "medium", "impact": "medium", "queue": "helpdesk",
                 ])
             }
-            let ticket = hub.services.ledger.snapshot.state.tickets["T-1"]
+            let ticket = hub.ledger.snapshot.state.tickets["T-1"]
             #expect(ticket?.tier == 1)
             #expect(ticket?.assignee == "tom")
             let configured = try await hub.store.events(onChannels: ["queue:helpdesk"], after: 0, through: 1_000)
@@ -165,26 +165,26 @@ struct TiersHubTests {
         // Down for 16 minutes: the tier-1 limit (15 minutes) passed while nobody was running.
         clock.advance(milliseconds: 16 * 60_000)
         let seq = try await withHub(databasePath: path, clock: clock.hubClock, configure: tiered) { hub in
-            await hub.services.timers.fireDue()
-            let ticket = try #require(hub.services.ledger.snapshot.state.tickets["T-1"])
+            await hub.timers.fireDue()
+            let ticket = try #require(hub.ledger.snapshot.state.tickets["T-1"])
             #expect(ticket.tier == 2)
             #expect(ticket.assignee == "tina")
             #expect(ticket.handoffs == 1)
-            return hub.services.ledger.snapshot.seq
+            return hub.ledger.snapshot.seq
         }
         // Restarted with helpdesk swarming: one queue.configured event, nothing fires twice, and
         // the change applies to new tickets only.
         try await withHub(databasePath: path, clock: clock.hubClock, configure: Self.configure([:])) { hub in
             // The ledger takes commands in order: once this tick is done, so is the configuration
             // the hub queued at start.
-            _ = await hub.services.ledger.submit(.tick, by: .system, id: nil)
+            _ = await hub.ledger.submit(.tick, by: .system, id: nil)
             let events = try await hub.store.events(onChannels: ["queue:helpdesk"], after: seq, through: seq + 100)
             #expect(events.map(\.event.payload) == [.queueConfigured(queue: "helpdesk", mode: .swarm)])
             let escalated = try await hub.store.events(onChannels: ["ticket:T-1"], after: 0, through: seq + 100)
                 .filter { $0.event.type == .ticketEscalated }
             #expect(escalated.count == 1)
             #expect(escalated.first?.event.actor == SwarmState.systemActor)
-            #expect(hub.services.ledger.snapshot.state.tickets["T-1"]?.mode == .tiered)
+            #expect(hub.ledger.snapshot.state.tickets["T-1"]?.mode == .tiered)
         }
     }
 
@@ -215,7 +215,7 @@ struct TiersHubTests {
             try await withClient(hub.url) { lead in
                 try await lead.hello(lena)
                 try await lead.command(["type": "subscribe", "channels": ["sla"], "since": 0])
-                await hub.services.timers.fireDue()
+                await hub.timers.fireDue()
                 let warning = try await lead.event()
                 #expect(warning.channel == "sla")
                 guard case .slaWarning(.firstResponse, let due) = warning.event.payload else {
@@ -228,7 +228,7 @@ struct TiersHubTests {
         clock.advance(milliseconds: 2 * 60_000)
         for _ in 0..<2 {
             try await withHub(databasePath: path, clock: clock.hubClock, configure: configure) { hub in
-                await hub.services.timers.fireDue()
+                await hub.timers.fireDue()
                 let fired = try await hub.store.events(onChannels: ["sla"], after: 0, through: 1_000).map(\.event.type)
                 #expect(fired == [.slaWarning, .slaBreached])
             }
@@ -265,8 +265,8 @@ struct TiersHubTests {
                     "type": "ticket.escalate", "ticket": "T-1", "tier": 4, "reason": "firmware bug",
                     "vendor": "Acme Scanners", "vendorRef": "AS-2231",
                 ])
-                #expect(ack.seq == hub.services.ledger.snapshot.seq)
-                let ticket = hub.services.ledger.snapshot.state.tickets["T-1"]
+                #expect(ack.seq == hub.ledger.snapshot.seq)
+                let ticket = hub.ledger.snapshot.state.tickets["T-1"]
                 #expect(ticket?.tier == 4)
                 #expect(ticket?.vendor == "Acme Scanners")
                 #expect(ticket?.handoffs == 1)

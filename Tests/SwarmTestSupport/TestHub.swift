@@ -9,14 +9,21 @@ public import SwarmStore
 /// A hub running in this process on a free port, on a real SQLite file in a temporary folder.
 public struct TestHub: Sendable {
     public let port: Int
-    public let services: HubServices
+    /// The running hub's parts, for a test to look at or drive (its ledger, timers, telemetry, store).
+    let hub: Hub
     public let databasePath: String
 
     /// `ws://127.0.0.1:PORT/v1/ws`.
     public var url: String { "ws://127.0.0.1:\(port)\(ProtocolInfo.webSocketPath)" }
     /// `http://127.0.0.1:PORT`.
     public var httpBase: String { "http://127.0.0.1:\(port)" }
-    public var store: any EventStore { services.store }
+    public var store: any EventStore { hub.store }
+    /// The hub's ledger: its state and `seq`, and a way to submit commands without a client.
+    public var ledger: Ledger { hub.ledger }
+    /// The hub's timers, to fire deadlines without waiting.
+    public var timers: Timers { hub.timers }
+    /// The hub's own registry of figures.
+    public var telemetry: HubTelemetry { hub.telemetry }
 
     /// Creates a token and returns its secret.
     public func token(_ name: String, _ role: Role = .agent) async throws -> String {
@@ -82,16 +89,16 @@ func withHub<T: Sendable>(
     store: any EventStore, databasePath path: String, configuration: HubConfiguration, clock: @escaping HubClock,
     _ body: (TestHub) async throws -> T
 ) async throws -> T {
-    let services = try await HubServices(store: store, configuration: configuration, clock: clock, logger: quietLogger)
+    let hub = try await Hub(store: store, configuration: configuration, clock: clock, logger: quietLogger)
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let app = Hub.application(services: services) { port in portContinuation.yield(port) }
+    let app = hub.application { port in portContinuation.yield(port) }
     let group = ServiceGroup(services: [app], logger: quietLogger)
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TestFailure("the hub did not start") }
         do {
-            let result = try await body(TestHub(port: port, services: services, databasePath: path))
+            let result = try await body(TestHub(port: port, hub: hub, databasePath: path))
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
             return result

@@ -1,32 +1,33 @@
 public import Hummingbird
 import SwarmCore
 public import SwarmProtocol
+import SwarmStore
 
 /// The REST API (Protocol/openapi.yaml): `/health`, and under `/v1` one route collection per
 /// resource behind the ``Authenticator``. Handlers return the answer types of SwarmProtocol, encoded
 /// by the context's encoder; every error is a ``HubError``.
 enum RestAPI {
-    static func add(to router: Router<HubRequestContext>, services: HubServices) {
-        // The composition root of the REST API: each route collection is given what it uses, nothing more.
-        let ledger = services.ledger
-        let maxBody = services.configuration.maxFrameSize
-        router.addRoutes(HealthRoutes(store: services.store, ledger: ledger).routes, atPath: "/health")
-        let v1 = router.group("/v1").add(
-            middleware: Authenticator(store: services.store, limits: services.limits, logger: services.logger))
+    /// Mounts the API on `router`: each route collection is given what it uses, nothing more.
+    ///
+    /// - Parameters:
+    ///   - authenticator: the `/v1` routes' authentication (``Authenticator``).
+    ///   - settings: the swarm's settings, for the skill catalog and the alert mapping.
+    ///   - maxBodySize: the longest request body, as the longest WebSocket frame.
+    static func add(
+        to router: Router<HubRequestContext>, authenticator: Authenticator, ledger: Ledger, store: any EventStore,
+        limits: PrincipalLimits, clock: @escaping HubClock, settings: SwarmSettings, maxBodySize maxBody: Int
+    ) {
+        router.addRoutes(HealthRoutes(store: store, ledger: ledger).routes, atPath: "/health")
+        let v1 = router.group("/v1").add(middleware: authenticator)
         v1.addRoutes(
-            TicketRoutes(ledger: ledger, store: services.store, limits: services.limits, maxBodySize: maxBody).routes,
-            atPath: "/tickets")
+            TicketRoutes(ledger: ledger, store: store, limits: limits, maxBodySize: maxBody).routes, atPath: "/tickets")
         v1.addRoutes(AgentRoutes(ledger: ledger).routes, atPath: "/agents")
+        v1.addRoutes(SkillRoutes(ledger: ledger, taxonomy: settings.taxonomy).routes, atPath: "/skills")
+        v1.addRoutes(KnowledgeRoutes(ledger: ledger, store: store, maxBodySize: maxBody).routes, atPath: "/kb")
+        v1.addRoutes(MetricsRoutes(ledger: ledger, clock: clock).routes, atPath: "/metrics")
         v1.addRoutes(
-            SkillRoutes(ledger: ledger, taxonomy: services.configuration.swarm.taxonomy).routes, atPath: "/skills")
-        v1.addRoutes(
-            KnowledgeRoutes(ledger: ledger, store: services.store, maxBodySize: maxBody).routes, atPath: "/kb")
-        v1.addRoutes(MetricsRoutes(ledger: ledger, clock: services.clock).routes, atPath: "/metrics")
-        v1.addRoutes(
-            AlertRoutes(
-                ledger: ledger, clock: services.clock, settings: services.configuration.swarm, maxFrameSize: maxBody
-            )
-            .routes, atPath: "/alerts")
+            AlertRoutes(ledger: ledger, clock: clock, settings: settings, maxFrameSize: maxBody).routes,
+            atPath: "/alerts")
     }
 }
 

@@ -169,11 +169,12 @@ public final class HubTelemetry: Sendable {
         }
     }
 
-    /// The figures in the Prometheus text format, the gauges read off `services` first.
-    func scrape(_ services: HubServices) -> [UInt8] {
-        connections.record(services.fanOut.connectionCount)
-        subscriptions.record(services.fanOut.subscriptionTotal)
-        seq.record(services.ledger.snapshot.seq)
+    /// The figures in the Prometheus text format, the gauges set first from their sources: fan-out's
+    /// connections and subscriptions, and the ledger's `seq`.
+    func scrape(fanOut: FanOut, ledger: Ledger) -> [UInt8] {
+        connections.record(fanOut.connectionCount)
+        subscriptions.record(fanOut.subscriptionTotal)
+        seq.record(ledger.snapshot.seq)
         return registry.emitToBuffer()
     }
 }

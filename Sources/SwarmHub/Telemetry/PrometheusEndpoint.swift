@@ -16,25 +16,47 @@ public enum PrometheusEndpoint {
     /// The path Prometheus scrapes.
     public static let path = "/metrics"
 
+    /// What a scrape answers: the hub's figures in the Prometheus text format, its gauges set first
+    /// (``HubTelemetry/scrape(fanOut:ledger:)``).
+    typealias Scrape = @Sendable () -> [UInt8]
+
+    /// The values of ``HubConfiguration`` the endpoint reads.
+    struct Configuration: Sendable {
+        /// A listener of its own (``HubConfiguration/metricsAddress``), or `nil` for the hub's.
+        var address: ListenAddress?
+        /// The bearer token a scrape must carry, if any.
+        var token: String?
+        /// The idle timeout and server name of a listener of its own, as the hub's.
+        var idleTimeout: Duration
+        var serverName: String
+
+        /// The endpoint's values of a hub configuration.
+        init(_ configuration: HubConfiguration) {
+            self.address = configuration.metricsAddress
+            self.token = configuration.metricsToken
+            self.idleTimeout = configuration.httpIdleTimeout
+            self.serverName = configuration.serverName
+        }
+    }
+
     /// Adds `GET /metrics` to the hub's router, unless the metrics have a listener of their own.
-    static func add(to router: Router<HubRequestContext>, services: HubServices) {
-        guard services.configuration.metricsAddress == nil else { return }
-        route(on: router, services: services)
+    static func add(to router: Router<HubRequestContext>, configuration: Configuration, scrape: @escaping Scrape) {
+        guard configuration.address == nil else { return }
+        route(on: router, token: configuration.token, scrape: scrape)
     }
 
     /// The listener of its own, when ``HubConfiguration/metricsAddress`` is set: a plain HTTP/1.1
     /// server with only `GET /metrics`. Empty otherwise.
-    static func listener(services: HubServices) -> [any Service] {
-        guard let address = services.configuration.metricsAddress else { return [] }
+    static func listener(configuration: Configuration, scrape: @escaping Scrape, logger: Logger) -> [any Service] {
+        guard let address = configuration.address else { return [] }
         let router = Router()
-        route(on: router, services: services)
-        let logger = services.logger
+        route(on: router, token: configuration.token, scrape: scrape)
         let application = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: TimeAmount(services.configuration.httpIdleTimeout))),
+            server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
             configuration: .init(
                 address: .hostname(address.host, port: address.port),
-                serverName: services.configuration.serverName),
+                serverName: configuration.serverName),
             onServerRunning: { channel in
                 logger.info(
                     "metrics listening",
@@ -45,15 +67,16 @@ public enum PrometheusEndpoint {
         return [application]
     }
 
-    private static func route<Context: RequestContext>(on router: Router<Context>, services: HubServices) {
-        let token = services.configuration.metricsToken
+    private static func route<Context: RequestContext>(
+        on router: Router<Context>, token: String?, scrape: @escaping Scrape
+    ) {
         router.get(RouterPath(path)) { request, _ -> Response in
             if let token {
                 guard let given = request.headers[.authorization], authorized(given, token: token) else {
                     throw HubError(.unauthorized, "GET /metrics needs 'Authorization: Bearer <metrics token>'")
                 }
             }
-            let text = services.telemetry.scrape(services)
+            let text = scrape()
             return Response(
                 status: .ok,
                 // The Prometheus text exposition format, version 0.0.4.

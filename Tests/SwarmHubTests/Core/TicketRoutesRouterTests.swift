@@ -15,10 +15,10 @@ import Testing
 struct TicketRoutesRouterTests {
     func withRouter(_ body: @escaping @Sendable (any TestClientProtocol, String) async throws -> Void) async throws {
         let store = try SQLiteEventStore.inMemory()
-        let services = try await HubServices(store: store, configuration: HubConfiguration(), logger: quietLogger)
+        let hub = try await Hub(store: store, configuration: HubConfiguration(), logger: quietLogger)
         let (_, token) = try await store.createToken(name: "alice", role: .agent, at: systemClock())
         let router = Router(context: HubRequestContext.self)
-        RestAPI.add(to: router, services: services)
+        hub.addRESTRoutes(to: router)
         try await Application(router: router).test(.router) { client in try await body(client, token) }
     }
 
