@@ -4,6 +4,7 @@ import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import SwarmConfiguration
 import SwarmProtocol
 
 /// The hub: an HTTP server with the WebSocket endpoint and the REST API, and the ledger service.

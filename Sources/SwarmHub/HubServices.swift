@@ -1,4 +1,5 @@
 public import Logging
+public import SwarmConfiguration
 import SwarmCore
 import SwarmProtocol
 public import SwarmStore

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SwarmConfiguration
 import SwarmCore
 import SwarmHub
 import SwarmImport
