@@ -202,18 +202,18 @@ extension Setting {
     public static let timerPoll = Setting.duration(
         "timer-poll", \.hub.timerPoll, 10...60_000,
         "The longest the timers sleep before they look at the clock (deadlines fire within it).")
-    // Swarming: the first three are in SwarmOptions, the group serve nests
+    // Swarming: the first three are in SwarmOptions, which simulate shares
     /// `--invitations`.
     public static let invitations = Setting.count(
         "invitations", \.hub.swarm.invitations, 1...SwarmSettings.maxInvitations,
         "Candidates a new ticket invites.")
     /// `--invite-timeout`.
     public static let inviteTimeout = Setting.milliseconds(
-        "invite-timeout", \.hub.swarm.inviteTimeout, SwarmSettings.inviteTimeouts,
+        "invite-timeout", \.hub.swarm.inviteTimeout, 1000...(30 * 86_400_000),
         "How long an invitation waits for an answer.")
     /// `--backlog-after`.
     public static let backlogAfter = Setting.milliseconds(
-        "backlog-after", \.hub.swarm.backlogAfter, SwarmSettings.backlogDelays,
+        "backlog-after", \.hub.swarm.backlogAfter, 60_000...(365 * 86_400_000),
         "How long without progress puts a ticket on the backlog channel.")
     /// `--severity-one-invitations`.
     public static let severityOneInvitations = Setting.count(
