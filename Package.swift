@@ -54,6 +54,19 @@ let package = Package(
         .target(
             name: "SwarmSimulator", dependencies: ["SwarmImport", "SwarmMetrics", "SwarmCore"],
             swiftSettings: swiftSettings),
+        // Configuration's one home: the settings table that drives serve's flags (through ArgumentParser), the
+        // configuration file and the docs, and the values it produces (ServeSettings, HubConfiguration).
+        .target(
+            name: "SwarmConfiguration",
+            dependencies: [
+                "SwarmCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SwarmStore",
             dependencies: [
@@ -71,6 +84,7 @@ let package = Package(
             dependencies: [
                 "SwarmStore",
                 "SwarmMetrics",
+                "SwarmConfiguration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -80,7 +94,6 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -94,6 +107,7 @@ let package = Package(
             name: "swarmd",
             dependencies: [
                 "SwarmHub",
+                "SwarmConfiguration",
                 "SwarmMetrics",
                 "SwarmImport",
                 "SwarmSimulator",
@@ -107,6 +121,7 @@ let package = Package(
             name: "swarm-bench",
             dependencies: [
                 "SwarmHub",
+                "SwarmConfiguration",
                 "SwarmCore",
                 "SwarmMetrics",
                 "SwarmSimulator",
@@ -150,6 +165,7 @@ let package = Package(
             name: "SwarmTestSupport",
             dependencies: [
                 "SwarmHub",
+                "SwarmConfiguration",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -165,6 +181,12 @@ let package = Package(
         ),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "SwarmConfigurationTests",
+            dependencies: [
+                "SwarmConfiguration", "SwarmCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "SwarmMetricsTests", dependencies: ["SwarmMetrics", "SwarmCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmImport", "SwarmMetrics", "SwarmCore"],
@@ -179,7 +201,8 @@ let package = Package(
         .testTarget(
             name: "SwarmHubTests",
             dependencies: [
-                "SwarmHub", "SwarmTestSupport", "SwarmImport", .product(name: "HTTPTypes", package: "swift-http-types"),
+                "SwarmHub", "SwarmConfiguration", "SwarmTestSupport", "SwarmImport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -189,7 +212,7 @@ let package = Package(
         .testTarget(
             name: "SwarmClientTests",
             dependencies: [
-                "SwarmClient", "SwarmProtocol", "SwarmTestSupport", "SwarmHub", "SwarmCore",
+                "SwarmClient", "SwarmProtocol", "SwarmTestSupport", "SwarmHub", "SwarmConfiguration", "SwarmCore",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
             ],

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOWebSocket
 import ServiceLifecycle
+import SwarmConfiguration
 import SwarmHub
 import SwarmProtocol
 import SwarmStore

@@ -2,7 +2,8 @@ public import SwarmProtocol
 
 /// What the swarm rules read besides the state: the taxonomy and the invitation and backlog
 /// settings. Not part of the log — the log records what was decided with them — so `apply` never
-/// reads them and a replay does not need them.
+/// reads them and a replay does not need them. These are the decided values; how each is read (its
+/// flag, configuration key, bounds and messages) is SwarmConfiguration's `Settings` table.
 public struct SwarmSettings: Sendable, Hashable {
     /// The skill tags, synonyms and inference rules.
     public var taxonomy: Taxonomy
@@ -31,10 +32,6 @@ public struct SwarmSettings: Sendable, Hashable {
 
     /// The most candidates one `ticket.invite` or `help.request` may ask for.
     public static let maxInvitations = 20
-    /// The invitation timeouts `serve` and `simulate` accept, in milliseconds: 1 second to 30 days.
-    public static let inviteTimeouts: ClosedRange<Int64> = 1000...(30 * 86_400_000)
-    /// The backlog delays `serve` and `simulate` accept, in milliseconds: 1 minute to 365 days.
-    public static let backlogDelays: ClosedRange<Int64> = 60_000...(365 * 86_400_000)
 
     public init(taxonomy: Taxonomy = .empty) {
         self.taxonomy = taxonomy

@@ -4,6 +4,7 @@ import HummingbirdTLS
 import HummingbirdWebSocket
 public import Logging
 import NIOCore
+public import SwarmConfiguration
 import SwarmCore
 import SwarmProtocol
 public import SwarmStore

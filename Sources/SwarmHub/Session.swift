@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
+import SwarmConfiguration
 import SwarmCore
 import SwarmProtocol
 import SwarmStore

@@ -1,3 +1,4 @@
+import SwarmConfiguration
 import SwarmCore
 import SwarmStore
 

@@ -1,5 +1,6 @@
 import CoreMetrics
 public import ServiceLifecycle
+import SwarmConfiguration
 import SwarmCore
 public import SwarmProtocol
 import Synchronization

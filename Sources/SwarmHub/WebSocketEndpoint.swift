@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOWebSocket
 import ServiceLifecycle
+import SwarmConfiguration
 import SwarmProtocol
 import SwarmStore
 import Synchronization

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import SwarmConfiguration
 import SwarmCore
 import SwarmHub
 import SwarmProtocol
@@ -28,9 +29,7 @@ struct Serve: AsyncParsableCommand {
               swarmd serve --postgres postgres://swarm@db.example/swarm  # a cluster node
               swarmd serve --port 8443 --tls-cert hub.pem --tls-key hub-key.pem
 
-            SETTINGS: each is a flag, or a key of the 'hub:' section of the --config file without the dashes ('hello-timeout: 5s'); a flag wins over the file. Durations are written 500ms, 90s, 15m, 4h or 2d. A bad value ends swarmd with exit status 64, a file it cannot use with 2.
-
-            \(Settings.helpText)
+            Settings (listed under SETTINGS below): each is a flag, or a key of the 'hub:' section of the --config file without the dashes ('hello-timeout: 5s'); a flag wins over the file. Durations are written 500ms, 90s, 15m, 4h or 2d. A bad value ends swarmd with exit status 64, a file it cannot use with 2.
             """
     )
 
@@ -45,28 +44,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Skill taxonomy file (JSON); default: the one shipped with swarmd.", valueName: "file"))
     var taxonomy: String?
 
-    /// The settings (`--name value`), read by ``Settings`` rather than declared here one by one: each
-    /// is declared once, there, for the flags, the configuration file and the help.
-    @Argument(parsing: .allUnrecognized, help: .hidden)
-    var settingArguments: [String] = []
+    /// Every setting (`--name value`), declared from the one table (SwarmConfiguration's `Settings`):
+    /// ArgumentParser parses them, lists them in the help and checks each value with the table.
+    @OptionGroup(title: "Settings") var settings: ServeOptions
 
     func validate() throws {
-        var settings = ServeSettings()
-        try applyFlags(to: &settings)
-        // With a configuration file, what the settings say together is checked once both are read.
-        if config == nil {
-            do throws(SettingError) {
-                try settings.validate()
-            } catch {
-                throw ValidationError(error.message)
-            }
-        }
-    }
-
-    /// The settings the flags give, over what `settings` holds; a bad value is a usage error (64).
-    private func applyFlags(to settings: inout ServeSettings) throws {
+        // Each value was checked by ServeOptions; with a configuration file, what the settings say
+        // together is checked once both are read.
+        guard config == nil else { return }
+        var settings = ServeSettings(taxonomy: .empty)
         do throws(SettingError) {
-            try Settings.apply(try Settings.parse(arguments: settingArguments), to: &settings)
+            try self.settings.apply(to: &settings)
+            try settings.validate()
         } catch {
             throw ValidationError(error.message)
         }
@@ -74,8 +63,8 @@ struct Serve: AsyncParsableCommand {
 
     /// The configuration file's settings, the flags' over them, and the files they name read.
     /// A bad file ends the command with status 2, a bad value with 64.
-    private func settings() throws -> (ServeSettings, HubConfiguration) {
-        var settings = ServeSettings()
+    private func loadSettings() throws -> (ServeSettings, HubConfiguration) {
+        var settings = ServeSettings(taxonomy: .standard)
         var queues: QueueConfiguration?
         do {
             if let config {
@@ -89,7 +78,7 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(2)
         }
         do throws(SettingError) {
-            try Settings.apply(try Settings.parse(arguments: settingArguments), to: &settings)
+            try self.settings.apply(to: &settings)
             try settings.validate()
         } catch {
             complain("error: \(error.message)")
@@ -106,7 +95,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         // Settings first: a bad file stops the hub before it touches the database.
-        let (settings, configuration) = try self.settings()
+        let (settings, configuration) = try loadSettings()
         Telemetry.bootstrapLogging(level: settings.logLevel, format: settings.logFormat)
         let hubTelemetry = Telemetry.bootstrapMetrics()
         let logger = Logger(label: "swarmd")

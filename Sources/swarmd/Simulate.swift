@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SwarmConfiguration
 import SwarmCore
 import SwarmHub
 import SwarmImport
@@ -124,14 +125,8 @@ struct Simulate: AsyncParsableCommand {
                 + "gives each mode's change against tiered with a 90 % interval.", valueName: "n"))
     var seeds: Int?
 
-    @Option(help: ArgumentHelp("Candidates a new swarmed ticket invites.", valueName: "n"))
-    var invitations = 3
-
-    @Option(help: ArgumentHelp("How long an invitation waits for an answer.", valueName: "duration"))
-    var inviteTimeout = TextDuration(milliseconds: SwarmSettings(taxonomy: .standard).inviteTimeout)
-
-    @Option(help: ArgumentHelp("How long without progress puts a ticket on the backlog.", valueName: "duration"))
-    var backlogAfter = TextDuration(milliseconds: SwarmSettings(taxonomy: .standard).backlogAfter)
+    /// `--invitations`, `--invite-timeout`, `--backlog-after`: serve's, from the same table entries.
+    @OptionGroup var swarm: SwarmOptions
 
     @Flag(help: "Print the report as JSON (MetricsReport) instead of a table.")
     var json = false
@@ -175,20 +170,8 @@ struct Simulate: AsyncParsableCommand {
         if (seeds ?? 1) > 1 && events != nil {
             throw ValidationError("--events writes one run's events: leave out --seeds")
         }
-        // The same bounds as serve's settings of the same names.
-        for (name, duration, range) in [
-            ("--invite-timeout", inviteTimeout, SwarmSettings.inviteTimeouts),
-            ("--backlog-after", backlogAfter, SwarmSettings.backlogDelays),
-        ] where !range.contains(duration.milliseconds) {
-            let low = TextDuration(milliseconds: range.lowerBound)
-            let high = TextDuration(milliseconds: range.upperBound)
-            throw ValidationError("\(name) must be \(low) to \(high), not \(duration)")
-        }
         guard (0...1000).contains(coordination) else { throw ValidationError("--coordination must be 0 to 1000") }
         guard Staff.capacities.contains(capacity) else { throw ValidationError("--capacity must be 1 to 20") }
-        guard (1...SwarmSettings.maxInvitations).contains(invitations) else {
-            throw ValidationError("--invitations must be 1 to \(SwarmSettings.maxInvitations)")
-        }
     }
 
     private func modes() throws -> [RoutingMode] {
@@ -466,9 +449,12 @@ struct Simulate: AsyncParsableCommand {
 
     private func swarmSettings() throws -> SwarmSettings {
         var settings = SwarmSettings(taxonomy: try taxonomy.map { try Taxonomy.load(path: $0) } ?? .standard)
-        settings.invitations = invitations
-        settings.inviteTimeout = inviteTimeout.milliseconds
-        settings.backlogAfter = backlogAfter.milliseconds
+        do throws(SettingError) {
+            try swarm.apply(to: &settings)
+        } catch {
+            // Not reached: SwarmOptions.validate() refused a bad value before run().
+            throw ValidationError(error.message)
+        }
         if let config {
             try QueueConfiguration.load(path: config).apply(to: &settings)
         } else if !noSla {

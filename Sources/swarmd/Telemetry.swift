@@ -1,6 +1,7 @@
 import Logging
 import Metrics
 import Prometheus
+import SwarmConfiguration
 import SwarmHub
 
 /// How `swarmd serve` tells operators what happens: the log's format, and the one Prometheus

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import SwarmClient
+import SwarmConfiguration
 import SwarmCore
 import SwarmHub
 import SwarmProtocol

@@ -107,10 +107,10 @@ struct AnalysisCommandTests {
         #expect(simulated.status == 2)
         #expect(simulated.err.contains("staff.csv:2"), "\(simulated.err)")
 
-        // The durations serve bounds are bounded the same in the simulator.
+        // The simulator takes serve's swarm settings from the same table entries: same bounds, same message.
         for (flag, value, expected) in [
-            ("--invite-timeout", "500ms", "--invite-timeout must be 1s to 30d, not 500ms"),
-            ("--backlog-after", "400d", "--backlog-after must be 1m to 365d, not 400d"),
+            ("--invite-timeout", "500ms", "--invite-timeout must be from 1s to 30d, not '500ms'"),
+            ("--backlog-after", "400d", "--backlog-after must be from 1m to 365d, not '400d'"),
         ] {
             let refused = try await SwarmdProcess.run([
                 "simulate", "--generate", "10", "--staff", staff, flag, value,

@@ -1,4 +1,5 @@
 import Foundation
+import SwarmConfiguration
 import SwarmProtocol
 import SwarmTestSupport
 import Testing

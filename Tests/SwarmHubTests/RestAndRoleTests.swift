@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import SwarmConfiguration
 import SwarmCore
 import SwarmHub
 import SwarmProtocol

@@ -1,4 +1,5 @@
 import Foundation
+import SwarmConfiguration
 import SwarmCore
 import SwarmHub
 import SwarmProtocol

@@ -2,6 +2,7 @@ public import Foundation
 import Hummingbird
 public import Logging
 import ServiceLifecycle
+public import SwarmConfiguration
 public import SwarmHub
 public import SwarmProtocol
 public import SwarmStore

@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import SwarmConfiguration
 import SwarmCore
 import SwarmProtocol
 import SwarmStore

@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 import NIOCore
 public import ServiceLifecycle
+public import SwarmConfiguration
 public import SwarmCore
 public import SwarmMetrics
 public import SwarmProtocol

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SwarmConfiguration
 import SwarmCore
 import SwarmProtocol
 

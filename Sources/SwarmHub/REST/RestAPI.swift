@@ -1,4 +1,5 @@
 public import Hummingbird
+import SwarmConfiguration
 import SwarmCore
 public import SwarmProtocol
 import SwarmStore

@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import NIOEmbedded
+import SwarmConfiguration
 import SwarmCore
 import SwarmStore
 import SwarmTestSupport

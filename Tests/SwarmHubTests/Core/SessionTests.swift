@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOEmbedded
+import SwarmConfiguration
 import SwarmCore
 import SwarmProtocol
 import SwarmStore

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import SwarmConfiguration
 import SwarmProtocol
 import SwarmStore
 import SwarmTestSupport

@@ -1,15 +1,75 @@
+import ArgumentParser
 import Foundation
 import SwarmCore
 import Testing
 
-@testable import SwarmHub
+@testable import SwarmConfiguration
 
 @Suite("Settings: one declaration for the flag, the configuration file and the help")
 struct SettingsTests {
+    /// The settings `arguments` give, parsed by ArgumentParser as `swarmd serve` parses them.
     func applied(_ arguments: [String]) throws -> ServeSettings {
-        var settings = ServeSettings()
-        try Settings.apply(try Settings.parse(arguments: arguments), to: &settings)
+        var settings = ServeSettings(taxonomy: .empty)
+        try ServeOptions.parse(arguments).apply(to: &settings)
         return settings
+    }
+
+    /// The flags a help text lists, in its order (`--name <value>` at the start of a line).
+    func flags(inHelp help: String) -> [String] {
+        help.split(separator: "\n").compactMap { line in
+            let words = line.split(separator: " ")
+            guard let first = words.first, first.hasPrefix("--"), words.count > 1, words[1].hasPrefix("<") else {
+                return nil
+            }
+            return String(first)
+        }
+    }
+
+    @Test("the option group and the table list the same flags, in the same order, with the table's help")
+    func optionsFollowTheTable() {
+        let help = ServeOptions.helpMessage(columns: 10_000)
+        #expect(flags(inHelp: help) == Settings.all.map(\.flag))
+        for setting in Settings.all {
+            #expect(help.contains(setting.help), "\(setting.flag)")
+            if setting.defaultText != "none" {
+                #expect(help.contains("\(setting.help) (default: \(setting.defaultText))"), "\(setting.flag)")
+            }
+        }
+        #expect(Set(Settings.all.map(\.name)).count == Settings.all.count, "no name twice")
+    }
+
+    @Test("simulate's swarm options are serve's table entries: same flags, bounds and messages")
+    func sharedSwarmOptions() throws {
+        let help = SwarmOptions.helpMessage(columns: 10_000)
+        #expect(flags(inHelp: help) == ["--invitations", "--invite-timeout", "--backlog-after"])
+        var swarm = SwarmSettings()
+        try SwarmOptions.parse(["--invitations", "5", "--invite-timeout", "5m", "--backlog-after=2h"]).apply(
+            to: &swarm)
+        #expect(swarm.invitations == 5)
+        #expect(swarm.inviteTimeout == 300_000)
+        #expect(swarm.backlogAfter == 7_200_000)
+        var untouched = SwarmSettings()
+        untouched.invitations = 7
+        try SwarmOptions.parse([]).apply(to: &untouched)
+        #expect(untouched.invitations == 7, "nothing given changes nothing")
+        for (arguments, expected) in [
+            (["--invite-timeout", "500ms"], "--invite-timeout must be from 1s to 30d, not '500ms'"),
+            (["--backlog-after", "400d"], "--backlog-after must be from 1m to 365d, not '400d'"),
+            (["--invitations", "0"], "--invitations must be a whole number from 1 to 20, not '0'"),
+        ] {
+            #expect(message(SwarmOptions.self, arguments) == expected, "\(arguments)")
+            #expect(message(ServeOptions.self, arguments) == expected, "\(arguments)")
+        }
+    }
+
+    /// ArgumentParser's message for `arguments`, or `nil` if they parse.
+    func message<Options: ParsableArguments>(_ options: Options.Type, _ arguments: [String]) -> String? {
+        do {
+            _ = try Options.parse(arguments)
+            return nil
+        } catch {
+            return Options.message(for: error)
+        }
     }
 
     @Test("every setting's default, written back as a flag, gives the default again")
@@ -59,6 +119,7 @@ struct SettingsTests {
                 ["--hello-timeout", "10 seconds"],
                 "--hello-timeout must be a duration such as 500ms, 90s, 15m, 4h or 2d"
             ),
+            (["--port", "-1"], "--port must be a whole number from 0 to 65535, not '-1'"),
             (["--hello-timeout", "0s"], "--hello-timeout must be from 100ms to 1h, not '0s'"),
             (["--command-rate", "fast"], "--command-rate must be a number"),
             (["--log-format", "xml"], "--log-format must be one of text, json, not 'xml'"),
@@ -66,16 +127,14 @@ struct SettingsTests {
             (["--queue-invitations", "network=99"], "--queue-invitations takes queue=n with n from 1 to 20"),
             (["--allowed-origin", "desk.example.com"], "--allowed-origin must be scheme://host[:port]"),
             (["--host", ""], "--host must not be empty"),
-            (["--helo-timeout", "5s"], "unknown option '--helo-timeout'"),
-            (["--port"], "--port needs a value"),
-            (["9000"], "unexpected argument '9000'"),
+            // ArgumentParser's own messages, for what is not a value of a setting.
+            (["--helo-timeout", "5s"], "Unknown option '--helo-timeout'. Did you mean '--hello-timeout'?"),
+            (["--port"], "Missing value for '--port <port>'"),
+            (["9000"], "Unexpected argument '9000'"),
         ])
     func refused(arguments: [String], message: String) {
-        #expect {
-            _ = try applied(arguments)
-        } throws: { error in
-            (error as? SettingError)?.message.contains(message) == true
-        }
+        let refusal = self.message(ServeOptions.self, arguments)
+        #expect(refusal?.contains(message) == true, "\(refusal ?? "accepted")")
     }
 
     @Test("a setting given twice takes the last value; a repeatable one keeps all")
@@ -109,7 +168,7 @@ struct SettingsTests {
                 - https://a.example
                 - https://b.example
             """, file: "swarmd.yaml")
-        var settings = ServeSettings()
+        var settings = ServeSettings(taxonomy: .empty)
         try file.applyHub(to: &settings, file: "swarmd.yaml")
         #expect(settings.hub.helloTimeout == .seconds(2))
         #expect(settings.hub.maxSubscriptions == 50)
@@ -122,7 +181,7 @@ struct SettingsTests {
         ]
         for (text, message) in cases {
             #expect {
-                var settings = ServeSettings()
+                var settings = ServeSettings(taxonomy: .empty)
                 try QueueConfiguration.parse(text, file: "swarmd.yaml").applyHub(to: &settings, file: "swarmd.yaml")
             } throws: { error in
                 (error as? ConfigError)?.description.hasPrefix(message) == true
@@ -134,7 +193,7 @@ struct SettingsTests {
     func documented() throws {
         let docs = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("docs/operations.md")
+            .appendingPathComponent("docs/operations.md")
         let text = try String(contentsOf: docs, encoding: .utf8)
         let table = Settings.markdownTable
         let found = text.contains(table)

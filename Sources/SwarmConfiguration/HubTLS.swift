@@ -1,5 +1,5 @@
 import Foundation
-import NIOSSL
+package import NIOSSL
 
 /// The hub's TLS certificate and key (`swarmd serve --tls-cert FILE --tls-key FILE`), read and
 /// checked once at start, so a missing, unreadable or invalid file stops the hub with its name
@@ -12,7 +12,7 @@ public struct HubTLS: Sendable {
     /// The PEM file of the private key (unencrypted).
     public let keyFile: String
     /// What the server's TLS handler is built from.
-    let configuration: TLSConfiguration
+    package let configuration: TLSConfiguration
 
     /// Reads and checks both files: each must be readable PEM, and the key must belong to the
     /// first certificate.

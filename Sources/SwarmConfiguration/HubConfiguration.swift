@@ -1,8 +1,8 @@
-import Foundation
 public import SwarmCore
 public import SwarmProtocol
 
-/// Everything a hub needs to know to run. The initial values are the defaults; each field is set
+/// Everything a hub needs to know to run. The initial values are the defaults (the taxonomy is given:
+/// the shipped one is a resource of SwarmHub, whose `HubConfiguration()` picks it); each field is set
 /// from outside through its ``Setting`` (``Settings/all``: the flag and configuration-file key of the
 /// same name in kebab-case, with the accepted values and the operators' help; docs/operations.md).
 public struct HubConfiguration: Sendable {
@@ -69,7 +69,7 @@ public struct HubConfiguration: Sendable {
     /// The name in `welcome.server`.
     public var serverName = "swarmd"
     /// The taxonomy and the invitation and backlog settings (docs/skills.md).
-    public var swarm = SwarmSettings(taxonomy: .standard)
+    public var swarm: SwarmSettings
     /// How long an agent may have no connection before their presence becomes offline, so a
     /// reconnect does not flap. Default 30 s.
     public var presenceGrace: Duration = .seconds(30)
@@ -87,12 +87,8 @@ public struct HubConfiguration: Sendable {
     /// The token `GET /metrics` requires as `Authorization: Bearer`; `nil`: none. Default `nil`.
     public var metricsToken: String? = nil
 
-    /// The default configuration.
-    public init() {}
+    /// The default configuration, matching skills with `taxonomy`.
+    public init(taxonomy: Taxonomy) {
+        swarm = SwarmSettings(taxonomy: taxonomy)
+    }
 }
-
-/// The hub's clock: injected so tests and the simulator control time.
-public typealias HubClock = @Sendable () -> Timestamp
-
-/// The wall clock.
-public let systemClock: HubClock = { Timestamp(Date()) }
