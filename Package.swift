@@ -79,9 +79,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libcurl's SMTP client for the hub's mail out (Sources/SwarmHub/Mail/SMTPRelay.swift).
+        .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(
             name: "SwarmHub",
             dependencies: [
+                "CCurl",
                 "SwarmStore",
                 "SwarmMetrics",
                 "SwarmConfiguration",
@@ -92,6 +96,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
