@@ -17,7 +17,7 @@ public import SwarmProtocol
 /// - `seq` is gap-free and increasing: a batch whose first `seq` does not follow the last one in the
 ///   log is refused with ``StoreError/Code/sequenceMismatch``.
 /// - Reads see whole batches only, never part of one.
-public typealias EventStore = LogStore & ProjectionStore & ArticleSearch & CommandStore & TokenStore
+public typealias EventStore = LogStore & ProjectionStore & ArticleSearch & CommandStore & TokenStore & MailStore
 
 /// The log itself: appending a group commit, and reading events back (replay, resume, a ticket's history).
 public protocol LogStore: Sendable {

@@ -168,6 +168,29 @@ public final class SQLiteEventStore: EventStore, Sendable {
                     INSERT INTO log_epoch (id, epoch) VALUES (1, ?);
                     """, arguments: [LogEpoch.generate()])
         }
+        migrator.registerMigration("v4-mail-out") { db in
+            // The hub's outgoing mail (MailStore): the queue, and how far the log has been planned.
+            try db.execute(
+                sql: """
+                    CREATE TABLE mail_out (
+                        id TEXT PRIMARY KEY,
+                        seq INTEGER NOT NULL,
+                        ticket TEXT,
+                        recipient TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        message BLOB NOT NULL,
+                        state TEXT NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        next_attempt INTEGER NOT NULL,
+                        last_error TEXT,
+                        created_at INTEGER NOT NULL,
+                        sent_at INTEGER
+                    );
+                    CREATE INDEX mail_out_due ON mail_out(state, next_attempt, seq);
+                    CREATE TABLE mail_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+                    INSERT INTO mail_cursor (id, seq) VALUES (1, -1);
+                    """)
+        }
         return migrator
     }
 

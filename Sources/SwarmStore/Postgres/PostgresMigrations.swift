@@ -173,5 +173,34 @@ enum PostgresMigrations {
                 """,
                 "INSERT INTO log_epoch (id, epoch) VALUES (TRUE, left(replace(gen_random_uuid()::text, '-', ''), 16))",
             ]),
+        Migration(
+            version: 3, name: "mail out",
+            statements: [
+                // The hub's outgoing mail (MailStore): the queue, and how far the log has been planned.
+                """
+                CREATE TABLE mail_out (
+                    id TEXT PRIMARY KEY,
+                    seq BIGINT NOT NULL,
+                    ticket TEXT,
+                    recipient TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    message BYTEA NOT NULL,
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    next_attempt BIGINT NOT NULL,
+                    last_error TEXT,
+                    created_at BIGINT NOT NULL,
+                    sent_at BIGINT
+                )
+                """,
+                "CREATE INDEX mail_out_due ON mail_out(state, next_attempt, seq)",
+                """
+                CREATE TABLE mail_cursor (
+                    id BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (id),
+                    seq BIGINT NOT NULL
+                )
+                """,
+                "INSERT INTO mail_cursor (id, seq) VALUES (TRUE, -1)",
+            ]),
     ]
 }

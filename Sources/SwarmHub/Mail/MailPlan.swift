@@ -1,0 +1,168 @@
+import SwarmCore
+import SwarmProtocol
+import SwarmStore
+
+/// One mail an event causes, before it is rendered: who gets it, why, and what it says.
+struct PlannedMail: Sendable, Hashable {
+    /// Why it is sent: the ticket was opened, a public reply, the desk waits for the requester, the
+    /// ticket was resolved.
+    enum Kind: String, Sendable, Hashable {
+        case opened, reply, waiting, resolved
+    }
+
+    /// The `Message-ID`, without angle brackets: `T-42.<seq>@<domain>`, one per event and recipient, so
+    /// the event's mail has one identity however often it is planned or tried.
+    var id: String
+    var seq: Int64
+    var ticket: String
+    var recipient: String
+    var kind: Kind
+    var subject: String
+    var text: String
+    /// The thread: every mail of a ticket refers to its root, `T-42@<domain>`.
+    var references: [String]
+    var date: Timestamp
+    var language: MailLanguage
+}
+
+/// The languages the hub writes mail in.
+enum MailLanguage: String, Sendable, Hashable, CaseIterable {
+    case de, en
+}
+
+/// Which events mail the requester, and what the mail says: pure, from the event and the committed
+/// state. Only a requester whose id is an e-mail address gets mail; internal notes, what the requester
+/// did herself, and monitoring's tickets never cause one (invariant 6 on this path: the requester's
+/// view of the event decides, as it does on every other).
+enum MailPlan {
+    static func mails(
+        for stored: StoredEvent, in state: SwarmState, domain: String, language: MailLanguage
+    ) -> [PlannedMail] {
+        let event = stored.event
+        guard let id = event.ticket, let ticket = state.tickets[id], isAddress(ticket.requester),
+            ticket.alert == nil, event.actor != ticket.requester || isOpening(event)
+        else { return [] }
+        // What the requester may see of the event is what may leave by mail, and nothing else.
+        guard case .whole = Policy.view(of: event, for: .requester(ticket.requester), in: state) else { return [] }
+        let texts = MailTexts(language: language)
+        let kind: PlannedMail.Kind
+        let text: String
+        switch event.payload {
+        case .ticketOpened(let opened):
+            kind = .opened
+            text = texts.opened(opened)
+        case .commentAdded(let comment) where comment.visibility == .public:
+            kind = .reply
+            text = texts.reply(comment, on: ticket)
+        case .statusChanged(_, .waiting, _):
+            kind = .waiting
+            text = texts.waiting(ticket)
+        case .statusChanged(_, .resolved, let resolution):
+            kind = .resolved
+            text = texts.resolved(ticket, resolution: resolution)
+        default:
+            return []
+        }
+        return [
+            PlannedMail(
+                id: "\(id).\(stored.seq)@\(domain)", seq: stored.seq, ticket: id, recipient: ticket.requester,
+                kind: kind, subject: "[\(id)] \(ticket.title)", text: text, references: ["\(id)@\(domain)"],
+                date: event.at, language: language)
+        ]
+    }
+
+    private static func isOpening(_ event: SwarmEvent) -> Bool {
+        if case .ticketOpened = event.payload { true } else { false }
+    }
+
+    /// Whether a requester id is an address mail can go to: `local@domain.tld`, nothing an envelope
+    /// could not carry.
+    static func isAddress(_ id: String) -> Bool {
+        guard SMTPRelay.isPlainAddress(id), let at = id.lastIndex(of: "@") else { return false }
+        return id[id.index(after: at)...].contains(".")
+    }
+}
+
+/// The mails' words, in German and English.
+struct MailTexts {
+    var language: MailLanguage
+
+    func opened(_ ticket: Ticket) -> String {
+        switch language {
+        case .de:
+            """
+            Guten Tag,
+
+            wir haben Ihre Anfrage erhalten und unter der Nummer \(ticket.id) aufgenommen:
+
+              \(ticket.title)
+
+            Das IT-Team kümmert sich darum und schreibt Ihnen hier, sobald es Neues gibt. Wenn Sie etwas \
+            ergänzen möchten, antworten Sie einfach auf diese E-Mail; die Nummer \(ticket.id) im Betreff \
+            ordnet Ihre Antwort zu.
+            """
+        case .en:
+            """
+            Hello,
+
+            we have received your request and logged it as \(ticket.id):
+
+              \(ticket.title)
+
+            The IT team is on it and will write to you here as soon as there is news. To add anything, \
+            just reply to this e-mail; the number \(ticket.id) in the subject files your reply with it.
+            """
+        }
+    }
+
+    func reply(_ comment: Comment, on ticket: Ticket) -> String {
+        switch language {
+        case .de:
+            "\(comment.body)\n\n-- \n\(comment.author), IT-Team · \(ticket.id). Antworten Sie auf diese E-Mail, um zu antworten."
+        case .en:
+            "\(comment.body)\n\n-- \n\(comment.author), IT team · \(ticket.id). Reply to this e-mail to answer."
+        }
+    }
+
+    func waiting(_ ticket: Ticket) -> String {
+        switch language {
+        case .de:
+            """
+            Guten Tag,
+
+            zu \(ticket.id) („\(ticket.title)“) brauchen wir eine Rückmeldung von Ihnen, bevor es weitergehen \
+            kann. Bitte antworten Sie auf diese E-Mail.
+            """
+        case .en:
+            """
+            Hello,
+
+            we need to hear from you about \(ticket.id) ("\(ticket.title)") before we can go on. Please \
+            reply to this e-mail.
+            """
+        }
+    }
+
+    func resolved(_ ticket: Ticket, resolution: String?) -> String {
+        let how = resolution.map { "\n\n  \($0)" } ?? ""
+        switch language {
+        case .de:
+            return """
+                Guten Tag,
+
+                \(ticket.id) („\(ticket.title)“) ist gelöst.\(how)
+
+                Ist das Problem nicht behoben, antworten Sie auf diese E-Mail: Ihre Antwort öffnet \
+                \(ticket.id) wieder.
+                """
+        case .en:
+            return """
+                Hello,
+
+                \(ticket.id) ("\(ticket.title)") is resolved.\(how)
+
+                If the problem is not fixed, reply to this e-mail: your reply reopens \(ticket.id).
+                """
+        }
+    }
+}
