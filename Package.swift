@@ -41,6 +41,11 @@ let package = Package(
     targets: [
         .target(name: "SwarmProtocol", swiftSettings: swiftSettings),
         .target(name: "SwarmCore", dependencies: ["SwarmProtocol"], swiftSettings: swiftSettings),
+        // GMime 3 (Debian's libgmime-3.0-dev), the MIME parser and writer the mail module is built on.
+        .systemLibrary(
+            name: "CGMime", path: "Sources/CGMime", pkgConfig: "gmime-3.0", providers: [.apt(["libgmime-3.0-dev"])]),
+        // Reading incoming mail and composing outgoing mail, pure: no network, no store, no clock.
+        .target(name: "SwarmMail", dependencies: ["CGMime", "SwarmProtocol"], swiftSettings: swiftSettings),
         // The leads' figures: the fold over the log the hub keeps live. Nothing else, so the server links
         // only this of the analysis code.
         .target(name: "SwarmMetrics", dependencies: ["SwarmCore"], swiftSettings: swiftSettings),
@@ -185,6 +190,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SwarmMailTests", dependencies: ["SwarmMail", "SwarmProtocol"], resources: [.copy("corpus")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "SwarmConfigurationTests",
             dependencies: [
