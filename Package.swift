@@ -91,6 +91,7 @@ let package = Package(
             name: "SwarmHub",
             dependencies: [
                 "CCurl",
+                "SwarmMail",
                 "SwarmStore",
                 "SwarmMetrics",
                 "SwarmConfiguration",

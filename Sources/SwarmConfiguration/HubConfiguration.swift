@@ -86,6 +86,8 @@ public struct HubConfiguration: Sendable {
     public var metricsAddress: ListenAddress? = nil
     /// The token `GET /metrics` requires as `Authorization: Bearer`; `nil`: none. Default `nil`.
     public var metricsToken: String? = nil
+    /// Where the hub's mail goes and who it is from; `nil`: no mail out.
+    public var mailOut: MailOutConfiguration? = nil
 
     /// The default configuration, matching skills with `taxonomy`.
     public init(taxonomy: Taxonomy) {

@@ -45,6 +45,10 @@ public struct ServeOptions: ParsableArguments {
     @Option(Setting.logFormat) var logFormat: String?
     @Option(Setting.metricsAddress) var metricsAddress: String?
     @Option(Setting.metricsTokenFile) var metricsTokenFile: String?
+    @Option(Setting.smtp) var smtp: String?
+    @Option(Setting.smtpCredentials) var smtpCredentials: String?
+    @Option(Setting.mailFrom) var mailFrom: String?
+    @Option(Setting.mailLanguage) var mailLanguage: String?
 
     /// No values given: the defaults.
     public init() {}
@@ -87,6 +91,10 @@ public struct ServeOptions: ParsableArguments {
             (.logFormat, logFormat.map { [$0] } ?? []),
             (.metricsAddress, metricsAddress.map { [$0] } ?? []),
             (.metricsTokenFile, metricsTokenFile.map { [$0] } ?? []),
+            (.smtp, smtp.map { [$0] } ?? []),
+            (.smtpCredentials, smtpCredentials.map { [$0] } ?? []),
+            (.mailFrom, mailFrom.map { [$0] } ?? []),
+            (.mailLanguage, mailLanguage.map { [$0] } ?? []),
         ]
         var given = swarm.given
         for (setting, values) in own where !values.isEmpty { given[setting.name] = values }

@@ -20,6 +20,14 @@ public struct ServeSettings: Sendable {
     public var tlsKeyFile: String? = nil
     /// The file the metrics token is read from (`--metrics-token-file`). Default: none.
     public var metricsTokenFile: String? = nil
+    /// The SMTP relay the hub's mail goes through (`--smtp`). Default: none, no mail is sent.
+    public var smtp: RelayURL? = nil
+    /// The file the relay's `user:password` is read from (`--smtp-credentials`). Default: none.
+    public var smtpCredentialsFile: String? = nil
+    /// The hub's sender (`--mail-from`). Default: none; needed with `--smtp`.
+    public var mailFrom: MailSender? = nil
+    /// The language of the hub's mail (`--mail-language`). Default `en`.
+    public var mailLanguage: MailLanguageChoice = .en
 
     /// The defaults, with `taxonomy` as the skills the hub matches on (the shipped one is the hub's
     /// resource: `HubConfiguration()` in SwarmHub picks it).
@@ -49,6 +57,14 @@ public struct ServeSettings: Sendable {
         if let metrics = hub.metricsAddress, metrics.port != 0, metrics.port == hub.port {
             throw SettingError("--metrics-address must use another port than --port \(hub.port)")
         }
+        switch (smtp, mailFrom) {
+        case (.some, nil): throw SettingError("--smtp needs --mail-from, the address the hub's mail comes from")
+        case (nil, .some): throw SettingError("--mail-from needs --smtp, the relay the hub's mail goes through")
+        default: break
+        }
+        if smtpCredentialsFile != nil && smtp == nil {
+            throw SettingError("--smtp-credentials needs --smtp, the relay they are for")
+        }
     }
 
     /// Reads the files the settings name (the TLS certificate and key, the metrics token) into the
@@ -63,6 +79,13 @@ public struct ServeSettings: Sendable {
             }
         }
         if let path = metricsTokenFile { hub.metricsToken = try Self.readToken(path) }
+        if let smtp, let mailFrom {
+            hub.mailOut = MailOutConfiguration(
+                relay: smtp,
+                credentials: try smtpCredentialsFile.map { path throws(SettingError) in
+                    try RelayCredentials.read(path: path)
+                }, from: mailFrom, language: mailLanguage)
+        }
         return hub
     }
 

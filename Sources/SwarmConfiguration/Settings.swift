@@ -47,6 +47,10 @@ public enum Settings {
         .logFormat,
         .metricsAddress,
         .metricsTokenFile,
+        .smtp,
+        .smtpCredentials,
+        .mailFrom,
+        .mailLanguage,
     ]
 
     /// The setting called `name`.
@@ -270,4 +274,25 @@ extension Setting {
     public static let metricsTokenFile = Setting.file(
         "metrics-token-file", \.metricsTokenFile,
         "A file whose first line is the token GET /metrics then requires as 'Authorization: Bearer'.")
+
+    // Mail out
+    /// `--smtp`.
+    public static let smtp = Setting(
+        "smtp", value: "url", accepts: "`smtp://host[:port]` (STARTTLS when offered), `smtps://host[:port]`",
+        help: "The SMTP relay the hub's mail (confirmations, public replies, status notices) goes through.",
+        show: { $0.smtp.map(\.text) ?? "none" },
+        set: { values, settings throws(SettingError) in settings.smtp = try RelayURL(parsing: values[0]) })
+    /// `--smtp-credentials`.
+    public static let smtpCredentials = Setting.file(
+        "smtp-credentials", \.smtpCredentialsFile,
+        "A file whose first line is user:password for the relay's AUTH (over TLS).")
+    /// `--mail-from`.
+    public static let mailFrom = Setting(
+        "mail-from", value: "sender", accepts: "`address` or `Name <address>`",
+        help: "Who the hub's mail is from; its domain ends the hub's Message-IDs.",
+        show: { $0.mailFrom.map(\.description) ?? "none" },
+        set: { values, settings throws(SettingError) in settings.mailFrom = try MailSender(parsing: values[0]) })
+    /// `--mail-language`.
+    public static let mailLanguage = Setting.choice(
+        "mail-language", \.mailLanguage, "The language the hub writes its mail in (de: German, en: English).")
 }

@@ -6,6 +6,7 @@ public import Logging
 import NIOCore
 public import SwarmConfiguration
 import SwarmCore
+import SwarmMail
 import SwarmProtocol
 public import SwarmStore
 
@@ -33,6 +34,8 @@ public struct Hub: Sendable {
     let suggestions: KnowledgeSuggestions
     let pruning: CommandPruning
     let presence: PresenceTracker
+    /// The mail out, when a relay is configured (`--smtp`).
+    let mailer: Mailer?
     /// On a shared log (PostgreSQL): the log listener and the timer lease; `nil` on SQLite.
     let cluster: ClusterLink?
     public let configuration: HubConfiguration
@@ -74,6 +77,16 @@ public struct Hub: Sendable {
             telemetry: telemetry)
         self.pruning = CommandPruning(store: store, clock: clock, configuration: configuration, logger: logger)
         self.presence = PresenceTracker(ledger: ledger, grace: configuration.presenceGrace)
+        self.mailer = configuration.mailOut.map { mail in
+            Mailer(
+                store: store, ledger: ledger,
+                relay: SMTPRelay(url: mail.relay, credentials: mail.credentials),
+                configuration: Mailer.Configuration(
+                    from: MailAddress(mail.from.address, name: mail.from.name),
+                    identity: HubMailIdentity(domain: mail.from.domain, address: mail.from.address),
+                    language: mail.language == .de ? .de : .en),
+                clock: clock, mayRun: { timers.holdsLease }, logger: logger)
+        }
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -151,6 +164,7 @@ public struct Hub: Sendable {
             // The ledger comes first: services shut down in reverse order, so the server stops
             // taking commands before the ledger commits the last of them.
             services: [ledger, timers, metricsFeed, suggestions, pruning, tokenWatch] + (cluster.map { [$0] } ?? [])
+                + (mailer.map { [$0] } ?? [])
                 + PrometheusEndpoint.listener(configuration: metrics, scrape: scrape, logger: logger),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger

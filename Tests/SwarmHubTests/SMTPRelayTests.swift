@@ -1,4 +1,5 @@
 import Foundation
+import SwarmConfiguration
 import SwarmTestSupport
 import Testing
 
@@ -19,7 +20,7 @@ struct SMTPRelayTests {
     @Test("a message the relay takes reaches the mailbox whole", .enabled(if: MailHarness.isAvailable))
     func delivers() async throws {
         try await MailHarness.with { mail in
-            let relay = try SMTPRelay(url: mail.smtpURL)
+            let relay = SMTPRelay(url: try RelayURL(parsing: mail.smtpURL))
             try await relay.send(
                 message(id: "T-7.42@it.example", to: "rita@customer.example"), from: "it@it.example",
                 to: ["rita@customer.example"])
@@ -36,7 +37,7 @@ struct SMTPRelayTests {
     @Test("a relay that does not answer is a temporary failure, and nothing is half sent")
     func unreachable() async throws {
         // Port 9 (discard) has no listener on loopback here: the connection is refused.
-        let relay = try SMTPRelay(url: "smtp://127.0.0.1:9", timeout: .seconds(5))
+        let relay = SMTPRelay(url: try RelayURL(parsing: "smtp://127.0.0.1:9"), timeout: .seconds(5))
         let error = await #expect(throws: RelayError.self) {
             try await relay.send(
                 message(id: "a@it.example", to: "x@y.example"), from: "it@it.example", to: ["x@y.example"])
@@ -47,7 +48,7 @@ struct SMTPRelayTests {
     @Test("a message the relay refuses for good is a permanent failure", .enabled(if: MailHarness.isAvailable))
     func refused() async throws {
         try await MailHarness.with { mail in
-            let relay = try SMTPRelay(url: mail.smtpURL)
+            let relay = SMTPRelay(url: try RelayURL(parsing: mail.smtpURL))
             // Larger than the harness's message_size_limit (40 MB): Postfix answers 552.
             let large = message(
                 id: "big@it.example", to: "rita@customer.example", body: String(repeating: "x", count: 41_000_000))
@@ -64,7 +65,7 @@ struct SMTPRelayTests {
         for url in [
             "http://mail.example", "smtp://", "smtp://mail.example/path", "smtp://user@mail.example", "mail.example",
         ] {
-            #expect(throws: RelayError.self, "\(url)") { try SMTPRelay(url: url) }
+            #expect(throws: SettingError.self, "\(url)") { try RelayURL(parsing: url) }
         }
         #expect(SMTPRelay.isPlainAddress("rita@customer.example"))
         for bad in [
@@ -72,7 +73,7 @@ struct SMTPRelayTests {
         ] {
             #expect(!SMTPRelay.isPlainAddress(bad), "\(bad)")
         }
-        let relay = try SMTPRelay(url: "smtp://127.0.0.1:9")
+        let relay = SMTPRelay(url: try RelayURL(parsing: "smtp://127.0.0.1:9"))
         let error = await #expect(throws: RelayError.self) {
             try await relay.send([], from: "it@it.example", to: ["a@b.example\r\nDATA"])
         }
@@ -84,9 +85,9 @@ struct SMTPRelayTests {
         let path = NSTemporaryDirectory() + "smtp-credentials-\(UUID().uuidString.prefix(6))"
         defer { try? FileManager.default.removeItem(atPath: path) }
         try "helpdesk:pa:ss word\nignored\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(try SMTPRelay.Credentials.read(path: path) == .init(user: "helpdesk", password: "pa:ss word"))
+        #expect(try RelayCredentials.read(path: path) == .init(user: "helpdesk", password: "pa:ss word"))
         try "no colon here\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: RelayError.self) { try SMTPRelay.Credentials.read(path: path) }
-        #expect(throws: RelayError.self) { try SMTPRelay.Credentials.read(path: path + ".missing") }
+        #expect(throws: SettingError.self) { try RelayCredentials.read(path: path) }
+        #expect(throws: SettingError.self) { try RelayCredentials.read(path: path + ".missing") }
     }
 }

@@ -43,11 +43,16 @@ enum MailPlan {
             ticket.alert == nil, event.actor != ticket.requester || isOpening(event)
         else { return [] }
         // What the requester may see of the event is what may leave by mail, and nothing else.
-        guard case .whole = Policy.view(of: event, for: .requester(ticket.requester), in: state) else { return [] }
+        let shown: SwarmEvent
+        switch Policy.view(of: event, for: .requester(ticket.requester), in: state) {
+        case .whole: shown = event
+        case .redacted(let redacted): shown = redacted
+        case .hidden: return []
+        }
         let texts = MailTexts(language: language)
         let kind: PlannedMail.Kind
         let text: String
-        switch event.payload {
+        switch shown.payload {
         case .ticketOpened(let opened):
             kind = .opened
             text = texts.opened(opened)
@@ -66,7 +71,7 @@ enum MailPlan {
         return [
             PlannedMail(
                 id: "\(id).\(stored.seq)@\(domain)", seq: stored.seq, ticket: id, recipient: ticket.requester,
-                kind: kind, subject: "[\(id)] \(ticket.title)", text: text, references: ["\(id)@\(domain)"],
+                kind: kind, subject: ticket.title, text: text, references: ["\(id)@\(domain)"],
                 date: event.at, language: language)
         ]
     }

@@ -1,6 +1,7 @@
 import CCurl
 import Foundation
 import NIOPosix
+public import SwarmConfiguration
 
 /// The SMTP relay the hub hands its mail to (`--smtp`): `smtp://host:port`, upgraded with STARTTLS
 /// when the relay offers it, or `smtps://host:port` for TLS from the first byte; with a user and a
@@ -10,57 +11,18 @@ import NIOPosix
 /// the dialogue, the TLS and the authentication, so the hub writes none of it. libcurl's easy interface
 /// blocks, so each message is sent on NIO's thread pool, never on the cooperative pool.
 public struct SMTPRelay: Sendable {
-    /// A user and a password for the relay's `AUTH`.
-    public struct Credentials: Sendable, Hashable {
-        public var user: String
-        public var password: String
-
-        public init(user: String, password: String) {
-            self.user = user
-            self.password = password
-        }
-
-        /// Reads a credentials file: its first line, `user:password` (the password may hold colons).
-        public static func read(path: String) throws(RelayError) -> Credentials {
-            let text: String
-            do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw RelayError(
-                    .configuration, "--smtp-credentials: cannot read \(path): \(error.localizedDescription)")
-            }
-            let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let colon = trimmed.firstIndex(of: ":"), colon != trimmed.startIndex else {
-                throw RelayError(
-                    .configuration, "--smtp-credentials: \(path) must hold user:password on its first line")
-            }
-            return Credentials(
-                user: String(trimmed[..<colon]), password: String(trimmed[trimmed.index(after: colon)...]))
-        }
-    }
-
-    /// The relay's URL, as given.
-    public let url: String
-    public let credentials: Credentials?
+    /// The relay.
+    public let url: RelayURL
+    public let credentials: RelayCredentials?
     /// A PEM file of the CA (or the certificate) a relay's TLS is checked against; the system's CAs when
     /// `nil`.
     public let caFile: String?
     /// How long one message may take, connecting included.
     public let timeout: Duration
 
-    /// A relay at `url`: `smtp://host[:port]` or `smtps://host[:port]`, nothing after the port.
     public init(
-        url: String, credentials: Credentials? = nil, caFile: String? = nil, timeout: Duration = .seconds(60)
-    ) throws(RelayError) {
-        guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(),
-            scheme == "smtp" || scheme == "smtps", let host = parts.host, !host.isEmpty,
-            parts.path.isEmpty || parts.path == "/", parts.query == nil, parts.user == nil
-        else {
-            throw RelayError(
-                .configuration,
-                "--smtp must be smtp://host[:port] (STARTTLS when offered) or smtps://host[:port], not '\(url)'")
-        }
+        url: RelayURL, credentials: RelayCredentials? = nil, caFile: String? = nil, timeout: Duration = .seconds(60)
+    ) {
         self.url = url
         self.credentials = credentials
         self.caFile = caFile
@@ -100,7 +62,7 @@ public struct SMTPRelay: Sendable {
         defer { context.release() }
         var failures = 0
         func set(_ code: CURLcode) { if code != CURLE_OK { failures += 1 } }
-        set(swarm_curl_set_string(curl, CURLOPT_URL, url))
+        set(swarm_curl_set_string(curl, CURLOPT_URL, url.text))
         set(swarm_curl_set_long(curl, CURLOPT_NOSIGNAL, 1))
         set(swarm_curl_set_long(curl, CURLOPT_TIMEOUT_MS, Int(timeout.components.seconds * 1000)))
         set(
@@ -169,10 +131,10 @@ private func readBody(
 }
 
 /// Why a message did not reach the relay: `temporary` when trying again later may work, `permanent`
-/// when it will not, `configuration` for a relay the settings name wrongly.
+/// when it will not.
 public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
-        case temporary, permanent, configuration
+        case temporary, permanent
     }
 
     public var kind: Kind

@@ -1,0 +1,129 @@
+import Foundation
+import SwarmConfiguration
+import SwarmCore
+import SwarmProtocol
+import SwarmStore
+import SwarmTestSupport
+import Testing
+
+@testable import SwarmHub
+
+@Suite("Mail out: what the requester is mailed, and that it arrives through a real relay")
+struct MailOutTests {
+    let rita = Principal(id: "rita@customer.example", role: .requester)
+    let alice = Principal(id: "alice", role: .agent)
+    let settings = SwarmSettings(taxonomy: .standard)
+
+    func open(_ title: String = "VPN bricht ab") -> Command {
+        .client(
+            .ticketOpen(
+                TicketOpen(
+                    title: title, description: "Seit heute früh.", category: .network, urgency: .high, impact: .low)))
+    }
+
+    /// Decides and applies `commands` in turn, each event with its seq; returns the state and the log.
+    func run(_ commands: [(Command, Principal)]) throws -> (SwarmState, [StoredEvent]) {
+        var state = SwarmState()
+        var log: [StoredEvent] = []
+        for (index, (command, principal)) in commands.enumerated() {
+            let at = Timestamp(milliseconds: 1_000 * Int64(index + 1))
+            for event in try state.decide(command, by: principal, at: at, settings: settings) {
+                state.apply(event)
+                log.append(StoredEvent(seq: Int64(log.count + 1), channels: [], event: event, json: "{}"))
+            }
+        }
+        return (state, log)
+    }
+
+    func plan(_ log: [StoredEvent], _ state: SwarmState, _ language: MailLanguage = .en) -> [PlannedMail] {
+        log.flatMap { MailPlan.mails(for: $0, in: state, domain: "it.example", language: language) }
+    }
+
+    @Test("opened, a public reply, waiting and resolved mail her; internal notes, her own words and other steps do not")
+    func plannedMails() throws {
+        let (state, log) = try run([
+            (open(), rita),
+            (.client(.swarmJoin(TicketRef(ticket: "T-1"))), alice),
+            (.client(.commentAdd(CommentAdd(ticket: "T-1", body: "Intern: Tunnel-MTU prüfen"))), alice),
+            (
+                .client(
+                    .commentAdd(CommentAdd(ticket: "T-1", body: "Please restart the client.", visibility: .public))),
+                alice
+            ),
+            (.client(.commentAdd(CommentAdd(ticket: "T-1", body: "Done, still broken."))), rita),
+            (.client(.ticketStatus(StatusChange(ticket: "T-1", status: .inProgress))), alice),
+            (.client(.ticketStatus(StatusChange(ticket: "T-1", status: .waiting))), alice),
+            (.client(.ticketStatus(StatusChange(ticket: "T-1", status: .inProgress))), alice),
+            (
+                .client(.ticketStatus(StatusChange(ticket: "T-1", status: .resolved, resolution: "MTU set to 1400"))),
+                alice
+            ),
+        ])
+        let mails = plan(log, state)
+        #expect(mails.map(\.kind) == [.opened, .reply, .waiting, .resolved])
+        #expect(mails.allSatisfy { $0.recipient == "rita@customer.example" && $0.ticket == "T-1" })
+        #expect(mails.allSatisfy { $0.references == ["T-1@it.example"] && $0.subject == "VPN bricht ab" })
+        #expect(Set(mails.map(\.id)).count == 4)
+        #expect(mails.allSatisfy { $0.id.hasPrefix("T-1.") && $0.id.hasSuffix("@it.example") })
+        #expect(mails[1].text.hasPrefix("Please restart the client."))
+        #expect(mails[3].text.contains("MTU set to 1400") && mails[3].text.contains("reopens T-1"))
+        #expect(!mails.contains { $0.text.contains("Intern") }, "an internal note never leaves by mail")
+        // Planned again, the same event gives the same mail: the id is the event's.
+        #expect(plan(log, state) == mails)
+        #expect(plan(log, state, .de).first?.text.contains("unter der Nummer T-1") == true)
+    }
+
+    @Test("no mail for a requester without an address, nor for monitoring's tickets")
+    func noAddressNoMail() throws {
+        let (state, log) = try run([
+            (open(), Principal(id: "rita", role: .requester)),
+            (
+                .client(
+                    .ticketOpen(
+                        TicketOpen(
+                            title: "Disk full", description: "db1", category: .hardware, urgency: .high, impact: .high,
+                            dedupKey: "nagios:db1/disk"))), rita
+            ),
+        ])
+        #expect(plan(log, state).isEmpty)
+        #expect(!MailPlan.isAddress("rita") && !MailPlan.isAddress("rita@localhost"))
+        #expect(MailPlan.isAddress("rita@customer.example"))
+    }
+
+    @Test("a hub with a relay mails the requester through it, once per event", .enabled(if: MailHarness.isAvailable))
+    func throughPostfix() async throws {
+        try await MailHarness.with { mail in
+            try await withHub(configure: { configuration in
+                configuration.mailOut = MailOutConfiguration(
+                    relay: try! RelayURL(parsing: mail.smtpURL),
+                    from: try! MailSender(parsing: "IT-Hilfe <it@it.example>"),
+                    language: .de)
+            }) { hub in
+                let opened = try await hub.ledger.submit(open(), by: rita, id: "o1").get()
+                let ticket = try #require(opened.ticket)
+                _ = try await hub.ledger.submit(
+                    .client(.commentAdd(CommentAdd(ticket: ticket, body: "Nur intern."))), by: alice, id: "c1"
+                ).get()
+                _ = try await hub.ledger.submit(
+                    .client(
+                        .commentAdd(
+                            CommentAdd(ticket: ticket, body: "Bitte den Client neu starten.", visibility: .public))),
+                    by: alice, id: "c2"
+                ).get()
+                let delivered = try await mail.waitForDelivery(count: 2)
+                #expect(delivered.count == 2)
+                let confirmation = try #require(delivered.first { $0.contains("Auto-Submitted: auto-replied") })
+                #expect(confirmation.contains("To: rita@customer.example"))
+                #expect(confirmation.lowercased().contains("message-id: <\(ticket.lowercased()).1@it.example>"))
+                let reply = try #require(delivered.first { $0.contains("Auto-Submitted: auto-generated") })
+                #expect(reply.contains("In-Reply-To: <\(ticket)@it.example>"))
+                #expect(delivered.allSatisfy { !$0.contains("Nur intern") })
+                let summary = try await hub.store.mailSummary()
+                #expect(summary.counts[.sent] == 2 && summary.counts[.pending] == nil)
+                // Nothing more arrives: each event's mail was sent once.
+                try await Task.sleep(for: .seconds(2))
+                #expect(mail.delivered().count == 2)
+            }
+        }
+    }
+}
