@@ -41,6 +41,16 @@ struct ViaCommandTests {
             #expect(foreign.status != 0)
             #expect(foreign.err.contains("example.net is not an allowed mail domain"), "\(foreign.err)")
             #expect(hub.ledger.snapshot.state.tickets.count == 1)
+            // The lead's metrics: a second table, by how tickets came in.
+            let lead = try SwarmCLI()
+            let lena = try await hub.token("lena", .lead)
+            #expect(try await lead.run(["login", "--server", hub.httpBase, "--token", lena]).status == 0)
+            let metrics = try await lead.run(["metrics"])
+            #expect(metrics.status == 0, "\(metrics.err)")
+            let lines = metrics.out.split(separator: "\n").map(String.init)
+            let heading = try #require(lines.firstIndex { $0.contains("by how tickets came in") }, "\(metrics.out)")
+            #expect(lines[heading + 1].split(separator: " ") == ["phone"], "only the ways that brought a ticket")
+            #expect(lines[heading + 2].hasPrefix("Tickets opened") && lines[heading + 2].hasSuffix(" 1"))
         }
     }
 }
