@@ -200,6 +200,7 @@ if SWIFT.is_dir():
         ("Tiers.swift", "SLATarget", "defs.json", "/$defs/slaTarget"),
         ("Knowledge.swift", "Article.Status", "defs.json", "/$defs/articleStatus"),
         ("Metrics.swift", "TimelineBucket", "defs.json", "/$defs/timelineBucket"),
+        ("Via.swift", "Via", "defs.json", "/$defs/via"),
     ]
     for file, enum, name, pointer in pairs:
         swift, schema = swift_enum(file, enum), schema_enum(name, pointer)

@@ -10,7 +10,9 @@ struct Metrics: AsyncParsableCommand, HasGlobalOptions {
             Reads GET /v1/metrics: the tickets opened in the window (all of them by default), as of now.
             The table puts the routing modes side by side: tickets opened, resolved and open, time to
             first response and to resolve (median, p90), hand-offs per ticket, first-contact resolution,
-            reopen, escalation, SLA breach and deflection rates, effort per ticket, utilisation.
+            reopen, escalation, SLA breach and deflection rates, effort per ticket, utilisation. A second
+            table breaks the same figures down by how the tickets came in (phone, email, portal, chat,
+            walk-in, monitoring, api), one column per way that brought any.
             --agents adds each agent's part (effort, and contribution to swarms they did not own).
             docs/metrics.md defines every figure. Not for agents or requesters (exit 4).
 
@@ -26,7 +28,7 @@ struct Metrics: AsyncParsableCommand, HasGlobalOptions {
     @Flag(help: "Swarm, tiered and hybrid side by side (the default view; for scripts that say so).")
     var compare = false
     @Flag(help: "Also list each agent's tickets, effort and contribution.") var agents = false
-    @Flag(help: "Print CSV: a header and one row per mode.") var csv = false
+    @Flag(help: "Print CSV: a header, one row per mode, then one per way in (via).") var csv = false
     @Option(help: ArgumentHelp("Tickets opened from this day or time (2026-11-01 or ISO-8601 UTC).", valueName: "time"))
     var from: String?
     @Option(help: ArgumentHelp("…and before this one.", valueName: "time")) var to: String?
@@ -75,6 +77,14 @@ struct Metrics: AsyncParsableCommand, HasGlobalOptions {
         say(style.paint(scope.joined(separator: " ") + ", as of \(report.asOf) (seq \(report.seq))", .dim))
         let table = report.table().split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         for (index, line) in table.enumerated() { say(index == 0 ? style.paint(String(line), .bold) : String(line)) }
+        let byVia = report.viaTable().split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        if !byVia.isEmpty {
+            say("")
+            say(style.paint("by how tickets came in (every mode together)", .dim))
+            for (index, line) in byVia.enumerated() {
+                say(index == 0 ? style.paint(String(line), .bold) : String(line))
+            }
+        }
         guard agents else { return }
         say("")
         if report.agents.isEmpty { return say("no agent has worked these tickets") }

@@ -19,6 +19,12 @@ struct Open: AsyncParsableCommand, HasGlobalOptions {
               swarm open                       # asks for title, description, category, urgency, impact
               swarm open --title "Printer jams" --json | jq -r .ticket
               swarm open --title "db1: disk full" --dedup-key nagios:db1/disk   # repeats fold into one ticket
+              swarm open --for rita@example.com --via phone --title "Cannot print"   # a call, for its caller
+
+            Staff record a call or a walk-up with --for (a requester's name, or an e-mail address from a
+            domain the hub allows, swarmd serve --mail-domains) and --via (how it came in: phone, email,
+            portal, chat, walk-in, monitoring, api; default api, or monitoring with --dedup-key). The
+            ticket is then the requester's: she sees it in the portal as hers.
             """
     )
 
@@ -54,12 +60,32 @@ struct Open: AsyncParsableCommand, HasGlobalOptions {
             valueName: "key"))
     var dedupKey: String?
 
+    @Option(
+        name: .customLong("for"),
+        help: ArgumentHelp(
+            "Open it for this requester (staff): her name, or an address from an allowed domain.",
+            valueName: "requester"))
+    var requester: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "How it came in: \(Via.allValueStrings.joined(separator: ", ")) (default: api).", valueName: "via"))
+    var via: Via?
+
+    func validate() throws {
+        if let requester, RequesterName(parsing: requester) == nil {
+            throw ValidationError(
+                "--for '\(requester)' is neither a requester's name (letters, digits, '.', '_', '-') "
+                    + "nor an e-mail address like rita@example.com")
+        }
+    }
+
     func run() async throws {
         var open = TicketOpen(
             title: title ?? "", description: description ?? "", category: category ?? .other,
             urgency: urgency ?? .medium, impact: impact ?? .medium,
             skills: skills.isEmpty ? nil : skills.flatMap { $0.split(separator: ",").map(String.init) },
-            queue: queue, dedupKey: dedupKey)
+            queue: queue, dedupKey: dedupKey, requester: requester, via: via)
         if title == nil {
             guard hasTerminal, !global.json else {
                 throw ClientError.usage("give --title (swarm asks for the fields only when a terminal is attached)")

@@ -179,6 +179,7 @@ struct Show: AsyncParsableCommand, HasGlobalOptions {
             ("queue", t.queue),
             ("category", t.category.rawValue),
             ("requester", t.requester),
+            ("via", t.via.rawValue),
             ("opened", "\(RelativeTime.describe(t.openedAt, now: time)) (\(t.openedAt))"),
             ("updated", RelativeTime.describe(t.updatedAt, now: time)),
             ("skills", t.skills.isEmpty ? "-" : t.skills.joined(separator: ", ")),

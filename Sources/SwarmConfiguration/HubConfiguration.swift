@@ -36,6 +36,10 @@ public struct HubConfiguration: Sendable {
     /// own (an `Origin` whose host is the request's `Host`). Clients that send no `Origin` header
     /// (terminals, scripts) are always allowed. Default: none.
     public var allowedOrigins: [String] = []
+    /// Mail domains (lower case, `example.com`) whose addresses may be a ticket's requester: staff
+    /// open tickets for `rita@example.com` only when `example.com` is listed (exactly; subdomains are
+    /// not included). Default: none.
+    public var mailDomains: [String] = []
     /// Commands per second one connection may send, on average. Default 100.
     public var commandRate = 100.0
     /// Commands one connection may send in a burst above the rate. Default 200.

@@ -27,6 +27,7 @@ public struct ServeOptions: ParsableArguments {
     @Option(Setting.principalBurst) var principalBurst: String?
     @Option(Setting.requesterBytesPerHour) var requesterBytesPerHour: String?
     @Option(Setting.requesterBytesPerTicket) var requesterBytesPerTicket: String?
+    @Option(Setting.mailDomains) var mailDomains: String?
     @Option(Setting.floodCloseAfter) var floodCloseAfter: String?
     @Option(Setting.helloTimeout) var helloTimeout: String?
     @Option(Setting.closeGrace) var closeGrace: String?
@@ -75,6 +76,7 @@ public struct ServeOptions: ParsableArguments {
             (.principalBurst, principalBurst.map { [$0] } ?? []),
             (.requesterBytesPerHour, requesterBytesPerHour.map { [$0] } ?? []),
             (.requesterBytesPerTicket, requesterBytesPerTicket.map { [$0] } ?? []),
+            (.mailDomains, mailDomains.map { [$0] } ?? []),
             (.floodCloseAfter, floodCloseAfter.map { [$0] } ?? []),
             (.helloTimeout, helloTimeout.map { [$0] } ?? []),
             (.closeGrace, closeGrace.map { [$0] } ?? []),

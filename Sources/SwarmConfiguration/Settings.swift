@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SwarmCore
+import SwarmProtocol
 
 /// Every setting of `swarmd serve`, and how flags and the configuration file's `hub:` section give
 /// them (docs/operations.md, "Settings"): the one table. ``ServeOptions`` declares one option per
@@ -28,6 +29,7 @@ public enum Settings {
         .principalBurst,
         .requesterBytesPerHour,
         .requesterBytesPerTicket,
+        .mailDomains,
         .floodCloseAfter,
         .helloTimeout,
         .closeGrace,
@@ -174,6 +176,24 @@ extension Setting {
     public static let requesterBytesPerTicket = Setting.count(
         "requester-bytes-per-ticket", \.hub.requesterBytesPerTicket, 1024...(1 << 34), value: "bytes",
         "Bytes of text a requester may have on one ticket: its description and her comments.")
+    /// `--mail-domains`.
+    public static let mailDomains = Setting(
+        "mail-domains", value: "domains", accepts: "comma-separated domains, like `example.com,example.org`",
+        help:
+            "Mail domains whose addresses may become requesters: staff open tickets for rita@example.com only if example.com is listed.",
+        show: { $0.hub.mailDomains.isEmpty ? "none" : $0.hub.mailDomains.joined(separator: ",") },
+        set: { values, settings throws(SettingError) in
+            var domains: [String] = []
+            for entry in values[0].split(separator: ",", omittingEmptySubsequences: false) {
+                let text = entry.trimmingCharacters(in: .whitespaces)
+                guard let domain = RequesterName.domain(text) else {
+                    throw SettingError(
+                        "takes comma-separated mail domains like example.com,example.org; '\(text)' is not a domain")
+                }
+                if !domains.contains(domain) { domains.append(domain) }
+            }
+            settings.hub.mailDomains = domains
+        })
     /// `--flood-close-after`.
     public static let floodCloseAfter = Setting.count(
         "flood-close-after", \.hub.floodCloseAfter, 1...1_000_000,

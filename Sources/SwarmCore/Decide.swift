@@ -16,7 +16,7 @@ extension SwarmState {
         }
         switch command {
         case .client(.ticketOpen(let open)):
-            var ticket = try newTicket(open, requester: principal.id, at: now, settings: settings)
+            var ticket = try newTicket(open, by: principal, at: now, settings: settings)
             // A repeat of an alert whose ticket is still open is logged on that ticket (DecideAlerts.swift).
             if let repeated = try repeatedAlert(open, by: principal, at: now) { return repeated }
             ticket.mode = queueModes[ticket.queue] ?? .swarm
@@ -179,9 +179,10 @@ extension SwarmState {
         }
     }
 
-    func newTicket(_ open: TicketOpen, requester: String, at now: Timestamp, settings: SwarmSettings)
+    func newTicket(_ open: TicketOpen, by principal: Principal, at now: Timestamp, settings: SwarmSettings)
         throws(DomainError) -> Ticket
     {
+        let requester = try Self.requester(of: open, by: principal)
         let taxonomy = settings.taxonomy
         let title = open.title.trimmingCharacters(in: .whitespacesAndNewlines)
         guard Limits.titleLength.contains(title.count) else {
@@ -208,10 +209,30 @@ extension SwarmState {
         var ticket = Ticket(
             id: Ticket.id(number: ticketCount + 1), title: title, description: open.description,
             requester: requester, category: open.category, urgency: open.urgency, impact: open.impact,
-            queue: queue, skills: unique, inferredSkills: inferred, openedAt: now
+            queue: queue, skills: unique, inferredSkills: inferred, openedAt: now,
+            via: open.via ?? Self.defaultVia(of: open, by: principal)
         )
         ticket.alert = open.dedupKey.map { TicketAlert(key: $0, output: open.description) }
         return ticket
+    }
+
+    /// Whose ticket `open` makes: the sender's, or the requester staff named (``RequesterName``, an
+    /// address with its domain in lower case). A requester naming anyone but herself was refused by
+    /// ``Policy``; whether a name is a requester's and an address's domain allowed is the hub's check.
+    static func requester(of open: TicketOpen, by principal: Principal) throws(DomainError) -> String {
+        guard let named = open.requester, principal.role.worksTickets else { return principal.id }
+        guard let requester = RequesterName(parsing: named) else { throw .invalid(RequesterName.formProblem) }
+        guard requester.id != principal.id else {
+            throw .invalid("field 'requester': \(named) is staff; open a ticket for a requester, or leave it out")
+        }
+        return requester.id
+    }
+
+    /// How a ticket came in when `ticket.open` does not say: an alert from monitoring, a requester's
+    /// own through the portal, staff's through the API.
+    static func defaultVia(of open: TicketOpen, by principal: Principal) -> Via {
+        if open.dedupKey != nil { return .monitoring }
+        return principal.role == .requester ? .portal : .api
     }
 
     /// `invite.answered {accept: true}` when `agent`, about to join, has a pending invitation.

@@ -1,3 +1,5 @@
+import SwarmProtocol
+
 /// Field limits enforced by `decide` and the hub. Documented in Protocol/README.md, "Field rules".
 public enum Limits {
     public static let titleLength = 1...200
@@ -128,10 +130,5 @@ public enum Limits {
     }
 
     /// Agent ids (token names): ASCII letters, digits, `.`, `_` and `-`, starting with a letter or digit.
-    public static func isValidAgent(_ name: String) -> Bool {
-        guard agentLength.contains(name.count), let first = name.first, first.isASCII,
-            first.isLetter || first.isNumber
-        else { return false }
-        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") }
-    }
+    public static func isValidAgent(_ name: String) -> Bool { RequesterName.isAgentID(name) }
 }

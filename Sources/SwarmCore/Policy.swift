@@ -29,6 +29,15 @@ public enum Policy {
             switch command {
             case .client(.commentAdd(let comment)) where comment.visibility == .internal:
                 throw .forbidden("requesters' comments are public replies; leave out 'visibility' or send public")
+            case .client(.ticketOpen(let open)) where open.requester.map({ $0 != principal.id }) ?? false:
+                throw .forbidden("requesters open tickets for themselves only; leave out 'requester'")
+            case .client(.ticketOpen(let open))
+            where open.via.map({ $0 != SwarmState.defaultVia(of: open, by: principal) }) ?? false:
+                // How her own ticket came in is not hers to say: the portal (her client), or
+                // monitoring for an alert's key (a monitor holding a requester's token).
+                throw .forbidden(
+                    "a requester's own ticket comes in through the portal (monitoring with a dedupKey); leave out 'via'"
+                )
             case .client(.ticketOpen), .client(.commentAdd), .client(.kbApply), .client(.alertResolve):
                 // A recovery finds its ticket by key; decide treats one the sender may not see as unknown.
                 return

@@ -82,7 +82,7 @@ public struct AlertmanagerWebhook: Decodable, Sendable, Hashable {
                 let (urgency, impact, queue, category) = rules.classify(labels)
                 let open = TicketOpen(
                     title: title, description: description, category: category, urgency: urgency, impact: impact,
-                    queue: queue, dedupKey: key)
+                    queue: queue, dedupKey: key, via: .monitoring)
                 items.append(Item(key: key, firing: true, command: .client(.ticketOpen(open))))
             } else {
                 if let ends = alert.endsAt { text = "Resolved at " + ends + ".\n" + text }

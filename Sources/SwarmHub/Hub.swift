@@ -130,7 +130,8 @@ public struct Hub: Sendable {
     func addRESTRoutes(to router: Router<HubRequestContext>) {
         RestAPI.add(
             to: router, authenticator: authenticator, ledger: ledger, store: store, limits: limits, clock: clock,
-            settings: configuration.swarm, maxBodySize: configuration.maxFrameSize)
+            settings: configuration.swarm, maxBodySize: configuration.maxFrameSize,
+            mailDomains: configuration.mailDomains)
     }
 
     /// Builds the application. Run it with `runService()` (signals) or inside a `ServiceGroup`.

@@ -387,6 +387,14 @@ final class Session {
                 return
             }
         }
+        if case .client(.ticketOpen(let open)) = command,
+            let problem = await RequesterCheck(
+                tokens: dependencies.store, mailDomains: dependencies.configuration.mailDomains
+            ).problem(open, by: principal)
+        {
+            reply(id, problem)
+            return
+        }
         do {
             try dependencies.limits.admitWrite(command, by: principal, in: dependencies.ledger.snapshot.state)
         } catch {

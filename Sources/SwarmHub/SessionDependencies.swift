@@ -71,6 +71,8 @@ struct SessionConfiguration: Sendable {
     /// Whether the log is shared with other nodes (PostgreSQL): a subscribe then first catches up with
     /// what they committed.
     var followsSharedLog: Bool
+    /// The domains whose addresses staff may open tickets for (``RequesterCheck``).
+    var mailDomains: [String]
 
     /// The session's values of a hub configuration.
     init(_ configuration: HubConfiguration, followsSharedLog: Bool) {
@@ -83,5 +85,6 @@ struct SessionConfiguration: Sendable {
         self.outboundQueueLimit = configuration.outboundQueueLimit
         self.outboundQueueBytes = configuration.outboundQueueBytes
         self.followsSharedLog = followsSharedLog
+        self.mailDomains = configuration.mailDomains
     }
 }

@@ -99,7 +99,12 @@ public struct MetricsCollector: Sendable {
         let windowStart = query.from ?? views.first?.openedAt ?? asOf
         report.modes = modes.map { mode in
             let ofMode = views.filter { $0.mode == mode }
-            return modeMetrics(mode, ofMode, asOf: asOf, windowStart: windowStart, bucket: bucket)
+            return ModeMetrics(
+                mode: mode, figures: figures(ofMode, asOf: asOf, windowStart: windowStart, bucket: bucket))
+        }
+        report.byVia = Via.allCases.map { via in
+            let cameIn = views.filter { $0.via == via }
+            return ViaMetrics(via: via, figures: figures(cameIn, asOf: asOf, windowStart: windowStart, bucket: bucket))
         }
         report.agents = agentMetrics(views, asOf: asOf, windowStart: windowStart)
         return report
@@ -118,10 +123,11 @@ public struct MetricsCollector: Sendable {
         (15, "≤15m"), (60, "≤1h"), (240, "≤4h"), (480, "≤8h"), (1440, "≤1d"), (4320, "≤3d"), (10080, "≤1w"),
     ]
 
-    private func modeMetrics(
-        _ mode: RoutingMode, _ views: [TicketView], asOf: Timestamp, windowStart: Timestamp, bucket: TimelineBucket
-    ) -> ModeMetrics {
-        var m = ModeMetrics(mode: mode)
+    /// The figures of `views`: one mode's tickets, or those that came in one way.
+    private func figures(
+        _ views: [TicketView], asOf: Timestamp, windowStart: Timestamp, bucket: TimelineBucket
+    ) -> TicketFigures {
+        var m = TicketFigures()
         m.opened = views.count
         let done = views.filter(\.isDone)
         m.resolved = done.count
@@ -279,6 +285,7 @@ struct TicketFacts: Sendable {
     var mode: RoutingMode
     var priority: Priority
     var requester: String
+    var via: Via
     /// Status changes into or out of done (resolved or closed), with whether it is done afterwards.
     var transitions: [(at: Timestamp, done: Bool)] = []
     var reopens: [Timestamp] = []
@@ -307,6 +314,7 @@ struct TicketFacts: Sendable {
         mode = ticket.mode
         priority = ticket.priority
         requester = ticket.requester
+        via = ticket.via
     }
 
     mutating func worked(_ agent: String, at: Timestamp, owns: Bool = false) {
@@ -359,6 +367,7 @@ struct TicketFacts: Sendable {
 /// and copying a struct of arrays cost a retain per array each time (half a report's time).
 final class TicketView {
     let mode: RoutingMode
+    let via: Via
     let openedAt: Timestamp
     let isDone: Bool
     let doneAt: Timestamp?
@@ -389,6 +398,7 @@ final class TicketView {
         func upTo(_ times: [Timestamp]) -> [Timestamp] { all ? times : times.filter { $0 <= asOf } }
         func count(_ times: [Timestamp]) -> Int { all ? times.count : times.count { $0 <= asOf } }
         mode = facts.mode
+        via = facts.via
         openedAt = facts.openedAt
         transitions = all ? facts.transitions : facts.transitions.filter { $0.at <= asOf }
         isDone = transitions.last?.done ?? false

@@ -24,8 +24,8 @@ public struct ChannelRequest: Codable, Sendable, Hashable {
     }
 }
 
-/// `ticket.open {title, description, category, urgency, impact, skills?, queue?, dedupKey?}`; also the
-/// body of `POST /v1/tickets`.
+/// `ticket.open {title, description, category, urgency, impact, skills?, queue?, dedupKey?, requester?, via?}`;
+/// also the body of `POST /v1/tickets`.
 public struct TicketOpen: Codable, Sendable, Hashable {
     public var title: String
     public var description: String
@@ -37,9 +37,16 @@ public struct TicketOpen: Codable, Sendable, Hashable {
     /// A monitoring alert's identity: while a ticket opened with this key is not resolved or closed,
     /// opening again logs `alert.repeated` on it instead of opening a ticket (see ``DedupKey``).
     public var dedupKey: String?
+    /// Whom the ticket is for, when staff record it for someone (a call, a walk-up): a requester's
+    /// name, or an e-mail address from a domain the hub allows. Absent: the sender.
+    public var requester: String?
+    /// How the ticket came in; absent: `monitoring` with a `dedupKey`, else `portal` from a requester
+    /// and `api` from staff.
+    public var via: Via?
     public init(
         title: String, description: String, category: Category, urgency: Level, impact: Level,
-        skills: [String]? = nil, queue: String? = nil, dedupKey: String? = nil
+        skills: [String]? = nil, queue: String? = nil, dedupKey: String? = nil, requester: String? = nil,
+        via: Via? = nil
     ) {
         self.title = title
         self.description = description
@@ -49,6 +56,8 @@ public struct TicketOpen: Codable, Sendable, Hashable {
         self.skills = skills
         self.queue = queue
         self.dedupKey = dedupKey
+        self.requester = requester
+        self.via = via
     }
 }
 

@@ -31,11 +31,14 @@ public struct MetricsReport: Codable, Sendable, Hashable {
     public var modes: [ModeMetrics]
     /// Every agent who worked a counted ticket, by id.
     public var agents: [AgentMetrics]
+    /// The counted tickets by how they came in, every mode together: one entry per ``Via`` in its
+    /// order, each present even with no ticket (reports from before `via` decode as `[]`).
+    public var byVia: [ViaMetrics]
 
     public init(
         seq: Int64, asOf: Timestamp, from: Timestamp? = nil, to: Timestamp? = nil, queue: String? = nil,
         mode: RoutingMode? = nil, priority: Priority? = nil, timelineBucket: TimelineBucket = .hour,
-        modes: [ModeMetrics] = [], agents: [AgentMetrics] = []
+        modes: [ModeMetrics] = [], agents: [AgentMetrics] = [], byVia: [ViaMetrics] = []
     ) {
         self.seq = seq
         self.asOf = asOf
@@ -47,10 +50,34 @@ public struct MetricsReport: Codable, Sendable, Hashable {
         self.timelineBucket = timelineBucket
         self.modes = modes
         self.agents = agents
+        self.byVia = byVia
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case seq, asOf, from, to, queue, mode, priority, timelineBucket, modes, agents, byVia
+    }
+
+    /// Decodes a report; one from a hub older than `via` has no `byVia`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        seq = try c.decode(Int64.self, forKey: .seq)
+        asOf = try c.decode(Timestamp.self, forKey: .asOf)
+        from = try c.decodeIfPresent(Timestamp.self, forKey: .from)
+        to = try c.decodeIfPresent(Timestamp.self, forKey: .to)
+        queue = try c.decodeIfPresent(String.self, forKey: .queue)
+        mode = try c.decodeIfPresent(RoutingMode.self, forKey: .mode)
+        priority = try c.decodeIfPresent(Priority.self, forKey: .priority)
+        timelineBucket = try c.decode(TimelineBucket.self, forKey: .timelineBucket)
+        modes = try c.decode([ModeMetrics].self, forKey: .modes)
+        agents = try c.decode([AgentMetrics].self, forKey: .agents)
+        byVia = try c.decodeIfPresent([ViaMetrics].self, forKey: .byVia) ?? []
     }
 
     /// The figures of one mode, if the report has them.
     public subscript(mode: RoutingMode) -> ModeMetrics? { modes.first { $0.mode == mode } }
+
+    /// The figures of the tickets that came in one way, if the report has them.
+    public subscript(via via: Via) -> ViaMetrics? { byVia.first { $0.via == via } }
 }
 
 /// The width of a timeline bucket, chosen so a window has at most a few hundred points.
@@ -85,10 +112,10 @@ public struct DurationStat: Codable, Sendable, Hashable {
     }
 }
 
-/// The figures of one routing mode. Rates are fractions from 0 to 1; a figure whose denominator is
+/// The figures of a set of counted tickets: one routing mode's (``ModeMetrics``) or the tickets that
+/// came in one way (``ViaMetrics``). Rates are fractions from 0 to 1; a figure whose denominator is
 /// zero is absent. Durations are minutes.
-public struct ModeMetrics: Codable, Sendable, Hashable {
-    public var mode: RoutingMode
+public struct TicketFigures: Codable, Sendable, Hashable {
     public var opened: Int
     public var resolved: Int
     public var backlog: Int
@@ -109,17 +136,17 @@ public struct ModeMetrics: Codable, Sendable, Hashable {
     public var escalationRate: Double?
     public var slaBreachRate: Double?
     public var deflectionRate: Double?
-    /// Minutes of work logged on the mode's tickets, in all and per ticket.
+    /// Minutes of work logged on the tickets, in all and per ticket.
     public var effortMinutes: Int
     public var effortPerTicket: Double?
-    /// Minutes of work logged ÷ minutes available, for the agents who logged work on the mode's tickets.
+    /// Minutes of work logged ÷ minutes available, for the agents who logged work on the tickets.
     public var utilisation: Double?
     public var resolveHistogram: [HistogramBin]
     public var handoffHistogram: [HandoffBin]
     public var timeline: [TimelinePoint]
 
-    public init(mode: RoutingMode) {
-        self.mode = mode
+    /// No tickets: every count 0, every rate absent.
+    public init() {
         self.opened = 0
         self.resolved = 0
         self.backlog = 0
@@ -133,6 +160,69 @@ public struct ModeMetrics: Codable, Sendable, Hashable {
         self.resolveHistogram = []
         self.handoffHistogram = []
         self.timeline = []
+    }
+}
+
+/// The figures of one routing mode: `mode` beside the ``TicketFigures``, in one JSON object.
+@dynamicMemberLookup
+public struct ModeMetrics: Codable, Sendable, Hashable {
+    public var mode: RoutingMode
+    public var figures: TicketFigures
+
+    public init(mode: RoutingMode, figures: TicketFigures = TicketFigures()) {
+        self.mode = mode
+        self.figures = figures
+    }
+
+    /// A figure, read and written as if it were the mode's own (`m.opened`).
+    public subscript<Value>(dynamicMember path: WritableKeyPath<TicketFigures, Value>) -> Value {
+        get { figures[keyPath: path] }
+        set { figures[keyPath: path] = newValue }
+    }
+
+    private enum CodingKeys: String, CodingKey { case mode }
+
+    public init(from decoder: any Decoder) throws {
+        mode = try decoder.container(keyedBy: CodingKeys.self).decode(RoutingMode.self, forKey: .mode)
+        figures = try TicketFigures(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(mode, forKey: .mode)
+        try figures.encode(to: encoder)
+    }
+}
+
+/// The figures of the tickets that came in one way (``Via``), across every routing mode: `via` beside
+/// the ``TicketFigures``, in one JSON object.
+@dynamicMemberLookup
+public struct ViaMetrics: Codable, Sendable, Hashable {
+    public var via: Via
+    public var figures: TicketFigures
+
+    public init(via: Via, figures: TicketFigures = TicketFigures()) {
+        self.via = via
+        self.figures = figures
+    }
+
+    /// A figure, read and written as if it were its own (`v.opened`).
+    public subscript<Value>(dynamicMember path: WritableKeyPath<TicketFigures, Value>) -> Value {
+        get { figures[keyPath: path] }
+        set { figures[keyPath: path] = newValue }
+    }
+
+    private enum CodingKeys: String, CodingKey { case via }
+
+    public init(from decoder: any Decoder) throws {
+        via = try decoder.container(keyedBy: CodingKeys.self).decode(Via.self, forKey: .via)
+        figures = try TicketFigures(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(via, forKey: .via)
+        try figures.encode(to: encoder)
     }
 }
 

@@ -4,8 +4,11 @@ public struct Ticket: Codable, Sendable, Hashable {
     public var id: String
     public var title: String
     public var description: String
-    /// The agent id of whoever opened the ticket.
+    /// Whose ticket it is: the agent id of whoever opened it, or the requester (a name or an e-mail
+    /// address) staff opened it for.
     public var requester: String
+    /// How it came in (a call, a mail, the portal, …).
+    public var via: Via
     public var category: Category
     public var urgency: Level
     public var impact: Level
@@ -73,9 +76,10 @@ public struct Ticket: Codable, Sendable, Hashable {
     public init(
         id: String, title: String, description: String, requester: String, category: Category,
         urgency: Level, impact: Level, queue: String, skills: [String], inferredSkills: [String] = [],
-        openedAt: Timestamp
+        openedAt: Timestamp, via: Via = .api
     ) {
         self.id = id
+        self.via = via
         self.title = title
         self.description = description
         self.requester = requester
@@ -127,7 +131,7 @@ public struct Ticket: Codable, Sendable, Hashable {
     public static func id(number: Int) -> String { "T-\(number)" }
 
     private enum CodingKeys: String, CodingKey {
-        case id, title, description, requester, category, urgency, impact, priority, queue, skills, inferredSkills
+        case id, title, description, requester, via, category, urgency, impact, priority, queue, skills, inferredSkills
         case status, resolution, members, owners, comments, openedAt, updatedAt, resolvedAt, closedAt, reopenCount
         case invitations, stalledSince, mode, tier, tierSince, assignee, handoffs, vendor, vendorRef
         case firstResponseAt, slaSpans, slaFired, suggestedArticles, resolvedWith, deflected, effortMinutes, alert
@@ -178,6 +182,9 @@ public struct Ticket: Codable, Sendable, Hashable {
         alert = try c.decodeIfPresent(TicketAlert.self, forKey: .alert)
         publicUpdatedAt = try c.decodeIfPresent(Timestamp.self, forKey: .publicUpdatedAt)
         publicFirstResponseAt = try c.decodeIfPresent(Timestamp.self, forKey: .publicFirstResponseAt)
+        // Before `via`, whoever opened a ticket was its requester, and the log does not say her role:
+        // an alert's ticket came from monitoring, any other most likely from its requester herself.
+        via = try c.decodeIfPresent(Via.self, forKey: .via) ?? (alert == nil ? .portal : .monitoring)
     }
 }
 

@@ -97,6 +97,11 @@ public protocol TokenStore: Sendable {
     /// The role of the agent with this name, when it has an active token.
     func activeRole(of name: String) async throws -> Role?
 
+    /// The role of the newest token ever issued to this name, active or revoked; `nil` when the name
+    /// never had one. A name keeps its audience (``TokenNaming``), so this says for good whether it
+    /// is a requester's or staff's.
+    func role(ofName name: String) async throws -> Role?
+
     /// Revokes the token with this numeric id, or every active token of this name; returns the revoked ones.
     func revokeTokens(_ idOrName: String, at now: Timestamp) async throws -> [TokenInfo]
 }

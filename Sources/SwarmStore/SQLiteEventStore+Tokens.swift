@@ -91,6 +91,15 @@ extension SQLiteEventStore {
         }
     }
 
+    public func role(ofName name: String) async throws -> Role? {
+        try await writer.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT role FROM token WHERE name = ? ORDER BY id DESC LIMIT 1", arguments: [name]
+            )
+            .flatMap(Role.init(rawValue:))
+        }
+    }
+
     public func revokeTokens(_ idOrName: String, at now: Timestamp) async throws -> [TokenInfo] {
         try await writer.write { db in
             let rows: [Row]

@@ -340,7 +340,7 @@ struct CommandTests {
             let csv = try await lena.run(["metrics", "--csv", "--mode", "swarm", "--from", "2020-01-01"])
             #expect(csv.status == 0, "\(csv.err)")
             let rows = csv.out.split(separator: "\n")
-            #expect(rows.count == 2 && rows[1].hasPrefix("swarm,1,1,0,"))
+            #expect(rows.count == 2 + Via.allCases.count && rows[1].hasPrefix("swarm,1,1,0,"))
             let json = try await lena.json(["metrics", "--json", "--priority", "p4"])
             #expect(json["priority"] as? String == "P4")
             #expect(try await lena.run(["metrics", "--from", "last week"]).status == ExitStatus.usage.rawValue)

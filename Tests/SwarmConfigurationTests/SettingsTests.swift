@@ -94,6 +94,7 @@ struct SettingsTests {
             "log-level": "debug", "log-format": "json", "metrics-address": "127.0.0.1:9090",
             "metrics-token-file": "token.txt", "connections-per-token": "4", "principal-rate": "3",
             "principal-burst": "5", "requester-bytes-per-hour": "2048", "requester-bytes-per-ticket": "4096",
+            "mail-domains": "example.com,example.org",
         ]
         #expect(Set(samples.keys) == Set(Settings.all.map(\.name)), "a sample for every setting")
         for setting in Settings.all {
@@ -126,6 +127,7 @@ struct SettingsTests {
             (["--metrics-address", "localhost"], "--metrics-address 'localhost' must be HOST:PORT"),
             (["--queue-invitations", "network=99"], "--queue-invitations takes queue=n with n from 1 to 20"),
             (["--allowed-origin", "desk.example.com"], "--allowed-origin must be scheme://host[:port]"),
+            (["--mail-domains", "example.com,@example.org"], "--mail-domains takes comma-separated mail domains"),
             (["--host", ""], "--host must not be empty"),
             // ArgumentParser's own messages, for what is not a value of a setting.
             (["--helo-timeout", "5s"], "Unknown option '--helo-timeout'. Did you mean '--hello-timeout'?"),

@@ -41,7 +41,7 @@ struct AnalysisCommandTests {
         #expect(try await SwarmdProcess.run(arguments).out == first.out)
         let csv = try await SwarmdProcess.run(Array(arguments.dropLast()) + ["--csv"])
         #expect(csv.status == 0)
-        #expect(csv.out.split(separator: "\n").count == 4)
+        #expect(csv.out.split(separator: "\n").count == 4 + Via.allCases.count, "modes, then the ways in")
     }
 
     @Test(

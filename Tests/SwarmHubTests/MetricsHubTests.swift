@@ -66,10 +66,13 @@ struct MetricsHubTests {
             #expect(csv.status == 200)
             #expect(csv.type?.hasPrefix("text/csv") == true)
             let lines = csv.text.split(separator: "\n")
-            #expect(lines.count == 4)
+            #expect(lines.count == 1 + 3 + Via.allCases.count, "a row per mode, then one per way in")
             #expect(lines[1].hasPrefix("swarm,1,1,0,"))
+            #expect(lines.last == ",0,0,0,,,,0,,,,0,,,,0,,0,0,,,,,,,,0,,,api")
+            #expect(
+                lines.contains { $0.hasPrefix(",1,1,0,") && $0.hasSuffix(",portal") }, "rita's ticket, by the portal")
             let accepted = try await httpText(hub.httpBase + "/v1/metrics?mode=swarm", token: lead, accept: "text/csv")
-            #expect(accepted.text.split(separator: "\n").count == 2)
+            #expect(accepted.text.split(separator: "\n").count == 2 + Via.allCases.count)
 
             for (query, field) in [
                 ("from=yesterday", "from"), ("to=2026-13-01T00:00:00Z", "to"), ("mode=ladder", "mode"),

@@ -1,3 +1,4 @@
+import Foundation
 import SwarmCore
 import SwarmMetrics
 import SwarmProtocol
@@ -12,11 +13,12 @@ struct Log {
 
     mutating func open(
         _ number: Int, at minutes: Double, mode: RoutingMode = .swarm, by requester: String = "rita",
-        assignee: String? = nil, queue: String = "general", urgency: Level = .medium
+        assignee: String? = nil, queue: String = "general", urgency: Level = .medium, via: Via = .portal
     ) {
         var ticket = Ticket(
             id: Ticket.id(number: number), title: "ticket \(number)", description: "", requester: requester,
-            category: .network, urgency: urgency, impact: .medium, queue: queue, skills: [], openedAt: Self.at(minutes))
+            category: .network, urgency: urgency, impact: .medium, queue: queue, skills: [], openedAt: Self.at(minutes),
+            via: via)
         ticket.mode = mode
         if mode != .swarm {
             ticket.tier = 1
@@ -251,7 +253,7 @@ struct MetricsTests {
         // Invariant 5: a pure function of the log.
         #expect(Log.standard.report() == Log.standard.report())
         let csv = Log.standard.report().csv().split(separator: "\n")
-        #expect(csv.count == 4)
+        #expect(csv.count == 4 + Via.allCases.count, "a row per mode, then one per way in")
         #expect(csv[0].hasPrefix("mode,opened,resolved,backlog,"))
         #expect(
             csv[2].hasPrefix("tiered,2,1,1,330,330,330,1,10,10,10,1,300,300,300,1,0.5,1,0,1.5,0.5,0,1,0.5,0.5,0,0,0,"))
@@ -264,5 +266,44 @@ struct MetricsTests {
         #expect(MetricsReport.duration(3120) == "2d 4h")
         #expect(MetricsReport.duration(0) == "0m" && MetricsReport.duration(0.5) == "30s")
         #expect(MetricsReport.duration(nil) == "—")
+    }
+
+    @Test("every figure broken down by via, across modes; the modes' figures unchanged")
+    func byVia() throws {
+        var log = Log()
+        // T-1 by phone (swarm): alice answers at 10 m and resolves at 30 m. T-2 by phone (tiered),
+        // unanswered. T-3 through the portal (swarm), resolved by bob at 90 m.
+        log.open(1, at: 0, via: .phone)
+        log.comment(1, "alice", at: 10)
+        log.status(1, "alice", at: 30, .new, .resolved)
+        log.open(2, at: 0, mode: .tiered, assignee: "carl", via: .phone)
+        log.open(3, at: 0)
+        log.status(3, "bob", at: 90, .new, .resolved)
+        let report = log.report(MetricsQuery(to: Log.at(120)))
+        #expect(report.byVia.map(\.via) == Via.allCases, "every way in, in order, even without tickets")
+        let phone = try #require(report[via: .phone])
+        #expect(phone.opened == 2 && phone.resolved == 1 && phone.backlog == 1)
+        #expect(phone.firstResponse.median == 10 && phone.resolve.median == 30)
+        #expect(phone.backlogAge.median == 120)
+        let portal = try #require(report[via: .portal])
+        #expect(portal.opened == 1 && portal.resolve.median == 90 && portal.firstResponse.count == 1)
+        #expect(report[via: .email]?.opened == 0 && report[via: .email]?.resolve.median == nil)
+        #expect(report.byVia.reduce(0) { $0 + $1.opened } == report.modes.reduce(0) { $0 + $1.opened })
+        // The text forms: the via table has a column per way that brought a ticket; the CSV a row per way.
+        let table = report.viaTable()
+        #expect(table.split(separator: "\n").first?.split(separator: " ").map(String.init) == ["phone", "portal"])
+        let csv = report.csv().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(csv.contains { $0.hasPrefix(",2,1,1,120,120,120,1,10,10,10,1,30,30,30,") && $0.hasSuffix(",phone") })
+        #expect(csv[1].hasPrefix("swarm,2,2,0,") && csv[1].hasSuffix(","), "a mode's row has no via")
+        // JSON: each entry is one object, `via` beside the figures, and decodes back.
+        let json = try SwarmJSON.string(report)
+        #expect(json.contains(#""opened":2,"ownerChanges":0"#))
+        #expect(try JSONDecoder().decode(MetricsReport.self, from: Data(json.utf8)) == report)
+        // A report from a hub older than via decodes with no breakdown.
+        var old = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        old["byVia"] = nil
+        let oldReport = try JSONDecoder().decode(
+            MetricsReport.self, from: try JSONSerialization.data(withJSONObject: old))
+        #expect(oldReport.byVia.isEmpty && oldReport.modes == report.modes)
     }
 }

@@ -14,14 +14,19 @@ enum RestAPI {
     ///   - authenticator: the `/v1` routes' authentication (``Authenticator``).
     ///   - settings: the swarm's settings, for the skill catalog and the alert mapping.
     ///   - maxBodySize: the longest request body, as the longest WebSocket frame.
+    ///   - mailDomains: the domains whose addresses staff may open tickets for.
     static func add(
         to router: Router<HubRequestContext>, authenticator: Authenticator, ledger: Ledger, store: any EventStore,
-        limits: PrincipalLimits, clock: @escaping HubClock, settings: SwarmSettings, maxBodySize maxBody: Int
+        limits: PrincipalLimits, clock: @escaping HubClock, settings: SwarmSettings, maxBodySize maxBody: Int,
+        mailDomains: [String] = []
     ) {
         router.addRoutes(HealthRoutes(store: store, ledger: ledger).routes, atPath: "/health")
         let v1 = router.group("/v1").add(middleware: authenticator)
         v1.addRoutes(
-            TicketRoutes(ledger: ledger, store: store, limits: limits, maxBodySize: maxBody).routes, atPath: "/tickets")
+            TicketRoutes(
+                ledger: ledger, store: store, limits: limits,
+                requesters: RequesterCheck(tokens: store, mailDomains: mailDomains), maxBodySize: maxBody
+            ).routes, atPath: "/tickets")
         v1.addRoutes(AgentRoutes(ledger: ledger).routes, atPath: "/agents")
         v1.addRoutes(SkillRoutes(ledger: ledger, taxonomy: settings.taxonomy).routes, atPath: "/skills")
         v1.addRoutes(KnowledgeRoutes(ledger: ledger, store: store, maxBodySize: maxBody).routes, atPath: "/kb")

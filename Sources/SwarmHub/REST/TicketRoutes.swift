@@ -10,6 +10,8 @@ struct TicketRoutes {
     let ledger: Ledger
     let store: any LogStore
     let limits: PrincipalLimits
+    /// The checks of a `requester` named by staff (the token table, the mail domains).
+    let requesters: RequesterCheck
     /// The largest body accepted (the frame size limit).
     let maxBodySize: Int
 
@@ -215,6 +217,7 @@ struct TicketRoutes {
         let open: TicketOpen = try await RequestBody.decode(
             request, limit: maxBodySize)
         let key = try RequestBody.idempotencyKey(request)
+        if let problem = await requesters.problem(open, by: principal) { throw problem }
         do {
             try limits.admitWrite(.client(.ticketOpen(open)), by: principal, in: ledger.snapshot.state)
         } catch {

@@ -95,6 +95,11 @@ extension PostgresEventStore {
             .first.flatMap(Role.init(rawValue:))
     }
 
+    public func role(ofName name: String) async throws -> Role? {
+        try await strings("SELECT role FROM token WHERE name = \(name) ORDER BY id DESC LIMIT 1")
+            .first.flatMap(Role.init(rawValue:))
+    }
+
     public func revokeTokens(_ idOrName: String, at now: Timestamp) async throws -> [TokenInfo] {
         if let id = Int64(idOrName) {
             return try await tokenInfos(

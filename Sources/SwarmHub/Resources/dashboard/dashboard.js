@@ -17,7 +17,7 @@ import { SwarmSocket } from './swarm-socket.mjs';
     status: $('status'), statusDetail: $('status-detail'), error: $('error'), session: $('session'), who: $('who'),
     logout: $('logout'), loginView: $('login-view'), login: $('login'), token: $('token'),
     loginSubmit: $('login-submit'), main: $('dashboard'), waiting: $('waiting'), scope: $('scope'),
-    modes: $('modes'), legend: $('legend'), agents: $('agents'), filters: $('filters'),
+    modes: $('modes'), vias: $('vias'), legend: $('legend'), agents: $('agents'), filters: $('filters'),
     filterQueue: $('filter-queue'), filterMode: $('filter-mode'), filterPriority: $('filter-priority'),
     filterFrom: $('filter-from'), filterTo: $('filter-to'), filterClear: $('filter-clear'), csv: $('csv'),
     breachesCaption: $('breaches-caption'), backlogCaption: $('backlog-caption'),
@@ -161,6 +161,8 @@ import { SwarmSocket } from './swarm-socket.mjs';
     state.lastUpdate = null;
     ui.modes.tHead.rows[0].replaceChildren(el('th', { scope: 'col' }, 'Metric'));
     ui.modes.tBodies[0].replaceChildren();
+    ui.vias.tHead.rows[0].replaceChildren(el('th', { scope: 'col' }, 'Metric'));
+    ui.vias.tBodies[0].replaceChildren();
     ui.agents.tBodies[0].replaceChildren();
     ui.legend.replaceChildren();
     for (const plot of document.querySelectorAll('.chart .plot')) plot.replaceChildren();
@@ -377,12 +379,20 @@ import { SwarmSocket } from './swarm-socket.mjs';
       : [];
   }
 
+  /** The ways in (report.byVia) that brought at least one counted ticket, in the report's order. */
+  function viasOf(report) {
+    return Array.isArray(report.byVia)
+      ? report.byVia.filter((v) => v && typeof v === 'object' && typeof v.via === 'string' && isNum(v.opened) && v.opened > 0)
+      : [];
+  }
+
   function render(report, filtered) {
     state.shownReport = report;
     ui.waiting.hidden = true;
     const modes = modesOf(report);
     renderScope(report, filtered);
-    renderModes(modes);
+    renderFigures(ui.modes, modes, 'mode');
+    renderFigures(ui.vias, viasOf(report), 'via');
     renderLegend(modes);
     renderCharts(report, modes);
     renderAgents(Array.isArray(report.agents) ? report.agents : []);
@@ -406,13 +416,17 @@ import { SwarmSocket } from './swarm-socket.mjs';
     ui.scope.textContent = parts.join(' · ');
   }
 
-  function renderModes(modes) {
-    const headRow = ui.modes.tHead.rows[0];
+  /**
+   * One table of figures, a column per entry of `modes`: the routing modes (`key` 'mode', with their
+   * colour swatches) or the ways tickets came in (`key` 'via').
+   */
+  function renderFigures(table, modes, key) {
+    const headRow = table.tHead.rows[0];
     const head = [el('th', { scope: 'col' }, 'Metric')];
     for (const m of modes) {
-      const th = el('th', { scope: 'col', 'data-mode': m.mode });
-      th.appendChild(el('span', { class: `swatch ${modeClass(m.mode)}`, 'aria-hidden': 'true' }));
-      th.appendChild(document.createTextNode(m.mode));
+      const th = el('th', { scope: 'col', [`data-${key}`]: m[key] });
+      if (key === 'mode') th.appendChild(el('span', { class: `swatch ${modeClass(m.mode)}`, 'aria-hidden': 'true' }));
+      th.appendChild(document.createTextNode(m[key]));
       head.push(th);
     }
     headRow.replaceChildren(...head);
@@ -420,7 +434,7 @@ import { SwarmSocket } from './swarm-socket.mjs';
     const body = [];
     if (modes.length === 0) {
       const tr = el('tr');
-      tr.appendChild(el('td', { colspan: 1 }, 'No data yet.'));
+      tr.appendChild(el('td', { colspan: 1 }, key === 'mode' ? 'No data yet.' : 'No tickets yet.'));
       body.push(tr);
     }
     for (const row of modes.length ? ROWS : []) {
@@ -437,7 +451,7 @@ import { SwarmSocket } from './swarm-socket.mjs';
       modes.forEach((m, i) => {
         const v = values[i];
         const td = el('td', {
-          'data-metric': `${m.mode}.${row.field}`,
+          'data-metric': `${m[key]}.${row.field}`,
           'data-value': isNum(v) ? v : '',
         }, fmt[row.format](v));
         if (!isNum(v)) {
@@ -454,7 +468,7 @@ import { SwarmSocket } from './swarm-socket.mjs';
       });
       body.push(tr);
     }
-    ui.modes.tBodies[0].replaceChildren(...body);
+    table.tBodies[0].replaceChildren(...body);
   }
 
   /** The index of the one best value, or -1 (fewer than two values, a tie, or no direction). */
