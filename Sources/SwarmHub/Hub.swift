@@ -85,7 +85,7 @@ public struct Hub: Sendable {
                     from: MailAddress(mail.from.address, name: mail.from.name),
                     identity: HubMailIdentity(domain: mail.from.domain, address: mail.from.address),
                     language: mail.language == .de ? .de : .en),
-                clock: clock, mayRun: { timers.holdsLease }, logger: logger)
+                clock: clock, mayRun: { timers.holdsLease }, telemetry: telemetry, logger: logger)
         }
         self.configuration = configuration
         self.clock = clock

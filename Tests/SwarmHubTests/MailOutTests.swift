@@ -123,6 +123,13 @@ struct MailOutTests {
                 // Nothing more arrives: each event's mail was sent once.
                 try await Task.sleep(for: .seconds(2))
                 #expect(mail.delivered().count == 2)
+                let agent = try await hub.token("alice")
+                let metrics = try await fetchText(hub.httpBase + "/metrics", token: agent).body
+                #expect(metrics.contains(#"swarm_mail_out_total{result="sent"} 2"#), "\(metrics)")
+                let age = metrics.split(separator: "\n").first { $0.hasPrefix("swarm_mail_queue_age_seconds ") }
+                #expect(
+                    age.flatMap { Double($0.split(separator: " ")[1]) } == 0,
+                    "nothing waits: \(String(describing: age))")
             }
         }
     }

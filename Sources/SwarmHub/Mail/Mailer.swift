@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import ServiceLifecycle
 import SwarmCore
@@ -37,11 +38,13 @@ final class Mailer: Service, Sendable {
     private let configuration: Configuration
     private let clock: HubClock
     private let mayRun: @Sendable () -> Bool
+    private let telemetry: HubTelemetry
     private let logger: Logger
 
     init(
         store: any EventStore, ledger: Ledger, relay: SMTPRelay, configuration: Configuration,
-        clock: @escaping HubClock, mayRun: @escaping @Sendable () -> Bool = { true }, logger: Logger
+        clock: @escaping HubClock, mayRun: @escaping @Sendable () -> Bool = { true }, telemetry: HubTelemetry,
+        logger: Logger
     ) {
         self.store = store
         self.ledger = ledger
@@ -49,6 +52,7 @@ final class Mailer: Service, Sendable {
         self.configuration = configuration
         self.clock = clock
         self.mayRun = mayRun
+        self.telemetry = telemetry
         self.logger = logger
     }
 
@@ -58,6 +62,9 @@ final class Mailer: Service, Sendable {
                 do {
                     try await plan()
                     try await sendDue()
+                    let oldest = try await store.mailSummary().oldestPending
+                    telemetry.mailQueueAge.record(
+                        oldest.map { Double(max(0, clock().milliseconds - $0.milliseconds)) / 1000 } ?? 0)
                 } catch {
                     logger.warning("mail out: \(error)")
                 }
@@ -130,6 +137,7 @@ final class Mailer: Service, Sendable {
         case .success:
             let now = clock()
             try await store.updateMail(job.id, state: .sent, attempts: attempts, nextAttempt: now, error: nil, at: now)
+            telemetry.mailTried("sent")
             logger.info(
                 "mail sent", metadata: ["swarm.mail.id": "\(job.id)", "swarm.ticket.id": "\(job.ticket ?? "")"])
         case .failure(let error):
@@ -142,6 +150,7 @@ final class Mailer: Service, Sendable {
             try await store.updateMail(
                 job.id, state: giveUp ? .failed : .pending, attempts: attempts,
                 nextAttempt: now.adding(milliseconds: wait), error: error.message, at: now)
+            telemetry.mailTried(giveUp ? "failed" : "deferred")
             // The message's id, never its body (a log is read by more people than a ticket).
             logger.warning(
                 giveUp ? "mail given up" : "mail deferred",

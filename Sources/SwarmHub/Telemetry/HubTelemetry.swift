@@ -41,6 +41,10 @@ public final class HubTelemetry: Sendable {
     private let errors: [ErrorCode: CoreMetrics.Counter]
     /// Refusals of the per-principal bounds (``PrincipalLimits``), by limit.
     private let limits: [String: CoreMetrics.Counter]
+    /// Tries of outgoing mail by result: `sent`, `deferred` (a temporary failure, tried again), `failed`.
+    private let mailOut: [String: CoreMetrics.Counter]
+    /// How long the oldest mail still waiting has waited, in seconds (0 when none waits).
+    let mailQueueAge: CoreMetrics.Gauge
     /// Commands the ledger decided, by type and outcome; made when first seen.
     private let commands = Mutex<[CommandKey: CoreMetrics.Counter]>([:])
     /// Commands in one group commit.
@@ -126,6 +130,18 @@ public final class HubTelemetry: Sendable {
                 label: "swarm_limit_refusals_total", dimensions: [("limit", limit)], factory: factory)
         }
         self.limits = limits
+        var mailOut: [String: CoreMetrics.Counter] = [:]
+        for result in ["sent", "deferred", "failed"] {
+            mailOut[result] = CoreMetrics.Counter(
+                label: "swarm_mail_out_total", dimensions: [("result", result)], factory: factory)
+        }
+        self.mailOut = mailOut
+        mailQueueAge = CoreMetrics.Gauge(label: "swarm_mail_queue_age_seconds", factory: factory)
+    }
+
+    /// Counts a try of an outgoing mail: `sent`, `deferred` or `failed`.
+    func mailTried(_ result: String) {
+        mailOut[result]?.increment()
     }
 
     /// Counts a refusal of a per-principal bound.
