@@ -65,6 +65,8 @@ public protocol MailStore: Sendable {
     ) async throws
     /// One job by id.
     func mail(_ id: String) async throws -> MailJob?
+    /// Every job, oldest event first (`swarmd migrate` copies the queue with the log).
+    func allMail() async throws -> [MailJob]
     /// How many jobs are in each state, and when the oldest pending one was planned (the queue's age).
     func mailSummary() async throws -> (counts: [MailJob.State: Int], oldestPending: Timestamp?)
 }

@@ -61,6 +61,12 @@ extension SQLiteEventStore {
         }
     }
 
+    public func allMail() async throws -> [MailJob] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM mail_out ORDER BY seq, id").map(Self.mailJob)
+        }
+    }
+
     public func mailSummary() async throws -> (counts: [MailJob.State: Int], oldestPending: Timestamp?) {
         try await writer.read { db in
             var counts: [MailJob.State: Int] = [:]

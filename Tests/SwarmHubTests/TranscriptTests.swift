@@ -75,10 +75,23 @@ struct TranscriptTests {
             return hub.databasePath
         }
         let source = try SQLiteEventStore(path: path)
+        // Mail still waiting for the relay, and one sent: the queue and its cursor go with the log.
+        let at = Timestamp(milliseconds: 1_000)
+        try await source.enqueueMail(
+            [
+                MailJob(
+                    id: "T-1.1@it.example", seq: 1, ticket: "T-1", recipient: "rita@customer.example",
+                    kind: "opened", message: Array("Subject: a\r\n\r\nb\r\n".utf8), nextAttempt: at, createdAt: at),
+                MailJob(
+                    id: "T-1.2@it.example", seq: 2, ticket: "T-1", recipient: "rita@customer.example",
+                    kind: "reply", message: [0x41], state: .sent, attempts: 1, nextAttempt: at, createdAt: at,
+                    sentAt: at),
+            ], through: try await source.lastSeq())
         try await PostgresTestDatabase.with { location in
             let report = try await PostgresEventStore.withStore(location, logger: quietLogger) { target in
                 try await LogMigration.copy(from: source, to: target)
             }
+            #expect(report.mails == 2)
             #expect(report.lastSeq == (try await source.lastSeq()))
             #expect(report.events > 0)
             #expect(report.tokens == roles.count)
@@ -92,6 +105,8 @@ struct TranscriptTests {
                 #expect(
                     SwarmState.replaying(copied.map(\.event)) == SwarmState.replaying(original.map(\.event)))
                 #expect(try await target.storedTokens() == source.storedTokens())
+                #expect(try await target.allMail() == source.allMail())
+                #expect(try await target.mailCursor() == source.mailCursor())
                 // A second copy into the same database is refused, and changes nothing.
                 let error = await #expect(throws: StoreError.self) {
                     try await LogMigration.copy(from: source, to: target)

@@ -2,7 +2,7 @@ import SwarmCore
 import SwarmProtocol
 
 /// Moves a log from a SQLite file to an empty PostgreSQL database, and proves the copy: the same
-/// events (seq, channels and JSON, one by one), the same last `seq`, command ids and tokens, a
+/// events (seq, channels and JSON, one by one), the same last `seq`, command ids, tokens and outgoing mail, a
 /// replay of each log giving the same state, and the copy passing ``LogCheck`` (its projections and
 /// channel index equal to a replay of it).
 public enum LogMigration {
@@ -12,6 +12,8 @@ public enum LogMigration {
         public var lastSeq: Int64 = 0
         public var commands = 0
         public var tokens = 0
+        /// Mails of the outgoing queue, whatever their state, with the mailer's cursor.
+        public var mails = 0
         public var tickets = 0
         public var articles = 0
     }
@@ -77,6 +79,11 @@ public enum LogMigration {
         try await target.importTokens(tokens)
         try await target.setEpoch(try await source.epoch())
         report.tokens = tokens.count
+        // The mail queue and its cursor: without them the copy's mailer would start at the log's end and
+        // drop what was still waiting for the relay.
+        let mails = try await source.allMail()
+        try await target.enqueueMail(mails, through: try await source.mailCursor())
+        report.mails = mails.count
         report.tickets = state.tickets.count
         report.articles = state.articles.count
         try await verify(source, target, expected: report, state: state)
@@ -121,6 +128,8 @@ public enum LogMigration {
         }
         guard try await source.storedTokens() == target.storedTokens() else { throw differ("the tokens") }
         guard try await source.epoch() == target.epoch() else { throw differ("the log epoch") }
+        guard try await source.allMail() == target.allMail(), try await source.mailCursor() == target.mailCursor()
+        else { throw differ("the outgoing mail queue") }
         // The copy's projections, channel index and acks against a replay of the copy: the check
         // `swarmd check` runs.
         let check = try await LogCheck.run(target)

@@ -66,6 +66,10 @@ extension PostgresEventStore {
         try await mailJobs("SELECT \(unescaped: Self.mailColumns) FROM mail_out WHERE id = \(id)").first
     }
 
+    public func allMail() async throws -> [MailJob] {
+        try await mailJobs("SELECT \(unescaped: Self.mailColumns) FROM mail_out ORDER BY seq, id")
+    }
+
     public func mailSummary() async throws -> (counts: [MailJob.State: Int], oldestPending: Timestamp?) {
         try await timed("summarise the mail queue") { [client] in
             var counts: [MailJob.State: Int] = [:]
