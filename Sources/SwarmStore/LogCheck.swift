@@ -26,6 +26,26 @@ public enum LogCheck {
         public var problems: [Problem] = []
     }
 
+    /// The outgoing mail queue against the log: every mail is of an event the log holds and of that
+    /// event's ticket, and the mailer's cursor is not beyond the log's end (a mail planned for events that
+    /// were lost would go out for something that, for the hub, never happened).
+    static func mailProblems(_ store: any EventStore, end: Int64, tickets: [String: Ticket]) async throws -> [Problem] {
+        var problems: [Problem] = []
+        let cursor = try await store.mailCursor()
+        if cursor > end {
+            problems.append(
+                Problem(.mail, "the mailer has planned mail through seq \(cursor), beyond the log's end at \(end)"))
+        }
+        for job in try await store.allMail() {
+            if job.seq < 1 || job.seq > end {
+                problems.append(Problem(.mail, "mail \(job.id) is for seq \(job.seq), which the log does not hold"))
+            } else if let ticket = job.ticket, tickets[ticket] == nil {
+                problems.append(Problem(.mail, "mail \(job.id) is for ticket \(ticket), which no event opens"))
+            }
+        }
+        return problems
+    }
+
     /// One thing wrong with the store.
     public struct Problem: Sendable, Hashable, CustomStringConvertible {
         /// What kind of damage, as a stable code.
@@ -44,6 +64,8 @@ public enum LogCheck {
             case commands
             /// The log is shorter than its high-water mark says was committed (``LogRollback``).
             case rollback
+            /// The outgoing mail queue names events the log does not hold, or its cursor is beyond the log.
+            case mail
         }
 
         public var kind: Kind
@@ -129,6 +151,7 @@ public enum LogCheck {
                             + "log's end at \(end): acknowledged events are missing"))
             }
         }
+        report.problems += try await mailProblems(store, end: end, tickets: replay.state.tickets)
         do {
             report.tokens = try await store.tokens().count
         } catch {

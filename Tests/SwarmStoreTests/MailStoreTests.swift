@@ -58,6 +58,19 @@ struct MailStoreTests {
         }
     }
 
+    @Test("swarmd check finds mail planned for events the log does not hold", arguments: StoreKind.available)
+    func checked(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            #expect(try await LogCheck.run(store).problems.filter { $0.kind == .mail }.isEmpty)
+            // An empty log, and a queue that says it planned through seq 3: a log that lost its end.
+            try await store.enqueueMail([job("T-1.3@it.example", seq: 3)], through: 3)
+            let problems = try await LogCheck.run(store).problems.filter { $0.kind == .mail }
+            #expect(problems.count == 2, "\(problems)")
+            #expect(problems.contains { $0.message.contains("beyond the log's end at 0") })
+            #expect(problems.contains { $0.message.contains("mail T-1.3@it.example is for seq 3") })
+        }
+    }
+
     @Test("the queue and its cursor survive closing and reopening the file")
     func durable() async throws {
         let path = NSTemporaryDirectory() + "mail-\(UUID().uuidString).sqlite"
