@@ -82,9 +82,13 @@ final class Mailer: Service, Sendable {
             try await store.enqueueMail([], through: cursor)
         }
         while true {
-            let events = try await store.events(after: cursor, limit: 256)
+            // Only events the ledger's state already holds: an event is in the store a moment before the
+            // snapshot that applied it is published (and on a cluster, before this node has followed
+            // it), and planning it against a state without its ticket would skip its mail for good.
+            let snapshot = ledger.snapshot
+            let events = try await store.events(after: cursor, limit: 256).filter { $0.seq <= snapshot.seq }
             guard let last = events.last else { return }
-            let state = ledger.snapshot.state
+            let state = snapshot.state
             var jobs: [MailJob] = []
             for stored in events {
                 for planned in MailPlan.mails(
