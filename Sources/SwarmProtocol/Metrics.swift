@@ -163,67 +163,81 @@ public struct TicketFigures: Codable, Sendable, Hashable {
     }
 }
 
-/// The figures of one routing mode: `mode` beside the ``TicketFigures``, in one JSON object.
+/// What a breakdown of the figures is by: its value is written beside the figures under ``field``.
+public protocol FiguresKey: Codable, Sendable, Hashable {
+    /// The JSON field the key is written as (`mode`, `via`).
+    static var field: String { get }
+}
+
+extension RoutingMode: FiguresKey {
+    public static let field = "mode"
+}
+
+extension Via: FiguresKey {
+    public static let field = "via"
+}
+
+/// The ``TicketFigures`` of the tickets with one value of `Key` (a routing mode, a way in): the key
+/// beside the figures, in one JSON object.
 @dynamicMemberLookup
-public struct ModeMetrics: Codable, Sendable, Hashable {
-    public var mode: RoutingMode
+public struct KeyedFigures<Key: FiguresKey>: Codable, Sendable, Hashable {
+    public var key: Key
     public var figures: TicketFigures
 
-    public init(mode: RoutingMode, figures: TicketFigures = TicketFigures()) {
-        self.mode = mode
+    public init(_ key: Key, figures: TicketFigures = TicketFigures()) {
+        self.key = key
         self.figures = figures
     }
 
-    /// A figure, read and written as if it were the mode's own (`m.opened`).
+    /// A figure, read and written as if it were the breakdown's own (`m.opened`).
     public subscript<Value>(dynamicMember path: WritableKeyPath<TicketFigures, Value>) -> Value {
         get { figures[keyPath: path] }
         set { figures[keyPath: path] = newValue }
     }
 
-    private enum CodingKeys: String, CodingKey { case mode }
+    private struct FieldKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
 
     public init(from decoder: any Decoder) throws {
-        mode = try decoder.container(keyedBy: CodingKeys.self).decode(RoutingMode.self, forKey: .mode)
+        key = try decoder.container(keyedBy: FieldKey.self).decode(Key.self, forKey: FieldKey(stringValue: Key.field))
         figures = try TicketFigures(from: decoder)
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(mode, forKey: .mode)
+        var container = encoder.container(keyedBy: FieldKey.self)
+        try container.encode(key, forKey: FieldKey(stringValue: Key.field))
         try figures.encode(to: encoder)
     }
 }
 
-/// The figures of the tickets that came in one way (``Via``), across every routing mode: `via` beside
-/// the ``TicketFigures``, in one JSON object.
-@dynamicMemberLookup
-public struct ViaMetrics: Codable, Sendable, Hashable {
-    public var via: Via
-    public var figures: TicketFigures
+/// The figures of one routing mode: `mode` beside the ``TicketFigures``.
+public typealias ModeMetrics = KeyedFigures<RoutingMode>
 
-    public init(via: Via, figures: TicketFigures = TicketFigures()) {
-        self.via = via
-        self.figures = figures
+extension KeyedFigures where Key == RoutingMode {
+    /// The routing mode.
+    public var mode: RoutingMode {
+        get { key }
+        set { key = newValue }
     }
 
-    /// A figure, read and written as if it were its own (`v.opened`).
-    public subscript<Value>(dynamicMember path: WritableKeyPath<TicketFigures, Value>) -> Value {
-        get { figures[keyPath: path] }
-        set { figures[keyPath: path] = newValue }
+    public init(mode: RoutingMode, figures: TicketFigures = TicketFigures()) { self.init(mode, figures: figures) }
+}
+
+/// The figures of the tickets that came in one way (``Via``), across every routing mode.
+public typealias ViaMetrics = KeyedFigures<Via>
+
+extension KeyedFigures where Key == Via {
+    /// The way the tickets came in.
+    public var via: Via {
+        get { key }
+        set { key = newValue }
     }
 
-    private enum CodingKeys: String, CodingKey { case via }
-
-    public init(from decoder: any Decoder) throws {
-        via = try decoder.container(keyedBy: CodingKeys.self).decode(Via.self, forKey: .via)
-        figures = try TicketFigures(from: decoder)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(via, forKey: .via)
-        try figures.encode(to: encoder)
-    }
+    public init(via: Via, figures: TicketFigures = TicketFigures()) { self.init(via, figures: figures) }
 }
 
 /// How many resolved tickets took at most `upTo` minutes (and more than the previous bin's);
