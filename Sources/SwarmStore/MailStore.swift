@@ -65,6 +65,8 @@ public protocol MailStore: Sendable {
     ) async throws
     /// One job by id.
     func mail(_ id: String) async throws -> MailJob?
+    /// How many jobs of `kind` for `recipient` were planned at or after `since`, whatever became of them.
+    func mailCount(to recipient: String, kind: String, since: Timestamp) async throws -> Int
     /// Every job, oldest event first (`swarmd migrate` copies the queue with the log).
     func allMail() async throws -> [MailJob]
     /// How many jobs are in each state, and when the oldest pending one was planned (the queue's age).

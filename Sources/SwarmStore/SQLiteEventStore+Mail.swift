@@ -61,6 +61,14 @@ extension SQLiteEventStore {
         }
     }
 
+    public func mailCount(to recipient: String, kind: String, since: Timestamp) async throws -> Int {
+        try await writer.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM mail_out WHERE recipient = ? AND kind = ? AND created_at >= ?",
+                arguments: [recipient, kind, since.milliseconds]) ?? 0
+        }
+    }
+
     public func allMail() async throws -> [MailJob] {
         try await writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM mail_out ORDER BY seq, id").map(Self.mailJob)

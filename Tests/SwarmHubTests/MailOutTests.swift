@@ -133,4 +133,35 @@ struct MailOutTests {
             }
         }
     }
+
+    @Test(
+        "one address gets at most five confirmations an hour, however many tickets open for it",
+        .enabled(if: MailHarness.isAvailable))
+    func answersPerHour() async throws {
+        try await MailHarness.with { mail in
+            try await withHub(configure: { configuration in
+                configuration.mailOut = MailOutConfiguration(
+                    relay: try! RelayURL(parsing: mail.smtpURL), from: try! MailSender(parsing: "it@it.example"),
+                    language: .en)
+            }) { hub in
+                for index in 1...7 {
+                    _ = try await hub.ledger.submit(open("Loop \(index)"), by: rita, id: "o\(index)").get()
+                }
+                let delivered = try await mail.waitForDelivery(count: 5)
+                try await Task.sleep(for: .seconds(2))
+                #expect(mail.delivered().count == 5, "the sixth and seventh confirmations are not sent")
+                #expect(delivered.allSatisfy { $0.contains("Auto-Submitted: auto-replied") })
+                let held = try await hub.store.allMail().filter { $0.state == .failed }
+                #expect(held.map(\.ticket) == ["T-6", "T-7"])
+                #expect(held.allSatisfy { $0.lastError?.contains("5 automatic answers") == true })
+                // A reply on one of them is a person's answer, not an automatic one: it still goes.
+                _ = try await hub.ledger.submit(
+                    .client(.commentAdd(CommentAdd(ticket: "T-7", body: "We are on it.", visibility: .public))),
+                    by: alice, id: "r1"
+                ).get()
+                let all = try await mail.waitForDelivery(count: 6)
+                #expect(all.contains { $0.contains("We are on it.") })
+            }
+        }
+    }
 }

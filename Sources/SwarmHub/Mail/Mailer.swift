@@ -30,6 +30,9 @@ final class Mailer: Service, Sendable {
         var maxBackoff: Duration = .seconds(3600)
         /// How long a mail is tried before it is given up (failed).
         var giveUpAfter: Duration = .seconds(3 * 24 * 3600)
+        /// The most automatic answers (confirmations of a new ticket) one address gets in an hour, however
+        /// many tickets open for it: what keeps two systems that answer each other from mailing forever.
+        var answersPerHour = 5
     }
 
     private let store: any EventStore
@@ -90,11 +93,26 @@ final class Mailer: Service, Sendable {
             guard let last = events.last else { return }
             let state = snapshot.state
             var jobs: [MailJob] = []
+            var answered: [String: Int] = [:]
             for stored in events {
                 for planned in MailPlan.mails(
                     for: stored, in: state, domain: configuration.identity.domain, language: configuration.language)
                 {
-                    jobs.append(try job(planned))
+                    var job = try job(planned)
+                    if planned.kind == .opened {
+                        let hourAgo = job.createdAt.adding(milliseconds: -3_600_000)
+                        let before = try await store.mailCount(to: job.recipient, kind: job.kind, since: hourAgo)
+                        let count = before + answered[job.recipient, default: 0]
+                        answered[job.recipient, default: 0] += 1
+                        if count >= configuration.answersPerHour {
+                            // Kept in the queue, where operators see it, but never sent.
+                            job.state = .failed
+                            job.lastError =
+                                "not sent: \(configuration.answersPerHour) automatic answers to this address within an hour"
+                            telemetry.mailTried("failed")
+                        }
+                    }
+                    jobs.append(job)
                 }
             }
             try await store.enqueueMail(jobs, through: last.seq)

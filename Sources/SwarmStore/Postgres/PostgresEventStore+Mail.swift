@@ -66,6 +66,20 @@ extension PostgresEventStore {
         try await mailJobs("SELECT \(unescaped: Self.mailColumns) FROM mail_out WHERE id = \(id)").first
     }
 
+    public func mailCount(to recipient: String, kind: String, since: Timestamp) async throws -> Int {
+        try await timed("count mail") { [client] in
+            for try await count in try await client.query(
+                """
+                SELECT count(*) FROM mail_out
+                WHERE recipient = \(recipient) AND kind = \(kind) AND created_at >= \(since.milliseconds)
+                """
+            ).decode(Int64.self) {
+                return Int(count)
+            }
+            return 0
+        }
+    }
+
     public func allMail() async throws -> [MailJob] {
         try await mailJobs("SELECT \(unescaped: Self.mailColumns) FROM mail_out ORDER BY seq, id")
     }
