@@ -101,9 +101,11 @@ struct PostgresStoreTests {
     func racingWriters() async throws {
         try await PostgresTestDatabase.with { location in
             try await PostgresEventStore.withStore(location, logger: storeLogger) { store in
-                // Eight writers, each catching up and retrying until 10 of its tickets are in.
+                // Four writers, each catching up and retrying until 10 of its tickets are in. (Eight, on two
+                // cores shared with the other suites, made one read wait past the store's 5 s for a
+                // connection now and then: a test of the machine's load, not of the order.)
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    for writer in 0..<8 {
+                    for writer in 0..<4 {
                         group.addTask {
                             var written = 0
                             while written < 10 {
@@ -126,8 +128,8 @@ struct PostgresStoreTests {
                     try await group.waitForAll()
                 }
                 let log = try await store.events(after: 0, limit: 1000)
-                #expect(log.map(\.seq) == Array(1...80))
-                #expect(Set(log.compactMap(\.event.ticket)).count == 80)
+                #expect(log.map(\.seq) == Array(1...40))
+                #expect(Set(log.compactMap(\.event.ticket)).count == 40)
             }
         }
     }
