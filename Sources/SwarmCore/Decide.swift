@@ -220,7 +220,7 @@ extension SwarmState {
     /// address with its domain in lower case). A requester naming anyone but herself was refused by
     /// ``Policy``; whether a name is a requester's and an address's domain allowed is the hub's check.
     static func requester(of open: TicketOpen, by principal: Principal) throws(DomainError) -> String {
-        guard let named = open.requester, principal.role.worksTickets else { return principal.id }
+        guard let named = open.requester, principal.role.opensForRequesters else { return principal.id }
         guard let requester = RequesterName(parsing: named) else { throw .invalid(RequesterName.formProblem) }
         guard requester.id != principal.id else {
             throw .invalid("field 'requester': \(named) is staff; open a ticket for a requester, or leave it out")

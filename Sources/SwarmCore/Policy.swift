@@ -16,6 +16,13 @@ public enum Policy {
             }
             return
         }
+        if principal.role == .mailgate {
+            // The mail gate opens a ticket for a mail's sender, and does nothing else.
+            guard case .client(.ticketOpen(let open)) = command, open.requester != nil, open.via == .email else {
+                throw .forbidden("a mailgate token only delivers mail (POST /v1/mail)")
+            }
+            return
+        }
         let ticket = command.ticket.flatMap { state.tickets[$0] }
         if let id = command.ticket, let ticket, !canRead(principal, ticket) {
             throw .notFound("no ticket \(id)")

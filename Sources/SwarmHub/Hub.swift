@@ -131,7 +131,10 @@ public struct Hub: Sendable {
         RestAPI.add(
             to: router, authenticator: authenticator, ledger: ledger, store: store, limits: limits, clock: clock,
             settings: configuration.swarm, maxBodySize: configuration.maxFrameSize,
-            mailDomains: configuration.mailDomains)
+            mailDomains: configuration.mailDomains,
+            mailIdentity: configuration.mailOut.map {
+                HubMailIdentity(domain: $0.from.domain, address: $0.from.address)
+            } ?? RestAPI.unnamedMailIdentity)
     }
 
     /// Builds the application. Run it with `runService()` (signals) or inside a `ServiceGroup`.

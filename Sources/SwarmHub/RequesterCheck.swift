@@ -18,7 +18,7 @@ struct RequesterCheck: Sendable {
     /// Why staff `principal` may not open `open` for its `requester`, or `nil` when it may (or names
     /// nobody, or leaves the form to `decide`).
     func problem(_ open: TicketOpen, by principal: Principal) async -> HubError? {
-        guard principal.role.worksTickets, let named = open.requester,
+        guard principal.role.opensForRequesters, let named = open.requester,
             let requester = RequesterName(parsing: named)
         else { return nil }
         switch requester {

@@ -67,6 +67,11 @@ final class Session {
     }
 
     private func signIn(_ info: TokenInfo, id: String?) async {
+        // A mail system's token delivers mail over REST and opens no session.
+        guard info.role != .mailgate else {
+            reply(id, HubError(.forbidden, "a mailgate token only delivers mail (POST /v1/mail)"))
+            return
+        }
         do {
             try dependencies.limits.openConnection(token: info.id, name: info.name)
         } catch {

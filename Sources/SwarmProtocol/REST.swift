@@ -242,3 +242,29 @@ public struct RestError: Codable, Sendable, Hashable {
         self.error = Detail(code: code, message: message)
     }
 }
+
+/// `{"outcome", "ticket"?, "reason"?}`, the answer (202) of `POST /v1/mail`: what one message did.
+public struct MailOutcome: Codable, Sendable, Hashable {
+    /// What became of a message.
+    public enum Outcome: String, Codable, Sendable, Hashable, CaseIterable {
+        /// A new ticket, whose requester is the sender.
+        case opened
+        /// A public reply by the sender on the ticket the message answers.
+        case commented
+        /// Taken and dropped on purpose: automatic mail (RFC 3834 and friends), a bounce, the hub's own.
+        case ignored
+        /// Refused without a word back to the sender (no backscatter): an unknown sender, a reply by
+        /// someone not the ticket's requester, a message that is not one.
+        case rejected
+    }
+
+    public var outcome: Outcome
+    public var ticket: String?
+    public var reason: String?
+
+    public init(_ outcome: Outcome, ticket: String? = nil, reason: String? = nil) {
+        self.outcome = outcome
+        self.ticket = ticket
+        self.reason = reason
+    }
+}

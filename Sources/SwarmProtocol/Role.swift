@@ -10,9 +10,15 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     case lead
     /// Everything a lead may do, and manages tokens.
     case admin
+    /// A mail system's token (`swarm-mailgate`): delivers mail to `POST /v1/mail` and nothing else — no
+    /// WebSocket, no other route, no ticket to read.
+    case mailgate
 
     /// Whether this role works tickets (agents, experts, leads, admins).
-    public var worksTickets: Bool { self != .requester }
+    public var worksTickets: Bool { self != .requester && self != .mailgate }
+    /// Whether this role may open a ticket for a requester (`ticket.open` with `requester`): people who
+    /// work tickets, and the mail gate for a mail's sender.
+    public var opensForRequesters: Bool { worksTickets || self == .mailgate }
     /// Whether this role may read every ticket and channel.
     public var readsEverything: Bool { self == .lead || self == .admin }
 

@@ -1,7 +1,10 @@
 import Foundation
+import SwarmConfiguration
 import SwarmProtocol
 import SwarmTestSupport
 import Testing
+
+@testable import SwarmHub
 
 #if canImport(Glibc)
     import Glibc
@@ -58,6 +61,97 @@ struct MailOutProcessTests {
             #expect(!delivered.contains { $0.contains("Interne Notiz") })
             try await Task.sleep(for: .seconds(3))
             #expect(mail.delivered().count == 2, "nothing is sent twice after the restart")
+            _ = await hub.stop()
+        }
+    }
+}
+
+/// A free TCP port on loopback, for a process that must know its port before it starts.
+func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestFailure("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    guard bound == 0 else { throw TestFailure("bind() failed") }
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard named == 0 else { throw TestFailure("getsockname() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+@Suite(
+    "Mail in and out through Postfix, swarm-mailgate and a real swarmd", .serialized,
+    .enabled(if: MailHarness.isAvailable))
+struct MailRoundTripTests {
+    @Test("a requester who only writes mail opens a ticket, gets its number, and answers in her mail program")
+    func roundTrip() async throws {
+        let path = try temporaryDirectory().appendingPathComponent("swarm.sqlite").path
+        let created = try await SwarmdProcess.run([
+            "token", "create", "--name", "postfix", "--role", "mailgate", "--db", path,
+        ])
+        let token = try #require(created.out.split(separator: "\n").last.map(String.init))
+        let lead = try await SwarmdProcess.run(["token", "create", "--name", "lena", "--role", "lead", "--db", path])
+        let admin = try #require(lead.out.split(separator: "\n").last.map(String.init))
+        let tokenFile = try temporaryDirectory().appendingPathComponent("mailgate.token").path
+        try (token + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let port = try freeLoopbackPort()
+        try await MailHarness.with(hubURL: "http://127.0.0.1:\(port)", tokenFile: tokenFile) { mail in
+            let hub = try await SwarmdProcess(
+                serve: path,
+                extra: [
+                    "--port", "\(port)", "--smtp", mail.smtpURL, "--mail-from", "IT-Hilfe <it@it.example>",
+                    "--mail-domains", "customer.example", "--mail-language", "de",
+                ])
+            let relay = SMTPRelay(url: try RelayURL(parsing: mail.smtpURL))
+            func send(_ lines: [String]) async throws {
+                let text = lines.joined(separator: "\r\n") + "\r\n"
+                try await relay.send(Array(text.utf8), from: "rita@customer.example", to: ["help@it.example"])
+            }
+            try await send([
+                "From: Rita Reuter <rita@customer.example>", "To: help@it.example",
+                "Subject: =?UTF-8?Q?Drucker_im_B=C3=BCro_druckt_nicht?=", "Message-ID: <r1@mail.customer.example>",
+                "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", "",
+                "Der Drucker im Büro druckt seit heute früh nicht.",
+            ])
+            // Postfix pipes it to swarm-mailgate, the hub opens T-1 for her and mails her its number.
+            let confirmation = try #require(try await mail.waitForDelivery(count: 1, timeout: .seconds(30)).first)
+            #expect(confirmation.contains("To: rita@customer.example"))
+            #expect(confirmation.contains("Subject: =?") || confirmation.contains("[T-1]"))
+            let ticket = try await fetchText("http://127.0.0.1:\(port)/v1/tickets/T-1", token: admin)
+            #expect(ticket.status == 200 && ticket.body.contains(#""via":"email""#))
+            #expect(ticket.body.contains("Drucker im Büro druckt nicht"))
+            // She answers the confirmation in her mail program: the reply joins T-1, without the quote.
+            try await send([
+                "From: rita@customer.example", "To: help@it.example", "Subject: Re: Ihre Anfrage",
+                "Message-ID: <r2@mail.customer.example>", "In-Reply-To: <T-1.1@it.example>",
+                "References: <T-1@it.example> <T-1.1@it.example>", "Content-Type: text/plain; charset=utf-8", "",
+                "Es ist der Drucker im 2. Stock.", "", "Am 07.12.2026 schrieb IT-Hilfe:", "> Guten Tag,",
+            ])
+            var detail = ""
+            for _ in 0..<100 {
+                detail = try await fetchText("http://127.0.0.1:\(port)/v1/tickets/T-1", token: admin).body
+                if detail.contains("2. Stock") { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(detail.contains("Es ist der Drucker im 2. Stock."))
+            #expect(!detail.contains("> Guten Tag"))
+            // Her out-of-office answering the hub's mail opens nothing and is not answered.
+            try await send([
+                "From: rita@customer.example", "To: help@it.example", "Subject: Abwesend: [T-1]",
+                "Message-ID: <r3@mail.customer.example>", "Auto-Submitted: auto-replied", "", "Ich bin nicht im Haus.",
+            ])
+            try await Task.sleep(for: .seconds(3))
+            let list = try await fetchText("http://127.0.0.1:\(port)/v1/tickets", token: admin).body
+            #expect(list.contains(#""total":1"#), "\(list)")
+            #expect(mail.delivered().count == 1, "her own reply and her out-of-office are not answered")
             _ = await hub.stop()
         }
     }

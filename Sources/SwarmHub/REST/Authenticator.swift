@@ -35,6 +35,10 @@ struct Authenticator: RouterMiddleware {
             } catch {
                 throw error.error
             }
+            // A mail system's token delivers mail and reaches nothing else.
+            if token.role == .mailgate, request.method != .post || request.uri.path != "/v1/mail" {
+                throw HubError(.forbidden, "a mailgate token only delivers mail (POST /v1/mail)")
+            }
             var context = context
             context.token = token
             response = try await next(request, context)

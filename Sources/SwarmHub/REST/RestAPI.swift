@@ -1,6 +1,7 @@
 public import Hummingbird
 import SwarmConfiguration
 import SwarmCore
+import SwarmMail
 public import SwarmProtocol
 import SwarmStore
 
@@ -18,7 +19,7 @@ enum RestAPI {
     static func add(
         to router: Router<HubRequestContext>, authenticator: Authenticator, ledger: Ledger, store: any EventStore,
         limits: PrincipalLimits, clock: @escaping HubClock, settings: SwarmSettings, maxBodySize maxBody: Int,
-        mailDomains: [String] = []
+        mailDomains: [String] = [], mailIdentity: HubMailIdentity = unnamedMailIdentity
     ) {
         router.addRoutes(HealthRoutes(store: store, ledger: ledger).routes, atPath: "/health")
         let v1 = router.group("/v1").add(middleware: authenticator)
@@ -34,7 +35,16 @@ enum RestAPI {
         v1.addRoutes(
             AlertRoutes(ledger: ledger, clock: clock, settings: settings, maxFrameSize: maxBody).routes,
             atPath: "/alerts")
+        v1.addRoutes(
+            MailRoutes(
+                ledger: ledger, requesters: RequesterCheck(tokens: store, mailDomains: mailDomains),
+                identity: mailIdentity, maxMessageSize: MailRoutes.defaultMaxMessageSize
+            ).routes, atPath: "/mail")
     }
+
+    /// The hub's mail identity when it sends no mail (no `--mail-from`): no Message-ID of its ends in
+    /// this domain, so only `[T-42]` in a subject finds a ticket.
+    static let unnamedMailIdentity = HubMailIdentity(domain: "swarmd.invalid", address: "swarmd@swarmd.invalid")
 }
 
 // The answers of the REST API, declared in SwarmProtocol for the Swift client too.
@@ -51,4 +61,5 @@ extension ArticleList: ResponseEncodable {}
 extension Article: ResponseEncodable {}
 extension MetricsReport: ResponseEncodable {}
 extension AlertOutcomes: ResponseEncodable {}
+extension MailOutcome: ResponseEncodable {}
 extension RestError: ResponseEncodable {}
