@@ -26,6 +26,7 @@ struct MailRoutes {
     var routes: RouteCollection<HubRequestContext> {
         let routes = RouteCollection(context: HubRequestContext.self)
         routes.post(use: deliver)
+        routes.allow([.post])
         return routes
     }
 
