@@ -24,6 +24,8 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
 
     /// How long one call may wait for the server before it fails with `unavailable`.
     public static let operationTimeout: Duration = .seconds(5)
+    /// How long opening the store waits for the server's first answer.
+    public static let connectTimeout: Duration = .seconds(15)
 
     /// The idempotency window: a command id older than this may be used again (as in the hub).
     static let commandWindowMillis: Int64 = 24 * 3600 * 1000
@@ -70,8 +72,11 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
     private func migrate() async throws {
         let logger = self.logger
         let location = self.location
-        // A server that does not answer fails within the usual limit, not the migrations' longer one.
-        try await timed("connect") { [client] in _ = try await client.query("SELECT 1").collect() }
+        // A server that does not answer fails within a limit of its own, shorter than the migrations':
+        // a first connection to a database just created, on a busy server, takes longer than a query.
+        try await timed("connect", timeout: Self.connectTimeout) { [client] in
+            _ = try await client.query("SELECT 1").collect()
+        }
         try await timed("apply the migrations", timeout: .seconds(30)) { [client] in
             try await client.withConnection { connection in
                 try await connection.withTransaction(logger: logger) { connection in
