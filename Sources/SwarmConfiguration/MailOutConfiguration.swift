@@ -1,4 +1,5 @@
 import Foundation
+import SwarmProtocol
 
 /// The hub's mail out (`--smtp`, `--smtp-credentials`, `--mail-from`, `--mail-language`): where mail
 /// goes, who it is from, and in which language the hub writes. `nil` in ``HubConfiguration`` when no
@@ -84,16 +85,15 @@ public struct MailSender: Sendable, Hashable, CustomStringConvertible {
                 .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
             name = display.isEmpty ? nil : display
         }
-        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), address.count <= 254,
-            address.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "<" && $0 != ">" }),
+        // The same rule for an address as a requester's (RequesterName), so the hub's own passes it too.
+        guard case .address(let local, let domain)? = RequesterName(parsing: address),
             !(name ?? "").contains(where: { $0.isNewline || $0 == "<" || $0 == ">" })
         else {
             throw SettingError(
                 "must be an address, or a name and an address like 'IT-Hilfe <it@example.com>', not '\(text)'")
         }
         self.name = name
-        self.address = address.lowercased()
+        self.address = "\(local.lowercased())@\(domain)"
     }
 
     /// The domain of the address: where the hub's Message-IDs end.

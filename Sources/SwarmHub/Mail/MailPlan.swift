@@ -80,11 +80,10 @@ enum MailPlan {
         if case .ticketOpened = event.payload { true } else { false }
     }
 
-    /// Whether a requester id is an address mail can go to: `local@domain.tld`, nothing an envelope
-    /// could not carry.
+    /// Whether a requester id is an address mail can go to: the address form of ``RequesterName``, the
+    /// one rule for what a requester's address is.
     static func isAddress(_ id: String) -> Bool {
-        guard SMTPRelay.isPlainAddress(id), let at = id.lastIndex(of: "@") else { return false }
-        return id[id.index(after: at)...].contains(".")
+        if case .address? = RequesterName(parsing: id) { true } else { false }
     }
 }
 
