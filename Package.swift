@@ -192,8 +192,8 @@ let package = Package(
         ),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "SwarmMailTests", dependencies: ["SwarmMail", "SwarmProtocol"], resources: [.copy("corpus")],
-            swiftSettings: swiftSettings),
+            name: "SwarmMailTests", dependencies: ["SwarmMail", "SwarmProtocol", "SwarmTestSupport"],
+            resources: [.copy("corpus")], swiftSettings: swiftSettings),
         .testTarget(
             name: "SwarmConfigurationTests",
             dependencies: [

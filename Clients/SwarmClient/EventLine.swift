@@ -31,7 +31,7 @@ public enum EventLine {
         case .kbCreated, .kbPublished, .kbSuggested: .blue
         case .kbApplied: .green
         case .workLogged: .dim
-        case .alertRepeated: .red
+        case .alertRepeated, .mailBounced: .red
         case .alertRecovered: .green
         }
     }
@@ -123,6 +123,9 @@ public enum EventLine {
             return "alert repeated (\(count) times): \(quote(output))"
         case .alertRecovered(let output, let resolved):
             return "alert recovered\(resolved ? ", resolved" : ""): \(quote(output))"
+        case .mailBounced(let address, let status, let diagnostic):
+            let why = [status, diagnostic.map { quote($0) }].compactMap { $0 }.joined(separator: " ")
+            return "mail to \(address) bounced" + (why.isEmpty ? "" : ": \(why)")
         }
     }
 

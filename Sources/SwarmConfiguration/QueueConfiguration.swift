@@ -78,7 +78,7 @@ public struct QueueConfiguration: Sendable, Hashable {
             // No mode here: a queue's mode is a logged event, so each routed queue is named.
             configuration.defaultQueue = try reader.policy(
                 defaults.value, "defaults", base: QueuePolicy(),
-                keys: ["invitations", "tiers", "priorities", "sla", "resolve_on_recovery"])
+                keys: ["invitations", "tiers", "priorities", "sla", "resolve_on_recovery", "closed_reply"])
         }
         if let queues = top["queues"] {
             for (name, entry) in try reader.entries(queues.value, "queues") {
@@ -281,7 +281,9 @@ public struct QueueConfiguration: Sendable, Hashable {
 
         func policy(
             _ node: Node, _ path: String, base: QueuePolicy,
-            keys: Set<String> = ["mode", "invitations", "tiers", "priorities", "sla", "resolve_on_recovery"]
+            keys: Set<String> = [
+                "mode", "invitations", "tiers", "priorities", "sla", "resolve_on_recovery", "closed_reply",
+            ]
         ) throws(ConfigError) -> QueuePolicy {
             var policy = base
             policy.mode = .swarm
@@ -327,6 +329,14 @@ public struct QueueConfiguration: Sendable, Hashable {
                     throw error(resolve.value, "\(path).resolve_on_recovery: '\(text)' is not true or false")
                 }
                 policy.resolveOnRecovery = value
+            }
+            if let closed = fields["closed_reply"] {
+                let text = try string(closed.value, "\(path).closed_reply")
+                guard let value = ClosedReply(rawValue: text) else {
+                    let known = ClosedReply.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw error(closed.value, "\(path).closed_reply: '\(text)' is not one of: \(known)")
+                }
+                policy.closedReply = value
             }
             if let sla = fields["sla"] {
                 policy.sla = try self.sla(sla.value, "\(path).sla", base: policy.sla ?? .standard)

@@ -157,7 +157,7 @@ extension SwarmState {
             if let index = ticket.invitations.lastIndex(where: { $0.agent == agent && $0.state == .pending }) {
                 ticket.invitations[index].state = expired ? .expired : accept ? .accepted : .declined
             }
-        case .helpRequested:
+        case .helpRequested, .mailBounced:
             break
         case .workLogged(_, let minutes, _):
             ticket.effortMinutes += minutes

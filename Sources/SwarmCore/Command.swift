@@ -15,12 +15,15 @@ public enum Command: Sendable, Hashable {
     case disconnected(agent: String)
     /// The hub's own: fire every deadline due (invitation timeouts, backlog).
     case tick
+    /// The hub's own: a delivery-status notification says mail about `ticket` to its requester's
+    /// `address` could not be delivered (`status`, `diagnostic` as the report gave them).
+    case mailBounced(ticket: String, address: String, status: String?, diagnostic: String?)
 
     /// The ticket the command acts on, if any.
     public var ticket: String? {
         switch self {
         case .client(let command): command.ticket
-        case .suggestArticles(let ticket, _): ticket
+        case .suggestArticles(let ticket, _), .mailBounced(let ticket, _, _, _): ticket
         case .configureQueue, .connected, .disconnected, .tick: nil
         }
     }
@@ -40,6 +43,7 @@ public enum Command: Sendable, Hashable {
         case .connected: "system.connected"
         case .disconnected: "system.disconnected"
         case .tick: "system.tick"
+        case .mailBounced: "system.mail_bounced"
         }
     }
 }

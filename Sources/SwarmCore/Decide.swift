@@ -169,6 +169,18 @@ extension SwarmState {
             guard let ticket = tickets[id], !ticket.status.isDone, ticket.suggestedArticles.isEmpty, !matches.isEmpty
             else { return [] }
             return [SwarmEvent(ticket: id, actor: principal.id, at: now, payload: .kbSuggested(articles: matches))]
+        case .mailBounced(let id, let address, let status, let diagnostic):
+            // Only the requester's own address: a report about anyone else changes nothing.
+            guard let ticket = tickets[id], ticket.requester == address else { return [] }
+            func field(_ text: String?, _ length: Int) -> String? {
+                text.map { Limits.cut(Limits.clean($0), toFit: 1...length) }.flatMap { $0.isEmpty ? nil : $0 }
+            }
+            return [
+                SwarmEvent(
+                    ticket: id, actor: principal.id, at: now,
+                    payload: .mailBounced(
+                        address: address, status: field(status, 32), diagnostic: field(diagnostic, 500)))
+            ]
         case .configureQueue(let queue, let mode):
             guard Limits.isValidQueue(queue) else { throw .invalid("'\(queue)' is not a queue name") }
             guard (queueModes[queue] ?? .swarm) != mode else { return [] }

@@ -76,6 +76,17 @@ public struct QueuePolicy: Sendable, Hashable {
     /// Whether a monitor's recovery (`alert.resolve`) resolves the alert's ticket. Default `false`:
     /// the recovery is logged and people resolve the ticket.
     public var resolveOnRecovery = false
+    /// What a requester's mail answering a closed ticket of the queue does. Default: a new ticket
+    /// that names the closed one (docs/mail.md).
+    public var closedReply = ClosedReply.newTicket
 
     public init() {}
+}
+
+/// What a requester's reply by mail to a closed ticket does (a queue's `closed_reply`).
+public enum ClosedReply: String, Sendable, Hashable, CaseIterable {
+    /// The ticket is reopened and the mail is her comment on it.
+    case reopen
+    /// A new ticket opens, its description beginning with the closed ticket's number.
+    case newTicket = "new_ticket"
 }

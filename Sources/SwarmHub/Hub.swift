@@ -134,7 +134,7 @@ public struct Hub: Sendable {
             mailDomains: configuration.mailDomains,
             mailIdentity: configuration.mailOut.map {
                 HubMailIdentity(domain: $0.from.domain, address: $0.from.address)
-            } ?? RestAPI.unnamedMailIdentity)
+            } ?? RestAPI.unnamedMailIdentity, telemetry: telemetry, logger: logger)
     }
 
     /// Builds the application. Run it with `runService()` (signals) or inside a `ServiceGroup`.

@@ -53,6 +53,10 @@ public enum EventPayload: Sendable, Hashable {
     /// The monitor reported the alert recovered with `output`; `resolved` when the queue resolves
     /// tickets on recovery (a `status.changed` to resolved follows in the same command).
     case alertRecovered(output: String, resolved: Bool)
+    /// Mail the hub sent about the ticket to `address` could not be delivered: a delivery-status
+    /// notification came back, with the enhanced `status` code (`5.1.1`) and the remote server's
+    /// `diagnostic` when it gave them. Agents' news only: the requester never sees it.
+    case mailBounced(address: String, status: String?, diagnostic: String?)
 
     /// The type name of this payload.
     public var type: EventType {
@@ -82,6 +86,7 @@ public enum EventPayload: Sendable, Hashable {
         case .workLogged: .workLogged
         case .alertRepeated: .alertRepeated
         case .alertRecovered: .alertRecovered
+        case .mailBounced: .mailBounced
         }
     }
 
@@ -89,7 +94,7 @@ public enum EventPayload: Sendable, Hashable {
         case ticketState = "state"
         case agent, comment, from, to, resolution, skills, status, auto, score, origin, expires, reasons, accept
         case expired, note, since, tiers, queue, mode, target, due, article, articles, deflected, minutes
-        case count, output, resolved
+        case count, output, resolved, address, diagnostic
     }
 
     init(type: EventType, from decoder: any Decoder) throws {
@@ -166,6 +171,11 @@ public enum EventPayload: Sendable, Hashable {
             self = .alertRecovered(
                 output: try c.decode(String.self, forKey: .output), resolved: try c.decode(Bool.self, forKey: .resolved)
             )
+        case .mailBounced:
+            self = .mailBounced(
+                address: try c.decode(String.self, forKey: .address),
+                status: try c.decodeIfPresent(String.self, forKey: .status),
+                diagnostic: try c.decodeIfPresent(String.self, forKey: .diagnostic))
         }
     }
 
@@ -233,6 +243,10 @@ public enum EventPayload: Sendable, Hashable {
         case .alertRecovered(let output, let resolved):
             try c.encode(output, forKey: .output)
             try c.encode(resolved, forKey: .resolved)
+        case .mailBounced(let address, let status, let diagnostic):
+            try c.encode(address, forKey: .address)
+            try c.encodeIfPresent(status, forKey: .status)
+            try c.encodeIfPresent(diagnostic, forKey: .diagnostic)
         }
     }
 }

@@ -74,4 +74,5 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case workLogged = "work.logged"
     case alertRepeated = "alert.repeated"
     case alertRecovered = "alert.recovered"
+    case mailBounced = "mail.bounced"
 }

@@ -121,4 +121,163 @@ struct MailInTests {
             }
         }
     }
+
+    /// A delivery report from Postfix about mail the hub sent about T-1 to `failed`.
+    func report(about ticket: String, failed: String, id: String = "<dsn1@mx.it.example>") -> String {
+        """
+        From: MAILER-DAEMON@mx.it.example (Mail Delivery System)
+        To: it@swarmd.invalid
+        Subject: Undelivered Mail Returned to Sender
+        Auto-Submitted: auto-replied
+        Message-ID: \(id)
+        MIME-Version: 1.0
+        Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+
+        --b
+        Content-Type: text/plain
+
+        Your message could not be delivered.
+        --b
+        Content-Type: message/delivery-status
+
+        Reporting-MTA: dns; mx.it.example
+
+        Final-Recipient: rfc822; \(failed)
+        Action: failed
+        Status: 5.1.1
+        Diagnostic-Code: smtp; 550 5.1.1 User unknown
+
+        --b
+        Content-Type: text/rfc822-headers
+
+        From: IT <it@swarmd.invalid>
+        Subject: [\(ticket)] Drucker druckt nicht
+        Message-ID: <\(ticket).1@swarmd.invalid>
+
+        --b--
+
+        """
+    }
+
+    @Test("a delivery report marks the requester's address as bouncing on the ticket, for agents only, once")
+    func bounces() async throws {
+        try await withMailHub { hub, gate in
+            _ = try await post(hub, token: gate, message())
+            let seq = hub.ledger.snapshot.seq
+            let stranger = try await post(hub, token: gate, report(about: "T-1", failed: "eve@elsewhere.example"))
+            #expect(stranger.outcome?.outcome == .ignored && hub.ledger.snapshot.seq == seq, "not her address")
+            let bounce = try await post(
+                hub, token: gate, report(about: "T-1", failed: "rita@customer.example", id: "<dsn2@mx.it.example>"))
+            #expect(bounce.status == 202)
+            #expect(bounce.outcome?.outcome == .ignored && bounce.outcome?.ticket == "T-1")
+            let again = try await post(
+                hub, token: gate, report(about: "T-1", failed: "rita@customer.example", id: "<dsn2@mx.it.example>"))
+            #expect(again.outcome?.ticket == "T-1")
+            #expect(hub.ledger.snapshot.seq == seq + 1, "one mail.bounced, once")
+            let lead = try await hub.token("lena", .lead)
+            let events = try await fetchText(hub.httpBase + "/v1/tickets/T-1/events", token: lead)
+            #expect(events.body.contains(#""type":"mail.bounced""#) && events.body.contains(#""status":"5.1.1""#))
+            #expect(events.body.contains(#""address":"rita@customer.example""#))
+            // Rita signs in to the portal by the same name: her ticket's events leave the bounce out.
+            let rita = try await hub.token("rita@customer.example", .requester)
+            let hers = try await fetchText(hub.httpBase + "/v1/tickets/T-1/events", token: rita)
+            #expect(hers.status == 200 && hers.body.contains("ticket.opened") && !hers.body.contains("mail.bounced"))
+            let metrics = try await fetchText(hub.httpBase + "/metrics", token: lead).body
+            #expect(metrics.contains(#"swarm_mail_in_total{outcome="ignored"} 3"#), "\(metrics)")
+            #expect(metrics.contains(#"swarm_mail_in_total{outcome="opened"} 1"#))
+        }
+    }
+
+    @Test("a reply to a closed ticket opens a follow-up, or reopens it where the queue's closed_reply says so")
+    func closedReplies() async throws {
+        let agent = Principal(id: "alice", role: .agent)
+        func close(_ hub: TestHub, _ ticket: String) async throws {
+            for (step, status) in [TicketStatus.resolved, .closed].enumerated() {
+                _ = try await hub.ledger.submit(
+                    .client(.ticketStatus(StatusChange(ticket: ticket, status: status, resolution: "done"))),
+                    by: agent, id: "close-\(ticket)-\(step)"
+                ).get()
+            }
+        }
+        let answer = message(subject: "Re: [T-1] Drucker", id: "<late@mail.customer.example>", body: "Schon wieder.")
+        try await withMailHub { hub, gate in
+            _ = try await post(hub, token: gate, message())
+            try await close(hub, "T-1")
+            #expect(try await post(hub, token: gate, answer).outcome == MailOutcome(.opened, ticket: "T-2"))
+            let follow = try #require(hub.ledger.snapshot.state.tickets["T-2"])
+            #expect(follow.description.hasPrefix("Follow-up to T-1, which is closed."))
+            #expect(hub.ledger.snapshot.state.tickets["T-1"]?.status == .closed)
+        }
+        try await withHub(configure: {
+            $0.mailDomains = ["customer.example"]
+            var policy = QueuePolicy()
+            policy.closedReply = .reopen
+            $0.swarm.queues["general"] = policy
+        }) { hub in
+            let gate = try await hub.token("postfix", .mailgate)
+            _ = try await post(hub, token: gate, message())
+            try await close(hub, "T-1")
+            #expect(try await post(hub, token: gate, answer).outcome == MailOutcome(.commented, ticket: "T-1"))
+            let ticket = try #require(hub.ledger.snapshot.state.tickets["T-1"])
+            #expect(ticket.status == .open && ticket.comments.last?.body == "Schon wieder.")
+            #expect(hub.ledger.snapshot.state.tickets.count == 1)
+            // The same message again: no second comment, no second reopening.
+            #expect(try await post(hub, token: gate, answer).outcome == MailOutcome(.commented, ticket: "T-1"))
+            #expect(hub.ledger.snapshot.state.tickets["T-1"]?.comments.count == 1)
+        }
+    }
+
+    /// The reader's corpus (Tests/SwarmMailTests/corpus), read from the source tree.
+    static func corpus() throws -> [[UInt8]] {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("SwarmMailTests/corpus")
+        return try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".eml") }.sorted()
+            .map { [UInt8](try Data(contentsOf: folder.appendingPathComponent($0))) }
+    }
+
+    @Test("400 mutated messages to POST /v1/mail: a 202 with an outcome each, and each outcome whole or nothing")
+    func fuzz() async throws {
+        let corpus = try Self.corpus()
+        #expect(corpus.count >= 10)
+        try await withHub(configure: {
+            $0.mailDomains = ["example.de", "example.com", "gmail.com", "customer.example", "legacy.example"]
+        }) { hub in
+            let gate = try await hub.token("postfix", .mailgate)
+            var random = MessageMutator.SeededRandom(state: 2026)
+            var outcomes: [MailOutcome.Outcome: Int] = [:]
+            for run in 0..<400 {
+                var bytes = MessageMutator.mutate(corpus[run % corpus.count], &random)
+                if random.next() % 3 == 0 { bytes = MessageMutator.mutate(bytes, &random) }
+                let before = hub.ledger.snapshot
+                let answer = try await post(hub, token: gate, String(decoding: bytes, as: UTF8.self))
+                let after = hub.ledger.snapshot
+                #expect(answer.status == 202, "run \(run)")
+                guard let outcome = answer.outcome else {
+                    Issue.record("run \(run): no outcome")
+                    continue
+                }
+                outcomes[outcome.outcome, default: 0] += 1
+                let new = after.state.tickets.count - before.state.tickets.count
+                switch outcome.outcome {
+                case .opened:
+                    let number = try #require(outcome.ticket)
+                    #expect(after.state.tickets[number] != nil, "run \(run)")
+                    #expect(new <= 1, "run \(run)")
+                case .commented:
+                    let number = try #require(outcome.ticket)
+                    #expect(new == 0, "run \(run)")
+                    #expect(
+                        (after.state.tickets[number]?.comments.count ?? 0)
+                            >= (before.state.tickets[number]?.comments.count ?? 0), "run \(run)")
+                case .ignored, .rejected:
+                    #expect(new == 0, "run \(run): \(outcome)")
+                    let comments = { (state: SwarmState) in state.tickets.values.reduce(0) { $0 + $1.comments.count } }
+                    #expect(comments(after.state) == comments(before.state), "run \(run): \(outcome)")
+                }
+            }
+            #expect(outcomes[.opened, default: 0] > 20 && outcomes[.ignored, default: 0] > 20, "\(outcomes)")
+            let health = try await fetchText(hub.httpBase + "/health", token: gate)
+            #expect(health.status == 200)
+        }
+    }
 }

@@ -91,7 +91,9 @@ func freeLoopbackPort() throws -> Int {
     "Mail in and out through Postfix, swarm-mailgate and a real swarmd", .serialized,
     .enabled(if: MailHarness.isAvailable))
 struct MailRoundTripTests {
-    @Test("a requester who only writes mail opens a ticket, gets its number, and answers in her mail program")
+    @Test(
+        "a requester who only writes mail opens a ticket, gets its number, and answers in her mail program; mail fetched from IMAP and bounces too"
+    )
     func roundTrip() async throws {
         let path = try temporaryDirectory().appendingPathComponent("swarm.sqlite").path
         let created = try await SwarmdProcess.run([
@@ -152,6 +154,39 @@ struct MailRoundTripTests {
             let list = try await fetchText("http://127.0.0.1:\(port)/v1/tickets", token: admin).body
             #expect(list.contains(#""total":1"#), "\(list)")
             #expect(mail.delivered().count == 1, "her own reply and her out-of-office are not answered")
+
+            // The fetchmail path: Sam's mail sits in the help desk's hosted IMAP mailbox; fetchmail hands
+            // it to swarm-mailgate, which posts it: T-2 is his, and the mailbox is emptied.
+            let file = try temporaryDirectory().appendingPathComponent("sam.eml").path
+            try [
+                "From: Sam Stein <sam@customer.example>", "To: help@it.example", "Subject: VPN bricht ab",
+                "Message-ID: <s1@mail.customer.example>", "Content-Type: text/plain; charset=iso-8859-1",
+                "Content-Transfer-Encoding: quoted-printable", "", "Die VPN-Verbindung bricht st=E4ndig ab.", "",
+            ].joined(separator: "\r\n").write(toFile: file, atomically: true, encoding: .utf8)
+            try await mail.control("append", file)
+            try await mail.control("fetch")
+            let sam = try await fetchText("http://127.0.0.1:\(port)/v1/tickets/T-2", token: admin).body
+            #expect(sam.contains(#""requester":"sam@customer.example""#) && sam.contains("bricht ständig ab"), "\(sam)")
+            _ = try await mail.waitForDelivery(count: 2, timeout: .seconds(30))
+
+            // Mail to an address that no longer exists: Postfix bounces the hub's confirmation back to
+            // it@it.example, that is to the hub, which marks the address on the ticket for the agents.
+            try await relay.send(
+                Array(
+                    ([
+                        "From: gone@customer.example", "To: help@it.example", "Subject: Monitor flackert",
+                        "Message-ID: <g1@mail.customer.example>", "", "Der Monitor flackert.", "",
+                    ].joined(separator: "\r\n")).utf8), from: "gone@customer.example", to: ["help@it.example"])
+            var events = ""
+            for _ in 0..<150 {
+                events = try await fetchText("http://127.0.0.1:\(port)/v1/tickets/T-3/events", token: admin).body
+                if events.contains("mail.bounced") { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(events.contains(#""type":"mail.bounced""#), "\(events)")
+            #expect(events.contains(#""address":"gone@customer.example""#) && events.contains(#""status":"5."#))
+            let tickets = try await fetchText("http://127.0.0.1:\(port)/v1/tickets", token: admin).body
+            #expect(tickets.contains(#""total":3"#), "the bounce opened nothing: \(tickets)")
             _ = await hub.stop()
         }
     }

@@ -24,6 +24,8 @@ struct QueueConfigurationTests {
         #expect(configuration.queues["helpdesk"]?.priorityLimits[.p1] == [1: 5 * 60_000, 2: 3_600_000])
         #expect(configuration.queues["network"]?.invitations == 5)
         #expect(configuration.defaultQueue.invitations == 3)
+        #expect(configuration.queues["helpdesk"]?.closedReply == .reopen)
+        #expect(configuration.queues["office"]?.closedReply == .newTicket)
         #expect(
             configuration.categories == [
                 .hardware: "helpdesk", .access: "helpdesk", .software: "office", .network: "network",
@@ -68,6 +70,10 @@ struct QueueConfigurationTests {
             ("queues:\n  Help Desk:\n    mode: tiered\n", "q.yaml:2: queues: 'Help Desk' is not a queue name"),
             ("sla:\n  P1: 4h\n", "q.yaml:1: the file: unknown key 'sla'"),
             ("defaults:\n  mode: tiered\n", "q.yaml:2: defaults: unknown key 'mode'"),
+            (
+                "queues:\n  a:\n    closed_reply: reply\n",
+                "q.yaml:3: queues.a.closed_reply: 'reply' is not one of: reopen, new_ticket"
+            ),
             ("categories:\n  coffee: helpdesk\n", "q.yaml:2: categories: unknown category 'coffee'"),
             (
                 "queues:\n  a:\n    invitations: 50\n",

@@ -48,9 +48,10 @@ public enum MailHarness {
             }
         }
 
-        /// Runs `scripts/lib/mail.sh VERB FOLDER` (`stop`, `start`, `flush`, `fetch`).
-        public func control(_ verb: String) async throws {
-            let result = try await PostgresTestDatabase.run("/bin/bash", [MailHarness.script, verb, folder])
+        /// Runs `scripts/lib/mail.sh VERB FOLDER ARGUMENTS…` (`stop`, `start`, `flush`, `fetch`, `append FILE`).
+        public func control(_ verb: String, _ arguments: String...) async throws {
+            let result = try await PostgresTestDatabase.run(
+                "/bin/bash", [MailHarness.script, verb, folder] + arguments)
             guard result.status == 0 else { throw TestFailure("mail.sh \(verb): \(result.output)") }
         }
     }

@@ -6,8 +6,9 @@
 #   Postfix  SMTP on 127.0.0.1:$SWARM_TEST_SMTP_PORT. Mail for the help desk's domain (it.example) goes
 #            through the pipe transport `mailgate` (master.cf) to swarm-mailgate and the hub; mail for any
 #            other domain (what the hub sends out, bounces) lands in one catch-all Maildir,
-#            $SWARM_TEST_MAIL_CATCHALL. No SMTP client in master.cf and every transport local: nothing
-#            leaves the machine.
+#            $SWARM_TEST_MAIL_CATCHALL, except an address whose local part is `gone`: it has no mailbox,
+#            so Postfix bounces the message with a delivery-status notification to its sender. No SMTP
+#            client in master.cf and every transport local: nothing leaves the machine.
 #   Dovecot  IMAP on 127.0.0.1:$SWARM_TEST_IMAP_PORT, one user (SWARM_TEST_IMAP_USER / _PASSWORD),
 #            Maildir: the hosted mailbox of the fetchmail path.
 #   fetchmail  its rc ($DIR/fetchmail/fetchmailrc, mode 0600) reads that mailbox over IMAP and hands each
@@ -27,6 +28,7 @@
 #   scripts/lib/mail.sh init DIR HUB_URL TOKEN_FILE   # sets up and starts all in DIR; writes DIR/env
 #                                                     # (KEY=VALUE lines, the variables above)
 #   scripts/lib/mail.sh fetch DIR     # fetchmail once: the IMAP mailbox to swarm-mailgate
+#   scripts/lib/mail.sh append DIR FILE  # puts the message in FILE into the IMAP mailbox (IMAP APPEND)
 #   scripts/lib/mail.sh flush DIR     # Postfix tries its deferred mail now (postqueue -f)
 #   scripts/lib/mail.sh queue DIR     # Postfix's queue, one JSON object a line (postqueue -j)
 #   scripts/lib/mail.sh stop|start DIR
@@ -88,6 +90,9 @@ relay_transport = virtual
 local_transport = virtual
 virtual_mailbox_base = $dir
 virtual_mailbox_maps = regexp:$dir/postfix/etc/catchall
+# Take mail for gone@… and bounce it afterwards, as a smarthost does when the far end refuses: the sender
+# gets a delivery-status notification rather than a refusal in the SMTP dialogue.
+smtpd_reject_unlisted_recipient = no
 virtual_uid_maps = static:$(id -u nobody)
 virtual_gid_maps = static:$(getent group nogroup | cut -d: -f3)
 # Larger than swarm-mailgate's default --max-size (Postfix's default is 10 MB).
@@ -125,7 +130,8 @@ mailgate  unix  -       n       n       -       4       pipe
   flags=RX user=nobody argv=$dir/bin/swarm-mailgate --url $hub_url --token-file $dir/mailgate.token
 EOF
     printf '%s mailgate:\n' "$SWARM_MAIL_DOMAIN" >"$dir/postfix/etc/transport"
-    printf '/./ catchall/\n' >"$dir/postfix/etc/catchall"
+    # Every address has the catch-all but gone@…: mail to it finds no mailbox and bounces.
+    printf '!/^gone@/ catchall/\n' >"$dir/postfix/etc/catchall"
 }
 
 # Dovecot: a private config in DIR/dovecot, one passwd-file user whose Maildir is DIR/dovecot/home/USER.
@@ -311,6 +317,26 @@ swarm_mail_fetch_dir() {
         --pidfile "$dir/fetchmail/fetchmail.pid" --nodetach --nosyslog </dev/null
 }
 
+# IMAP APPEND of the message in FILE to the mailbox's INBOX, as a mail provider's server would take it.
+swarm_mail_append_dir() {
+    local dir=$1 file=$2
+    (
+        # shellcheck disable=SC1091
+        source "$dir/env"
+        python3 - "$SWARM_TEST_IMAP_PORT" "$SWARM_TEST_IMAP_USER" "$SWARM_TEST_IMAP_PASSWORD" "$file" <<'PY'
+import imaplib, sys
+port, user, password, path = sys.argv[1:5]
+with open(path, "rb") as f:
+    message = f.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+imap = imaplib.IMAP4("127.0.0.1", int(port))
+imap.login(user, password)
+status, _ = imap.append("INBOX", None, None, message)
+imap.logout()
+sys.exit(0 if status == "OK" else 1)
+PY
+    )
+}
+
 swarm_test_mail_up() {
     local dir
     dir=$(mktemp -d /tmp/swarm-mail.XXXXXX)
@@ -342,6 +368,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     start) swarm_mail_start_dir "$2" ;;
     stop) swarm_mail_stop_dir "$2" ;;
     fetch) swarm_mail_fetch_dir "$2" ;;
+    append) swarm_mail_append_dir "$2" "$3" ;;
     flush) postqueue -c "$2/postfix/etc" -f ;;
     queue) postqueue -c "$2/postfix/etc" -j ;;
     destroy)
@@ -349,7 +376,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
         rm -rf "$2"
         ;;
     *)
-        echo "usage: $0 init DIR HUB_URL TOKEN_FILE | start|stop|fetch|flush|queue|destroy DIR" >&2
+        echo "usage: $0 init DIR HUB_URL TOKEN_FILE | start|stop|fetch|flush|queue|destroy DIR | append DIR FILE" >&2
         exit 64
         ;;
     esac

@@ -1,4 +1,5 @@
 public import Hummingbird
+import Logging
 import SwarmConfiguration
 import SwarmCore
 import SwarmMail
@@ -19,7 +20,8 @@ enum RestAPI {
     static func add(
         to router: Router<HubRequestContext>, authenticator: Authenticator, ledger: Ledger, store: any EventStore,
         limits: PrincipalLimits, clock: @escaping HubClock, settings: SwarmSettings, maxBodySize maxBody: Int,
-        mailDomains: [String] = [], mailIdentity: HubMailIdentity = unnamedMailIdentity
+        mailDomains: [String] = [], mailIdentity: HubMailIdentity = unnamedMailIdentity,
+        telemetry: HubTelemetry, logger: Logger
     ) {
         router.addRoutes(HealthRoutes(store: store, ledger: ledger).routes, atPath: "/health")
         let v1 = router.group("/v1").add(middleware: authenticator)
@@ -38,7 +40,8 @@ enum RestAPI {
         v1.addRoutes(
             MailRoutes(
                 ledger: ledger, requesters: RequesterCheck(tokens: store, mailDomains: mailDomains),
-                identity: mailIdentity, maxMessageSize: MailRoutes.defaultMaxMessageSize
+                settings: settings, identity: mailIdentity, maxMessageSize: MailRoutes.defaultMaxMessageSize,
+                telemetry: telemetry, logger: logger
             ).routes, atPath: "/mail")
     }
 

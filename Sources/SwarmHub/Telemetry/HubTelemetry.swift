@@ -43,6 +43,8 @@ public final class HubTelemetry: Sendable {
     private let limits: [String: CoreMetrics.Counter]
     /// Tries of outgoing mail by result: `sent`, `deferred` (a temporary failure, tried again), `failed`.
     private let mailOut: [String: CoreMetrics.Counter]
+    /// Messages `POST /v1/mail` took, by outcome: `opened`, `commented`, `ignored`, `rejected`.
+    private let mailIn: [MailOutcome.Outcome: CoreMetrics.Counter]
     /// How long the oldest mail still waiting has waited, in seconds (0 when none waits).
     let mailQueueAge: CoreMetrics.Gauge
     /// Commands the ledger decided, by type and outcome; made when first seen.
@@ -136,12 +138,23 @@ public final class HubTelemetry: Sendable {
                 label: "swarm_mail_out_total", dimensions: [("result", result)], factory: factory)
         }
         self.mailOut = mailOut
+        var mailIn: [MailOutcome.Outcome: CoreMetrics.Counter] = [:]
+        for outcome in MailOutcome.Outcome.allCases {
+            mailIn[outcome] = CoreMetrics.Counter(
+                label: "swarm_mail_in_total", dimensions: [("outcome", outcome.rawValue)], factory: factory)
+        }
+        self.mailIn = mailIn
         mailQueueAge = CoreMetrics.Gauge(label: "swarm_mail_queue_age_seconds", factory: factory)
     }
 
     /// Counts a try of an outgoing mail: `sent`, `deferred` or `failed`.
     func mailTried(_ result: String) {
         mailOut[result]?.increment()
+    }
+
+    /// Counts a message taken by `POST /v1/mail`, by what it did.
+    func mailTaken(_ outcome: MailOutcome.Outcome) {
+        mailIn[outcome]?.increment()
     }
 
     /// Counts a refusal of a per-principal bound.
