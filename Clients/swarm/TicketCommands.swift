@@ -78,6 +78,7 @@ struct Comment: AsyncParsableCommand, HasGlobalOptions {
             Examples:
               swarm comment T-42 "Logs show the tunnel renegotiating; checking the MTU."
               swarm comment --public T-42 "We are on it; the VPN should work again within the hour."
+              swarm comment --waiting T-42 "Which VPN client version do you have?"
               swarm comment T-42                       # opens $EDITOR
               journalctl -u vpn -n 20 | swarm comment T-42 -
             """
@@ -86,6 +87,10 @@ struct Comment: AsyncParsableCommand, HasGlobalOptions {
     @Argument(help: "The ticket id.") var ticket: String
     @Flag(name: .customLong("public"), help: "A public reply the requester sees, not an internal note.")
     var isPublic = false
+    @Flag(
+        name: .customLong("waiting"),
+        help: "A public reply that asks the requester something: the ticket waits for her answer.")
+    var asks = false
     @Argument(help: "The comment; '-' or nothing: standard input or $EDITOR.") var words: [String] = []
 
     func run() async throws {
@@ -104,12 +109,12 @@ struct Comment: AsyncParsableCommand, HasGlobalOptions {
         guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ClientError.usage("the comment is empty; nothing was sent")
         }
-        let visibility: CommentVisibility? = isPublic ? .public : nil
-        try await perform(
-            global, { _ in .command(.commentAdd(CommentAdd(ticket: id, body: body, visibility: visibility))) }
-        ) {
-            welcome, _ in
-            isPublic ? "\(welcome.agent) replied publicly on \(id)" : "\(welcome.agent) commented on \(id)"
+        let visibility: CommentVisibility? = isPublic || asks ? .public : nil
+        let comment = CommentAdd(ticket: id, body: body, visibility: visibility, waiting: asks ? true : nil)
+        try await perform(global, { _ in .command(.commentAdd(comment)) }) { welcome, _ in
+            asks
+                ? "\(welcome.agent) asked the requester on \(id); it waits for her answer"
+                : isPublic ? "\(welcome.agent) replied publicly on \(id)" : "\(welcome.agent) commented on \(id)"
         }
     }
 

@@ -78,7 +78,9 @@ public struct QueueConfiguration: Sendable, Hashable {
             // No mode here: a queue's mode is a logged event, so each routed queue is named.
             configuration.defaultQueue = try reader.policy(
                 defaults.value, "defaults", base: QueuePolicy(),
-                keys: ["invitations", "tiers", "priorities", "sla", "resolve_on_recovery", "closed_reply"])
+                keys: [
+                    "invitations", "tiers", "priorities", "sla", "resolve_on_recovery", "closed_reply", "follow_work",
+                ])
         }
         if let queues = top["queues"] {
             for (name, entry) in try reader.entries(queues.value, "queues") {
@@ -283,6 +285,7 @@ public struct QueueConfiguration: Sendable, Hashable {
             _ node: Node, _ path: String, base: QueuePolicy,
             keys: Set<String> = [
                 "mode", "invitations", "tiers", "priorities", "sla", "resolve_on_recovery", "closed_reply",
+                "follow_work",
             ]
         ) throws(ConfigError) -> QueuePolicy {
             var policy = base
@@ -329,6 +332,13 @@ public struct QueueConfiguration: Sendable, Hashable {
                     throw error(resolve.value, "\(path).resolve_on_recovery: '\(text)' is not true or false")
                 }
                 policy.resolveOnRecovery = value
+            }
+            if let follow = fields["follow_work"] {
+                let text = try string(follow.value, "\(path).follow_work")
+                guard let value = Bool(text) else {
+                    throw error(follow.value, "\(path).follow_work: '\(text)' is not true or false")
+                }
+                policy.followWork = value
             }
             if let closed = fields["closed_reply"] {
                 let text = try string(closed.value, "\(path).closed_reply")

@@ -11,6 +11,14 @@ extension SwarmState {
         _ command: Command, by principal: Principal, at now: Timestamp, settings: SwarmSettings
     ) throws(DomainError) -> [SwarmEvent] {
         try Policy.authorize(principal, command, in: self)
+        let events = try decideAuthorized(command, by: principal, at: now, settings: settings)
+        return followingWork(events, of: command, by: principal, at: now, settings: settings)
+    }
+
+    /// ``decide(_:by:at:settings:)`` once ``Policy`` has let the command through.
+    private func decideAuthorized(
+        _ command: Command, by principal: Principal, at now: Timestamp, settings: SwarmSettings
+    ) throws(DomainError) -> [SwarmEvent] {
         func event(_ ticket: String, _ payload: EventPayload) -> SwarmEvent {
             SwarmEvent(ticket: ticket, actor: principal.id, at: now, payload: payload)
         }
@@ -66,6 +74,15 @@ extension SwarmState {
             // Staff talk among themselves unless they say otherwise; whatever a requester writes is
             // a public reply (Policy refuses her an internal one).
             let visibility = asked ?? (principal.role == .requester ? .public : .internal)
+            if comment.waiting == true {
+                guard visibility == .public, principal.id != ticket.requester, principal.role != .requester else {
+                    throw .invalid(
+                        "field 'waiting' asks the requester a question: only staff's public replies carry it")
+                }
+                guard !ticket.status.isDone else {
+                    throw .conflict("\(id) is \(ticket.status.rawValue); reopen it first")
+                }
+            }
             let replyNumber =
                 visibility == .public ? ticket.comments.count { $0.visibility == .public } + 1 : nil
             let comment = Comment(
@@ -100,20 +117,22 @@ extension SwarmState {
                 throw .invalid("field 'resolution' must have at most \(Limits.resolutionLength.upperBound) characters")
             }
             if let resolution { try Limits.checkText(resolution, field: "resolution", length: Limits.resolutionLength) }
-            guard ticket.status != status else { throw .conflict("\(id) is already \(status.rawValue)") }
-            guard ticket.status.allowedNext.contains(status) else {
-                let allowed = ticket.status.allowedNext.map(\.rawValue).joined(separator: ", ")
-                throw .conflict(
-                    "\(id) cannot go from \(ticket.status.rawValue) to \(status.rawValue) (allowed: \(allowed))")
-            }
             var events: [SwarmEvent] = []
-            // Starting work makes someone responsible: whoever starts it owns it if nobody does.
+            // Starting work makes someone responsible: whoever starts it owns it if nobody does —
+            // also when the hub already moved it in progress because someone joined (follow_work).
             if status == .inProgress && ticket.owners.isEmpty {
                 if !ticket.members.contains(principal.id) {
                     events += answeredByJoining(ticket, principal.id, event)
                     events.append(event(id, .swarmJoined(agent: principal.id)))
                 }
                 events.append(event(id, .ownerAdded(agent: principal.id)))
+                if ticket.status == .inProgress { return events }
+            }
+            guard ticket.status != status else { throw .conflict("\(id) is already \(status.rawValue)") }
+            guard ticket.status.allowedNext.contains(status) else {
+                let allowed = ticket.status.allowedNext.map(\.rawValue).joined(separator: ", ")
+                throw .conflict(
+                    "\(id) cannot go from \(ticket.status.rawValue) to \(status.rawValue) (allowed: \(allowed))")
             }
             events.append(event(id, .statusChanged(from: ticket.status, to: status, resolution: resolution)))
             return events

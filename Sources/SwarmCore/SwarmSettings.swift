@@ -79,6 +79,10 @@ public struct QueuePolicy: Sendable, Hashable {
     /// What a requester's mail answering a closed ticket of the queue does. Default: a new ticket
     /// that names the closed one (docs/mail.md).
     public var closedReply = ClosedReply.newTicket
+    /// Whether the status follows the work (docs/tiers.md, "State that follows the work"): staff's first
+    /// join or public reply moves a new (or reopened) ticket to in progress, and the requester's answer
+    /// moves a waiting one back. Default `true`.
+    public var followWork = true
 
     public init() {}
 }

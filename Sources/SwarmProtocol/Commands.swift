@@ -74,10 +74,14 @@ public struct CommentAdd: Codable, Sendable, Hashable {
     /// `internal` or `public`; absent means the sender's default (internal for staff, public for
     /// requesters).
     public var visibility: CommentVisibility?
-    public init(ticket: String, body: String, visibility: CommentVisibility? = nil) {
+    /// `true` on a public reply that asks the requester something: the ticket waits for her answer
+    /// (`status.changed` to `waiting`), and her answer moves it back to `in_progress`.
+    public var waiting: Bool?
+    public init(ticket: String, body: String, visibility: CommentVisibility? = nil, waiting: Bool? = nil) {
         self.ticket = ticket
         self.body = body
         self.visibility = visibility
+        self.waiting = waiting
     }
 }
 

@@ -62,6 +62,10 @@ extension SimulationEngine {
             perform(
                 .client(.ticketStatus(StatusChange(ticket: id, status: .inProgress))),
                 by: person.principal)
+        } else if ticket.owners.isEmpty && ticket.status == .inProgress {
+            // Joining (accepting an invitation) already moved it in progress (the queue follows the
+            // work): taking it on is owning it.
+            perform(.client(.ownerAdd(OwnerChange(ticket: id, agent: agent))), by: person.principal)
         } else if !ticket.members.contains(agent) {
             perform(.client(.swarmJoin(TicketRef(ticket: id))), by: person.principal)
         }

@@ -161,7 +161,9 @@ struct WatchTmuxTests {
         let joined = try #require(try await bob.json(["join", "T-1"])["seq"] as? Int)
         let firstLook = try #require(try await bob.json(["comment", "T-1", "first look: MTU?"])["seq"] as? Int)
         var pane = try await tmux.waitFor("watch", "bob's comment") { $0.contains(#"bob: "first look: MTU?""#) }
-        #expect(pane.contains("T-1    just now  swarm.joined    bob joined the swarm  #\(joined)"), "\(pane)")
+        // The join's ack names its last event: the hub moving the new ticket in progress.
+        #expect(pane.contains("T-1    just now  swarm.joined    bob joined the swarm  #\(joined - 1)"), "\(pane)")
+        #expect(pane.contains("swarmd: new → in_progress  #\(joined)"), "\(pane)")
         #expect(pane.contains(#"comment.added   bob: "first look: MTU?"  #\#(firstLook)"#), "\(pane)")
 
         // Bob shows T-1 in his console, which tells the hub he is viewing it: alice's terminal shows
@@ -188,7 +190,7 @@ struct WatchTmuxTests {
         #expect(hub?.port == port)
         try await tmux.waitFor("watch", "the reconnect") { $0.contains("reconnected; resumed after seq \(firstLook)") }
         _ = try await bob.json(["status", "T-1", "resolved"])
-        pane = try await tmux.waitFor("watch", "the resolution") { $0.contains("status.changed") }
+        pane = try await tmux.waitFor("watch", "the resolution") { $0.contains("in_progress → resolved") }
 
         let lines = pane.split(separator: "\n").map(String.init)
         func index(_ text: String) -> Int? { lines.firstIndex { $0.contains(text) } }
@@ -197,7 +199,7 @@ struct WatchTmuxTests {
         #expect(lines.filter { $0.contains("ticket.opened") }.count == 1, "no duplicate:\n\(pane)")
         let order = [
             "ticket.opened", "first look", "connection lost", "reconnected", "made while you were away",
-            "status.changed",
+            "in_progress → resolved",
         ]
         let positions = order.compactMap(index)
         #expect(positions.count == order.count && positions == positions.sorted(), "in order:\n\(pane)")

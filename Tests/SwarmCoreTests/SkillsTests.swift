@@ -408,7 +408,7 @@ struct InvitationLifecycleTests {
         var world = try InvitationTests().world()
         try world.run(open("DNS down"), by: requester)
         let joined = try world.run(.client(.swarmJoin(TicketRef(ticket: "T-2"))), by: dana)
-        #expect(joined.map(\.type) == [.inviteAnswered, .swarmJoined])
+        #expect(joined.map(\.type) == [.inviteAnswered, .swarmJoined, .statusChanged])
         let owned = try world.run(.client(.ownerAdd(OwnerChange(ticket: "T-2", agent: "carol"))), by: dana)
         #expect(owned.map(\.type) == [.inviteAnswered, .swarmJoined, .ownerAdded])
         #expect(world.ticket("T-2").invitations.map(\.state) == [.accepted, .accepted])

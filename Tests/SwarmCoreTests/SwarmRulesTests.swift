@@ -37,7 +37,9 @@ struct SwarmRulesTests {
         var world = try opened()
         // Nobody owns it yet: any agent may name the first owner, who joins the swarm.
         let events = try world.run(.client(.ownerAdd(OwnerChange(ticket: "T-1", agent: "bob"))), by: alice)
-        #expect(events.map(\.type) == [.swarmJoined, .ownerAdded])
+        // Bob joining is the work starting: the new ticket moves in progress (by the hub).
+        #expect(events.map(\.type) == [.swarmJoined, .ownerAdded, .statusChanged])
+        #expect(events.last?.actor == "swarmd" && world.ticket().status == .inProgress)
         #expect(world.ticket().owners == ["bob"])
         #expect(world.refuses(.client(.ownerAdd(OwnerChange(ticket: "T-1", agent: "carol"))), by: alice, .forbidden))
         try world.run(.client(.ownerAdd(OwnerChange(ticket: "T-1", agent: "carol"))), by: bob)

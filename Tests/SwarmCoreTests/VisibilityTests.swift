@@ -87,15 +87,17 @@ struct VisibilityTests {
             #expect(Policy.view(of: event, for: Audience(bobAsRequester), in: world.state) == .hidden, "\(event.type)")
         }
         // The ticket's own requester sees its public side, as before.
+        // (Alice's public reply moved it in progress: the queue follows the work.)
         let seen = events.filter { Policy.view(of: $0, for: Audience(otherRequester), in: world.state) != .hidden }
-        #expect(seen.map(\.type) == [.commentAdded, .statusChanged])
+        #expect(seen.map(\.type) == [.commentAdded, .statusChanged, .statusChanged])
     }
 
     @Test("a requester's view of events: internal notes and the swarm's working events left out")
     func eventView() throws {
         let (world, events) = try talkedAbout()
         let shown = events.compactMap { Policy.visible($0, for: Audience(requester), in: world.state) }
-        #expect(shown.map(\.type) == [.ticketOpened, .commentAdded, .commentAdded, .commentAdded])
+        // The first public reply moved the ticket in progress; she sees that too.
+        #expect(shown.map(\.type) == [.ticketOpened, .commentAdded, .statusChanged, .commentAdded, .commentAdded])
         let numbers = shown.compactMap { event -> Int? in
             guard case .commentAdded(let comment) = event.payload else { return nil }
             return comment.number
@@ -109,6 +111,7 @@ struct VisibilityTests {
             .inviteAnswered(agent: "bob", accept: true, expired: false),
             .ticketStalled(since: at), .slaWarning(target: .resolution, due: at),
             .slaBreached(target: .resolution, due: at),
+            .mailBounced(address: "rita@example.com", status: "5.1.1", diagnostic: "User unknown"),
         ]
         for payload in internalKinds {
             let event = SwarmEvent(ticket: "T-1", actor: "alice", at: at, payload: payload)

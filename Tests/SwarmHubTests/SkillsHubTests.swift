@@ -72,7 +72,8 @@ struct SkillsHubTests {
                     #expect(state.agents["dana"]?.load == 1)
                     #expect(accepted.seq == hub.ledger.snapshot.seq)
                     let joined = try await expert.drainEvents().map(\.event.type)
-                    #expect(joined == [.inviteAnswered, .swarmJoined])
+                    // Her join moved the new ticket in progress (the status follows the work).
+                    #expect(joined == [.inviteAnswered, .swarmJoined, .statusChanged])
                 }
             }
         }

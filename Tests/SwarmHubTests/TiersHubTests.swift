@@ -27,6 +27,8 @@ struct QueueConfigurationTests {
         #expect(configuration.queues["helpdesk"]?.closedReply == .reopen)
         #expect(configuration.queues["office"]?.closedReply == .newTicket)
         #expect(
+            configuration.queues["helpdesk"]?.followWork == false && configuration.queues["office"]?.followWork == true)
+        #expect(
             configuration.categories == [
                 .hardware: "helpdesk", .access: "helpdesk", .software: "office", .network: "network",
             ])

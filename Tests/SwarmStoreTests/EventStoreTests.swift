@@ -17,11 +17,19 @@ struct EventStoreTests {
     }
 
     /// Decides commands against `state` and builds the batch the ledger would append.
+    /// The swarm's settings, with the status left as people set it: these tests count the events of
+    /// the commands they run (the status rules are SwarmCoreTests' FollowWorkTests).
+    static let settings: SwarmSettings = {
+        var settings = SwarmSettings()
+        settings.defaultQueue.followWork = false
+        return settings
+    }()
+
     func batch(_ commands: [(Command, Principal)], state: inout SwarmState, seq: inout Int64) throws -> AppendBatch {
         var batch = AppendBatch()
         var touched: [String] = []
         for (command, principal) in commands {
-            for event in try state.decide(command, by: principal, at: t0, settings: SwarmSettings()) {
+            for event in try state.decide(command, by: principal, at: t0, settings: Self.settings) {
                 seq += 1
                 let context = state.routingContext(for: event)
                 state.apply(event)
