@@ -7,6 +7,9 @@ import Synchronization
 /// Whether a command runs inside the console, where standard input belongs to the console.
 enum ConsoleSession {
     @TaskLocal static var isActive = false
+    /// The console's terminal, when it has one: a command that hands the terminal to another program
+    /// (the editor of 'comment') holds the console's event lines meanwhile.
+    @TaskLocal static var terminal: ConsoleTerminal?
 }
 
 /// `swarm console`: type commands while events scroll above the prompt.
@@ -122,7 +125,7 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
                 terminal.leavePrompt()
                 terminal.restore()
                 guard let line = submitted else { continue }
-                switch await runLine(line) {
+                switch await ConsoleSession.$terminal.withValue(terminal, operation: { await runLine(line) }) {
                 case nil: break loop
                 case let status?: if status != 0 { lastFailure = status }
                 }

@@ -99,7 +99,7 @@ struct Comment: AsyncParsableCommand, HasGlobalOptions {
             }
             body = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         } else {
-            body = try editComment(for: id)
+            body = try await editComment(for: id)
         }
         guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ClientError.usage("the comment is empty; nothing was sent")
@@ -114,28 +114,13 @@ struct Comment: AsyncParsableCommand, HasGlobalOptions {
     }
 
     /// Opens the user's editor on a temporary file and returns what they wrote, comment lines left out.
-    private func editComment(for id: String) throws -> String {
-        let environment = ProcessInfo.processInfo.environment
-        let editor = environment["VISUAL"] ?? environment["EDITOR"] ?? "vi"
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("swarm-comment-\(getpid()).md")
+    /// In the console, events that arrive meanwhile wait until the editor has given the terminal back.
+    private func editComment(for id: String) async throws -> String {
         let template =
             "\n# Your comment on \(id). Lines starting with '#' are left out; an empty comment sends nothing.\n"
-        try Data(template.utf8).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "\(editor) \"$1\"", "sh", file.path]
-        do {
-            try process.run()
-        } catch {
-            throw ClientError.failure("cannot start the editor '\(editor)': \(error.localizedDescription)")
-        }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ClientError.failure(
-                "the editor '\(editor)' exited with status \(process.terminationStatus); nothing was sent")
-        }
-        let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+        ConsoleSession.terminal?.hold()
+        defer { ConsoleSession.terminal?.release() }
+        let text = try await ExternalEditor().edit(template: template, prefix: "swarm-comment")
         return text.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.hasPrefix("#") }.joined(separator: "\n")
             .trimmingCharacters(in: .whitespacesAndNewlines)
