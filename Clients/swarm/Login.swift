@@ -52,12 +52,13 @@ struct Login: AsyncParsableCommand, HasGlobalOptions {
 
         let store = ProfileStore()
         let name = global.profile ?? environment["SWARM_PROFILE"] ?? ProfileStore.defaultName
-        var file = try store.load()
-        file.profiles[name] = Profile(
+        let profile = Profile(
             server: address.description, token: secret, agent: welcome.agent, role: welcome.role,
             caCertificate: caCertificate)
-        file.current = name
-        try store.save(file)
+        try store.update { file throws(ClientError) in
+            file.profiles[name] = profile
+            file.current = name
+        }
 
         if global.json {
             try sayJSON(
@@ -99,16 +100,16 @@ struct Logout: AsyncParsableCommand, HasGlobalOptions {
 
     func run() async throws {
         let store = ProfileStore()
-        var file = try store.load()
-        let name =
-            global.profile ?? ProcessInfo.processInfo.environment["SWARM_PROFILE"] ?? file.current
-            ?? ProfileStore.defaultName
-        guard file.profiles.removeValue(forKey: name) != nil else {
-            throw ClientError(
-                code: "not_found", message: "no profile '\(name)' in \(store.url.path)", status: .notFound)
+        let named = global.profile ?? ProcessInfo.processInfo.environment["SWARM_PROFILE"]
+        let name = try store.update { file throws(ClientError) in
+            let name = named ?? file.current ?? ProfileStore.defaultName
+            guard file.profiles.removeValue(forKey: name) != nil else {
+                throw ClientError(
+                    code: "not_found", message: "no profile '\(name)' in \(store.url.path)", status: .notFound)
+            }
+            if file.current == name { file.current = file.profiles.keys.sorted().first }
+            return name
         }
-        if file.current == name { file.current = file.profiles.keys.sorted().first }
-        try store.save(file)
         if global.json {
             try sayJSON(["removed": name])
         } else {

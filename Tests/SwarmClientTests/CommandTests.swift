@@ -41,6 +41,47 @@ struct CommandTests {
         }
     }
 
+    @Test("logins at the same moment each keep their profile: the file is changed under a lock")
+    func concurrentLogins() async throws {
+        try await withHub { hub in
+            let names = (1...8).map { "agent\($0)" }
+            var made: [String: String] = [:]
+            for name in names { made[name] = try await hub.token(name) }
+            let tokens = made
+            // One user (one profiles file), eight real `swarm login` processes at once, each its own profile.
+            let cli = try SwarmCLI()
+            let statuses = try await withThrowingTaskGroup(of: (String, Int32, String).self) { group in
+                for name in names {
+                    group.addTask {
+                        let result = try await cli.run([
+                            "login", "--profile", name, "--server", hub.httpBase, "--token", tokens[name] ?? "",
+                        ])
+                        return (name, result.status, result.err)
+                    }
+                }
+                return try await group.reduce(into: [:]) { $0[$1.0] = ($1.1, $1.2) }
+            }
+            for name in names { #expect(statuses[name]?.0 == 0, "\(name): \(statuses[name]?.1 ?? "")") }
+            let saved = try JSONDecoder().decode(ProfileFile.self, from: Data(contentsOf: cli.profilesFile))
+            #expect(saved.profiles.keys.sorted() == names.sorted())
+            for name in names {
+                #expect(saved.profiles[name]?.agent == name)
+                #expect(saved.profiles[name]?.token == tokens[name])
+            }
+            #expect(saved.current.map(names.contains) == true)
+            // No temporary file is left beside it; the lock file stays (it is empty).
+            let folder = cli.profilesFile.deletingLastPathComponent().path
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [
+                    "profiles.json", "profiles.json.lock",
+                ])
+            // Logging out under the same lock.
+            #expect(try await cli.run(["logout", "--profile", "agent3"]).status == 0)
+            let after = try JSONDecoder().decode(ProfileFile.self, from: Data(contentsOf: cli.profilesFile))
+            #expect(after.profiles.count == names.count - 1 && after.profiles["agent3"] == nil)
+        }
+    }
+
     @Test("a bad token exits 3 with the hub's code and message; nothing is saved")
     func badTokenIsAuthFailure() async throws {
         try await withHub { hub in
