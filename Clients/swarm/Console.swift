@@ -140,6 +140,23 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
         if lastFailure != 0 && terminal == nil { throw ExitCode(lastFailure) }
     }
 
+    /// What `help` prints in the console: its commands, one line each, and its keys — not the
+    /// command line's help, whose options, environment and exit statuses mean nothing at the prompt.
+    static func consoleHelp() -> String {
+        let commands =
+            Swarm.configuration.subcommands.filter { $0 != ConsoleCommand.self }
+            .map { ($0._commandName, $0.configuration.abstract) }
+            + [("help [COMMAND]", "This list, or a command's options and examples."), ("exit", "Leave the console.")]
+        let width = commands.map(\.0.count).max() ?? 0
+        return
+            (["Commands (as for 'swarm', without the word 'swarm'):"]
+            + commands.map { "  " + $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }
+            + [
+                "Tab completes commands and ticket ids; Up and Down walk the history; Ctrl-C drops the line;",
+                "Ctrl-D leaves. 'COMMAND --help' shows a command's options and examples.",
+            ]).joined(separator: "\n")
+    }
+
     static func prompt(_ style: Style) -> String { style.paint("swarm", .bold) + "> " }
 
     /// Runs one typed line; `nil` when it asks to leave.
@@ -154,7 +171,11 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
         switch first {
         case "exit", "quit": return nil
         case "help", "?":
-            say(Swarm.helpMessage())
+            guard words.count == 1 else {
+                // 'help comment' is 'comment --help'.
+                return await SwarmMain.execute(Array(words.dropFirst()) + ["--help"])
+            }
+            say(consoleHelp())
             return 0
         case "swarm" where words.count > 1:
             return await ConsoleSession.$isActive.withValue(true) { await SwarmMain.execute(Array(words.dropFirst())) }

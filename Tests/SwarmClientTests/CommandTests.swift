@@ -577,6 +577,19 @@ struct CommandTests {
             #expect(result.out.contains("alice commented on T-1"))
             #expect(result.out.contains(#""body":"looking at it""#))
             #expect(result.err.contains("error: conflict: alice is already in the swarm of T-1"))
+
+            // 'help' lists the console's commands, one line each; not the command line's help.
+            let help = try await alice.run(["console"], input: "help\n")
+            #expect(help.status == 0, "\(help.err)")
+            #expect(help.out.contains("  comment         Comment on a ticket.\n"), "\(help.out)")
+            #expect(help.out.contains("  exit            Leave the console.\n"), "\(help.out)")
+            #expect(!help.out.contains("console  "), "the console is not a command in itself:\n\(help.out)")
+            for text in ["USAGE:", "OPTIONS:", "Exit status", ExitStatus.connection.summary, "SWARM_TOKEN"] {
+                #expect(!help.out.contains(text), "\(text) in:\n\(help.out)")
+            }
+            #expect(help.out.split(separator: "\n").count < 40, "brief:\n\(help.out)")
+            let commentHelp = try await alice.run(["console"], input: "help comment\n")
+            #expect(commentHelp.out.contains("USAGE: swarm comment"), "\(commentHelp.out)")
         }
     }
 }
