@@ -18,14 +18,14 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
         commandName: "console",
         abstract: "A console: type commands while events scroll above the prompt.",
         discussion: """
-            Every swarm command works at the prompt without the word 'swarm' ('show T-42', 'join T-42',
-            'comment T-42 looks like DNS' for an internal note, 'comment --public T-42 on it' for a
-            reply the requester sees). Events of your agent channel and queue:general (as for
-            'swarm watch') appear above the prompt as they happen. Tab completes commands and ticket
-            ids; Up and Down walk the history; Ctrl-C drops the line; 'exit' or Ctrl-D leaves.
+            Every swarm command works at the prompt without the word 'swarm' ('show T-42', 'join T-42', \
+            'comment T-42 looks like DNS' for an internal note, 'comment --public T-42 on it' for a \
+            reply the requester sees). Events of your agent channel and queue:general (as for \
+            'swarm watch') appear above the prompt as they happen. Tab completes commands and ticket \
+            ids; Up and Down walk the history; Ctrl-C drops the line; 'exit' or Ctrl-D leaves. \
             A bare 'swarm' in a terminal starts the console too.
 
-            When standard input is not a terminal, the console reads one command per line and exits
+            When standard input is not a terminal, the console reads one command per line and exits \
             with the status of the last command that failed (0 if none did), which makes it scriptable.
 
             Examples:

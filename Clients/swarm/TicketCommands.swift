@@ -67,12 +67,12 @@ struct Comment: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Comment on a ticket.",
         discussion: """
-            The comment is the words after the ticket id; with none (or '-'), it is read from standard
-            input when that is not a terminal, or written in $VISUAL / $EDITOR (vi if unset) when it is.
+            The comment is the words after the ticket id; with none (or '-'), it is read from standard \
+            input when that is not a terminal, or written in $VISUAL / $EDITOR (vi if unset) when it is. \
             Lines starting with '#' in the editor are left out.
 
-            A comment is an internal note for the swarm unless you give --public: then it is a reply
-            the requester sees (live, in the portal and in 'swarm show'). A requester's own comments
+            A comment is an internal note for the swarm unless you give --public: then it is a reply \
+            the requester sees (live, in the portal and in 'swarm show'). A requester's own comments \
             are always public.
 
             Examples:
@@ -131,7 +131,7 @@ struct Own: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Make yourself (or another agent) a co-owner of a ticket.",
         discussion: """
-            Once a ticket has owners, only an owner (or a lead) may change them. An agent who is not in
+            Once a ticket has owners, only an owner (or a lead) may change them. An agent who is not in \
             the swarm joins it too.
 
             Examples:
@@ -157,7 +157,7 @@ struct Unown: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Remove yourself (or another agent) as owner of a ticket.",
         discussion: """
-            The agent stays in the swarm. The last owner of a ticket in progress or waiting cannot be
+            The agent stays in the swarm. The last owner of a ticket in progress or waiting cannot be \
             removed; add another owner first.
 
             Examples:
@@ -183,7 +183,7 @@ struct Status: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Move a ticket to another status.",
         discussion: """
-            Statuses: new → open → in_progress ⇄ waiting → resolved → closed, and back to open to reopen.
+            Statuses: new → open → in_progress ⇄ waiting → resolved → closed, and back to open to reopen. \
             Moving an unowned ticket to in_progress makes you its owner.
 
             Examples:

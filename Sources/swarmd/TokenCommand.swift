@@ -18,22 +18,22 @@ struct TokenCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a token (or, with --csv, requester tokens in bulk); each is printed once.",
             discussion: """
-                The name is the agent's id everywhere (owners, comments, agent:<name> channels).
+                The name is the agent's id everywhere (owners, comments, agent:<name> channels). \
                 Only the token's SHA-256 is stored: keep the printed token, it cannot be shown again.
 
-                The database must exist: give --db with the file the hub serves (its default,
-                ./data/swarm.sqlite, is relative to the directory you are in). A file that does not exist
-                is refused (exit status 3) unless --init is given, which creates a new log there, as for
+                The database must exist: give --db with the file the hub serves (its default, \
+                ./data/swarm.sqlite, is relative to the directory you are in). A file that does not exist \
+                is refused (exit status 3) unless --init is given, which creates a new log there, as for \
                 a hub's first token before its first start. The first line names the file used.
 
                 With --name, the token is printed alone on the last line.
 
-                With --csv FILE (and --role requester), one requester token is created for every row of
-                FILE, a CSV file with a header that has a 'name' column (any case; other columns, such as
-                email, are ignored; blank rows are skipped). Every name is checked first — a valid id, not
-                reserved, not twice in the file, no active token yet — and every problem is reported with
-                its line; then all tokens are created in one transaction, or none. Standard output gets
-                CSV, 'name,token' and one line per row in file order, to hand each person theirs; the
+                With --csv FILE (and --role requester), one requester token is created for every row of \
+                FILE, a CSV file with a header that has a 'name' column (any case; other columns, such as \
+                email, are ignored; blank rows are skipped). Every name is checked first — a valid id, not \
+                reserved, not twice in the file, no active token yet — and every problem is reported with \
+                its line; then all tokens are created in one transaction, or none. Standard output gets \
+                CSV, 'name,token' and one line per row in file order, to hand each person theirs; the \
                 summary goes to standard error. Give '-' as FILE to read standard input.
 
                 Examples:
@@ -166,10 +166,10 @@ struct TokenCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke a token by id, or every active token of a name.",
             discussion: """
-                A revoked token is refused at the next hello, upgrade or REST request, and the hub closes
-                the WebSocket connections already open with it with close code 4003 ("the token was
-                revoked") within about a second: it looks for revoked tokens every --revocation-poll
-                (500 ms), and the frames already queued go out first. By id, only that token is revoked;
+                A revoked token is refused at the next hello, upgrade or REST request, and the hub closes \
+                the WebSocket connections already open with it with close code 4003 ("the token was \
+                revoked") within about a second: it looks for revoked tokens every --revocation-poll \
+                (500 ms), and the frames already queued go out first. By id, only that token is revoked; \
                 by name, every active token of the name.
 
                 Examples:

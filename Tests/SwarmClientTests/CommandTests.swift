@@ -412,6 +412,18 @@ struct CommandTests {
             #expect(help.out.contains("Example"), "swarm \(subcommand.joined(separator: " ")) --help has no examples")
         }
         #expect(try await cli.run(["skills", "set", "--help"]).out.contains("REPLACES the whole set"))
+        // Each paragraph is wrapped to the terminal (COLUMNS here), not broken where the source was.
+        var narrow = cli
+        for width in [60, 100] {
+            narrow.environment["COLUMNS"] = "\(width)"
+            for arguments in [[]] + commands.map { [$0] } + [["skills", "set"], ["invites", "decline"]] {
+                let help = try await narrow.run(arguments + ["--help"])
+                let problems = HelpLayout.problems(in: help.out, width: width)
+                #expect(
+                    problems.isEmpty,
+                    "swarm \(arguments.joined(separator: " ")) --help at \(width) columns: \(problems)")
+            }
+        }
         let completion = try await cli.run(["--generate-completion-script", "bash"])
         #expect(completion.status == 0)
         #expect(completion.out.contains("tickets"))

@@ -224,6 +224,21 @@ struct ProcessTests {
         #expect(!help.out.contains("stay"), "\(help.out)")
     }
 
+    @Test("swarmd's help texts are wrapped to the terminal, paragraph by paragraph")
+    func helpIsWrapped() async throws {
+        // Not a terminal: ArgumentParser wraps to COLUMNS, else 80.
+        let width = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 80
+        for command in [
+            [], ["serve"], ["token", "create"], ["token", "list"], ["token", "revoke"], ["backup"], ["check"],
+            ["simulate"], ["import", "servicenow"], ["migrate"],
+        ] {
+            let help = try await SwarmdProcess.run(command + ["--help"])
+            #expect(help.status == 0)
+            let problems = HelpLayout.problems(in: help.out, width: width)
+            #expect(problems.isEmpty, "swarmd \(command.joined(separator: " ")) --help: \(problems)")
+        }
+    }
+
     @Test(
         "bad arguments exit with a usage error and a message, never a trace",
         arguments: [
