@@ -110,7 +110,7 @@ let package = Package(
             ],
             resources: [
                 .copy("Resources/taxonomy.json"), .copy("Resources/dashboard"), .copy("Resources/portal"),
-                .copy("Resources/shared"),
+                .copy("Resources/shared"), .copy("Resources/home"),
             ],
             swiftSettings: swiftSettings
         ),

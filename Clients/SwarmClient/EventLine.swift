@@ -1,13 +1,18 @@
+public import Foundation
 public import SwarmProtocol
 
-/// One event as one line for people: ticket id first, then when, the type, and what happened.
+/// One event as one line for people: ticket id first, then when (on the clock), the type, and what
+/// happened.
 ///
-///     T-42  2s ago    comment.added   alice: "Logs show the tunnel renegotiating"  #45
+///     T-42   14:05        comment.added   alice: "Logs show the tunnel renegotiating"  #45
 public enum EventLine {
-    /// The line for an event with its `seq`, relative to `now`.
-    public static func render(seq: Int64, event: SwarmEvent, now: Timestamp, style: Style) -> String {
+    /// The line for an event with its `seq`; its time is a clock time in `timeZone`, with the date
+    /// when it was not on the day of `now` (``ClockTime``).
+    public static func render(
+        seq: Int64, event: SwarmEvent, now: Timestamp, style: Style, timeZone: TimeZone = .current
+    ) -> String {
         let ticket = (event.ticket ?? "-").padding(toLength: 6)
-        let when = RelativeTime.describe(event.at, now: now).padding(toLength: 9)
+        let when = ClockTime.describe(event.at, now: now, timeZone: timeZone).padding(toLength: 12)
         let type = event.type.rawValue.padding(toLength: 15)
         return "\(style.paint(ticket, .bold)) \(style.paint(when, .dim)) \(style.paint(type, color(of: event)))"
             + " \(summary(event))  \(style.paint("#\(seq)", .dim))"

@@ -75,7 +75,9 @@ public struct Credentials: Sendable, Hashable {
 /// (`~/.config/swarm/profiles.json` when `XDG_CONFIG_HOME` is unset).
 ///
 /// The file holds tokens, so it is created with mode 0600 (its folder 0700) and replaced
-/// atomically: a reader never sees half a file, and a crash never leaves one.
+/// atomically: a reader never sees half a file, and a crash never leaves one. Changes go through
+/// ``update(_:)``, which reads, changes and writes under a lock: four `swarm login`s at once keep
+/// four profiles, where reading and writing each on its own would keep only the last writer's.
 public struct ProfileStore: Sendable {
     /// The profiles file.
     public let url: URL
@@ -107,16 +109,55 @@ public struct ProfileStore: Sendable {
         }
     }
 
+    /// Reads the profiles, lets `change` change them, and writes them back, all under an exclusive
+    /// lock (`flock` on `profiles.json.lock` beside the file), so that another `swarm` changing them
+    /// at the same time waits instead of overwriting this change with its own older copy.
+    @discardableResult
+    public func update<Result>(_ change: (inout ProfileFile) throws(ClientError) -> Result) throws(ClientError)
+        -> Result
+    {
+        let lock = try takeLock()
+        defer { close(lock) }  // closing the descriptor releases the lock
+        var file = try load()
+        let result = try change(&file)
+        try save(file)
+        return result
+    }
+
+    /// Opens (creating it, mode 0600) the lock file and waits for its exclusive lock.
+    private func takeLock() throws(ClientError) -> Int32 {
+        let directory = url.deletingLastPathComponent()
+        let path = url.path + ".lock"
+        do {
+            try FileManager.default.createDirectory(
+                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .failure("cannot create \(directory.path): \(error.localizedDescription)")
+        }
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .failure("cannot open \(path): \(String(cString: strerror(errno)))") }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                throw .failure("cannot lock \(path): \(reason)")
+            }
+        }
+        return fd
+    }
+
     /// Writes the profiles: a temporary file with mode 0600 in the same folder, then a rename.
+    /// Changes that read the file first go through ``update(_:)``.
     public func save(_ file: ProfileFile) throws(ClientError) {
         let directory = url.deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(
                 at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let data = try SwarmJSON.encoder().encode(file)
-            let temporary = directory.appendingPathComponent(".profiles.json.\(getpid()).tmp")
-            unlink(temporary.path)
-            let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            // A name no other writer uses, even one that does not take the lock.
+            let temporary = directory.appendingPathComponent(
+                ".profiles.json.\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
+            let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
             let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             let synced = fsync(fd)

@@ -7,6 +7,9 @@ import Synchronization
 /// Whether a command runs inside the console, where standard input belongs to the console.
 enum ConsoleSession {
     @TaskLocal static var isActive = false
+    /// The console's terminal, when it has one: a command that hands the terminal to another program
+    /// (the editor of 'comment') holds the console's event lines meanwhile.
+    @TaskLocal static var terminal: ConsoleTerminal?
 }
 
 /// `swarm console`: type commands while events scroll above the prompt.
@@ -15,14 +18,14 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
         commandName: "console",
         abstract: "A console: type commands while events scroll above the prompt.",
         discussion: """
-            Every swarm command works at the prompt without the word 'swarm' ('show T-42', 'join T-42',
-            'comment T-42 looks like DNS' for an internal note, 'comment --public T-42 on it' for a
-            reply the requester sees). Events of your agent channel and queue:general (as for
-            'swarm watch') appear above the prompt as they happen. Tab completes commands and ticket
-            ids; Up and Down walk the history; Ctrl-C drops the line; 'exit' or Ctrl-D leaves.
+            Every swarm command works at the prompt without the word 'swarm' ('show T-42', 'join T-42', \
+            'comment T-42 looks like DNS' for an internal note, 'comment --public T-42 on it' for a \
+            reply the requester sees). Events of your agent channel and queue:general (as for \
+            'swarm watch') appear above the prompt as they happen. Tab completes commands and ticket \
+            ids; Up and Down walk the history; Ctrl-C drops the line; 'exit' or Ctrl-D leaves. \
             A bare 'swarm' in a terminal starts the console too.
 
-            When standard input is not a terminal, the console reads one command per line and exits
+            When standard input is not a terminal, the console reads one command per line and exits \
             with the status of the last command that failed (0 if none did), which makes it scriptable.
 
             Examples:
@@ -122,7 +125,7 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
                 terminal.leavePrompt()
                 terminal.restore()
                 guard let line = submitted else { continue }
-                switch await runLine(line) {
+                switch await ConsoleSession.$terminal.withValue(terminal, operation: { await runLine(line) }) {
                 case nil: break loop
                 case let status?: if status != 0 { lastFailure = status }
                 }
@@ -135,6 +138,23 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
         }
         feed.cancel()
         if lastFailure != 0 && terminal == nil { throw ExitCode(lastFailure) }
+    }
+
+    /// What `help` prints in the console: its commands, one line each, and its keys — not the
+    /// command line's help, whose options, environment and exit statuses mean nothing at the prompt.
+    static func consoleHelp() -> String {
+        let commands =
+            Swarm.configuration.subcommands.filter { $0 != ConsoleCommand.self }
+            .map { ($0._commandName, $0.configuration.abstract) }
+            + [("help [COMMAND]", "This list, or a command's options and examples."), ("exit", "Leave the console.")]
+        let width = commands.map(\.0.count).max() ?? 0
+        return
+            (["Commands (as for 'swarm', without the word 'swarm'):"]
+            + commands.map { "  " + $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }
+            + [
+                "Tab completes commands and ticket ids; Up and Down walk the history; Ctrl-C drops the line;",
+                "Ctrl-D leaves. 'COMMAND --help' shows a command's options and examples.",
+            ]).joined(separator: "\n")
     }
 
     static func prompt(_ style: Style) -> String { style.paint("swarm", .bold) + "> " }
@@ -151,7 +171,11 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
         switch first {
         case "exit", "quit": return nil
         case "help", "?":
-            say(Swarm.helpMessage())
+            guard words.count == 1 else {
+                // 'help comment' is 'comment --help'.
+                return await SwarmMain.execute(Array(words.dropFirst()) + ["--help"])
+            }
+            say(consoleHelp())
             return 0
         case "swarm" where words.count > 1:
             return await ConsoleSession.$isActive.withValue(true) { await SwarmMain.execute(Array(words.dropFirst())) }

@@ -12,7 +12,7 @@ struct Skills: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show or set skills (tag → level 1–5), and list the hub's skill tags.",
         discussion: """
-            'swarm skills' alone is 'swarm skills list': your skills, with the tickets needing each
+            'swarm skills' alone is 'swarm skills list': your skills, with the tickets needing each \
             tag you helped resolve. The hub invites experts to tickets by these skills (docs/skills.md).
 
             Examples:
@@ -30,9 +30,9 @@ struct Skills: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show your skills, another agent's (--agent), or every agent's (--all).",
             discussion: """
-                Reads GET /v1/agents (not for requesters: exit 4). --all prints one row per agent the hub
-                knows of: presence, load (active swarms) and skills. With --json: the agent as the hub
-                shows it ({"id","skills","presence","chosen","activeSwarms","resolved"}), or with --all
+                Reads GET /v1/agents (not for requesters: exit 4). --all prints one row per agent the hub \
+                knows of: presence, load (active swarms) and skills. With --json: the agent as the hub \
+                shows it ({"id","skills","presence","chosen","activeSwarms","resolved"}), or with --all \
                 the whole answer, {"agents":[…]}.
 
                 Examples:
@@ -95,14 +95,14 @@ struct Skills: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set your skills (or, for leads, another agent's) as TAG=LEVEL, levels 1–5.",
             discussion: """
-                skills.set REPLACES the whole set: 'swarm skills set linux=3' leaves you with linux alone.
-                --add keeps the skills you have and adds or changes the ones given; --remove TAG drops
-                one; both read the current skills first (GET /v1/agents), so two people changing the same
+                skills.set REPLACES the whole set: 'swarm skills set linux=3' leaves you with linux alone. \
+                --add keeps the skills you have and adds or changes the ones given; --remove TAG drops \
+                one; both read the current skills first (GET /v1/agents), so two people changing the same \
                 agent's skills at once may overwrite each other. --clear removes them all.
 
-                Tags are the hub's (swarm skills tags); a synonym is stored as its tag ('dns' is
-                network.dns). An unknown tag or a level outside 1–5 is refused with exit 2; another
-                agent's skills need a lead or admin (exit 4). When the set is what the agent already has,
+                Tags are the hub's (swarm skills tags); a synonym is stored as its tag ('dns' is \
+                network.dns). An unknown tag or a level outside 1–5 is refused with exit 2; another \
+                agent's skills need a lead or admin (exit 4). When the set is what the agent already has, \
                 the hub logs nothing and the ack has no seq.
 
                 Examples:
@@ -169,7 +169,7 @@ struct Skills: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the hub's skill tags: how many agents hold each, how many open tickets need it.",
             discussion: """
-                Reads GET /v1/skills. A prefix keeps that tag and the tags under it. With --json: the
+                Reads GET /v1/skills. A prefix keeps that tag and the tags under it. With --json: the \
                 hub's answer, {"tags":[…],"categories":{…}}, its tags filtered by the prefix.
 
                 Examples:
@@ -226,13 +226,13 @@ struct PresenceCommand: AsyncParsableCommand, HasGlobalOptions {
         commandName: "presence",
         abstract: "Show your presence, or set it: available, busy or away.",
         discussion: """
-            Without a status, shows yours (GET /v1/agents): the current one and the one you chose last.
-            With one, sends presence.set. Presence follows your connections: the hub marks you online
-            when a connection of yours opens and offline 30 s (its grace period) after the last one
-            closes, so a one-off 'swarm presence busy' records your choice and you show as busy while
-            a 'swarm watch' or console of yours is connected — and again each time you come back.
-            'offline' is the hub's to set (exit 2). Busy costs 15 points in the hub's ranking of
-            candidates, away 30; offline agents are not invited by the hub. Setting the status you
+            Without a status, shows yours (GET /v1/agents): the current one and the one you chose last. \
+            With one, sends presence.set. Presence follows your connections: the hub marks you online \
+            when a connection of yours opens and offline 30 s (its grace period) after the last one \
+            closes, so a one-off 'swarm presence busy' records your choice and you show as busy while \
+            a 'swarm watch' or console of yours is connected — and again each time you come back. \
+            'offline' is the hub's to set (exit 2). Busy costs 15 points in the hub's ranking of \
+            candidates, away 30; offline agents are not invited by the hub. Setting the status you \
             already have logs nothing (the ack has no seq).
 
             Examples:
@@ -269,9 +269,9 @@ struct Invites: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List your pending invitations to swarms; accept or decline one.",
         discussion: """
-            'swarm invites' alone is 'swarm invites list'. The hub invites experts when a ticket is
-            opened (by its required skills), when someone asks (swarm invite, swarm help-request), and
-            in place of an invitee who declined or did not answer in time. Invitations also arrive live
+            'swarm invites' alone is 'swarm invites list'. The hub invites experts when a ticket is \
+            opened (by its required skills), when someone asks (swarm invite, swarm help-request), and \
+            in place of an invitee who declined or did not answer in time. Invitations also arrive live \
             in 'swarm watch' (your agent channel).
 
             Examples:
@@ -299,11 +299,11 @@ struct Invites: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List your pending invitations, soonest to expire first.",
             discussion: """
-                Read from the invitations of the tickets that are not resolved or closed (GET /v1/tickets,
-                every page): the hub has no endpoint for one agent's invitations. Invitations to resolved
-                or closed tickets cannot be answered and are left out.
-                EXPIRES is when the hub gives up waiting and invites someone else instead.
-                With --json: {"invitations":[{"ticket","title","priority","status","score","origin",
+                Read from the invitations of the tickets that are not resolved or closed (GET /v1/tickets, \
+                every page): the hub has no endpoint for one agent's invitations. Invitations to resolved \
+                or closed tickets cannot be answered and are left out. \
+                EXPIRES is when the hub gives up waiting and invites someone else instead. \
+                With --json: {"invitations":[{"ticket","title","priority","status","score","origin", \
                 "at","expires"}…]}.
 
                 Examples:
@@ -352,7 +352,7 @@ struct Invites: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Accept an invitation: you join the ticket's swarm.",
             discussion: """
-                Sends invite.answer with accept: true. No pending invitation of yours to the ticket (or
+                Sends invite.answer with accept: true. No pending invitation of yours to the ticket (or \
                 the ticket is resolved or closed): exit 5.
 
                 Examples:
@@ -374,7 +374,7 @@ struct Invites: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Decline an invitation: the hub invites the next best candidate instead.",
             discussion: """
-                Sends invite.answer with accept: false. No pending invitation of yours to the ticket:
+                Sends invite.answer with accept: false. No pending invitation of yours to the ticket: \
                 exit 5.
 
                 Examples:
@@ -411,10 +411,10 @@ struct Invite: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Invite an agent (--agent) or the next best candidates to a ticket's swarm.",
         discussion: """
-            Sends ticket.invite. With --agent, that agent is invited whatever their skills and presence.
-            Without, the hub invites the next --count best candidates (default: the queue's invitation
-            count), leaving out everyone invited to the ticket before; none left is a conflict (exit 6).
-            Inviting yourself (join instead), the requester, a member, or someone with a pending
+            Sends ticket.invite. With --agent, that agent is invited whatever their skills and presence. \
+            Without, the hub invites the next --count best candidates (default: the queue's invitation \
+            count), leaving out everyone invited to the ticket before; none left is a conflict (exit 6). \
+            Inviting yourself (join instead), the requester, a member, or someone with a pending \
             invitation is refused. 'swarm candidates ID' shows the ranking first.
 
             Examples:
@@ -455,10 +455,10 @@ struct HelpRequestCommand: AsyncParsableCommand, HasGlobalOptions {
         commandName: "help-request",
         abstract: "Ask for help with more skills on a ticket whose swarm you are in.",
         discussion: """
-            Sends help.request: the hub logs help.requested — seen on the ticket's channels and on the
-            skill channels of the tags asked for, so experts watching skill:windows.* see it — and
-            invites the best candidates for those tags. Only members of the swarm (and leads) may ask
-            (exit 4); at most 20 known tags or synonyms (exit 2); the note at most 2000 characters.
+            Sends help.request: the hub logs help.requested — seen on the ticket's channels and on the \
+            skill channels of the tags asked for, so experts watching skill:windows.* see it — and \
+            invites the best candidates for those tags. Only members of the swarm (and leads) may ask \
+            (exit 4); at most 20 known tags or synonyms (exit 2); the note at most 2000 characters. \
             Having no one to invite is not an error.
 
             Examples:
@@ -496,10 +496,10 @@ struct Candidates: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Rank agents for a ticket, best first, with the reasons for each score.",
         discussion: """
-            Reads GET /v1/tickets/ID/candidates: agents who are not offline, hold a skill matching one
-            of the ticket's required skills (given, then inferred) and score above 0; the requester and
-            the members are left out. Then the ticket's invitations so far. Not for requesters (exit 4).
-            With --json: the hub's answer, {"ticket","skills","inferredSkills","candidates",
+            Reads GET /v1/tickets/ID/candidates: agents who are not offline, hold a skill matching one \
+            of the ticket's required skills (given, then inferred) and score above 0; the requester and \
+            the members are left out. Then the ticket's invitations so far. Not for requesters (exit 4). \
+            With --json: the hub's answer, {"ticket","skills","inferredSkills","candidates", \
             "invitations"}.
 
             Examples:

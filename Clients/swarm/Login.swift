@@ -8,12 +8,12 @@ struct Login: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Check a token against a hub and save it as a profile.",
         discussion: """
-            Says hello to the hub with the token; if the hub welcomes it, the server, token, agent id and
-            role are saved in $XDG_CONFIG_HOME/swarm/profiles.json (~/.config/swarm/profiles.json), mode
-            0600, and the profile becomes the default. An unknown or revoked token exits with status 3.
-            --server and --token default to $SWARM_SERVER and $SWARM_TOKEN; '--token -' reads the
-            token from standard input, which keeps it out of the shell's history. --ca-cert (or
-            $SWARM_CA_CERT) is saved with the profile, for a TLS hub whose certificate is self-signed or
+            Says hello to the hub with the token; if the hub welcomes it, the server, token, agent id and \
+            role are saved in $XDG_CONFIG_HOME/swarm/profiles.json (~/.config/swarm/profiles.json), mode \
+            0600, and the profile becomes the default. An unknown or revoked token exits with status 3. \
+            --server and --token default to $SWARM_SERVER and $SWARM_TOKEN; '--token -' reads the \
+            token from standard input, which keeps it out of the shell's history. --ca-cert (or \
+            $SWARM_CA_CERT) is saved with the profile, for a TLS hub whose certificate is self-signed or \
             from a private CA.
 
             Examples:
@@ -52,12 +52,13 @@ struct Login: AsyncParsableCommand, HasGlobalOptions {
 
         let store = ProfileStore()
         let name = global.profile ?? environment["SWARM_PROFILE"] ?? ProfileStore.defaultName
-        var file = try store.load()
-        file.profiles[name] = Profile(
+        let profile = Profile(
             server: address.description, token: secret, agent: welcome.agent, role: welcome.role,
             caCertificate: caCertificate)
-        file.current = name
-        try store.save(file)
+        try store.update { file throws(ClientError) in
+            file.profiles[name] = profile
+            file.current = name
+        }
 
         if global.json {
             try sayJSON(
@@ -86,7 +87,7 @@ struct Logout: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Forget a saved profile (its token stays valid on the hub).",
         discussion: """
-            Removes the profile named by --profile (default: the current one) from the profiles file.
+            Removes the profile named by --profile (default: the current one) from the profiles file. \
             Revoke the token itself on the hub with 'swarmd token revoke'.
 
             Examples:
@@ -99,16 +100,16 @@ struct Logout: AsyncParsableCommand, HasGlobalOptions {
 
     func run() async throws {
         let store = ProfileStore()
-        var file = try store.load()
-        let name =
-            global.profile ?? ProcessInfo.processInfo.environment["SWARM_PROFILE"] ?? file.current
-            ?? ProfileStore.defaultName
-        guard file.profiles.removeValue(forKey: name) != nil else {
-            throw ClientError(
-                code: "not_found", message: "no profile '\(name)' in \(store.url.path)", status: .notFound)
+        let named = global.profile ?? ProcessInfo.processInfo.environment["SWARM_PROFILE"]
+        let name = try store.update { file throws(ClientError) in
+            let name = named ?? file.current ?? ProfileStore.defaultName
+            guard file.profiles.removeValue(forKey: name) != nil else {
+                throw ClientError(
+                    code: "not_found", message: "no profile '\(name)' in \(store.url.path)", status: .notFound)
+            }
+            if file.current == name { file.current = file.profiles.keys.sorted().first }
+            return name
         }
-        if file.current == name { file.current = file.profiles.keys.sorted().first }
-        try store.save(file)
         if global.json {
             try sayJSON(["removed": name])
         } else {

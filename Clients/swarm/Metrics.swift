@@ -7,13 +7,13 @@ struct Metrics: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "The leads' figures: swarm, tiered and hybrid side by side (leads and admins).",
         discussion: """
-            Reads GET /v1/metrics: the tickets opened in the window (all of them by default), as of now.
-            The table puts the routing modes side by side: tickets opened, resolved and open, time to
-            first response and to resolve (median, p90), hand-offs per ticket, first-contact resolution,
-            reopen, escalation, SLA breach and deflection rates, effort per ticket, utilisation. A second
-            table breaks the same figures down by how the tickets came in (phone, email, portal, chat,
-            walk-in, monitoring, api), one column per way that brought any.
-            --agents adds each agent's part (effort, and contribution to swarms they did not own).
+            Reads GET /v1/metrics: the tickets opened in the window (all of them by default), as of now. \
+            The table puts the routing modes side by side: tickets opened, resolved and open, time to \
+            first response and to resolve (median, p90), hand-offs per ticket, first-contact resolution, \
+            reopen, escalation, SLA breach and deflection rates, effort per ticket, utilisation. A second \
+            table breaks the same figures down by how the tickets came in (phone, email, portal, chat, \
+            walk-in, monitoring, api), one column per way that brought any. \
+            --agents adds each agent's part (effort, and contribution to swarms they did not own). \
             docs/metrics.md defines every figure. Not for agents or requesters (exit 4).
 
             Examples:
@@ -106,7 +106,7 @@ struct Work: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Log time spent on a ticket (work.log), for effort and contribution metrics.",
         discussion: """
-            The time is minutes (45), or hours and minutes (1h30m, 2h, 90m); from 1 minute to 24 hours
+            The time is minutes (45), or hours and minutes (1h30m, 2h, 90m); from 1 minute to 24 hours \
             per entry. The note is the words after it. Resolved tickets take time logged after the fact.
 
             Examples:

@@ -8,9 +8,9 @@ struct Open: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Open a ticket.",
         discussion: """
-            Without --title, and with a terminal attached, swarm asks for each field, showing the default
-            in brackets. Without a terminal, --title is required and the rest default to: empty
-            description, category other, urgency medium, impact medium, queue general, no skills.
+            Without --title, and with a terminal attached, swarm asks for each field, showing the default \
+            in brackets. Without a terminal, --title is required and the rest default to: empty \
+            description, category other, urgency medium, impact medium, queue general, no skills. \
             Priority follows from urgency × impact (high × medium is P2).
 
             Examples:
@@ -21,9 +21,9 @@ struct Open: AsyncParsableCommand, HasGlobalOptions {
               swarm open --title "db1: disk full" --dedup-key nagios:db1/disk   # repeats fold into one ticket
               swarm open --for rita@example.com --via phone --title "Cannot print"   # a call, for its caller
 
-            Staff record a call or a walk-up with --for (a requester's name, or an e-mail address from a
-            domain the hub allows, swarmd serve --mail-domains) and --via (how it came in: phone, email,
-            portal, chat, walk-in, monitoring, api; default api, or monitoring with --dedup-key). The
+            Staff record a call or a walk-up with --for (a requester's name, or an e-mail address from a \
+            domain the hub allows, swarmd serve --mail-domains) and --via (how it came in: phone, email, \
+            portal, chat, walk-in, monitoring, api; default api, or monitoring with --dedup-key). The \
             ticket is then the requester's: she sees it in the portal as hers.
             """
     )

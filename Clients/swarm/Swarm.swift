@@ -14,7 +14,7 @@ struct Swarm: AsyncParsableCommand, HasGlobalOptions {
         commandName: "swarm",
         abstract: "The terminal client of a swarm hub: tickets, swarms, experts and a live feed of events.",
         discussion: """
-            Run without a command in a terminal, swarm starts the console (see 'swarm console --help').
+            Run without a command in a terminal, swarm starts the console (see 'swarm console --help'). \
             The full manual is docs/swarm.md.
 
             Examples:
@@ -27,8 +27,8 @@ struct Swarm: AsyncParsableCommand, HasGlobalOptions {
               swarm skills set network.dns=5 && swarm watch skill:network.*
               swarm invites accept T-7
 
-            Environment: SWARM_SERVER and SWARM_TOKEN override the profile, SWARM_PROFILE picks
-            one, SWARM_CA_CERT names a CA certificate to trust for a TLS hub, NO_COLOR turns colour
+            Environment: SWARM_SERVER and SWARM_TOKEN override the profile, SWARM_PROFILE picks \
+            one, SWARM_CA_CERT names a CA certificate to trust for a TLS hub, NO_COLOR turns colour \
             off, XDG_CONFIG_HOME moves the profiles file.
 
             Exit status:

@@ -67,12 +67,12 @@ struct Comment: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Comment on a ticket.",
         discussion: """
-            The comment is the words after the ticket id; with none (or '-'), it is read from standard
-            input when that is not a terminal, or written in $VISUAL / $EDITOR (vi if unset) when it is.
+            The comment is the words after the ticket id; with none (or '-'), it is read from standard \
+            input when that is not a terminal, or written in $VISUAL / $EDITOR (vi if unset) when it is. \
             Lines starting with '#' in the editor are left out.
 
-            A comment is an internal note for the swarm unless you give --public: then it is a reply
-            the requester sees (live, in the portal and in 'swarm show'). A requester's own comments
+            A comment is an internal note for the swarm unless you give --public: then it is a reply \
+            the requester sees (live, in the portal and in 'swarm show'). A requester's own comments \
             are always public.
 
             Examples:
@@ -104,7 +104,7 @@ struct Comment: AsyncParsableCommand, HasGlobalOptions {
             }
             body = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         } else {
-            body = try editComment(for: id)
+            body = try await editComment(for: id)
         }
         guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ClientError.usage("the comment is empty; nothing was sent")
@@ -119,28 +119,13 @@ struct Comment: AsyncParsableCommand, HasGlobalOptions {
     }
 
     /// Opens the user's editor on a temporary file and returns what they wrote, comment lines left out.
-    private func editComment(for id: String) throws -> String {
-        let environment = ProcessInfo.processInfo.environment
-        let editor = environment["VISUAL"] ?? environment["EDITOR"] ?? "vi"
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("swarm-comment-\(getpid()).md")
+    /// In the console, events that arrive meanwhile wait until the editor has given the terminal back.
+    private func editComment(for id: String) async throws -> String {
         let template =
             "\n# Your comment on \(id). Lines starting with '#' are left out; an empty comment sends nothing.\n"
-        try Data(template.utf8).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "\(editor) \"$1\"", "sh", file.path]
-        do {
-            try process.run()
-        } catch {
-            throw ClientError.failure("cannot start the editor '\(editor)': \(error.localizedDescription)")
-        }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ClientError.failure(
-                "the editor '\(editor)' exited with status \(process.terminationStatus); nothing was sent")
-        }
-        let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+        ConsoleSession.terminal?.hold()
+        defer { ConsoleSession.terminal?.release() }
+        let text = try await ExternalEditor().edit(template: template, prefix: "swarm-comment")
         return text.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.hasPrefix("#") }.joined(separator: "\n")
             .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -151,7 +136,7 @@ struct Own: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Make yourself (or another agent) a co-owner of a ticket.",
         discussion: """
-            Once a ticket has owners, only an owner (or a lead) may change them. An agent who is not in
+            Once a ticket has owners, only an owner (or a lead) may change them. An agent who is not in \
             the swarm joins it too.
 
             Examples:
@@ -177,7 +162,7 @@ struct Unown: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Remove yourself (or another agent) as owner of a ticket.",
         discussion: """
-            The agent stays in the swarm. The last owner of a ticket in progress or waiting cannot be
+            The agent stays in the swarm. The last owner of a ticket in progress or waiting cannot be \
             removed; add another owner first.
 
             Examples:
@@ -203,7 +188,7 @@ struct Status: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Move a ticket to another status.",
         discussion: """
-            Statuses: new → open → in_progress ⇄ waiting → resolved → closed, and back to open to reopen.
+            Statuses: new → open → in_progress ⇄ waiting → resolved → closed, and back to open to reopen. \
             Moving an unowned ticket to in_progress makes you its owner.
 
             Examples:

@@ -8,9 +8,9 @@ struct Tickets: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "List tickets, newest first.",
         discussion: """
-            Reads GET /v1/tickets, newest first, page by page: the first 100 tickets unless --limit N
-            or --all. --status (one or more, comma-separated), --queue and --mine (tickets you swarm
-            on or own) are filtered by the hub; --skill by swarm itself. --skill TAG keeps tickets
+            Reads GET /v1/tickets, newest first, page by page: the first 100 tickets unless --limit N \
+            or --all. --status (one or more, comma-separated), --queue and --mine (tickets you swarm \
+            on or own) are filtered by the hub; --skill by swarm itself. --skill TAG keeps tickets \
             needing TAG or a tag under it (network matches network.vpn).
 
             Examples:
@@ -115,9 +115,9 @@ struct Show: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Show a ticket: its state, swarm, owners, comments and history.",
         discussion: """
-            Reads GET /v1/tickets/ID: the ticket as last committed — with the skills it was given and
-            those the hub inferred, and the experts invited to its swarm — with its latest 50 comments
-            and events, in order; --all reads every comment and event, page by page. In the console, showing a ticket also tells the people watching it that you are
+            Reads GET /v1/tickets/ID: the ticket as last committed — with the skills it was given and \
+            those the hub inferred, and the experts invited to its swarm — with its latest 50 comments \
+            and events, in order; --all reads every comment and event, page by page. In the console, showing a ticket also tells the people watching it that you are \
             viewing it (ticket.viewing; nothing is logged).
 
             Examples:

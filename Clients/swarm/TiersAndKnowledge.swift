@@ -8,9 +8,9 @@ struct Escalate: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Escalate a ticket of a tiered or hybrid queue to the next tier (or --tier).",
         discussion: """
-            Sends ticket.escalate. The ticket goes to the next tier with the least-loaded available agent
-            of that tier; tier 4 is an external vendor and needs --vendor. In a hybrid queue, escalating
-            from tier 1 forms a swarm instead (leave out --tier and --vendor). A swarmed ticket is not
+            Sends ticket.escalate. The ticket goes to the next tier with the least-loaded available agent \
+            of that tier; tier 4 is an external vendor and needs --vendor. In a hybrid queue, escalating \
+            from tier 1 forms a swarm instead (leave out --tier and --vendor). A swarmed ticket is not \
             escalated (exit 6): ask for help with 'swarm help-request' or 'swarm invite'. docs/tiers.md.
 
             Examples:
@@ -38,7 +38,7 @@ struct KnowledgeBase: AsyncParsableCommand {
         commandName: "kb",
         abstract: "Search the knowledge base, or resolve a ticket with an article.",
         discussion: """
-            Articles are the hub's tier 0: requesters and agents search them; a requester who resolves
+            Articles are the hub's tier 0: requesters and agents search them; a requester who resolves \
             their own ticket with one counts as deflected at tier 0 (docs/tiers.md).
 
             Examples:

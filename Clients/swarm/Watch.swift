@@ -8,20 +8,20 @@ struct Watch: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Watch events live, one line each; survives hub restarts.",
         discussion: """
-            Channels: T-42 (or ticket:T-42), queue:NAME, agent:ID, skill:TAG, skill:PREFIX.* (a tag and
-            every tag under it), dispatch (tickets nobody owns), backlog (stalled tickets), agents
-            (everyone's skill and presence changes; leads). Without channels: your own agent:ID channel
-            (tickets you requested or swarm, your invitations, your skill and presence changes) and,
-            unless you are a requester, queue:general. When every channel is a ticket, the feed starts
-            with the tickets' history; otherwise with what happens from now on. --since N replays
+            Channels: T-42 (or ticket:T-42), queue:NAME, agent:ID, skill:TAG, skill:PREFIX.* (a tag and \
+            every tag under it), dispatch (tickets nobody owns), backlog (stalled tickets), agents \
+            (everyone's skill and presence changes; leads). Without channels: your own agent:ID channel \
+            (tickets you requested or swarm, your invitations, your skill and presence changes) and, \
+            unless you are a requester, queue:general. When every channel is a ticket, the feed starts \
+            with the tickets' history; otherwise with what happens from now on. --since N replays \
             everything after seq N first.
 
-            Each line: ticket id ('-' for agent events), how long ago, the event type (coloured), what
-            happened, and the seq. On a ticket channel, someone viewing the ticket or typing on it shows
-            as one dim line at the bottom, replaced by the next line — in a terminal only, never in a
-            pipe or with --json (it is not an event: no seq, not logged).
-            When the hub goes away, swarm says so, retries with backoff (at most 5 s apart), and when it
-            is back, prints 'reconnected; resumed after seq N' and continues exactly after the last event
+            Each line: ticket id ('-' for agent events), how long ago, the event type (coloured), what \
+            happened, and the seq. On a ticket channel, someone viewing the ticket or typing on it shows \
+            as one dim line at the bottom, replaced by the next line — in a terminal only, never in a \
+            pipe or with --json (it is not an event: no seq, not logged). \
+            When the hub goes away, swarm says so, retries with backoff (at most 5 s apart), and when it \
+            is back, prints 'reconnected; resumed after seq N' and continues exactly after the last event \
             shown — nothing missed, nothing twice. Ctrl-C stops. With --json, one event frame per line.
 
             Examples:

@@ -23,10 +23,13 @@ struct StaticSite: Sendable {
     /// The folder in Resources whose files every page serves as its own.
     static let sharedFolder = "shared"
 
-    init(folder: String) {
+    /// The files of `folder`, with those of Resources/shared when `sharing` (the pages that import
+    /// the WebSocket client).
+    init(folder: String, sharing: Bool = true) {
         name = folder
         // The shared files first: a page's own file of the same name would win.
-        self.files = Self.files(in: Self.sharedFolder).merging(Self.files(in: folder)) { _, own in own }
+        let shared = sharing ? Self.files(in: Self.sharedFolder) : [:]
+        self.files = shared.merging(Self.files(in: folder)) { _, own in own }
     }
 
     /// The servable files of one folder of the resource bundle (HTML, JavaScript, CSS, SVG).
@@ -55,9 +58,10 @@ struct StaticSite: Sendable {
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self';"
         + " frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
-    /// Serves the dashboard and the portal.
+    /// Serves the dashboard, the portal and the front page that links them (``HomePage``).
     static func add(to router: Router<HubRequestContext>) {
         for site in [dashboard, portal] { site.add(to: router) }
+        HomePage.add(to: router)
     }
 
     func add(to router: Router<HubRequestContext>) {

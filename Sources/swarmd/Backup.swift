@@ -13,18 +13,18 @@ struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Copy the SQLite database into a new file while the hub runs, and check the copy.",
         discussion: """
-            The copy is one consistent snapshot, taken with SQLite's online backup API while the hub
-            goes on serving and writing (WAL mode). It is written to a temporary name beside FILE
-            ('.FILE.partial-PID'), then checked as 'swarmd check' checks a database (integrity, seq
-            gap-free, every event readable, projections and channel index equal to a replay), and its
-            last seq must be at least the one the database had when the backup began; only then is it
-            renamed to FILE. A copy that does not check out is deleted and FILE is left as it was.
+            The copy is one consistent snapshot, taken with SQLite's online backup API while the hub \
+            goes on serving and writing (WAL mode). It is written to a temporary name beside FILE \
+            ('.FILE.partial-PID'), then checked as 'swarmd check' checks a database (integrity, seq \
+            gap-free, every event readable, projections and channel index equal to a replay), and its \
+            last seq must be at least the one the database had when the backup began; only then is it \
+            renamed to FILE. A copy that does not check out is deleted and FILE is left as it was. \
             FILE gets mode 0600, like the database; it is self-contained (no -wal file needed).
 
-            A PostgreSQL log is backed up with pg_dump (docs/operations.md, "Backups with pg_dump").
+            A PostgreSQL log is backed up with pg_dump (docs/operations.md, "Backups with pg_dump"). \
             Restoring a backup: docs/operations.md, "The database file".
 
-            Exit status: 0 copied and checked; 2 the copy cannot be written; 3 the database cannot be
+            Exit status: 0 copied and checked; 2 the copy cannot be written; 3 the database cannot be \
             opened; 5 the copy did not check out (nothing was kept).
 
             Example:

@@ -7,15 +7,15 @@ struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a database: integrity, seq gap-free, every event readable, projections equal to a replay.",
         discussion: """
-            Checks, without changing anything: SQLite's PRAGMA integrity_check (damaged pages or
-            indexes); that seq runs 1, 2, 3… without a hole; that every event decodes; that replaying
-            the log gives the ticket and article projections the database keeps; that the channel index
-            (what a resume with 'since' reads) lists exactly the events of each channel; that no
-            remembered command ack names a seq beyond the log's end; that the tokens can be read.
+            Checks, without changing anything: SQLite's PRAGMA integrity_check (damaged pages or \
+            indexes); that seq runs 1, 2, 3… without a hole; that every event decodes; that replaying \
+            the log gives the ticket and article projections the database keeps; that the channel index \
+            (what a resume with 'since' reads) lists exactly the events of each channel; that no \
+            remembered command ack names a seq beyond the log's end; that the tokens can be read. \
             It may run while a hub serves the database.
 
-            Exit status: 0 the database checks out (a summary on standard output); 1 problems were
-            found (one line each on standard error: 'problem: KIND: what'); 3 the database cannot be
+            Exit status: 0 the database checks out (a summary on standard output); 1 problems were \
+            found (one line each on standard error: 'problem: KIND: what'); 3 the database cannot be \
             opened or read.
 
             Examples:

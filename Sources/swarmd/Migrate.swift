@@ -8,15 +8,15 @@ struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Copy a SQLite log (events, command ids, projections, tokens) into an empty PostgreSQL database.",
         discussion: """
-            Stop the hub first: the file must not change during the copy. The copy is then checked: the
-            same events one by one, the same last seq, command ids and tokens, a replay of each log
-            giving the same state, and the copy passing what 'swarmd check' checks (its projections and
-            channel index equal to a replay of it). The target must be empty (a new database, or one
-            with only this schema): a target that holds any event, token or command id is refused and
+            Stop the hub first: the file must not change during the copy. The copy is then checked: the \
+            same events one by one, the same last seq, command ids and tokens, a replay of each log \
+            giving the same state, and the copy passing what 'swarmd check' checks (its projections and \
+            channel index equal to a replay of it). The target must be empty (a new database, or one \
+            with only this schema): a target that holds any event, token or command id is refused and \
             nothing is written. Tokens keep working: their hashes are copied.
 
-            Exit status: 0 copied and checked; 2 the source cannot be read; 3 the target cannot be
-            reached; 4 the target is not empty; 5 the copy did not check out (the target holds the copy:
+            Exit status: 0 copied and checked; 2 the source cannot be read; 3 the target cannot be \
+            reached; 4 the target is not empty; 5 the copy did not check out (the target holds the copy: \
             drop and recreate the database before trying again).
 
             Example:

@@ -64,6 +64,31 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
+    /// The SQLite file as an absolute path (or the PostgreSQL server and database), for the token
+    /// commands to say which log they changed: `./data/swarm.sqlite` of another directory is
+    /// another hub's log.
+    var absoluteDescription: String {
+        switch choice {
+        case .sqlite(let path):
+            URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+                .standardizedFileURL.path
+        case .postgres(let location): "\(location)"
+        }
+    }
+
+    /// Refuses a SQLite file that does not exist yet, unless `create`: the token commands work on the
+    /// running hub's log, and one made anew beside it (the default `./data/swarm.sqlite` in another
+    /// directory) would hold tokens the hub never sees, refused as "unknown or revoked". Exit status
+    /// 3, the file named on standard error.
+    func requireExistingDatabase(unless create: Bool, creatingWith flag: String? = nil) throws {
+        guard case .sqlite(let path) = choice, !create, !FileManager.default.fileExists(atPath: path) else { return }
+        let hint = flag.map { "; to start a new log there, give \($0)" } ?? ""
+        complain(
+            "error: there is no database \(absoluteDescription); give --db with the file the hub serves"
+                + " (swarmd serve --db FILE)\(hint)")
+        throw ExitCode(3)
+    }
+
     /// Opens the store, runs `body` with it, and closes it. A store that cannot be opened (a file
     /// that is not a database, a server that does not answer, a schema newer than this program) ends
     /// the command with exit status 3 and the reason on standard error.

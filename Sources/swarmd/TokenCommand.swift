@@ -18,17 +18,22 @@ struct TokenCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a token (or, with --csv, requester tokens in bulk); each is printed once.",
             discussion: """
-                The name is the agent's id everywhere (owners, comments, agent:<name> channels).
+                The name is the agent's id everywhere (owners, comments, agent:<name> channels). \
                 Only the token's SHA-256 is stored: keep the printed token, it cannot be shown again.
+
+                The database must exist: give --db with the file the hub serves (its default, \
+                ./data/swarm.sqlite, is relative to the directory you are in). A file that does not exist \
+                is refused (exit status 3) unless --init is given, which creates a new log there, as for \
+                a hub's first token before its first start. The first line names the file used.
 
                 With --name, the token is printed alone on the last line.
 
-                With --csv FILE (and --role requester), one requester token is created for every row of
-                FILE, a CSV file with a header that has a 'name' column (any case; other columns, such as
-                email, are ignored; blank rows are skipped). Every name is checked first — a valid id, not
-                reserved, not twice in the file, no active token yet — and every problem is reported with
-                its line; then all tokens are created in one transaction, or none. Standard output gets
-                CSV, 'name,token' and one line per row in file order, to hand each person theirs; the
+                With --csv FILE (and --role requester), one requester token is created for every row of \
+                FILE, a CSV file with a header that has a 'name' column (any case; other columns, such as \
+                email, are ignored; blank rows are skipped). Every name is checked first — a valid id, not \
+                reserved, not twice in the file, no active token yet — and every problem is reported with \
+                its line; then all tokens are created in one transaction, or none. Standard output gets \
+                CSV, 'name,token' and one line per row in file order, to hand each person theirs; the \
                 summary goes to standard error. Give '-' as FILE to read standard input.
 
                 Examples:
@@ -49,6 +54,11 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("A CSV file with a 'name' column: one requester token per row.", valueName: "file"))
         var csv: String?
 
+        @Flag(
+            name: .customLong("init"),
+            help: "Create the database file when it does not exist yet (a new hub's first token).")
+        var initialize = false
+
         func validate() throws {
             switch (name, csv) {
             case (nil, nil): throw ValidationError("give --name NAME, or --csv FILE for requester tokens in bulk")
@@ -68,11 +78,13 @@ struct TokenCommand: AsyncParsableCommand {
                 try await createInBulk(from: csv)
                 return
             }
+            try store.requireExistingDatabase(unless: initialize, creatingWith: "--init")
+            let database = store.absoluteDescription
             try await store.withStore { eventStore in
                 do {
                     let (info, secret) = try await eventStore.createToken(
                         name: name ?? "", role: role, at: systemClock())
-                    say("created token \(info.id) for \(info.name) (\(info.role.rawValue))")
+                    say("created token \(info.id) for \(info.name) (\(info.role.rawValue)) in \(database)")
                     say(secret)
                 } catch let error as StoreError {
                     complain("error: \(error.message)")
@@ -103,12 +115,16 @@ struct TokenCommand: AsyncParsableCommand {
                 complain("error: no token was created:\n\(error.description)")
                 throw ExitCode(2)
             }
+            // The file is checked first: its mistakes are reported whatever the database.
+            try store.requireExistingDatabase(unless: initialize, creatingWith: "--init")
             try await store.withStore { eventStore in
                 do {
                     let created = try await eventStore.createTokens(names: names, role: role, at: systemClock())
                     say("name,token")
                     for (info, secret) in created { say("\(info.name),\(secret)") }
-                    complain("created \(created.count) requester token(s); each is shown once, keep the output safe")
+                    complain(
+                        "created \(created.count) requester token(s) in \(store.absoluteDescription); each is shown once,"
+                            + " keep the output safe")
                 } catch let error as StoreError {
                     complain("error: \(error.message)")
                     throw ExitCode(4)
@@ -126,6 +142,7 @@ struct TokenCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
+            try store.requireExistingDatabase(unless: false)
             let tokens = try await store.withStore { try await $0.tokens() }
             if json {
                 say(try SwarmJSON.string(tokens))
@@ -149,8 +166,11 @@ struct TokenCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke a token by id, or every active token of a name.",
             discussion: """
-                A revoked token is refused at the next hello or request; connections already open stay
-                until they disconnect.
+                A revoked token is refused at the next hello, upgrade or REST request, and the hub closes \
+                the WebSocket connections already open with it with close code 4003 ("the token was \
+                revoked") within about a second: it looks for revoked tokens every --revocation-poll \
+                (500 ms), and the frames already queued go out first. By id, only that token is revoked; \
+                by name, every active token of the name.
 
                 Examples:
                   swarmd token revoke 3
@@ -164,13 +184,16 @@ struct TokenCommand: AsyncParsableCommand {
         var token: String
 
         func run() async throws {
+            try store.requireExistingDatabase(unless: false)
             let token = self.token
             let revoked = try await store.withStore { try await $0.revokeTokens(token, at: systemClock()) }
             guard !revoked.isEmpty else {
-                complain("error: no active token with id or name '\(token)'")
+                complain("error: no active token with id or name '\(token)' in \(store.absoluteDescription)")
                 throw ExitCode(4)
             }
-            for info in revoked { say("revoked token \(info.id) of \(info.name) (\(info.role.rawValue))") }
+            for info in revoked {
+                say("revoked token \(info.id) of \(info.name) (\(info.role.rawValue)) in \(store.absoluteDescription)")
+            }
         }
     }
 }

@@ -95,9 +95,10 @@ class Hub:
         self.port = None
 
     def create_token(self, name, role):
-        # `swarmd token create --db FILE --name NAME --role ROLE`: the token is alone on the last line.
+        # `swarmd token create --db FILE --init --name NAME --role ROLE` (before the first start, so the
+        # first token creates the file): the token is alone on the last line.
         result = subprocess.run(
-            [self.swarmd, "token", "create", "--db", self.db, "--name", name, "--role", role],
+            [self.swarmd, "token", "create", "--db", self.db, "--init", "--name", name, "--role", role],
             cwd=REPO, capture_output=True, text=True, timeout=60)
         check(result.returncode == 0,
               f"swarmd token create --name {name} --role {role} exited with {result.returncode}:\n"

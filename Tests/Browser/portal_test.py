@@ -222,6 +222,11 @@ def scenario(hub, driver, swarm, folder, timings):
           ("network", "high", "medium", "P2"), f"the ticket was opened as {ticket}")
     check(ticket["description"].startswith("Since: For a few days"), f"description {ticket['description']!r}")
     log("T-1 opened from the form: network, high × medium = P2")
+    # She sees what she wrote, as the hub keeps it (line breaks included), under its own heading.
+    wait_for("her description", lambda: page.visible("#ticket-description"), 10, seen=page.state)
+    shown = page.one("#ticket-description").get_attribute("textContent")
+    check(shown == ticket["description"], f"the description shown is {shown!r}, not {ticket['description']!r}")
+    check(page.text("#ticket-description-box h3") == "Your description", "the description has no heading")
 
     # The swarm talks: an internal note, then a public reply, live.
     run_swarm(swarm, hub, agent, folder, "join", "T-1")

@@ -90,6 +90,9 @@ struct ClientLogicTests {
         #expect(error?.status == .auth)
     }
 
+    /// The time zone the tests render times in, whatever the machine's is.
+    let utc = TimeZone(identifier: "UTC")!
+
     @Test("relative times")
     func relativeTimes() {
         let now = Timestamp(milliseconds: 1_000_000_000_000)
@@ -105,6 +108,29 @@ struct ClientLogicTests {
         #expect(ago(30 * 86_400) == "2001-08-10")
     }
 
+    @Test("clock times: the time today, the day and time this year, the date before; in the user's time zone")
+    func clockTimes() throws {
+        // 2001-09-09 01:46:40 UTC.
+        let at = Timestamp(milliseconds: 1_000_000_000_000)
+        let hour: Int64 = 3_600_000
+        #expect(ClockTime.describe(at, now: at, timeZone: utc) == "01:46")
+        #expect(ClockTime.describe(at, now: at.adding(milliseconds: 22 * hour), timeZone: utc) == "01:46")
+        #expect(ClockTime.describe(at, now: at.adding(milliseconds: 23 * hour), timeZone: utc) == "Sep 9 01:46")
+        #expect(ClockTime.describe(at, now: at.adding(milliseconds: 120 * 24 * hour), timeZone: utc) == "2001-09-09")
+        // Before the day of `now` even when it was only minutes ago: Berlin is two hours ahead in summer.
+        let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
+        #expect(ClockTime.describe(at, now: at, timeZone: berlin) == "03:46")
+        let evening = at.adding(milliseconds: -4 * hour)  // 21:46 UTC on the 8th, 23:46 in Berlin
+        #expect(ClockTime.describe(evening, now: at, timeZone: berlin) == "Sep 8 23:46")
+        // A feed line keeps its time: an hour later it still says when, not "just now".
+        let comment = SwarmEvent(
+            ticket: "T-1", actor: "bob", at: at,
+            payload: .commentAdded(Comment(number: 1, author: "bob", body: "MTU?", at: at)))
+        let later = EventLine.render(
+            seq: 3, event: comment, now: at.adding(milliseconds: hour), style: Style(enabled: false), timeZone: utc)
+        #expect(later == #"T-1    01:46        comment.added   bob: "MTU?"  #3"#)
+    }
+
     @Test("event lines: ticket first, then time, type and what happened; colour only when asked")
     func eventLines() {
         let at = Timestamp(milliseconds: 1_000_000_000_000)
@@ -112,8 +138,8 @@ struct ClientLogicTests {
             ticket: "T-42", actor: "alice", at: at,
             payload: .commentAdded(Comment(number: 1, author: "alice", body: "Logs show\nrenegotiation", at: at)))
         let plain = EventLine.render(
-            seq: 45, event: comment, now: at.adding(milliseconds: 2000), style: Style(enabled: false))
-        #expect(plain == #"T-42   2s ago    comment.added   alice: "Logs show ⏎ renegotiation"  #45"#)
+            seq: 45, event: comment, now: at.adding(milliseconds: 2000), style: Style(enabled: false), timeZone: utc)
+        #expect(plain == #"T-42   01:46        comment.added   alice: "Logs show ⏎ renegotiation"  #45"#)
         let coloured = EventLine.render(seq: 45, event: comment, now: at, style: Style(enabled: true))
         #expect(coloured.hasPrefix("\u{1B}[1mT-42  \u{1B}[0m"))
         let resolved = SwarmEvent(
@@ -131,7 +157,7 @@ struct ClientLogicTests {
         func line(_ actor: String, _ ticket: String?, _ payload: EventPayload) -> String {
             EventLine.render(
                 seq: 7, event: SwarmEvent(ticket: ticket, actor: actor, at: at, payload: payload), now: at,
-                style: Style(enabled: false))
+                style: Style(enabled: false), timeZone: utc)
         }
         let reasons = [
             ScoreReason(
@@ -142,7 +168,7 @@ struct ClientLogicTests {
             line(
                 "swarmd", "T-7",
                 .expertInvited(agent: "dana", score: 100, origin: .opened, expires: expires, reasons: reasons))
-                == "T-7    just now  expert.invited  invited dana (score 100: network.dns level 5, exact match)  #7")
+                == "T-7    01:46        expert.invited  invited dana (score 100: network.dns level 5, exact match)  #7")
         let two = reasons + [ScoreReason(factor: "presence", points: -15, text: "busy: -15")]
         #expect(
             EventLine.summary(
@@ -153,7 +179,7 @@ struct ClientLogicTests {
         #expect(EventLine.reason("no skill matching network.dns") == "no skill matching network.dns")
         #expect(
             line("dana", "T-7", .inviteAnswered(agent: "dana", accept: true, expired: false))
-                == "T-7    just now  invite.answered dana accepted the invitation  #7")
+                == "T-7    01:46        invite.answered dana accepted the invitation  #7")
         #expect(
             EventLine.summary(
                 SwarmEvent(
@@ -168,17 +194,17 @@ struct ClientLogicTests {
                 == #"dana asks for help: windows.ad "need AD""#)
         #expect(
             line("swarmd", "T-7", .ticketStalled(since: at.adding(milliseconds: -4 * 3_600_000)))
-                == "T-7    just now  ticket.stalled  stalled: no progress for 4h, now on the backlog  #7")
+                == "T-7    01:46        ticket.stalled  stalled: no progress for 4h, now on the backlog  #7")
         #expect(
             line("dana", nil, .skillsChanged(agent: "dana", skills: ["network.dns": 5, "linux": 3]))
-                == "-      just now  skills.changed  dana's skills: linux=3 network.dns=5  #7")
+                == "-      01:46        skills.changed  dana's skills: linux=3 network.dns=5  #7")
         #expect(
             EventLine.summary(
                 SwarmEvent(ticket: nil, actor: "lena", at: at, payload: .skillsChanged(agent: "nick", skills: [:])))
                 == "lena set nick's skills: none")
         #expect(
             line("swarmd", nil, .presenceChanged(agent: "dana", status: .available, auto: true))
-                == "-      just now  presence.changed dana is online, available  #7")
+                == "-      01:46        presence.changed dana is online, available  #7")
         #expect(
             EventLine.summary(
                 SwarmEvent(

@@ -41,6 +41,47 @@ struct CommandTests {
         }
     }
 
+    @Test("logins at the same moment each keep their profile: the file is changed under a lock")
+    func concurrentLogins() async throws {
+        try await withHub { hub in
+            let names = (1...8).map { "agent\($0)" }
+            var made: [String: String] = [:]
+            for name in names { made[name] = try await hub.token(name) }
+            let tokens = made
+            // One user (one profiles file), eight real `swarm login` processes at once, each its own profile.
+            let cli = try SwarmCLI()
+            let statuses = try await withThrowingTaskGroup(of: (String, Int32, String).self) { group in
+                for name in names {
+                    group.addTask {
+                        let result = try await cli.run([
+                            "login", "--profile", name, "--server", hub.httpBase, "--token", tokens[name] ?? "",
+                        ])
+                        return (name, result.status, result.err)
+                    }
+                }
+                return try await group.reduce(into: [:]) { $0[$1.0] = ($1.1, $1.2) }
+            }
+            for name in names { #expect(statuses[name]?.0 == 0, "\(name): \(statuses[name]?.1 ?? "")") }
+            let saved = try JSONDecoder().decode(ProfileFile.self, from: Data(contentsOf: cli.profilesFile))
+            #expect(saved.profiles.keys.sorted() == names.sorted())
+            for name in names {
+                #expect(saved.profiles[name]?.agent == name)
+                #expect(saved.profiles[name]?.token == tokens[name])
+            }
+            #expect(saved.current.map(names.contains) == true)
+            // No temporary file is left beside it; the lock file stays (it is empty).
+            let folder = cli.profilesFile.deletingLastPathComponent().path
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [
+                    "profiles.json", "profiles.json.lock",
+                ])
+            // Logging out under the same lock.
+            #expect(try await cli.run(["logout", "--profile", "agent3"]).status == 0)
+            let after = try JSONDecoder().decode(ProfileFile.self, from: Data(contentsOf: cli.profilesFile))
+            #expect(after.profiles.count == names.count - 1 && after.profiles["agent3"] == nil)
+        }
+    }
+
     @Test("a bad token exits 3 with the hub's code and message; nothing is saved")
     func badTokenIsAuthFailure() async throws {
         try await withHub { hub in
@@ -376,6 +417,18 @@ struct CommandTests {
             #expect(help.out.contains("Example"), "swarm \(subcommand.joined(separator: " ")) --help has no examples")
         }
         #expect(try await cli.run(["skills", "set", "--help"]).out.contains("REPLACES the whole set"))
+        // Each paragraph is wrapped to the terminal (COLUMNS here), not broken where the source was.
+        var narrow = cli
+        for width in [60, 100] {
+            narrow.environment["COLUMNS"] = "\(width)"
+            for arguments in [[]] + commands.map { [$0] } + [["skills", "set"], ["invites", "decline"]] {
+                let help = try await narrow.run(arguments + ["--help"])
+                let problems = HelpLayout.problems(in: help.out, width: width)
+                #expect(
+                    problems.isEmpty,
+                    "swarm \(arguments.joined(separator: " ")) --help at \(width) columns: \(problems)")
+            }
+        }
         let completion = try await cli.run(["--generate-completion-script", "bash"])
         #expect(completion.status == 0)
         #expect(completion.out.contains("tickets"))
@@ -541,6 +594,19 @@ struct CommandTests {
             #expect(result.out.contains("alice commented on T-1"))
             #expect(result.out.contains(#""body":"looking at it""#))
             #expect(result.err.contains("error: conflict: alice is already in the swarm of T-1"))
+
+            // 'help' lists the console's commands, one line each; not the command line's help.
+            let help = try await alice.run(["console"], input: "help\n")
+            #expect(help.status == 0, "\(help.err)")
+            #expect(help.out.contains("  comment         Comment on a ticket.\n"), "\(help.out)")
+            #expect(help.out.contains("  exit            Leave the console.\n"), "\(help.out)")
+            #expect(!help.out.contains("console  "), "the console is not a command in itself:\n\(help.out)")
+            for text in ["USAGE:", "OPTIONS:", "Exit status", ExitStatus.connection.summary, "SWARM_TOKEN"] {
+                #expect(!help.out.contains(text), "\(text) in:\n\(help.out)")
+            }
+            #expect(help.out.split(separator: "\n").count < 40, "brief:\n\(help.out)")
+            let commentHelp = try await alice.run(["console"], input: "help comment\n")
+            #expect(commentHelp.out.contains("USAGE: swarm comment"), "\(commentHelp.out)")
         }
     }
 }

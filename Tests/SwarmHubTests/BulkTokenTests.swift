@@ -26,7 +26,9 @@ struct BulkTokenTests {
         let db = try databasePath()
         // A byte-order mark, a header in another case, an extra column, a blank row, quoted fields.
         let csv = try file("\u{FEFF}Email,NAME\nrita@example.com,rita\n\n\"sam@example.com\",\"sam.miller\"\nx@y,t_3\n")
-        let result = try await SwarmdProcess.run(["token", "create", "--role", "requester", "--csv", csv, "--db", db])
+        let result = try await SwarmdProcess.run([
+            "token", "create", "--role", "requester", "--csv", csv, "--db", db, "--init",
+        ])
         #expect(result.status == 0, "\(result.err)")
         let lines = result.out.split(separator: "\n").map(String.init)
         #expect(lines.first == "name,token")

@@ -455,7 +455,7 @@ struct HardeningWireTests {
     @Test("the dashboard and the portal forbid framing and foreign scripts")
     func contentSecurityPolicy() async throws {
         try await withHub { hub in
-            for page in ["/dashboard", "/portal", "/dashboard/dashboard.js"] {
+            for page in ["/dashboard", "/portal", "/dashboard/dashboard.js", "/", "/home.css"] {
                 let connection = try RawConnection(port: hub.port)
                 connection.write("GET \(page) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 let head = await connection.response(timeout: .seconds(5)).text.lowercased()

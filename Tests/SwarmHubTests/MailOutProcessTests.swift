@@ -97,7 +97,7 @@ struct MailRoundTripTests {
     func roundTrip() async throws {
         let path = try temporaryDirectory().appendingPathComponent("swarm.sqlite").path
         let created = try await SwarmdProcess.run([
-            "token", "create", "--name", "postfix", "--role", "mailgate", "--db", path,
+            "token", "create", "--name", "postfix", "--role", "mailgate", "--db", path, "--init",
         ])
         let token = try #require(created.out.split(separator: "\n").last.map(String.init))
         let lead = try await SwarmdProcess.run(["token", "create", "--name", "lena", "--role", "lead", "--db", path])

@@ -183,15 +183,29 @@ struct ProcessTests {
         await first.stop()
     }
 
-    @Test func tokenCommands() async throws {
+    @Test("token create refuses a database that does not exist unless --init, and names the file it used")
+    func tokenCommands() async throws {
         let path = try databasePath()
+        // A file that is not there is another hub's log, or none: the token would be refused as
+        // "unknown or revoked" by the hub the user meant. Nothing is created.
+        for command in [
+            ["token", "create", "--name", "bob", "--role", "expert"], ["token", "list"], ["token", "revoke", "bob"],
+        ] {
+            let refused = try await SwarmdProcess.run(command + ["--db", path])
+            #expect(refused.status == 3, "\(command): \(refused.err)")
+            #expect(refused.err.contains("error: there is no database \(path);"), "\(refused.err)")
+            #expect(!FileManager.default.fileExists(atPath: path))
+            #expect(refused.err.contains("give --init") == (command[1] == "create"), "\(refused.err)")
+        }
+
         let created = try await SwarmdProcess.run([
-            "token", "create", "--name", "bob", "--role", "expert", "--db", path,
+            "token", "create", "--name", "bob", "--role", "expert", "--db", path, "--init",
         ])
         #expect(created.status == 0)
         let lines = created.out.split(separator: "\n")
         #expect(lines.last?.hasPrefix("swm_") == true)
         #expect(lines.count == 2)
+        #expect(lines.first == "created token 1 for bob (expert) in \(path)")
         let list = try await SwarmdProcess.run(["token", "list", "--json", "--db", path])
         let tokens = try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [[String: Any]]
         #expect(tokens?.count == 1)
@@ -200,9 +214,29 @@ struct ProcessTests {
         #expect(list.out.contains("swm_") == false, "secrets are never listed")
         let revoke = try await SwarmdProcess.run(["token", "revoke", "bob", "--db", path])
         #expect(revoke.status == 0)
+        #expect(revoke.out == "revoked token 1 of bob (expert) in \(path)\n")
         let again = try await SwarmdProcess.run(["token", "revoke", "bob", "--db", path])
         #expect(again.status == 4)
         #expect(again.err.contains("no active token"))
+        // The help says what revoking does to open connections: they are closed (4003), not left open.
+        let help = try await SwarmdProcess.run(["token", "revoke", "--help"])
+        #expect(help.out.contains("4003") && help.out.contains("--revocation-poll"), "\(help.out)")
+        #expect(!help.out.contains("stay"), "\(help.out)")
+    }
+
+    @Test("swarmd's help texts are wrapped to the terminal, paragraph by paragraph")
+    func helpIsWrapped() async throws {
+        // Not a terminal: ArgumentParser wraps to COLUMNS, else 80.
+        let width = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 80
+        for command in [
+            [], ["serve"], ["token", "create"], ["token", "list"], ["token", "revoke"], ["backup"], ["check"],
+            ["simulate"], ["import", "servicenow"], ["migrate"],
+        ] {
+            let help = try await SwarmdProcess.run(command + ["--help"])
+            #expect(help.status == 0)
+            let problems = HelpLayout.problems(in: help.out, width: width)
+            #expect(problems.isEmpty, "swarmd \(command.joined(separator: " ")) --help: \(problems)")
+        }
     }
 
     @Test(

@@ -35,6 +35,53 @@ let openBody =
 
 @Suite("Live hub: REST")
 struct RestTests {
+    @Test("GET / is a page linking the portal and the dashboard, in German for a German browser or ?lang=de")
+    func frontPage() async throws {
+        try await withHub { hub in
+            func page(_ path: String, language: String? = nil) async throws -> (Int, String, HTTPURLResponse) {
+                var request = URLRequest(url: URL(string: hub.httpBase + path)!)
+                if let language { request.setValue(language, forHTTPHeaderField: "Accept-Language") }
+                let (data, response) = try await URLSession.shared.data(for: request)
+                let http = try #require(response as? HTTPURLResponse)
+                return (http.statusCode, String(decoding: data, as: UTF8.self), http)
+            }
+            let (status, english, response) = try await page("/")
+            #expect(status == 200)
+            #expect(response.value(forHTTPHeaderField: "Content-Type") == "text/html; charset=utf-8")
+            #expect(response.value(forHTTPHeaderField: "Vary") == "Accept-Language")
+            #expect(english.contains(#"<html lang="en">"#))
+            #expect(english.contains(#"href="/portal""#) && english.contains(#"href="/dashboard""#))
+            #expect(english.contains("Help portal") && english.contains(#"href="/?lang=de""#))
+            for (path, language) in [("/", "de-DE,de;q=0.9,en;q=0.8"), ("/?lang=de", "en-US"), ("/?lang=de", nil)] {
+                let (status, german, _) = try await page(path, language: language)
+                #expect(status == 200)
+                #expect(german.contains(#"<html lang="de">"#), "\(path) \(language ?? "-")")
+                #expect(german.contains("Hilfeportal") && german.contains(#"href="/portal""#))
+                #expect(german.contains(#"href="/dashboard""#) && german.contains(#"href="/?lang=en""#))
+            }
+            #expect(try await page("/?lang=en", language: "de").1.contains(#"<html lang="en">"#))
+            #expect(try await page("/", language: "fr-FR,fr;q=0.9").1.contains(#"<html lang="en">"#))
+            // Every file the pages link is served.
+            #expect(try await page("/home.css").0 == 200)
+            #expect(try await page("/portal").0 == 200)
+            #expect(try await page("/dashboard").0 == 200)
+            let (post, _, headers) = try await http("POST", hub.httpBase + "/")
+            #expect(post == 405)
+            #expect(headers["Allow"] as? String == "GET")
+        }
+    }
+
+    @Test("the front page's language: ?lang wins, then the browser's highest weight among German and English")
+    func frontPageLanguage() {
+        #expect(HomePage.language(asked: nil, accepted: nil) == "en")
+        #expect(HomePage.language(asked: "DE", accepted: "en") == "de")
+        #expect(HomePage.language(asked: "fr", accepted: "de-AT") == "de")
+        #expect(HomePage.language(asked: nil, accepted: "fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5") == "en")
+        #expect(HomePage.language(asked: nil, accepted: "en;q=0.5,de;q=0.6") == "de")
+        #expect(HomePage.language(asked: nil, accepted: "de;q=0,en;q=0.1") == "en")
+        #expect(HomePage.language(asked: nil, accepted: "da, en-GB;q=0.8") == "en")
+    }
+
     @Test func healthNeedsNoToken() async throws {
         try await withHub { hub in
             let (status, json, _) = try await http("GET", hub.httpBase + "/health")

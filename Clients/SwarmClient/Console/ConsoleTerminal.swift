@@ -19,6 +19,8 @@ public final class ConsoleTerminal: Sendable {
         var prompt = "swarm> "
         var line = ""
         var promptShown = false
+        /// Lines printed while another program has the terminal, printed when it gives it back.
+        var held: [String]?
     }
 
     private let state = Mutex(State())
@@ -79,10 +81,30 @@ public final class ConsoleTerminal: Sendable {
         }
     }
 
-    /// Prints a line above the prompt, or as a plain line while no prompt is shown.
+    /// Holds the lines printed from now on, while another program (an editor) has the terminal:
+    /// written over its screen they would garble it.
+    public func hold() {
+        state.withLock { state in
+            if state.held == nil { state.held = [] }
+        }
+    }
+
+    /// Prints the lines held since ``hold()`` and prints again as they come.
+    public func release() {
+        state.withLock { state in
+            let held = state.held ?? []
+            state.held = nil
+            if !held.isEmpty { write(held.map { $0 + "\n" }.joined()) }
+        }
+    }
+
+    /// Prints a line above the prompt, or as a plain line while no prompt is shown; holds it while
+    /// another program has the terminal.
     public func printAbove(_ text: String) {
         state.withLock { state in
-            if state.promptShown {
+            if state.held != nil {
+                state.held?.append(text)
+            } else if state.promptShown {
                 write("\r\u{1B}[2K" + text + "\n" + state.prompt + state.line)
             } else {
                 write(text + "\n")

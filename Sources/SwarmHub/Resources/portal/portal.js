@@ -30,7 +30,7 @@ import { SwarmSocket } from './swarm-socket.mjs';
       about: 'What is it about?', since: 'Since when?', who: 'Who is affected?', urgent: 'How urgent is it?',
       send: 'Send to the IT team', ticketsTitle: 'My tickets', noTickets: 'You have not asked for help yet.',
       backTickets: '← My tickets', confirm: 'Yes, it is solved', reopen: 'No, it is not solved: reopen',
-      suggestedTitle: 'Articles that may help', conversation: 'Conversation',
+      suggestedTitle: 'Articles that may help', conversation: 'Conversation', description: 'Your description',
       noReplies: 'No replies yet. You will see them here as soon as they are written.',
       earlier: 'Show earlier replies',
       replyLabel: 'Your reply', replyButton: 'Send reply',
@@ -81,7 +81,7 @@ import { SwarmSocket } from './swarm-socket.mjs';
       about: 'Worum geht es?', since: 'Seit wann?', who: 'Wer ist betroffen?', urgent: 'Wie dringend ist es?',
       send: 'An das IT-Team senden', ticketsTitle: 'Meine Tickets', noTickets: 'Sie haben noch nicht um Hilfe gebeten.',
       backTickets: '← Meine Tickets', confirm: 'Ja, es ist gelöst', reopen: 'Nein, es ist nicht gelöst: wieder öffnen',
-      suggestedTitle: 'Artikel, die helfen könnten', conversation: 'Verlauf',
+      suggestedTitle: 'Artikel, die helfen könnten', conversation: 'Verlauf', description: 'Ihre Beschreibung',
       noReplies: 'Noch keine Antworten. Sie sehen sie hier, sobald sie geschrieben sind.',
       earlier: 'Frühere Antworten anzeigen',
       replyLabel: 'Ihre Antwort', replyButton: 'Antwort senden',
@@ -445,6 +445,9 @@ import { SwarmSocket } from './swarm-socket.mjs';
     badge.textContent = t('statuses')[ticket.status] || ticket.status;
     badge.setAttribute('data-status', ticket.status);
     $('ticket-info').textContent = ticket.openedAt ? t('openedOn', when(ticket.openedAt)) : '';
+    // What she wrote when she asked (or what the agent who took her call wrote down), as written.
+    $('ticket-description').textContent = ticket.description || '';
+    $('ticket-description-box').hidden = !ticket.description;
     const resolution = $('ticket-resolution');
     resolution.hidden = !(ticket.resolution && (ticket.status === 'resolved' || ticket.status === 'closed'));
     resolution.textContent = ticket.resolution ? t('resolvedWith', ticket.resolution) : '';
