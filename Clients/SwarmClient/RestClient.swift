@@ -13,37 +13,44 @@ public struct RestClient: Sendable {
     /// A client for the hub in `credentials`.
     public init(_ credentials: Credentials) { self.credentials = credentials }
 
-    /// One page of `GET /v1/tickets?status=&queue=&member=&after=&limit=`: newest first, comments
-    /// left out, with the total and the cursor of the next page.
-    public func ticketPage(
-        statuses: [TicketStatus] = [], queue: String? = nil, member: String? = nil, after: String? = nil,
-        limit: Int? = nil
-    ) async throws(ClientError) -> TicketList {
-        var query: [(String, String)] = []
-        if !statuses.isEmpty { query.append(("status", statuses.map(\.rawValue).joined(separator: ","))) }
-        if let queue { query.append(("queue", queue)) }
-        if let member { query.append(("member", member)) }
-        if let after { query.append(("after", after)) }
-        if let limit { query.append(("limit", String(limit))) }
-        return try await get("/v1/tickets" + queryString(query), as: TicketList.self)
+    /// One page of `GET /v1/tickets` (the work list): `query`'s filters and order, comments left out,
+    /// with the total, the cursor of the next page and, for staff, the tickets' SLA deadlines.
+    public func ticketPage(_ query: TicketQuery = TicketQuery(), after: String? = nil, limit: Int? = nil)
+        async throws(ClientError) -> TicketList
+    {
+        var items = query.items
+        if let after { items.append(("after", after)) }
+        if let limit { items.append(("limit", String(limit))) }
+        return try await get("/v1/tickets" + queryString(items), as: TicketList.self)
     }
 
-    /// The tickets of `GET /v1/tickets` matching the filters, newest first, following the pages
-    /// until `limit` tickets (all when `nil`); and how many match in all.
-    public func tickets(
-        statuses: [TicketStatus] = [], queue: String? = nil, member: String? = nil, limit: Int? = nil
-    ) async throws(ClientError) -> (tickets: [Ticket], total: Int) {
+    /// The tickets of `GET /v1/tickets` matching `query`, in its order, following the pages until
+    /// `limit` tickets (all when `nil`); how many match in all; their SLA deadlines (staff).
+    public func tickets(_ query: TicketQuery = TicketQuery(), limit: Int? = nil) async throws(ClientError) -> (
+        tickets: [Ticket], total: Int, deadlines: [String: Timestamp]
+    ) {
         var tickets: [Ticket] = []
+        var deadlines: [String: Timestamp] = [:]
         var after: String? = nil
         var total = 0
         repeat {
             let want = limit.map { min(500, $0 - tickets.count) } ?? 500
-            let page = try await ticketPage(statuses: statuses, queue: queue, member: member, after: after, limit: want)
+            let page = try await ticketPage(query, after: after, limit: want)
             tickets += page.tickets
+            deadlines.merge(page.deadlines ?? [:]) { $1 }
             total = page.total
             after = page.next
         } while after != nil && (limit.map { tickets.count < $0 } ?? true)
-        return (tickets, total)
+        return (tickets, total, deadlines)
+    }
+
+    /// `GET /v1/tickets/next`: the ticket to take next, and why; nil when nothing waits.
+    public func nextTicket() async throws(ClientError) -> NextTicketAnswer? {
+        do {
+            return try await get("/v1/tickets/next", as: NextTicketAnswer.self)
+        } catch let error where error.code == ErrorCode.notFound.rawValue {
+            return nil
+        }
     }
 
     /// `GET /v1/tickets/{id}`: the ticket with its most recent comments, and its most recent events.

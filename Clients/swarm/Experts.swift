@@ -315,10 +315,9 @@ struct Invites: AsyncParsableCommand {
         func run() async throws {
             let credentials = try global.credentials()
             let me = try await whoAmI(credentials)
-            let tickets = try await RestClient(credentials).tickets(
-                statuses: TicketStatus.allCases.filter { !$0.isDone }
-            )
-            .tickets
+            var open = TicketQuery()
+            open.openOnly = true
+            let tickets = try await RestClient(credentials).tickets(open).tickets
             let entries = tickets.filter { !$0.status.isDone }.flatMap { ticket in
                 ticket.invitations.filter { $0.agent == me && $0.state == .pending }.map {
                     Entry(

@@ -6,25 +6,34 @@ import SwarmProtocol
 /// `swarm tickets`: the ticket list, filtered.
 struct Tickets: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
-        abstract: "List tickets, newest first.",
+        abstract: "List tickets: your work list, filtered and sorted.",
         discussion: """
-            Reads GET /v1/tickets, newest first, page by page: the first 100 tickets unless --limit N \
-            or --all. --status (one or more, comma-separated), --queue and --mine (tickets you swarm \
-            on or own) are filtered by the hub; --skill by swarm itself. --skill TAG keeps tickets \
-            needing TAG or a tag under it (network matches network.vpn).
+            Reads GET /v1/tickets page by page: the first 100 tickets unless --limit N or --all. Every \
+            filter is applied by the hub. --open: not resolved or closed; --mine: open tickets you swarm \
+            on or own; --status takes one or more statuses, comma-separated, as --priority does. --skill \
+            TAG keeps tickets needing TAG or a tag under it (network matches network.vpn). --search \
+            WORDS keeps tickets whose title, description or comments you may see contain every word \
+            (case and accents ignored). --sort priority (P1 first), deadline (the nearest SLA \
+            deadline first, breaches first), age (oldest first), activity (latest first) or newest \
+            (the default). DUE shows the time left to the next SLA deadline ("-25m": breached 25 \
+            minutes ago).
 
             Examples:
-              swarm tickets
-              swarm tickets --mine --status new,open,in_progress
-              swarm tickets --queue network --skill network.vpn
+              swarm tickets --mine --sort deadline
+              swarm tickets --open --priority P1,P2 --sort priority
+              swarm tickets --status new,open --queue network --skill network.vpn
+              swarm tickets --search "drucker papierstau"
               swarm tickets --all --json | jq -r '.tickets[].id'
             """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Flag(help: "Only tickets you swarm on or own.")
+    @Flag(help: "Only open tickets you swarm on or own.")
     var mine = false
+
+    @Flag(help: "Only tickets not resolved or closed.")
+    var open = false
 
     @Option(help: ArgumentHelp("Only tickets with one of these statuses (comma-separated).", valueName: "status,…"))
     var status: String?
@@ -32,8 +41,20 @@ struct Tickets: AsyncParsableCommand, HasGlobalOptions {
     @Option(help: ArgumentHelp("Only tickets in this queue.", valueName: "name"))
     var queue: String?
 
+    @Option(help: ArgumentHelp("Only tickets of these priorities (comma-separated).", valueName: "P1,…"))
+    var priority: String?
+
     @Option(help: ArgumentHelp("Only tickets needing this skill tag (or one under it).", valueName: "tag"))
     var skill: String?
+
+    @Option(help: ArgumentHelp("Only tickets this agent owns.", valueName: "agent"))
+    var owner: String?
+
+    @Option(help: ArgumentHelp("Only tickets containing every one of these words.", valueName: "words"))
+    var search: String?
+
+    @Option(help: ArgumentHelp("The order: newest, priority, deadline, age or activity.", valueName: "order"))
+    var sort: String?
 
     @Option(help: ArgumentHelp("At most this many tickets (default 100).", valueName: "n"))
     var limit: Int?
@@ -52,22 +73,44 @@ struct Tickets: AsyncParsableCommand, HasGlobalOptions {
         }
     }
 
+    /// `--priority P1,P2`: each must be a priority.
+    static func priorities(_ text: String) throws -> [Priority] {
+        try text.split(separator: ",").map { part in
+            guard let priority = Priority(rawValue: part.uppercased()) else {
+                throw ValidationError("'\(part)' is not a priority; use one or more of: P1, P2, P3, P4")
+            }
+            return priority
+        }
+    }
+
+    static let orders = ["newest", "priority", "deadline", "age", "activity"]
+
     func validate() throws {
         if let status { _ = try Self.statuses(status) }
+        if let priority { _ = try Self.priorities(priority) }
+        if let sort, !Self.orders.contains(sort) {
+            throw ValidationError("--sort must be one of: \(Self.orders.joined(separator: ", "))")
+        }
         if let limit, limit < 1 { throw ValidationError("--limit must be 1 or more") }
         if limit != nil && all { throw ValidationError("--limit and --all exclude each other") }
     }
 
     func run() async throws {
         let credentials = try global.credentials()
-        let me = mine ? try await whoAmI(credentials) : nil
-        var (tickets, total) = try await RestClient(credentials).tickets(
-            statuses: try status.map(Self.statuses) ?? [], queue: queue, member: me, limit: all ? nil : (limit ?? 100))
-        if let skill {
-            tickets = tickets.filter { $0.skills.contains { $0 == skill || $0.hasPrefix(skill + ".") } }
-        }
+        var query = TicketQuery()
+        query.statuses = try status.map(Self.statuses) ?? []
+        query.priorities = try priority.map(Self.priorities) ?? []
+        query.openOnly = open || mine
+        query.queue = queue
+        query.skill = skill
+        query.owner = owner
+        query.member = mine ? try await whoAmI(credentials) : nil
+        query.text = search
+        query.sort = sort
+        let (tickets, total, deadlines) = try await RestClient(credentials).tickets(
+            query, limit: all ? nil : (limit ?? 100))
         if global.json {
-            try sayJSON(TicketList(tickets: tickets, total: total))
+            try sayJSON(TicketList(tickets: tickets, total: total, deadlines: deadlines))
             return
         }
         guard !tickets.isEmpty else {
@@ -75,27 +118,94 @@ struct Tickets: AsyncParsableCommand, HasGlobalOptions {
             return
         }
         let time = now()
+        let showDue = !deadlines.isEmpty
         let table = Table(
-            headers: ["ID", "PRI", "STATUS", "QUEUE", "OWNERS", "UPDATED", "TITLE"],
+            headers: ["ID", "PRI", "STATUS", "QUEUE", "OWNERS"] + (showDue ? ["DUE"] : []) + ["UPDATED", "TITLE"],
             rows: tickets.map { ticket in
                 [
                     ticket.id, ticket.priority.rawValue, ticket.status.rawValue, ticket.queue,
                     ticket.owners.isEmpty ? "-" : ticket.owners.joined(separator: ","),
-                    RelativeTime.describe(ticket.updatedAt, now: time),
-                    String(EventLine.quote(ticket.title, limit: 60).dropFirst().dropLast()),
                 ]
+                    + (showDue ? [deadlines[ticket.id].map { Self.timeLeft(until: $0, now: time) } ?? "-"] : [])
+                    + [
+                        RelativeTime.describe(ticket.updatedAt, now: time),
+                        String(EventLine.quote(ticket.title, limit: 60).dropFirst().dropLast()),
+                    ]
             })
+        let dueColumn = showDue ? 5 : -1
         let lines = table.render(style: global.style) { column, row, _ in
             switch column {
             case 0: return .bold
             case 1: return tickets[row].priority <= .p2 ? .red : nil
             case 2: return statusColor(tickets[row].status)
+            case dueColumn:
+                guard let due = deadlines[tickets[row].id] else { return nil }
+                return due.milliseconds <= time.milliseconds ? .red : nil
             default: return nil
             }
         }
         lines.forEach(say)
-        if skill == nil && tickets.count < total {
+        if tickets.count < total {
             say(global.style.paint("\(tickets.count) of \(total) tickets; --limit N or --all for more", .dim))
+        }
+    }
+
+    /// "2h05m" left, or "-25m" past it.
+    static func timeLeft(until due: Timestamp, now: Timestamp) -> String {
+        let left = due.milliseconds - now.milliseconds
+        let minutes = abs(left) / 60_000
+        let text = minutes >= 60 ? "\(minutes / 60)h\(String(format: "%02d", minutes % 60))m" : "\(minutes)m"
+        return left < 0 ? "-" + text : text
+    }
+}
+
+/// `swarm next`: the ticket to take next — the pull model swarming is built on.
+struct Next: AsyncParsableCommand, HasGlobalOptions {
+    static let configuration = CommandConfiguration(
+        abstract: "Offer the ticket you should take next, and why.",
+        discussion: """
+            Reads GET /v1/tickets/next: of the open tickets nobody owns and you are not in, not \
+            waiting on their requester, the highest priority; within it one needing a skill of yours \
+            first; then the nearest SLA deadline; then the oldest. --take joins it and takes it on \
+            (in progress, and yours). Exit status 5 (not found) when nothing waits.
+
+            Examples:
+              swarm next
+              swarm next --take
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Take it: set it in progress, which makes you its owner.")
+    var take = false
+
+    func run() async throws {
+        let credentials = try global.credentials()
+        guard let next = try await RestClient(credentials).nextTicket() else {
+            throw ClientError(
+                .notFound, "nothing waits to be taken: every open ticket has an owner or waits on its requester")
+        }
+        let ticket = next.ticket
+        if global.json && !take {
+            try sayJSON(next)
+            return
+        }
+        if !global.json {
+            say(
+                global.style.paint(ticket.id, .bold) + "  \(ticket.priority.rawValue)  \(ticket.status.rawValue)  "
+                    + "\(ticket.queue)  " + String(EventLine.quote(ticket.title, limit: 70).dropFirst().dropLast()))
+            for reason in next.reasons { say("  - " + reason) }
+        }
+        guard take else {
+            if !global.json {
+                say(global.style.paint("swarm next --take, or swarm status \(ticket.id) in_progress", .dim))
+            }
+            return
+        }
+        let change = StatusChange(ticket: ticket.id, status: .inProgress)
+        try await perform(global, { _ in .command(.ticketStatus(change)) }) { welcome, _ in
+            "\(welcome.agent) took \(ticket.id)"
         }
     }
 }

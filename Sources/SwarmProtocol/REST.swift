@@ -25,19 +25,38 @@ public struct TicketList: Codable, Sendable, Hashable {
     public var total: Int
     /// The cursor of the next page (`?after=` it), absent on the last page.
     public var next: String?
-    public init(tickets: [Ticket], total: Int? = nil, next: String? = nil) {
+    /// Staff's lists: each ticket's next SLA deadline (its first response while none was given, else
+    /// its resolution), by ticket id; tickets without one are left out. Absent for requesters.
+    public var deadlines: [String: Timestamp]?
+    public init(tickets: [Ticket], total: Int? = nil, next: String? = nil, deadlines: [String: Timestamp]? = nil) {
         self.tickets = tickets
         self.total = total ?? tickets.count
         self.next = next
+        self.deadlines = deadlines
     }
 
-    private enum CodingKeys: String, CodingKey { case tickets, total, next }
+    private enum CodingKeys: String, CodingKey { case tickets, total, next, deadlines }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         tickets = try c.decode([Ticket].self, forKey: .tickets)
         total = try c.decodeIfPresent(Int.self, forKey: .total) ?? tickets.count
         next = try c.decodeIfPresent(String.self, forKey: .next)
+        deadlines = try c.decodeIfPresent([String: Timestamp].self, forKey: .deadlines)
+    }
+}
+
+/// `GET /v1/tickets/next`: the ticket to take next, and why.
+public struct NextTicketAnswer: Codable, Sendable, Hashable {
+    public var ticket: Ticket
+    /// Why this one: its priority, its SLA deadline, the skills of yours it needs, its age.
+    public var reasons: [String]
+    /// Its next SLA deadline, if its queue has targets.
+    public var deadline: Timestamp?
+    public init(ticket: Ticket, reasons: [String], deadline: Timestamp? = nil) {
+        self.ticket = ticket
+        self.reasons = reasons
+        self.deadline = deadline
     }
 }
 

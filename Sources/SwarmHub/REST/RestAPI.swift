@@ -28,7 +28,8 @@ enum RestAPI {
         v1.addRoutes(
             TicketRoutes(
                 ledger: ledger, store: store, limits: limits,
-                requesters: RequesterCheck(tokens: store, mailDomains: mailDomains), maxBodySize: maxBody
+                requesters: RequesterCheck(tokens: store, mailDomains: mailDomains), maxBodySize: maxBody,
+                settings: settings, clock: clock
             ).routes, atPath: "/tickets")
         v1.addRoutes(AgentRoutes(ledger: ledger).routes, atPath: "/agents")
         v1.addRoutes(SkillRoutes(ledger: ledger, taxonomy: settings.taxonomy).routes, atPath: "/skills")
@@ -53,6 +54,7 @@ enum RestAPI {
 // The answers of the REST API, declared in SwarmProtocol for the Swift client too.
 extension Health: ResponseEncodable {}
 extension TicketList: ResponseEncodable {}
+extension NextTicketAnswer: ResponseEncodable {}
 extension TicketDetail: ResponseEncodable {}
 extension CommentPage: ResponseEncodable {}
 extension EventPage: ResponseEncodable {}

@@ -14,6 +14,9 @@ struct TicketRoutes {
     let requesters: RequesterCheck
     /// The largest body accepted (the frame size limit).
     let maxBodySize: Int
+    /// The queues' SLA policies, for deadlines.
+    let settings: SwarmSettings
+    let clock: HubClock
 
     /// Tickets per page of `GET /v1/tickets`: the default and the most one page may hold.
     static let ticketPage = (default: 100, maximum: 500)
@@ -24,11 +27,13 @@ struct TicketRoutes {
         let routes = RouteCollection(context: HubRequestContext.self)
         routes.get(use: list)
         routes.post(use: open)
+        routes.get("next", use: next)
         routes.get(":id", use: detail)
         routes.get(":id/comments", use: comments)
         routes.get(":id/events", use: events)
         routes.get(":id/candidates", use: candidates)
         routes.allow([.get, .post])
+        routes.allow([.get], at: "next")
         routes.allow([.get], at: ":id")
         routes.allow([.get], at: ":id/comments")
         routes.allow([.get], at: ":id/events")
@@ -36,55 +41,97 @@ struct TicketRoutes {
         return routes
     }
 
-    /// `GET /v1/tickets?status=&queue=&member=&after=&limit=`: one page, newest first, with the total
-    /// and the cursor of the next page; requesters see their own. Read from the committed state.
+    /// `GET /v1/tickets?status=&open=&queue=&priority=&skill=&owner=&member=&q=&sort=&after=&limit=`: one
+    /// page of the work list (``SwarmCore/WorkListQuery``) with the total and the cursor of the next page;
+    /// requesters see their own; staff also get each ticket's next SLA deadline. Read from the committed
+    /// state.
     @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> TicketList {
         let principal = try context.requirePrincipal()
         let query = request.uri.queryParameters
-        let statuses = try query["status"].map { text throws(HubError) -> Set<TicketStatus> in
-            var statuses = Set<TicketStatus>()
+        func list<Value>(_ name: String, _ read: (String) -> Value?, allowed: [String]) throws(HubError) -> [Value] {
+            guard let text = query[name[...]] else { return [] }
+            var values: [Value] = []
             for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-                guard let status = TicketStatus(rawValue: String(part)) else {
-                    let allowed = TicketStatus.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw HubError(.invalidField, "query 'status' must be one or more of: \(allowed), comma-separated")
+                guard let value = read(String(part)) else {
+                    throw HubError(
+                        .invalidField,
+                        "query '\(name)' must be one or more of: \(allowed.joined(separator: ", ")), comma-separated")
                 }
-                statuses.insert(status)
+                values.append(value)
             }
-            return statuses
+            return values
         }
-        let queue = query["queue"].map(String.init)
-        let member = query["member"].map(String.init)
-        let cursor = try query["after"].map { text throws(HubError) -> Int in
-            guard text.hasPrefix("T-"), let number = Int(text.dropFirst(2)), number > 0 else {
-                throw HubError(.invalidField, "query 'after' must be a ticket id such as T-42 (the 'next' of a page)")
+        var work = WorkListQuery()
+        work.statuses = Set(
+            try list("status", TicketStatus.init(rawValue:), allowed: TicketStatus.allCases.map(\.rawValue)))
+        work.priorities = Set(
+            try list("priority", Priority.init(rawValue:), allowed: Priority.allCases.map(\.rawValue)))
+        if let open = query["open"] {
+            guard let value = Bool(String(open)) else {
+                throw HubError(.invalidField, "query 'open' must be true or false")
             }
-            return number
+            work.openOnly = value
+        }
+        work.queue = query["queue"].map(String.init)
+        work.skill = query["skill"].map(String.init)
+        work.owner = query["owner"].map(String.init)
+        work.member = query["member"].map(String.init)
+        if let text = query["q"] {
+            work.words = text.split(whereSeparator: \.isWhitespace).map(String.init)
+            guard text.count <= 200, work.words.count <= 10 else {
+                throw HubError(.invalidField, "query 'q' must have at most 10 words and 200 characters")
+            }
+        }
+        if let sort = query["sort"] {
+            guard let order = WorkListOrder(rawValue: String(sort)) else {
+                let allowed = WorkListOrder.allCases.map(\.rawValue).joined(separator: ", ")
+                throw HubError(.invalidField, "query 'sort' must be one of: \(allowed)")
+            }
+            work.order = order
+        }
+        let cursor = try query["after"].map { text throws(HubError) -> WorkListCursor in
+            guard let cursor = WorkListCursor(String(text), order: work.order) else {
+                throw HubError(
+                    .invalidField,
+                    "query 'after' must be the 'next' of a page of the same sort (T-42 when newest first)")
+            }
+            return cursor
         }
         let limit = try PageQuery.limit(request, default: Self.ticketPage.default, maximum: Self.ticketPage.maximum)
-        let requester = principal.role == .requester ? principal.id : nil
-        let state = ledger.snapshot.state
-        var total = 0
-        var numbers: [Int] = []
-        for ticket in state.tickets.values {
-            if let requester, ticket.requester != requester { continue }
-            if let statuses, !statuses.contains(ticket.status) { continue }
-            if let queue, ticket.queue != queue { continue }
-            if let member, !ticket.members.contains(member) && !ticket.owners.contains(member) { continue }
-            total += 1
-            let number = ticket.number
-            if let cursor, number >= cursor { continue }
-            numbers.append(number)
-        }
-        numbers.sort(by: >)
-        let page = numbers.prefix(limit)
+        if principal.role == .requester { work.requester = principal.id }
+        let snapshot = ledger.snapshot
         let audience = Audience(principal)
-        let tickets = page.compactMap { number -> Ticket? in
-            guard var ticket = state.tickets[Ticket.id(number: number)] else { return nil }
+        let page = snapshot.state.workList(
+            work, for: audience, after: cursor, limit: limit, at: clock(), settings: settings)
+        let tickets = page.tickets.map { ticket in
+            var ticket = ticket
             ticket.comments = []
             return Policy.view(of: ticket, for: audience)
         }
-        let next = numbers.count > limit ? page.last.map(Ticket.id(number:)) : nil
-        return TicketList(tickets: tickets, total: total, next: next)
+        var deadlines: [String: Timestamp]?
+        if principal.role != .requester {
+            deadlines = [:]
+            for ticket in page.tickets {
+                deadlines?[ticket.id] = SwarmState.nextDeadline(of: ticket, settings: settings)
+            }
+        }
+        return TicketList(tickets: tickets, total: page.total, next: page.next, deadlines: deadlines)
+    }
+
+    /// `GET /v1/tickets/next`: the ticket the caller should take next, with the reasons (staff only);
+    /// 404 when nothing waits to be taken.
+    @Sendable func next(_ request: Request, context: HubRequestContext) async throws -> NextTicketAnswer {
+        let principal = try context.requirePrincipal()
+        guard principal.role.worksTickets else {
+            throw HubError(.forbidden, "only staff take tickets; requesters see their own with GET /v1/tickets")
+        }
+        guard let next = ledger.snapshot.state.nextTicket(for: principal.id, at: clock(), settings: settings) else {
+            throw HubError(
+                .notFound, "nothing waits to be taken: every open ticket has an owner or waits on its requester")
+        }
+        var ticket = next.ticket
+        ticket.comments = []
+        return NextTicketAnswer(ticket: ticket, reasons: next.reasons, deadline: next.deadline)
     }
 
     /// `GET /v1/tickets/{id}?limit=`: the ticket as last committed with its most recent comments, and
