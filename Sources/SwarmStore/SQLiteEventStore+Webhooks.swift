@@ -57,17 +57,9 @@ extension SQLiteEventStore {
         _ id: String, state: WebhookDelivery.State, attempts: Int, nextAttempt: Timestamp, error: String?,
         at now: Timestamp
     ) async throws {
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE webhook_out SET state = ?, attempts = ?, next_attempt = ?, last_error = ?,
-                        sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
-                    WHERE id = ?
-                    """,
-                arguments: [
-                    state.rawValue, attempts, nextAttempt.milliseconds, error, state.rawValue, now.milliseconds, id,
-                ])
-        }
+        try await recordTry(
+            in: .webhooks, id, state: state.rawValue, attempts: attempts, nextAttempt: nextAttempt, error: error,
+            at: now)
     }
 
     public func webhook(_ id: String) async throws -> WebhookDelivery? {
@@ -79,15 +71,7 @@ extension SQLiteEventStore {
     }
 
     public func webhookSummary() async throws -> (counts: [WebhookDelivery.State: Int], oldestPending: Timestamp?) {
-        try await writer.read { db in
-            var counts: [WebhookDelivery.State: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM webhook_out GROUP BY state") {
-                if let state = WebhookDelivery.State(rawValue: row["state"]) { counts[state] = row["n"] }
-            }
-            let oldest = try Int64.fetchOne(
-                db, sql: "SELECT min(created_at) FROM webhook_out WHERE state = 'pending'")
-            return (counts, oldest.map { Timestamp(milliseconds: $0) })
-        }
+        try await summary(of: .webhooks, WebhookDelivery.State.self)
     }
 
     private func webhooks(_ sql: String, _ arguments: StatementArguments) async throws -> [WebhookDelivery] {

@@ -87,6 +87,31 @@ struct WebhookTests {
     }
 
     @Test(
+        "a hub on PostgreSQL posts too: the node with the timer lease, from the shared queue",
+        .enabled(if: PostgresTestDatabase.isAvailable))
+    func onPostgres() async throws {
+        let folder = try temporaryDirectory()
+        let receiver = try await WebhookReceiver(port: try freeLoopbackPort(), folder: folder)
+        let hooks = [try hook("team", .json, receiver)]
+        try await withPostgresHub(configure: { $0.webhooks = hooks }) { hub in
+            var waited = 0
+            while try await hub.store.webhookCursors().isEmpty, waited < 200 {
+                try await Task.sleep(for: .milliseconds(50))
+                waited += 1
+            }
+            let ticket = try #require(try await hub.ledger.submit(open(), by: rita, id: "o1").get().ticket)
+            _ = try await hub.ledger.submit(comment(ticket, "Bitte neu starten.", .public), by: alice, id: "c1").get()
+            let posts = try await receiver.waitForPosts(count: 2)
+            #expect(posts.map(\.event) == ["ticket.opened", "comment.added"])
+            #expect(posts.allSatisfy { $0.signed && $0.fresh && $0.status == 204 })
+            try await Task.sleep(for: .seconds(2))
+            #expect(receiver.posts().count == 2)
+            #expect(try await hub.store.webhookSummary().counts == [.sent: 2])
+        }
+        await receiver.stop()
+    }
+
+    @Test(
         "a receiver that fails is asked once per backoff, gets the waiting deliveries in order when back, and is given up after three days"
     )
     func retries() async throws {

@@ -65,16 +65,9 @@ extension PostgresEventStore {
         _ id: String, state: WebhookDelivery.State, attempts: Int, nextAttempt: Timestamp, error: String?,
         at now: Timestamp
     ) async throws {
-        let sentAt: Int64? = state == .sent ? now.milliseconds : nil
-        try await timed("record a webhook's try") { [client] in
-            try await client.query(
-                """
-                UPDATE webhook_out SET state = \(state.rawValue), attempts = \(attempts),
-                    next_attempt = \(nextAttempt.milliseconds), last_error = \(error),
-                    sent_at = coalesce(\(sentAt), sent_at)
-                WHERE id = \(id)
-                """)
-        }
+        try await recordTry(
+            in: .webhooks, id, state: state.rawValue, attempts: attempts, nextAttempt: nextAttempt, error: error,
+            at: now)
     }
 
     public func webhook(_ id: String) async throws -> WebhookDelivery? {
@@ -86,18 +79,7 @@ extension PostgresEventStore {
     }
 
     public func webhookSummary() async throws -> (counts: [WebhookDelivery.State: Int], oldestPending: Timestamp?) {
-        try await timed("summarise the webhook queue") { [client] in
-            var counts: [WebhookDelivery.State: Int] = [:]
-            var oldest: Timestamp? = nil
-            for try await (state, count, first) in try await client.query(
-                "SELECT state, count(*), min(created_at) FROM webhook_out GROUP BY state"
-            ).decode((String, Int64, Int64?).self) {
-                guard let state = WebhookDelivery.State(rawValue: state) else { continue }
-                counts[state] = Int(count)
-                if state == .pending { oldest = first.map { Timestamp(milliseconds: $0) } }
-            }
-            return (counts, oldest)
-        }
+        try await summary(of: .webhooks, WebhookDelivery.State.self)
     }
 
     private static let webhookColumns =
