@@ -87,6 +87,79 @@ struct WebhookTests {
     }
 
     @Test(
+        "a person's own hook (channels: agent:dana) gets her invitation, her assignment, the SLA warning on her ticket and the requester's answer, each within seconds"
+    )
+    func personalHook() async throws {
+        let folder = try temporaryDirectory()
+        // The hub runs on a manual clock that the test moves 13 minutes ahead: the receiver allows it.
+        let receiver = try await WebhookReceiver(port: try freeLoopbackPort(), folder: folder, tolerance: 86_400)
+        let clock = ManualClock(Timestamp(Date()))
+        let hooks = [
+            WebhookConfiguration(
+                name: "dana", url: try WebhookURL(parsing: receiver.url("dana")), format: .matrix,
+                secret: try WebhookConfiguration.readSecret(path: receiver.secretFile), channels: ["agent:dana"])
+        ]
+        try await withHub(
+            clock: clock.hubClock,
+            configure: {
+                $0.webhooks = hooks
+                $0.swarm.defaultQueue.sla = .standard
+                $0.timerPoll = .seconds(3600)
+            }
+        ) { hub in
+            let (dana, lena, rita) = (
+                try await hub.token("dana", .expert), try await hub.token("lena", .lead),
+                try await hub.token("rita", .requester)
+            )
+            var waited = 0
+            while try await hub.store.webhookCursors().isEmpty, waited < 100 {
+                try await Task.sleep(for: .milliseconds(50))
+                waited += 1
+            }
+            func arrives(_ event: String, _ words: String) async throws {
+                let started = ContinuousClock.now
+                let post = try #require(try await receiver.waitForPosts(count: 1) { $0.event == event }.first)
+                #expect(ContinuousClock.now - started < .seconds(5))
+                #expect((post.json["body"] as? String)?.contains(words) == true, "\(post.body)")
+                #expect(post.signed && post.status == 204)
+            }
+            try await withClient(hub.url) { expert in
+                try await expert.hello(dana)
+                try await expert.command(["type": "skills.set", "skills": ["network.dns": 5]])
+                let ticket = try await withClient(hub.url) { requester in
+                    try await requester.hello(rita)
+                    var frame = dnsTicket("Mail server names do not resolve")
+                    (frame["urgency"], frame["impact"]) = ("high", "high")
+                    return try #require(try await requester.command(frame).ticket)
+                }
+                try await arrives("expert.invited", "dana is invited (score 100); the invitation runs out in 10 min")
+                try await expert.command(["type": "invite.answer", "ticket": ticket, "accept": true])
+                try await arrives("invite.answered", "dana accepted the invitation")
+                try await withClient(hub.url) { lead in
+                    try await lead.hello(lena)
+                    try await lead.command(["type": "owner.add", "ticket": ticket, "agent": "dana"])
+                }
+                try await arrives("owner.added", "lena made dana an owner")
+                // P1: the first response is due 15 minutes after opening, its warning at 12.
+                clock.advance(milliseconds: 13 * 60_000)
+                await hub.timers.fireDue()
+                try await arrives("sla.warning", "SLA warning: first response due in 2 min")
+                try await withClient(hub.url) { requester in
+                    try await requester.hello(rita)
+                    try await requester.command([
+                        "type": "comment.add", "ticket": ticket, "body": "It is the mail server, mx1.",
+                    ])
+                }
+                try await arrives("comment.added", "rita: \"It is the mail server, mx1.\" (public reply)")
+            }
+            let posts = receiver.posts()
+            #expect(Set(posts.map(\.delivery)).count == posts.count)
+            #expect(posts.allSatisfy { $0.hook == "dana" && $0.path == "/dana" })
+        }
+        await receiver.stop()
+    }
+
+    @Test(
         "a hub on PostgreSQL posts too: the node with the timer lease, from the shared queue",
         .enabled(if: PostgresTestDatabase.isAvailable))
     func onPostgres() async throws {

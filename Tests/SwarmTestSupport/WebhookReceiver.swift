@@ -46,15 +46,19 @@ public final class WebhookReceiver: Sendable {
 
     /// Starts a receiver on `port` with a new secret and log in `folder`.
     ///
-    /// - Parameter fail: answers 503 to the first `fail` good posts.
-    public convenience init(port: Int, folder: URL, fail: Int = 0) async throws {
+    /// - Parameters:
+    ///   - fail: answers 503 to the first `fail` good posts.
+    ///   - tolerance: how far, in seconds, a post's timestamp may be off the real clock (a test whose hub
+    ///     runs on a manual clock moves it hours ahead).
+    public convenience init(port: Int, folder: URL, fail: Int = 0, tolerance: Int = 300) async throws {
         let secretFile = folder.appendingPathComponent("hook.secret").path
         try "swarm-test-secret-\(UUID().uuidString)\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
         try await self.init(
-            port: port, secretFile: secretFile, logFile: folder.appendingPathComponent("posts.jsonl").path, fail: fail)
+            port: port, secretFile: secretFile, logFile: folder.appendingPathComponent("posts.jsonl").path, fail: fail,
+            tolerance: tolerance)
     }
 
-    private init(port: Int, secretFile: String, logFile: String, fail: Int) async throws {
+    private init(port: Int, secretFile: String, logFile: String, fail: Int, tolerance: Int = 300) async throws {
         self.port = port
         self.secretFile = secretFile
         self.logFile = logFile
@@ -62,6 +66,7 @@ public final class WebhookReceiver: Sendable {
             "/usr/bin/python3",
             [
                 Self.script, "--port", "\(port)", "--secret-file", secretFile, "--log", logFile, "--fail", "\(fail)",
+                "--tolerance", "\(tolerance)",
             ])
         self.process = process
         let deadline = ContinuousClock.now + .seconds(20)
