@@ -37,7 +37,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Configuration file (YAML): queues, routing modes, tier time limits, SLA targets, categories, alerts (docs/tiers.md), and settings under 'hub:'.",
+            "Configuration file (YAML): queues, routing modes, tier time limits, SLA targets, categories, alerts (docs/tiers.md), settings under 'hub:', outgoing webhooks under 'webhooks:' (docs/operations.md).",
             valueName: "file"))
     var config: String?
 
