@@ -56,7 +56,9 @@ struct WebhookTests {
             _ = try await hub.ledger.submit(comment(ticket, "Bitte neu starten.", .public), by: alice, id: "c2").get()
             let started = ContinuousClock.now
             let posts = try await receiver.waitForPosts(count: 9)
-            #expect(ContinuousClock.now - started < .seconds(5), "the news arrives within seconds")
+            #expect(
+                ContinuousClock.now - started < .seconds(10),
+                "the news arrives within seconds (1 s polls; 10 s for a busy test machine)")
             #expect(posts.allSatisfy { $0.signed && $0.fresh && $0.status == 204 }, "\(posts)")
             #expect(Set(posts.map(\.delivery)).count == 9, "no delivery twice")
             #expect(posts.allSatisfy { $0.path == "/\($0.hook)" })
@@ -119,7 +121,7 @@ struct WebhookTests {
             func arrives(_ event: String, _ words: String) async throws {
                 let started = ContinuousClock.now
                 let post = try #require(try await receiver.waitForPosts(count: 1) { $0.event == event }.first)
-                #expect(ContinuousClock.now - started < .seconds(5))
+                #expect(ContinuousClock.now - started < .seconds(10), "within seconds, on a busy test machine too")
                 #expect((post.json["body"] as? String)?.contains(words) == true, "\(post.body)")
                 #expect(post.signed && post.status == 204)
             }
