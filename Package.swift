@@ -84,7 +84,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // libcurl's SMTP client for the hub's mail out (Sources/SwarmHub/Mail/SMTPRelay.swift).
+        // libcurl's SMTP client for the hub's mail out (Sources/SwarmHub/Mail/SMTPRelay.swift) and its HTTP client for
+        // the outgoing webhooks (Sources/SwarmHub/Webhooks/WebhookPoster.swift).
         .systemLibrary(
             name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(
@@ -107,6 +108,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                // HMAC-SHA256 of the outgoing webhooks' signatures.
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [
                 .copy("Resources/taxonomy.json"), .copy("Resources/dashboard"), .copy("Resources/portal"),

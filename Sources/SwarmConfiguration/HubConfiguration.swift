@@ -92,6 +92,8 @@ public struct HubConfiguration: Sendable {
     public var metricsToken: String? = nil
     /// Where the hub's mail goes and who it is from; `nil`: no mail out.
     public var mailOut: MailOutConfiguration? = nil
+    /// The outgoing webhooks (the configuration file's `webhooks:`); none by default.
+    public var webhooks: [WebhookConfiguration] = []
 
     /// The default configuration, matching skills with `taxonomy`.
     public init(taxonomy: Taxonomy) {

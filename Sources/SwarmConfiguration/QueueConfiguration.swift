@@ -17,6 +17,9 @@ public struct QueueConfiguration: Sendable, Hashable {
     public var alerts = AlertRules()
     /// Settings of `swarmd serve` given in the file (`hub`): the flags' names without the dashes.
     public var hub: [HubEntry] = []
+    /// The outgoing webhooks (`webhooks`), as the file gives them: their secrets are read by
+    /// ``loadedWebhooks(file:)``.
+    public var webhooks: [WebhookEntry] = []
 
     /// One setting in the `hub` section, with the line it is on.
     public struct HubEntry: Sendable, Hashable {
@@ -73,7 +76,8 @@ public struct QueueConfiguration: Sendable, Hashable {
         var configuration = QueueConfiguration()
         guard let root else { return configuration }
         let reader = Reader(file: file)
-        let top = try reader.mapping(root, "the file", keys: ["defaults", "queues", "categories", "alerts", "hub"])
+        let top = try reader.mapping(
+            root, "the file", keys: ["defaults", "queues", "categories", "alerts", "hub", "webhooks"])
         if let defaults = top["defaults"] {
             // No mode here: a queue's mode is a logged event, so each routed queue is named.
             configuration.defaultQueue = try reader.policy(
@@ -127,11 +131,14 @@ public struct QueueConfiguration: Sendable, Hashable {
                 configuration.hub.append(HubEntry(name: name.text, values: values, line: name.node.mark?.line))
             }
         }
+        if let webhooks = top["webhooks"] {
+            configuration.webhooks = try reader.webhooks(webhooks.value)
+        }
         return configuration
     }
 
     /// Reads nodes, turning every problem into an error that names its line.
-    private struct Reader {
+    struct Reader {
         var file: String
 
         struct Key {

@@ -36,6 +36,8 @@ public struct Hub: Sendable {
     let presence: PresenceTracker
     /// The mail out, when a relay is configured (`--smtp`).
     let mailer: Mailer?
+    /// The outgoing webhooks, when the configuration file names any (`webhooks:`).
+    let webhooks: WebhookSender?
     /// On a shared log (PostgreSQL): the log listener and the timer lease; `nil` on SQLite.
     let cluster: ClusterLink?
     public let configuration: HubConfiguration
@@ -87,6 +89,12 @@ public struct Hub: Sendable {
                     language: mail.language == .de ? .de : .en),
                 clock: clock, mayRun: { timers.holdsLease }, telemetry: telemetry, logger: logger)
         }
+        self.webhooks =
+            configuration.webhooks.isEmpty
+            ? nil
+            : WebhookSender(
+                store: store, ledger: ledger, hooks: configuration.webhooks, epoch: epoch, clock: clock,
+                mayRun: { timers.holdsLease }, telemetry: telemetry, logger: logger)
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -168,7 +176,7 @@ public struct Hub: Sendable {
             // The ledger comes first: services shut down in reverse order, so the server stops
             // taking commands before the ledger commits the last of them.
             services: [ledger, timers, metricsFeed, suggestions, pruning, tokenWatch] + (cluster.map { [$0] } ?? [])
-                + (mailer.map { [$0] } ?? [])
+                + (mailer.map { [$0] } ?? []) + (webhooks.map { [$0] } ?? [])
                 + PrometheusEndpoint.listener(configuration: metrics, scrape: scrape, logger: logger),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger

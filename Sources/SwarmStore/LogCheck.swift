@@ -46,6 +46,31 @@ public enum LogCheck {
         return problems
     }
 
+    /// The outgoing webhooks against the log, as ``mailProblems(_:end:tickets:)`` checks the mail: every
+    /// delivery is of an event the log holds and of that event's ticket, and no hook's cursor is beyond the
+    /// log's end.
+    static func webhookProblems(_ store: any EventStore, end: Int64, tickets: [String: Ticket]) async throws
+        -> [Problem]
+    {
+        var problems: [Problem] = []
+        for (hook, cursor) in try await store.webhookCursors().sorted(by: { $0.key < $1.key }) where cursor > end {
+            problems.append(
+                Problem(
+                    .webhooks, "hook \(hook) has been planned through seq \(cursor), beyond the log's end at \(end)"))
+        }
+        for delivery in try await store.allWebhooks() {
+            if delivery.seq < 1 || delivery.seq > end {
+                problems.append(
+                    Problem(
+                        .webhooks, "delivery \(delivery.id) is for seq \(delivery.seq), which the log does not hold"))
+            } else if let ticket = delivery.ticket, tickets[ticket] == nil {
+                problems.append(
+                    Problem(.webhooks, "delivery \(delivery.id) is for ticket \(ticket), which no event opens"))
+            }
+        }
+        return problems
+    }
+
     /// One thing wrong with the store.
     public struct Problem: Sendable, Hashable, CustomStringConvertible {
         /// What kind of damage, as a stable code.
@@ -66,6 +91,8 @@ public enum LogCheck {
             case rollback
             /// The outgoing mail queue names events the log does not hold, or its cursor is beyond the log.
             case mail
+            /// The outgoing webhooks name events the log does not hold, or a hook's cursor is beyond the log.
+            case webhooks
         }
 
         public var kind: Kind
@@ -152,6 +179,7 @@ public enum LogCheck {
             }
         }
         report.problems += try await mailProblems(store, end: end, tickets: replay.state.tickets)
+        report.problems += try await webhookProblems(store, end: end, tickets: replay.state.tickets)
         do {
             report.tokens = try await store.tokens().count
         } catch {

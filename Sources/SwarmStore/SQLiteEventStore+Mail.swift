@@ -42,17 +42,8 @@ extension SQLiteEventStore {
     public func updateMail(
         _ id: String, state: MailJob.State, attempts: Int, nextAttempt: Timestamp, error: String?, at now: Timestamp
     ) async throws {
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE mail_out SET state = ?, attempts = ?, next_attempt = ?, last_error = ?,
-                        sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
-                    WHERE id = ?
-                    """,
-                arguments: [
-                    state.rawValue, attempts, nextAttempt.milliseconds, error, state.rawValue, now.milliseconds, id,
-                ])
-        }
+        try await recordTry(
+            in: .mail, id, state: state.rawValue, attempts: attempts, nextAttempt: nextAttempt, error: error, at: now)
     }
 
     public func mail(_ id: String) async throws -> MailJob? {
@@ -76,14 +67,7 @@ extension SQLiteEventStore {
     }
 
     public func mailSummary() async throws -> (counts: [MailJob.State: Int], oldestPending: Timestamp?) {
-        try await writer.read { db in
-            var counts: [MailJob.State: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM mail_out GROUP BY state") {
-                if let state = MailJob.State(rawValue: row["state"]) { counts[state] = row["n"] }
-            }
-            let oldest = try Int64.fetchOne(db, sql: "SELECT min(created_at) FROM mail_out WHERE state = 'pending'")
-            return (counts, oldest.map { Timestamp(milliseconds: $0) })
-        }
+        try await summary(of: .mail, MailJob.State.self)
     }
 
     private static func mailJob(_ row: Row) -> MailJob {

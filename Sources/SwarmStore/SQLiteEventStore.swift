@@ -191,6 +191,30 @@ public final class SQLiteEventStore: EventStore, Sendable {
                     INSERT INTO mail_cursor (id, seq) VALUES (1, -1);
                     """)
         }
+        migrator.registerMigration("v5-webhook-out") { db in
+            // The hub's outgoing webhooks (WebhookStore): the deliveries, and how far the log has been
+            // planned for each hook.
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhook_out (
+                        id TEXT PRIMARY KEY,
+                        seq INTEGER NOT NULL,
+                        hook TEXT NOT NULL,
+                        ticket TEXT,
+                        event TEXT NOT NULL,
+                        body BLOB NOT NULL,
+                        state TEXT NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        next_attempt INTEGER NOT NULL,
+                        last_error TEXT,
+                        created_at INTEGER NOT NULL,
+                        sent_at INTEGER
+                    );
+                    CREATE INDEX webhook_out_due ON webhook_out(state, next_attempt, seq);
+                    CREATE INDEX webhook_out_hook ON webhook_out(hook, state, seq);
+                    CREATE TABLE webhook_cursor (hook TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+                    """)
+        }
         return migrator
     }
 

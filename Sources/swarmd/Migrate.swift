@@ -72,7 +72,8 @@ struct Migrate: AsyncParsableCommand {
         say(
             "copied \(from) to \(location.redacted): \(report.events) events (last seq \(report.lastSeq)), "
                 + "\(report.commands) command ids, \(report.tokens) tokens, \(report.tickets) tickets, "
-                + "\(report.articles) articles, \(report.mails) outgoing mails; checked: same events, last seq, "
-                + "command ids, tokens, outgoing mail and replayed state; projections and channel index equal a replay")
+                + "\(report.articles) articles, \(report.mails) outgoing mails, \(report.webhooks) webhook deliveries; "
+                + "checked: same events, last seq, command ids, tokens, outgoing mail and webhooks and replayed state; "
+                + "projections and channel index equal a replay")
     }
 }

@@ -37,7 +37,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Configuration file (YAML): queues, routing modes, tier time limits, SLA targets, categories, alerts (docs/tiers.md), and settings under 'hub:'.",
+            "Configuration file (YAML): queues, routing modes, tier time limits, SLA targets, categories, alerts (docs/tiers.md), settings under 'hub:', outgoing webhooks under 'webhooks:' (docs/operations.md).",
             valueName: "file"))
     var config: String?
 
@@ -66,10 +66,12 @@ struct Serve: AsyncParsableCommand {
     private func loadSettings() throws -> (ServeSettings, HubConfiguration) {
         var settings = ServeSettings(taxonomy: .standard)
         var queues: QueueConfiguration?
+        var webhooks: [WebhookConfiguration] = []
         do {
             if let config {
                 let file = try QueueConfiguration.load(path: config)
                 try file.applyHub(to: &settings, file: config)
+                webhooks = try file.loadedWebhooks(file: config)
                 queues = file
             }
             if let taxonomy { settings.hub.swarm.taxonomy = try Taxonomy.load(path: taxonomy) }
@@ -85,6 +87,7 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(64)
         }
         queues?.apply(to: &settings.hub.swarm)
+        settings.hub.webhooks = webhooks
         do throws(SettingError) {
             return (settings, try settings.loaded())
         } catch {

@@ -87,11 +87,23 @@ struct TranscriptTests {
                     kind: "reply", message: [0x41], state: .sent, attempts: 1, nextAttempt: at, createdAt: at,
                     sentAt: at),
             ], through: try await source.lastSeq())
+        // Webhook deliveries, one waiting and one sent, and two hooks' cursors at different places.
+        try await source.enqueueWebhooks(
+            [
+                WebhookDelivery(
+                    id: "e.1.chat", seq: 1, hook: "chat", ticket: "T-1", event: "ticket.opened",
+                    body: Array(#"{"text":"a"}"#.utf8), nextAttempt: at, createdAt: at),
+                WebhookDelivery(
+                    id: "e.1.audit", seq: 1, hook: "audit", ticket: "T-1", event: "ticket.opened", body: [0x7B, 0x7D],
+                    state: .sent, attempts: 1, nextAttempt: at, createdAt: at, sentAt: at),
+            ], through: 1, hooks: ["audit"])
+        try await source.enqueueWebhooks([], through: try await source.lastSeq(), hooks: ["chat"])
         try await PostgresTestDatabase.with { location in
             let report = try await PostgresEventStore.withStore(location, logger: quietLogger) { target in
                 try await LogMigration.copy(from: source, to: target)
             }
             #expect(report.mails == 2)
+            #expect(report.webhooks == 2)
             #expect(report.lastSeq == (try await source.lastSeq()))
             #expect(report.events > 0)
             #expect(report.tokens == roles.count)
@@ -107,6 +119,8 @@ struct TranscriptTests {
                 #expect(try await target.storedTokens() == source.storedTokens())
                 #expect(try await target.allMail() == source.allMail())
                 #expect(try await target.mailCursor() == source.mailCursor())
+                #expect(try await target.allWebhooks() == source.allWebhooks())
+                #expect(try await target.webhookCursors() == ["audit": 1, "chat": try await source.lastSeq()])
                 // A second copy into the same database is refused, and changes nothing.
                 let error = await #expect(throws: StoreError.self) {
                     try await LogMigration.copy(from: source, to: target)

@@ -25,11 +25,8 @@ final class Mailer: Service, Sendable {
         var language: MailLanguage = .de
         /// How often the log and the queue are looked at when nothing wakes the mailer.
         var poll: Duration = .seconds(1)
-        /// The first retry's wait; each next one doubles, up to `maxBackoff`.
-        var backoff: Duration = .seconds(30)
-        var maxBackoff: Duration = .seconds(3600)
-        /// How long a mail is tried before it is given up (failed).
-        var giveUpAfter: Duration = .seconds(3 * 24 * 3600)
+        /// When a deferred mail is tried again, and when it is given up (failed).
+        var retry = RetrySchedule.mail
         /// The most automatic answers (confirmations of a new ticket) one address gets in an hour, however
         /// many tickets open for it: what keeps two systems that answer each other from mailing forever.
         var answersPerHour = 5
@@ -60,19 +57,12 @@ final class Mailer: Service, Sendable {
     }
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if mayRun() {
-                do {
-                    try await plan()
-                    try await sendDue()
-                    let oldest = try await store.mailSummary().oldestPending
-                    telemetry.mailQueueAge.record(
-                        oldest.map { Double(max(0, clock().milliseconds - $0.milliseconds)) / 1000 } ?? 0)
-                } catch {
-                    logger.warning("mail out: \(error)")
-                }
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.configuration.poll) }
+        await LogFollower.repeatedly(every: configuration.poll, while: mayRun, logger: logger, what: "mail out") {
+            try await plan()
+            try await sendDue()
+            let oldest = try await store.mailSummary().oldestPending
+            telemetry.mailQueueAge.record(
+                oldest.map { Double(max(0, clock().milliseconds - $0.milliseconds)) / 1000 } ?? 0)
         }
     }
 
@@ -84,14 +74,7 @@ final class Mailer: Service, Sendable {
             cursor = ledger.snapshot.seq
             try await store.enqueueMail([], through: cursor)
         }
-        while true {
-            // Only events the ledger's state already holds: an event is in the store a moment before the
-            // snapshot that applied it is published (and on a cluster, before this node has followed
-            // it), and planning it against a state without its ticket would skip its mail for good.
-            let snapshot = ledger.snapshot
-            let events = try await store.events(after: cursor, limit: 256).filter { $0.seq <= snapshot.seq }
-            guard let last = events.last else { return }
-            let state = snapshot.state
+        try await LogFollower(store: store, ledger: ledger).follow(after: cursor) { events, state, through in
             var jobs: [MailJob] = []
             var answered: [String: Int] = [:]
             for stored in events {
@@ -115,8 +98,7 @@ final class Mailer: Service, Sendable {
                     jobs.append(job)
                 }
             }
-            try await store.enqueueMail(jobs, through: last.seq)
-            cursor = last.seq
+            try await store.enqueueMail(jobs, through: through)
         }
     }
 
@@ -164,11 +146,8 @@ final class Mailer: Service, Sendable {
                 "mail sent", metadata: ["swarm.mail.id": "\(job.id)", "swarm.ticket.id": "\(job.ticket ?? "")"])
         case .failure(let error):
             let now = clock()
-            let age = now.milliseconds - job.createdAt.milliseconds
-            let giveUp = error.kind != .temporary || age >= configuration.giveUpAfter.milliseconds
-            let wait = min(
-                configuration.maxBackoff.milliseconds,
-                configuration.backoff.milliseconds << Int64(min(attempts - 1, 20)))
+            let giveUp = error.kind != .temporary || configuration.retry.givesUp(planned: job.createdAt, now: now)
+            let wait = configuration.retry.wait(afterAttempt: attempts)
             try await store.updateMail(
                 job.id, state: giveUp ? .failed : .pending, attempts: attempts,
                 nextAttempt: now.adding(milliseconds: wait), error: error.message, at: now)
@@ -179,9 +158,4 @@ final class Mailer: Service, Sendable {
                 metadata: ["swarm.mail.id": "\(job.id)", "error": "\(error.message)", "attempts": "\(attempts)"])
         }
     }
-}
-
-extension Duration {
-    /// The duration in whole milliseconds.
-    fileprivate var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

@@ -47,6 +47,10 @@ public final class HubTelemetry: Sendable {
     private let mailIn: [MailOutcome.Outcome: CoreMetrics.Counter]
     /// How long the oldest mail still waiting has waited, in seconds (0 when none waits).
     let mailQueueAge: CoreMetrics.Gauge
+    /// Tries of outgoing webhooks by result: `sent`, `deferred` (a temporary failure, tried again), `failed`.
+    private let webhookOut: [String: CoreMetrics.Counter]
+    /// How long the oldest webhook delivery still waiting has waited, in seconds (0 when none waits).
+    let webhookQueueAge: CoreMetrics.Gauge
     /// Commands the ledger decided, by type and outcome; made when first seen.
     private let commands = Mutex<[CommandKey: CoreMetrics.Counter]>([:])
     /// Commands in one group commit.
@@ -145,6 +149,18 @@ public final class HubTelemetry: Sendable {
         }
         self.mailIn = mailIn
         mailQueueAge = CoreMetrics.Gauge(label: "swarm_mail_queue_age_seconds", factory: factory)
+        var webhookOut: [String: CoreMetrics.Counter] = [:]
+        for result in ["sent", "deferred", "failed"] {
+            webhookOut[result] = CoreMetrics.Counter(
+                label: "swarm_webhook_out_total", dimensions: [("result", result)], factory: factory)
+        }
+        self.webhookOut = webhookOut
+        webhookQueueAge = CoreMetrics.Gauge(label: "swarm_webhook_queue_age_seconds", factory: factory)
+    }
+
+    /// Counts a try of an outgoing webhook delivery: `sent`, `deferred` or `failed`.
+    func webhookTried(_ result: String) {
+        webhookOut[result]?.increment()
     }
 
     /// Counts a try of an outgoing mail: `sent`, `deferred` or `failed`.

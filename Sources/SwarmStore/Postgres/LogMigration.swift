@@ -2,8 +2,8 @@ import SwarmCore
 import SwarmProtocol
 
 /// Moves a log from a SQLite file to an empty PostgreSQL database, and proves the copy: the same
-/// events (seq, channels and JSON, one by one), the same last `seq`, command ids, tokens and outgoing mail, a
-/// replay of each log giving the same state, and the copy passing ``LogCheck`` (its projections and
+/// events (seq, channels and JSON, one by one), the same last `seq`, command ids, tokens, outgoing mail and
+/// webhooks, a replay of each log giving the same state, and the copy passing ``LogCheck`` (its projections and
 /// channel index equal to a replay of it).
 public enum LogMigration {
     /// What was copied.
@@ -14,6 +14,8 @@ public enum LogMigration {
         public var tokens = 0
         /// Mails of the outgoing queue, whatever their state, with the mailer's cursor.
         public var mails = 0
+        /// Deliveries of the outgoing webhooks, whatever their state, with each hook's cursor.
+        public var webhooks = 0
         public var tickets = 0
         public var articles = 0
     }
@@ -84,6 +86,13 @@ public enum LogMigration {
         let mails = try await source.allMail()
         try await target.enqueueMail(mails, through: try await source.mailCursor())
         report.mails = mails.count
+        // The webhook deliveries and each hook's cursor, for the same reason.
+        let webhooks = try await source.allWebhooks()
+        try await target.enqueueWebhooks(webhooks, through: 0, hooks: [])
+        for (hook, seq) in try await source.webhookCursors() {
+            try await target.enqueueWebhooks([], through: seq, hooks: [hook])
+        }
+        report.webhooks = webhooks.count
         report.tickets = state.tickets.count
         report.articles = state.articles.count
         try await verify(source, target, expected: report, state: state)
@@ -130,6 +139,9 @@ public enum LogMigration {
         guard try await source.epoch() == target.epoch() else { throw differ("the log epoch") }
         guard try await source.allMail() == target.allMail(), try await source.mailCursor() == target.mailCursor()
         else { throw differ("the outgoing mail queue") }
+        guard try await source.allWebhooks() == target.allWebhooks(),
+            try await source.webhookCursors() == target.webhookCursors()
+        else { throw differ("the outgoing webhook queue") }
         // The copy's projections, channel index and acks against a replay of the copy: the check
         // `swarmd check` runs.
         let check = try await LogCheck.run(target)

@@ -50,16 +50,8 @@ extension PostgresEventStore {
     public func updateMail(
         _ id: String, state: MailJob.State, attempts: Int, nextAttempt: Timestamp, error: String?, at now: Timestamp
     ) async throws {
-        let sentAt: Int64? = state == .sent ? now.milliseconds : nil
-        try await timed("record a mail's try") { [client] in
-            try await client.query(
-                """
-                UPDATE mail_out SET state = \(state.rawValue), attempts = \(attempts),
-                    next_attempt = \(nextAttempt.milliseconds), last_error = \(error),
-                    sent_at = coalesce(\(sentAt), sent_at)
-                WHERE id = \(id)
-                """)
-        }
+        try await recordTry(
+            in: .mail, id, state: state.rawValue, attempts: attempts, nextAttempt: nextAttempt, error: error, at: now)
     }
 
     public func mail(_ id: String) async throws -> MailJob? {
@@ -85,21 +77,7 @@ extension PostgresEventStore {
     }
 
     public func mailSummary() async throws -> (counts: [MailJob.State: Int], oldestPending: Timestamp?) {
-        try await timed("summarise the mail queue") { [client] in
-            var counts: [MailJob.State: Int] = [:]
-            for try await (state, count) in try await client.query(
-                "SELECT state, count(*) FROM mail_out GROUP BY state"
-            ).decode((String, Int64).self) {
-                if let state = MailJob.State(rawValue: state) { counts[state] = Int(count) }
-            }
-            var oldest: Timestamp? = nil
-            for try await at in try await client.query(
-                "SELECT min(created_at) FROM mail_out WHERE state = 'pending'"
-            ).decode(Int64?.self) {
-                oldest = at.map { Timestamp(milliseconds: $0) }
-            }
-            return (counts, oldest)
-        }
+        try await summary(of: .mail, MailJob.State.self)
     }
 
     private static let mailColumns =

@@ -202,5 +202,30 @@ enum PostgresMigrations {
                 """,
                 "INSERT INTO mail_cursor (id, seq) VALUES (TRUE, -1)",
             ]),
+        Migration(
+            version: 4, name: "webhook out",
+            statements: [
+                // The hub's outgoing webhooks (WebhookStore): the deliveries, and how far the log has been
+                // planned for each hook.
+                """
+                CREATE TABLE webhook_out (
+                    id TEXT PRIMARY KEY,
+                    seq BIGINT NOT NULL,
+                    hook TEXT NOT NULL,
+                    ticket TEXT,
+                    event TEXT NOT NULL,
+                    body BYTEA NOT NULL,
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    next_attempt BIGINT NOT NULL,
+                    last_error TEXT,
+                    created_at BIGINT NOT NULL,
+                    sent_at BIGINT
+                )
+                """,
+                "CREATE INDEX webhook_out_due ON webhook_out(state, next_attempt, seq)",
+                "CREATE INDEX webhook_out_hook ON webhook_out(hook, state, seq)",
+                "CREATE TABLE webhook_cursor (hook TEXT PRIMARY KEY, seq BIGINT NOT NULL)",
+            ]),
     ]
 }
