@@ -81,9 +81,10 @@ struct WebhookPlanTests {
         let seq = { (type: EventType, nth: Int) in log.filter { $0.event.type == type }[nth].seq }
         #expect(
             carried(by: "team") == [
-                "ticket.opened@\(seq(.ticketOpened, 0))", "comment.added@\(seq(.commentAdded, 1))",
-                "comment.added@\(seq(.commentAdded, 2))", "status.changed@\(seq(.statusChanged, 0))",
-            ], "the default events, no internal note")
+                "ticket.opened@\(seq(.ticketOpened, 0))", "status.changed@\(seq(.statusChanged, 0))",
+                "comment.added@\(seq(.commentAdded, 1))", "comment.added@\(seq(.commentAdded, 2))",
+                "status.changed@\(seq(.statusChanged, 1))",
+            ], "the default events (Alice's join moved it in progress), no internal note")
         #expect(
             carried(by: "alice") == [
                 "comment.added@\(seq(.commentAdded, 1))", "comment.added@\(seq(.commentAdded, 2))",

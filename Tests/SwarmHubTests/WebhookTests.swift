@@ -55,18 +55,19 @@ struct WebhookTests {
             _ = try await hub.ledger.submit(comment(ticket, "Nur intern."), by: alice, id: "c1").get()
             _ = try await hub.ledger.submit(comment(ticket, "Bitte neu starten.", .public), by: alice, id: "c2").get()
             let started = ContinuousClock.now
-            let posts = try await receiver.waitForPosts(count: 9)
+            // Alice's join moves the new ticket in progress (the status follows the work): news too.
+            let posts = try await receiver.waitForPosts(count: 13)
             #expect(
                 ContinuousClock.now - started < .seconds(10),
                 "the news arrives within seconds (1 s polls; 10 s for a busy test machine)")
             #expect(posts.allSatisfy { $0.signed && $0.fresh && $0.status == 204 }, "\(posts)")
-            #expect(Set(posts.map(\.delivery)).count == 9, "no delivery twice")
+            #expect(Set(posts.map(\.delivery)).count == 13, "no delivery twice")
             #expect(posts.allSatisfy { $0.path == "/\($0.hook)" })
             let byHook = Dictionary(grouping: posts, by: \.hook).mapValues { $0.map(\.event) }
-            #expect(byHook["slack"] == ["ticket.opened", "comment.added"])
-            #expect(byHook["teams"] == ["ticket.opened", "comment.added"])
-            #expect(byHook["matrix"] == ["ticket.opened", "comment.added"])
-            #expect(byHook["json"] == ["ticket.opened", "comment.added", "comment.added"])
+            #expect(byHook["slack"] == ["ticket.opened", "status.changed", "comment.added"])
+            #expect(byHook["teams"] == ["ticket.opened", "status.changed", "comment.added"])
+            #expect(byHook["matrix"] == ["ticket.opened", "status.changed", "comment.added"])
+            #expect(byHook["json"] == ["ticket.opened", "status.changed", "comment.added", "comment.added"])
             #expect(!posts.filter { $0.hook != "json" }.contains { $0.body.contains("Nur intern") })
             let slack = try #require(posts.last { $0.hook == "slack" })
             #expect(
@@ -77,11 +78,11 @@ struct WebhookTests {
             #expect(!opened.body.contains("Seit heute früh"), "no description leaves")
             // Nothing more arrives: each was posted once, and marked.
             try await Task.sleep(for: .seconds(2))
-            #expect(receiver.posts().count == 9)
+            #expect(receiver.posts().count == 13)
             let summary = try await hub.store.webhookSummary()
-            #expect(summary.counts == [.sent: 9])
+            #expect(summary.counts == [.sent: 13])
             let metrics = try await fetchText(hub.httpBase + "/metrics", token: try await hub.token("alice")).body
-            #expect(metrics.contains(#"swarm_webhook_out_total{result="sent"} 9"#), "\(metrics)")
+            #expect(metrics.contains(#"swarm_webhook_out_total{result="sent"} 13"#), "\(metrics)")
             #expect(metrics.contains(#"swarm_webhook_out_total{result="deferred"} 0"#))
             #expect(metrics.contains("swarm_webhook_queue_age_seconds 0"))
         }
@@ -208,14 +209,15 @@ struct WebhookTests {
             }
             try await sender.plan()
             try await sender.plan()
-            #expect(try await hub.store.allWebhooks().count == 4, "planned once, however often planning runs")
+            // The first public reply also moved the ticket in progress (the status follows the work).
+            #expect(try await hub.store.allWebhooks().count == 5, "planned once, however often planning runs")
 
-            // The first post is answered 503: that one is deferred 10 s, the other three are held with it.
+            // The first post is answered 503: that one is deferred 10 s, the other four are held with it.
             try await sender.sendDue()
             try await sender.sendDue()
             #expect(receiver.posts().map(\.status) == [503])
             let deferred = try await hub.store.allWebhooks()
-            #expect(deferred.map(\.attempts) == [1, 0, 0, 0] && deferred.allSatisfy { $0.state == .pending })
+            #expect(deferred.map(\.attempts) == [1, 0, 0, 0, 0] && deferred.allSatisfy { $0.state == .pending })
             #expect(deferred.first?.lastError?.contains("503") == true)
             clock.advance(milliseconds: 9_999)
             try await sender.sendDue()
@@ -223,9 +225,11 @@ struct WebhookTests {
             clock.advance(milliseconds: 1)
             try await sender.sendDue()
             let posts = receiver.posts()
-            #expect(posts.map(\.status) == [503, 204, 204, 204, 204])
+            #expect(posts.map(\.status) == [503, 204, 204, 204, 204, 204])
             #expect(
-                posts.dropFirst().map(\.event) == ["ticket.opened", "comment.added", "comment.added", "comment.added"])
+                posts.dropFirst().map(\.event) == [
+                    "ticket.opened", "comment.added", "status.changed", "comment.added", "comment.added",
+                ])
             #expect(
                 posts.dropFirst().map { $0.json["seq"] as? Int ?? 0 }
                     == posts.dropFirst().map { $0.json["seq"] as? Int ?? 0 }.sorted())
@@ -253,7 +257,7 @@ struct WebhookTests {
             _ = try await hub.ledger.submit(comment(ticket, "Gelöst.", .public), by: alice, id: "c5").get()
             try await again.plan()
             try await again.sendDue()
-            #expect(receiver.posts().count == 6 && receiver.posts().last?.body.contains("Gelöst.") == true)
+            #expect(receiver.posts().count == 7 && receiver.posts().last?.body.contains("Gelöst.") == true)
             await receiver.stop()
         }
     }
