@@ -263,7 +263,12 @@ struct ProcessTests {
         let inside = blocker.appendingPathComponent("swarm.sqlite").path
         let list = try await SwarmdProcess.run(["token", "list", "--db", inside])
         #expect(list.status == 3)
-        #expect(list.err.contains("cannot open the database"))
+        #expect(list.err.contains("there is no database \(inside)"), "\(list.err)")
+        let create = try await SwarmdProcess.run([
+            "token", "create", "--name", "a", "--role", "agent", "--init", "--db", inside,
+        ])
+        #expect(create.status == 3)
+        #expect(create.err.contains("cannot open the database"), "\(create.err)")
         let serve = try await SwarmdProcess.run(["serve", "--port", "0", "--db", inside])
         #expect(serve.status == 3)
         #expect(serve.err.contains("error: cannot"))
