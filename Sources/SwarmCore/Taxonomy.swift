@@ -1,4 +1,5 @@
 public import Foundation
+public import SwarmLanguage
 public import SwarmProtocol
 
 /// The skill tags the hub knows, their synonyms, and the rules that infer a ticket's skills from
@@ -39,6 +40,33 @@ public struct Taxonomy: Sendable, Hashable {
     private struct Rule: Sendable, Hashable {
         var words: [String]
         var tag: String
+        /// The phrase's words stemmed in each language, as a text in that language is; and its words
+        /// split at hyphens and stemmed, compared with the text's words split the same way.
+        var stems: [Language: (whole: [String], parts: [String])]
+        /// The languages in which every word of the phrase is a stop word: there it never matches.
+        var onlyStopWords: Set<Language>
+
+        init(words: [String], tag: String) {
+            self.words = words
+            self.tag = tag
+            var stems: [Language: (whole: [String], parts: [String])] = [:]
+            var onlyStopWords: Set<Language> = []
+            for language in Language.allCases {
+                stems[language] = (
+                    words.map { SearchText.stem($0, in: language) },
+                    Taxonomy.parts(words).map { SearchText.stem($0, in: language) }
+                )
+                if words.allSatisfy({ StopWords.contains($0, in: language) }) { onlyStopWords.insert(language) }
+            }
+            self.stems = stems
+            self.onlyStopWords = onlyStopWords
+        }
+
+        static func == (a: Rule, b: Rule) -> Bool { a.words == b.words && a.tag == b.tag }
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(words)
+            hasher.combine(tag)
+        }
     }
 
     /// A taxonomy with no tags: every tag is unknown.
@@ -130,12 +158,26 @@ public struct Taxonomy: Sendable, Hashable {
 
     /// The skills to infer for a ticket: its category's tags and the tags of keywords in its text,
     /// without those `given`, and without a tag when a more specific one under it is needed anyway.
-    public func infer(category: Category, text: String, given: [String]) -> [String] {
+    ///
+    /// Keywords match by their Snowball stems in the text's `language` (``SearchText/stem(_:in:)``):
+    /// `drucker` matches "Druckern", `printer` matches "printers". With no language given it is the one
+    /// ``LanguageDetector`` finds in the text, and both when it cannot tell. A hyphenated word matches
+    /// as a whole and by its parts: `wlan` matches "WLAN-Verbindung".
+    public func infer(category: Category, text: String, given: [String], language: Language? = nil) -> [String] {
         var found = Set(categories[category] ?? [])
         let words = Self.words(text)
         if !words.isEmpty {
-            for rule in rules where !found.contains(rule.tag) && Self.contains(words, rule.words) {
-                found.insert(rule.tag)
+            let languages = (language ?? LanguageDetector.detect(words: words)).map { [$0] } ?? Language.allCases
+            let parts = Self.parts(words)
+            for language in languages {
+                let stemmed = words.map { SearchText.stem($0, in: language) }
+                let stemmedParts = parts.map { SearchText.stem($0, in: language) }
+                for rule in rules where !found.contains(rule.tag) && !rule.onlyStopWords.contains(language) {
+                    guard let phrase = rule.stems[language] else { continue }
+                    if Self.contains(stemmed, phrase.whole) || Self.contains(stemmedParts, phrase.parts) {
+                        found.insert(rule.tag)
+                    }
+                }
             }
         }
         let all = found.union(given)
@@ -149,6 +191,11 @@ public struct Taxonomy: Sendable, Hashable {
         text.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "-") }
             .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "-")) }
             .filter { !$0.isEmpty }
+    }
+
+    /// Words split at their hyphens: `wlan-verbindung` → `wlan`, `verbindung`.
+    static func parts(_ words: [String]) -> [String] {
+        words.flatMap { $0.split(separator: "-").map(String.init) }
     }
 
     private static func contains(_ words: [String], _ phrase: [String]) -> Bool {
