@@ -82,36 +82,53 @@ struct GermanTestSetTests {
         print("German test set, skills (all tags): \(all)")
         print("German test set, skills (from the text): \(fromText)")
         Self.report("skills", misses)
-        #expect(fromText.precision >= 0, "\(fromText)")
-        #expect(fromText.recall >= 0, "\(fromText)")
+        // Before stemming and the German keywords: precision 0.88, recall 0.49 (docs/skills.md).
+        #expect(fromText.precision >= 0.72, "\(fromText)")
+        #expect(fromText.recall >= 0.88, "\(fromText)")
     }
 
     @Test("knowledge-base suggestions (top 3): precision and recall above their floors, the same in every store")
     func suggestions() async throws {
         let set = try TestSet.load()
         let sqlite = try await suggestionFigures(set, in: try SQLiteEventStore.inMemory())
-        print("German test set, suggestions (top 3, SQLite): \(sqlite.figures); \(sqlite.hits)")
+        print("German test set, suggestions (top 3, SQLite): \(sqlite)")
         Self.report("suggestions", sqlite.misses)
-        #expect(sqlite.figures.precision >= 0, "\(sqlite.figures)")
-        #expect(sqlite.figures.recall >= 0, "\(sqlite.figures)")
+        sqlite.expectFloors()
         if PostgresTestDatabase.isAvailable {
             let postgres = try await PostgresTestDatabase.with { location in
                 try await PostgresEventStore.withStore(location, logger: Logger(label: "swarm.test.german")) { store in
                     try await suggestionFigures(set, in: store)
                 }
             }
-            print("German test set, suggestions (top 3, PostgreSQL): \(postgres.figures); \(postgres.hits)")
-            // The stores rank differently (bm25, ts_rank), so their figures differ a little; each has its floor.
-            #expect(postgres.figures.precision >= 0, "\(postgres.figures)")
-            #expect(postgres.figures.recall >= 0, "\(postgres.figures)")
+            print("German test set, suggestions (top 3, PostgreSQL): \(postgres)")
+            // The stores rank differently (bm25, ts_rank), so their figures differ a little; the same floors hold.
+            postgres.expectFloors()
         }
     }
 
-    struct SuggestionResult: Sendable {
+    struct SuggestionResult: Sendable, CustomStringConvertible {
         var figures = Figures()
-        /// Tickets with an expected article that had one of them among the three, and first.
-        var hits = ""
+        /// Tickets with an expected article, and those that had one of them among the three, and first.
+        var withArticles = 0
+        var hits = 0
+        var first = 0
+        /// Tickets with no expected article that were suggested one all the same.
+        var suggestedWithout = 0
+        var without = 0
         var misses: [String] = []
+
+        var description: String {
+            "\(figures); an expected article among the three for \(hits)/\(withArticles), first for "
+                + "\(first)/\(withArticles); suggestions to \(suggestedWithout)/\(without) tickets with no article"
+        }
+
+        /// Before stemming and stop words: precision 0.17 and 0.15, recall 0.87 and 0.75, the right
+        /// article first for 45 and 33 of 54 tickets, on SQLite and PostgreSQL (docs/skills.md).
+        func expectFloors() {
+            #expect(figures.precision >= 0.16, "\(self)")
+            #expect(figures.recall >= 0.83, "\(self)")
+            #expect(Double(first) / Double(withArticles) >= 0.78, "\(self)")
+        }
     }
 
     /// Searches as the hub does for a new ticket (KnowledgeSuggestions): title and description, three articles.
@@ -124,28 +141,21 @@ struct GermanTestSetTests {
         }
         try await store.append(batch)
         var result = SuggestionResult()
-        var hit = 0
-        var first = 0
-        var withArticles = 0
-        var suggestedWithout = 0
         for ticket in set.tickets {
             let found = try await store.searchArticles(ticket.title + " " + ticket.description, limit: 3).map(\.id)
             result.figures.add(produced: found, expected: ticket.articles)
             if !ticket.articles.isEmpty {
-                withArticles += 1
-                if !Set(found).isDisjoint(with: ticket.articles) { hit += 1 }
-                if let best = found.first, ticket.articles.contains(best) { first += 1 }
-            } else if !found.isEmpty {
-                suggestedWithout += 1
+                result.withArticles += 1
+                if !Set(found).isDisjoint(with: ticket.articles) { result.hits += 1 }
+                if let best = found.first, ticket.articles.contains(best) { result.first += 1 }
+            } else {
+                result.without += 1
+                if !found.isEmpty { result.suggestedWithout += 1 }
             }
             if Set(found) != Set(ticket.articles) {
                 result.misses.append("\(ticket.title): found \(found), expected \(ticket.articles)")
             }
         }
-        let without = set.tickets.count - withArticles
-        result.hits =
-            "an expected article among the three for \(hit)/\(withArticles), first for \(first)/\(withArticles); "
-            + "suggestions to \(suggestedWithout)/\(without) tickets with no article"
         return result
     }
 
