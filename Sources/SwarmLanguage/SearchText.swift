@@ -6,9 +6,10 @@ internal import Foundation
 ///
 /// One rule for every place the hub matches text: the knowledge base's index and its queries in both
 /// stores, and the work list's free-text filter. A document is turned into ``terms(of:language:)``
-/// once, in its own language; a query into ``queryTerms(of:language:)``, its words stemmed in both
-/// languages, because a query does not know which language the texts it searches are in. A document
-/// matches a query when they share a term.
+/// once, in its own language; a query into ``queryTerms(of:language:)`` (or a ``SearchQuery``), its
+/// words stemmed in both languages, because a query does not know which language the texts it
+/// searches are in. A document matches a query when they share a term (``SearchQuery`` also tells
+/// whether a document has every word of a query).
 public enum SearchText {
     /// Lowercase runs of letters and digits: `WLAN-Drucker (2. OG)` → `wlan`, `drucker`, `2`, `og`.
     public static func words(_ text: String) -> [String] {
@@ -34,26 +35,11 @@ public enum SearchText {
     /// German only would miss the English article that has its word (`server` is `serv` in German
     /// and `server` in English); the other language's stem rarely matches anything it should not.
     public static func queryTerms(of text: String, language: Language? = nil) -> [String] {
-        let words = words(text)
-        let stopLanguages = (language ?? LanguageDetector.detect(words: words)).map { [$0] } ?? Language.allCases
-        var seen: Set<String> = []
-        var terms: [String] = []
-        for word in words where !stopLanguages.contains(where: { StopWords.contains(word, in: $0) }) {
-            for language in Language.allCases {
-                let term = stem(word, in: language)
-                if seen.insert(term).inserted { terms.append(term) }
-            }
-        }
-        return terms
-    }
-
-    /// One lowercase word's term in `language`, `nil` for a stop word.
-    public static func term(_ word: String, in language: Language) -> String? {
-        StopWords.contains(word, in: language) ? nil : stem(word, in: language)
+        SearchQuery(text, language: language).terms
     }
 
     /// One lowercase word's Snowball stem in `language`, accents folded, stop words included: what
-    /// keyword phrases are compared by (``Taxonomy``), where a stop word may be part of a phrase.
+    /// keyword phrases are compared by (SwarmCore's `Taxonomy`), where a stop word may be part of a phrase.
     public static func stem(_ word: String, in language: Language) -> String {
         // Snowball's German stemmer turns ß into ss itself; the English one would keep it.
         let stem = Snowball.stem(word.replacingOccurrences(of: "ß", with: "ss"), in: language)

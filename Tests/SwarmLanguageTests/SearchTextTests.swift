@@ -74,3 +74,28 @@ struct SearchTextTests {
         #expect(Language(code: "fr") == nil)
     }
 }
+
+@Suite("Search queries: any word for the knowledge base, every word for a filter")
+struct SearchQueryTests {
+    @Test("each word is the set of its forms; a filter wants every word, in any form and either language")
+    func everyWord() {
+        let query = SearchQuery("Drucker im Lager")
+        #expect(query.words.count == 2)
+        let ticket = Set(SearchText.terms(of: "Die Druckern im Lager sind offline", language: .german))
+        #expect(query.isMatched(byAll: ticket))
+        #expect(!query.isMatched(byAll: Set(SearchText.terms(of: "Der Drucker im Büro", language: .german))))
+        #expect(query.isMatched(byAny: Set(SearchText.terms(of: "Der Drucker im Büro", language: .german))))
+        // An English query finds the German ticket by the word they share.
+        let english = SearchQuery("server down", language: .english)
+        #expect(english.words.count == 1)  // "down" is an English stop word
+        #expect(english.isMatched(byAll: Set(SearchText.terms(of: "Der Server antwortet nicht"))))
+    }
+
+    @Test("stop words, punctuation and repeated words leave nothing or one word")
+    func empty() {
+        #expect(SearchQuery("und oder nicht").isEmpty)
+        #expect(SearchQuery("*** ---").isEmpty)
+        #expect(SearchQuery("Drucker drucker DRUCKER").words.count == 1)
+        #expect(SearchQuery("Drucker Drucker").terms == SearchText.queryTerms(of: "Drucker"))
+    }
+}
