@@ -170,13 +170,20 @@ public struct Taxonomy: Sendable, Hashable {
             let languages = (language ?? LanguageDetector.detect(words: words)).map { [$0] } ?? Language.allCases
             let parts = Self.parts(words)
             for language in languages {
-                let stemmed = words.map { SearchText.stem($0, in: language) }
-                let stemmedParts = parts.map { SearchText.stem($0, in: language) }
+                // Each distinct word stemmed once, and where each stem stands: a long description
+                // repeats its words, and the ledger, the one writer, infers while others wait.
+                var stems: [String: String] = [:]
+                func stem(_ word: String) -> String {
+                    if let known = stems[word] { return known }
+                    let stem = SearchText.stem(word, in: language)
+                    stems[word] = stem
+                    return stem
+                }
+                let whole = Positions(words.map(stem))
+                let split = Positions(parts.map(stem))
                 for rule in rules where !found.contains(rule.tag) && !rule.onlyStopWords.contains(language) {
                     guard let phrase = rule.stems[language] else { continue }
-                    if Self.contains(stemmed, phrase.whole) || Self.contains(stemmedParts, phrase.parts) {
-                        found.insert(rule.tag)
-                    }
+                    if whole.contains(phrase.whole) || split.contains(phrase.parts) { found.insert(rule.tag) }
                 }
             }
         }
@@ -198,12 +205,23 @@ public struct Taxonomy: Sendable, Hashable {
         words.flatMap { $0.split(separator: "-").map(String.init) }
     }
 
-    private static func contains(_ words: [String], _ phrase: [String]) -> Bool {
-        guard let first = phrase.first, phrase.count <= words.count else { return false }
-        for start in 0...(words.count - phrase.count) where words[start] == first {
-            if phrase.count == 1 || Array(words[start..<(start + phrase.count)]) == phrase { return true }
+    /// A text's words and where each one stands, to find phrases without scanning the text per keyword.
+    private struct Positions {
+        var words: [String]
+        var starts: [String: [Int]] = [:]
+
+        init(_ words: [String]) {
+            self.words = words
+            for (index, word) in words.enumerated() { starts[word, default: []].append(index) }
         }
-        return false
+
+        /// Whether `phrase` stands in the words, whole and in order.
+        func contains(_ phrase: [String]) -> Bool {
+            guard let first = phrase.first, let candidates = starts[first] else { return false }
+            return candidates.contains { start in
+                start + phrase.count <= words.count && words[start..<(start + phrase.count)].elementsEqual(phrase)
+            }
+        }
     }
 }
 

@@ -42,7 +42,8 @@ public enum SearchText {
     /// keyword phrases are compared by (SwarmCore's `Taxonomy`), where a stop word may be part of a phrase.
     public static func stem(_ word: String, in language: Language) -> String {
         // Snowball's German stemmer turns ß into ss itself; the English one would keep it.
-        let stem = Snowball.stem(word.replacingOccurrences(of: "ß", with: "ss"), in: language)
+        let stem = Snowball.stem(
+            word.contains("ß") ? word.replacingOccurrences(of: "ß", with: "ss") : word, in: language)
         guard stem.unicodeScalars.contains(where: { !$0.isASCII }) else { return stem }
         // The English stem of a German word keeps its umlauts (`ständig`), the German one folds them
         // (`standig`): folded, both stores' indexes see the same term, whatever the language.
