@@ -42,19 +42,19 @@ public struct Taxonomy: Sendable, Hashable {
         var tag: String
         /// The phrase's words stemmed in each language, as a text in that language is; and its words
         /// split at hyphens and stemmed, compared with the text's words split the same way.
-        var stems: [Language: (whole: [String], parts: [String])]
+        var stems: [Language: (whole: Stemmed, parts: Stemmed)]
         /// The languages in which every word of the phrase is a stop word: there it never matches.
         var onlyStopWords: Set<Language>
 
         init(words: [String], tag: String) {
             self.words = words
             self.tag = tag
-            var stems: [Language: (whole: [String], parts: [String])] = [:]
+            var stems: [Language: (whole: Stemmed, parts: Stemmed)] = [:]
             var onlyStopWords: Set<Language> = []
             for language in Language.allCases {
                 stems[language] = (
-                    words.map { SearchText.stem($0, in: language) },
-                    Taxonomy.parts(words).map { SearchText.stem($0, in: language) }
+                    Stemmed(words) { SearchText.stem($0, in: language) },
+                    Stemmed(Taxonomy.parts(words)) { SearchText.stem($0, in: language) }
                 )
                 if words.allSatisfy({ StopWords.contains($0, in: language) }) { onlyStopWords.insert(language) }
             }
@@ -160,7 +160,8 @@ public struct Taxonomy: Sendable, Hashable {
     /// without those `given`, and without a tag when a more specific one under it is needed anyway.
     ///
     /// Keywords match by their Snowball stems in the text's `language` (``SearchText/stem(_:in:)``):
-    /// `drucker` matches "Druckern", `printer` matches "printers". With no language given it is the one
+    /// `drucker` matches "Druckern", `printer` matches "printers", and a shorter word with the same stem
+    /// does not (`teams` does not match "team", nor `toner` "Ton"). With no language given it is the one
     /// ``LanguageDetector`` finds in the text, and both when it cannot tell. A hyphenated word matches
     /// as a whole and by its parts: `wlan` matches "WLAN-Verbindung".
     public func infer(category: Category, text: String, given: [String], language: Language? = nil) -> [String] {
@@ -179,8 +180,8 @@ public struct Taxonomy: Sendable, Hashable {
                     stems[word] = stem
                     return stem
                 }
-                let whole = Positions(words.map(stem))
-                let split = Positions(parts.map(stem))
+                let whole = Positions(Stemmed(words, stem))
+                let split = Positions(Stemmed(parts, stem))
                 for rule in rules where !found.contains(rule.tag) && !rule.onlyStopWords.contains(language) {
                     guard let phrase = rule.stems[language] else { continue }
                     if whole.contains(phrase.whole) || split.contains(phrase.parts) { found.insert(rule.tag) }
@@ -205,21 +206,39 @@ public struct Taxonomy: Sendable, Hashable {
         words.flatMap { $0.split(separator: "-").map(String.init) }
     }
 
-    /// A text's words and where each one stands, to find phrases without scanning the text per keyword.
+    /// Words as keywords are compared with them: each one's stem, and its length as written.
+    ///
+    /// A word matches a keyword's word when their stems are the same and the word is at least as
+    /// long: an inflected form (`Druckern`, `printers`), not a shorter word that happens to share the
+    /// stem — `team` is not `teams`, `window` not `windows`, `Ton` (sound) not `Toner`.
+    private struct Stemmed: Sendable, Hashable {
+        var stems: [String]
+        var lengths: [Int]
+
+        init(_ words: [String], _ stem: (String) -> String) {
+            stems = words.map(stem)
+            lengths = words.map(\.count)
+        }
+    }
+
+    /// A text's words and where each stem stands, to find phrases without scanning the text per keyword.
     private struct Positions {
-        var words: [String]
+        var words: Stemmed
         var starts: [String: [Int]] = [:]
 
-        init(_ words: [String]) {
+        init(_ words: Stemmed) {
             self.words = words
-            for (index, word) in words.enumerated() { starts[word, default: []].append(index) }
+            for (index, stem) in words.stems.enumerated() { starts[stem, default: []].append(index) }
         }
 
         /// Whether `phrase` stands in the words, whole and in order.
-        func contains(_ phrase: [String]) -> Bool {
-            guard let first = phrase.first, let candidates = starts[first] else { return false }
+        func contains(_ phrase: Stemmed) -> Bool {
+            guard let first = phrase.stems.first, let candidates = starts[first] else { return false }
             return candidates.contains { start in
-                start + phrase.count <= words.count && words[start..<(start + phrase.count)].elementsEqual(phrase)
+                start + phrase.stems.count <= words.stems.count
+                    && phrase.stems.indices.allSatisfy { k in
+                        words.stems[start + k] == phrase.stems[k] && words.lengths[start + k] >= phrase.lengths[k]
+                    }
             }
         }
     }
