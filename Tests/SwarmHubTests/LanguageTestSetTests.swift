@@ -80,8 +80,9 @@ struct LanguageTestSetTests {
         let (all, fromText) = skillFigures(set, name: "english")
         print("English test set, skills (all tags): \(all)")
         print("English test set, skills (from the text): \(fromText)")
-        #expect(fromText.precision >= 0, "\(fromText)")
-        #expect(fromText.recall >= 0, "\(fromText)")
+        // Before stemming: precision 0.78, recall 0.92 (docs/skills.md).
+        #expect(fromText.precision >= 0.70, "\(fromText)")
+        #expect(fromText.recall >= 0.88, "\(fromText)")
     }
 
     /// Infers each ticket's skills as `ticket.open` does and compares them with the expected ones.
