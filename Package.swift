@@ -40,7 +40,13 @@ let package = Package(
     ],
     targets: [
         .target(name: "SwarmProtocol", swiftSettings: swiftSettings),
-        .target(name: "SwarmCore", dependencies: ["SwarmProtocol"], swiftSettings: swiftSettings),
+        // Snowball's stemmers (Debian's libstemmer-dev). The package has no pkg-config file: the module map links
+        // libstemmer by name, and its one header is in /usr/include.
+        .systemLibrary(name: "CStemmer", path: "Sources/CStemmer", providers: [.apt(["libstemmer-dev"])]),
+        // Text as search and skill inference compare it, German and English: words, stop words, Snowball stems, which
+        // language a text is in. Pure computation, under the domain core.
+        .target(name: "SwarmLanguage", dependencies: ["CStemmer"], swiftSettings: swiftSettings),
+        .target(name: "SwarmCore", dependencies: ["SwarmProtocol", "SwarmLanguage"], swiftSettings: swiftSettings),
         // GMime 3 (Debian's libgmime-3.0-dev), the MIME parser and writer the mail module is built on.
         .systemLibrary(
             name: "CGMime", path: "Sources/CGMime", pkgConfig: "gmime-3.0", providers: [.apt(["libgmime-3.0-dev"])]),
@@ -76,6 +82,7 @@ let package = Package(
             name: "SwarmStore",
             dependencies: [
                 "SwarmCore",
+                "SwarmLanguage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -193,6 +200,7 @@ let package = Package(
             path: "Tests/SwarmTestSupport",
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "SwarmLanguageTests", dependencies: ["SwarmLanguage"], swiftSettings: swiftSettings),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SwarmMailTests", dependencies: ["SwarmMail", "SwarmProtocol", "SwarmTestSupport"],

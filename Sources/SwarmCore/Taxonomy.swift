@@ -1,4 +1,5 @@
 public import Foundation
+public import SwarmLanguage
 public import SwarmProtocol
 
 /// The skill tags the hub knows, their synonyms, and the rules that infer a ticket's skills from
@@ -39,6 +40,33 @@ public struct Taxonomy: Sendable, Hashable {
     private struct Rule: Sendable, Hashable {
         var words: [String]
         var tag: String
+        /// The phrase's words stemmed in each language, as a text in that language is; and its words
+        /// split at hyphens and stemmed, compared with the text's words split the same way.
+        var stems: [Language: (whole: Stemmed, parts: Stemmed)]
+        /// The languages in which every word of the phrase is a stop word: there it never matches.
+        var onlyStopWords: Set<Language>
+
+        init(words: [String], tag: String) {
+            self.words = words
+            self.tag = tag
+            var stems: [Language: (whole: Stemmed, parts: Stemmed)] = [:]
+            var onlyStopWords: Set<Language> = []
+            for language in Language.allCases {
+                stems[language] = (
+                    Stemmed(words) { SearchText.stem($0, in: language) },
+                    Stemmed(Taxonomy.parts(words)) { SearchText.stem($0, in: language) }
+                )
+                if words.allSatisfy({ StopWords.contains($0, in: language) }) { onlyStopWords.insert(language) }
+            }
+            self.stems = stems
+            self.onlyStopWords = onlyStopWords
+        }
+
+        static func == (a: Rule, b: Rule) -> Bool { a.words == b.words && a.tag == b.tag }
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(words)
+            hasher.combine(tag)
+        }
     }
 
     /// A taxonomy with no tags: every tag is unknown.
@@ -130,12 +158,34 @@ public struct Taxonomy: Sendable, Hashable {
 
     /// The skills to infer for a ticket: its category's tags and the tags of keywords in its text,
     /// without those `given`, and without a tag when a more specific one under it is needed anyway.
-    public func infer(category: Category, text: String, given: [String]) -> [String] {
+    ///
+    /// Keywords match by their Snowball stems in the text's `language` (``SearchText/stem(_:in:)``):
+    /// `drucker` matches "Druckern", `printer` matches "printers", and a shorter word with the same stem
+    /// does not (`teams` does not match "team", nor `toner` "Ton"). With no language given it is the one
+    /// ``LanguageDetector`` finds in the text, and both when it cannot tell. A hyphenated word matches
+    /// as a whole and by its parts: `wlan` matches "WLAN-Verbindung".
+    public func infer(category: Category, text: String, given: [String], language: Language? = nil) -> [String] {
         var found = Set(categories[category] ?? [])
         let words = Self.words(text)
         if !words.isEmpty {
-            for rule in rules where !found.contains(rule.tag) && Self.contains(words, rule.words) {
-                found.insert(rule.tag)
+            let languages = (language ?? LanguageDetector.detect(words: words)).map { [$0] } ?? Language.allCases
+            let parts = Self.parts(words)
+            for language in languages {
+                // Each distinct word stemmed once, and where each stem stands: a long description
+                // repeats its words, and the ledger, the one writer, infers while others wait.
+                var stems: [String: String] = [:]
+                func stem(_ word: String) -> String {
+                    if let known = stems[word] { return known }
+                    let stem = SearchText.stem(word, in: language)
+                    stems[word] = stem
+                    return stem
+                }
+                let whole = Positions(Stemmed(words, stem))
+                let split = Positions(Stemmed(parts, stem))
+                for rule in rules where !found.contains(rule.tag) && !rule.onlyStopWords.contains(language) {
+                    guard let phrase = rule.stems[language] else { continue }
+                    if whole.contains(phrase.whole) || split.contains(phrase.parts) { found.insert(rule.tag) }
+                }
             }
         }
         let all = found.union(given)
@@ -151,12 +201,46 @@ public struct Taxonomy: Sendable, Hashable {
             .filter { !$0.isEmpty }
     }
 
-    private static func contains(_ words: [String], _ phrase: [String]) -> Bool {
-        guard let first = phrase.first, phrase.count <= words.count else { return false }
-        for start in 0...(words.count - phrase.count) where words[start] == first {
-            if phrase.count == 1 || Array(words[start..<(start + phrase.count)]) == phrase { return true }
+    /// Words split at their hyphens: `wlan-verbindung` → `wlan`, `verbindung`.
+    static func parts(_ words: [String]) -> [String] {
+        words.flatMap { $0.split(separator: "-").map(String.init) }
+    }
+
+    /// Words as keywords are compared with them: each one's stem, and its length as written.
+    ///
+    /// A word matches a keyword's word when their stems are the same and the word is at least as
+    /// long: an inflected form (`Druckern`, `printers`), not a shorter word that happens to share the
+    /// stem — `team` is not `teams`, `window` not `windows`, `Ton` (sound) not `Toner`.
+    private struct Stemmed: Sendable, Hashable {
+        var stems: [String]
+        var lengths: [Int]
+
+        init(_ words: [String], _ stem: (String) -> String) {
+            stems = words.map(stem)
+            lengths = words.map(\.count)
         }
-        return false
+    }
+
+    /// A text's words and where each stem stands, to find phrases without scanning the text per keyword.
+    private struct Positions {
+        var words: Stemmed
+        var starts: [String: [Int]] = [:]
+
+        init(_ words: Stemmed) {
+            self.words = words
+            for (index, stem) in words.stems.enumerated() { starts[stem, default: []].append(index) }
+        }
+
+        /// Whether `phrase` stands in the words, whole and in order.
+        func contains(_ phrase: Stemmed) -> Bool {
+            guard let first = phrase.stems.first, let candidates = starts[first] else { return false }
+            return candidates.contains { start in
+                start + phrase.stems.count <= words.stems.count
+                    && phrase.stems.indices.allSatisfy { k in
+                        words.stems[start + k] == phrase.stems[k] && words.lengths[start + k] >= phrase.lengths[k]
+                    }
+            }
+        }
     }
 }
 

@@ -215,6 +215,15 @@ public final class SQLiteEventStore: EventStore, Sendable {
                     CREATE TABLE webhook_cursor (hook TEXT PRIMARY KEY, seq INTEGER NOT NULL);
                     """)
         }
+        migrator.registerMigration("v6-kb-search-terms") { db in
+            // The index holds SearchText terms (stems, no stop words) instead of the articles' words:
+            // rebuilt from the articles themselves.
+            try db.execute(sql: "DELETE FROM kb_fts")
+            let encoder = SwarmJSON.encoder()
+            for body in try String.fetchAll(db, sql: "SELECT body FROM kb_article ORDER BY id") {
+                try index(StoreRows.ArticleRow(StoreRows.article(body), encoder: encoder), in: db)
+            }
+        }
         return migrator
     }
 
@@ -275,27 +284,34 @@ public final class SQLiteEventStore: EventStore, Sendable {
             try db.execute(
                 sql: "INSERT OR REPLACE INTO kb_article (id, status, body) VALUES (?, ?, ?)",
                 arguments: [row.id, row.status, row.body])
-            try db.execute(sql: "DELETE FROM kb_fts WHERE id = ?", arguments: [row.id])
-            try db.execute(
-                sql: "INSERT INTO kb_fts (id, title, body, tags) VALUES (?, ?, ?, ?)",
-                arguments: [row.id, row.title, row.text, row.tags])
+            try index(row, in: db)
         }
+    }
+
+    /// Replaces an article's entry in the full-text index.
+    static func index(_ row: StoreRows.ArticleRow, in db: Database) throws {
+        try db.execute(sql: "DELETE FROM kb_fts WHERE id = ?", arguments: [row.id])
+        try db.execute(
+            sql: "INSERT INTO kb_fts (id, title, body, tags) VALUES (?, ?, ?, ?)",
+            arguments: [row.id, row.titleTerms, row.textTerms, row.tagTerms])
     }
 
     // MARK: Knowledge base
 
     /// Published articles matching the words of `text`, best first (FTS5 bm25; a match in the title
-    /// weighs 10, in the tags 5, in the body 1). Any word may match; more and rarer matches rank higher.
+    /// weighs 10, in the tags 5, in the body 1). Any term may match; more and rarer matches rank higher.
+    /// The index and the query hold ``SearchText`` terms: stems, without stop words.
     public func searchArticles(_ text: String, limit: Int, includeDrafts: Bool) async throws -> [ArticleMatch] {
-        let words = text.lowercased().split { !($0.isLetter || $0.isNumber) }.prefix(32)
-        guard !words.isEmpty else { return [] }
-        // Each word quoted, so nothing in the text is read as FTS5 syntax.
-        let query = words.map { "\"\($0)\"" }.joined(separator: " OR ")
+        let terms = StoreRows.queryTerms(text)
+        guard !terms.isEmpty else { return [] }
+        // Each term quoted, so nothing in the text is read as FTS5 syntax.
+        let query = terms.map { "\"\($0)\"" }.joined(separator: " OR ")
         return try await writer.read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT kb_fts.id AS id, kb_fts.title AS title, bm25(kb_fts, 0.0, 10.0, 1.0, 5.0) AS rank
+                    SELECT kb_fts.id AS id, json_extract(kb_article.body, '$.title') AS title,
+                        bm25(kb_fts, 0.0, 10.0, 1.0, 5.0) AS rank
                     FROM kb_fts JOIN kb_article ON kb_article.id = kb_fts.id
                     WHERE kb_fts MATCH ? AND (? OR kb_article.status = 'published')
                     ORDER BY rank, kb_fts.id LIMIT ?

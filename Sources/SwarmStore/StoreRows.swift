@@ -1,4 +1,5 @@
 import Foundation
+import SwarmLanguage
 import SwarmProtocol
 
 /// The columns of the log's tables as every store writes and reads them: one mapping, so the SQLite
@@ -52,23 +53,39 @@ enum StoreRows {
         }
     }
 
-    /// One row of the knowledge base (`kb_article`) and what its full-text index holds.
+    /// One row of the knowledge base (`kb_article`) and what its full-text index holds: not the
+    /// article's words but their ``SearchText`` terms, stems without stop words, so that both stores
+    /// index, and match queries by, the same terms.
     struct ArticleRow {
         var id: String
         var status: String
         var title: String
-        var text: String
-        var tags: String
         var body: String
+        /// The terms of the title, in the article's language, space-separated.
+        var titleTerms: String
+        /// The terms of the text, in the article's language.
+        var textTerms: String
+        /// The terms of the tags' names (`network.vpn` → `network vpn`), English words by the taxonomy's habit.
+        var tagTerms: String
 
         init(_ article: Article, encoder: JSONEncoder) throws {
             id = article.id
             status = article.status.rawValue
             title = article.title
-            text = article.body
-            tags = article.tags.joined(separator: " ")
             body = String(decoding: try encoder.encode(article), as: UTF8.self)
+            // The language of the whole article: a title alone is often too short to tell.
+            let languages =
+                LanguageDetector.detect(article.title + "\n" + article.body).map { [$0] } ?? Language.allCases
+            titleTerms = SearchText.terms(of: article.title, languages: languages).joined(separator: " ")
+            textTerms = SearchText.terms(of: article.body, languages: languages).joined(separator: " ")
+            tagTerms = SearchText.terms(of: article.tags.joined(separator: " "), languages: [.english])
+                .joined(separator: " ")
         }
+    }
+
+    /// The terms a knowledge-base search looks up (``SearchText/queryTerms(of:language:)``), at most 64.
+    static func queryTerms(_ text: String) -> [String] {
+        Array(SearchText.queryTerms(of: text).prefix(64))
     }
 
     /// An event read back: its channel list parsed and its JSON decoded.

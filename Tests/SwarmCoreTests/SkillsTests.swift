@@ -1,5 +1,6 @@
 import Foundation
 import SwarmCore
+import SwarmLanguage
 import SwarmProtocol
 import Testing
 
@@ -45,6 +46,48 @@ struct TaxonomyTests {
         // Given tags are not inferred again, and their ancestors are not added.
         #expect(t.infer(category: .network, text: "vpn and outlook", given: ["network.vpn"]) == ["office.outlook"])
         #expect(t.infer(category: .hardware, text: "", given: []) == [])
+    }
+
+    @Test("inference by stems in the text's language: inflected and hyphenated German, English plurals")
+    func inferenceByStems() throws {
+        let t = try Taxonomy(
+            tags: [
+                "printer": Taxonomy.Tag(keywords: ["printer", "drucker", "paper jam", "papierstau"]),
+                "network": Taxonomy.Tag(),
+                "network.wifi": Taxonomy.Tag(keywords: ["wlan", "wi-fi"]),
+                "security": Taxonomy.Tag(),
+                "security.mfa": Taxonomy.Tag(keywords: ["zwei-faktor"]),
+                "access": Taxonomy.Tag(keywords: ["passwort", "locked out"]),
+                "misc": Taxonomy.Tag(keywords: ["die"]),
+                "office": Taxonomy.Tag(),
+                "office.teams": Taxonomy.Tag(keywords: ["teams"]),
+                "toner": Taxonomy.Tag(keywords: ["toner"]),
+            ], categories: [.hardware: ["printer"]])
+        // Issue 27's example: the German keywords find the printer in German text, in any form.
+        #expect(t.infer(category: .other, text: "Der Drucker im 2. OG meldet Papierstau", given: []) == ["printer"])
+        #expect(t.infer(category: .other, text: "Probleme mit den Druckern im Lager", given: []) == ["printer"])
+        #expect(t.infer(category: .other, text: "Our printers keep jamming", given: []) == ["printer"])
+        #expect(t.infer(category: .other, text: "Paper jams on tray 2", given: []) == ["printer"])
+        // A hyphenated word matches whole and by its parts; a hyphenated keyword by its parts.
+        #expect(
+            t.infer(category: .other, text: "Keine WLAN-Verbindung im Besprechungsraum", given: []) == ["network.wifi"])
+        #expect(t.infer(category: .other, text: "Zwei-Faktor-Anmeldung geht nicht", given: []) == ["security.mfa"])
+        #expect(t.infer(category: .other, text: "Passwörter laufen ab", given: []) == ["access"])
+        // Phrases keep their stop words: "locked out" is not "locked".
+        #expect(t.infer(category: .other, text: "I am locked out of my laptop", given: []) == ["access"])
+        #expect(t.infer(category: .other, text: "the screen is locked", given: []) == [])
+        // A keyword that is a stop word of the text's language never matches it ("die" in German text).
+        #expect(t.infer(category: .other, text: "die Maus ist kaputt und der Drucker auch", given: []) == ["printer"])
+        #expect(t.infer(category: .other, text: "the batteries die quickly", given: []) == ["misc"])
+        // A shorter word with the keyword's stem is another word: team is not Teams, Ton (sound) not Toner.
+        #expect(t.infer(category: .other, text: "Teams meetings drop my audio", given: []) == ["office.teams"])
+        #expect(t.infer(category: .other, text: "The printers of my team jam", given: []) == ["printer"])
+        #expect(t.infer(category: .other, text: "Kein Ton in der Besprechung", given: []) == [])
+        #expect(t.infer(category: .other, text: "Der Toner ist leer", given: []) == ["toner"])
+        // The language may be given; undecided text is matched in both.
+        #expect(t.infer(category: .other, text: "Druckern", given: [], language: .german) == ["printer"])
+        #expect(t.infer(category: .other, text: "Druckern", given: [], language: .english) == [])
+        #expect(t.infer(category: .other, text: "Druckern Papierstau", given: []) == ["printer"])
     }
 
     @Test("a taxonomy file with a bad entry is refused, naming it")

@@ -108,6 +108,9 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
                         for statement in migration.statements {
                             try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                         }
+                        if migration.reindexesArticles {
+                            try await Self.reindexArticles(on: connection, logger: logger)
+                        }
                         try await connection.query(
                             "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
                             logger: logger)
@@ -183,26 +186,27 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
         var aID: [String] = []
         var aStatus: [String] = []
         var aTitle: [String] = []
-        var aText: [String] = []
-        var aTags: [String] = []
         var aBody: [String] = []
+        var aTerms = ArticleTerms()
         for article in batch.articles {
             let row = try StoreRows.ArticleRow(article, encoder: encoder)
             aID.append(row.id)
             aStatus.append(row.status)
             aTitle.append(row.title)
-            aText.append(row.text)
-            aTags.append(row.tags)
             aBody.append(row.body)
+            aTerms.append(row)
         }
         let window = Self.commandWindowMillis
+        // swarm_append writes the articles with an index of their words; swarm_kb_index, called on its
+        // result in the same statement, replaces that with their terms (PostgresMigrations, version 4).
         let query: PostgresQuery = """
-            SELECT swarm_append(\(expected),
+            SELECT swarm_kb_index(swarm_append(\(expected),
                 \(eSeq), \(eType), \(eTicket), \(eActor), \(eAt), \(eChannels), \(eBody),
                 \(cChannel), \(cSeq),
                 \(kAgent), \(kID), \(kAck), \(kAt), \(window),
                 \(tID), \(tNumber), \(tStatus), \(tQueue), \(tRequester), \(tPriority), \(tUpdated), \(tBody),
-                \(aID), \(aStatus), \(aTitle), \(aText), \(aTags), \(aBody))
+                \(aID), \(aStatus), \(aTitle), \(aTerms.text), \(aTerms.tags), \(aBody)),
+                \(aID), \(aTerms.title), \(aTerms.tags), \(aTerms.text))
             """
         try await timed("append to the log") { [client] in
             _ = try await client.query(query).collect()
@@ -341,15 +345,16 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
 
     // MARK: Knowledge base
 
-    /// Published articles matching any word of `text`, best first: PostgreSQL full-text search with the
-    /// `simple` configuration (no stemming, as SQLite's FTS5 here), ranked by `ts_rank` with a title
-    /// match weighing 10, a tag 5 and the body 1 (the weights of the SQLite store). Scores are not
-    /// comparable with SQLite's bm25 scores; the order is what matters.
+    /// Published articles matching any term of `text`, best first: PostgreSQL full-text search over
+    /// ``SearchText`` terms (stemmed in Swift, as for SQLite, and indexed with the `simple`
+    /// configuration, which only lowercases), ranked by `ts_rank` with a title match weighing 10, a tag
+    /// 5 and the body 1 (the weights of the SQLite store). Scores are not comparable with SQLite's bm25
+    /// scores; the order is what matters.
     public func searchArticles(_ text: String, limit: Int, includeDrafts: Bool) async throws -> [ArticleMatch] {
-        let words = text.lowercased().split { !($0.isLetter || $0.isNumber) }.prefix(32)
-        guard !words.isEmpty else { return [] }
+        let terms = StoreRows.queryTerms(text)
+        guard !terms.isEmpty else { return [] }
         // Letters and digits only, so nothing in the text is read as tsquery syntax.
-        let tsquery = words.joined(separator: " | ")
+        let tsquery = terms.joined(separator: " | ")
         let query: PostgresQuery = """
             SELECT id, title, ts_rank('{0.1, 0, 0.5, 1.0}', search, q) AS rank
             FROM kb_article, to_tsquery('simple', \(tsquery)) AS q
@@ -367,6 +372,36 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
 
     public func article(_ id: String) async throws -> Article? {
         try await strings("SELECT body FROM kb_article WHERE id = \(id)").first.map(StoreRows.article)
+    }
+
+    /// The index terms of a batch's articles, as `swarm_kb_index` takes them.
+    struct ArticleTerms {
+        var title: [String] = []
+        var text: [String] = []
+        var tags: [String] = []
+
+        mutating func append(_ row: StoreRows.ArticleRow) {
+            title.append(row.titleTerms)
+            text.append(row.textTerms)
+            tags.append(row.tagTerms)
+        }
+    }
+
+    /// Rebuilds every article's index entry from the article (the migration to SearchText terms).
+    static func reindexArticles(on connection: PostgresConnection, logger: Logger) async throws {
+        var ids: [String] = []
+        var terms = ArticleTerms()
+        let encoder = SwarmJSON.encoder()
+        for try await body in try await connection.query("SELECT body FROM kb_article ORDER BY id", logger: logger)
+            .decode(String.self)
+        {
+            let row = try StoreRows.ArticleRow(StoreRows.article(body), encoder: encoder)
+            ids.append(row.id)
+            terms.append(row)
+        }
+        guard !ids.isEmpty else { return }
+        try await connection.query(
+            "SELECT swarm_kb_index(0, \(ids), \(terms.title), \(terms.tags), \(terms.text))", logger: logger)
     }
 
     // MARK: Command ids

@@ -11,6 +11,9 @@ enum PostgresMigrations {
         var name: String
         /// One statement each (the extended protocol takes one at a time).
         var statements: [String]
+        /// After the statements, rebuild the knowledge base's index in Swift (``SearchText`` terms
+        /// cannot be computed in SQL).
+        var reindexesArticles = false
     }
 
     /// The advisory lock key that serialises migrations when several nodes start at once.
@@ -227,5 +230,23 @@ enum PostgresMigrations {
                 "CREATE INDEX webhook_out_hook ON webhook_out(hook, state, seq)",
                 "CREATE TABLE webhook_cursor (hook TEXT PRIMARY KEY, seq BIGINT NOT NULL)",
             ]),
+        Migration(
+            version: 5, name: "kb search terms",
+            statements: [
+                // The knowledge base's index holds SearchText terms (Snowball stems without stop words,
+                // computed in Swift as for SQLite) instead of the articles' words. swarm_append still
+                // indexes the words it is given; the append calls this on its result, in the same
+                // statement, to replace them: `SELECT swarm_kb_index(swarm_append(...), ...)`.
+                """
+                CREATE FUNCTION swarm_kb_index(head BIGINT, a_id TEXT[], a_title TEXT[], a_tags TEXT[], a_text TEXT[])
+                RETURNS BIGINT LANGUAGE sql AS $$
+                    UPDATE kb_article SET search = setweight(to_tsvector('simple', x.ti), 'A')
+                            || setweight(to_tsvector('simple', x.tg), 'B') || setweight(to_tsvector('simple', x.tx), 'D')
+                        FROM unnest(a_id, a_title, a_tags, a_text) AS x(i, ti, tg, tx)
+                        WHERE kb_article.id = x.i;
+                    SELECT head;
+                $$
+                """
+            ], reindexesArticles: true),
     ]
 }
