@@ -1,4 +1,5 @@
 internal import Foundation
+internal import SwarmLanguage
 public import SwarmProtocol
 
 /// The work list (issue 27, item 1): which tickets a person sees, in which order, page by page, and the
@@ -20,9 +21,9 @@ public struct WorkListQuery: Sendable, Hashable {
     public var member: String?
     /// Only this requester's tickets (a requester's own list).
     public var requester: String?
-    /// Every word must occur in the title, the description or a comment the reader may see
-    /// (case and accents ignored).
-    public var words: [String] = []
+    /// Words every ticket must contain — in the title, the description or a comment the reader may
+    /// see — in any inflected form (German and English stems) or as written (case and accents ignored).
+    public var text: String?
     public var order: WorkListOrder = .newest
 
     public init() {}
@@ -57,9 +58,9 @@ extension SwarmState {
         _ query: WorkListQuery, for audience: Audience, after cursor: WorkListCursor?, limit: Int, at now: Timestamp,
         settings: SwarmSettings
     ) -> WorkListPage {
-        let folded = query.words.map(Self.fold)
+        let search = query.text.map { TextSearch($0) }
         var matching: [(key: WorkListCursor, ticket: Ticket)] = []
-        for ticket in tickets.values where matches(ticket, query, audience: audience, words: folded) {
+        for ticket in tickets.values where matches(ticket, query, audience: audience, search: search) {
             matching.append((Self.sortKey(ticket, query.order, settings: settings), ticket))
         }
         matching.sort { $0.key < $1.key }
@@ -71,7 +72,7 @@ extension SwarmState {
             next: next.map { query.order == .newest ? Ticket.id(number: Int(-$0.number)) : $0.description })
     }
 
-    private func matches(_ ticket: Ticket, _ query: WorkListQuery, audience: Audience, words: [String]) -> Bool {
+    private func matches(_ ticket: Ticket, _ query: WorkListQuery, audience: Audience, search: TextSearch?) -> Bool {
         if let requester = query.requester, ticket.requester != requester { return false }
         if !query.statuses.isEmpty, !query.statuses.contains(ticket.status) { return false }
         if query.openOnly, ticket.status.isDone { return false }
@@ -83,18 +84,12 @@ extension SwarmState {
         }
         if let owner = query.owner, !ticket.owners.contains(owner) { return false }
         if let member = query.member, !ticket.members.contains(member), !ticket.owners.contains(member) { return false }
-        guard !words.isEmpty else { return true }
+        guard let search else { return true }
         var texts = [ticket.title, ticket.description]
         for comment in ticket.comments {
             if let shown = Policy.view(of: comment, for: audience) { texts.append(shown.body) }
         }
-        let haystack = Self.fold(texts.joined(separator: "\n"))
-        return words.allSatisfy { haystack.contains($0) }
-    }
-
-    /// Case and accents ignored ("Störung" matches "storung" and "STÖRUNG").
-    static func fold(_ text: String) -> String {
-        text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+        return search.isMatched(by: texts.joined(separator: "\n"))
     }
 
     static func sortKey(_ ticket: Ticket, _ order: WorkListOrder, settings: SwarmSettings) -> WorkListCursor {
@@ -208,5 +203,29 @@ extension SwarmState {
         reasons.append(
             "opened \(DurationText.describe(milliseconds: now.milliseconds - best.ticket.openedAt.milliseconds)) ago")
         return NextTicket(ticket: best.ticket, reasons: reasons, deadline: best.deadline)
+    }
+}
+
+/// The work list's free text: every word, in any of its forms (Snowball's German and English stems,
+/// stop words left out: "Papierstaus" finds "Papierstau"), or every word as written, inside other words
+/// too ("VPN" in "VPN-Client", a ticket number), case and accents ignored.
+struct TextSearch {
+    let query: SearchQuery
+    let written: [String]
+
+    init(_ text: String) {
+        query = SearchQuery(text)
+        written = SearchText.words(text).map(Self.fold)
+    }
+
+    func isMatched(by text: String) -> Bool {
+        if !query.isEmpty, query.isMatched(byAll: Set(SearchText.terms(of: text))) { return true }
+        let folded = Self.fold(text)
+        return !written.isEmpty && written.allSatisfy { folded.contains($0) }
+    }
+
+    /// Case and accents ignored ("Störung" matches "storung" and "STÖRUNG").
+    static func fold(_ text: String) -> String {
+        text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
     }
 }

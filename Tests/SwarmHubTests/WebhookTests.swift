@@ -177,12 +177,13 @@ struct WebhookTests {
             }
             let ticket = try #require(try await hub.ledger.submit(open(), by: rita, id: "o1").get().ticket)
             _ = try await hub.ledger.submit(comment(ticket, "Bitte neu starten.", .public), by: alice, id: "c1").get()
-            let posts = try await receiver.waitForPosts(count: 2)
-            #expect(posts.map(\.event) == ["ticket.opened", "comment.added"])
+            // The public reply moved the new ticket in progress (the status follows the work).
+            let posts = try await receiver.waitForPosts(count: 3)
+            #expect(posts.map(\.event) == ["ticket.opened", "comment.added", "status.changed"])
             #expect(posts.allSatisfy { $0.signed && $0.fresh && $0.status == 204 })
             try await Task.sleep(for: .seconds(2))
-            #expect(receiver.posts().count == 2)
-            #expect(try await hub.store.webhookSummary().counts == [.sent: 2])
+            #expect(receiver.posts().count == 3)
+            #expect(try await hub.store.webhookSummary().counts == [.sent: 3])
         }
         await receiver.stop()
     }

@@ -61,6 +61,9 @@ struct WorkListTests {
             // Words, case and accents ignored, in the title, description or a comment the reader may see.
             #expect(ids(try await list("q=DRUCKER%20papierstau", token: alice)) == ["T-5"])
             #expect(ids(try await list("q=drucker%20vpn", token: alice)).isEmpty)
+            // Another form of the word (German stems), and a part of a word as written.
+            #expect(ids(try await list("q=Druckern", token: alice)) == ["T-5"])
+            #expect(ids(try await list("q=papiers", token: alice)) == ["T-5"])
             // Orders: priority (P1 first, oldest first within), age, and the SLA deadline (nearest first).
             #expect(
                 ids(try await list("sort=priority&open=true", token: alice)) == ["T-1", "T-5", "T-3", "T-2", "T-4"])

@@ -347,7 +347,7 @@ struct ArticleSearchTests {
                 let url = location.postgres!.urlForTests
                 try await PostgresTestDatabase.psql(url, "UPDATE kb_article SET search = to_tsvector('simple', title)")
                 try await PostgresTestDatabase.psql(url, "DROP FUNCTION swarm_kb_index")
-                try await PostgresTestDatabase.psql(url, "DELETE FROM schema_migrations WHERE version = 4")
+                try await PostgresTestDatabase.psql(url, "DELETE FROM schema_migrations WHERE version = 5")
             }
             try await location.open { store in
                 let found = try await store.searchArticles("Druckern", limit: 5)

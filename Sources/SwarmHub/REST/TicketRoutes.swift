@@ -77,8 +77,8 @@ struct TicketRoutes {
         work.owner = query["owner"].map(String.init)
         work.member = query["member"].map(String.init)
         if let text = query["q"] {
-            work.words = text.split(whereSeparator: \.isWhitespace).map(String.init)
-            guard text.count <= 200, work.words.count <= 10 else {
+            work.text = String(text)
+            guard text.count <= 200, text.split(whereSeparator: \.isWhitespace).count <= 10 else {
                 throw HubError(.invalidField, "query 'q' must have at most 10 words and 200 characters")
             }
         }
