@@ -314,5 +314,6 @@ extension Setting {
         set: { values, settings throws(SettingError) in settings.mailFrom = try MailSender(parsing: values[0]) })
     /// `--mail-language`.
     public static let mailLanguage = Setting.choice(
-        "mail-language", \.mailLanguage, "The language the hub writes its mail in (de: German, en: English).")
+        "mail-language", \.mailLanguage,
+        "The language of the hub's mail when the requester's own words do not tell (de: German, en: English).")
 }

@@ -66,11 +66,13 @@ struct MailOutTests {
         #expect(Set(mails.map(\.id)).count == 4)
         #expect(mails.allSatisfy { $0.id.hasPrefix("T-1.") && $0.id.hasSuffix("@it.example") })
         #expect(mails[1].text.hasPrefix("Please restart the client."))
-        #expect(mails[3].text.contains("MTU set to 1400") && mails[3].text.contains("reopens T-1"))
+        // Rita writes German ("VPN bricht ab", "Seit heute früh."): the hub's words are German.
+        #expect(mails.allSatisfy { $0.language == .de })
+        #expect(mails[3].text.contains("MTU set to 1400") && mails[3].text.contains("Ihre Antwort öffnet"))
         #expect(!mails.contains { $0.text.contains("Intern") }, "an internal note never leaves by mail")
         // Planned again, the same event gives the same mail: the id is the event's.
         #expect(plan(log, state) == mails)
-        #expect(plan(log, state, .de).first?.text.contains("unter der Nummer T-1") == true)
+        #expect(plan(log, state, .en).first?.text.contains("unter der Nummer T-1") == true)
     }
 
     @Test("no mail for a requester without an address, nor for monitoring's tickets")
@@ -163,5 +165,47 @@ struct MailOutTests {
                 #expect(all.contains { $0.contains("We are on it.") })
             }
         }
+    }
+}
+
+@Suite("Mail out speaks the requester's language")
+struct MailLanguageTests {
+    let rita = Principal(id: "rita@customer.example", role: .requester)
+    let ben = Principal(id: "ben@customer.example", role: .requester)
+    let alice = Principal(id: "alice", role: .agent)
+
+    @Test("German from a German writer, English from an English one, the hub's language when her words do not tell")
+    func languages() throws {
+        let settings = SwarmSettings(taxonomy: .standard)
+        var state = SwarmState()
+        var log: [StoredEvent] = []
+        func run(_ command: Command, _ principal: Principal) throws {
+            for event in try state.decide(
+                command, by: principal, at: Timestamp(milliseconds: Int64(log.count + 1) * 1_000), settings: settings)
+            {
+                state.apply(event)
+                log.append(StoredEvent(seq: Int64(log.count + 1), channels: [], event: event, json: "{}"))
+            }
+        }
+        func open(_ title: String, _ description: String) -> Command {
+            .client(
+                .ticketOpen(
+                    TicketOpen(title: title, description: description, category: .other, urgency: .low, impact: .low)))
+        }
+        try run(
+            open(
+                "Drucker",
+                "Der Drucker im zweiten Stock druckt seit heute früh nicht mehr, und ich habe ihn schon neu gestartet."),
+            rita)
+        try run(
+            open(
+                "Printer",
+                "The printer on the second floor has not printed since this morning, and I have restarted it."), ben)
+        try run(open("?", "!!!"), Principal(id: "max@customer.example", role: .requester))
+        let mails = log.flatMap { MailPlan.mails(for: $0, in: state, domain: "it.example", language: .en) }
+        #expect(mails.map(\.language) == [.de, .en, .en])
+        #expect(mails[0].text.contains("unter der Nummer T-1"), "\(mails[0].text)")
+        let german = log.flatMap { MailPlan.mails(for: $0, in: state, domain: "it.example", language: .de) }
+        #expect(german.map(\.language) == [.de, .en, .de], "the hub's language only where her words do not tell")
     }
 }

@@ -1,4 +1,5 @@
 import SwarmCore
+import SwarmLanguage
 import SwarmProtocol
 import SwarmStore
 
@@ -35,6 +36,15 @@ enum MailLanguage: String, Sendable, Hashable, CaseIterable {
 /// did herself, and monitoring's tickets never cause one (invariant 6 on this path: the requester's
 /// view of the event decides, as it does on every other).
 enum MailPlan {
+    /// The language the requester writes in, from her own words on the ticket — her comments, and the
+    /// title and description when she opened it herself (by mail or the portal) — or nil when they do
+    /// not tell (SwarmLanguage's detector; the hub's `--mail-language` then).
+    static func requesterLanguage(of ticket: Ticket) -> MailLanguage? {
+        var words = ticket.comments.filter { $0.author == ticket.requester }.map(\.body)
+        if ticket.via == .email || ticket.via == .portal { words = [ticket.title, ticket.description] + words }
+        return LanguageDetector.detect(words.joined(separator: "\n")).flatMap { MailLanguage(rawValue: $0.code) }
+    }
+
     static func mails(
         for stored: StoredEvent, in state: SwarmState, domain: String, language: MailLanguage
     ) -> [PlannedMail] {
@@ -49,6 +59,7 @@ enum MailPlan {
         case .redacted(let redacted): shown = redacted
         case .hidden: return []
         }
+        let language = requesterLanguage(of: ticket) ?? language
         let texts = MailTexts(language: language)
         let kind: PlannedMail.Kind
         let text: String
