@@ -1,4 +1,5 @@
 internal import Foundation
+internal import SwarmLanguage
 public import SwarmProtocol
 
 extension SwarmState {
@@ -236,7 +237,15 @@ extension SwarmState {
         }
         let unique = try Self.knownTags(skills, field: "skills", taxonomy: taxonomy)
         if let key = open.dedupKey, let problem = DedupKey.problem(key) { throw .invalid(problem) }
-        let inferred = taxonomy.infer(category: open.category, text: title + "\n" + open.description, given: unique)
+        let language: Language?
+        if let code = open.language {
+            guard let given = Language(code: code) else { throw .invalid("field 'language' must be de or en") }
+            language = given
+        } else {
+            language = LanguageDetector.detect(title + "\n" + open.description)
+        }
+        let inferred = taxonomy.infer(
+            category: open.category, text: title + "\n" + open.description, given: unique, language: language)
         var ticket = Ticket(
             id: Ticket.id(number: ticketCount + 1), title: title, description: open.description,
             requester: requester, category: open.category, urgency: open.urgency, impact: open.impact,
@@ -244,6 +253,7 @@ extension SwarmState {
             via: open.via ?? Self.defaultVia(of: open, by: principal)
         )
         ticket.alert = open.dedupKey.map { TicketAlert(key: $0, output: open.description) }
+        ticket.language = language?.code
         return ticket
     }
 

@@ -43,10 +43,12 @@ public struct TicketOpen: Codable, Sendable, Hashable {
     /// How the ticket came in; absent: `monitoring` with a `dedupKey`, else `portal` from a requester
     /// and `api` from staff.
     public var via: Via?
+    /// The language of the title and description, `de` or `en`; absent: the hub detects it.
+    public var language: String?
     public init(
         title: String, description: String, category: Category, urgency: Level, impact: Level,
         skills: [String]? = nil, queue: String? = nil, dedupKey: String? = nil, requester: String? = nil,
-        via: Via? = nil
+        via: Via? = nil, language: String? = nil
     ) {
         self.title = title
         self.description = description
@@ -58,6 +60,7 @@ public struct TicketOpen: Codable, Sendable, Hashable {
         self.dedupKey = dedupKey
         self.requester = requester
         self.via = via
+        self.language = language
     }
 }
 

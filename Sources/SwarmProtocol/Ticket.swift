@@ -9,6 +9,9 @@ public struct Ticket: Codable, Sendable, Hashable {
     public var requester: String
     /// How it came in (a call, a mail, the portal, …).
     public var via: Via
+    /// The language of its text, `de` or `en`: as given when it was opened, else as the hub detected it
+    /// (absent when its words do not tell). Skill inference and search read its words in it.
+    public var language: String?
     public var category: Category
     public var urgency: Level
     public var impact: Level
@@ -135,7 +138,7 @@ public struct Ticket: Codable, Sendable, Hashable {
         case status, resolution, members, owners, comments, openedAt, updatedAt, resolvedAt, closedAt, reopenCount
         case invitations, stalledSince, mode, tier, tierSince, assignee, handoffs, vendor, vendorRef
         case firstResponseAt, slaSpans, slaFired, suggestedArticles, resolvedWith, deflected, effortMinutes, alert
-        case publicUpdatedAt, publicFirstResponseAt
+        case publicUpdatedAt, publicFirstResponseAt, language
     }
 
     /// Decodes a ticket; fields added after protocol v1's first release default when absent, so
@@ -185,6 +188,7 @@ public struct Ticket: Codable, Sendable, Hashable {
         // Before `via`, whoever opened a ticket was its requester, and the log does not say her role:
         // an alert's ticket came from monitoring, any other most likely from its requester herself.
         via = try c.decodeIfPresent(Via.self, forKey: .via) ?? (alert == nil ? .portal : .monitoring)
+        language = try c.decodeIfPresent(String.self, forKey: .language)
     }
 }
 

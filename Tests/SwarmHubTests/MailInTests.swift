@@ -51,9 +51,18 @@ struct MailInTests {
             let ticket = try #require(hub.ledger.snapshot.state.tickets["T-1"])
             #expect(ticket.requester == "rita@customer.example" && ticket.via == .email)
             #expect(ticket.title == "Drucker druckt nicht" && ticket.description.contains("Seit heute früh"))
+            #expect(ticket.language == "de", "detected from her words")
             let again = try await post(hub, token: gate, message())
             #expect(again.outcome == MailOutcome(.opened, ticket: "T-1"))
             #expect(hub.ledger.snapshot.state.tickets.count == 1)
+            // A mail that says its language sets the ticket's.
+            let english = try await post(
+                hub, token: gate,
+                message(
+                    subject: "VPN", id: "<m9@mail.customer.example>", headers: ["Content-Language: en-GB"], body: "VPN")
+            )
+            #expect(english.outcome == MailOutcome(.opened, ticket: "T-2"))
+            #expect(hub.ledger.snapshot.state.tickets["T-2"]?.language == "en")
         }
     }
 

@@ -38,7 +38,8 @@ enum MailLanguage: String, Sendable, Hashable, CaseIterable {
 enum MailPlan {
     /// The language the requester writes in, from her own words on the ticket — her comments, and the
     /// title and description when she opened it herself (by mail or the portal) — or nil when they do
-    /// not tell (SwarmLanguage's detector; the hub's `--mail-language` then).
+    /// not tell (SwarmLanguage's detector; then the ticket's language, as given — a mail's
+    /// `Content-Language` — or detected, then the hub's `--mail-language`).
     static func requesterLanguage(of ticket: Ticket) -> MailLanguage? {
         var words = ticket.comments.filter { $0.author == ticket.requester }.map(\.body)
         if ticket.via == .email || ticket.via == .portal { words = [ticket.title, ticket.description] + words }
@@ -59,7 +60,8 @@ enum MailPlan {
         case .redacted(let redacted): shown = redacted
         case .hidden: return []
         }
-        let language = requesterLanguage(of: ticket) ?? language
+        let language =
+            requesterLanguage(of: ticket) ?? ticket.language.flatMap(MailLanguage.init(rawValue:)) ?? language
         let texts = MailTexts(language: language)
         let kind: PlannedMail.Kind
         let text: String

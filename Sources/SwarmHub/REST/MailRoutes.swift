@@ -132,7 +132,10 @@ struct MailRoutes {
         if let follows { description = "Follow-up to \(follows.id), which is closed.\n\n" + description }
         let open = TicketOpen(
             title: title, description: Limits.cut(Limits.clean(description), toFit: Limits.descriptionLength),
-            category: .other, urgency: .medium, impact: .low, requester: sender, via: .email)
+            category: .other, urgency: .medium, impact: .low, requester: sender, via: .email,
+            language: mail.language.map { String($0.prefix(2)).lowercased() }.flatMap {
+                ["de", "en"].contains($0) ? $0 : nil
+            })
         if let problem = await requesters.problem(open, by: gate) {
             return MailOutcome(.rejected, reason: problem.message)
         }
