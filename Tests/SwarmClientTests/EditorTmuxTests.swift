@@ -41,8 +41,10 @@ struct EditorTmuxTests {
             export VISUAL='vi -u NONE -i NONE -n'
             \(swarm) comment T-1
             echo "[comment exited with status $?]"
+            read -r next
             \(swarm) comment T-1
             echo "[second comment exited with status $?]"
+            read -r next
             \(swarm)
             echo "[console exited with status $?]"
             sleep 3600
@@ -72,6 +74,8 @@ struct EditorTmuxTests {
             $0.contains("[comment exited with status 0]")
         }
         #expect(pane.contains("alice commented on T-1"), "\(pane)")
+        // The script waits for Enter before the next vi, whose screen would hide this one's outcome.
+        try tmux.run(["send-keys", "-t", "editor", "Enter"])
 
         // The second: quit with an error, nothing is sent.
         try await tmux.waitFor("editor", "vi again") { $0.contains(template) && !$0.contains("[comment exited") }
@@ -80,6 +84,7 @@ struct EditorTmuxTests {
             $0.contains("[second comment exited with status 1]")
         }
         #expect(pane.contains("exited with status 1; nothing was sent"), "\(pane)")
+        try tmux.run(["send-keys", "-t", "editor", "Enter"])
 
         // In the console: an event arriving while vi has the terminal waits until vi is done.
         try await tmux.waitFor("editor", "the console") { $0.contains("swarm> ") }
