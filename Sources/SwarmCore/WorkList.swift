@@ -107,6 +107,12 @@ extension SwarmState {
         }
     }
 
+    /// The place of ticket `id` in `order`: a page after it starts with the ticket that follows it.
+    /// Nil when there is no such ticket.
+    public func workListCursor(after id: String, order: WorkListOrder, settings: SwarmSettings) -> WorkListCursor? {
+        tickets[id].map { Self.sortKey($0, order, settings: settings) }
+    }
+
     /// When the ticket's next SLA target falls due — the first response while none was given, else the
     /// resolution — or nil when its queue has no SLA or the ticket is done.
     public static func nextDeadline(of ticket: Ticket, settings: SwarmSettings) -> Timestamp? {

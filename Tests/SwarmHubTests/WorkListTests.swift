@@ -89,7 +89,11 @@ struct WorkListTests {
             let hers = try await list("sort=priority", token: rita)
             #expect(ids(hers).count == 6 && hers["deadlines"] == nil)
             // Bad queries are refused, naming the parameter.
-            for query in ["sort=fastest", "priority=P9", "open=yes", "sort=priority&after=T-3", "status=nope"] {
+            // After a ticket named by its id, in any order; a ticket that does not exist is 404.
+            #expect(ids(try await list("sort=priority&open=true&after=T-3", token: alice)) == ["T-2", "T-4"])
+            let missing = try await http("GET", hub.httpBase + "/v1/tickets?sort=age&after=T-99", token: alice)
+            #expect(missing.status == 404)
+            for query in ["sort=fastest", "priority=P9", "open=yes", "sort=priority&after=3_x", "status=nope"] {
                 let refused = try await http("GET", hub.httpBase + "/v1/tickets?" + query, token: alice)
                 #expect(refused.status == 400, "\(query)")
             }

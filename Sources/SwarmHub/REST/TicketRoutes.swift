@@ -89,17 +89,26 @@ struct TicketRoutes {
             }
             work.order = order
         }
-        let cursor = try query["after"].map { text throws(HubError) -> WorkListCursor in
-            guard let cursor = WorkListCursor(String(text), order: work.order) else {
+        let snapshot = ledger.snapshot
+        var cursor: WorkListCursor?
+        if let text = query["after"].map(String.init) {
+            if let parsed = WorkListCursor(text, order: work.order) {
+                cursor = parsed
+            } else if text.hasPrefix("T-"), Int(text.dropFirst(2)).map({ $0 > 0 }) == true {
+                // After a ticket named by its id, in any order: where that ticket stands in it.
+                // A requester's cursor is one of her own tickets: another's is as missing as none.
+                let visible = principal.role != .requester || snapshot.state.tickets[text]?.requester == principal.id
+                guard visible,
+                    let place = snapshot.state.workListCursor(after: text, order: work.order, settings: settings)
+                else { throw HubError(.notFound, "no ticket \(text) to continue after") }
+                cursor = place
+            } else {
                 throw HubError(
-                    .invalidField,
-                    "query 'after' must be the 'next' of a page of the same sort (T-42 when newest first)")
+                    .invalidField, "query 'after' must be a ticket id (T-42) or the 'next' of a page of the same sort")
             }
-            return cursor
         }
         let limit = try PageQuery.limit(request, default: Self.ticketPage.default, maximum: Self.ticketPage.maximum)
         if principal.role == .requester { work.requester = principal.id }
-        let snapshot = ledger.snapshot
         let audience = Audience(principal)
         let page = snapshot.state.workList(
             work, for: audience, after: cursor, limit: limit, at: clock(), settings: settings)
