@@ -19,16 +19,20 @@ public struct Profile: Codable, Sendable, Hashable {
     public var role: Role?
     /// A PEM file of the CA (or self-signed certificate) to trust for a TLS hub, given at login.
     public var caCertificate: String?
+    /// What notices reach this person and how, set by `swarm notify`; `nil` for the standard choice.
+    public var notify: NoticePreferences?
 
     /// Creates a profile.
     public init(
-        server: String, token: String, agent: String? = nil, role: Role? = nil, caCertificate: String? = nil
+        server: String, token: String, agent: String? = nil, role: Role? = nil, caCertificate: String? = nil,
+        notify: NoticePreferences? = nil
     ) {
         self.server = server
         self.token = token
         self.agent = agent
         self.role = role
         self.caCertificate = caCertificate
+        self.notify = notify
     }
 }
 
@@ -173,6 +177,13 @@ public struct ProfileStore: Sendable {
         } catch {
             throw .failure("cannot write \(url.path): \(error.localizedDescription)")
         }
+    }
+
+    /// The notice preferences of the profile `credentials` came from; the standard ones when they
+    /// came from the environment alone or the profile has none saved.
+    public func noticePreferences(for credentials: Credentials) throws(ClientError) -> NoticePreferences {
+        guard let name = credentials.profile else { return .standard }
+        return try load().profiles[name]?.notify ?? .standard
     }
 
     /// The server and token a command uses: `SWARM_SERVER` and `SWARM_TOKEN` override the profile

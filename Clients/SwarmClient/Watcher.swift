@@ -31,8 +31,9 @@ public struct Watcher: Sendable {
 
     /// Something the feed tells its reader.
     public enum Update: Sendable {
-        /// Subscribed for the first time: who we are, the channels, and the seq the feed starts after.
-        case started(Welcome, channels: [String], after: Int64)
+        /// Subscribed for the first time: who we are, the channels, the seq the feed starts after, and
+        /// the seq its opening replay (the history, `since`) ends at: later events are news.
+        case started(Welcome, channels: [String], after: Int64, liveAfter: Int64)
         /// An event not shown before.
         case event(EventFrame)
         /// Someone is viewing a watched ticket or typing on it (ephemeral, only on `ticket:` channels).
@@ -67,7 +68,10 @@ public struct Watcher: Sendable {
                         } else {
                             let start = since ?? ack.seq ?? 0
                             position = FeedPosition(after: start, epoch: ack.epoch)
-                            update(.started(connection.welcome, channels: channels, after: start))
+                            update(
+                                .started(
+                                    connection.welcome, channels: channels, after: start,
+                                    liveAfter: max(start, ack.seq ?? start)))
                         }
                     } catch let error as ClientError where error.code == ErrorCode.epochChanged.rawValue {
                         // Our seqs are another log's: start again from the present of this one.

@@ -23,7 +23,8 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
             reply the requester sees). Events of your agent channel and queue:general (as for \
             'swarm watch') appear above the prompt as they happen. Tab completes commands and ticket \
             ids; Up and Down walk the history; Ctrl-C drops the line; 'exit' or Ctrl-D leaves. \
-            A bare 'swarm' in a terminal starts the console too.
+            A bare 'swarm' in a terminal starts the console too. Notices (see 'swarm notify') print \
+            above the prompt with a 🔔, ring the bell and raise a desktop notice.
 
             When standard input is not a terminal, the console reads one command per line and exits \
             with the status of the last command that failed (0 if none did), which makes it scriptable.
@@ -62,26 +63,45 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
         let show: @Sendable (String) -> Void = { line in
             if let terminal { terminal.printAbove(line) } else { say(line) }
         }
+        let handle: @Sendable (Watcher.Update) -> Void = { update in
+            switch update {
+            case .started(let welcome, let channels, _, _):
+                show(
+                    style.paint(
+                        "console for \(welcome.agent) on \(credentials.server); events of "
+                            + "\(channels.joined(separator: " ")); 'help' lists commands", .dim))
+            case .event(let frame):
+                if let ticket = frame.event.ticket { completer.withLock { _ = $0.tickets.insert(ticket) } }
+                show(EventLine.render(seq: frame.seq, event: frame.event, now: now(), style: style))
+            case .activity: break  // only ticket channels carry activity; the console follows none
+            case .lost(let reason): show(style.paint("connection lost: \(reason); reconnecting…", .dim))
+            case .reconnected(let after): show(style.paint("reconnected; resumed after seq \(after)", .dim))
+            case .logReplaced(let after):
+                show(
+                    style.paint(
+                        "reconnected to a hub whose log was restored from a backup: events shown before "
+                            + "may be gone; following after seq \(after)", .dim))
+            }
+        }
+        let preferences = (try? ProfileStore().noticePreferences(for: credentials)) ?? .standard
         let feed = Task {
+            // The console follows the default channels, the person's own among them: its notices
+            // come from the same feed.
+            let watch = WatchFeed(shown: Watcher(credentials: credentials), me: nil)
+            var notices = NoticeWatch(feed: watch, kinds: preferences.kinds, credentials: credentials)
+            let delivery = NoticeDelivery(preferences: preferences, terminal: terminal != nil)
             do {
-                try await Watcher(credentials: credentials).run { update in
-                    switch update {
-                    case .started(let welcome, let channels, _):
-                        show(
-                            style.paint(
-                                "console for \(welcome.agent) on \(credentials.server); events of "
-                                    + "\(channels.joined(separator: " ")); 'help' lists commands", .dim))
-                    case .event(let frame):
-                        if let ticket = frame.event.ticket { completer.withLock { _ = $0.tickets.insert(ticket) } }
-                        show(EventLine.render(seq: frame.seq, event: frame.event, now: now(), style: style))
-                    case .activity: break  // only ticket channels carry activity; the console follows none
-                    case .lost(let reason): show(style.paint("connection lost: \(reason); reconnecting…", .dim))
-                    case .reconnected(let after): show(style.paint("reconnected; resumed after seq \(after)", .dim))
-                    case .logReplaced(let after):
-                        show(
-                            style.paint(
-                                "reconnected to a hub whose log was restored from a backup: events shown before "
-                                    + "may be gone; following after seq \(after)", .dim))
+                try await watch.run { items in
+                    for try await item in items {
+                        if case .shown(let update) = item { handle(update) }
+                        guard let notice = await notices.notice(for: item, now: now()) else { continue }
+                        let line = style.paint(notice.line, .bold)
+                        if let terminal {
+                            terminal.alert(line, signal: delivery.sequences(for: notice))
+                        } else {
+                            say(line)
+                        }
+                        delivery.showOnDesktop(notice)
                     }
                 }
             } catch let error as ClientError {

@@ -56,6 +56,9 @@ struct Login: AsyncParsableCommand, HasGlobalOptions {
             server: address.description, token: secret, agent: welcome.agent, role: welcome.role,
             caCertificate: caCertificate)
         try store.update { file throws(ClientError) in
+            // Logging in again (a new token) keeps the person's notice choice.
+            var profile = profile
+            profile.notify = file.profiles[name]?.notify
             file.profiles[name] = profile
             file.current = name
         }

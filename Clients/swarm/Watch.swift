@@ -24,6 +24,11 @@ struct Watch: AsyncParsableCommand, HasGlobalOptions {
             is back, prints 'reconnected; resumed after seq N' and continues exactly after the last event \
             shown — nothing missed, nothing twice. Ctrl-C stops. With --json, one event frame per line.
 
+            Notices: what is for you (an invitation, a ticket given to you, an SLA warning on a ticket \
+            you own, the requester's answer on a ticket you swarm) also prints a line starting with 🔔, \
+            rings the bell and raises a desktop notice, as chosen with 'swarm notify'. Your own agent:ID \
+            channel is followed for them even when you watch other channels.
+
             Examples:
               swarm watch
               swarm watch T-42
@@ -63,11 +68,16 @@ struct Watch: AsyncParsableCommand, HasGlobalOptions {
     func run() async throws {
         let names = channels.compactMap(Watch.channelName)
         let allTickets = !names.isEmpty && names.allSatisfy { $0.hasPrefix("ticket:") }
+        let credentials = try global.credentials()
         let watcher = Watcher(
-            credentials: try global.credentials(), channels: names.isEmpty ? nil : names,
-            since: since ?? (allTickets ? 0 : nil))
+            credentials: credentials, channels: names.isEmpty ? nil : names, since: since ?? (allTickets ? 0 : nil))
+        // Named channels: who I am, so that my own channel is followed too, for my notices.
+        let feed = WatchFeed(shown: watcher, me: names.isEmpty ? nil : try await whoAmI(credentials))
+        let preferences = try ProfileStore().noticePreferences(for: credentials)
         let style = global.style
         let json = global.json
+        let delivery = NoticeDelivery(preferences: preferences, terminal: outputIsTerminal && !json)
+        var notices = NoticeWatch(feed: feed, kinds: preferences.kinds, credentials: credentials)
         // Activity (someone viewing or typing) is a transient line, only in a terminal: the next line
         // written replaces it.
         let transientAllowed = !json && outputIsTerminal
@@ -82,9 +92,9 @@ struct Watch: AsyncParsableCommand, HasGlobalOptions {
         func notice(_ text: String) {
             if json { complain(text) } else { line(style.paint(text, .dim)) }
         }
-        try await watcher.run { update in
+        func show(_ update: Watcher.Update) {
             switch update {
-            case .started(let welcome, let channels, let after):
+            case .started(let welcome, let channels, let after, _):
                 let from = after > 0 || watcher.since != nil ? "after seq \(after)" : "from now"
                 notice("watching \(channels.joined(separator: " ")) as \(welcome.agent), \(from); Ctrl-C stops")
             case .event(let frame):
@@ -107,6 +117,17 @@ struct Watch: AsyncParsableCommand, HasGlobalOptions {
                 notice(
                     "reconnected to a hub whose log was restored from a backup: events shown before may be gone; "
                         + "watching after seq \(after)")
+            }
+        }
+        try await feed.run { items in
+            for try await item in items {
+                if case .shown(let update) = item { show(update) }
+                guard let found = await notices.notice(for: item, now: now()) else { continue }
+                // The line keeps the notice on screen after the bell; with --json only notify-send tells.
+                if !json { line(style.paint(found.line, .bold)) }
+                let sequences = delivery.sequences(for: found)
+                if !sequences.isEmpty { FileHandle.standardOutput.write(Data(sequences.utf8)) }
+                delivery.showOnDesktop(found)
             }
         }
     }

@@ -112,6 +112,16 @@ public final class ConsoleTerminal: Sendable {
         }
     }
 
+    /// Prints a notice's line above the prompt (held, like any line, while another program has the
+    /// terminal) and writes its `signal` — the bell, the desktop escape — at once, even then: they
+    /// draw nothing, and someone writing a comment in the editor is who they are for.
+    public func alert(_ text: String, signal: String) {
+        state.withLock { _ in
+            if !signal.isEmpty { write(signal) }
+        }
+        printAbove(text)
+    }
+
     private func write(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
