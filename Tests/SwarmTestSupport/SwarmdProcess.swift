@@ -82,13 +82,17 @@ public final class SwarmdProcess: Sendable {
         } else {
             process = ChildProcess(Self.binary.path, arguments)
         }
-        let deadline = ContinuousClock.now + .seconds(30)
+        // Generous: at the start of a full run the test process starts a hundred suites at once on two
+        // cores, and three tmux suites each starting a swarmd then waited more than 30 s for its line.
+        let deadline = ContinuousClock.now + .seconds(90)
         while port == nil {
             guard process.isRunning else {
                 let status = try await process.wait()
                 throw TestFailure("swarmd exited (\(status)): \(process.errors.value)")
             }
-            guard ContinuousClock.now < deadline else { throw TestFailure("swarmd did not start listening") }
+            guard ContinuousClock.now < deadline else {
+                throw TestFailure("swarmd did not start listening within 90 s; it wrote: \(process.errors.value)")
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
     }
