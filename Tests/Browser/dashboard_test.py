@@ -188,16 +188,33 @@ class Page:
         found = self.driver.find_elements(self.By.CSS_SELECTOR, css)
         return found[0] if found else None
 
+    @staticmethod
+    def settled(action, tries=5):
+        """Runs action() again when the page replaced an element it found (the dashboard re-renders
+        its panels on every update: an element found a moment ago can be gone when it is read)."""
+        from selenium.common.exceptions import StaleElementReferenceException
+        for attempt in range(tries):
+            try:
+                return action()
+            except StaleElementReferenceException:
+                if attempt == tries - 1:
+                    raise
+                time.sleep(0.05)
+
     def text(self, css):
-        element = self.one(css)
-        return element.text.strip() if element is not None else None
+        def read():
+            element = self.one(css)
+            return element.text.strip() if element is not None else None
+        return self.settled(read)
 
     def metric(self, name):
         return self.text(f'[data-metric="{name}"]')
 
     def status(self):
-        element = self.one("#status")
-        return (element.get_attribute("data-state"), element.text.strip()) if element is not None else (None, None)
+        def read():
+            element = self.one("#status")
+            return (element.get_attribute("data-state"), element.text.strip()) if element is not None else (None, None)
+        return self.settled(read)
 
     def state(self):
         """What a failed wait reports: the status, the error and the swarm column."""
@@ -205,12 +222,14 @@ class Page:
                 **{name: self.metric(name) for name in ("swarm.opened", "swarm.resolved")}}
 
     def sign_in(self, token):
-        field = self.one("#login #token")
-        check(field is not None and field.is_displayed(), "the login form (#login with #token) is not shown")
-        check(field.get_attribute("type") == "password", "the token field is not a password field")
-        field.clear()
-        field.send_keys(token)
-        self.one('#login button[type="submit"]').click()
+        def submit():
+            field = self.one("#login #token")
+            check(field is not None and field.is_displayed(), "the login form (#login with #token) is not shown")
+            check(field.get_attribute("type") == "password", "the token field is not a password field")
+            field.clear()
+            field.send_keys(token)
+            self.one('#login button[type="submit"]').click()
+        self.settled(submit)
 
 
 def run_swarm(swarm, hub, token, folder, *arguments):
