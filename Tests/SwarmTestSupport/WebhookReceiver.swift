@@ -69,7 +69,9 @@ public final class WebhookReceiver: Sendable {
                 "--tolerance", "\(tolerance)",
             ])
         self.process = process
-        let deadline = ContinuousClock.now + .seconds(20)
+        // Generous, as for swarmd (SwarmdProcess): at the start of a full run the test process's threads are
+        // busy with a hundred suites for half a minute, and this loop only reads the line when it runs.
+        let deadline = ContinuousClock.now + .seconds(90)
         while !process.output.value.contains("listening on") {
             guard process.isRunning else {
                 throw TestFailure("webhook-receiver exited: \(process.errors.value)")
