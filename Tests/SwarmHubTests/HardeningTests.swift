@@ -50,7 +50,10 @@ struct HardeningProcessTests {
         let stopped = await hub.stop(signal: SIGTERM, within: .seconds(20))
         let result = try #require(stopped, "swarmd did not stop within 20 s of SIGTERM")
         #expect(result.status == 0)
-        #expect(result.took < .seconds(7), "took \(result.took); the documented close grace is 5 s")
+        // The grace is 5 s (measured 5.1–6.0 s, docs/operations.md); the bound leaves room for a busy
+        // machine's scheduling (a full CI run measured 8.0 s once): what it catches is a stalled reader
+        // holding the stop until the 20 s kill.
+        #expect(result.took < .seconds(12), "took \(result.took); the documented close grace is 5 s")
         withExtendedLifetime((stalled, idle, halfHead)) {}
     }
 
