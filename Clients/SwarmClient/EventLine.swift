@@ -29,7 +29,7 @@ public enum EventLine {
         case .expertInvited, .helpRequested: .yellow
         case .inviteAnswered(_, let accept, _): accept ? .cyan : .dim
         case .ticketStalled: .red
-        case .skillsChanged, .presenceChanged, .tiersChanged, .queueConfigured: .dim
+        case .skillsChanged, .presenceChanged, .tiersChanged, .queueConfigured, .notifyChanged: .dim
         case .ticketEscalated: .magenta
         case .slaWarning: .yellow
         case .slaBreached: .red
@@ -39,6 +39,13 @@ public enum EventLine {
         case .alertRepeated, .mailBounced: .red
         case .alertRecovered: .green
         }
+    }
+
+    /// A choice of notices by mail in words: `invite, answer to nick@it.example (de)` or `none`.
+    public static func describe(_ settings: NotifySettings) -> String {
+        guard let mail = settings.mail, !settings.kinds.isEmpty else { return "none" }
+        return settings.kinds.map(\.rawValue).joined(separator: ", ") + " to \(mail)"
+            + (settings.language.map { " (\($0))" } ?? "")
     }
 
     /// What happened, in words.
@@ -131,6 +138,8 @@ public enum EventLine {
         case .mailBounced(let address, let status, let diagnostic):
             let why = [status, diagnostic.map { quote($0) }].compactMap { $0 }.joined(separator: " ")
             return "mail to \(address) bounced" + (why.isEmpty ? "" : ": \(why)")
+        case .notifyChanged(let settings):
+            return "\(actor) set \(settings.agent)'s notices by mail: " + describe(settings)
         }
     }
 

@@ -77,6 +77,11 @@ public struct RestClient: Sendable {
         try await get("/v1/agents", as: AgentList.self).agents
     }
 
+    /// `GET /v1/agents/{id}/notify`: the person's choice of notices by mail, and whether the hub mails.
+    public func notifySettings(of agent: String) async throws(ClientError) -> NotifyAnswer {
+        try await get("/v1/agents/\(escape(agent))/notify", as: NotifyAnswer.self)
+    }
+
     /// `GET /v1/skills`: the hub's skill taxonomy, with how many agents hold each tag and how many
     /// open tickets need it.
     public func skills() async throws(ClientError) -> SkillCatalog {

@@ -3,10 +3,11 @@ import Foundation
 public import SwarmClient
 import SwarmProtocol
 
-/// `swarm notify`: which notices reach you in `swarm watch` and the console, and how.
+/// `swarm notify`: which notices reach you in `swarm watch` and the console, and how; and which the
+/// hub mails you.
 struct Notify: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
-        abstract: "Choose which notices reach you in 'swarm watch' and the console, and how.",
+        abstract: "Choose which notices reach you in 'swarm watch' and the console, and which by mail.",
         discussion: """
             While 'swarm watch' or the console runs, four kinds of event are notices: \
             invite (you are invited to a swarm), assign (someone made you an owner, or an escalation \
@@ -24,6 +25,11 @@ struct Notify: AsyncParsableCommand, HasGlobalOptions {
             desktop escape on, notify-send off. Without options, shows the choice; --test sends a \
             test notice the chosen ways.
 
+            By mail, the hub sends the same kinds of notice to an address you give, whether or not a \
+            terminal is open: --mail ADDRESS (every kind, unless --mail-on says which), --mail off to \
+            stop. That choice is kept by the hub, for every terminal you use; the hub mails only when \
+            its operator gave it a relay (--mail-from), which 'swarm notify' shows.
+
             Examples:
               swarm notify
               swarm notify --on invite,assign --no-bell
@@ -31,6 +37,8 @@ struct Notify: AsyncParsableCommand, HasGlobalOptions {
               swarm notify --notify-send --no-desktop --test
               swarm notify --escape osc777
               swarm notify --reset
+              swarm notify --mail nick@it.example --mail-on invite,sla --mail-language de
+              swarm notify --mail off
             """
     )
 
@@ -67,13 +75,64 @@ struct Notify: AsyncParsableCommand, HasGlobalOptions {
     @Flag(help: "Send a test notice now, the chosen ways.")
     var test = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Mail notices to this address (kept by the hub, for every terminal), or 'off'.", valueName: "address"))
+    var mail: String?
+
+    @Option(
+        name: .customLong("mail-on"),
+        help: ArgumentHelp(
+            "Mail notices of these kinds only: invite, assign, sla, answer, comma-separated; all; or none.",
+            valueName: "kinds"))
+    var mailOn: String?
+
+    @Option(
+        name: .customLong("mail-language"),
+        help: ArgumentHelp("The language of the notice mails: de or en (else the hub's).", valueName: "language"))
+    var mailLanguage: String?
+
     var changes: Bool { on != nil || off != nil || bell != nil || desktop != nil || escape != nil || notifySend != nil }
+    var mailChanges: Bool { mail != nil || mailOn != nil || mailLanguage != nil }
 
     func validate() throws {
         if let on { _ = try Notify.kinds(on, option: "--on", allowAll: true) }
         if let off { _ = try Notify.kinds(off, option: "--off", allowAll: false) }
         if on != nil && off != nil { throw ValidationError("give --on or --off, not both") }
-        if reset && changes { throw ValidationError("--reset goes alone: it puts back the standard choice") }
+        if reset && (changes || mailChanges) {
+            throw ValidationError("--reset goes alone: it puts back the standard choice")
+        }
+        if let mailOn { _ = try Notify.kinds(mailOn, option: "--mail-on", allowAll: true) }
+        if let mailLanguage, !["de", "en"].contains(mailLanguage) {
+            throw ValidationError("--mail-language takes de or en, not '\(mailLanguage)'")
+        }
+        if let mail, mail != "off",
+            RequesterName(parsing: mail).map({ if case .address = $0 { true } else { false } }) != true
+        {
+            throw ValidationError("--mail takes an e-mail address like nick@example.com, or off; not '\(mail)'")
+        }
+        if mail == "off" && (mailOn != nil || mailLanguage != nil) {
+            throw ValidationError("--mail off goes without --mail-on and --mail-language: no mail, no kinds")
+        }
+    }
+
+    /// The hub's choice for `agent` with this command's mail options: `nil` when it stays as it is.
+    func changedMail(_ current: NotifySettings) throws(ClientError) -> NotifySet? {
+        guard mailChanges else { return nil }
+        if mail == "off" { return NotifySet(kinds: [], mail: nil, language: nil) }
+        let address = mail ?? current.mail
+        guard let address else {
+            throw .usage("notices by mail need an address: give --mail ADDRESS too")
+        }
+        var kinds = current.mail == nil || current.kinds.isEmpty ? Set(Notice.Kind.allCases) : Set(current.kinds)
+        if let mailOn {
+            do {
+                kinds = try Notify.kinds(mailOn, option: "--mail-on", allowAll: true)
+            } catch {
+                throw .usage("\(error)")
+            }
+        }
+        return NotifySet(kinds: kinds.sorted(), mail: address, language: mailLanguage ?? current.language)
     }
 
     /// The kinds a comma-separated list names; `all` and `none` too where `allowAll`.
@@ -134,17 +193,29 @@ struct Notify: AsyncParsableCommand, HasGlobalOptions {
         }
         let preferences = profile.notify ?? .standard
         let delivery = NoticeDelivery(preferences: preferences, terminal: outputIsTerminal && !global.json)
+        let (byMail, mailProblem) = try await hubChoice(profile: name)
         if global.json {
             try sayJSON(
                 NotifyResult(
-                    profile: name, agent: profile.agent, changed: changing,
+                    profile: name, agent: profile.agent, changed: changing || mailChanges,
                     kinds: preferences.sortedKinds.map(\.rawValue),
                     bell: preferences.bell, desktop: preferences.desktop, escape: preferences.escape.rawValue,
-                    notifySend: preferences.notifySend, notifySendPath: delivery.notifySend?.path))
+                    notifySend: preferences.notifySend, notifySendPath: delivery.notifySend?.path,
+                    mail: byMail.map {
+                        MailResult(
+                            address: $0.settings.mail, kinds: $0.settings.kinds.map(\.rawValue),
+                            language: $0.settings.language, hubSendsMail: $0.mailOut)
+                    }, mailProblem: mailProblem))
         } else {
             let who = profile.agent.map { "\($0) (profile '\(name)')" } ?? "profile '\(name)'"
-            say("notices for \(who)\(changing ? ", saved" : ""):")
-            let rows = delivery.describe()
+            say("notices for \(who)\(changing || mailChanges ? ", saved" : ""):")
+            var rows = delivery.describe()
+            if let byMail {
+                let chosen = EventLine.describe(byMail.settings)
+                rows.append(("mail", byMail.mailOut ? chosen : "\(chosen); this hub sends no mail (no --mail-from)"))
+            } else if let mailProblem {
+                rows.append(("mail", "unknown: \(mailProblem)"))
+            }
             let width = rows.map(\.0.count).max() ?? 0
             for (key, value) in rows {
                 say("  " + key.padding(toLength: width + 2, withPad: " ", startingAt: 0) + value)
@@ -160,6 +231,34 @@ struct Notify: AsyncParsableCommand, HasGlobalOptions {
         }
     }
 
+    /// The hub's choice of notices by mail, after this command's change: `nil` and why, when the hub
+    /// cannot be asked and nothing was to change (a change that cannot be made is an error).
+    func hubChoice(profile: String) async throws -> (NotifyAnswer?, String?) {
+        do {
+            let credentials = try global.credentials()
+            let agent: String
+            if let known = credentials.agent {
+                agent = known
+            } else {
+                agent = try await HubConnection.open(credentials) { $0.welcome.agent }
+            }
+            let rest = RestClient(credentials)
+            let current = try await rest.notifySettings(of: agent)
+            guard let set = try changedMail(current.settings) else { return (current, nil) }
+            _ = try await HubConnection.open(credentials) { try await $0.send(.command(.notifySet(set))) }
+            return (try await rest.notifySettings(of: agent), nil)
+        } catch let error as ClientError where !mailChanges {
+            return (nil, error.message)
+        }
+    }
+
+    struct MailResult: Encodable {
+        var address: String?
+        var kinds: [String]
+        var language: String?
+        var hubSendsMail: Bool
+    }
+
     struct NotifyResult: Encodable {
         var profile: String
         var agent: String?
@@ -170,6 +269,8 @@ struct Notify: AsyncParsableCommand, HasGlobalOptions {
         var escape: String
         var notifySend: Bool
         var notifySendPath: String?
+        var mail: MailResult?
+        var mailProblem: String?
     }
 }
 

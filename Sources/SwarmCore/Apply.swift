@@ -28,6 +28,9 @@ extension SwarmState {
         case .skillsChanged(let agent, let skills):
             setSkills(of: agent, to: skills)
             return
+        case .notifyChanged(let settings):
+            notifications[settings.agent] = settings.mail == nil ? nil : settings
+            return
         case .presenceChanged(let agent, let status, let auto):
             updateAgent(agent) { profile in
                 profile.presence = status
@@ -66,7 +69,8 @@ extension SwarmState {
             }
         }
         switch event.payload {
-        case .ticketOpened, .skillsChanged, .presenceChanged, .tiersChanged, .queueConfigured, .kbCreated, .kbPublished:
+        case .ticketOpened, .skillsChanged, .presenceChanged, .tiersChanged, .queueConfigured, .kbCreated, .kbPublished,
+            .notifyChanged:
             break
         case .kbSuggested(let matches):
             ticket.suggestedArticles = matches.map(\.id)

@@ -81,7 +81,7 @@ extension Policy {
             return .whole
         case .skillsChanged, .presenceChanged, .expertInvited, .inviteAnswered, .helpRequested, .ticketStalled,
             .ticketEscalated, .tiersChanged, .queueConfigured, .slaWarning, .slaBreached, .kbCreated, .kbPublished,
-            .workLogged, .mailBounced:
+            .workLogged, .mailBounced, .notifyChanged:
             return .hidden
         }
     }

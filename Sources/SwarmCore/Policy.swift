@@ -68,6 +68,10 @@ public enum Policy {
         where set.agent != nil && set.agent != principal.id
             && !principal.role.readsEverything:
             throw .forbidden("only leads and admins may set another agent's skills")
+        case .client(.notifySet(let set))
+        where set.agent != nil && set.agent != principal.id
+            && !principal.role.readsEverything:
+            throw .forbidden("only leads and admins may set another agent's notices")
         case .client(.tiersSet):
             guard principal.role.readsEverything else { throw .forbidden("only leads and admins set agents' tiers") }
         case .client(.helpRequest(let help)):

@@ -30,6 +30,9 @@ extension SwarmState {
         switch event.payload {
         case .skillsChanged(let agent, _), .presenceChanged(let agent, _, _), .tiersChanged(let agent, _):
             return [.agent(agent), .agents]
+        case .notifyChanged(let settings):
+            // It holds the person's address: for them (and the leads who may watch their channel).
+            return [.agent(settings.agent)]
         case .queueConfigured(let queue, _):
             return [.queue(queue), .agents]
         case .kbPublished:

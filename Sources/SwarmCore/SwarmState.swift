@@ -8,6 +8,8 @@ public struct SwarmState: Sendable, Hashable {
     public var ticketCount = 0
     /// Agents the hub has seen (skills set, connected, or in a swarm), by id.
     public internal(set) var agents: [String: AgentProfile] = [:]
+    /// People's choices of notices by mail (`notify.changed`), by agent id; only those with an address.
+    public internal(set) var notifications: [String: NotifySettings] = [:]
     /// Knowledge-base articles by id.
     public internal(set) var articles: [String: Article] = [:]
     /// The number of articles written so far; the next is `KB-(articleCount + 1)`.

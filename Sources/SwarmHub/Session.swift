@@ -379,6 +379,7 @@ final class Session {
             switch command {
             case .client(.ownerAdd(let change)): change.agent
             case .client(.skillsSet(let set)) where set.agent != principal.id: set.agent
+            case .client(.notifySet(let set)) where set.agent != principal.id: set.agent
             case .client(.ticketInvite(let invite)) where invite.agent != principal.id: invite.agent
             case .client(.tiersSet(let set)): set.agent
             default: nil

@@ -46,6 +46,7 @@ public enum ClientCommand: Sendable, Hashable {
     case ticketStatus(StatusChange)
     case skillsSet(SkillsSet)
     case presenceSet(PresenceSet)
+    case notifySet(NotifySet)
     case ticketInvite(TicketInvite)
     case inviteAnswer(InviteAnswer)
     case helpRequest(HelpRequest)

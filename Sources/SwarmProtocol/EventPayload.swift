@@ -57,6 +57,9 @@ public enum EventPayload: Sendable, Hashable {
     /// notification came back, with the enhanced `status` code (`5.1.1`) and the remote server's
     /// `diagnostic` when it gave them. Agents' news only: the requester never sees it.
     case mailBounced(address: String, status: String?, diagnostic: String?)
+    /// A person's choice of notices by mail is now `settings` (`notify.set`); published on that
+    /// person's channel only, for it holds their address.
+    case notifyChanged(NotifySettings)
 
     /// The type name of this payload.
     public var type: EventType {
@@ -87,6 +90,7 @@ public enum EventPayload: Sendable, Hashable {
         case .alertRepeated: .alertRepeated
         case .alertRecovered: .alertRecovered
         case .mailBounced: .mailBounced
+        case .notifyChanged: .notifyChanged
         }
     }
 
@@ -176,6 +180,8 @@ public enum EventPayload: Sendable, Hashable {
                 address: try c.decode(String.self, forKey: .address),
                 status: try c.decodeIfPresent(String.self, forKey: .status),
                 diagnostic: try c.decodeIfPresent(String.self, forKey: .diagnostic))
+        case .notifyChanged:
+            self = .notifyChanged(try NotifySettings(from: decoder))
         }
     }
 
@@ -247,6 +253,8 @@ public enum EventPayload: Sendable, Hashable {
             try c.encode(address, forKey: .address)
             try c.encodeIfPresent(status, forKey: .status)
             try c.encodeIfPresent(diagnostic, forKey: .diagnostic)
+        case .notifyChanged(let settings):
+            try settings.encode(to: encoder)
         }
     }
 }

@@ -17,6 +17,7 @@ public enum FrameType: String, CaseIterable, Sendable, Hashable, Codable {
     case ticketStatus = "ticket.status"
     case skillsSet = "skills.set"
     case presenceSet = "presence.set"
+    case notifySet = "notify.set"
     case ticketInvite = "ticket.invite"
     case inviteAnswer = "invite.answer"
     case helpRequest = "help.request"

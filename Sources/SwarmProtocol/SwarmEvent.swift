@@ -75,4 +75,5 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case alertRepeated = "alert.repeated"
     case alertRecovered = "alert.recovered"
     case mailBounced = "mail.bounced"
+    case notifyChanged = "notify.changed"
 }

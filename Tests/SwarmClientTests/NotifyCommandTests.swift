@@ -67,6 +67,54 @@ struct NotifyCommandTests {
         }
     }
 
+    @Test(
+        "notify --mail keeps the choice of notices by mail in the hub, for every terminal; refused when it makes no sense"
+    )
+    func mail() async throws {
+        try await withHub { hub in
+            let cli = try SwarmCLI()
+            let token = try await hub.token("bob", .expert)
+            #expect(try await cli.run(["login", "--server", hub.httpBase, "--token", token]).status == 0)
+            let none = try await cli.run(["notify"])
+            #expect(none.out.contains("  mail         none; this hub sends no mail (no --mail-from)"), "\(none.out)")
+
+            let set = try await cli.json(["notify", "--mail", "bob@it.example", "--mail-on", "invite,answer"])
+            let mail = try #require(set["mail"] as? [String: Any], "\(set)")
+            #expect(mail["address"] as? String == "bob@it.example")
+            #expect(mail["kinds"] as? [String] == ["invite", "answer"])
+            #expect(mail["hubSendsMail"] as? Bool == false)
+            #expect(set["kinds"] as? [String] == ["invite", "assign", "sla", "answer"], "the terminal's choice stays")
+            // Kept by the hub: another machine (a new profiles file) shows it.
+            let other = try SwarmCLI()
+            #expect(try await other.run(["login", "--server", hub.httpBase, "--token", token]).status == 0)
+            let shown = try await other.run(["notify"])
+            #expect(shown.out.contains("  mail         invite, answer to bob@it.example"), "\(shown.out)")
+
+            let german = try await cli.json(["notify", "--mail-language", "de"])
+            #expect((german["mail"] as? [String: Any])?["language"] as? String == "de")
+            #expect(
+                (german["mail"] as? [String: Any])?["kinds"] as? [String] == ["invite", "answer"], "the rest stays")
+
+            for (arguments, message) in [
+                (["--mail", "bob"], "--mail takes an e-mail address"),
+                (["--mail-on", "pigeon"], "'pigeon' is not a kind"),
+                (["--mail-language", "fr"], "de or en"), (["--mail", "off", "--mail-on", "sla"], "--mail off goes"),
+                (["--reset", "--mail", "off"], "--reset goes alone"),
+            ] {
+                let refused = try await cli.run(["notify"] + arguments)
+                #expect(refused.status == ExitStatus.usage.rawValue, "\(arguments)")
+                #expect(refused.err.contains(message), "\(arguments): \(refused.err)")
+            }
+            let off = try await cli.json(["notify", "--mail", "off"])
+            #expect((off["mail"] as? [String: Any])?["address"] == nil)
+            let gone = try await other.run(["notify"])
+            #expect(gone.out.contains("  mail         none;"), "\(gone.out)")
+            // Kinds by mail without an address: said before anything is sent.
+            let bare = try await cli.run(["notify", "--mail-on", "sla"])
+            #expect(bare.status == ExitStatus.usage.rawValue && bare.err.contains("need an address"), "\(bare.err)")
+        }
+    }
+
     @Test("notify --help has examples and fits the terminal")
     func help() async throws {
         var cli = try SwarmCLI()

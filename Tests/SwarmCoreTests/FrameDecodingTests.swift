@@ -28,6 +28,7 @@ struct FrameDecodingTests {
         #"{"type":"ticket.status","id":"1","ticket":"T-1","status":"in_progress"}"#,
         #"{"type":"skills.set","id":"1","skills":{"network.dns":5}}"#,
         #"{"type":"presence.set","id":"1","status":"busy"}"#,
+        #"{"type":"notify.set","id":"1","kinds":["invite","sla"],"mail":"bob@it.example","language":"de"}"#,
         #"{"type":"ticket.invite","id":"1","ticket":"T-1","agent":"bob"}"#,
         #"{"type":"invite.answer","id":"1","ticket":"T-1","accept":true}"#,
         #"{"type":"help.request","id":"1","ticket":"T-1","skills":["windows.ad"],"note":"GPO?"}"#,

@@ -1,3 +1,5 @@
+public import SwarmProtocol
+
 /// Something that happened which a person should hear about even when not looking: an invitation
 /// to a swarm, a ticket given to them, an SLA about to slip on a ticket they own, or the requester
 /// answering on a ticket they work on.
@@ -5,31 +7,9 @@
 /// Its text is other people's (titles, comments), already cleaned of control characters; the
 /// encoders of ``TerminalNotice`` flatten it further for escape sequences.
 public struct Notice: Sendable, Hashable {
-    /// What kind of notice it is; people choose the kinds that reach them (`swarm notify --on`).
-    public enum Kind: String, Sendable, Hashable, CaseIterable, Codable, Comparable {
-        /// `expert.invited` naming me.
-        case invite
-        /// `owner.added` naming me by someone else, `ticket.escalated` or `ticket.opened` assigning me.
-        case assign
-        /// `sla.warning` or `sla.breached` on a ticket I own or am assigned.
-        case sla
-        /// `comment.added` by the requester on a ticket I swarm, own or am assigned.
-        case answer
-
-        /// The word the notice line starts with.
-        public var label: String {
-            switch self {
-            case .invite: "invitation"
-            case .assign: "assigned"
-            case .sla: "SLA"
-            case .answer: "answer"
-            }
-        }
-
-        public static func < (lhs: Kind, rhs: Kind) -> Bool {
-            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-        }
-    }
+    /// What kind of notice it is; people choose the kinds that reach them (`swarm notify --on`). The
+    /// rule for which events are notices is SwarmProtocol's ``NoticeRule``, shared with the hub's mails.
+    public typealias Kind = NoticeKind
 
     public var kind: Kind
     /// The ticket it is about.
@@ -53,4 +33,16 @@ public struct Notice: Sendable, Hashable {
     /// The line printed in the pane, so the notice stays visible after the bell:
     /// `🔔 invitation: T-42 — swarmd invited you (score 100), answer in 9m: "VPN drops"  #57`.
     public var line: String { "🔔 \(title) — \(body)  #\(seq)" }
+}
+
+extension NoticeKind {
+    /// The word the notice line starts with.
+    public var label: String {
+        switch self {
+        case .invite: "invitation"
+        case .assign: "assigned"
+        case .sla: "SLA"
+        case .answer: "answer"
+        }
+    }
 }

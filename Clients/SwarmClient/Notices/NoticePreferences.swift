@@ -1,3 +1,5 @@
+public import SwarmProtocol
+
 /// What reaches a person, and how: their choice, saved with their profile by `swarm notify`.
 ///
 /// The default (no choice saved) is every kind, the bell and the terminal's desktop notice; not

@@ -6,13 +6,15 @@ import SwarmStore
 /// One mail an event causes, before it is rendered: who gets it, why, and what it says.
 struct PlannedMail: Sendable, Hashable {
     /// Why it is sent: the ticket was opened, a public reply, the desk waits for the requester, the
-    /// ticket was resolved.
+    /// ticket was resolved (to the requester); a notice to a person who chose notices by mail
+    /// (``NoticeMailPlan``).
     enum Kind: String, Sendable, Hashable {
-        case opened, reply, waiting, resolved
+        case opened, reply, waiting, resolved, notice
     }
 
-    /// The `Message-ID`, without angle brackets: `T-42.<seq>@<domain>`, one per event and recipient, so
-    /// the event's mail has one identity however often it is planned or tried.
+    /// The `Message-ID`, without angle brackets: `T-42.<seq>@<domain>` to the requester,
+    /// `T-42.<seq>.<agent>@<domain>` for a notice — one per event and recipient, so the event's mail has
+    /// one identity however often it is planned or tried.
     var id: String
     var seq: Int64
     var ticket: String

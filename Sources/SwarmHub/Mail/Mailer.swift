@@ -6,7 +6,8 @@ import SwarmMail
 import SwarmProtocol
 import SwarmStore
 
-/// The hub's mail out: follows the log, plans the mails its events cause (``MailPlan``), keeps them in
+/// The hub's mail out: follows the log, plans the mails its events cause (``MailPlan`` to requesters,
+/// ``NoticeMailPlan`` to agents who chose notices by mail), keeps them in
 /// the store's queue (``MailStore``) and hands each to the relay until it takes it.
 ///
 /// Driven by the log, not by the commit that just happened: it reads the events after its cursor from
@@ -77,9 +78,12 @@ final class Mailer: Service, Sendable {
         try await LogFollower(store: store, ledger: ledger).follow(after: cursor) { events, state, through in
             var jobs: [MailJob] = []
             var answered: [String: Int] = [:]
+            let now = clock()
             for stored in events {
-                for planned in MailPlan.mails(
-                    for: stored, in: state, domain: configuration.identity.domain, language: configuration.language)
+                let domain = configuration.identity.domain
+                for planned in MailPlan.mails(for: stored, in: state, domain: domain, language: configuration.language)
+                    + NoticeMailPlan.mails(
+                        for: stored, in: state, domain: domain, language: configuration.language, now: now)
                 {
                     var job = try job(planned)
                     if planned.kind == .opened {

@@ -31,7 +31,8 @@ enum RestAPI {
                 requesters: RequesterCheck(tokens: store, mailDomains: mailDomains), maxBodySize: maxBody,
                 settings: settings, clock: clock
             ).routes, atPath: "/tickets")
-        v1.addRoutes(AgentRoutes(ledger: ledger).routes, atPath: "/agents")
+        v1.addRoutes(
+            AgentRoutes(ledger: ledger, mailOut: mailIdentity != unnamedMailIdentity).routes, atPath: "/agents")
         v1.addRoutes(SkillRoutes(ledger: ledger, taxonomy: settings.taxonomy).routes, atPath: "/skills")
         v1.addRoutes(KnowledgeRoutes(ledger: ledger, store: store, maxBodySize: maxBody).routes, atPath: "/kb")
         v1.addRoutes(MetricsRoutes(ledger: ledger, clock: clock).routes, atPath: "/metrics")
@@ -61,6 +62,7 @@ extension EventPage: ResponseEncodable {}
 extension OpenedTicket: ResponseEncodable {}
 extension CandidateList: ResponseEncodable {}
 extension AgentList: ResponseEncodable {}
+extension NotifyAnswer: ResponseEncodable {}
 extension SkillCatalog: ResponseEncodable {}
 extension ArticleList: ResponseEncodable {}
 extension Article: ResponseEncodable {}

@@ -87,6 +87,9 @@ enum WebhookPlan {
             shown.payload = .workLogged(agent: agent, minutes: minutes, note: internalNotes ? note.map(cut) : nil)
         case .mailBounced(let address, let status, _):
             shown.payload = .mailBounced(address: masked(address), status: status, diagnostic: nil)
+        case .notifyChanged:
+            // A person's address and choice of notices: theirs, not a chat channel's.
+            return nil
         case .alertRepeated(let count, let output):
             shown.payload = .alertRepeated(count: count, output: cut(output))
         case .alertRecovered(let output, let resolved):

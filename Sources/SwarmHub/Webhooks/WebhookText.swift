@@ -90,6 +90,9 @@ enum WebhookText {
             return "alert recovered\(resolved ? ", resolved" : ""): \(quote(output))"
         case .mailBounced(let address, let status, _):
             return "mail to \(address) bounced" + (status.map { ": \($0)" } ?? "")
+        case .notifyChanged(let settings):
+            // Never carried (WebhookPlan.view): a person's address is not for a team's chat.
+            return "\(settings.agent)'s notices by mail changed"
         }
     }
 

@@ -1,8 +1,7 @@
-public import SwarmProtocol
-
 /// What the notices need to know of a ticket: whose it is, who works on it, and its title.
 ///
-/// Filled from a `ticket.opened` the client saw or from `GET /v1/tickets/{id}`, then kept current
+/// The hub makes them from its state; a client fills them from a `ticket.opened` it saw or from
+/// `GET /v1/tickets/{id}`, then keeps them current
 /// from the events that change it. The events that change *my* place on a ticket (I join, leave,
 /// am made or unmade an owner, am assigned) all reach my `agent:` channel, so following that
 /// channel keeps these facts true for me.
