@@ -20,6 +20,15 @@ public enum ClockTime {
         return "\(year)-\(two(month))-\(two(day))"
     }
 
+    /// The time of day of `then` in `timeZone`, to the second: "14:05:09" — for "updated at" in a
+    /// view that is read again every few seconds.
+    public static func seconds(_ then: Timestamp, timeZone: TimeZone = .current) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let moment = calendar.dateComponents([.hour, .minute, .second], from: then.date)
+        return two(moment.hour ?? 0) + ":" + two(moment.minute ?? 0) + ":" + two(moment.second ?? 0)
+    }
+
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     private static func two(_ number: Int) -> String { number < 10 ? "0\(number)" : "\(number)" }

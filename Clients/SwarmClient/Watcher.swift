@@ -10,14 +10,19 @@ public struct Watcher: Sendable {
     public var since: Int64?
     /// The delays between reconnect attempts.
     public var backoff: Backoff
+    /// Channels followed besides ``channels``, added while the watcher runs.
+    public var extra: ExtraChannels?
 
-    /// A watcher of `channels` (or the defaults) from `since` (or now).
-    public init(credentials: Credentials, channels: [String]? = nil, since: Int64? = nil, backoff: Backoff = Backoff())
-    {
+    /// A watcher of `channels` (or the defaults) and those added to `extra`, from `since` (or now).
+    public init(
+        credentials: Credentials, channels: [String]? = nil, since: Int64? = nil, backoff: Backoff = Backoff(),
+        extra: ExtraChannels? = nil
+    ) {
         self.credentials = credentials
         self.channels = channels
         self.since = since
         self.backoff = backoff
+        self.extra = extra
     }
 
     /// What `swarm watch` follows when no channel is named: the user's own `agent:` channel (tickets
@@ -58,7 +63,9 @@ public struct Watcher: Sendable {
         while !Task.isCancelled {
             do {
                 try await HubConnection.open(credentials) { connection in
-                    let channels = self.channels ?? Self.defaultChannels(for: connection.welcome)
+                    let extra = self.extra?.listen()
+                    var channels = self.channels ?? Self.defaultChannels(for: connection.welcome)
+                    channels += (extra?.now ?? []).filter { !channels.contains($0) }
                     let since = position?.seq ?? self.since
                     let request = ChannelRequest(channels: channels, since: since, epoch: position?.epoch)
                     do {
@@ -81,11 +88,35 @@ public struct Watcher: Sendable {
                     }
                     backoff.reset()
                     lost = false
-                    for await item in connection.incoming {
-                        switch item {
-                        case .event(let event) where position?.accept(event.seq) == true: update(.event(event))
-                        case .event: break  // at or before the position: shown already
-                        case .activity(let activity): update(.activity(activity))
+                    // What the hub pushes, and the failure of a subscription to a channel added
+                    // meanwhile, in one stream read here, where `update` may be called.
+                    let (items, sink) = AsyncStream.makeStream(of: Result<HubConnection.Incoming, ClientError>.self)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for await item in connection.incoming { sink.yield(.success(item)) }
+                            sink.finish()
+                        }
+                        if let later = extra?.later {
+                            group.addTask {
+                                for await added in later {
+                                    do throws(ClientError) {
+                                        try await connection.send(.subscribe(ChannelRequest(channels: added)))
+                                    } catch {
+                                        sink.yield(.failure(error))
+                                        return
+                                    }
+                                }
+                            }
+                        }
+                        defer { group.cancelAll() }
+                        for await item in items {
+                            switch item {
+                            case .success(.event(let event)) where position?.accept(event.seq) == true:
+                                update(.event(event))
+                            case .success(.event): break  // at or before the position: shown already
+                            case .success(.activity(let activity)): update(.activity(activity))
+                            case .failure(let error): throw error
+                            }
                         }
                     }
                     throw ClientError.connection(connection.closeReason ?? "the hub closed the connection")

@@ -24,7 +24,10 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
             'swarm watch') appear above the prompt as they happen. Tab completes commands and ticket \
             ids; Up and Down walk the history; Ctrl-C drops the line; 'exit' or Ctrl-D leaves. \
             A bare 'swarm' in a terminal starts the console too. Notices (see 'swarm notify') print \
-            above the prompt with a 🔔, ring the bell and raise a desktop notice.
+            above the prompt with a 🔔, ring the bell and raise a desktop notice. 'tickets --live' \
+            fills the terminal with your work list, kept current, until q, Esc or Ctrl-C; the event \
+            lines that come meanwhile wait, as while 'comment' has the editor open, and print above \
+            the prompt when you are back.
 
             When standard input is not a terminal, the console reads one command per line and exits \
             with the status of the last command that failed (0 if none did), which makes it scriptable.

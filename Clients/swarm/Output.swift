@@ -26,6 +26,9 @@ func sayJSON(_ value: some Encodable) throws {
 /// Whether standard output is a terminal (where a line may be rewritten in place).
 var outputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 
+/// Whether standard input is a terminal (where keys can be read one by one).
+var inputIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+
 /// Whether both standard input and output are terminals, so the user can be asked things.
 var hasTerminal: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
 

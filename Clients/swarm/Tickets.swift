@@ -6,7 +6,7 @@ import SwarmProtocol
 /// `swarm tickets`: the ticket list, filtered.
 struct Tickets: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
-        abstract: "List tickets: your work list, filtered and sorted.",
+        abstract: "List tickets: your work list, filtered and sorted; --live keeps it on screen, current.",
         discussion: """
             Reads GET /v1/tickets page by page: the first 100 tickets unless --limit N or --all. Every \
             filter is applied by the hub. --open: not resolved or closed; --mine: open tickets you swarm \
@@ -18,8 +18,18 @@ struct Tickets: AsyncParsableCommand, HasGlobalOptions {
             (the default). DUE shows the time left to the next SLA deadline ("-25m": breached 25 \
             minutes ago).
 
+            --live fills the terminal with the list and keeps it current: it follows the hub's live \
+            feed, reads the list again 300 ms after a ticket changes (a burst of changes is one read) \
+            and every 30 s, and draws it again when the terminal is resized; rows that do not fit are \
+            counted in a last line '… N more'. The header names the list, when it was read and, when \
+            the connection is lost, says so while swarm reconnects (as 'swarm watch' does). q, Esc or \
+            Ctrl-C leaves and gives the terminal back as it was; r reads the list at once. It needs a \
+            terminal and does not go with --json. In the console it works the same, the console's \
+            event lines waiting until you leave.
+
             Examples:
               swarm tickets --mine --sort deadline
+              swarm tickets --live --open --sort priority
               swarm tickets --open --priority P1,P2 --sort priority
               swarm tickets --status new,open --queue network --skill network.vpn
               swarm tickets --search "drucker papierstau"
@@ -62,6 +72,9 @@ struct Tickets: AsyncParsableCommand, HasGlobalOptions {
     @Flag(help: "Every matching ticket, however many.")
     var all = false
 
+    @Flag(help: "Fill the terminal with the list and keep it current as tickets change; q leaves.")
+    var live = false
+
     /// `--status new,open`: each must be a status.
     static func statuses(_ text: String) throws -> [TicketStatus] {
         try text.split(separator: ",").map { part in
@@ -93,20 +106,22 @@ struct Tickets: AsyncParsableCommand, HasGlobalOptions {
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be 1 or more") }
         if limit != nil && all { throw ValidationError("--limit and --all exclude each other") }
+        if live && global.json {
+            throw ValidationError("--live and --json exclude each other: --live draws the list on the terminal")
+        }
+        if live && !outputIsTerminal { throw ValidationError("--live needs a terminal: standard output is not one") }
+        if live && !inputIsTerminal {
+            throw ValidationError("--live needs a terminal: standard input is not one (the keys are read from it)")
+        }
     }
 
     func run() async throws {
         let credentials = try global.credentials()
-        var query = TicketQuery()
-        query.statuses = try status.map(Self.statuses) ?? []
-        query.priorities = try priority.map(Self.priorities) ?? []
-        query.openOnly = open || mine
-        query.queue = queue
-        query.skill = skill
-        query.owner = owner
-        query.member = mine ? try await whoAmI(credentials) : nil
-        query.text = search
-        query.sort = sort
+        let query = try await query(credentials)
+        if live {
+            try await runLive(query, credentials: credentials)
+            return
+        }
         let (tickets, total, deadlines) = try await RestClient(credentials).tickets(
             query, limit: all ? nil : (limit ?? 100))
         if global.json {
@@ -117,7 +132,32 @@ struct Tickets: AsyncParsableCommand, HasGlobalOptions {
             say("no tickets")
             return
         }
-        let time = now()
+        Self.table(tickets, deadlines: deadlines, now: now(), style: global.style).forEach(say)
+        if tickets.count < total {
+            say(global.style.paint("\(tickets.count) of \(total) tickets; --limit N or --all for more", .dim))
+        }
+    }
+
+    /// The filters and order the options ask for (`--mine` asks who the token is).
+    func query(_ credentials: Credentials) async throws -> TicketQuery {
+        var query = TicketQuery()
+        query.statuses = try status.map(Self.statuses) ?? []
+        query.priorities = try priority.map(Self.priorities) ?? []
+        query.openOnly = open || mine
+        query.queue = queue
+        query.skill = skill
+        query.owner = owner
+        query.member = mine ? try await whoAmI(credentials) : nil
+        query.text = search
+        query.sort = sort
+        return query
+    }
+
+    /// The list as a table: the column headings, then one line per ticket; DUE only when the hub
+    /// sent deadlines (to staff).
+    static func table(_ tickets: [Ticket], deadlines: [String: Timestamp], now time: Timestamp, style: Style)
+        -> [String]
+    {
         let showDue = !deadlines.isEmpty
         let table = Table(
             headers: ["ID", "PRI", "STATUS", "QUEUE", "OWNERS"] + (showDue ? ["DUE"] : []) + ["UPDATED", "TITLE"],
@@ -133,7 +173,7 @@ struct Tickets: AsyncParsableCommand, HasGlobalOptions {
                     ]
             })
         let dueColumn = showDue ? 5 : -1
-        let lines = table.render(style: global.style) { column, row, _ in
+        return table.render(style: style) { column, row, _ in
             switch column {
             case 0: return .bold
             case 1: return tickets[row].priority <= .p2 ? .red : nil
@@ -143,10 +183,6 @@ struct Tickets: AsyncParsableCommand, HasGlobalOptions {
                 return due.milliseconds <= time.milliseconds ? .red : nil
             default: return nil
             }
-        }
-        lines.forEach(say)
-        if tickets.count < total {
-            say(global.style.paint("\(tickets.count) of \(total) tickets; --limit N or --all for more", .dim))
         }
     }
 
