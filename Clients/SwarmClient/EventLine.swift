@@ -23,7 +23,7 @@ public enum EventLine {
         switch event.payload {
         case .ticketOpened: .green
         case .swarmJoined, .swarmLeft: .cyan
-        case .commentAdded: .blue
+        case .commentAdded, .attachmentAdded: .blue
         case .ownerAdded, .ownerRemoved: .magenta
         case .statusChanged(_, let to, _): to.isDone ? .green : .yellow
         case .expertInvited, .helpRequested: .yellow
@@ -140,6 +140,9 @@ public enum EventLine {
             return "mail to \(address) bounced" + (why.isEmpty ? "" : ": \(why)")
         case .notifyChanged(let settings):
             return "\(actor) set \(settings.agent)'s notices by mail: " + describe(settings)
+        case .attachmentAdded(let file):
+            let attached = "\(actor) attached \(quote(file.name)) (\(file.mediaType), \(ByteSize.describe(file.size)), \(file.id))"
+            return file.visibility == .public ? "\(attached) (public)" : attached
         }
     }
 

@@ -27,6 +27,8 @@ public struct ServeOptions: ParsableArguments {
     @Option(Setting.principalBurst) var principalBurst: String?
     @Option(Setting.requesterBytesPerHour) var requesterBytesPerHour: String?
     @Option(Setting.requesterBytesPerTicket) var requesterBytesPerTicket: String?
+    @Option(Setting.attachmentMaxFile) var attachmentMaxFile: String?
+    @Option(Setting.attachmentMaxTicket) var attachmentMaxTicket: String?
     @Option(Setting.mailDomains) var mailDomains: String?
     @Option(Setting.floodCloseAfter) var floodCloseAfter: String?
     @Option(Setting.helloTimeout) var helloTimeout: String?
@@ -76,6 +78,8 @@ public struct ServeOptions: ParsableArguments {
             (.principalBurst, principalBurst.map { [$0] } ?? []),
             (.requesterBytesPerHour, requesterBytesPerHour.map { [$0] } ?? []),
             (.requesterBytesPerTicket, requesterBytesPerTicket.map { [$0] } ?? []),
+            (.attachmentMaxFile, attachmentMaxFile.map { [$0] } ?? []),
+            (.attachmentMaxTicket, attachmentMaxTicket.map { [$0] } ?? []),
             (.mailDomains, mailDomains.map { [$0] } ?? []),
             (.floodCloseAfter, floodCloseAfter.map { [$0] } ?? []),
             (.helloTimeout, helloTimeout.map { [$0] } ?? []),

@@ -29,6 +29,8 @@ public enum Settings {
         .principalBurst,
         .requesterBytesPerHour,
         .requesterBytesPerTicket,
+        .attachmentMaxFile,
+        .attachmentMaxTicket,
         .mailDomains,
         .floodCloseAfter,
         .helloTimeout,
@@ -173,6 +175,14 @@ extension Setting {
         "requester-bytes-per-hour", \.hub.requesterBytesPerHour, 1024...(1 << 34), value: "bytes",
         "Bytes of text (titles, descriptions, comments) a requester may write per hour.")
     /// `--requester-bytes-per-ticket`.
+    /// `--attachment-max-file`.
+    public static let attachmentMaxFile = Setting.count(
+        "attachment-max-file", \.hub.swarm.attachmentMaxFile, 0...(1 << 32), value: "bytes",
+        "Largest file that may be attached; a larger upload is refused with the limit and how far over it is.")
+    /// `--attachment-max-ticket`.
+    public static let attachmentMaxTicket = Setting.count(
+        "attachment-max-ticket", \.hub.swarm.attachmentMaxTicket, 0...(1 << 40), value: "bytes",
+        "Most bytes of files one ticket may hold, all its attachments together.")
     public static let requesterBytesPerTicket = Setting.count(
         "requester-bytes-per-ticket", \.hub.requesterBytesPerTicket, 1024...(1 << 34), value: "bytes",
         "Bytes of text a requester may have on one ticket: its description and her comments.")

@@ -20,6 +20,9 @@ extension Ack {
             // A recovery already logged causes nothing; its ticket is still the answer.
             ticket = events.first?.ticket ?? state.recoveryTicket(key: key, for: principal)?.id
             if ticket == nil { unknown = true }
+        case .attach:
+            ticket = events.first?.ticket
+            if case .attachmentAdded(let file)? = events.first?.payload { attachment = file.id }
         default:
             break
         }

@@ -72,6 +72,10 @@ extension SwarmState {
         case .ticketOpened, .skillsChanged, .presenceChanged, .tiersChanged, .queueConfigured, .kbCreated, .kbPublished,
             .notifyChanged:
             break
+        case .attachmentAdded(let attachment):
+            ticket.attachments.append(attachment)
+            attachmentCount = max(attachmentCount, attachment.number)
+            attachmentTickets[attachment.id] = id
         case .kbSuggested(let matches):
             ticket.suggestedArticles = matches.map(\.id)
         case .kbApplied(let article, let deflected):

@@ -18,19 +18,26 @@ public enum Command: Sendable, Hashable {
     /// The hub's own: a delivery-status notification says mail about `ticket` to its requester's
     /// `address` could not be delivered (`status`, `diagnostic` as the report gave them).
     case mailBounced(ticket: String, address: String, status: String?, diagnostic: String?)
+    /// A file whose bytes the hub has stored (`POST /v1/tickets/{id}/attachments`), attached for the
+    /// uploader: not the hub's own, decided and authorized for whoever uploaded it.
+    case attach(AttachmentAdd)
 
     /// The ticket the command acts on, if any.
     public var ticket: String? {
         switch self {
         case .client(let command): command.ticket
         case .suggestArticles(let ticket, _), .mailBounced(let ticket, _, _, _): ticket
+        case .attach(let add): add.ticket
         case .configureQueue, .connected, .disconnected, .tick: nil
         }
     }
 
     /// Whether only the hub itself may issue the command.
     public var isSystem: Bool {
-        if case .client = self { false } else { true }
+        switch self {
+        case .client, .attach: false
+        case .configureQueue, .suggestArticles, .connected, .disconnected, .tick, .mailBounced: true
+        }
     }
 
     /// The command's name as a metric label: its frame `type` for client commands, `system.` and a
@@ -44,6 +51,7 @@ public enum Command: Sendable, Hashable {
         case .disconnected: "system.disconnected"
         case .tick: "system.tick"
         case .mailBounced: "system.mail_bounced"
+        case .attach: "attachment.add"
         }
     }
 }

@@ -141,6 +141,8 @@ extension SwarmState {
         case .client(.skillsSet(let set)):
             return try decideSkills(
                 of: set.agent ?? principal.id, set.skills, by: principal, at: now, taxonomy: settings.taxonomy)
+        case .attach(let add):
+            return try decideAttach(add, by: principal, at: now, settings: settings)
         case .client(.notifySet(let set)):
             return try decideNotify(set, by: principal, at: now)
         case .client(.presenceSet(let presence)):

@@ -10,6 +10,8 @@ public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
         case forbidden
         /// Not allowed in the ticket's current state.
         case conflict
+        /// Over a size limit (a file, a ticket's files).
+        case tooLarge
     }
 
     public var kind: Kind
@@ -26,4 +28,5 @@ public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     static func notFound(_ message: String) -> DomainError { DomainError(.notFound, message) }
     static func forbidden(_ message: String) -> DomainError { DomainError(.forbidden, message) }
     static func conflict(_ message: String) -> DomainError { DomainError(.conflict, message) }
+    static func tooLarge(_ message: String) -> DomainError { DomainError(.tooLarge, message) }
 }

@@ -76,6 +76,9 @@ extension Policy {
             return .redacted(redacted)
         case .swarmJoined, .swarmLeft, .ownerAdded, .ownerRemoved, .statusChanged, .kbSuggested, .kbApplied:
             return .whole
+        case .attachmentAdded(let attachment):
+            // An internal file is the swarm's, as an internal note is.
+            return attachment.visibility == .public ? .whole : .hidden
         case .alertRepeated, .alertRecovered:
             // A monitor's own reports on the ticket it opened: the output is what it sent.
             return .whole
@@ -91,6 +94,12 @@ extension Policy {
     static func requesterSees(_ event: SwarmEvent, ofTicketRequestedBy id: String) -> Bool {
         if case .hidden = view(of: event, forRequester: id) { return false }
         return true
+    }
+
+    /// An attachment as `audience` sees it, or `nil` when it is left out: an internal file is staff's.
+    public static func view(of attachment: Attachment, for audience: Audience) -> Attachment? {
+        guard case .requester = audience else { return attachment }
+        return attachment.visibility == .public ? attachment : nil
     }
 
     /// A comment as `audience` sees it, or `nil` when it is left out.
@@ -125,6 +134,7 @@ extension Policy {
     static func view(of ticket: Ticket, forRequester id: String) -> Ticket {
         var shown = ticket
         shown.comments = CommentList(ticket.comments.lazy.compactMap { view(of: $0, for: id) })
+        shown.attachments = ticket.attachments.filter { $0.visibility == .public }
         shown.invitations = []
         shown.tier = nil
         shown.tierSince = nil

@@ -45,6 +45,10 @@ public enum Policy {
                 throw .forbidden(
                     "a requester's own ticket comes in through the portal (monitoring with a dedupKey); leave out 'via'"
                 )
+            case .attach(let add) where add.visibility == .internal:
+                throw .forbidden("requesters' files are for the swarm and for them: leave out 'visibility' or send public")
+            case .attach:
+                return
             case .client(.ticketOpen), .client(.commentAdd), .client(.kbApply), .client(.alertResolve):
                 // A recovery finds its ticket by key; decide treats one the sender may not see as unknown.
                 return

@@ -29,6 +29,10 @@ public struct SwarmSettings: Sendable, Hashable {
     /// How monitoring alerts (`POST /v1/alerts`) become tickets. Not read by `decide`: the hub turns
     /// alerts into `ticket.open` and `alert.resolve` commands with them.
     public var alerts = AlertRules()
+    /// The most bytes one file may have (`--attachment-max-file`); checked while it is stored.
+    public var attachmentMaxFile = 25 * 1_048_576
+    /// The most bytes of files one ticket may hold, all attachments together (`--attachment-max-ticket`).
+    public var attachmentMaxTicket = 100 * 1_048_576
 
     /// The most candidates one `ticket.invite` or `help.request` may ask for.
     public static let maxInvitations = 20

@@ -10,6 +10,10 @@ public struct SwarmState: Sendable, Hashable {
     public internal(set) var agents: [String: AgentProfile] = [:]
     /// People's choices of notices by mail (`notify.changed`), by agent id; only those with an address.
     public internal(set) var notifications: [String: NotifySettings] = [:]
+    /// The number of files attached so far; the next is `A-(attachmentCount + 1)`.
+    public internal(set) var attachmentCount = 0
+    /// Attachment id → the ticket it is on.
+    public internal(set) var attachmentTickets: [String: String] = [:]
     /// Knowledge-base articles by id.
     public internal(set) var articles: [String: Article] = [:]
     /// The number of articles written so far; the next is `KB-(articleCount + 1)`.
@@ -29,6 +33,14 @@ public struct SwarmState: Sendable, Hashable {
     /// The actor of events the hub decides by itself (timeouts, presence, automatic invitations).
     /// Token names may not take it.
     public static let systemActor = "swarmd"
+
+    /// The attachment `id` and its ticket, when there is one.
+    public func attachment(_ id: String) -> (Attachment, Ticket)? {
+        guard let ticketID = attachmentTickets[id], let ticket = tickets[ticketID],
+            let attachment = ticket.attachments.first(where: { $0.id == id })
+        else { return nil }
+        return (attachment, ticket)
+    }
 
     /// Applies events in order to an empty state.
     public static func replaying(_ events: some Sequence<SwarmEvent>) -> SwarmState {

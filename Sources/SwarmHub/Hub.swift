@@ -6,6 +6,7 @@ public import Logging
 import NIOCore
 public import SwarmConfiguration
 import SwarmCore
+import SwarmFiles
 import SwarmMail
 import SwarmProtocol
 public import SwarmStore
@@ -33,6 +34,7 @@ public struct Hub: Sendable {
     let limits: PrincipalLimits
     let suggestions: KnowledgeSuggestions
     let pruning: CommandPruning
+    let blobSweep: BlobSweep
     let presence: PresenceTracker
     /// The mail out, when a relay is configured (`--smtp`).
     let mailer: Mailer?
@@ -40,6 +42,8 @@ public struct Hub: Sendable {
     let webhooks: WebhookSender?
     /// On a shared log (PostgreSQL): the log listener and the timer lease; `nil` on SQLite.
     let cluster: ClusterLink?
+    /// The media types of uploads, from their bytes (libmagic).
+    let sniffer: MediaSniffer
     public let configuration: HubConfiguration
     public let clock: HubClock
     public let logger: Logger
@@ -78,6 +82,8 @@ public struct Hub: Sendable {
                 requesterBytesPerTicket: configuration.requesterBytesPerTicket),
             telemetry: telemetry)
         self.pruning = CommandPruning(store: store, clock: clock, configuration: configuration, logger: logger)
+        self.blobSweep = BlobSweep(
+            store: store, ledger: ledger, clock: clock, mayRun: { timers.holdsLease }, logger: logger)
         self.presence = PresenceTracker(ledger: ledger, grace: configuration.presenceGrace)
         self.mailer = configuration.mailOut.map { mail in
             Mailer(
@@ -95,6 +101,11 @@ public struct Hub: Sendable {
             : WebhookSender(
                 store: store, ledger: ledger, hooks: configuration.webhooks, epoch: epoch, clock: clock,
                 mayRun: { timers.holdsLease }, telemetry: telemetry, logger: logger)
+        do {
+            self.sniffer = try MediaSniffer()
+        } catch {
+            throw HubError(.internal, "cannot load libmagic's database for attachments: \(error)")
+        }
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -142,7 +153,7 @@ public struct Hub: Sendable {
             mailDomains: configuration.mailDomains,
             mailIdentity: configuration.mailOut.map {
                 HubMailIdentity(domain: $0.from.domain, address: $0.from.address)
-            } ?? RestAPI.unnamedMailIdentity, telemetry: telemetry, logger: logger)
+            } ?? RestAPI.unnamedMailIdentity, sniffer: sniffer, telemetry: telemetry, logger: logger)
     }
 
     /// Builds the application. Run it with `runService()` (signals) or inside a `ServiceGroup`.
@@ -175,7 +186,7 @@ public struct Hub: Sendable {
             ),
             // The ledger comes first: services shut down in reverse order, so the server stops
             // taking commands before the ledger commits the last of them.
-            services: [ledger, timers, metricsFeed, suggestions, pruning, tokenWatch] + (cluster.map { [$0] } ?? [])
+            services: [ledger, timers, metricsFeed, suggestions, pruning, blobSweep, tokenWatch] + (cluster.map { [$0] } ?? [])
                 + (mailer.map { [$0] } ?? []) + (webhooks.map { [$0] } ?? [])
                 + PrometheusEndpoint.listener(configuration: metrics, scrape: scrape, logger: logger),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },

@@ -22,6 +22,7 @@ public struct HubError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notFound: self.init(.notFound, error.message)
         case .forbidden: self.init(.forbidden, error.message)
         case .conflict: self.init(.conflict, error.message)
+        case .tooLarge: self.init(.tooLarge, error.message)
         }
     }
 

@@ -60,6 +60,8 @@ public enum EventPayload: Sendable, Hashable {
     /// A person's choice of notices by mail is now `settings` (`notify.set`); published on that
     /// person's channel only, for it holds their address.
     case notifyChanged(NotifySettings)
+    /// A file was attached to the ticket (its metadata; the bytes are in the store).
+    case attachmentAdded(Attachment)
 
     /// The type name of this payload.
     public var type: EventType {
@@ -91,6 +93,7 @@ public enum EventPayload: Sendable, Hashable {
         case .alertRecovered: .alertRecovered
         case .mailBounced: .mailBounced
         case .notifyChanged: .notifyChanged
+        case .attachmentAdded: .attachmentAdded
         }
     }
 
@@ -98,7 +101,7 @@ public enum EventPayload: Sendable, Hashable {
         case ticketState = "state"
         case agent, comment, from, to, resolution, skills, status, auto, score, origin, expires, reasons, accept
         case expired, note, since, tiers, queue, mode, target, due, article, articles, deflected, minutes
-        case count, output, resolved, address, diagnostic
+        case count, output, resolved, address, diagnostic, attachment
     }
 
     init(type: EventType, from decoder: any Decoder) throws {
@@ -182,6 +185,8 @@ public enum EventPayload: Sendable, Hashable {
                 diagnostic: try c.decodeIfPresent(String.self, forKey: .diagnostic))
         case .notifyChanged:
             self = .notifyChanged(try NotifySettings(from: decoder))
+        case .attachmentAdded:
+            self = .attachmentAdded(try c.decode(Attachment.self, forKey: .attachment))
         }
     }
 
@@ -255,6 +260,8 @@ public enum EventPayload: Sendable, Hashable {
             try c.encodeIfPresent(diagnostic, forKey: .diagnostic)
         case .notifyChanged(let settings):
             try settings.encode(to: encoder)
+        case .attachmentAdded(let attachment):
+            try c.encode(attachment, forKey: .attachment)
         }
     }
 }

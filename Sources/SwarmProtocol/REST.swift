@@ -287,3 +287,14 @@ public struct MailOutcome: Codable, Sendable, Hashable {
         self.reason = reason
     }
 }
+
+/// The answer of `POST /v1/tickets/{id}/attachments`: the file as attached.
+public struct AttachedFile: Codable, Sendable, Hashable {
+    public var attachment: Attachment
+    /// The seq of `attachment.added`.
+    public var seq: Int64
+    public init(attachment: Attachment, seq: Int64) {
+        self.attachment = attachment
+        self.seq = seq
+    }
+}

@@ -36,6 +36,8 @@ public struct Ack: Codable, Sendable, Hashable {
     public var ticket: String?
     /// The new article's id, on the ack of `kb.create` and `kb.capture`.
     public var article: String?
+    /// The new attachment's id, on the answer of an upload (`POST /v1/tickets/{id}/attachments`).
+    public var attachment: String?
     /// The matches, on the ack of `kb.search`.
     public var articles: [ArticleMatch]?
     /// `true` on the ack of a `ticket.open` whose `dedupKey` matched an open ticket: `ticket` is that

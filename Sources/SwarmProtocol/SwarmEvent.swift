@@ -76,4 +76,5 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case alertRecovered = "alert.recovered"
     case mailBounced = "mail.bounced"
     case notifyChanged = "notify.changed"
+    case attachmentAdded = "attachment.added"
 }

@@ -74,6 +74,8 @@ public struct Ticket: Codable, Sendable, Hashable {
     /// The ticket's `firstResponseAt` as its requester sees it: the first public reply or status
     /// change by someone else.
     public var publicFirstResponseAt: Timestamp?
+    /// Files attached, in the order attached (metadata; the bytes by `GET /v1/attachments/{id}`).
+    public var attachments: [Attachment] = []
 
     /// Creates a ticket.
     public init(
@@ -138,7 +140,7 @@ public struct Ticket: Codable, Sendable, Hashable {
         case status, resolution, members, owners, comments, openedAt, updatedAt, resolvedAt, closedAt, reopenCount
         case invitations, stalledSince, mode, tier, tierSince, assignee, handoffs, vendor, vendorRef
         case firstResponseAt, slaSpans, slaFired, suggestedArticles, resolvedWith, deflected, effortMinutes, alert
-        case publicUpdatedAt, publicFirstResponseAt, language
+        case publicUpdatedAt, publicFirstResponseAt, language, attachments
     }
 
     /// Decodes a ticket; fields added after protocol v1's first release default when absent, so
@@ -189,6 +191,7 @@ public struct Ticket: Codable, Sendable, Hashable {
         // an alert's ticket came from monitoring, any other most likely from its requester herself.
         via = try c.decodeIfPresent(Via.self, forKey: .via) ?? (alert == nil ? .portal : .monitoring)
         language = try c.decodeIfPresent(String.self, forKey: .language)
+        attachments = try c.decodeIfPresent([Attachment].self, forKey: .attachments) ?? []
     }
 }
 

@@ -18,7 +18,7 @@ public import SwarmProtocol
 ///   log is refused with ``StoreError/Code/sequenceMismatch``.
 /// - Reads see whole batches only, never part of one.
 public typealias EventStore = LogStore & ProjectionStore & ArticleSearch & CommandStore & TokenStore & MailStore
-    & WebhookStore
+    & WebhookStore & BlobStore
 
 /// The log itself: appending a group commit, and reading events back (replay, resume, a ticket's history).
 public protocol LogStore: Sendable {

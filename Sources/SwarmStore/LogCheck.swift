@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SwarmCore
 import SwarmProtocol
@@ -71,6 +72,53 @@ public enum LogCheck {
         return problems
     }
 
+    /// The attachments' bytes against the log: every attachment's blob is there, of the size it says, and
+    /// every blob's chunks are its bytes (their SHA-256 is its name). Read a chunk at a time.
+    static func blobProblems(_ store: any EventStore, tickets: [String: Ticket]) async throws -> [Problem] {
+        var problems: [Problem] = []
+        let blobs = Dictionary(try await store.allBlobs().map { ($0.sha256, $0) }) { first, _ in first }
+        for ticket in tickets.values.sorted(by: { ticketOrder($0.id, $1.id) }) {
+            for attachment in ticket.attachments {
+                guard let blob = blobs[attachment.sha256] else {
+                    problems.append(
+                        Problem(
+                            .blobs, "\(attachment.id) on \(ticket.id): its bytes (sha256 \(attachment.sha256)) are missing"))
+                    continue
+                }
+                if blob.size != attachment.size {
+                    problems.append(
+                        Problem(
+                            .blobs,
+                            "\(attachment.id) on \(ticket.id) has \(attachment.size) bytes; its blob has \(blob.size)"))
+                }
+            }
+        }
+        for blob in blobs.values.sorted(by: { $0.sha256 < $1.sha256 }) {
+            var hasher = SHA256()
+            var size: Int64 = 0
+            var missing: Int?
+            for index in 0..<blob.chunks {
+                guard let chunk = try await store.blobChunk(blob.sha256, index: index) else {
+                    missing = index
+                    break
+                }
+                hasher.update(data: chunk)
+                size += Int64(chunk.count)
+            }
+            if let missing {
+                problems.append(Problem(.blobs, "blob \(blob.sha256) lacks chunk \(missing) of \(blob.chunks)"))
+                continue
+            }
+            let digest = BlobInfo.hex(hasher.finalize())
+            if digest != blob.sha256 || size != blob.size {
+                problems.append(
+                    Problem(
+                        .blobs, "blob \(blob.sha256) is corrupt: its \(size) bytes hash to \(digest)"))
+            }
+        }
+        return problems
+    }
+
     /// One thing wrong with the store.
     public struct Problem: Sendable, Hashable, CustomStringConvertible {
         /// What kind of damage, as a stable code.
@@ -93,6 +141,8 @@ public enum LogCheck {
             case mail
             /// The outgoing webhooks name events the log does not hold, or a hook's cursor is beyond the log.
             case webhooks
+            /// An attachment's bytes: missing, or not the bytes their hash names.
+            case blobs
         }
 
         public var kind: Kind
@@ -180,6 +230,7 @@ public enum LogCheck {
         }
         report.problems += try await mailProblems(store, end: end, tickets: replay.state.tickets)
         report.problems += try await webhookProblems(store, end: end, tickets: replay.state.tickets)
+        report.problems += try await blobProblems(store, tickets: replay.state.tickets)
         do {
             report.tokens = try await store.tokens().count
         } catch {

@@ -224,6 +224,32 @@ public final class SQLiteEventStore: EventStore, Sendable {
                 try index(StoreRows.ArticleRow(StoreRows.article(body), encoder: encoder), in: db)
             }
         }
+        migrator.registerMigration("v7-blobs") { db in
+            // Attachments' bytes (BlobStore): blobs by SHA-256 in 256 KiB chunks, and the uploads on their
+            // way in.
+            try db.execute(
+                sql: """
+                    CREATE TABLE blob (
+                        sha256 TEXT PRIMARY KEY,
+                        size INTEGER NOT NULL,
+                        chunks INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE blob_chunk (
+                        sha256 TEXT NOT NULL,
+                        n INTEGER NOT NULL,
+                        data BLOB NOT NULL,
+                        PRIMARY KEY (sha256, n)
+                    );
+                    CREATE TABLE blob_upload (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL);
+                    CREATE TABLE blob_upload_chunk (
+                        upload TEXT NOT NULL,
+                        n INTEGER NOT NULL,
+                        data BLOB NOT NULL,
+                        PRIMARY KEY (upload, n)
+                    );
+                    """)
+        }
         return migrator
     }
 

@@ -2,6 +2,7 @@ public import Hummingbird
 import Logging
 import SwarmConfiguration
 import SwarmCore
+import SwarmFiles
 import SwarmMail
 public import SwarmProtocol
 import SwarmStore
@@ -20,7 +21,7 @@ enum RestAPI {
     static func add(
         to router: Router<HubRequestContext>, authenticator: Authenticator, ledger: Ledger, store: any EventStore,
         limits: PrincipalLimits, clock: @escaping HubClock, settings: SwarmSettings, maxBodySize maxBody: Int,
-        mailDomains: [String] = [], mailIdentity: HubMailIdentity = unnamedMailIdentity,
+        mailDomains: [String] = [], mailIdentity: HubMailIdentity = unnamedMailIdentity, sniffer: MediaSniffer,
         telemetry: HubTelemetry, logger: Logger
     ) {
         router.addRoutes(HealthRoutes(store: store, ledger: ledger).routes, atPath: "/health")
@@ -31,6 +32,11 @@ enum RestAPI {
                 requesters: RequesterCheck(tokens: store, mailDomains: mailDomains), maxBodySize: maxBody,
                 settings: settings, clock: clock
             ).routes, atPath: "/tickets")
+        v1.addRoutes(
+            AttachmentUploadRoutes(
+                ledger: ledger, store: store, limits: limits, settings: settings, sniffer: sniffer, clock: clock
+            ).routes, atPath: "/tickets")
+        v1.addRoutes(AttachmentRoutes(ledger: ledger, store: store).routes, atPath: "/attachments")
         v1.addRoutes(
             AgentRoutes(ledger: ledger, mailOut: mailIdentity != unnamedMailIdentity).routes, atPath: "/agents")
         v1.addRoutes(SkillRoutes(ledger: ledger, taxonomy: settings.taxonomy).routes, atPath: "/skills")
@@ -63,6 +69,7 @@ extension OpenedTicket: ResponseEncodable {}
 extension CandidateList: ResponseEncodable {}
 extension AgentList: ResponseEncodable {}
 extension NotifyAnswer: ResponseEncodable {}
+extension AttachedFile: ResponseEncodable {}
 extension SkillCatalog: ResponseEncodable {}
 extension ArticleList: ResponseEncodable {}
 extension Article: ResponseEncodable {}

@@ -90,6 +90,11 @@ enum WebhookPlan {
         case .notifyChanged:
             // A person's address and choice of notices: theirs, not a chat channel's.
             return nil
+        case .attachmentAdded(var file):
+            // An internal file is as an internal note; a requester's own is hers.
+            guard internalNotes || file.visibility == .public || file.author == requester else { return nil }
+            file.author = masked(file.author)
+            shown.payload = .attachmentAdded(file)
         case .alertRepeated(let count, let output):
             shown.payload = .alertRepeated(count: count, output: cut(output))
         case .alertRecovered(let output, let resolved):

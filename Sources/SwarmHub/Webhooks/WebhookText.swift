@@ -28,6 +28,9 @@ enum WebhookText {
         case .commentAdded(let comment):
             let said = "\(comment.author): \(quote(comment.body))"
             return comment.visibility == .public ? "\(said) (public reply)" : "\(said) (internal note)"
+        case .attachmentAdded(let file):
+            let attached = "\(file.author) attached \(quote(file.name)) (\(file.mediaType), \(file.size) bytes)"
+            return file.visibility == .public ? "\(attached) (public)" : "\(attached) (internal)"
         case .ownerAdded(let agent):
             return agent == actor ? "\(agent) took ownership" : "\(actor) made \(agent) an owner"
         case .ownerRemoved(let agent):

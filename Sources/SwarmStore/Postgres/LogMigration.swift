@@ -1,3 +1,4 @@
+import Foundation
 import SwarmCore
 import SwarmProtocol
 
@@ -16,6 +17,8 @@ public enum LogMigration {
         public var mails = 0
         /// Deliveries of the outgoing webhooks, whatever their state, with each hook's cursor.
         public var webhooks = 0
+        /// Attachments' blobs.
+        public var blobs = 0
         public var tickets = 0
         public var articles = 0
     }
@@ -93,6 +96,20 @@ public enum LogMigration {
             try await target.enqueueWebhooks([], through: seq, hooks: [hook])
         }
         report.webhooks = webhooks.count
+        // The attachments' bytes, a blob at a time (one file's chunks in memory at once).
+        let blobs = try await source.allBlobs()
+        let now = Timestamp(Date())
+        for blob in blobs {
+            var chunks: [[UInt8]] = []
+            for index in 0..<blob.chunks {
+                guard let chunk = try await source.blobChunk(blob.sha256, index: index) else {
+                    throw StoreError(.verification, "the source's blob \(blob.sha256) lacks chunk \(index)")
+                }
+                chunks.append(chunk)
+            }
+            try await target.putBlob(blob, chunks: chunks, at: now)
+        }
+        report.blobs = blobs.count
         report.tickets = state.tickets.count
         report.articles = state.articles.count
         try await verify(source, target, expected: report, state: state)
@@ -142,6 +159,7 @@ public enum LogMigration {
         guard try await source.allWebhooks() == target.allWebhooks(),
             try await source.webhookCursors() == target.webhookCursors()
         else { throw differ("the outgoing webhook queue") }
+        guard try await source.allBlobs() == target.allBlobs() else { throw differ("the attachments' blobs") }
         // The copy's projections, channel index and acks against a replay of the copy: the check
         // `swarmd check` runs.
         let check = try await LogCheck.run(target)

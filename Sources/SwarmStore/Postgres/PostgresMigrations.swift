@@ -248,5 +248,36 @@ enum PostgresMigrations {
                 $$
                 """
             ], reindexesArticles: true),
+        Migration(
+            version: 6, name: "blobs",
+            statements: [
+                // Attachments' bytes (BlobStore): blobs by SHA-256 in 256 KiB chunks, and the uploads on
+                // their way in; every node serves every file.
+                """
+                CREATE TABLE blob (
+                    sha256 TEXT PRIMARY KEY,
+                    size BIGINT NOT NULL,
+                    chunks INTEGER NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE blob_chunk (
+                    sha256 TEXT NOT NULL,
+                    n INTEGER NOT NULL,
+                    data BYTEA NOT NULL,
+                    PRIMARY KEY (sha256, n)
+                )
+                """,
+                "CREATE TABLE blob_upload (id TEXT PRIMARY KEY, started_at BIGINT NOT NULL)",
+                """
+                CREATE TABLE blob_upload_chunk (
+                    upload TEXT NOT NULL,
+                    n INTEGER NOT NULL,
+                    data BYTEA NOT NULL,
+                    PRIMARY KEY (upload, n)
+                )
+                """,
+            ]),
     ]
 }
