@@ -19,12 +19,17 @@ public struct Article: Codable, Sendable, Hashable {
     public var author: String
     /// The ticket it was captured from, if any.
     public var source: String?
+    /// The language of its text, `de` or `en`: as `kb.create` gave it (a captured article: its
+    /// ticket's), else as the hub detected it from the title and body; absent when they do not tell,
+    /// and on articles written before it existed. Absent means either language: the index reads its
+    /// words in both (in the detected one, if any).
+    public var language: String?
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
 
     public init(
         id: String, title: String, body: String, tags: [String], status: Status, author: String, source: String?,
-        at: Timestamp
+        language: String? = nil, at: Timestamp
     ) {
         self.id = id
         self.title = title
@@ -33,6 +38,7 @@ public struct Article: Codable, Sendable, Hashable {
         self.status = status
         self.author = author
         self.source = source
+        self.language = language
         self.createdAt = at
         self.updatedAt = at
     }
@@ -58,17 +64,20 @@ public struct ArticleMatch: Codable, Sendable, Hashable {
     }
 }
 
-/// `kb.create {title, body, tags?, draft?}`: writes an article (published unless `draft`).
+/// `kb.create {title, body, tags?, draft?, language?}`: writes an article (published unless `draft`).
 public struct KBCreate: Codable, Sendable, Hashable {
     public var title: String
     public var body: String
     public var tags: [String]?
     public var draft: Bool?
-    public init(title: String, body: String, tags: [String]? = nil, draft: Bool? = nil) {
+    /// The language of the title and body, `de` or `en`; absent: the hub detects it.
+    public var language: String?
+    public init(title: String, body: String, tags: [String]? = nil, draft: Bool? = nil, language: String? = nil) {
         self.title = title
         self.body = body
         self.tags = tags
         self.draft = draft
+        self.language = language
     }
 }
 
