@@ -484,7 +484,8 @@ import { SwarmSocket } from './swarm-socket.mjs';
     list.replaceChildren();
     for (const match of matches) {
       const button = el('button', { type: 'button', 'data-article': match.id });
-      button.append(el('span', null, match.title), el('span', { class: 'hint' }, match.id));
+      // The title is in the article's language, which may not be the page's (lang: screen readers, hyphenation).
+      button.append(el('span', { lang: match.language }, match.title), el('span', { class: 'hint' }, match.id));
       button.addEventListener('click', () => openArticle(match.id, from));
       const item = el('li');
       item.append(button);
@@ -512,6 +513,9 @@ import { SwarmSocket } from './swarm-socket.mjs';
       state.article = article;
       $('article-title').textContent = article.title;
       $('article-body').textContent = article.body;
+      // The article's own language, not the page's: a screen reader reads it, and the browser hyphenates
+      // it, in that one. lang="" says unknown, for an article whose words did not tell.
+      for (const id of ['article-title', 'article-body']) $(id).lang = article.language || '';
       show('article', 'article-title');
     } catch (error) { onFailure(error); }
   }
