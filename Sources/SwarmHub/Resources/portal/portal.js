@@ -354,7 +354,10 @@ import { SwarmSocket } from './swarm-socket.mjs';
       // The ticket names its suggested articles by id; their titles come from the articles.
       const matches = [];
       for (const articleId of ticket.suggestedArticles.slice(0, 3)) {
-        try { matches.push({ id: articleId, title: (await rest(`/v1/kb/${encodeURIComponent(articleId)}`)).title }); } catch (_) { /* not readable */ }
+        try {
+          const article = await rest(`/v1/kb/${encodeURIComponent(articleId)}`);
+          matches.push({ id: articleId, title: article.title, language: article.language });
+        } catch (_) { /* not readable */ }
       }
       ticket.suggestedMatches = matches;
     }
