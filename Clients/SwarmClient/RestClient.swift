@@ -72,6 +72,11 @@ public struct RestClient: Sendable {
             as: EventPage.self)
     }
 
+    /// `GET /v1/kb/{id}`: one knowledge-base article, body included (a draft only for agents and up).
+    public func article(_ id: String) async throws(ClientError) -> Article {
+        try await get("/v1/kb/\(escape(id))", as: Article.self)
+    }
+
     /// `GET /v1/agents`: every agent the log knows of, sorted by id (not for requesters).
     public func agents() async throws(ClientError) -> [AgentProfile] {
         try await get("/v1/agents", as: AgentList.self).agents

@@ -57,7 +57,7 @@ struct ConsoleCommand: AsyncParsableCommand, HasGlobalOptions {
                     .filter { $0 != "console" && !$0.isEmpty }.sorted(),
                 subcommands: [
                     "skills": ["list", "set", "tags"], "invites": ["list", "accept", "decline"],
-                    "presence": ["available", "busy", "away"], "kb": ["search"],
+                    "presence": ["available", "busy", "away"], "kb": ["search", "show", "create", "apply"],
                 ]))
         // Ticket ids for completion: the list now, and every ticket an event mentions later.
         if let tickets = try? await RestClient(credentials).tickets(limit: 500).tickets {

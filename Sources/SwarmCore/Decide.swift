@@ -241,13 +241,7 @@ extension SwarmState {
         }
         let unique = try Self.knownTags(skills, field: "skills", taxonomy: taxonomy)
         if let key = open.dedupKey, let problem = DedupKey.problem(key) { throw .invalid(problem) }
-        let language: Language?
-        if let code = open.language {
-            guard let given = Language(code: code) else { throw .invalid("field 'language' must be de or en") }
-            language = given
-        } else {
-            language = LanguageDetector.detect(title + "\n" + open.description)
-        }
+        let language = try Self.language(given: open.language, detectedIn: title + "\n" + open.description)
         let inferred = taxonomy.infer(
             category: open.category, text: title + "\n" + open.description, given: unique, language: language)
         var ticket = Ticket(
@@ -259,6 +253,17 @@ extension SwarmState {
         ticket.alert = open.dedupKey.map { TicketAlert(key: $0, output: open.description) }
         ticket.language = language?.code
         return ticket
+    }
+
+    /// The language of a text: the one a command's `language` field names, else the one its words are
+    /// in (``LanguageDetector``), `nil` when they do not tell. Decided here, so the event carries it
+    /// and a replay never detects again (nor with a changed detector).
+    ///
+    /// - Throws: `invalid` "field 'language' must be de or en" for any other code.
+    static func language(given code: String?, detectedIn text: String) throws(DomainError) -> Language? {
+        guard let code else { return LanguageDetector.detect(text) }
+        guard let given = Language(code: code) else { throw .invalid("field 'language' must be de or en") }
+        return given
     }
 
     /// Whose ticket `open` makes: the sender's, or the requester staff named (``RequesterName``, an

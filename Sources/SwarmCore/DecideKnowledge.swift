@@ -1,4 +1,5 @@
 internal import Foundation
+internal import SwarmLanguage
 import SwarmProtocol
 
 /// The knowledge base (tier 0): articles written or captured from resolved tickets, suggested when
@@ -19,15 +20,20 @@ extension SwarmState {
         }
         try Limits.checkText(request.body, field: "body", length: Limits.articleBodyLength)
         let tags = try Self.knownTags(request.tags ?? [], field: "tags", taxonomy: taxonomy)
+        // The title alone is often too short to tell; with the body it rarely is.
+        let language = try Self.language(given: request.language, detectedIn: title + "\n" + request.body)
         let article = Article(
             id: Article.id(number: articleCount + 1), title: title, body: request.body, tags: tags,
-            status: request.draft == true ? .draft : .published, author: principal.id, source: nil, at: now)
+            status: request.draft == true ? .draft : .published, author: principal.id, source: nil,
+            language: language?.code, at: now)
         return [SwarmEvent(ticket: nil, actor: principal.id, at: now, payload: .kbCreated(article))]
     }
 
     /// A draft from a resolved ticket: its problem (title, description), cause and solution (the
     /// resolution), and what the swarm told the requester (public replies of people other than the
-    /// requester). Internal notes stay out: a published article is read by requesters.
+    /// requester). Internal notes stay out: a published article is read by requesters. Its language
+    /// is the ticket's; a ticket without one is detected from what the article quotes of it — not the
+    /// article's English headings, which would tip every undecided German ticket to English.
     func decideCapture(_ id: String, by principal: Principal, at now: Timestamp) throws(DomainError) -> [SwarmEvent] {
         let ticket = try existingTicket(id)
         guard ticket.status.isDone else {
@@ -37,18 +43,21 @@ extension SwarmState {
         if !ticket.description.isEmpty { body += "\(ticket.description)\n" }
         body += "\nCause and solution\n\(ticket.resolution ?? "(no resolution was recorded)")\n"
         let notes = ticket.comments.filter { $0.author != ticket.requester && $0.visibility == .public }.suffix(10)
+        var quoted = [ticket.title, ticket.description, ticket.resolution ?? ""]
         if !notes.isEmpty {
             body += "\nFrom the swarm\n"
             for note in notes {
                 let text = note.body.split(whereSeparator: \.isNewline).joined(separator: " ")
                 body += "- \(note.author): \(text.count > 300 ? String(text.prefix(299)) + "…" : text)\n"
+                quoted.append(text)
             }
         }
+        let language = ticket.language ?? LanguageDetector.detect(quoted.joined(separator: "\n"))?.code
         let article = Article(
             id: Article.id(number: articleCount + 1), title: ticket.title,
             body: String(body.prefix(Limits.articleBodyLength.upperBound)),
             tags: Array(ticket.requiredSkills.prefix(Limits.maxSkills)),
-            status: .draft, author: principal.id, source: id, at: now)
+            status: .draft, author: principal.id, source: id, language: language, at: now)
         return [SwarmEvent(ticket: id, actor: principal.id, at: now, payload: .kbCreated(article))]
     }
 

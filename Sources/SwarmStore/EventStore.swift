@@ -1,3 +1,4 @@
+public import SwarmLanguage
 public import SwarmProtocol
 
 /// The durable event log and what is kept beside it: the channel index, command acks (for idempotent
@@ -63,8 +64,10 @@ public protocol ProjectionStore: Sendable {
 
 /// The knowledge base's full-text search.
 public protocol ArticleSearch: Sendable {
-    /// Published articles (and drafts, when asked) matching the words of `text`, best first.
-    func searchArticles(_ text: String, limit: Int, includeDrafts: Bool) async throws -> [ArticleMatch]
+    /// Published articles (and drafts, when asked) matching the words of `text`, best first; with a
+    /// `language`, only articles in it and those without a language (which may be in either).
+    func searchArticles(_ text: String, limit: Int, includeDrafts: Bool, language: Language?) async throws
+        -> [ArticleMatch]
 }
 
 /// Command ids and their acks, for idempotent retries.
@@ -117,9 +120,15 @@ extension ProjectionStore {
 }
 
 extension ArticleSearch {
-    /// Published articles matching the words of `text`, best first.
-    public func searchArticles(_ text: String, limit: Int) async throws -> [ArticleMatch] {
-        try await searchArticles(text, limit: limit, includeDrafts: false)
+    /// Published articles matching the words of `text`, best first; with a `language`, only articles
+    /// in it and those without one.
+    public func searchArticles(_ text: String, limit: Int, language: Language? = nil) async throws -> [ArticleMatch] {
+        try await searchArticles(text, limit: limit, includeDrafts: false, language: language)
+    }
+
+    /// Published articles (and drafts, when asked) matching the words of `text`, in any language.
+    public func searchArticles(_ text: String, limit: Int, includeDrafts: Bool) async throws -> [ArticleMatch] {
+        try await searchArticles(text, limit: limit, includeDrafts: includeDrafts, language: nil)
     }
 }
 

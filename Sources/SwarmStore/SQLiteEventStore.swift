@@ -1,5 +1,6 @@
 import Foundation
 public import GRDB
+public import SwarmLanguage
 public import SwarmProtocol
 import Synchronization
 
@@ -326,8 +327,11 @@ public final class SQLiteEventStore: EventStore, Sendable {
 
     /// Published articles matching the words of `text`, best first (FTS5 bm25; a match in the title
     /// weighs 10, in the tags 5, in the body 1). Any term may match; more and rarer matches rank higher.
-    /// The index and the query hold ``SearchText`` terms: stems, without stop words.
-    public func searchArticles(_ text: String, limit: Int, includeDrafts: Bool) async throws -> [ArticleMatch] {
+    /// The index and the query hold ``SearchText`` terms: stems, without stop words. A `language`
+    /// keeps the articles in it and those without one.
+    public func searchArticles(_ text: String, limit: Int, includeDrafts: Bool, language: Language?) async throws
+        -> [ArticleMatch]
+    {
         let terms = StoreRows.queryTerms(text)
         guard !terms.isEmpty else { return [] }
         // Each term quoted, so nothing in the text is read as FTS5 syntax.
@@ -337,15 +341,19 @@ public final class SQLiteEventStore: EventStore, Sendable {
                 db,
                 sql: """
                     SELECT kb_fts.id AS id, json_extract(kb_article.body, '$.title') AS title,
+                        json_extract(kb_article.body, '$.language') AS language,
                         bm25(kb_fts, 0.0, 10.0, 1.0, 5.0) AS rank
                     FROM kb_fts JOIN kb_article ON kb_article.id = kb_fts.id
                     WHERE kb_fts MATCH ? AND (? OR kb_article.status = 'published')
+                        AND (? IS NULL OR json_extract(kb_article.body, '$.language') IS NULL
+                            OR json_extract(kb_article.body, '$.language') = ?)
                     ORDER BY rank, kb_fts.id LIMIT ?
                     """,
-                arguments: [query, includeDrafts, limit])
+                arguments: [query, includeDrafts, language?.code, language?.code, limit])
             return rows.map { row in
                 let rank: Double = row["rank"]
-                return ArticleMatch(id: row["id"], title: row["title"], score: Int((-rank * 1000).rounded()))
+                return ArticleMatch(
+                    id: row["id"], title: row["title"], score: Int((-rank * 1000).rounded()), language: row["language"])
             }
         }
     }

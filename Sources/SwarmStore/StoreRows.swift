@@ -73,9 +73,13 @@ enum StoreRows {
             status = article.status.rawValue
             title = article.title
             body = String(decoding: try encoder.encode(article), as: UTF8.self)
-            // The language of the whole article: a title alone is often too short to tell.
-            let languages =
-                LanguageDetector.detect(article.title + "\n" + article.body).map { [$0] } ?? Language.allCases
+            // The article's own language. An article without one — undecided when it was written, or
+            // written before articles had one — is indexed as it always was: in the language of its
+            // whole text (a title alone is often too short to tell), in both when that does not tell.
+            let language =
+                article.language.flatMap(Language.init(code:))
+                ?? LanguageDetector.detect(article.title + "\n" + article.body)
+            let languages = language.map { [$0] } ?? Language.allCases
             titleTerms = SearchText.terms(of: article.title, languages: languages).joined(separator: " ")
             textTerms = SearchText.terms(of: article.body, languages: languages).joined(separator: " ")
             tagTerms = SearchText.terms(of: article.tags.joined(separator: " "), languages: [.english])

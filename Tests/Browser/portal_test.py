@@ -190,10 +190,16 @@ def scenario(hub, driver, swarm, folder, timings):
     page.one("#search").send_keys("vpn drops")
     wait_for("a search result", lambda: "Reset the VPN profile" in (page.text("#results") or ""), 10, seen=page.state)
     screenshot(page, "portal-search-en")
+    result_lang = page.settled(lambda: page.one('#results button[data-article="KB-1"] span').get_attribute("lang"))
+    check(result_lang == "en", f"the search result's title is marked {result_lang!r}, not with its article's language")
     page.one('#results button[data-article="KB-1"]').send_keys(Keys.ENTER)
     wait_for("the article", lambda: page.visible("#view-article") and "Reset profile" in (page.text("#article-body") or ""),
              10, seen=page.state)
     screenshot(page, "portal-article-en")
+    # The article's language (detected by the hub: English) marks the article, whatever the page's.
+    for selector in ("#article-title", "#article-body"):
+        marked = page.one(selector).get_attribute("lang")
+        check(marked == "en", f"{selector} is marked lang={marked!r}, not the article's language")
     page.one("#not-solved").click()
     wait_for("the ticket form", lambda: page.visible("#view-open"), 5, seen=page.state)
     check(page.one("#what").get_attribute("value") == "vpn drops", "the search words are not carried into the form")

@@ -337,7 +337,7 @@ struct CommandTests {
             #expect(none.out == "no article matches\n")
             let found = try await rita.run(["kb", "search", "vpn", "drops"])
             #expect(found.status == 0, "\(found.err)")
-            #expect(found.out.hasPrefix("KB-1   VPN drops every hour"), "\(found.out)")
+            #expect(found.out.hasPrefix("KB-1   en  VPN drops every hour"), "\(found.out)")
             let opened = try await rita.json([
                 "open", "--title", "VPN keeps dropping", "--description", "", "--category", "network", "--urgency",
                 "low", "--impact", "low",
@@ -348,6 +348,54 @@ struct CommandTests {
             #expect(hub.ledger.snapshot.state.tickets[id]?.deflected == true)
             let again = try await rita.run(["kb", "apply", id, "KB-1"])
             #expect(again.status == ExitStatus.conflict.rawValue)
+        }
+    }
+
+    @Test("kb create takes --language or lets the hub detect it; kb show and kb search show it; --language filters")
+    func knowledgeBaseLanguage() async throws {
+        try await withHub { hub in
+            let alice = try await user("alice", .agent, on: hub)
+            let rita = try await user("rita", .requester, on: hub)
+            let english = try await alice.run([
+                "kb", "create", "Printer jams", "--body", "Open the tray.", "--tag", "printer", "--language", "en",
+            ])
+            #expect(english.status == 0, "\(english.err)")
+            #expect(english.out.hasPrefix("wrote KB-1 in en"), "\(english.out)")
+            // Detected from the text, read from standard input.
+            let german = try await alice.run(
+                ["kb", "create", "Drucker meldet Papierstau", "--draft"],
+                input: "Die vordere Klappe öffnen und das eingeklemmte Papier vorsichtig herausziehen.\n")
+            #expect(german.status == 0, "\(german.err)")
+            #expect(german.out.hasPrefix("drafted KB-2 in de"), "\(german.out)")
+            let undecided = try await alice.json(["kb", "create", "Drucker printer", "--body", "Toner"])
+            #expect(undecided["id"] as? String == "KB-3")
+            #expect(undecided["language"] == nil)
+            #expect(hub.ledger.snapshot.state.articles["KB-2"]?.language == "de")
+            #expect(hub.ledger.snapshot.state.articles["KB-2"]?.status == .draft)
+
+            let bad = try await alice.run(["kb", "create", "Drucker", "--body", "Toner", "--language", "fr"])
+            #expect(bad.status == ExitStatus.usage.rawValue)
+            #expect(bad.err.contains("--language"), "\(bad.err)")
+            #expect(hub.ledger.snapshot.state.articles.count == 3)
+            let noBody = try await alice.run(["kb", "create", "Drucker"])
+            #expect(noBody.status == ExitStatus.invalid.rawValue, "an empty standard input is no article")
+            #expect(noBody.err.contains("field 'body' must have 1 to 20000 characters"), "\(noBody.err)")
+
+            let shown = try await alice.run(["kb", "show", "KB-2"])
+            #expect(shown.status == 0, "\(shown.err)")
+            #expect(shown.out.contains("language  de"), "\(shown.out)")
+            #expect(shown.out.contains("Papier vorsichtig herausziehen"))
+            #expect(try await alice.run(["kb", "show", "KB-3"]).out.contains("language  none (either)"))
+            #expect(try await rita.run(["kb", "show", "KB-2"]).status == ExitStatus.notFound.rawValue, "a draft")
+
+            let all = try await rita.run(["kb", "search", "drucker", "printer", "--limit", "10"])
+            #expect(all.out == "KB-3   --  Drucker printer\nKB-1   en  Printer jams\n", "\(all.out)")
+            let onlyEnglish = try await rita.run(["kb", "search", "drucker", "printer", "--language", "en"])
+            #expect(onlyEnglish.out.split(separator: "\n").map { $0.prefix(4) } == ["KB-3", "KB-1"])
+            // KB-2, the German one, is a draft: only KB-3, which has no language, is left.
+            let onlyGerman = try await rita.run(["kb", "search", "drucker", "printer", "--language", "de", "--json"])
+            let matches = try JSONSerialization.jsonObject(with: Data(onlyGerman.out.utf8)) as? [[String: Any]]
+            #expect(matches?.map { $0["id"] as? String } == ["KB-3"])
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SwarmCore
+import SwarmLanguage
 import SwarmProtocol
 import SwarmTestSupport
 import Testing
@@ -253,10 +254,12 @@ struct ArticleSearchTests {
         return store
     }
 
-    func article(_ n: Int, _ title: String, _ body: String, tags: [String] = [], draft: Bool = false) -> Article {
+    func article(
+        _ n: Int, _ title: String, _ body: String, tags: [String] = [], draft: Bool = false, language: String? = nil
+    ) -> Article {
         Article(
             id: Article.id(number: n), title: title, body: body, tags: tags, status: draft ? .draft : .published,
-            author: "alice", source: nil, at: Timestamp(milliseconds: 0))
+            author: "alice", source: nil, language: language, at: Timestamp(milliseconds: 0))
     }
 
     @Test(
@@ -322,6 +325,50 @@ struct ArticleSearchTests {
         #expect(Set(server) == ["KB-4", "KB-5"])
         // The title shown is the article's, not its index terms.
         #expect(try await store.searchArticles("Papierstau", limit: 5).first?.title == "Drucker meldet Papierstau")
+    }
+
+    @Test(
+        "an article is indexed in its own language; a language filter keeps it and the articles without one",
+        arguments: StoreKind.available)
+    func articleLanguage(kind: StoreKind) async throws {
+        try await kind.withLocation { location in
+            try await location.open { store in
+                _ = try await self.store(
+                    store,
+                    with: [
+                        // The same words, read as German (Druckern → druck) and as English (druckern).
+                        article(1, "Druckern", "Druckern", language: "de"),
+                        article(2, "Druckern", "Druckern", language: "en"),
+                        article(3, "Printer jams", "Open the tray and pull the paper out.", language: "en"),
+                        article(4, "Drucker: Papierstau", "Klappe öffnen, Papier ziehen.", language: "de"),
+                        // No language (undecided, or from before articles had one): either.
+                        article(5, "Drucker printer", "Toner"),
+                        article(6, "Drucker printer draft", "Toner", draft: true, language: "en"),
+                    ])
+            }
+            // Reopened, as after a restart: the language was stored with the article.
+            try await location.open { store in
+                #expect(try await store.article("KB-1")?.language == "de")
+                #expect(try await store.article("KB-3")?.language == "en")
+                #expect(try await store.article("KB-5")?.language == nil)
+                // "Drucker" is druck in German: it finds the article read as German, not the one read as English.
+                let drucker = try await store.searchArticles("Drucker", limit: 10).map(\.id)
+                #expect(drucker.contains("KB-1") && !drucker.contains("KB-2"), "\(drucker)")
+                let all = try await store.searchArticles("drucker printer papierstau", limit: 10)
+                #expect(Set(all.map(\.id)) == ["KB-1", "KB-3", "KB-4", "KB-5"])
+                #expect(all.first { $0.id == "KB-3" }?.language == "en")
+                #expect(all.first { $0.id == "KB-4" }?.language == "de")
+                #expect(all.first { $0.id == "KB-5" }?.language == nil)
+                let german = try await store.searchArticles("drucker printer papierstau", limit: 10, language: .german)
+                #expect(Set(german.map(\.id)) == ["KB-1", "KB-4", "KB-5"])
+                let english = try await store.searchArticles(
+                    "drucker printer papierstau", limit: 10, language: .english)
+                #expect(Set(english.map(\.id)) == ["KB-3", "KB-5"])
+                let drafts = try await store.searchArticles(
+                    "printer", limit: 10, includeDrafts: true, language: .english)
+                #expect(Set(drafts.map(\.id)) == ["KB-3", "KB-5", "KB-6"])
+            }
+        }
     }
 
     @Test("opening a database indexed by words rebuilds the index with terms", arguments: StoreKind.available)

@@ -22,7 +22,7 @@ struct KnowledgeRoutes {
         return routes
     }
 
-    /// `GET /v1/kb?q=&limit=`: the search of `kb.search`, published articles best first.
+    /// `GET /v1/kb?q=&limit=&language=`: the search of `kb.search`, published articles best first.
     @Sendable func search(_ request: Request, context: HubRequestContext) async throws -> ArticleList {
         _ = try context.requirePrincipal()
         let query = request.uri.queryParameters["q"].map(String.init) ?? ""
@@ -32,8 +32,10 @@ struct KnowledgeRoutes {
             }
             return n
         }
+        let language = request.uri.queryParameters["language"].map(String.init)
         return ArticleList(
-            articles: try await KnowledgeSearch.run(KBSearch(query: query, limit: limit), in: store))
+            articles: try await KnowledgeSearch.run(
+                KBSearch(query: query, limit: limit, language: language), in: store))
     }
 
     /// `GET /v1/kb/{id}`: one article; a draft only for agents and up.

@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import NIOCore
 import PostgresNIO
+public import SwarmLanguage
 public import SwarmProtocol
 
 /// The event log and its projections in a PostgreSQL database, shared by several hub nodes.
@@ -349,22 +350,30 @@ public final class PostgresEventStore: SharedEventStore, Sendable {
     /// ``SearchText`` terms (stemmed in Swift, as for SQLite, and indexed with the `simple`
     /// configuration, which only lowercases), ranked by `ts_rank` with a title match weighing 10, a tag
     /// 5 and the body 1 (the weights of the SQLite store). Scores are not comparable with SQLite's bm25
-    /// scores; the order is what matters.
-    public func searchArticles(_ text: String, limit: Int, includeDrafts: Bool) async throws -> [ArticleMatch] {
+    /// scores; the order is what matters. A `language` keeps the articles in it and those without one.
+    public func searchArticles(_ text: String, limit: Int, includeDrafts: Bool, language: Language?) async throws
+        -> [ArticleMatch]
+    {
         let terms = StoreRows.queryTerms(text)
         guard !terms.isEmpty else { return [] }
         // Letters and digits only, so nothing in the text is read as tsquery syntax.
         let tsquery = terms.joined(separator: " | ")
+        let code = language?.code
         let query: PostgresQuery = """
-            SELECT id, title, ts_rank('{0.1, 0, 0.5, 1.0}', search, q) AS rank
+            SELECT id, title, body::json ->> 'language', ts_rank('{0.1, 0, 0.5, 1.0}', search, q) AS rank
             FROM kb_article, to_tsquery('simple', \(tsquery)) AS q
             WHERE search @@ q AND (\(includeDrafts) OR status = 'published')
+                AND (\(code)::text IS NULL OR body::json ->> 'language' IS NULL OR body::json ->> 'language' = \(code))
             ORDER BY rank DESC, id LIMIT \(Int64(limit))
             """
         return try await timed("search the knowledge base") { [client] in
             var matches: [ArticleMatch] = []
-            for try await (id, title, rank) in try await client.query(query).decode((String, String, Float).self) {
-                matches.append(ArticleMatch(id: id, title: title, score: Int((Double(rank) * 10_000).rounded())))
+            for try await (id, title, language, rank) in try await client.query(query).decode(
+                (String, String, String?, Float).self)
+            {
+                matches.append(
+                    ArticleMatch(
+                        id: id, title: title, score: Int((Double(rank) * 10_000).rounded()), language: language))
             }
             return matches
         }

@@ -354,7 +354,10 @@ import { SwarmSocket } from './swarm-socket.mjs';
       // The ticket names its suggested articles by id; their titles come from the articles.
       const matches = [];
       for (const articleId of ticket.suggestedArticles.slice(0, 3)) {
-        try { matches.push({ id: articleId, title: (await rest(`/v1/kb/${encodeURIComponent(articleId)}`)).title }); } catch (_) { /* not readable */ }
+        try {
+          const article = await rest(`/v1/kb/${encodeURIComponent(articleId)}`);
+          matches.push({ id: articleId, title: article.title, language: article.language });
+        } catch (_) { /* not readable */ }
       }
       ticket.suggestedMatches = matches;
     }
@@ -484,7 +487,8 @@ import { SwarmSocket } from './swarm-socket.mjs';
     list.replaceChildren();
     for (const match of matches) {
       const button = el('button', { type: 'button', 'data-article': match.id });
-      button.append(el('span', null, match.title), el('span', { class: 'hint' }, match.id));
+      // The title is in the article's language, which may not be the page's (lang: screen readers, hyphenation).
+      button.append(el('span', { lang: match.language }, match.title), el('span', { class: 'hint' }, match.id));
       button.addEventListener('click', () => openArticle(match.id, from));
       const item = el('li');
       item.append(button);
@@ -512,6 +516,9 @@ import { SwarmSocket } from './swarm-socket.mjs';
       state.article = article;
       $('article-title').textContent = article.title;
       $('article-body').textContent = article.body;
+      // The article's own language, not the page's: a screen reader reads it, and the browser hyphenates
+      // it, in that one. lang="" says unknown, for an article whose words did not tell.
+      for (const id of ['article-title', 'article-body']) $(id).lang = article.language || '';
       show('article', 'article-title');
     } catch (error) { onFailure(error); }
   }
