@@ -96,12 +96,13 @@ let package = Package(
         .systemLibrary(
             name: "CMagic", path: "Sources/CMagic", pkgConfig: "libmagic", providers: [.apt(["libmagic-dev"])]),
         // Attachments' groundwork (issue 28): what a file's bytes are (libmagic), which may be shown inline, a safe
-        // name and its Content-Disposition. No store, no HTTP.
+        // name and its Content-Disposition, and clamd's INSTREAM over NIO. No store, no HTTP.
         .target(
             name: "SwarmFiles",
             dependencies: [
                 "CMagic",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -221,7 +222,11 @@ let package = Package(
             resources: [.copy("corpus")], swiftSettings: swiftSettings),
         .testTarget(
             name: "SwarmFilesTests",
-            dependencies: ["SwarmFiles", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "SwarmFiles",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SwarmConfigurationTests",
