@@ -223,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "SwarmFilesTests",
             dependencies: [
-                "SwarmFiles",
+                "SwarmFiles", "SwarmTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
