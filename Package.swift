@@ -91,6 +91,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libmagic (Debian's libmagic-dev), file(1)'s detection of a file's type from its bytes, with the system's
+        // compiled database.
+        .systemLibrary(
+            name: "CMagic", path: "Sources/CMagic", pkgConfig: "libmagic", providers: [.apt(["libmagic-dev"])]),
+        // Attachments' groundwork (issue 28): what a file's bytes are (libmagic), which may be shown inline, a safe
+        // name and its Content-Disposition, and clamd's INSTREAM over NIO. No store, no HTTP.
+        .target(
+            name: "SwarmFiles",
+            dependencies: [
+                "CMagic",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // libcurl's SMTP client for the hub's mail out (Sources/SwarmHub/Mail/SMTPRelay.swift) and its HTTP client for
         // the outgoing webhooks (Sources/SwarmHub/Webhooks/WebhookPoster.swift).
         .systemLibrary(
@@ -205,6 +220,14 @@ let package = Package(
         .testTarget(
             name: "SwarmMailTests", dependencies: ["SwarmMail", "SwarmProtocol", "SwarmTestSupport"],
             resources: [.copy("corpus")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SwarmFilesTests",
+            dependencies: [
+                "SwarmFiles", "SwarmTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "SwarmConfigurationTests",
             dependencies: [
