@@ -115,6 +115,7 @@ let package = Package(
             dependencies: [
                 "CCurl",
                 "SwarmMail",
+                "SwarmFiles",
                 "SwarmStore",
                 "SwarmMetrics",
                 "SwarmConfiguration",

@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import SwarmCore
+import SwarmProtocol
 import SwarmStore
 
 /// Removes what attachments leave behind, once at start and then every hour: uploads a crash cut off,
