@@ -120,7 +120,7 @@ package struct ClamdClient: Sendable {
                 .timeout, "clamd at \(address) did not take the bytes or answer within \(timeout)", cause: error)
         }
         if Task.isCancelled {
-            return ClamdError(.cancelled, "the scan was cancelled before clamd at \(address) answered", cause: error)
+            return ClamdError(.cancelled, "cancelled before clamd at \(address) answered", cause: error)
         }
         if let error = error as? ClamdError { return error }
         return ClamdError(.connectionLost, "the connection to clamd at \(address) broke: \(error)", cause: error)
