@@ -36,6 +36,18 @@ struct ClamdClientTests {
         }
     }
 
+    @Test("over TCP as over the Unix socket")
+    func tcp() async throws {
+        try await ClamdHarness.with { clamd in
+            let client = ClamdClient(address: try ClamdAddress(parsing: clamd.tcpAddress))
+            try await client.ping()
+            let eicar = try await client.scan(ByteBuffer(bytes: ClamdHarness.eicar))
+            let clean = try await client.scan(ByteBuffer(bytes: Samples.png))
+            #expect(eicar == .found(signature: ClamdHarness.signature))
+            #expect(clean == .clean)
+        }
+    }
+
     @Test("EICAR cut into 7-byte chunks, with empty chunks between, after a megabyte: found")
     func eicarInPieces() async throws {
         try await ClamdHarness.with { clamd in

@@ -1,7 +1,7 @@
 import Foundation
 
-/// A real clamd for the tests (scripts/lib/clamd.sh): ClamAV's daemon on a Unix socket in a temporary folder,
-/// with one signature, the EICAR test file's, so that it starts in a fraction of a second without a download.
+/// A real clamd for the tests (scripts/lib/clamd.sh): ClamAV's daemon on a Unix socket in a temporary folder
+/// and on a free TCP port of 127.0.0.1, with one signature, the EICAR test file's, so that it starts in a fraction of a second without a download.
 /// Needs Debian's `clamav-daemon` (scripts/bootstrap-test). Each `with` starts its own, so tests run in
 /// parallel and may give clamd different limits.
 public enum ClamdHarness {
@@ -42,6 +42,11 @@ public enum ClamdHarness {
         public var socketPath: String { folder + "/clamd.sock" }
         /// The socket as a clamd address, `unix:/…/clamd.sock`.
         public var address: String { "unix:" + socketPath }
+        /// clamd's TCP listener as a clamd address, `tcp://127.0.0.1:PORT`.
+        public var tcpAddress: String {
+            let port = (try? String(contentsOfFile: folder + "/tcp.port", encoding: .utf8)) ?? ""
+            return "tcp://127.0.0.1:" + port.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
 
         /// Runs `scripts/lib/clamd.sh VERB FOLDER` (`stop`, `start`).
         public func control(_ verb: String) async throws {

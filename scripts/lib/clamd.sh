@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A private clamd for the tests (issue 28, docs/attachments.md): ClamAV's daemon on a Unix socket in a temporary
-# folder, with a signature database this script writes — one signature, the EICAR test file's — so it starts
+# folder and on a free TCP port of 127.0.0.1, with a signature database this script writes — one signature, the EICAR test file's — so it starts
 # in well under a second, with no download and no freshclam. It runs as the caller (root in CI); nothing
 # outside the folder is configured or started, and the system's own clamd (if any) is not used.
 #
@@ -10,13 +10,15 @@
 # Sourced:
 #   source scripts/lib/clamd.sh
 #   swarm_test_clamd_up [STREAM_MAX_LENGTH]  # exports SWARM_TEST_CLAMD_DIR, SWARM_TEST_CLAMD_ADDRESS
-#                                            # (unix:/…/clamd.sock) and SWARM_TEST_CLAMD_CTL (this script)
+#                                            # (unix:/…/clamd.sock), SWARM_TEST_CLAMD_TCP_ADDRESS
+#                                            # (tcp://127.0.0.1:PORT) and SWARM_TEST_CLAMD_CTL (this script)
 #   ...
 #   swarm_test_clamd_down                    # stops clamd and removes the folder
 # Run (the Swift tests' ClamdHarness, and by hand):
 #   scripts/lib/clamd.sh init DIR [STREAM_MAX_LENGTH]  # writes the database and clamd.conf in DIR (empty or
 #                                                      # missing) and starts clamd; prints its address,
-#                                                      # unix:DIR/clamd.sock. STREAM_MAX_LENGTH is clamd's
+#                                                      # unix:DIR/clamd.sock (its TCP port is in
+#                                                      # DIR/tcp.port). STREAM_MAX_LENGTH is clamd's
 #                                                      # (a number of bytes, or with K or M); clamd's default
 #                                                      # when not given.
 #   scripts/lib/clamd.sh stop|start DIR
@@ -28,6 +30,9 @@ SWARM_CLAMD_EICAR_HEX=58354f2150254041505b345c505a58353428505e2937434329377d2445
 # The signature's name; clamd reports a signature that is not from ClamAV's own databases with .UNOFFICIAL added.
 SWARM_CLAMD_SIGNATURE=Swarm.Test.EICAR
 
+# A free port below the ephemeral range (scripts/lib/ports.sh).
+source "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
+
 swarm_clamd_need() {
     if [ ! -x /usr/sbin/clamd ]; then
         echo "clamd.sh: /usr/sbin/clamd is missing (apt-get install clamav-daemon; scripts/bootstrap-test)" >&2
@@ -37,8 +42,10 @@ swarm_clamd_need() {
 
 # The database and the configuration of a private clamd in DIR.
 swarm_clamd_write() {
-    local dir=$1 stream_max_length=${2:-}
+    local dir=$1 stream_max_length=${2:-} port
     mkdir -p "$dir/db" "$dir/tmp"
+    port=$(swarm_free_port)
+    echo "$port" >"$dir/tcp.port"
     # An extended signature (.ndb: name, any file type, anywhere in the file, the bytes in hex): the EICAR string
     # wherever it is in a stream, not only as the whole of one.
     printf '%s:0:*:%s\n' "$SWARM_CLAMD_SIGNATURE" "$SWARM_CLAMD_EICAR_HEX" >"$dir/db/swarm-test.ndb"
@@ -46,6 +53,8 @@ swarm_clamd_write() {
 # A private clamd for the tests (scripts/lib/clamd.sh): clamd --config-file=$dir/clamd.conf
 LocalSocket $dir/clamd.sock
 LocalSocketMode 600
+TCPSocket $port
+TCPAddr 127.0.0.1
 DatabaseDirectory $dir/db
 TemporaryDirectory $dir/tmp
 LogFile $dir/clamd.log
@@ -79,7 +88,8 @@ swarm_clamd_start_dir() {
     }
 }
 
-# Waits (up to 30 s) until clamd answers PING on its socket; fails at once when clamd (PID) has ended.
+# Waits (up to 30 s) until clamd answers PING on its socket; fails at once when clamd (PID) has ended (gone, or a
+# zombie: whoever adopted it may reap it late).
 swarm_clamd_wait_pong() {
     python3 - "$1/clamd.sock" "$2" <<'PY'
 import os, socket, sys, time
@@ -96,8 +106,11 @@ while True:
     except OSError:
         pass
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/status") as status:
+            ended = any(line.startswith("State:") and "Z" in line.split()[1] for line in status)
+    except FileNotFoundError:
+        ended = True
+    if ended:
         raise SystemExit(f"clamd.sh: clamd (pid {pid}) ended before it answered PING")
     if time.monotonic() > end:
         raise SystemExit(f"clamd.sh: no PONG on {path} after 30 s")
@@ -105,18 +118,27 @@ while True:
 PY
 }
 
+# Whether PID runs. A clamd that has ended stays a zombie until whoever adopted it (it outlives this script) reaps
+# it, which init in a container may do only every second or two: that counts as ended.
+swarm_clamd_running() {
+    local state
+    [ -r "/proc/$1/status" ] || return 1
+    state=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+    [ -n "$state" ] && [ "$state" != Z ]
+}
+
 swarm_clamd_stop_dir() {
     local dir=$1 pid
     [ -f "$dir/clamd.pid" ] || return 0
     pid=$(tr -d ' \n' <"$dir/clamd.pid")
     [ -n "$pid" ] || return 0
-    # clamd notices SIGTERM within a second or two (its accept loop polls) and removes its socket.
+    # clamd ends within milliseconds of SIGTERM and removes its socket.
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 200); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
+        swarm_clamd_running "$pid" || break
+        sleep 0.02
     done
-    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+    if swarm_clamd_running "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
     rm -f "$dir/clamd.pid" "$dir/clamd.sock"
 }
 
@@ -145,6 +167,7 @@ swarm_test_clamd_up() {
     }
     export SWARM_TEST_CLAMD_DIR=$dir
     export SWARM_TEST_CLAMD_ADDRESS=$address
+    export SWARM_TEST_CLAMD_TCP_ADDRESS="tcp://127.0.0.1:$(cat "$dir/tcp.port")"
     export SWARM_TEST_CLAMD_CTL
     SWARM_TEST_CLAMD_CTL="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/clamd.sh"
     echo "clamd: $address ($dir)" >&2
@@ -154,7 +177,7 @@ swarm_test_clamd_down() {
     [ -n "${SWARM_TEST_CLAMD_DIR:-}" ] || return 0
     swarm_clamd_stop_dir "$SWARM_TEST_CLAMD_DIR" || true
     rm -rf "$SWARM_TEST_CLAMD_DIR"
-    unset SWARM_TEST_CLAMD_DIR SWARM_TEST_CLAMD_ADDRESS SWARM_TEST_CLAMD_CTL
+    unset SWARM_TEST_CLAMD_DIR SWARM_TEST_CLAMD_ADDRESS SWARM_TEST_CLAMD_TCP_ADDRESS SWARM_TEST_CLAMD_CTL
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -6,8 +6,8 @@ import Synchronization
 /// `PING` for a health check. One connection per call, as clamd expects of `z` commands without a session.
 ///
 /// The bytes come as an `AsyncSequence` of chunks and go out as they come, so a 25 MB upload is never in
-/// memory whole: NIO's write buffer holds at most its high-water mark (64 KiB), and the next chunk is not
-/// taken from the sequence until clamd has read enough of the ones before.
+/// memory whole: the next chunk is not taken from the sequence while the channel's write buffer is above its
+/// high-water mark (NIO's default, 64 KiB), that is until clamd has read enough of the ones before.
 ///
 /// ```swift
 /// let clamd = ClamdClient(address: try ClamdAddress(parsing: "unix:/run/clamav/clamd.ctl"))
@@ -120,7 +120,7 @@ package struct ClamdClient: Sendable {
                 .timeout, "clamd at \(address) did not take the bytes or answer within \(timeout)", cause: error)
         }
         if Task.isCancelled {
-            return ClamdError(.cancelled, "the scan was cancelled before clamd at \(address) answered", cause: error)
+            return ClamdError(.cancelled, "cancelled before clamd at \(address) answered", cause: error)
         }
         if let error = error as? ClamdError { return error }
         return ClamdError(.connectionLost, "the connection to clamd at \(address) broke: \(error)", cause: error)
