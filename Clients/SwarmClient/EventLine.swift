@@ -141,7 +141,8 @@ public enum EventLine {
         case .notifyChanged(let settings):
             return "\(actor) set \(settings.agent)'s notices by mail: " + describe(settings)
         case .attachmentAdded(let file):
-            let attached = "\(actor) attached \(quote(file.name)) (\(file.mediaType), \(ByteSize.describe(file.size)), \(file.id))"
+            let attached =
+                "\(actor) attached \(quote(file.name)) (\(file.mediaType), \(ByteSize.describe(file.size)), \(file.id))"
             return file.visibility == .public ? "\(attached) (public)" : attached
         }
     }

@@ -46,7 +46,8 @@ public enum Policy {
                     "a requester's own ticket comes in through the portal (monitoring with a dedupKey); leave out 'via'"
                 )
             case .attach(let add) where add.visibility == .internal:
-                throw .forbidden("requesters' files are for the swarm and for them: leave out 'visibility' or send public")
+                throw .forbidden(
+                    "requesters' files are for the swarm and for them: leave out 'visibility' or send public")
             case .attach:
                 return
             case .client(.ticketOpen), .client(.commentAdd), .client(.kbApply), .client(.alertResolve):

@@ -186,7 +186,8 @@ public struct Hub: Sendable {
             ),
             // The ledger comes first: services shut down in reverse order, so the server stops
             // taking commands before the ledger commits the last of them.
-            services: [ledger, timers, metricsFeed, suggestions, pruning, blobSweep, tokenWatch] + (cluster.map { [$0] } ?? [])
+            services: [ledger, timers, metricsFeed, suggestions, pruning, blobSweep, tokenWatch]
+                + (cluster.map { [$0] } ?? [])
                 + (mailer.map { [$0] } ?? []) + (webhooks.map { [$0] } ?? [])
                 + PrometheusEndpoint.listener(configuration: metrics, scrape: scrape, logger: logger),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },

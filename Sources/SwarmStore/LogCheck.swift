@@ -82,7 +82,8 @@ public enum LogCheck {
                 guard let blob = blobs[attachment.sha256] else {
                     problems.append(
                         Problem(
-                            .blobs, "\(attachment.id) on \(ticket.id): its bytes (sha256 \(attachment.sha256)) are missing"))
+                            .blobs,
+                            "\(attachment.id) on \(ticket.id): its bytes (sha256 \(attachment.sha256)) are missing"))
                     continue
                 }
                 if blob.size != attachment.size {

@@ -124,7 +124,8 @@ struct NoticeTmuxTests {
 
         for session in ["watch", "console"] {
             let pane = try await tmux.capture(session)
-            let notices = pane.split(separator: "\n").filter { $0.contains("🔔") }
+            // (T-2's breach, two seconds after its warning, may be there too on a busy machine: a notice of its own.)
+            let notices = pane.split(separator: "\n").filter { $0.contains("🔔") && !$0.contains("🔔 SLA breached: T-2") }
             #expect(notices.count == 4, "the four, nothing for bob's own or alice's note, nothing twice:\n\(pane)")
             #expect(!pane.contains("exited with status"), "\(pane)")
             // The raw output: the OSC 9 wrapped in tmux's passthrough (ESC doubled), then a bare BEL.
@@ -132,12 +133,19 @@ struct NoticeTmuxTests {
             for title in ["invitation: T-1", "answer: T-1", "assigned: T-2", "SLA warning: T-2"] {
                 #expect(raw.contains("\u{1B}Ptmux;\u{1B}\u{1B}]9;swarm: \(title) — "), "\(session): \(title)")
             }
-            #expect(raw.components(separatedBy: "\u{07}\u{1B}\\\u{07}").count - 1 == 4, "\(session): four bells")
+            let breached = raw.contains("SLA breached: T-2")
+            #expect(
+                raw.components(separatedBy: "\u{07}\u{1B}\\\u{07}").count - 1 == (breached ? 5 : 4),
+                "\(session): four bells")
         }
         #expect(try await bell("console") == "1")
 
-        // notify-send ran for each notice in each terminal.
-        let calls = try String(contentsOf: sent, encoding: .utf8).split(separator: "\n")
+        // notify-send ran for each notice in each terminal. The breach of T-2's target follows its warning
+        // by two seconds and may have rung by now on a busy machine (a full CI run saw it): it is a fifth
+        // notice of its own, not a second one of these.
+        let calls = try String(contentsOf: sent, encoding: .utf8).split(separator: "\n").filter {
+            !$0.contains("|swarm: SLA breached: T-2|")
+        }
         #expect(calls.count == 8, "\(calls)")
         #expect(calls.filter { $0.hasPrefix("--app-name=swarm|--|swarm: invitation: T-1|you are invited") }.count == 2)
         #expect(calls.filter { $0.contains("swarm: answer: T-1|rita: \"still failing from home\"|") }.count == 2)

@@ -94,6 +94,7 @@ struct SettingsTests {
             "log-level": "debug", "log-format": "json", "metrics-address": "127.0.0.1:9090",
             "metrics-token-file": "token.txt", "connections-per-token": "4", "principal-rate": "3",
             "principal-burst": "5", "requester-bytes-per-hour": "2048", "requester-bytes-per-ticket": "4096",
+            "attachment-max-file": "1048576", "attachment-max-ticket": "10485760",
             "mail-domains": "example.com,example.org", "smtp": "smtp://relay.example.com:587",
             "smtp-credentials": "relay.txt", "mail-from": "IT-Hilfe <it@example.com>", "mail-language": "de",
         ]

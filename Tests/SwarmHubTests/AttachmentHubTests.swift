@@ -1,9 +1,15 @@
 import Crypto
 import Foundation
+import SwarmConfiguration
+import SwarmCore
 import SwarmProtocol
 import SwarmStore
 import SwarmTestSupport
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// Attachments through a real hub: uploaded over REST into the SQLite file (and PostgreSQL), read
 /// back streamed, and an internal file never reaching the requester on any path (invariant 6).
@@ -23,6 +29,8 @@ struct AttachmentHubTests {
         var json: [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
         }
+        /// The message of an error answer (`{"error": {code, message}}`).
+        var message: String? { (json["error"] as? [String: Any])?["message"] as? String }
     }
 
     static func send(
@@ -56,7 +64,29 @@ struct AttachmentHubTests {
 
     @Test("an internal log and a public screenshot: who sees which, on every path, and the bytes as they were")
     func visibility() async throws {
-        try await withHub { hub in
+        let path = try temporaryDirectory().appendingPathComponent("swarm.sqlite").path
+        try await withHub(databasePath: path) { hub in try await Self.visibility(hub) }
+        // After a restart on the same file: the same answers, the bytes from the file.
+        try await withHub(databasePath: path) { hub in
+            let rita = try await hub.token("rita", .requester)
+            let mine = try await Self.send(hub, "GET", "/v1/attachments/A-2", token: rita)
+            #expect(mine.status == 200 && mine.body == Self.png)
+            #expect(try await Self.send(hub, "GET", "/v1/attachments/A-1", token: rita).status == 404)
+            let detail = String(
+                decoding: try await Self.send(hub, "GET", "/v1/tickets/T-1", token: rita).body, as: UTF8.self)
+            #expect(detail.contains(#""A-2""#) && !detail.contains("backup.log"))
+        }
+    }
+
+    @Test(
+        "on PostgreSQL: the same answers, the bytes from the database",
+        .enabled(if: PostgresTestDatabase.isAvailable))
+    func visibilityOnPostgres() async throws {
+        try await withPostgresHub { hub in try await Self.visibility(hub) }
+    }
+
+    static func visibility(_ hub: TestHub) async throws {
+        do {
             let rita = try await hub.token("rita", .requester)
             let alice = try await hub.token("alice", .agent)
             var ticket = ""
@@ -69,18 +99,18 @@ struct AttachmentHubTests {
                 try await watcher.command(["type": "subscribe", "channels": ["ticket:\(ticket)"]])
 
                 let log = Array("2026-12-07 02:00 backup: error 28 (no space left on device)\n".utf8)
-                let internal = try await Self.upload(hub, ticket, name: "backup.log", log, token: alice)
-                #expect(internal.status == 201, "\(String(decoding: internal.body, as: UTF8.self))")
-                let file = try #require(internal.json["attachment"] as? [String: Any])
+                let note = try await upload(hub, ticket, name: "backup.log", log, token: alice)
+                #expect(note.status == 201, "\(String(decoding: note.body, as: UTF8.self))")
+                let file = try #require(note.json["attachment"] as? [String: Any])
                 #expect(file["id"] as? String == "A-1")
                 #expect(file["visibility"] as? String == "internal", "staff's files are internal unless said")
                 #expect(file["mediaType"] as? String == "text/plain")
                 #expect(file["size"] as? Int == log.count)
-                #expect(file["sha256"] as? String == Self.hex(log))
-                #expect(internal.headers["location"] == "/v1/attachments/A-1")
+                #expect(file["sha256"] as? String == hex(log))
+                #expect(note.headers["location"] == "/v1/attachments/A-1")
 
-                let shot = try await Self.upload(
-                    hub, ticket, name: "../../Fehler\u{202E}gnp.exe", Self.png, token: alice, visibility: "public")
+                let shot = try await upload(
+                    hub, ticket, name: "../../Fehler\u{202E}gnp.exe", png, token: alice, visibility: "public")
                 #expect(shot.status == 201)
                 let picture = try #require(shot.json["attachment"] as? [String: Any])
                 #expect(picture["mediaType"] as? String == "image/png")
@@ -95,25 +125,37 @@ struct AttachmentHubTests {
                 #expect(frame.event.type == .attachmentAdded)
                 if case .attachmentAdded(let seen) = frame.event.payload { #expect(seen.id == "A-2") }
             }
+            // Resume by since: the same, from the log.
+            try await withClient(hub.url) { late in
+                try await late.hello(rita)
+                try await late.command(["type": "subscribe", "channels": ["ticket:\(ticket)"], "since": 0])
+                let files = try events(in: try await rawFrames(late)).compactMap { frame -> String? in
+                    if case .attachmentAdded(let file) = frame.event.payload { return file.id }
+                    return nil
+                }
+                #expect(files == ["A-2"], "resume: \(files)")
+            }
             // REST: the ticket and its history as she sees them.
-            let detail = try await Self.send(hub, "GET", "/v1/tickets/\(ticket)", token: rita)
+            let detail = try await send(hub, "GET", "/v1/tickets/\(ticket)", token: rita)
             let text = String(decoding: detail.body, as: UTF8.self)
             #expect(text.contains(#""A-2""#) && !text.contains(#""A-1""#) && !text.contains("backup.log"), "\(text)")
-            let history = try await Self.send(hub, "GET", "/v1/tickets/\(ticket)/events", token: rita)
+            let history = try await send(hub, "GET", "/v1/tickets/\(ticket)/events", token: rita)
             #expect(!String(decoding: history.body, as: UTF8.self).contains("backup.log"))
 
             // Download: the internal file is as unknown to her as one that does not exist.
-            let hidden = try await Self.send(hub, "GET", "/v1/attachments/A-1", token: rita)
-            let missing = try await Self.send(hub, "GET", "/v1/attachments/A-99", token: rita)
+            let hidden = try await send(hub, "GET", "/v1/attachments/A-1", token: rita)
+            let missing = try await send(hub, "GET", "/v1/attachments/A-99", token: rita)
             #expect(hidden.status == 404 && missing.status == 404)
-            #expect(hidden.json["message"] as? String == "no attachment A-1")
-            let mine = try await Self.send(hub, "GET", "/v1/attachments/A-2", token: rita)
-            #expect(mine.status == 200 && mine.body == Self.png)
+            #expect(hidden.message == "no attachment A-1")
+            let mine = try await send(hub, "GET", "/v1/attachments/A-2", token: rita)
+            #expect(mine.status == 200 && mine.body == png)
             #expect(mine.headers["content-type"] == "image/png")
             #expect(mine.headers["content-disposition"]?.hasPrefix("inline;") == true)
             #expect(mine.headers["x-content-type-options"] == "nosniff")
-            let theirs = try await Self.send(hub, "GET", "/v1/attachments/A-1", token: alice)
-            #expect(theirs.status == 200 && theirs.body == Array("2026-12-07 02:00 backup: error 28 (no space left on device)\n".utf8))
+            let theirs = try await send(hub, "GET", "/v1/attachments/A-1", token: alice)
+            #expect(
+                theirs.status == 200
+                    && theirs.body == Array("2026-12-07 02:00 backup: error 28 (no space left on device)\n".utf8))
             #expect(theirs.headers["content-type"] == "application/octet-stream")
             #expect(
                 theirs.headers["content-disposition"]
@@ -122,7 +164,9 @@ struct AttachmentHubTests {
         }
     }
 
-    @Test("limits, a refused internal upload by a requester, HTML posing as PNG, the same file twice stored once, replays")
+    @Test(
+        "limits, a refused internal upload by a requester, HTML posing as PNG, the same file twice stored once, replays"
+    )
     func limitsAndRefusals() async throws {
         try await withHub(configure: {
             $0.swarm.attachmentMaxFile = 300_000
@@ -135,7 +179,8 @@ struct AttachmentHubTests {
                 try await client.hello(rita)
                 ticket = try #require(try await client.command(openFrame("Printer")).ticket)
             }
-            let refused = try await Self.upload(hub, ticket, name: "x.txt", [1, 2, 3], token: rita, visibility: "internal")
+            let refused = try await Self.upload(
+                hub, ticket, name: "x.txt", [1, 2, 3], token: rita, visibility: "internal")
             #expect(refused.status == 403, "a requester's files are public")
             let empty = try await Self.upload(hub, ticket, name: "empty.txt", [], token: rita)
             #expect(empty.status == 201)
@@ -146,7 +191,7 @@ struct AttachmentHubTests {
             let over = try await Self.upload(hub, ticket, name: "b.txt", exact + [0x41], token: alice)
             #expect(over.status == 413)
             #expect(
-                over.json["message"] as? String == "the file has 300001 bytes, 1 over the limit of 300000 bytes per file",
+                over.message == "the file has 300001 bytes, 1 over the limit of 300000 bytes per file",
                 "\(over.json)")
 
             // The same bytes again: a second attachment, one blob.
@@ -157,7 +202,7 @@ struct AttachmentHubTests {
             let full = try await Self.upload(
                 hub, ticket, name: "c.txt", [UInt8](repeating: 0x42, count: 200_000), token: alice)
             #expect(full.status == 413)
-            #expect((full.json["message"] as? String)?.contains("100000 bytes over its limit of 700000") == true)
+            #expect(full.message?.contains("100000 bytes over its limit of 700000") == true)
 
             // HTML named .png is HTML, and downloaded, never shown.
             let html = Array("<!DOCTYPE html><html><body><script>alert(1)</script></body></html>".utf8)

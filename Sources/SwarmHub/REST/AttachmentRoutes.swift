@@ -39,7 +39,8 @@ struct AttachmentRoutes {
         var headers = HTTPFields()
         headers[.contentType] = inline ? mediaType.essence : "application/octet-stream"
         headers[.contentLength] = String(blob.size)
-        headers[.contentDisposition] = ContentDisposition.value(inline ? .inline : .attachment, filename: attachment.name)
+        headers[.contentDisposition] = ContentDisposition.value(
+            inline ? .inline : .attachment, filename: attachment.name)
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[.eTag] = "\"\(attachment.sha256)\""
         headers[.cacheControl] = "private, max-age=0, must-revalidate"

@@ -62,7 +62,8 @@ struct AttachmentUploadRoutes {
         }
         // Refused before a byte is stored: a requester's internal file, a closed ticket, a full one.
         let probe = AttachmentAdd(
-            ticket: id, name: name, mediaType: "application/octet-stream", size: 0, sha256: String(repeating: "0", count: 64),
+            ticket: id, name: name, mediaType: "application/octet-stream", size: 0,
+            sha256: String(repeating: "0", count: 64),
             visibility: visibility)
         do {
             try limits.admitWrite(.attach(probe), by: principal, in: ledger.snapshot.state)
