@@ -137,7 +137,7 @@ public struct RestClient: Sendable {
         query.isEmpty ? "" : "?" + query.map { "\($0)=\(escape($1))" }.joined(separator: "&")
     }
 
-    private func escape(_ text: String) -> String {
+    func escape(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
             ?? text
     }
@@ -154,6 +154,48 @@ enum HTTP {
         server: ServerAddress, method: HTTPMethod, path: String, headers: [(String, String)], body: Data? = nil,
         caCertificate: String? = nil
     ) async throws(ClientError) -> Response {
+        try await exchange(server: server, caCertificate: caCertificate) { inbound, outbound in
+            var head = requestHead(method, path, server: server, headers: headers)
+            if let body {
+                head.headers.add(name: "Content-Type", value: "application/json")
+                head.headers.add(name: "Content-Length", value: "\(body.count)")
+            }
+            try await outbound.write(.head(head))
+            if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+            try await outbound.write(.end(nil))
+            var status = 0
+            var collected = ByteBuffer()
+            for try await part in inbound {
+                switch part {
+                case .head(let responseHead): status = Int(responseHead.status.code)
+                case .body(var chunk): collected.writeBuffer(&chunk)
+                case .end: return Response(status: status, body: Data(collected.readableBytesView))
+                }
+            }
+            throw ClientError.connection("the hub closed the connection before answering")
+        }
+    }
+
+    /// A request's head with what every request of this client carries.
+    static func requestHead(
+        _ method: HTTPMethod, _ path: String, server: ServerAddress, headers: [(String, String)]
+    ) -> HTTPRequestHead {
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
+        head.headers.add(name: "Host", value: "\(server.host):\(server.port)")
+        head.headers.add(name: "Connection", value: "close")
+        head.headers.add(name: "User-Agent", value: "swarm/\(SwarmClientInfo.version)")
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        return head
+    }
+
+    /// Connects to the hub (TLS when its address says so), runs `body` with the connection's two
+    /// directions, and closes it: one request and its answer.
+    static func exchange<Result: Sendable>(
+        server: ServerAddress, caCertificate: String?,
+        _ body: (
+            NIOAsyncChannelInboundStream<HTTPClientResponsePart>, NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>
+        ) async throws -> Result
+    ) async throws(ClientError) -> Result {
         let tls = try server.secure ? ClientTLS.configuration(caCertificate: caCertificate) : nil
         do {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -172,30 +214,7 @@ enum HTTP {
                             wrappingChannelSynchronously: channel)
                     }
                 }
-            return try await channel.executeThenClose { inbound, outbound in
-                var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
-                head.headers.add(name: "Host", value: "\(server.host):\(server.port)")
-                head.headers.add(name: "Connection", value: "close")
-                head.headers.add(name: "User-Agent", value: "swarm/\(SwarmClientInfo.version)")
-                for (name, value) in headers { head.headers.add(name: name, value: value) }
-                if let body {
-                    head.headers.add(name: "Content-Type", value: "application/json")
-                    head.headers.add(name: "Content-Length", value: "\(body.count)")
-                }
-                try await outbound.write(.head(head))
-                if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-                try await outbound.write(.end(nil))
-                var status = 0
-                var collected = ByteBuffer()
-                for try await part in inbound {
-                    switch part {
-                    case .head(let responseHead): status = Int(responseHead.status.code)
-                    case .body(var chunk): collected.writeBuffer(&chunk)
-                    case .end: return Response(status: status, body: Data(collected.readableBytesView))
-                    }
-                }
-                throw ClientError.connection("the hub closed the connection before answering")
-            }
+            return try await channel.executeThenClose { inbound, outbound in try await body(inbound, outbound) }
         } catch let error as ClientError {
             throw error
         } catch {

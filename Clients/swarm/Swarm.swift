@@ -39,7 +39,7 @@ struct Swarm: AsyncParsableCommand, HasGlobalOptions {
             Login.self, Logout.self, Tickets.self, Next.self, Show.self, Open.self, Join.self, Leave.self, Comment.self,
             Own.self, Unown.self, Status.self, Resolve.self, Reopen.self, Watch.self, ConsoleCommand.self,
             Skills.self, PresenceCommand.self, Invites.self, Invite.self, HelpRequestCommand.self, Candidates.self,
-            Escalate.self, KnowledgeBase.self, Work.self, Metrics.self, Notify.self,
+            Escalate.self, KnowledgeBase.self, Work.self, Metrics.self, Notify.self, Attach.self, Download.self,
         ]
     )
 

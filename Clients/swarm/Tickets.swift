@@ -259,7 +259,7 @@ func statusColor(_ status: TicketStatus) -> Style.Color? {
 /// `swarm show T-42`: one ticket, its swarm and its history.
 struct Show: AsyncParsableCommand, HasGlobalOptions {
     static let configuration = CommandConfiguration(
-        abstract: "Show a ticket: its state, swarm, owners, comments and history.",
+        abstract: "Show a ticket: its state, swarm, owners, files, comments and history.",
         discussion: """
             Reads GET /v1/tickets/ID: the ticket as last committed — with the skills it was given and \
             those the hub inferred, and the experts invited to its swarm — with its latest 50 comments \
@@ -351,6 +351,17 @@ struct Show: AsyncParsableCommand, HasGlobalOptions {
             say("")
             say(style.paint("invitations", .bold))
             invitationLines(t.invitations, style: style).forEach { say("  " + $0) }
+        }
+        if !t.attachments.isEmpty {
+            say("")
+            say(style.paint("files", .bold) + style.paint("  (swarm download A-…)", .dim))
+            for file in t.attachments {
+                say(
+                    "  \(style.paint(file.id, .bold))  \(file.name)  "
+                        + style.paint(
+                            "\(file.mediaType), \(ByteSize.describe(file.size)), \(file.visibility.rawValue), "
+                                + "\(file.author), \(RelativeTime.describe(file.at, now: time))", .dim))
+            }
         }
         if !t.comments.isEmpty {
             say("")
