@@ -70,6 +70,7 @@ let package = Package(
         .target(
             name: "SwarmConfiguration",
             dependencies: [
+                "SwarmFiles",
                 "SwarmCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -250,7 +251,7 @@ let package = Package(
         .testTarget(
             name: "SwarmHubTests",
             dependencies: [
-                "SwarmHub", "SwarmConfiguration", "SwarmTestSupport", "SwarmImport",
+                "SwarmHub", "SwarmConfiguration", "SwarmTestSupport", "SwarmImport", "SwarmFiles",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

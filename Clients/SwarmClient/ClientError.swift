@@ -68,12 +68,12 @@ public struct ClientError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
         self.status =
             switch code {
-            case .badFrame, .unknownType, .invalidField, .tooLarge: .invalid
+            case .badFrame, .unknownType, .invalidField, .tooLarge, .infected: .invalid
             case .unauthorized: .auth
             case .forbidden: .forbidden
             case .notFound: .notFound
             case .conflict, .epochChanged: .conflict
-            case .rateLimited, .internal: .failure
+            case .rateLimited, .unavailable, .internal: .failure
             }
     }
 

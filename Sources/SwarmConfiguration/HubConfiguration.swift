@@ -1,4 +1,5 @@
 public import SwarmCore
+package import SwarmFiles
 public import SwarmProtocol
 
 /// Everything a hub needs to know to run. The initial values are the defaults (the taxonomy is given:
@@ -55,6 +56,12 @@ public struct HubConfiguration: Sendable {
     public var requesterBytesPerHour = 1 << 20
     /// Bytes of text a requester may have on one ticket (its description and her comments). Default 5 MiB.
     public var requesterBytesPerTicket = 5 << 20
+    /// The ClamAV daemon every upload is scanned by before it is attached (`--clamd`). Default: none,
+    /// nothing is scanned.
+    package var clamd: ClamdAddress? = nil
+    /// How long an upload waits for an unreachable clamd before it is refused (`--clamd-wait`); zero
+    /// refuses at once. Never stored unscanned. Default 30 s.
+    public var clamdWait: Duration = .seconds(30)
     /// Refused frames, with no second's pause between two of them, after which the connection is
     /// closed with 4029 (``RateLimiter``). Default 100.
     public var floodCloseAfter = 100

@@ -29,6 +29,8 @@ public struct ServeOptions: ParsableArguments {
     @Option(Setting.requesterBytesPerTicket) var requesterBytesPerTicket: String?
     @Option(Setting.attachmentMaxFile) var attachmentMaxFile: String?
     @Option(Setting.attachmentMaxTicket) var attachmentMaxTicket: String?
+    @Option(Setting.clamd) var clamd: String?
+    @Option(Setting.clamdWait) var clamdWait: String?
     @Option(Setting.mailDomains) var mailDomains: String?
     @Option(Setting.floodCloseAfter) var floodCloseAfter: String?
     @Option(Setting.helloTimeout) var helloTimeout: String?
@@ -80,6 +82,8 @@ public struct ServeOptions: ParsableArguments {
             (.requesterBytesPerTicket, requesterBytesPerTicket.map { [$0] } ?? []),
             (.attachmentMaxFile, attachmentMaxFile.map { [$0] } ?? []),
             (.attachmentMaxTicket, attachmentMaxTicket.map { [$0] } ?? []),
+            (.clamd, clamd.map { [$0] } ?? []),
+            (.clamdWait, clamdWait.map { [$0] } ?? []),
             (.mailDomains, mailDomains.map { [$0] } ?? []),
             (.floodCloseAfter, floodCloseAfter.map { [$0] } ?? []),
             (.helloTimeout, helloTimeout.map { [$0] } ?? []),

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SwarmCore
+import SwarmFiles
 import SwarmProtocol
 
 /// Every setting of `swarmd serve`, and how flags and the configuration file's `hub:` section give
@@ -31,6 +32,8 @@ public enum Settings {
         .requesterBytesPerTicket,
         .attachmentMaxFile,
         .attachmentMaxTicket,
+        .clamd,
+        .clamdWait,
         .mailDomains,
         .floodCloseAfter,
         .helloTimeout,
@@ -183,6 +186,22 @@ extension Setting {
     public static let attachmentMaxTicket = Setting.count(
         "attachment-max-ticket", \.hub.swarm.attachmentMaxTicket, 0...(1 << 40), value: "bytes",
         "Most bytes of files one ticket may hold, all its attachments together.")
+    /// `--clamd`.
+    public static let clamd = Setting(
+        "clamd", value: "address", accepts: "`unix:/path` or `tcp://host:port`",
+        help: "ClamAV's clamd: every upload is scanned before it is attached, a finding refused with its name.",
+        show: { $0.hub.clamd.map(\.description) ?? "none" },
+        set: { values, settings throws(SettingError) in
+            do throws(ClamdError) {
+                settings.hub.clamd = try ClamdAddress(parsing: values[0])
+            } catch {
+                throw SettingError("--clamd: \(error.message)")
+            }
+        })
+    /// `--clamd-wait`.
+    public static let clamdWait = Setting.duration(
+        "clamd-wait", \.hub.clamdWait, 0...600_000,
+        "How long an upload waits for an unreachable clamd before it is refused (0: at once); never stored unscanned.")
     public static let requesterBytesPerTicket = Setting.count(
         "requester-bytes-per-ticket", \.hub.requesterBytesPerTicket, 1024...(1 << 34), value: "bytes",
         "Bytes of text a requester may have on one ticket: its description and her comments.")

@@ -15,6 +15,8 @@ extension HubError: HTTPResponseError {
         case .conflict, .epochChanged: .conflict
         case .rateLimited: .tooManyRequests
         case .tooLarge: .contentTooLarge
+        case .infected: .unprocessableContent
+        case .unavailable: .serviceUnavailable
         case .internal: .internalServerError
         }
     }

@@ -21,6 +21,11 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     /// A `subscribe`'s `epoch` is not the log's: the hub now serves another log (a restored backup),
     /// whose `seq` numbers may mean other events. Load again and subscribe without `since`.
     case epochChanged = "epoch_changed"
+    /// An uploaded file carries malware (the virus scanner named it); nothing was attached.
+    case infected
+    /// Something the hub needs for this request is not there (the virus scanner); nothing changed:
+    /// retry later.
+    case unavailable
     /// An unexpected failure of the hub; the command had no effect.
     case `internal`
 }

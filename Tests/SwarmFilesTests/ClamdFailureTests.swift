@@ -30,7 +30,7 @@ struct ClamdFailureTests {
             let started = ContinuousClock.now
             let error = await clamdError("PING answered by a silent server") { try await client.ping() }
             #expect(error?.code == .timeout, "\(String(describing: error))")
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(20), "the 300 ms timeout ended it, not a hang")
         }
     }
 
@@ -42,7 +42,7 @@ struct ClamdFailureTests {
             let started = ContinuousClock.now
             let error = await clamdError("a scan answered by a silent server") { try await client.scan(stream) }
             #expect(error?.code == .timeout, "\(String(describing: error))")
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(20), "the 300 ms timeout ended it, not a hang")
             // What clamd has not read waits in the sockets' buffers and NIO's (64 KiB), not in an ever larger
             // queue of chunks taken from the upload: of 10 MB, well under 2 MB were taken.
             #expect(stream.pulled.count < 32, "\(stream.pulled.count) chunks of 64 KiB taken")
@@ -83,7 +83,7 @@ struct ClamdFailureTests {
             scan.cancel()
             let error = await clamdError("a cancelled scan gave a verdict") { try await scan.value }
             #expect(error?.code == .cancelled, "\(String(describing: error))")
-            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(ContinuousClock.now - started < .seconds(30), "ended, not a hang")
         }
     }
 }

@@ -2,6 +2,8 @@ import Crypto
 import Foundation
 import SwarmConfiguration
 import SwarmCore
+import SwarmFiles
+import SwarmHub
 import SwarmProtocol
 import SwarmStore
 import SwarmTestSupport
@@ -229,6 +231,50 @@ struct AttachmentHubTests {
             #expect(bad.status == 400)
             let unknown = try await Self.upload(hub, "T-99", name: "x", [1], token: alice)
             #expect(unknown.status == 404)
+        }
+    }
+}
+
+/// Uploads through a real clamd (`--clamd`), with the EICAR test signature the harness writes.
+@Suite("Live hub: attachments scanned by a real clamd", .serialized, .enabled(if: ClamdHarness.isAvailable))
+struct AttachmentScanTests {
+    @Test("a clean file is attached, EICAR is refused with its name and attaches nothing, a clamd away refuses")
+    func scanning() async throws {
+        try await ClamdHarness.with { clamd in
+            try await withHub(configure: {
+                $0.clamd = try? ClamdAddress(parsing: clamd.address)
+                $0.clamdWait = .seconds(2)
+            }) { hub in
+                let alice = try await hub.token("alice", .agent)
+                var ticket = ""
+                try await withClient(hub.url) { client in
+                    try await client.hello(alice)
+                    ticket = try #require(try await client.command(openFrame("Mail attachment")).ticket)
+                }
+                let clean = try await AttachmentHubTests.upload(
+                    hub, ticket, name: "notes.txt", Array("nothing to see".utf8), token: alice)
+                #expect(clean.status == 201)
+
+                let lastSeq = hub.ledger.snapshot.seq
+                let infected = try await AttachmentHubTests.upload(
+                    hub, ticket, name: "invoice.pdf", ClamdHarness.eicar, token: alice)
+                #expect(infected.status == 422)
+                #expect(
+                    infected.message
+                        == "the file carries \(ClamdHarness.signature) (ClamAV); it was not attached",
+                    "\(String(decoding: infected.body, as: UTF8.self))")
+                #expect(hub.ledger.snapshot.seq == lastSeq, "nothing was logged")
+                #expect(hub.ledger.snapshot.state.tickets[ticket]?.attachments.count == 1)
+
+                try await clamd.control("stop")
+                let started = ContinuousClock.now
+                let away = try await AttachmentHubTests.upload(
+                    hub, ticket, name: "later.txt", Array("fine".utf8), token: alice)
+                #expect(away.status == 503)
+                #expect(away.message?.contains("the virus scanner cannot be reached") == true, "\(away.message ?? "")")
+                #expect(ContinuousClock.now - started >= .seconds(1), "it waited for clamd before refusing")
+                #expect(hub.ledger.snapshot.state.tickets[ticket]?.attachments.count == 1, "never attached unscanned")
+            }
         }
     }
 }

@@ -22,6 +22,8 @@ struct AttachmentUploadRoutes {
     let limits: PrincipalLimits
     let settings: SwarmSettings
     let sniffer: MediaSniffer
+    /// The virus scanner every upload goes through before it is attached, when there is one.
+    let scanner: AttachmentScanner?
     let clock: HubClock
 
     /// How many leading bytes the media type is sniffed from.
@@ -91,6 +93,9 @@ struct AttachmentUploadRoutes {
             throw error
         }
         let (blob, _) = try await upload.finish(at: clock())
+        // Scanned once stored, before anything is decided: a finding attaches nothing (the stored bytes
+        // are named by no event and go with the sweep).
+        if let scanner { try await scanner.check(blob, name: name, ticket: id, by: principal.id) }
         let add = AttachmentAdd(
             ticket: id, name: name, mediaType: sniffer.mediaType(of: head).essence, size: blob.size,
             sha256: blob.sha256, visibility: visibility)

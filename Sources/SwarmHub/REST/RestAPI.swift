@@ -22,6 +22,7 @@ enum RestAPI {
         to router: Router<HubRequestContext>, authenticator: Authenticator, ledger: Ledger, store: any EventStore,
         limits: PrincipalLimits, clock: @escaping HubClock, settings: SwarmSettings, maxBodySize maxBody: Int,
         mailDomains: [String] = [], mailIdentity: HubMailIdentity = unnamedMailIdentity, sniffer: MediaSniffer,
+        scanner: AttachmentScanner? = nil,
         telemetry: HubTelemetry, logger: Logger
     ) {
         router.addRoutes(HealthRoutes(store: store, ledger: ledger).routes, atPath: "/health")
@@ -34,7 +35,8 @@ enum RestAPI {
             ).routes, atPath: "/tickets")
         v1.addRoutes(
             AttachmentUploadRoutes(
-                ledger: ledger, store: store, limits: limits, settings: settings, sniffer: sniffer, clock: clock
+                ledger: ledger, store: store, limits: limits, settings: settings, sniffer: sniffer,
+                scanner: scanner, clock: clock
             ).routes, atPath: "/tickets")
         v1.addRoutes(AttachmentRoutes(ledger: ledger, store: store).routes, atPath: "/attachments")
         v1.addRoutes(
