@@ -33,6 +33,9 @@ struct AgentRoutes {
         let principal = try context.requirePrincipal()
         let agent = try context.parameters.require("agent")
         guard principal.role.worksTickets else { throw HubError(.forbidden, "requesters have no notices by mail") }
+        guard RequesterName.isAgentID(agent) else {
+            throw HubError(.invalidField, "'\(agent)' is not an agent id (1 to 64 letters, digits, '.', '_', '-')")
+        }
         guard agent == principal.id || principal.role.readsEverything else {
             throw HubError(.forbidden, "only leads and admins may read another agent's notices")
         }

@@ -53,8 +53,8 @@ struct AttachmentUploadRoutes {
             visibility = given
         }
         let given = request.uri.queryParameters.get("name") ?? ""
-        guard given.utf8.count <= 1024 else {
-            throw HubError(.invalidField, "parameter 'name' must have at most 1024 bytes")
+        guard given.count <= 1024 else {
+            throw HubError(.invalidField, "parameter 'name' must have at most 1024 characters")
         }
         let name = AttachmentName.sanitize(given)
         let key = try RequestBody.idempotencyKey(request)
