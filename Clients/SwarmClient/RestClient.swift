@@ -82,6 +82,11 @@ public struct RestClient: Sendable {
         try await get("/v1/agents", as: AgentList.self).agents
     }
 
+    /// `GET /v1/limits`: the sizes the hub refuses beyond.
+    public func limits() async throws(ClientError) -> HubLimits {
+        try await get("/v1/limits", as: HubLimits.self)
+    }
+
     /// `GET /v1/agents/{id}/notify`: the person's choice of notices by mail, and whether the hub mails.
     public func notifySettings(of agent: String) async throws(ClientError) -> NotifyAnswer {
         try await get("/v1/agents/\(escape(agent))/notify", as: NotifyAnswer.self)

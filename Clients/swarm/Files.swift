@@ -46,6 +46,13 @@ struct Attach: AsyncParsableCommand, HasGlobalOptions {
 
     func run() async throws {
         let rest = RestClient(try global.credentials())
+        // The hub's limit, asked first: a file over it is refused here, before a byte is sent.
+        let size = Int((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0)
+        let limit = try await rest.limits().attachmentMaxFile
+        if size > limit {
+            throw ClientError(
+                .tooLarge, "\(file) has \(size) bytes, \(size - limit) over the hub's limit of \(limit) bytes per file")
+        }
         let answer = try await rest.attach(
             file, to: ticketID(ticket), name: name, visibility: self.public ? .public : nil)
         if global.json {

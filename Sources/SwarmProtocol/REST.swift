@@ -298,3 +298,18 @@ public struct AttachedFile: Codable, Sendable, Hashable {
         self.seq = seq
     }
 }
+
+/// `GET /v1/limits`: the sizes the hub refuses beyond, announced so clients refuse early with the number.
+public struct HubLimits: Codable, Sendable, Hashable {
+    /// The most bytes one attached file may have (`--attachment-max-file`).
+    public var attachmentMaxFile: Int
+    /// The most bytes of files one ticket may hold (`--attachment-max-ticket`).
+    public var attachmentMaxTicket: Int
+    /// The longest WebSocket frame or JSON request body (`--max-frame-size`).
+    public var maxFrameSize: Int
+    public init(attachmentMaxFile: Int, attachmentMaxTicket: Int, maxFrameSize: Int) {
+        self.attachmentMaxFile = attachmentMaxFile
+        self.attachmentMaxTicket = attachmentMaxTicket
+        self.maxFrameSize = maxFrameSize
+    }
+}

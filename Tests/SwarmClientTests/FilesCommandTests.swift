@@ -1,5 +1,9 @@
 import Foundation
+import SwarmConfiguration
+import SwarmCore
+import SwarmHub
 import SwarmProtocol
+import SwarmStore
 import SwarmTestSupport
 import Testing
 
@@ -67,6 +71,28 @@ struct FilesCommandTests {
             #expect(internalByHer.status == 0 && internalByHer.out.contains(", public)"), "a requester's are public")
             let missing = try await agent.run(["attach", ticket, folder.appendingPathComponent("nope").path])
             #expect(missing.status == ExitStatus.usage.rawValue && missing.err.contains("no file"))
+        }
+    }
+
+    @Test("attach asks the hub's limits first and refuses a file over them with the number, before sending it")
+    func limitFirst() async throws {
+        try await withHub(configure: { $0.swarm.attachmentMaxFile = 1000 }) { hub in
+            let folder = try temporaryDirectory()
+            let agent = try SwarmCLI()
+            let alice = try await hub.token("alice", .agent)
+            #expect(try await agent.run(["login", "--server", hub.httpBase, "--token", alice]).status == 0)
+            let opened = try await agent.json(["open", "--title", "Big log", "--category", "software"])
+            let ticket = try #require(opened["ticket"] as? String)
+            let big = folder.appendingPathComponent("big.log")
+            try String(repeating: "x", count: 1001).write(to: big, atomically: true, encoding: .utf8)
+            let refused = try await agent.run(["attach", ticket, big.path])
+            #expect(refused.status == ExitStatus.invalid.rawValue, "too_large, as the hub would say")
+            #expect(
+                refused.err.contains("has 1001 bytes, 1 over the hub's limit of 1000 bytes per file"), "\(refused.err)")
+            #expect(try await hub.store.allBlobs().isEmpty, "nothing was sent")
+            let exact = folder.appendingPathComponent("exact.log")
+            try String(repeating: "x", count: 1000).write(to: exact, atomically: true, encoding: .utf8)
+            #expect(try await agent.run(["attach", ticket, exact.path]).status == 0)
         }
     }
 

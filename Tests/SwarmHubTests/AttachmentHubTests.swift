@@ -226,6 +226,9 @@ struct AttachmentHubTests {
             let attachments = ((detail.json["ticket"] as? [String: Any])?["attachments"] as? [[String: Any]]) ?? []
             #expect(attachments.count == 5, "empty, a, a-again, cat.png, n.txt")
 
+            let limits = try await Self.send(hub, "GET", "/v1/limits", token: rita)
+            #expect(limits.json["attachmentMaxFile"] as? Int == 300_000)
+            #expect(limits.json["attachmentMaxTicket"] as? Int == 700_000)
             let bad = try await Self.send(
                 hub, "POST", "/v1/tickets/\(ticket)/attachments?visibility=secret", token: alice, body: [1])
             #expect(bad.status == 400)

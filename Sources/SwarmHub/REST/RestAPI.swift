@@ -40,6 +40,12 @@ enum RestAPI {
             ).routes, atPath: "/tickets")
         v1.addRoutes(AttachmentRoutes(ledger: ledger, store: store).routes, atPath: "/attachments")
         v1.addRoutes(
+            LimitsRoutes(
+                limits: HubLimits(
+                    attachmentMaxFile: settings.attachmentMaxFile, attachmentMaxTicket: settings.attachmentMaxTicket,
+                    maxFrameSize: maxBody)
+            ).routes, atPath: "/limits")
+        v1.addRoutes(
             AgentRoutes(ledger: ledger, mailOut: mailIdentity != unnamedMailIdentity).routes, atPath: "/agents")
         v1.addRoutes(SkillRoutes(ledger: ledger, taxonomy: settings.taxonomy).routes, atPath: "/skills")
         v1.addRoutes(KnowledgeRoutes(ledger: ledger, store: store, maxBodySize: maxBody).routes, atPath: "/kb")
@@ -72,6 +78,7 @@ extension CandidateList: ResponseEncodable {}
 extension AgentList: ResponseEncodable {}
 extension NotifyAnswer: ResponseEncodable {}
 extension AttachedFile: ResponseEncodable {}
+extension HubLimits: ResponseEncodable {}
 extension SkillCatalog: ResponseEncodable {}
 extension ArticleList: ResponseEncodable {}
 extension Article: ResponseEncodable {}
