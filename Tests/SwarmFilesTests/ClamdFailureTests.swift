@@ -44,8 +44,10 @@ struct ClamdFailureTests {
             #expect(error?.code == .timeout, "\(String(describing: error))")
             #expect(ContinuousClock.now - started < .seconds(20), "the 300 ms timeout ended it, not a hang")
             // What clamd has not read waits in the sockets' buffers and NIO's (64 KiB), not in an ever larger
-            // queue of chunks taken from the upload: of 10 MB, well under 2 MB were taken.
-            #expect(stream.pulled.count < 32, "\(stream.pulled.count) chunks of 64 KiB taken")
+            // queue of chunks taken from the upload: of 10 MB, at most a few MB are taken (6 to 10 chunks on an
+            // idle machine, 33 once in a full CI run: loopback's socket buffers grow with the load; what
+            // matters is that it is bounded, not all 160).
+            #expect(stream.pulled.count < 80, "\(stream.pulled.count) chunks of 64 KiB taken")
         }
     }
 
