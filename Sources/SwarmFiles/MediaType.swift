@@ -69,7 +69,7 @@ package struct MediaType: Sendable, Hashable, CustomStringConvertible {
 
 extension StringProtocol {
     /// The text without spaces and tabs at either end.
-    fileprivate func trimmingASCIIWhitespace() -> SubSequence {
+    func trimmingASCIIWhitespace() -> SubSequence {
         var text = self[...]
         while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
         while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }

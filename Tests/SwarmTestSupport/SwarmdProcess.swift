@@ -58,6 +58,18 @@ public final class SwarmdProcess: Sendable {
         }
     }
 
+    /// Runs another program to completion and returns its exit status and what it printed (a query of
+    /// `sqlite3`, say); what it prints on standard error goes where the test's own output goes.
+    public static func toolOutput(_ path: String, _ arguments: [String]) async throws -> (Int32, String) {
+        let result = try await Subprocess.run(
+            .path(FilePath(path)), arguments: Arguments(arguments), output: .string(limit: 1 << 20),
+            error: .currentStandardError)
+        switch result.terminationStatus {
+        case .exited(let code): return (code, result.standardOutput ?? "")
+        case .signaled(let signal): return (signal, result.standardOutput ?? "")
+        }
+    }
+
     /// Starts `swarmd serve --port 0 --db PATH` and waits for its `listening on` line.
     ///
     /// - Parameter openFiles: runs it under `ulimit -n` this many file descriptors.

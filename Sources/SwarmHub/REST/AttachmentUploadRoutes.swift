@@ -36,63 +36,58 @@ struct AttachmentUploadRoutes {
         return routes
     }
 
-    /// `POST /v1/tickets/{id}/attachments?name=&visibility=`: the body is the file.
+    /// `POST /v1/tickets/{id}/attachments?name=&visibility=`: the body is the file, or a
+    /// `multipart/form-data` body holds it (``FormDataFile``: a part `file`, and the fields `name` and
+    /// `visibility` before it; query parameters win over fields, a field over the part's file name).
     @Sendable func upload(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<AttachedFile> {
         let principal = try context.requirePrincipal()
         let id = context.parameters.get("id") ?? ""
         guard let ticket = ledger.snapshot.state.tickets[id], Policy.canRead(principal, ticket) else {
             throw HubError(.notFound, "no ticket \(id)")
         }
-        let visibility: CommentVisibility?
-        switch request.uri.queryParameters.get("visibility") {
-        case nil: visibility = nil
-        case let text?:
-            guard let given = CommentVisibility(rawValue: text) else {
-                throw HubError(.invalidField, "parameter 'visibility' must be public or internal, not '\(text)'")
-            }
-            visibility = given
-        }
-        let given = request.uri.queryParameters.get("name") ?? ""
-        guard given.count <= 1024 else {
-            throw HubError(.invalidField, "parameter 'name' must have at most 1024 characters")
-        }
-        let name = AttachmentName.sanitize(given)
+        let query = request.uri.queryParameters
+        var visibility = try Self.visibility(query.get("visibility"), from: "parameter")
+        var given = try Self.name(query.get("name"), from: "parameter")
         let key = try RequestBody.idempotencyKey(request)
+        let form = try FormDataFile(contentType: request.headers[.contentType])
         let limit = Int64(settings.attachmentMaxFile)
-        if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > limit {
+        if form == nil, let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > limit {
             throw Self.overLimit(length, limit: limit)
         }
-        // Refused before a byte is stored: a requester's internal file, a closed ticket, a full one.
-        let probe = AttachmentAdd(
-            ticket: id, name: name, mediaType: "application/octet-stream", size: 0,
-            sha256: String(repeating: "0", count: 64),
-            visibility: visibility)
-        do {
-            try limits.admitWrite(.attach(probe), by: principal, in: ledger.snapshot.state)
-            _ = try ledger.snapshot.state.decide(.attach(probe), by: principal, at: clock(), settings: settings)
-        } catch let error as DomainError {
-            throw HubError(error)
-        } catch let error as PrincipalLimits.Refusal {
-            throw error.error
-        }
+        try admit(ticket: id, name: AttachmentName.sanitize(given ?? ""), visibility: visibility, by: principal)
 
         let upload = try await BlobUpload(id: UUID().uuidString, store: store, limit: limit, at: clock())
         var head: [UInt8] = []
         do {
             for try await buffer in request.body {
-                let bytes = buffer.readableBytesView
-                if head.count < Self.sniffLength { head += bytes.prefix(Self.sniffLength - head.count) }
-                try await upload.write(bytes)
+                let pieces = try form?.read(buffer) ?? [.bytes(buffer)]
+                for piece in pieces {
+                    switch piece {
+                    case .begin(let filename, let fields):
+                        // The form's own name and visibility, checked as the query's are.
+                        if given == nil { given = try Self.name(fields["name"] ?? filename, from: "field") }
+                        if visibility == nil { visibility = try Self.visibility(fields["visibility"], from: "field") }
+                        try admit(
+                            ticket: id, name: AttachmentName.sanitize(given ?? ""), visibility: visibility,
+                            by: principal)
+                    case .bytes(let buffer):
+                        let bytes = buffer.readableBytesView
+                        if head.count < Self.sniffLength { head += bytes.prefix(Self.sniffLength - head.count) }
+                        try await upload.write(bytes)
+                    }
+                }
             }
+            try form?.finish()
         } catch BlobUploadError.tooLarge {
             await upload.discard()
             throw HubError(.tooLarge, "the file is over the limit of \(limit) bytes per file")
         } catch {
-            // The body was cut off, or the store failed: nothing was attached, nothing is kept.
+            // The body was cut off or malformed, or the store failed: nothing was attached, nothing is kept.
             await upload.discard()
             throw error
         }
         let (blob, _) = try await upload.finish(at: clock())
+        let name = AttachmentName.sanitize(given ?? "")
         // Scanned once stored, before anything is decided: a finding attaches nothing (the stored bytes
         // are named by no event and go with the sweep).
         if let scanner { try await scanner.check(blob, name: name, ticket: id, by: principal.id) }
@@ -107,6 +102,41 @@ struct AttachmentUploadRoutes {
         return EditedResponse(
             status: .created, headers: [.location: "/v1/attachments/\(attachment.id)"],
             response: AttachedFile(attachment: attachment, seq: ack.seq ?? 0))
+    }
+
+    /// Refuses, before a byte is stored, what the attach would be refused for anyway: a requester's internal
+    /// file, a closed ticket, a full one, a principal over its limits. The decision that counts is the
+    /// ledger's, on the stored file.
+    private func admit(ticket: String, name: String, visibility: CommentVisibility?, by principal: Principal) throws {
+        let probe = AttachmentAdd(
+            ticket: ticket, name: name, mediaType: "application/octet-stream", size: 0,
+            sha256: String(repeating: "0", count: 64), visibility: visibility)
+        do {
+            try limits.admitWrite(.attach(probe), by: principal, in: ledger.snapshot.state)
+            _ = try ledger.snapshot.state.decide(.attach(probe), by: principal, at: clock(), settings: settings)
+        } catch let error as DomainError {
+            throw HubError(error)
+        } catch let error as PrincipalLimits.Refusal {
+            throw error.error
+        }
+    }
+
+    /// A visibility given as a query parameter or a form field.
+    private static func visibility(_ text: String?, from source: String) throws(HubError) -> CommentVisibility? {
+        guard let text else { return nil }
+        guard let given = CommentVisibility(rawValue: text) else {
+            throw HubError(.invalidField, "\(source) 'visibility' must be public or internal, not '\(text)'")
+        }
+        return given
+    }
+
+    /// A file name given as a query parameter, a form field or a part's file name; made safe later.
+    private static func name(_ text: String?, from source: String) throws(HubError) -> String? {
+        guard let text else { return nil }
+        guard text.count <= 1024 else {
+            throw HubError(.invalidField, "\(source) 'name' must have at most 1024 characters")
+        }
+        return text
     }
 
     static func overLimit(_ size: Int64, limit: Int64) -> HubError {
