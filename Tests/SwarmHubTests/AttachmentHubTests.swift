@@ -39,7 +39,15 @@ struct AttachmentHubTests {
         _ hub: TestHub, _ method: String, _ path: String, token: String, body: [UInt8]? = nil,
         headers: [String: String] = [:]
     ) async throws -> Answer {
-        var request = URLRequest(url: URL(string: hub.httpBase + path)!)
+        try await send(base: hub.httpBase, method, path, token: token, body: body, headers: headers)
+    }
+
+    /// A request to the hub at `base` (`http://127.0.0.1:PORT`): an in-process hub's or a node's.
+    static func send(
+        base: String, _ method: String, _ path: String, token: String, body: [UInt8]? = nil,
+        headers: [String: String] = [:]
+    ) async throws -> Answer {
+        var request = URLRequest(url: URL(string: base + path)!)
         request.httpMethod = method
         request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
@@ -55,10 +63,18 @@ struct AttachmentHubTests {
         _ hub: TestHub, _ ticket: String, name: String, _ bytes: [UInt8], token: String, visibility: String? = nil,
         key: String? = nil
     ) async throws -> Answer {
+        try await upload(
+            base: hub.httpBase, ticket, name: name, bytes, token: token, visibility: visibility, key: key)
+    }
+
+    static func upload(
+        base: String, _ ticket: String, name: String, _ bytes: [UInt8], token: String, visibility: String? = nil,
+        key: String? = nil
+    ) async throws -> Answer {
         var query = "name=" + name.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
         if let visibility { query += "&visibility=\(visibility)" }
         return try await send(
-            hub, "POST", "/v1/tickets/\(ticket)/attachments?\(query)", token: token, body: bytes,
+            base: base, "POST", "/v1/tickets/\(ticket)/attachments?\(query)", token: token, body: bytes,
             headers: key.map { ["Idempotency-Key": $0] } ?? [:])
     }
 

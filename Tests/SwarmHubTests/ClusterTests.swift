@@ -322,6 +322,53 @@ struct ClusterTests {
         #expect(both.status == 64)
         #expect(both.err.contains("not both"))
     }
+
+    @Test("a file uploaded on one node: the other serves it, and the requester there sees only the public one")
+    func attachmentsOnTwoNodes() async throws {
+        try await PostgresTestDatabase.with { location in
+            let url = location.urlForTests
+            let (nodes, _) = try await Self.nodes(2, on: url)
+            let alice = try await Self.token("alice", .agent, on: url)
+            let rita = try await Self.token("rita", .requester, on: url)
+            let first = "http://127.0.0.1:\(nodes[0].port ?? 0)"
+            let second = "http://127.0.0.1:\(nodes[1].port ?? 0)"
+            let ticket = try await withClient(nodes[0].url) { client in
+                try await client.hello(rita)
+                return try #require(try await client.command(openFrame("Backup fails every night")).ticket)
+            }
+            try await withClient(nodes[1].url) { watcher in
+                try await watcher.hello(rita)
+                try await watcher.command(["type": "subscribe", "channels": ["ticket:\(ticket)"]])
+                let log = Array("backup: error 28 (no space left on device)\n".utf8)
+                let note = try await AttachmentHubTests.upload(
+                    base: first, ticket, name: "backup.log", log, token: alice)
+                let shot = try await AttachmentHubTests.upload(
+                    base: first, ticket, name: "screenshot.png", AttachmentHubTests.png, token: alice,
+                    visibility: "public")
+                #expect(note.status == 201 && shot.status == 201)
+                let seq = try #require(shot.json["seq"] as? Int)
+                // Live on the other node: the public file's event, never the internal one's.
+                let files = try await Self.events(on: watcher, through: Int64(seq)).compactMap { frame -> String? in
+                    if case .attachmentAdded(let file) = frame.event.payload { return file.name }
+                    return nil
+                }
+                #expect(files == ["screenshot.png"], "\(files)")
+                // The other node serves the bytes from the database, to whoever may have them.
+                let mine = try await AttachmentHubTests.send(base: second, "GET", "/v1/attachments/A-2", token: rita)
+                #expect(mine.status == 200 && mine.body == AttachmentHubTests.png)
+                let hidden = try await AttachmentHubTests.send(base: second, "GET", "/v1/attachments/A-1", token: rita)
+                #expect(hidden.status == 404)
+                let theirs = try await AttachmentHubTests.send(
+                    base: second, "GET", "/v1/attachments/A-1", token: alice)
+                #expect(theirs.status == 200 && theirs.body == log)
+                let detail = try await AttachmentHubTests.send(
+                    base: second, "GET", "/v1/tickets/\(ticket)", token: rita)
+                let text = String(decoding: detail.body, as: UTF8.self)
+                #expect(text.contains("screenshot.png") && !text.contains("backup.log"), "\(text)")
+            }
+            for node in nodes { await node.stop() }
+        }
+    }
 }
 
 extension PostgresLocation {
