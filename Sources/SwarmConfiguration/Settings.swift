@@ -201,7 +201,7 @@ extension Setting {
     /// `--clamd-wait`.
     public static let clamdWait = Setting.duration(
         "clamd-wait", \.hub.clamdWait, 0...600_000,
-        "How long an upload waits for an unreachable clamd before it is refused (0: at once); never stored unscanned.")
+        "How long an upload waits for an unreachable clamd before it is refused (0s: at once); never stored unscanned.")
     public static let requesterBytesPerTicket = Setting.count(
         "requester-bytes-per-ticket", \.hub.requesterBytesPerTicket, 1024...(1 << 34), value: "bytes",
         "Bytes of text a requester may have on one ticket: its description and her comments.")

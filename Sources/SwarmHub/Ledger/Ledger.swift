@@ -146,6 +146,16 @@ public final class Ledger: Service, Sendable {
         }
     }
 
+    /// The first ack of the command `id` by `principal`, when one committed within the idempotency window — on
+    /// this node or another, so it is read from the store. For a request that would do costly work before
+    /// its command is submitted (an upload reads and stores a whole file): its retry is answered first.
+    func committedAck(of id: String, by principal: Principal) async -> Ack? {
+        guard let record = try? await store.command(agent: principal.id, id: id),
+            record.at >= clock().adding(milliseconds: -configuration.idempotencyMillis)
+        else { return nil }
+        return try? JSONDecoder().decode(Ack.self, from: Data(record.ack.utf8))
+    }
+
     /// Queues a command without waiting; `completion` is called once it is durable or refused.
     ///
     /// Completions run on the writer, after the events are published, in the order commands were

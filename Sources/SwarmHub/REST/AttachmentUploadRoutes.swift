@@ -49,6 +49,13 @@ struct AttachmentUploadRoutes {
         var visibility = try Self.visibility(query.get("visibility"), from: "parameter")
         var given = try Self.name(query.get("name"), from: "parameter")
         let key = try RequestBody.idempotencyKey(request)
+        // A retry of an upload that was attached gets the first answer, its body unread: not stored again,
+        // and not refused for what changed since (the ticket closed, say).
+        if let key, let ack = await ledger.committedAck(of: key, by: principal) {
+            // On a cluster the first answer may come from another node: its event is applied here first.
+            if let seq = ack.seq { _ = await ledger.waitUntilApplied(seq, within: .seconds(5)) }
+            return try answer(ack)
+        }
         let form = try FormDataFile(contentType: request.headers[.contentType])
         let limit = Int64(settings.attachmentMaxFile)
         if form == nil, let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > limit {
@@ -94,7 +101,11 @@ struct AttachmentUploadRoutes {
         let add = AttachmentAdd(
             ticket: id, name: name, mediaType: sniffer.mediaType(of: head).essence, size: blob.size,
             sha256: blob.sha256, visibility: visibility)
-        let ack = try await ledger.submit(.attach(add), by: principal, id: key).get()
+        return try answer(try await ledger.submit(.attach(add), by: principal, id: key).get())
+    }
+
+    /// `201` with the attached file that `ack` names.
+    private func answer(_ ack: Ack) throws -> EditedResponse<AttachedFile> {
         guard let attachmentID = ack.attachment, let (attachment, _) = ledger.snapshot.state.attachment(attachmentID)
         else {
             throw HubError(.internal, "the file was attached but cannot be read back")
