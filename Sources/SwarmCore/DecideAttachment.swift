@@ -22,6 +22,13 @@ extension SwarmState {
         }
         let held = ticket.attachments.reduce(Int64(0)) { $0 + $1.size }
         guard held + add.size <= maxTicket else {
+            // A requester is not told the total: it counts internal files, whose existence is the swarm's
+            // (invariant 6).
+            guard principal.role != .requester else {
+                throw .tooLarge(
+                    "\(ticket.id) has no room for \(add.size) more bytes of files: its limit is \(maxTicket) bytes per ticket"
+                )
+            }
             throw .tooLarge(
                 "\(ticket.id) holds \(held) bytes of files; with \(add.size) more it would be "
                     + "\(held + add.size - maxTicket) bytes over its limit of \(maxTicket) bytes per ticket")

@@ -221,6 +221,13 @@ struct AttachmentHubTests {
                 hub, ticket, name: "c.txt", [UInt8](repeating: 0x42, count: 200_000), token: alice)
             #expect(full.status == 413)
             #expect(full.message?.contains("100000 bytes over its limit of 700000") == true)
+            // The requester is not told the total, which counts the internal files she may not know of.
+            let hers = try await Self.upload(
+                hub, ticket, name: "d.txt", [UInt8](repeating: 0x43, count: 200_000), token: rita)
+            #expect(hers.status == 413)
+            #expect(
+                hers.message
+                    == "\(ticket) has no room for 200000 more bytes of files: its limit is 700000 bytes per ticket")
 
             // HTML named .png is HTML, and downloaded, never shown.
             let html = Array("<!DOCTYPE html><html><body><script>alert(1)</script></body></html>".utf8)
