@@ -239,7 +239,7 @@ def attachments(folder):
 
     # The hub up but unable to take files now (a clamd it cannot reach, no wait: 503 unavailable): the alert
     # is delivered, the file spooled with it; once the hub takes files, the next run attaches it once.
-    hub.extra = ("--attachment-max-file", str(LIMIT), "--clamd", "tcp://127.0.0.1:1", "--clamd-wait", "0")
+    hub.extra = ("--attachment-max-file", str(LIMIT), "--clamd", "tcp://127.0.0.1:1", "--clamd-wait", "0s")
     hub.start()
     later = notify([*alert("web4", "--attach", str(log)), *common], plain)
     check(later.returncode == 75 and later.stdout == "T-4 opened (alert:web4/Disk /)\n"
