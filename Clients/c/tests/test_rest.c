@@ -311,15 +311,20 @@ static const char attached[] = "{\"attachment\":{\"at\":\"2026-12-09T10:00:00.00
                                "\"mediaType\":\"application/octet-stream\",\"name\":\"a b&c.bin\",\"sha256\":\"00\","
                                "\"size\":300,\"visibility\":\"public\"},\"seq\":42}";
 
+/* Writes bytes to a new file named from path's template ("/tmp/…-XXXXXX"). */
+static void temporary_file(char *path, const void *bytes, size_t length) {
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, bytes, length), (ssize_t)length);
+    close(fd);
+}
+
 static void over_limit_refused_before_sending(void **state) {
     (void)state;
     fake_hub hub = {.script = {{200, limits_10, 0}, {201, attached, 0}}, .count = 2};
     fake_start(&hub);
     char url[128], path[] = "/tmp/swarm-rest-file-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, "12345678901", 11), 11);
-    close(fd);
+    temporary_file(path, "12345678901", 11);
     snprintf(url, sizeof url, "ws://127.0.0.1:%d/swarm/v1/ws", hub.port);
     swarm_options options = {url, "tok", 5000, NULL, 0};
     swarm_error error;
@@ -356,12 +361,9 @@ static void upload_as_sent(void **state) {
                     .count = 4};
     fake_start(&hub);
     char url[128], path[] = "/tmp/swarm-rest-file-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
     unsigned char bytes[300];
     for (size_t i = 0; i < sizeof bytes; i++) bytes[i] = (unsigned char)(i * 7); /* NULs and all */
-    assert_int_equal(write(fd, bytes, sizeof bytes), (ssize_t)sizeof bytes);
-    close(fd);
+    temporary_file(path, bytes, sizeof bytes);
     snprintf(url, sizeof url, "ws://127.0.0.1:%d/swarm/v1/ws", hub.port);
     swarm_options options = {url, "tok", 5000, NULL, 0};
     swarm_error error;
@@ -401,10 +403,7 @@ static void refusals_mapped(void **state) {
                     .count = 4};
     fake_start(&hub);
     char url[128], path[] = "/tmp/swarm-rest-file-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, "12345678901", 11), 11);
-    close(fd);
+    temporary_file(path, "12345678901", 11);
     snprintf(url, sizeof url, "ws://127.0.0.1:%d/v1/ws", hub.port);
     swarm_options options = {url, "tok", 5000, NULL, 0};
     swarm_error error;
