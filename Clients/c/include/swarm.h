@@ -6,7 +6,10 @@
  * and waits for the hub's "ack" or "error" with that id, queueing the events that arrive meanwhile
  * for swarm_next_event().
  *
- * Build: link with -lswarm -lwebsockets -ljansson (Clients/c/Makefile builds libswarm.a).
+ * Files go over the hub's REST API instead (swarm_attach(), one HTTP request each, with libcurl): a
+ * WebSocket frame is JSON of at most 64 KiB, an attachment is raw bytes of up to 25 MiB.
+ *
+ * Build: link with -lswarm -lwebsockets -lcurl -ljansson (Clients/c/Makefile builds libswarm.a).
  */
 #ifndef SWARM_H
 #define SWARM_H
@@ -25,7 +28,8 @@ typedef enum {
     SWARM_ERR_CONNECT,      /* the hub could not be reached, or the connection broke */
     SWARM_ERR_UNAUTHORIZED, /* the hub refused the token (HTTP 401 on the upgrade, or "unauthorized") */
     SWARM_ERR_TIMEOUT,      /* no answer in time */
-    SWARM_ERR_REFUSED,      /* the hub answered the command with an "error" frame (see code) */
+    SWARM_ERR_REFUSED,      /* the hub refused: an "error" frame, or a REST error answer (see code); also a file
+                             * over the size the hub announced, refused before it is sent ("too_large") */
     SWARM_ERR_PROTOCOL,     /* the hub sent something that is not a protocol v1 frame */
     SWARM_ERR_MEMORY
 } swarm_status;
@@ -97,6 +101,71 @@ void swarm_new_id(char buffer[33]);
 
 /* A short name of a status ("connect", "unauthorized", …). */
 const char *swarm_status_name(swarm_status status);
+
+/* ---- Files (REST: Protocol/README.md §20, "Attachments"; docs/attachments.md) ----
+ *
+ * These calls make one HTTP request each with the options' token, to the hub the options' WebSocket URL
+ * names: ws:// becomes http://, wss:// https://, same host and port, and the path before "/v1/ws" is
+ * kept as a prefix for a hub behind a reverse proxy that serves it under one
+ * (wss://example.org/swarm/v1/ws → https://example.org/swarm/v1/…). A URL whose path does not end in
+ * "/v1/ws" names no REST address: SWARM_ERR_ARGUMENT. ca_file and insecure apply as for wss://;
+ * timeout_ms bounds connecting and any stretch without progress (sending, or waiting for the answer
+ * while the hub stores and scans the file), not the whole upload, which may take long on a slow link.
+ * No proxy from the environment (http_proxy) is used: the hub is reached directly, as its WebSocket is.
+ * Each call initialises libcurl and releases it (curl_global_init is counted: a program that calls it
+ * once itself keeps libcurl loaded between calls, and should when it has threads). */
+
+/* Writes the hub's REST address of path ("/v1/limits") for the WebSocket URL url into out:
+ * "ws://hub:8080/v1/ws" → "http://hub:8080/v1/limits". SWARM_ERR_ARGUMENT when url is not a hub URL or
+ * its path does not end in "/v1/ws", or out is too small. */
+swarm_status swarm_rest_url(const char *url, const char *path, char *out, size_t out_size, swarm_error *error);
+
+/* The sizes the hub refuses beyond (GET /v1/limits), in bytes. */
+typedef struct {
+    long long attachment_max_file;   /* one file (swarmd serve --attachment-max-file) */
+    long long attachment_max_ticket; /* all of one ticket's files together (--attachment-max-ticket) */
+    long long max_frame_size;        /* a WebSocket frame or a JSON body (--max-frame-size) */
+} swarm_limits;
+
+/* Asks the hub for its limits. */
+swarm_status swarm_get_limits(const swarm_options *options, swarm_limits *limits, swarm_error *error);
+
+/* Checks that path is a regular file this process can read, and gives its size (size may be NULL):
+ * what swarm_attach() would send. SWARM_ERR_ARGUMENT with "no file F", "cannot read F: <reason>",
+ * "F is a directory; attach its files one by one" or "F is not a regular file" (a pipe or a device has
+ * no size to announce). For tools that check their arguments before they connect. */
+swarm_status swarm_check_file(const char *path, long long *size, swarm_error *error);
+
+/* Who sees an attached file (Protocol/README.md §31: as for comments). */
+typedef enum {
+    SWARM_VISIBILITY_DEFAULT = 0, /* the hub's choice: internal for staff's tokens, public for a requester's */
+    SWARM_VISIBILITY_INTERNAL,    /* staff only; a requester's token is refused ("forbidden") */
+    SWARM_VISIBILITY_PUBLIC       /* the ticket's requester too */
+} swarm_visibility;
+
+/* Attaches the file at path to ticket (POST /v1/tickets/{ticket}/attachments), under name (NULL: the
+ * last component of path; the hub makes any name safe). The file is streamed from disk, never read
+ * into memory whole; it is sent as long as it was when the call began (a file that shrinks meanwhile
+ * fails the call, SWARM_ERR_ARGUMENT, and nothing is attached).
+ *
+ * First the hub's limits are asked (GET /v1/limits): a file over attachment_max_file is refused before
+ * a byte of it is sent, SWARM_ERR_REFUSED with code "too_large" and the numbers in the message.
+ *
+ * idempotency_key: sent as Idempotency-Key (1–128 characters); NULL sends a fresh one (swarm_new_id()).
+ * Calling again with the key of a call that took effect (its answer lost, say) within the hub's window
+ * (24 h by default) attaches nothing more and answers the first attachment: keep the key with the file
+ * to retry later exactly once.
+ *
+ * On SWARM_OK *answer (when answer is not NULL) is the hub's answer, a new reference:
+ * {"attachment": {id, name, mediaType, size, sha256, visibility, author, at}, "seq": n}.
+ * Failures: SWARM_ERR_ARGUMENT (the options' URL, the file), SWARM_ERR_CONNECT (unreachable, TLS, a proxy's
+ * 502/503/504), SWARM_ERR_TIMEOUT, SWARM_ERR_UNAUTHORIZED (401), SWARM_ERR_REFUSED with the hub's code
+ * and message (too_large 413, infected 422, not_found 404, conflict 409 — a closed ticket —, forbidden 403,
+ * unavailable 503 — its virus scanner is away, retry later —, internal 500, …), SWARM_ERR_PROTOCOL (an answer
+ * that is not the hub's, e.g. a plain 404 from a hub without attachments). */
+swarm_status swarm_attach(const swarm_options *options, const char *ticket, const char *path, const char *name,
+                          swarm_visibility visibility, const char *idempotency_key, json_t **answer,
+                          swarm_error *error);
 
 #ifdef __cplusplus
 }

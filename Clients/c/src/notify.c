@@ -1,11 +1,18 @@
 /* swarm-notify — turns a monitor's notification into a swarmd ticket (docs/monitoring.md).
  *
  *   swarm-notify [--url URL] [--ca-file PEM] [--token T | --token-file F] [--spool DIR] [--retries N] [--timeout MS]
+ *                [--attach FILE]… [--public]
  *                [--nagios | --zabbix SENDTO SUBJECT MESSAGE | --type T --host H [--service S] …]
  *   swarm-notify --flush
  *
- * Exit status: 0 delivered (or nothing to send), 64 bad input, 65 the hub refused the alert,
- * 75 the hub was unreachable and the alert was spooled, 77 the hub refused the token.
+ * Exit status: 0 delivered (or nothing to send), 64 bad input, 65 the hub refused the alert (or a file),
+ * 75 the hub was unreachable and the alert (or a file still to attach) was spooled, 77 the hub refused
+ * the token.
+ *
+ * --attach: the files go to the ticket the alert's ack names (the one it opened or repeated on, or the
+ * one a recovery recovered), over REST (swarm_attach), once the alert is delivered. Spooled alerts carry
+ * copies of their files, each with the Idempotency-Key it was given here, so a file is attached once
+ * however many runs it takes (src/spool.h).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -31,8 +38,10 @@ static void usage(FILE *to) {
           "                    [--nagios | --zabbix SENDTO SUBJECT MESSAGE |\n"
           "                     --type problem|recovery --host HOST [--service S] [--state S] [--output TEXT]]\n"
           "                    [--key KEY] [--title T] [--urgency L] [--impact L] [--category C] [--queue Q]\n"
-          "                    [--source NAME]\n"
+          "                    [--source NAME] [--attach FILE]... [--public]\n"
           "--ca-file: the CA (or self-signed certificate) a wss:// hub's certificate must be signed by.\n"
+          "--attach: a file to attach to the alert's ticket (repeatable); internal to staff unless --public\n"
+          "(a requester's token attaches public files: the requester is the monitor itself).\n"
           "Environment: SWARM_URL, SWARM_CA_FILE, SWARM_TOKEN, SWARM_SPOOL; Nagios 4 NAGIOS_* macros\n"
           "(enable_environment_macros=1).\n"
           "Exit: 0 delivered, 64 bad input, 65 refused by the hub, 75 hub unreachable (spooled), 77 token refused.\n",
@@ -80,15 +89,67 @@ static void report(const json_t *frame, const json_t *ack, const char *prefix) {
     fflush(stdout);
 }
 
-static int spool_or_fail(const char *spool, const json_t *frame, const swarm_error *why) {
-    char path[4096], problem[512];
-    if (spool_write(spool, frame, path, sizeof path, problem, sizeof problem) != 0) {
-        fprintf(stderr, "swarm-notify: %s; and the alert could not be spooled: %s\n", why->message, problem);
+/* Spools the alert with the files still to attach (NULL: none). */
+static int spool_or_fail(const char *spool, const json_t *frame, const json_t *files, const char *why) {
+    char path[4096], problem[512], with[64] = "";
+    size_t count = files ? json_array_size(files) : 0;
+    if (count == 1) snprintf(with, sizeof with, " with 1 file");
+    else if (count > 1) snprintf(with, sizeof with, " with %zu files", count);
+    if (spool_write_files(spool, frame, files, path, sizeof path, problem, sizeof problem) != 0) {
+        fprintf(stderr, "swarm-notify: %s; and the alert could not be spooled: %s\n", why, problem);
         return EXIT_SPOOLED;
     }
-    fprintf(stderr, "swarm-notify: %s; alert spooled as %s (delivered on the next run or with --flush)\n",
-            why->message, path);
+    fprintf(stderr, "swarm-notify: %s; alert spooled as %s%s (delivered on the next run or with --flush)\n",
+            why, path, with);
     return EXIT_SPOOLED;
+}
+
+/* One line about an attached file, to stdout: the ticket id first. */
+static void report_attached(const char *prefix, const char *ticket, const json_t *answer) {
+    const json_t *file = json_object_get(answer, "attachment");
+    printf("%s%s attached %s as %s (%lld bytes, %s)\n", prefix, ticket,
+           json_string_value(json_object_get(file, "name")), json_string_value(json_object_get(file, "id")),
+           (long long)json_integer_value(json_object_get(file, "size")),
+           json_string_value(json_object_get(file, "visibility")));
+    fflush(stdout);
+}
+
+/* Attaches the files of list ({path, name, visibility?, key}) to ticket in order, taking each out of list
+ * once attached or refused for good (and deleting it when it is a spooled copy). Stops at a failure
+ * that may pass (EXIT_SPOOLED) or a refused token (EXIT_TOKEN), *why saying which, the files not yet
+ * attached left in list; else 0, or EXIT_REFUSED when the hub refused one (each said on stderr). */
+static int attach_files(const swarm_options *options, const char *ticket, json_t *list, const char *prefix,
+                        int spooled, swarm_error *why) {
+    int result = 0;
+    while (json_array_size(list) > 0) {
+        json_t *file = json_array_get(list, 0);
+        const char *path = json_string_value(json_object_get(file, "path"));
+        const char *name = json_string_value(json_object_get(file, "name"));
+        const char *key = json_string_value(json_object_get(file, "key"));
+        swarm_visibility visibility = json_object_get(file, "visibility") ? SWARM_VISIBILITY_PUBLIC
+                                                                           : SWARM_VISIBILITY_DEFAULT;
+        json_t *answer = NULL;
+        swarm_error error;
+        swarm_status status = swarm_attach(options, ticket, path, name, visibility, key, &answer, &error);
+        if (status == SWARM_OK) {
+            report_attached(prefix, ticket, answer);
+            json_decref(answer);
+        } else if (status == SWARM_ERR_UNAUTHORIZED || attach_failure_is_temporary(&error)) {
+            *why = error;
+            return status == SWARM_ERR_UNAUTHORIZED ? EXIT_TOKEN : EXIT_SPOOLED;
+        } else {
+            if (status == SWARM_ERR_REFUSED)
+                fprintf(stderr, "swarm-notify: the hub refused %s for %s: %s: %s%s\n", name, ticket, error.code,
+                        error.message, spooled ? " (removed from the spool)" : "");
+            else
+                fprintf(stderr, "swarm-notify: cannot attach %s to %s: %s%s\n", name, ticket, error.message,
+                        spooled ? " (removed from the spool)" : "");
+            result = EXIT_REFUSED;
+        }
+        if (spooled) unlink(path);
+        json_array_remove(list, 0);
+    }
+    return result;
 }
 
 int main(int argc, char **argv) {
@@ -97,7 +158,10 @@ int main(int argc, char **argv) {
     const char *token_file = NULL;
     const char *ca_file = getenv("SWARM_CA_FILE");
     const char *spool = getenv("SWARM_SPOOL");
-    int retries = 3, timeout_ms = 5000, flush_only = 0, nagios = 0, zabbix = 0;
+    int retries = 3, timeout_ms = 5000, flush_only = 0, nagios = 0, zabbix = 0, public_files = 0;
+    enum { ATTACH_MAX = 32 };
+    const char *attach_paths[ATTACH_MAX];
+    size_t attach_count = 0;
     alert_input input;
     memset(&input, 0, sizeof input);
     static const struct option options[] = {
@@ -112,7 +176,8 @@ int main(int argc, char **argv) {
         {"urgency", required_argument, 0, 'U'},  {"impact", required_argument, 0, 'I'},
         {"category", required_argument, 0, 'c'}, {"queue", required_argument, 0, 'q'},
         {"source", required_argument, 0, 'R'},   {"help", no_argument, 0, 'h'},
-        {"ca-file", required_argument, 0, 'C'},
+        {"ca-file", required_argument, 0, 'C'},  {"attach", required_argument, 0, 'A'},
+        {"public", no_argument, 0, 'P'},
         {0, 0, 0, 0},
     };
     int option;
@@ -153,6 +218,14 @@ int main(int argc, char **argv) {
         case 'c': input.category = optarg; break;
         case 'q': input.queue = optarg; break;
         case 'R': input.source = optarg; break;
+        case 'A':
+            if (attach_count == ATTACH_MAX) {
+                fprintf(stderr, "swarm-notify: --attach may be given at most %d times\n", ATTACH_MAX);
+                return EXIT_USAGE;
+            }
+            attach_paths[attach_count++] = optarg;
+            break;
+        case 'P': public_files = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -187,8 +260,17 @@ int main(int argc, char **argv) {
         return EXIT_USAGE;
     }
 
+    if (flush_only && attach_count) {
+        fprintf(stderr, "swarm-notify: --attach goes with an alert; --flush only delivers the spool\n");
+        return EXIT_USAGE;
+    }
+    if (public_files && !attach_count) {
+        fprintf(stderr, "swarm-notify: --public is for the files of --attach; there are none\n");
+        return EXIT_USAGE;
+    }
+
     char problem[512], scratch[ALERT_OUTPUT_MAX * 4 + 1024];
-    json_t *frame = NULL;
+    json_t *frame = NULL, *files = NULL;
     alert a;
     memset(&a, 0, sizeof a);
     if (!flush_only) {
@@ -218,12 +300,23 @@ int main(int argc, char **argv) {
             printf("ignored %s notification (only problems and recoveries make tickets)\n", a.type);
             return 0;
         }
+        /* Checked before anything is sent: a file that is not there is the command line's mistake, like
+         * a missing macro, and spooling it would only fail later. */
+        if (attach_count) {
+            files = attach_list(attach_paths, attach_count, public_files, problem, sizeof problem);
+            if (!files) {
+                fprintf(stderr, "swarm-notify: %s\n", problem);
+                alert_free(&a);
+                return EXIT_USAGE;
+            }
+        }
         char id[33];
         swarm_new_id(id);
         frame = alert_frame(&a, id);
         alert_free(&a);
         if (!frame) {
             fprintf(stderr, "swarm-notify: the alert's text is not valid UTF-8\n");
+            json_decref(files);
             return EXIT_USAGE;
         }
     }
@@ -232,12 +325,17 @@ int main(int argc, char **argv) {
     if (mkdir(spool, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "swarm-notify: cannot create the spool directory %s: %s\n", spool, strerror(errno));
         json_decref(frame);
+        json_decref(files);
         return EXIT_USAGE;
     }
     char lock_path[4096];
     snprintf(lock_path, sizeof lock_path, "%s/.lock", spool);
     int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock >= 0) flock(lock, LOCK_EX);
+    if (lock >= 0) {
+        flock(lock, LOCK_EX);
+        /* What a run that died while spooling left (copies of files with no alert): only under the lock. */
+        spool_sweep(spool);
+    }
 
     swarm_options connect_options = {url, token, timeout_ms, ca_file, 0};
     swarm_client *client = NULL;
@@ -251,7 +349,7 @@ int main(int argc, char **argv) {
         goto done;
     }
     if (status != SWARM_OK) {
-        if (frame) result = spool_or_fail(spool, frame, &error);
+        if (frame) result = spool_or_fail(spool, frame, files, error.message);
         else {
             fprintf(stderr, "swarm-notify: %s; the spool stays for the next run\n", error.message);
             result = EXIT_SPOOLED;
@@ -269,50 +367,129 @@ int main(int argc, char **argv) {
             fprintf(stderr, "swarm-notify: %s (left in place)\n", problem);
             continue;
         }
+        json_t *spooled_files = spool_read_files(paths[i], problem, sizeof problem);
+        if (!spooled_files) {
+            fprintf(stderr, "swarm-notify: %s (left in place)\n", problem);
+            json_decref(spooled);
+            continue;
+        }
         json_t *ack = NULL;
+        int later = 0;
+        char why[sizeof error.message + 256] = "";
         status = swarm_command(client, spooled, &ack, &error);
         if (status == SWARM_OK) {
             report(spooled, ack, "spooled alert delivered: ");
-            unlink(paths[i]);
+            const char *ticket = json_string_value(json_object_get(ack, "ticket"));
+            if (json_array_size(spooled_files) > 0 && !ticket) {
+                fprintf(stderr, "swarm-notify: no ticket to attach the files spooled with %s to (removed)\n",
+                        paths[i]);
+            } else if (ticket) {
+                /* The frame was sent again with its id: if the hub had it already, the ack is the first one,
+                 * with the same ticket; and each file goes with its own key, attached once. */
+                int outcome = attach_files(&connect_options, ticket, spooled_files, "spooled alert delivered: ", 1,
+                                           &error);
+                if (outcome == EXIT_TOKEN) {
+                    fprintf(stderr, "swarm-notify: the hub at %s refused the token (unknown or revoked)\n", url);
+                    result = EXIT_TOKEN;
+                    later = 1;
+                } else if (outcome == EXIT_SPOOLED) {
+                    later = 1;
+                    snprintf(why, sizeof why, "cannot attach %s to %s yet: %s",
+                             json_string_value(json_object_get(json_array_get(spooled_files, 0), "name")), ticket,
+                             error.message);
+                }
+            }
+            if (!later) spool_remove(paths[i]);
         } else if (status == SWARM_ERR_REFUSED) {
             fprintf(stderr, "swarm-notify: the hub refused spooled alert %s: %s: %s (removed)\n", paths[i], error.code,
                     error.message);
-            unlink(paths[i]);
+            spool_remove(paths[i]);
         } else {
-            json_decref(ack);
-            json_decref(spooled);
+            later = 1;
+            snprintf(why, sizeof why, "%s", error.message);
+        }
+        json_decref(ack);
+        json_decref(spooled);
+        json_decref(spooled_files);
+        if (later) {
+            /* The hub went away (or will not take files now): this alert and the rest stay, in order. */
             spool_free(paths, count);
-            if (frame) result = spool_or_fail(spool, frame, &error);
+            if (result == EXIT_TOKEN) goto done;
+            if (frame) result = spool_or_fail(spool, frame, files, why);
             else {
-                fprintf(stderr, "swarm-notify: %s; the spool stays for the next run\n", error.message);
+                fprintf(stderr, "swarm-notify: %s; the spool stays for the next run\n", why);
                 result = EXIT_SPOOLED;
             }
             goto done;
         }
-        json_decref(ack);
-        json_decref(spooled);
     }
     spool_free(paths, count);
     if (!frame) {
         if (count == 0) printf("spool empty: nothing to deliver\n");
         goto done;
     }
+    /* A file over the hub's limit is refused before the alert is sent, as an output over its limit is:
+     * the command line asks for what the hub will not take. A hub that cannot say its limits (not one
+     * that takes files) gets the alert all the same; attaching then says why it failed. */
+    if (files) {
+        swarm_limits limits;
+        status = swarm_get_limits(&connect_options, &limits, &error);
+        if (status == SWARM_OK && attach_check_sizes(files, limits.attachment_max_file, problem, sizeof problem) != 0) {
+            fprintf(stderr, "swarm-notify: %s; the alert was not sent\n", problem);
+            result = EXIT_USAGE;
+            goto done;
+        }
+        if (status == SWARM_ERR_UNAUTHORIZED) {
+            fprintf(stderr, "swarm-notify: the hub at %s refused the token (unknown or revoked); the alert was not sent\n",
+                    url);
+            result = EXIT_TOKEN;
+            goto done;
+        }
+        if (status == SWARM_ERR_CONNECT || status == SWARM_ERR_TIMEOUT) {
+            result = spool_or_fail(spool, frame, files, error.message);
+            goto done;
+        }
+    }
+
     json_t *ack = NULL;
     status = swarm_command(client, frame, &ack, &error);
     if (status == SWARM_OK) {
         report(frame, ack, "");
+        const char *ticket = json_string_value(json_object_get(ack, "ticket"));
+        if (files && !ticket) {
+            /* A recovery no open ticket of ours waited for: nothing to do, and nowhere to put the files. */
+            fprintf(stderr, "swarm-notify: no ticket to attach %s to; not attached\n",
+                    json_array_size(files) == 1 ? "the file" : "the files");
+        } else if (files) {
+            int outcome = attach_files(&connect_options, ticket, files, "", 0, &error);
+            if (outcome == EXIT_SPOOLED) {
+                /* The alert again, with its id (the hub answers its first ack), and the files not yet
+                 * attached, with their keys: the next run attaches each once. */
+                char why[sizeof error.message + 256];
+                snprintf(why, sizeof why, "cannot attach %s to %s yet: %s",
+                         json_string_value(json_object_get(json_array_get(files, 0), "name")), ticket, error.message);
+                result = spool_or_fail(spool, frame, files, why);
+            } else if (outcome == EXIT_TOKEN) {
+                fprintf(stderr, "swarm-notify: the hub at %s refused the token for the files (unknown or revoked)\n",
+                        url);
+                result = EXIT_TOKEN;
+            } else {
+                result = outcome;
+            }
+        }
     } else if (status == SWARM_ERR_REFUSED) {
         fprintf(stderr, "swarm-notify: the hub refused the alert: %s: %s\n", error.code, error.message);
         result = EXIT_REFUSED;
     } else {
         /* Sent perhaps, but unanswered: spooled with the same id, the hub answers a retry once. */
-        result = spool_or_fail(spool, frame, &error);
+        result = spool_or_fail(spool, frame, files, error.message);
     }
     json_decref(ack);
 
 done:
     swarm_close(client);
     json_decref(frame);
+    json_decref(files);
     if (lock >= 0) close(lock);
     return result;
 }

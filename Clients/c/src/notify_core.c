@@ -284,3 +284,62 @@ void alert_free(alert *a) {
     free(a->output);
     a->output = NULL;
 }
+
+json_t *attach_list(const char *const *paths, size_t count, int public_files, char *error, size_t error_size) {
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++) {
+        swarm_error problem;
+        if (swarm_check_file(paths[i], NULL, &problem) != SWARM_OK) {
+            snprintf(error, error_size, "--attach: %s", problem.message);
+            json_decref(list);
+            return NULL;
+        }
+        const char *slash = strrchr(paths[i], '/');
+        char key[33];
+        swarm_new_id(key);
+        json_t *file = json_pack("{s:s, s:s, s:s}", "path", paths[i], "name", slash ? slash + 1 : paths[i], "key", key);
+        if (!file) {
+            /* jansson takes UTF-8 only: a name in another encoding cannot travel in JSON. */
+            snprintf(error, error_size, "--attach: the name of %s is not valid UTF-8", paths[i]);
+            json_decref(list);
+            return NULL;
+        }
+        if (public_files) json_object_set_new(file, "visibility", json_string("public"));
+        json_array_append_new(list, file);
+    }
+    return list;
+}
+
+int attach_check_sizes(const json_t *list, long long max_file, char *error, size_t error_size) {
+    size_t index;
+    json_t *file;
+    json_array_foreach(list, index, file) {
+        const char *path = json_string_value(json_object_get(file, "path"));
+        long long size = 0;
+        swarm_error problem;
+        if (swarm_check_file(path, &size, &problem) != SWARM_OK) {
+            snprintf(error, error_size, "--attach: %s", problem.message);
+            return -1;
+        }
+        if (size > max_file) {
+            snprintf(error, error_size, "--attach: %s has %lld bytes, %lld over the hub's limit of %lld bytes per file",
+                     path, size, size - max_file, max_file);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int attach_failure_is_temporary(const swarm_error *error) {
+    switch (error->status) {
+    case SWARM_ERR_CONNECT:
+    case SWARM_ERR_TIMEOUT:
+    case SWARM_ERR_MEMORY:
+        return 1;
+    case SWARM_ERR_REFUSED:
+        return strcmp(error->code, "unavailable") == 0 || strcmp(error->code, "internal") == 0 ||
+               strcmp(error->code, "rate_limited") == 0;
+    default:
+        return 0;
+    }
+}

@@ -5,6 +5,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "swarm.h"
+
 /* What the notification asks for. */
 typedef enum {
     ALERT_PROBLEM,  /* open a ticket, or repeat on the open one (ticket.open with dedupKey) */
@@ -67,6 +69,23 @@ json_t *alert_frame(const alert *a, const char *id);
 
 /* Frees the alert's output. */
 void alert_free(alert *a);
+
+/* The files of --attach, checked (swarm_check_file: they exist, are regular files, can be read), as a
+ * new JSON array in order: {"path", "name": the path's last component, "visibility": "public" when
+ * public (else none: the hub's default), "key": a fresh Idempotency-Key}. The key is made now so that
+ * the file is attached once however often its attachment is tried (spooled, retried). NULL with
+ * "--attach: <reason>" in error. */
+json_t *attach_list(const char *const *paths, size_t count, int public_files, char *error, size_t error_size);
+
+/* Whether the files of list fit the hub's limit per file: 0, or -1 with "--attach: F has N bytes, M over
+ * the hub's limit of L bytes per file" in error (or why a file can no longer be read). */
+int attach_check_sizes(const json_t *list, long long max_file, char *error, size_t error_size);
+
+/* Whether an attachment that failed may succeed later, so that it is kept (spooled) and tried again: the
+ * hub unreachable or not answering, or answering that it cannot now (unavailable: its virus scanner is
+ * away; internal; rate_limited). Not a refused token, nor a refusal for good (too_large, infected,
+ * not_found, conflict, forbidden, a bad file). */
+int attach_failure_is_temporary(const swarm_error *error);
 
 /* UTF-8 characters (code points) in text. */
 size_t utf8_length(const char *text);

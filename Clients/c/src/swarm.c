@@ -1,6 +1,7 @@
 /* swarm.c — the swarmd C client on libwebsockets (see include/swarm.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "swarm.h"
+#include "rest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +36,7 @@ struct swarm_client {
     json_t *welcome;
 };
 
-static void set_error(swarm_error *error, swarm_status status, const char *code, const char *format, ...) {
+void swarm_set_error(swarm_error *error, swarm_status status, const char *code, const char *format, ...) {
     if (!error) return;
     error->status = status;
     snprintf(error->code, sizeof error->code, "%s", code ? code : "");
@@ -90,7 +91,7 @@ void swarm_new_id(char buffer[33]) {
 
 swarm_status swarm_parse_url(const char *url, swarm_url *out, swarm_error *error) {
     if (!url || !out) {
-        set_error(error, SWARM_ERR_ARGUMENT, "", "no hub URL");
+        swarm_set_error(error, SWARM_ERR_ARGUMENT, "", "no hub URL");
         return SWARM_ERR_ARGUMENT;
     }
     memset(out, 0, sizeof *out);
@@ -103,12 +104,12 @@ swarm_status swarm_parse_url(const char *url, swarm_url *out, swarm_error *error
         out->tls = 1;
         out->port = 443;
     } else {
-        set_error(error, SWARM_ERR_ARGUMENT, "", "hub URL '%s' must start with ws:// or wss://", url);
+        swarm_set_error(error, SWARM_ERR_ARGUMENT, "", "hub URL '%s' must start with ws:// or wss://", url);
         return SWARM_ERR_ARGUMENT;
     }
     size_t host_length = strcspn(rest, ":/");
     if (host_length == 0 || host_length >= sizeof out->host) {
-        set_error(error, SWARM_ERR_ARGUMENT, "", "hub URL '%s' has no host", url);
+        swarm_set_error(error, SWARM_ERR_ARGUMENT, "", "hub URL '%s' has no host", url);
         return SWARM_ERR_ARGUMENT;
     }
     memcpy(out->host, rest, host_length);
@@ -118,7 +119,7 @@ swarm_status swarm_parse_url(const char *url, swarm_url *out, swarm_error *error
         errno = 0;
         long port = strtol(rest + 1, &end, 10);
         if (end == rest + 1 || errno || port < 1 || port > 65535 || (*end && *end != '/')) {
-            set_error(error, SWARM_ERR_ARGUMENT, "", "hub URL '%s' has a bad port", url);
+            swarm_set_error(error, SWARM_ERR_ARGUMENT, "", "hub URL '%s' has a bad port", url);
             return SWARM_ERR_ARGUMENT;
         }
         out->port = (int)port;
@@ -126,7 +127,7 @@ swarm_status swarm_parse_url(const char *url, swarm_url *out, swarm_error *error
     }
     const char *path = *rest ? rest : "/v1/ws";
     if (strlen(path) >= sizeof out->path) {
-        set_error(error, SWARM_ERR_ARGUMENT, "", "hub URL '%s' has a path that is too long", url);
+        swarm_set_error(error, SWARM_ERR_ARGUMENT, "", "hub URL '%s' has a path that is too long", url);
         return SWARM_ERR_ARGUMENT;
     }
     snprintf(out->path, sizeof out->path, "%s", path);
@@ -220,10 +221,10 @@ static void pump(swarm_client *client) { lws_service(client->context, 0); }
 
 static swarm_status closed_error(swarm_client *client, swarm_error *error) {
     if (client->unauthorized) {
-        set_error(error, SWARM_ERR_UNAUTHORIZED, "unauthorized", "the hub refused the token (unknown or revoked)");
+        swarm_set_error(error, SWARM_ERR_UNAUTHORIZED, "unauthorized", "the hub refused the token (unknown or revoked)");
         return SWARM_ERR_UNAUTHORIZED;
     }
-    set_error(error, SWARM_ERR_CONNECT, "", "%s", client->failure[0] ? client->failure : "not connected");
+    swarm_set_error(error, SWARM_ERR_CONNECT, "", "%s", client->failure[0] ? client->failure : "not connected");
     return SWARM_ERR_CONNECT;
 }
 
@@ -257,12 +258,12 @@ static swarm_status await_frame(swarm_client *client, const char *const *types, 
             return SWARM_OK;
         }
         if (client->bad_frame) {
-            set_error(error, SWARM_ERR_PROTOCOL, "", "the hub sent a frame that is not a JSON object");
+            swarm_set_error(error, SWARM_ERR_PROTOCOL, "", "the hub sent a frame that is not a JSON object");
             return SWARM_ERR_PROTOCOL;
         }
         if (client->state == STATE_CLOSED) return closed_error(client, error);
         if (now_ms() >= deadline) {
-            set_error(error, SWARM_ERR_TIMEOUT, "", "no answer from the hub within %d ms", timeout_ms);
+            swarm_set_error(error, SWARM_ERR_TIMEOUT, "", "no answer from the hub within %d ms", timeout_ms);
             return SWARM_ERR_TIMEOUT;
         }
         pump(client);
@@ -271,7 +272,7 @@ static swarm_status await_frame(swarm_client *client, const char *const *types, 
 
 swarm_status swarm_connect(const swarm_options *options, swarm_client **out, swarm_error *error) {
     if (!options || !out) {
-        set_error(error, SWARM_ERR_ARGUMENT, "", "no options");
+        swarm_set_error(error, SWARM_ERR_ARGUMENT, "", "no options");
         return SWARM_ERR_ARGUMENT;
     }
     *out = NULL;
@@ -279,12 +280,12 @@ swarm_status swarm_connect(const swarm_options *options, swarm_client **out, swa
     swarm_status status = swarm_parse_url(options->url, &url, error);
     if (status != SWARM_OK) return status;
     if (options->token && strlen(options->token) > 1000) {
-        set_error(error, SWARM_ERR_ARGUMENT, "", "the token is longer than 1000 characters");
+        swarm_set_error(error, SWARM_ERR_ARGUMENT, "", "the token is longer than 1000 characters");
         return SWARM_ERR_ARGUMENT;
     }
     swarm_client *client = calloc(1, sizeof *client);
     if (!client) {
-        set_error(error, SWARM_ERR_MEMORY, "", "out of memory");
+        swarm_set_error(error, SWARM_ERR_MEMORY, "", "out of memory");
         return SWARM_ERR_MEMORY;
     }
     client->timeout_ms = options->timeout_ms > 0 ? options->timeout_ms : 10000;
@@ -312,7 +313,7 @@ swarm_status swarm_connect(const swarm_options *options, swarm_client **out, swa
     for (int attempt = 0; attempt < 2; attempt++) {
         client->context = lws_create_context(&info);
         if (!client->context) {
-            set_error(error, SWARM_ERR_CONNECT, "", "could not create the libwebsockets context");
+            swarm_set_error(error, SWARM_ERR_CONNECT, "", "could not create the libwebsockets context");
             swarm_close(client);
             return SWARM_ERR_CONNECT;
         }
@@ -367,7 +368,7 @@ swarm_status swarm_connect(const swarm_options *options, swarm_client **out, swa
     if (status == SWARM_ERR_CONNECT) {
         char reason[sizeof error->message];
         snprintf(reason, sizeof reason, "%s", error ? error->message : "");
-        set_error(error, SWARM_ERR_CONNECT, "", "cannot reach the hub at %s: %s", options->url, reason);
+        swarm_set_error(error, SWARM_ERR_CONNECT, "", "cannot reach the hub at %s: %s", options->url, reason);
     }
     if (status != SWARM_OK) {
         swarm_close(client);
@@ -377,7 +378,7 @@ swarm_status swarm_connect(const swarm_options *options, swarm_client **out, swa
         const char *code = json_string_value(json_object_get(frame, "code"));
         const char *message = json_string_value(json_object_get(frame, "message"));
         int unauthorized = code && strcmp(code, "unauthorized") == 0;
-        set_error(error, unauthorized ? SWARM_ERR_UNAUTHORIZED : SWARM_ERR_REFUSED, code, "%s",
+        swarm_set_error(error, unauthorized ? SWARM_ERR_UNAUTHORIZED : SWARM_ERR_REFUSED, code, "%s",
                   message ? message : "refused");
         json_decref(frame);
         swarm_close(client);
@@ -392,20 +393,20 @@ const json_t *swarm_welcome(const swarm_client *client) { return client ? client
 
 swarm_status swarm_send(swarm_client *client, const json_t *frame, swarm_error *error) {
     if (!client || !json_is_object(frame)) {
-        set_error(error, SWARM_ERR_ARGUMENT, "", "a frame must be a JSON object");
+        swarm_set_error(error, SWARM_ERR_ARGUMENT, "", "a frame must be a JSON object");
         return SWARM_ERR_ARGUMENT;
     }
     if (client->state != STATE_OPEN) return closed_error(client, error);
     char *text = json_dumps(frame, JSON_COMPACT);
     if (!text) {
-        set_error(error, SWARM_ERR_MEMORY, "", "could not encode the frame");
+        swarm_set_error(error, SWARM_ERR_MEMORY, "", "could not encode the frame");
         return SWARM_ERR_MEMORY;
     }
     size_t length = strlen(text);
     unsigned char *buffer = realloc(client->tx, LWS_PRE + length);
     if (!buffer) {
         free(text);
-        set_error(error, SWARM_ERR_MEMORY, "", "out of memory");
+        swarm_set_error(error, SWARM_ERR_MEMORY, "", "out of memory");
         return SWARM_ERR_MEMORY;
     }
     client->tx = buffer;
@@ -418,7 +419,7 @@ swarm_status swarm_send(swarm_client *client, const json_t *frame, swarm_error *
     while (client->tx_pending) {
         if (client->state == STATE_CLOSED) return closed_error(client, error);
         if (now_ms() >= deadline) {
-            set_error(error, SWARM_ERR_TIMEOUT, "", "could not send within %d ms", client->timeout_ms);
+            swarm_set_error(error, SWARM_ERR_TIMEOUT, "", "could not send within %d ms", client->timeout_ms);
             return SWARM_ERR_TIMEOUT;
         }
         pump(client);
@@ -429,7 +430,7 @@ swarm_status swarm_send(swarm_client *client, const json_t *frame, swarm_error *
 swarm_status swarm_command(swarm_client *client, json_t *frame, json_t **ack, swarm_error *error) {
     if (ack) *ack = NULL;
     if (!client || !json_is_object(frame)) {
-        set_error(error, SWARM_ERR_ARGUMENT, "", "a command must be a JSON object");
+        swarm_set_error(error, SWARM_ERR_ARGUMENT, "", "a command must be a JSON object");
         return SWARM_ERR_ARGUMENT;
     }
     if (!json_is_string(json_object_get(frame, "id"))) {
@@ -448,7 +449,7 @@ swarm_status swarm_command(swarm_client *client, json_t *frame, json_t **ack, sw
     if (strcmp(json_string_value(json_object_get(answer, "type")), "error") == 0) {
         const char *code = json_string_value(json_object_get(answer, "code"));
         const char *message = json_string_value(json_object_get(answer, "message"));
-        set_error(error, SWARM_ERR_REFUSED, code, "%s", message ? message : "refused");
+        swarm_set_error(error, SWARM_ERR_REFUSED, code, "%s", message ? message : "refused");
         json_decref(answer);
         return SWARM_ERR_REFUSED;
     }
@@ -462,7 +463,7 @@ swarm_status swarm_command(swarm_client *client, json_t *frame, json_t **ack, sw
 swarm_status swarm_subscribe(swarm_client *client, const char *const *channels, size_t count, long long since,
                              swarm_error *error) {
     if (!client || !channels || count == 0) {
-        set_error(error, SWARM_ERR_ARGUMENT, "", "subscribe needs at least one channel");
+        swarm_set_error(error, SWARM_ERR_ARGUMENT, "", "subscribe needs at least one channel");
         return SWARM_ERR_ARGUMENT;
     }
     json_t *list = json_array();
@@ -476,7 +477,7 @@ swarm_status swarm_subscribe(swarm_client *client, const char *const *channels, 
 
 swarm_status swarm_next_event(swarm_client *client, int timeout_ms, json_t **event, swarm_error *error) {
     if (!client || !event) {
-        set_error(error, SWARM_ERR_ARGUMENT, "", "no client");
+        swarm_set_error(error, SWARM_ERR_ARGUMENT, "", "no client");
         return SWARM_ERR_ARGUMENT;
     }
     static const char *const events[] = {"event", NULL};

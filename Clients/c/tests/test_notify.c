@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -244,6 +245,164 @@ static void spool_round_trip(void **state) {
     rmdir(dir);
 }
 
+static void attach_arguments(void **state) {
+    (void)state;
+    char dir[] = "/tmp/swarm-attach-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char log[256], other[256], missing[256], error[512], expected[600];
+    snprintf(log, sizeof log, "%s/disk.log", dir);
+    snprintf(other, sizeof other, "%s/df.txt", dir);
+    snprintf(missing, sizeof missing, "%s/none.log", dir);
+    FILE *file = fopen(log, "w");
+    fputs("sda1 97%\n", file);
+    fclose(file);
+    file = fopen(other, "w");
+    fputs("/ 3%\n", file);
+    fclose(file);
+    const char *paths[] = {log, other};
+    json_t *list = attach_list(paths, 2, 0, error, sizeof error);
+    assert_non_null(list);
+    assert_int_equal(json_array_size(list), 2);
+    json_t *first = json_array_get(list, 0), *second = json_array_get(list, 1);
+    assert_string_equal(json_string_value(json_object_get(first, "path")), log);
+    assert_string_equal(json_string_value(json_object_get(first, "name")), "disk.log");
+    assert_string_equal(json_string_value(json_object_get(second, "name")), "df.txt");
+    /* Internal to staff unless --public: the hub's default, so no visibility is sent. */
+    assert_null(json_object_get(first, "visibility"));
+    /* Each file its own key, made now. */
+    assert_int_equal(strlen(json_string_value(json_object_get(first, "key"))), 32);
+    assert_string_not_equal(json_string_value(json_object_get(first, "key")),
+                            json_string_value(json_object_get(second, "key")));
+    assert_int_equal(attach_check_sizes(list, 9, error, sizeof error), 0);
+    assert_int_equal(attach_check_sizes(list, 8, error, sizeof error), -1);
+    snprintf(expected, sizeof expected, "--attach: %s has 9 bytes, 1 over the hub's limit of 8 bytes per file", log);
+    assert_string_equal(error, expected);
+    json_decref(list);
+    list = attach_list(paths + 1, 1, 1, error, sizeof error);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "visibility")), "public");
+    json_decref(list);
+    /* Each bad argument, named. */
+    const char *bad[] = {log, missing};
+    assert_null(attach_list(bad, 2, 0, error, sizeof error));
+    snprintf(expected, sizeof expected, "--attach: no file %s", missing);
+    assert_string_equal(error, expected);
+    const char *folder[] = {dir};
+    assert_null(attach_list(folder, 1, 0, error, sizeof error));
+    snprintf(expected, sizeof expected, "--attach: %s is a directory; attach its files one by one", dir);
+    assert_string_equal(error, expected);
+    const char *device[] = {"/dev/null"};
+    assert_null(attach_list(device, 1, 0, error, sizeof error));
+    assert_string_equal(error, "--attach: /dev/null is not a regular file");
+    unlink(log);
+    unlink(other);
+    rmdir(dir);
+}
+
+static void attach_failures_sorted(void **state) {
+    (void)state;
+    swarm_error error;
+    memset(&error, 0, sizeof error);
+    struct {
+        swarm_status status;
+        const char *code;
+        int temporary;
+    } cases[] = {
+        {SWARM_ERR_CONNECT, "", 1},          {SWARM_ERR_TIMEOUT, "", 1},
+        {SWARM_ERR_REFUSED, "unavailable", 1}, {SWARM_ERR_REFUSED, "internal", 1},
+        {SWARM_ERR_REFUSED, "rate_limited", 1}, {SWARM_ERR_REFUSED, "too_large", 0},
+        {SWARM_ERR_REFUSED, "infected", 0},    {SWARM_ERR_REFUSED, "not_found", 0},
+        {SWARM_ERR_REFUSED, "conflict", 0},    {SWARM_ERR_REFUSED, "forbidden", 0},
+        {SWARM_ERR_UNAUTHORIZED, "unauthorized", 0}, {SWARM_ERR_ARGUMENT, "", 0},
+        {SWARM_ERR_PROTOCOL, "", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        error.status = cases[i].status;
+        snprintf(error.code, sizeof error.code, "%s", cases[i].code);
+        if (attach_failure_is_temporary(&error) != cases[i].temporary)
+            fail_msg("%s %s: temporary should be %d", swarm_status_name(cases[i].status), cases[i].code,
+                     cases[i].temporary);
+    }
+}
+
+static int exists(const char *path) { return access(path, F_OK) == 0; }
+
+static void spool_with_files(void **state) {
+    (void)state;
+    char dir[] = "/tmp/swarm-spool-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char spool[256], source[256], path[4096], error[512], folder[4200], copy[4300];
+    snprintf(spool, sizeof spool, "%s/spool", dir);
+    snprintf(source, sizeof source, "%s/disk.log", dir);
+    FILE *file = fopen(source, "w");
+    fputs("sda1 97%\n", file);
+    fclose(file);
+    json_t *frame = json_pack("{s:s, s:s, s:s}", "type", "alert.resolve", "id", "ccc", "dedupKey", "k");
+    json_t *files = json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]", "path", source, "name", "disk.log", "key",
+                              "key-1", "path", source, "name", "again.log", "key", "key-2", "visibility", "public");
+    assert_int_equal(spool_write_files(spool, frame, files, path, sizeof path, error, sizeof error), 0);
+    /* The original may go: the spool has its own copies. */
+    unlink(source);
+    snprintf(folder, sizeof folder, "%.*s.files", (int)(strlen(path) - 5), path);
+    json_t *left = spool_read_files(path, error, sizeof error);
+    assert_non_null(left);
+    assert_int_equal(json_array_size(left), 2);
+    json_t *first = json_array_get(left, 0);
+    snprintf(copy, sizeof copy, "%s/1", folder);
+    assert_string_equal(json_string_value(json_object_get(first, "path")), copy);
+    assert_string_equal(json_string_value(json_object_get(first, "name")), "disk.log");
+    assert_string_equal(json_string_value(json_object_get(first, "key")), "key-1");
+    assert_null(json_object_get(first, "visibility"));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(left, 1), "visibility")), "public");
+    char bytes[32] = "";
+    file = fopen(copy, "r");
+    assert_non_null(fgets(bytes, sizeof bytes, file));
+    fclose(file);
+    assert_string_equal(bytes, "sda1 97%\n");
+    /* One attached: its copy goes, and the next run sees only the other. */
+    unlink(copy);
+    json_decref(left);
+    left = spool_read_files(path, error, sizeof error);
+    assert_int_equal(json_array_size(left), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(left, 0), "key")), "key-2");
+    json_decref(left);
+    /* An alert without files has none. */
+    char plain[4096];
+    assert_int_equal(spool_write(spool, frame, plain, sizeof plain, error, sizeof error), 0);
+    left = spool_read_files(plain, error, sizeof error);
+    assert_int_equal(json_array_size(left), 0);
+    json_decref(left);
+    spool_remove(plain);
+    assert_false(exists(plain));
+    /* Removing the alert removes its files. */
+    spool_remove(path);
+    assert_false(exists(path));
+    assert_false(exists(folder));
+    /* A file that cannot be copied: nothing spooled, nothing left. */
+    assert_int_equal(spool_write_files(spool, frame, files, path, sizeof path, error, sizeof error), -1);
+    char expected[600];
+    snprintf(expected, sizeof expected, "cannot read %s: No such file or directory", source);
+    assert_string_equal(error, expected);
+    char **paths;
+    size_t count;
+    assert_int_equal(spool_list(spool, &paths, &count, error, sizeof error), 0);
+    assert_int_equal(count, 0);
+    spool_free(paths, count);
+    /* What a run that died while spooling left is swept: a folder without its alert, a .tmp file. */
+    snprintf(folder, sizeof folder, "%s/0000000000001-x.files", spool);
+    assert_int_equal(mkdir(folder, 0700), 0);
+    snprintf(copy, sizeof copy, "%s/1", folder);
+    fclose(fopen(copy, "w"));
+    snprintf(copy, sizeof copy, "%s/0000000000002-y.json.tmp", spool);
+    fclose(fopen(copy, "w"));
+    spool_sweep(spool);
+    assert_false(exists(folder));
+    assert_false(exists(copy));
+    json_decref(files);
+    json_decref(frame);
+    rmdir(spool);
+    rmdir(dir);
+}
+
 static void urls(void **state) {
     (void)state;
     swarm_url url;
@@ -286,7 +445,8 @@ int main(void) {
         cmocka_unit_test(oversized_output),       cmocka_unit_test(options_checked),
         cmocka_unit_test(keys_made_valid),        cmocka_unit_test(zabbix_arguments),
         cmocka_unit_test(spool_round_trip),       cmocka_unit_test(urls),
-        cmocka_unit_test(unreachable_hub),
+        cmocka_unit_test(unreachable_hub),        cmocka_unit_test(attach_arguments),
+        cmocka_unit_test(attach_failures_sorted), cmocka_unit_test(spool_with_files),
     };
     return cmocka_run_group_tests_name("swarm-notify and libswarm (unit)", tests, NULL, NULL);
 }
