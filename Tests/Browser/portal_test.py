@@ -8,8 +8,8 @@ requester signs in, switches to English, searches the knowledge base and reads a
 ticket in plain words with an article suggested while typing and the mapping's reasons shown,
 follows it live while an agent (the real `swarm` client) writes an internal note and a public
 reply, replies, reopens and confirms; then resolves a second ticket with a suggested article (a
-deflection). Files: she attaches one with the picker to her request and pastes a screenshot into a
-reply (both arrive byte for byte, the screenshot as a thumbnail), a file over the hub's small limit
+deflection). Files: she attaches one with the picker to her request, pastes a screenshot into a reply
+and drops a file onto one (each arrives byte for byte, the screenshot as a thumbnail), a file over the hub's small limit
 (--attachment-max-file) is refused in the page before anything is sent, a refusal by the hub is
 shown with its message, an upload that failed is sent again alone, and a download gives the file's
 bytes. The internal note, and an internal file an agent attaches, must never appear: not in the
@@ -196,6 +196,19 @@ def paste_screenshot(page, target):
           done(btoa(String.fromCharCode(...bytes)));
         }, 'image/png');""", target)
     return base64.b64decode(encoded)
+
+
+def drop_file(page, target, name, data):
+    """Drops a file onto `target` as a browser does when one is dragged from the desktop: dragover,
+    then drop, each with a DataTransfer holding the File."""
+    page.driver.execute_script("""
+        const [selector, name, text] = arguments;
+        const data = new DataTransfer();
+        data.items.add(new File([text], name, { type: 'text/plain' }));
+        const target = document.querySelector(selector);
+        for (const type of ['dragenter', 'dragover', 'drop']) {
+          target.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+        }""", target, name, data.decode())
 
 
 def screenshot(page, name):
@@ -439,13 +452,11 @@ def scenario(hub, driver, swarm, folder, timings):
     log(f"capture.pcap refused by the hub: {failed!r}")
 
     # An upload that fails is sent again alone, the reply it came with not again. Uploads are blocked in the
-    # browser (DevTools) while she sends, then let through for the retry.
+    # browser (DevTools) while she sends, then let through for the retry. This file is dragged onto the form.
     driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/v1/tickets/*/attachments*"]})
     settings_bytes = b"SSID office\nsecurity WPA3\nband 5 GHz\n"
-    settings = Path(folder) / "wifi-settings.txt"
-    settings.write_bytes(settings_bytes)
-    page.one("#reply-file").send_keys(str(settings))
+    drop_file(page, "#reply-form", "wifi-settings.txt", settings_bytes)
     wait_for("wifi-settings.txt as a chip", lambda: page.visible('#reply-chips li[data-file="wifi-settings.txt"]'), 10,
              seen=page.state)
     page.one("#reply").send_keys("Here are my Wi-Fi settings.")
@@ -463,7 +474,7 @@ def scenario(hub, driver, swarm, folder, timings):
     _, detail = hub.request("GET", "/v1/tickets/T-1", agent)
     sent = [c for c in detail["ticket"]["comments"] if c["body"] == "Here are my Wi-Fi settings."]
     check(len(sent) == 1, f"the reply was sent {len(sent)} times")
-    log("wifi-settings.txt failed while uploads were blocked, sent again alone with Try again")
+    log("wifi-settings.txt dropped on the form, failed while uploads were blocked, sent again alone with Try again")
 
     # After a reload the files are read with the ticket: the public ones, never the internal one.
     driver.refresh()
