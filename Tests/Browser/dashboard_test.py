@@ -107,11 +107,11 @@ class Hub:
         check(lines, f"swarmd token create printed no token for {name}")
         return lines[-1]
 
-    def start(self):
-        # `swarmd serve --db FILE --host 127.0.0.1 --port 0`: prints 'listening on ws://HOST:PORT/v1/ws'.
+    def start(self, *options):
+        # `swarmd serve --db FILE --host 127.0.0.1 --port 0 [OPTIONS]`: prints 'listening on ws://HOST:PORT/v1/ws'.
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.process = subprocess.Popen(
-                [self.swarmd, "serve", "--db", self.db, "--host", "127.0.0.1", "--port", "0"],
+                [self.swarmd, "serve", "--db", self.db, "--host", "127.0.0.1", "--port", "0", *options],
                 cwd=REPO, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         pattern = re.compile(r"listening on ws://127\.0\.0\.1:(\d+)/v1/ws")
 

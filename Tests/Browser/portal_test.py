@@ -8,19 +8,29 @@ requester signs in, switches to English, searches the knowledge base and reads a
 ticket in plain words with an article suggested while typing and the mapping's reasons shown,
 follows it live while an agent (the real `swarm` client) writes an internal note and a public
 reply, replies, reopens and confirms; then resolves a second ticket with a suggested article (a
-deflection). The internal note must never appear: not in the page, not in its source, not in any
-WebSocket frame the page received (the page keeps them in window.swarmPortal.frames). The page is
-checked at 1366 and 360 pixels wide. Exit status 0 when everything holds, 1 otherwise; artefacts
-as for the dashboard test. SCREENSHOTS=DIR saves the screenshots docs/portal.md shows into DIR.
+deflection). Files: she attaches one with the picker to her request, pastes a screenshot into a reply
+and drops a file onto one (each arrives byte for byte, the screenshot as a thumbnail), a file over the hub's small limit
+(--attachment-max-file) is refused in the page before anything is sent, a refusal by the hub is
+shown with its message, an upload that failed is sent again alone, and a download gives the file's
+bytes. The internal note, and an internal file an agent attaches, must never appear: not in the
+page, not in its source, not in any WebSocket frame the page received (the page keeps them in
+window.swarmPortal.frames), not after a reload. The page is checked at 1366 and 360 pixels wide.
+Exit status 0 when everything holds, 1 otherwise; artefacts as for the dashboard test.
+SCREENSHOTS=DIR saves the screenshots docs/portal.md shows into DIR.
 """
 
+import base64
+import hashlib
 import json
+import re
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -30,6 +40,10 @@ from dashboard_test import (REPO, Failure, Hub, Page, binary, check, log, run_sw
 
 STARTED = time.monotonic()
 SECRET = "SECRET-NOTE"
+# Small limits, so a file over them is cheap to make: 100 KiB per file, 200 KiB per ticket.
+MAX_FILE = 102400
+MAX_TICKET = 204800
+SCREENSHOT_NAME = re.compile(r"^screenshot-\d{4}-\d{2}-\d{2}-\d{4}\.png$")
 
 
 def start_browser(language):
@@ -79,7 +93,25 @@ class Portal(Page):
         self.one(f'label[for="{group}-{value}"]').click()
 
     def replies(self):
-        return [item.text for item in self.driver.find_elements(self.By.CSS_SELECTOR, "#replies li:not(.earlier)")]
+        return [item.text for item in self.driver.find_elements(self.By.CSS_SELECTOR, "#replies li.reply")]
+
+    def files(self):
+        """The files in the conversation, in order: {id, name, thumb (naturalWidth, or None: no <img>)}."""
+        return self.driver.execute_script("""
+            return [...document.querySelectorAll('#replies li.file')].map((item) => {
+              const img = item.querySelector('img.thumb');
+              return { id: item.getAttribute('data-attachment'), name: item.querySelector('.file-name').textContent,
+                       thumb: img ? img.naturalWidth : null, alt: img ? img.alt : null };
+            });""")
+
+    def file_names(self):
+        return [f["name"] for f in self.files()]
+
+    def note(self, css):
+        return (self.text(css) or "").replace("\xa0", " ").replace("\u202f", " ")
+
+    def uploads_started(self):
+        return self.driver.execute_script("return window.swarmPortal.uploadsStarted;")
 
 
 def no_secret(page, when):
@@ -102,6 +134,81 @@ def clean(page, width, when):
     errors = [entry for entry in page.driver.get_log("browser")
               if entry.get("level") == "SEVERE" and entry.get("source") == "javascript"]
     check(not errors, f"JavaScript errors {when}: {errors}")
+
+
+def attach(hub, token, ticket, name, data, visibility):
+    """POST /v1/tickets/{ticket}/attachments with the bytes as the body, as a script would."""
+    query = urllib.parse.urlencode({"name": name, "visibility": visibility})
+    request = urllib.request.Request(f"{hub.base}/v1/tickets/{ticket}/attachments?{query}", data=data, method="POST")
+    request.add_header("Authorization", f"Bearer {token}")
+    request.add_header("Content-Type", "application/octet-stream")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            check(response.status == 201, f"attaching {name} answered {response.status}")
+            return json.load(response)["attachment"]
+    except urllib.error.HTTPError as error:
+        raise Failure(f"attaching {name} answered {error.code}: {error.read().decode(errors='replace')}")
+
+
+def fetch(hub, token, path):
+    """GET path: (status, bytes), an error status included."""
+    request = urllib.request.Request(f"{hub.base}{path}")
+    request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def arrived(hub, agent, ticket, name, data):
+    """The file as staff read it over REST: in the ticket, public, and byte for byte what was sent."""
+    _, detail = hub.request("GET", f"/v1/tickets/{ticket}", agent)
+    found = [a for a in detail["ticket"].get("attachments", []) if a["name"] == name]
+    check(len(found) == 1, f"{ticket} has {len(found)} files named {name!r}: {detail['ticket'].get('attachments')}")
+    attachment = found[0]
+    check(attachment["visibility"] == "public", f"{name} was attached {attachment['visibility']}")
+    check(attachment["size"] == len(data), f"{name} has {attachment['size']} bytes, not {len(data)}")
+    check(attachment["sha256"] == hashlib.sha256(data).hexdigest(), f"{name}'s SHA-256 is not the one sent")
+    status, body = fetch(hub, agent, f"/v1/attachments/{attachment['id']}")
+    check(status == 200 and body == data, f"GET /v1/attachments/{attachment['id']} answered {status}, "
+          f"{len(body)} bytes, {'the same' if body == data else 'not the ones sent'}")
+    return attachment
+
+
+def paste_screenshot(page, target):
+    """Pastes a PNG into `target` as a browser does with a screenshot on the clipboard: a paste event
+    whose DataTransfer holds an image File named image.png. Returns the PNG's bytes."""
+    encoded = page.driver.execute_async_script("""
+        const [selector, done] = arguments;
+        const canvas = document.createElement('canvas');
+        canvas.width = 64; canvas.height = 40;
+        const context = canvas.getContext('2d');
+        context.fillStyle = '#0b62c4'; context.fillRect(0, 0, 64, 40);
+        context.fillStyle = '#ffffff'; context.fillRect(6, 6, 30, 12);
+        canvas.toBlob(async (blob) => {
+          const data = new DataTransfer();
+          data.items.add(new File([blob], 'image.png', { type: 'image/png' }));
+          const target = document.querySelector(selector);
+          target.focus();
+          target.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+          const bytes = new Uint8Array(await blob.arrayBuffer());
+          done(btoa(String.fromCharCode(...bytes)));
+        }, 'image/png');""", target)
+    return base64.b64decode(encoded)
+
+
+def drop_file(page, target, name, data):
+    """Drops a file onto `target` as a browser does when one is dragged from the desktop: dragover,
+    then drop, each with a DataTransfer holding the File."""
+    page.driver.execute_script("""
+        const [selector, name, text] = arguments;
+        const data = new DataTransfer();
+        data.items.add(new File([text], name, { type: 'text/plain' }));
+        const target = document.querySelector(selector);
+        for (const type of ['dragenter', 'dragover', 'drop']) {
+          target.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+        }""", target, name, data.decode())
 
 
 def screenshot(page, name):
@@ -127,8 +234,12 @@ def scenario(hub, driver, swarm, folder, timings):
     people = bulk_tokens(hub, folder)
     check(set(people) == {"rita", "sam"}, f"bulk tokens for {sorted(people)}")
     rita = people["rita"]
-    hub.start()
+    hub.start("--attachment-max-file", str(MAX_FILE), "--attachment-max-ticket", str(MAX_TICKET))
     log(f"swarmd listening on {hub.base}; requester tokens for {sorted(people)} made in bulk")
+    # What the page downloads lands here (the test reads it back).
+    downloads = Path(folder) / "downloads"
+    downloads.mkdir()
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     for title, body in (("Reset the VPN profile", "When the VPN drops every few minutes, open the VPN app, "
                          "choose Reset profile and sign in again."),
                         ("Printer jams paper", "Open tray 2, take out the jammed paper, close the tray.")):
@@ -218,6 +329,19 @@ def scenario(hub, driver, swarm, folder, timings):
     for expected in ("Category: network", "Urgency: high — because “I cannot work at all”",
                      "Impact: medium — because “My team or several people” is affected", "priority is P2"):
         check(expected in mapping, f"the mapping does not say {expected!r}: {mapping!r}")
+    # A file with the picker (the button opens the file input; Selenium fills the input as a person would
+    # through the dialog).
+    log_bytes = b"".join(f"{n:05d} vpn0: tunnel down, MTU 1500, reconnect {n % 7}\n".encode() for n in range(400))
+    log_path = Path(folder) / "vpn-log.txt"
+    log_path.write_bytes(log_bytes)
+    check(page.text("#open-attach") == "Attach files…", f"the attach button reads {page.text('#open-attach')!r}")
+    page.one("#open-file").send_keys(str(log_path))
+    wait_for("the chosen file as a chip", lambda: page.visible('#open-chips li[data-file="vpn-log.txt"]'), 10,
+             seen=page.state)
+    chip = page.note('#open-chips li[data-file="vpn-log.txt"]')
+    check("18 KB" in chip, f"the chip does not show the file's size: {chip!r}")
+    remove = page.one('#open-chips li[data-file="vpn-log.txt"] button').get_attribute("aria-label")
+    check(remove == "Remove vpn-log.txt", f"the chip's remove button is labelled {remove!r}")
     screenshot(page, "portal-open-en")
     page.one("#open-submit").click()
     wait_for("the new ticket", lambda: page.visible("#view-ticket") and "T-1" in (page.text("#ticket-title") or ""),
@@ -228,6 +352,13 @@ def scenario(hub, driver, swarm, folder, timings):
           ("network", "high", "medium", "P2"), f"the ticket was opened as {ticket}")
     check(ticket["description"].startswith("Since: For a few days"), f"description {ticket['description']!r}")
     log("T-1 opened from the form: network, high × medium = P2")
+    # The ticket first, then its file.
+    wait_for("the picked file in the conversation", lambda: "vpn-log.txt" in page.file_names(), 15, seen=page.state)
+    log_file = arrived(hub, agent, "T-1", "vpn-log.txt", log_bytes)
+    check(log_file["author"] == "rita", f"vpn-log.txt was attached by {log_file['author']}")
+    check(not page.visible("#open-chips li"), "the sent file is still among the files to send")
+    check(page.files()[0]["thumb"] is None, "a text file has a thumbnail")
+    log(f"vpn-log.txt attached with the picker as {log_file['id']}: {len(log_bytes)} bytes, the same SHA-256")
     # She sees what she wrote, as the hub keeps it (line breaks included), under its own heading.
     wait_for("her description", lambda: page.visible("#ticket-description"), 10, seen=page.state)
     shown = page.one("#ticket-description").get_attribute("textContent")
@@ -249,10 +380,121 @@ def scenario(hub, driver, swarm, folder, timings):
           "the public reply is not among the frames the page received")
     log(f"public reply shown live; {received} frames received, none with the internal note")
 
+    # A screenshot pasted into the reply becomes a file named for the minute it was taken.
+    uploads_before = page.uploads_started()
+    png = paste_screenshot(page, "#reply")
+    wait_for("the pasted screenshot as a chip", lambda: page.visible("#reply-chips li"), 10, seen=page.state)
+    shot_name = page.one("#reply-chips li").get_attribute("data-file")
+    check(SCREENSHOT_NAME.match(shot_name), f"the pasted screenshot is named {shot_name!r}")
+    check(page.one("#reply").get_attribute("value") == "", "pasting the screenshot put text into the reply")
+
+    # A file over the hub's limit is refused as it is chosen, with the numbers, and nothing is sent.
+    big = Path(folder) / "too-big.bin"
+    big.write_bytes(os.urandom(MAX_FILE + 51200))
+    page.one("#reply-file").send_keys(str(big))
+    wait_for("the file over the limit refused in the page", lambda: "too-big.bin" in page.note("#reply-file-note"), 10,
+             seen=page.state)
+    refusal = page.note("#reply-file-note")
+    check("“too-big.bin” is too large: 150 KB, which is 50 KB over the limit of 100 KB per file." in refusal,
+          f"the refusal does not say the limit and by how much: {refusal!r}")
+    chips = [chip.get_attribute("data-file") for chip in driver.find_elements(page.By.CSS_SELECTOR, "#reply-chips li")]
+    check(chips == [shot_name], f"the files to send after a refusal: {chips}")
+    screenshot(page, "portal-attach-en")
     page.one("#reply").send_keys("It dropped again just now.")
     page.one("#reply-submit").click()
     wait_for("her reply", lambda: any("It dropped again just now." in r for r in page.replies()), 10, seen=page.state)
+    wait_for("the screenshot's thumbnail", lambda: any(f["name"] == shot_name and f["thumb"] for f in page.files()), 15,
+             seen=lambda: {"files": page.files(), **page.state()})
+    shown = next(f for f in page.files() if f["name"] == shot_name)
+    check(shown["thumb"] == 64 and shown["alt"] == shot_name, f"the screenshot's thumbnail: {shown}")
+    arrived(hub, agent, "T-1", shot_name, png)
+    check(page.uploads_started() == uploads_before + 1,
+          f"{page.uploads_started() - uploads_before} uploads began for one screenshot and one refused file")
+    _, detail = hub.request("GET", "/v1/tickets/T-1", agent)
+    check("too-big.bin" not in [a["name"] for a in detail["ticket"]["attachments"]], "the file over the limit arrived")
+    check(not page.note("#reply-file-note"), "the refusal is still shown after sending")
+    log(f"{shot_name} pasted, sent after the reply, shown as a thumbnail; too-big.bin refused in the page")
     screenshot(page, "portal-ticket-en")
+
+    # The swarm attaches files over REST: an internal one she must never see, and a public SVG, which is
+    # offered as a download and never shown.
+    internal = attach(hub, agent, "T-1", f"{SECRET}-router.conf",
+                      (f"{SECRET} admin password on the VPN router\n" * 3000).encode()[:100000], "internal")
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><script>window.svgRan = true;</script>'
+           b'<rect width="40" height="40" fill="red"/></svg>')
+    attach(hub, agent, "T-1", "network-diagram.svg", svg, "public")
+    wait_for("the swarm's public file, live", lambda: "network-diagram.svg" in page.file_names(), 15, seen=page.state)
+    check(page.files()[-1]["thumb"] is None, "an SVG is shown inline")
+    check(not driver.execute_script("return !!window.svgRan;"), "the SVG's script ran")
+    check(not any(SECRET in name for name in page.file_names()), f"the internal file is listed: {page.file_names()}")
+    no_secret(page, "after the swarm attached an internal and a public file")
+    status, _ = fetch(hub, rita, f"/v1/attachments/{internal['id']}")
+    check(status == 404, f"rita's GET of the internal file answered {status}")
+
+    # A refusal by the hub is shown with its message: the internal file, which she cannot see, fills the
+    # ticket, so a file that fits as far as the page can tell is refused by the hub.
+    capture = Path(folder) / "capture.pcap"
+    capture.write_bytes(os.urandom(95000))
+    page.one("#reply-file").send_keys(str(capture))
+    wait_for("capture.pcap as a chip", lambda: page.visible('#reply-chips li[data-file="capture.pcap"]'), 10,
+             seen=page.state)
+    page.one("#reply-submit").click()
+    wait_for("the hub's refusal", lambda: page.visible('#uploads li[data-state="failed"][data-file="capture.pcap"]'), 15,
+             seen=page.state)
+    failed = page.note('#uploads li[data-state="failed"]')
+    check(failed.startswith("capture.pcap") and "Not sent: the file is over a size limit." in failed
+          and f"over its limit of {MAX_TICKET} bytes per ticket" in failed,
+          f"the failed upload does not say why in the hub's words: {failed!r}")
+    _, detail = hub.request("GET", "/v1/tickets/T-1", agent)
+    check("capture.pcap" not in [a["name"] for a in detail["ticket"]["attachments"]], "capture.pcap arrived")
+    page.one('#uploads li[data-state="failed"] button.chip-remove').click()
+    wait_for("the failed upload removed", lambda: not page.visible("#uploads li"), 5, seen=page.state)
+    log(f"capture.pcap refused by the hub: {failed!r}")
+
+    # An upload that fails is sent again alone, the reply it came with not again. Uploads are blocked in the
+    # browser (DevTools) while she sends, then let through for the retry. This file is dragged onto the form.
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/v1/tickets/*/attachments*"]})
+    settings_bytes = b"SSID office\nsecurity WPA3\nband 5 GHz\n"
+    drop_file(page, "#reply-form", "wifi-settings.txt", settings_bytes)
+    wait_for("wifi-settings.txt as a chip", lambda: page.visible('#reply-chips li[data-file="wifi-settings.txt"]'), 10,
+             seen=page.state)
+    page.one("#reply").send_keys("Here are my Wi-Fi settings.")
+    page.one("#reply-submit").click()
+    wait_for("the upload to fail", lambda: page.visible('#uploads li[data-state="failed"][data-file="wifi-settings.txt"]'),
+             15, seen=page.state)
+    failed = page.note('#uploads li[data-state="failed"]')
+    check("Not sent: the connection broke off." in failed, f"the failed upload says {failed!r}")
+    check(any("Here are my Wi-Fi settings." in r for r in page.replies()), "the reply was not sent before its file")
+    driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+    page.one('#uploads li[data-state="failed"] button.retry').click()
+    wait_for("the file sent again", lambda: "wifi-settings.txt" in page.file_names(), 15, seen=page.state)
+    check(not page.visible("#uploads li"), "the upload is still listed after it went through")
+    arrived(hub, agent, "T-1", "wifi-settings.txt", settings_bytes)
+    _, detail = hub.request("GET", "/v1/tickets/T-1", agent)
+    sent = [c for c in detail["ticket"]["comments"] if c["body"] == "Here are my Wi-Fi settings."]
+    check(len(sent) == 1, f"the reply was sent {len(sent)} times")
+    log("wifi-settings.txt dropped on the form, failed while uploads were blocked, sent again alone with Try again")
+
+    # After a reload the files are read with the ticket: the public ones, never the internal one.
+    driver.refresh()
+    wait_for("the portal to be live after a reload", lambda: page.status()[0] == "live", 15, seen=page.state)
+    page.one("#tab-tickets").click()
+    wait_for("T-1 listed", lambda: page.visible('#ticket-list button[data-ticket="T-1"]'), 10, seen=page.state)
+    page.one('#ticket-list button[data-ticket="T-1"]').click()
+    expected = ["vpn-log.txt", shot_name, "network-diagram.svg", "wifi-settings.txt"]
+    wait_for("the files after a reload", lambda: page.file_names() == expected, 15,
+             seen=lambda: {"files": page.file_names(), **page.state()})
+    wait_for("the thumbnail after a reload", lambda: next(f for f in page.files() if f["name"] == shot_name)["thumb"], 15,
+             seen=lambda: page.files())
+    no_secret(page, "after a reload")
+
+    # Download: the bytes, saved under the file's name.
+    page.one(f'#replies li.file[data-attachment="{log_file["id"]}"] button.download').click()
+    saved = downloads / "vpn-log.txt"
+    wait_for("the download", lambda: saved.is_file() and saved.read_bytes() == log_bytes, 15,
+             seen=lambda: sorted(p.name for p in downloads.iterdir()))
+    log(f"after a reload: {expected}, the internal file nowhere; vpn-log.txt downloaded, the same bytes")
 
     run_swarm(swarm, hub, agent, folder, "resolve", "T-1", "MTU set to 1400")
     wait_for("the resolved status", lambda: page.visible("#confirm"), 10, seen=page.state)
@@ -299,7 +541,31 @@ def scenario(hub, driver, swarm, folder, timings):
     time.sleep(0.3)
     clean(page, 360, "at 360 px")
     screenshot(page, "portal-ticket-de-360")
+    button = page.text(f'#replies li.file[data-attachment="{log_file["id"]}"] button.download')
+    check(button == "Herunterladen", f"the download button reads {button!r} in German")
     driver.set_window_size(1366, 768)
+
+    # In German, the limits are explained in German: per file, and for the ticket's files together.
+    page.one("#tab-open").click()
+    wait_for("the form in German", lambda: page.text("#open-attach") == "Dateien anhängen…", 5, seen=page.state)
+    page.one("#open-file").send_keys(str(big))
+    wait_for("the refusal in German", lambda: "too-big.bin" in page.note("#open-file-note"), 10, seen=page.state)
+    refusal = page.note("#open-file-note")
+    check("„too-big.bin“ ist zu groß: 150 KB, das sind 50 KB mehr als die erlaubten 100 KB pro Datei." in refusal,
+          f"the German refusal: {refusal!r}")
+    for count in (1, 2):
+        page.one("#open-file").send_keys(str(capture))
+        wait_for(f"{count} chips", lambda: len(driver.find_elements(page.By.CSS_SELECTOR, "#open-chips li")) == count, 10,
+                 seen=page.state)
+    page.one("#open-file").send_keys(str(capture))
+    wait_for("the ticket's limit in German", lambda: "pro Ticket" in page.note("#open-file-note"), 10, seen=page.state)
+    refusal = page.note("#open-file-note")
+    check("Mit „capture.pcap“ kämen die Dateien dieses Tickets auf 278 KB, das sind 78 KB mehr als die erlaubten "
+          "200 KB pro Ticket." in refusal, f"the German refusal for the ticket: {refusal!r}")
+    check(len(driver.find_elements(page.By.CSS_SELECTOR, "#open-chips li")) == 2, "the third file was added")
+    for _ in range(2):
+        page.one("#open-chips li button").click()
+    check(not page.visible("#open-chips li"), "the chips were not removed")
 
     # A long conversation opens at its latest replies; earlier ones come a page at a time when asked.
     status, opened = hub.request("POST", "/v1/tickets", rita, {
