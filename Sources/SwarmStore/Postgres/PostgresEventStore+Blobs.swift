@@ -22,17 +22,7 @@ extension PostgresEventStore {
         return try await timed("store a blob") { [client] in
             try await client.withConnection { connection in
                 try await connection.withTransaction(logger: logger) { connection in
-                    // Two nodes finishing the same bytes at once: the second waits for the first's row.
-                    var isNew = false
-                    for try await _ in try await connection.query(
-                        """
-                        INSERT INTO blob (sha256, size, chunks, created_at)
-                        VALUES (\(info.sha256), \(info.size), \(info.chunks), \(now.milliseconds))
-                        ON CONFLICT (sha256) DO NOTHING RETURNING sha256
-                        """, logger: logger)
-                    {
-                        isNew = true
-                    }
+                    let isNew = try await Self.claimBlob(info, at: now, on: connection, logger: logger)
                     if isNew {
                         try await connection.query(
                             """
@@ -110,17 +100,7 @@ extension PostgresEventStore {
         try await timed("store a blob") { [client] in
             try await client.withConnection { connection in
                 try await connection.withTransaction(logger: logger) { connection in
-                    var isNew = false
-                    for try await _ in try await connection.query(
-                        """
-                        INSERT INTO blob (sha256, size, chunks, created_at)
-                        VALUES (\(info.sha256), \(info.size), \(info.chunks), \(now.milliseconds))
-                        ON CONFLICT (sha256) DO NOTHING RETURNING sha256
-                        """, logger: logger)
-                    {
-                        isNew = true
-                    }
-                    guard isNew else { return }
+                    guard try await Self.claimBlob(info, at: now, on: connection, logger: logger) else { return }
                     for (index, bytes) in chunks.enumerated() {
                         let data = ByteBuffer(bytes: bytes)
                         try await connection.query(
@@ -130,6 +110,25 @@ extension PostgresEventStore {
                 }
             }
         }
+    }
+
+    /// Inserts the row of the blob `info` names, in the caller's transaction; `false` when it is there
+    /// already (the same bytes stored before, or by another node finishing them at once: the second waits
+    /// for the first's row), and then its chunks are not to be written again.
+    private static func claimBlob(
+        _ info: BlobInfo, at now: Timestamp, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Bool {
+        var isNew = false
+        for try await _ in try await connection.query(
+            """
+            INSERT INTO blob (sha256, size, chunks, created_at)
+            VALUES (\(info.sha256), \(info.size), \(info.chunks), \(now.milliseconds))
+            ON CONFLICT (sha256) DO NOTHING RETURNING sha256
+            """, logger: logger)
+        {
+            isNew = true
+        }
+        return isNew
     }
 
     public func deleteBlobs(except keep: Set<String>, createdBefore time: Timestamp) async throws -> Int {
