@@ -36,8 +36,6 @@ let package = Package(
         // The tests start swarmd, the swarm client and tools (sqlite3, openssl, tmux, alertmanager) through
         // swift-subprocess rather than Foundation's Process (swift-corelibs-foundation#5472).
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
-        // multipart/form-data upload bodies, parsed as they stream (docs/attachments.md).
-        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
@@ -136,7 +134,6 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 // HMAC-SHA256 of the outgoing webhooks' signatures.
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             resources: [
                 .copy("Resources/taxonomy.json"), .copy("Resources/dashboard"), .copy("Resources/portal"),

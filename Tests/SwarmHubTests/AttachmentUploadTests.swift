@@ -125,8 +125,13 @@ struct AttachmentUploadTests {
                     "the file is over the limit of 100000 bytes per file"
                 ),
                 (
-                    Array("--\(Self.boundary)\r\nno header here\r\n".utf8), 400,
-                    "the multipart/form-data body is malformed"
+                    Array("--\(Self.boundary)\r\nno header here\r\n\r\n".utf8), 400,
+                    "the multipart/form-data body is malformed: a part's header line must be 'Name: value'"
+                ),
+                // A byte over 0x7F in a header name: multipart-kit's parser trapped on it (the hub stopped).
+                (
+                    Array("--\(Self.boundary)\r\nX-\u{E9}: 1\r\n\r\nx\r\n--\(Self.boundary)--\r\n".utf8), 400,
+                    "the multipart/form-data body is malformed: a part's header name must be a token"
                 ),
             ]
             for (body, status, message) in refusals {

@@ -56,7 +56,7 @@ struct AttachmentUploadRoutes {
             if let seq = ack.seq { _ = await ledger.waitUntilApplied(seq, within: .seconds(5)) }
             return try answer(ack)
         }
-        let form = try FormDataFile(contentType: request.headers[.contentType])
+        var form = try FormDataFile(contentType: request.headers[.contentType])
         let limit = Int64(settings.attachmentMaxFile)
         if form == nil, let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > limit {
             throw Self.overLimit(length, limit: limit)

@@ -1,18 +1,16 @@
-import MultipartKit
 import NIOCore
 import SwarmFiles
 import SwarmProtocol
 
 /// The file of a `multipart/form-data` upload body (RFC 7578), taken out of the body as it streams in: the
-/// file's bytes pass through a chunk at a time, never gathered (multipart-kit's ``MultipartParser`` finds
-/// the parts).
+/// file's bytes pass through a chunk at a time, never gathered (``MultipartReader`` finds the parts).
 ///
 /// The body holds one part named `file`, and may hold before it the fields `name` and `visibility` — the
 /// query parameters' equivalents, as a browser's `FormData` sends them. Anything else is refused with the
 /// reason rather than skipped: another part, a second file, a field after the file (the body is read once,
 /// in order, so it would come too late), a body that ends inside the file (cut off), or more than
 /// ``maxOverhead`` bytes before the file begins.
-final class FormDataFile {
+struct FormDataFile {
     /// What a chunk of the body held, in order.
     enum Piece {
         /// The file part begins: the name its part gives (`filename`), and the fields sent before it.
@@ -34,16 +32,9 @@ final class FormDataFile {
         case file
     }
 
-    private let parser: MultipartParser
-    private var headers: [(name: String, value: String)] = []
+    private var reader: MultipartReader
     private var part = Part.none
-    private var started = false
     private var fields: [String: String] = [:]
-    private var pieces: [Piece] = []
-    /// The file's bytes in the chunk being read, gathered: the parser hands them over in runs that end at
-    /// every CR, which in a binary file is one byte in 256.
-    private var fileBytes = ByteBuffer()
-    private var failure: HubError?
     private var fileBegun = false
     private var fileEnded = false
     private var overhead = 0
@@ -54,39 +45,49 @@ final class FormDataFile {
         guard let contentType, let parameters = HeaderParameters(contentType),
             parameters.value == "multipart/form-data"
         else { return nil }
-        guard let boundary = parameters["boundary"], !boundary.isEmpty, boundary.utf8.count <= 200 else {
+        guard let boundary = parameters["boundary"] else {
             throw HubError(.invalidField, "a multipart/form-data body needs its boundary in Content-Type")
         }
-        parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { [unowned self] name, value in header(name, value) }
-        parser.onBody = { [unowned self] buffer in body(buffer) }
-        parser.onPartComplete = { [unowned self] in partComplete() }
+        do {
+            reader = try MultipartReader(boundary: boundary)
+        } catch {
+            throw HubError(.invalidField, "the multipart/form-data boundary is not one: \(error.message)")
+        }
     }
 
     /// What `buffer`, the next chunk of the body, holds.
-    func read(_ buffer: ByteBuffer) throws(HubError) -> [Piece] {
+    mutating func read(_ buffer: ByteBuffer) throws(HubError) -> [Piece] {
         if !fileBegun { overhead += buffer.readableBytes }
+        let events: [MultipartReader.Event]
         do {
-            try parser.execute(buffer)
+            events = try reader.read(buffer.readableBytesView)
         } catch {
-            throw HubError(.invalidField, "the multipart/form-data body is malformed")
+            throw HubError(.invalidField, "the multipart/form-data body is malformed: \(error.message)")
         }
-        if let failure { throw failure }
+        var pieces: [Piece] = []
+        var file = ByteBuffer()
+        for event in events {
+            switch event {
+            case .part(let headers):
+                if let begun = try begin(headers) { pieces.append(begun) }
+            case .content(let bytes):
+                try take(bytes, into: &file)
+            case .partEnd:
+                try end()
+            case .end:
+                break
+            }
+        }
+        if file.readableBytes > 0 { pieces.append(.bytes(file)) }
         if !fileBegun, overhead > Self.maxOverhead {
             throw HubError(
                 .invalidField, "the multipart/form-data body has more than \(Self.maxOverhead) bytes before its file")
         }
-        if fileBytes.readableBytes > 0 {
-            pieces.append(.bytes(fileBytes))
-            fileBytes = ByteBuffer()
-        }
-        defer { pieces.removeAll(keepingCapacity: true) }
         return pieces
     }
 
     /// Checks, once the body has ended, that it held the whole file.
     func finish() throws(HubError) {
-        if let failure { throw failure }
         guard fileBegun else {
             throw HubError(.invalidField, "the multipart/form-data body has no part named 'file'")
         }
@@ -95,87 +96,64 @@ final class FormDataFile {
         }
     }
 
-    private func header(_ name: String, _ value: String) {
-        guard failure == nil else { return }
-        if fileEnded {
-            failure = HubError(.invalidField, "the multipart/form-data body has a part after its file")
-            return
+    /// A part begins: which one it is, from its `Content-Disposition`.
+    private mutating func begin(_ headers: [MultipartReader.Header]) throws(HubError) -> Piece? {
+        guard !fileEnded else {
+            throw HubError(.invalidField, "the multipart/form-data body has a part after its file")
         }
-        headers.append((name, value))
+        let disposition = headers.last { $0.name.lowercased() == "content-disposition" }
+            .flatMap { HeaderParameters($0.value) }
+        guard let disposition, disposition.value == "form-data", let name = disposition["name"] else {
+            throw HubError(
+                .invalidField, "every part of a multipart/form-data body needs 'Content-Disposition: form-data; name=…'"
+            )
+        }
+        if name == "file" {
+            fileBegun = true
+            part = .file
+            return .begin(filename: disposition["filename"], fields: fields)
+        }
+        guard Self.fieldNames.contains(name) else {
+            throw HubError(
+                .invalidField,
+                "the multipart/form-data body has a part '\(name)'; it may hold 'file' and, before it, 'name' and 'visibility'"
+            )
+        }
+        guard fields[name] == nil else {
+            throw HubError(.invalidField, "the multipart/form-data body has the field '\(name)' twice")
+        }
+        part = .field(name, [])
+        return nil
     }
 
-    private func body(_ buffer: ByteBuffer) {
-        startPart()
-        guard failure == nil else { return }
+    private mutating func take(_ bytes: [UInt8], into file: inout ByteBuffer) throws(HubError) {
         switch part {
         case .file:
-            var buffer = buffer
-            fileBytes.writeBuffer(&buffer)
+            file.writeBytes(bytes)
         case .field(let name, var value):
-            guard value.count + buffer.readableBytes <= Self.maxField else {
-                failure = HubError(
+            guard value.count + bytes.count <= Self.maxField else {
+                throw HubError(
                     .invalidField, "the multipart/form-data field '\(name)' has more than \(Self.maxField) bytes")
-                return
             }
-            value += buffer.readableBytesView
+            value += bytes
             part = .field(name, value)
         case .none:
             break
         }
     }
 
-    private func partComplete() {
-        startPart()
-        guard failure == nil else { return }
+    private mutating func end() throws(HubError) {
         switch part {
         case .file:
             fileEnded = true
         case .field(let name, let value):
             guard let text = String(validating: value, as: UTF8.self) else {
-                failure = HubError(.invalidField, "the multipart/form-data field '\(name)' is not UTF-8")
-                return
+                throw HubError(.invalidField, "the multipart/form-data field '\(name)' is not UTF-8")
             }
             fields[name] = text
         case .none:
             break
         }
-        headers = []
         part = .none
-        started = false
-    }
-
-    /// Reads the part's headers, once, at its first byte or at its end when it has none.
-    private func startPart() {
-        guard !started, failure == nil else { return }
-        started = true
-        let disposition = headers.last { $0.name.lowercased() == "content-disposition" }
-            .flatMap { HeaderParameters($0.value) }
-        guard let disposition, disposition.value == "form-data", let name = disposition["name"] else {
-            failure = HubError(
-                .invalidField, "every part of a multipart/form-data body needs 'Content-Disposition: form-data; name=…'"
-            )
-            return
-        }
-        if name == "file" {
-            guard !fileBegun else {
-                failure = HubError(
-                    .invalidField, "the multipart/form-data body has more than one file; send one per upload")
-                return
-            }
-            fileBegun = true
-            part = .file
-            pieces.append(.begin(filename: disposition["filename"], fields: fields))
-        } else if Self.fieldNames.contains(name) {
-            guard fields[name] == nil else {
-                failure = HubError(.invalidField, "the multipart/form-data body has the field '\(name)' twice")
-                return
-            }
-            part = .field(name, [])
-        } else {
-            failure = HubError(
-                .invalidField,
-                "the multipart/form-data body has a part '\(name)'; it may hold 'file' and, before it, 'name' and 'visibility'"
-            )
-        }
     }
 }
