@@ -55,6 +55,12 @@ struct EventStoreTests {
                     title: title, description: "", category: .software, urgency: .low, impact: .low, queue: queue)))
     }
 
+    @Test("a store on a file commits with synchronous = FULL, which GRDB's WAL set-up would have lowered to NORMAL")
+    func synchronousFull() throws {
+        let store = try SQLiteEventStore(path: try temporaryPath())
+        #expect(try store.synchronousMode() == 2, "FULL: a commit is fsynced, so it survives a power loss")
+    }
+
     @Test("events appended to a file come back after reopening, and replay to the same state")
     func restart() async throws {
         let path = try temporaryPath()
