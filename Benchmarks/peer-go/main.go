@@ -9,20 +9,31 @@
 //
 //	cd Benchmarks/peer-go && GOPROXY=off go build -o ../../.build/peer-go .
 //
-// Run: .build/peer-go [port]   (0 or none: any free port)
+// For the attachments scenario it also takes files, as peer.js does and as minimally as an uploader can
+// and still persist and hash: POST /upload streams the body into a file in DIR while hashing it (SHA-256),
+// fsyncs it once at the end and answers 201 {"id","sha256","size"}; GET /download/<id> streams the file
+// back.
+//
+// Run: .build/peer-go [port [DIR]]   (port 0 or none: any free port; DIR: where uploads go, a new folder
+// under the system's temporary one if not given)
 package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -290,6 +301,71 @@ func (h *hub) handle(c *conn, data []byte) {
 	}
 }
 
+// files is where uploads go, each in a file named by its id (1, 2, ...).
+type files struct {
+	dir     string
+	uploads atomic.Int64
+}
+
+// uploaded is the answer to an upload, with peer.js's key order.
+type uploaded struct {
+	ID     string `json:"id"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// upload streams the body into a new file through a SHA-256 hash, as it comes (io.Copy's 32 KiB buffer:
+// no more is read than the disk takes), and fsyncs the file before answering, as the hub answers after
+// its commit.
+func (fs *files) upload(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		return
+	}
+	id := strconv.FormatInt(fs.uploads.Add(1), 10)
+	f, err := os.Create(filepath.Join(fs.dir, id))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	defer f.Close()
+	hash := sha256.New()
+	size, err := io.Copy(io.MultiWriter(f, hash), r.Body)
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	w.Write(encode(uploaded{ID: id, SHA256: hex.EncodeToString(hash.Sum(nil)), Size: size}))
+}
+
+// download streams file <id> back: http.ServeContent sets Content-Length and copies the file to the
+// socket (sendfile(2) on Linux, as Go's net/http does for any *os.File).
+func (fs *files) download(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Path[len("/download/"):]
+	if _, err := strconv.ParseUint(id, 10, 63); err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	f, err := os.Open(filepath.Join(fs.dir, id))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	http.ServeContent(w, r, "", info.ModTime(), f)
+}
+
 // shutdown ends every connection with 1001 (going away) and closes it; WriteControl and Close may be
 // called beside the writer goroutine.
 func (h *hub) shutdown() {
@@ -306,11 +382,22 @@ func main() {
 	port := 0
 	if len(os.Args) > 1 {
 		p, err := strconv.Atoi(os.Args[1])
-		if err != nil || p < 0 || p > 65535 {
-			fmt.Fprintf(os.Stderr, "usage: peer-go [port]   (0 or none: any free port)\n")
+		if err != nil || p < 0 || p > 65535 || len(os.Args) > 3 {
+			fmt.Fprintf(os.Stderr, "usage: peer-go [port [DIR]]   (port 0 or none: any free port)\n")
 			os.Exit(2)
 		}
 		port = p
+	}
+	fs := &files{}
+	if len(os.Args) > 2 {
+		fs.dir = os.Args[2]
+	} else {
+		dir, err := os.MkdirTemp("", "peer-go-files-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "peer-go:", err)
+			os.Exit(1)
+		}
+		fs.dir = dir
 	}
 	h := &hub{channels: map[string]map[*conn]struct{}{}, comments: map[string]int{}, conns: map[*conn]struct{}{}}
 	listener, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
@@ -320,6 +407,8 @@ func main() {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/ws", h.serveWS)
+	mux.HandleFunc("/upload", fs.upload)
+	mux.HandleFunc("/download/", fs.download)
 	server := &http.Server{Handler: mux}
 
 	// SIGTERM (scripts/bench's stop) or SIGINT: stop listening, close every connection, exit 0.
