@@ -55,10 +55,13 @@ struct EventStoreTests {
                     title: title, description: "", category: .software, urgency: .low, impact: .low, queue: queue)))
     }
 
-    @Test("a store on a file commits with synchronous = FULL, which GRDB's WAL set-up would have lowered to NORMAL")
+    @Test(
+        "a store on a file commits with synchronous = FULL (which GRDB's WAL set-up lowers to NORMAL), secure_delete FAST"
+    )
     func synchronousFull() throws {
         let store = try SQLiteEventStore(path: try temporaryPath())
-        #expect(try store.synchronousMode() == 2, "FULL: a commit is fsynced, so it survives a power loss")
+        #expect(try store.writerSetting(.synchronous) == 2, "FULL: a commit is fsynced, so it survives a power loss")
+        #expect(try store.writerSetting(.secureDelete) == 2, "FAST: no extra write to zero what is deleted")
     }
 
     @Test("events appended to a file come back after reopening, and replay to the same state")
