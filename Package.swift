@@ -253,7 +253,7 @@ let package = Package(
         .testTarget(
             name: "SwarmHubTests",
             dependencies: [
-                "SwarmHub", "SwarmConfiguration", "SwarmTestSupport", "SwarmImport", "SwarmFiles",
+                "SwarmHub", "SwarmConfiguration", "SwarmTestSupport", "SwarmImport", "SwarmFiles", "SwarmMail",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
