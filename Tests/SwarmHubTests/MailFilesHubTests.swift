@@ -245,6 +245,63 @@ struct MailFilesHubTests {
             #expect(outcome?.files?.map(\.result) == [.attached])
             #expect(hub.ledger.snapshot.state.tickets["T-1"]?.attachments.last?.name == "scan.pdf")
             #expect(hub.ledger.snapshot.state.tickets["T-1"]?.comments.isEmpty == true)
+
+            // Nothing but her signature's logo: nothing to take, and the answer says what was dropped.
+            let logoOnly = """
+                From: rita@customer.example
+                To: it@it.example
+                Subject: Re: [T-1] Drucker
+                Message-ID: <logo-only@mail.customer.example>
+                MIME-Version: 1.0
+                Content-Type: multipart/related; boundary="r"
+
+                --r
+                Content-Type: text/html; charset=utf-8
+
+                <p><img src="cid:logo@x"></p>
+                --r
+                Content-Type: image/png; name="image001.png"
+                Content-ID: <logo@x>
+                Content-Transfer-Encoding: base64
+
+                \(Self.base64(Self.logo))
+                --r--
+
+                """
+            let seq = hub.ledger.snapshot.seq
+            let (_, nothing) = try await Self.post(hub, token: gate, logoOnly)
+            #expect(nothing?.outcome == .ignored && nothing?.reason == "the reply says nothing")
+            #expect(nothing?.files?.map(\.result) == [.dropped])
+            #expect(hub.ledger.snapshot.seq == seq)
+        }
+    }
+}
+
+extension MailFilesHubTests {
+    @Test("a message of 101 files: the first 100 are attached, the last is refused and noted, not dropped")
+    func tooManyFiles() async throws {
+        try await withHub(configure: { $0.mailDomains = ["customer.example"] }) { hub in
+            let gate = try await hub.token("postfix", .mailgate)
+            var lines = [
+                "From: rita@customer.example", "To: it@it.example", "Subject: Logs", "Message-ID: <many@x>",
+                "MIME-Version: 1.0", #"Content-Type: multipart/mixed; boundary="m""#, "", "--m",
+                "Content-Type: text/plain", "", "Alle Protokolle.",
+            ]
+            for index in 0..<101 {
+                lines += [
+                    "--m", "Content-Type: text/plain", #"Content-Disposition: attachment; filename="log\#(index).txt""#,
+                    "", "line \(index)",
+                ]
+            }
+            lines += ["--m--", ""]
+            let (_, outcome) = try await Self.post(hub, token: gate, lines.joined(separator: "\n"))
+            let files = try #require(outcome?.files)
+            #expect(files.count == 101 && files.prefix(100).allSatisfy { $0.result == .attached })
+            #expect(files.last?.name == "log100.txt" && files.last?.result == .refused)
+            #expect(files.last?.reason == "the message has more than 100 files; the hub takes its first 100")
+            let ticket = try #require(hub.ledger.snapshot.state.tickets["T-1"])
+            #expect(ticket.attachments.count == 100)
+            #expect(ticket.comments.count == 1 && ticket.comments[0].body.contains("log100.txt"))
         }
     }
 }

@@ -40,7 +40,7 @@ struct MailRoutes {
 
     /// The hub's own limit on one message: 25 MB (docs/mail.md).
     static let defaultMaxMessageSize = 25 * 1024 * 1024
-    /// The most files of one message attached; the rest are refused (and named in the note). A message of
+    /// The most files of one message looked at; the rest are refused (and named in the note). A message of
     /// thousands of tiny parts must not become thousands of events.
     static let maxFiles = 100
 
@@ -236,7 +236,7 @@ struct MailRoutes {
                 files.append(MailFile(name: file.name, size: file.size, result: .refused, reason: reason))
             }
             if index >= Self.maxFiles {
-                refuse("the message has more than \(Self.maxFiles) files; the hub attaches the first \(Self.maxFiles)")
+                refuse("the message has more than \(Self.maxFiles) files; the hub takes its first \(Self.maxFiles)")
                 continue
             }
             if let scannerAway {
