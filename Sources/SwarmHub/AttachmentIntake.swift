@@ -114,10 +114,9 @@ struct AttachmentIntake: Sendable {
         let upload = try await begin()
         do {
             for try await buffer in chunks { try await upload.write(buffer) }
-        } catch let error as HubError {
-            throw error
         } catch {
-            // The stream broke off, or the store failed: nothing was attached, nothing is kept.
+            // Over the limit, the stream broke off, or the store failed: nothing was attached, nothing is
+            // kept (a write that threw has discarded already; a second discard finds nothing).
             await upload.discard()
             throw error
         }
