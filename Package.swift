@@ -50,8 +50,10 @@ let package = Package(
         // GMime 3 (Debian's libgmime-3.0-dev), the MIME parser and writer the mail module is built on.
         .systemLibrary(
             name: "CGMime", path: "Sources/CGMime", pkgConfig: "gmime-3.0", providers: [.apt(["libgmime-3.0-dev"])]),
-        // Reading incoming mail and composing outgoing mail, pure: no network, no store, no clock.
-        .target(name: "SwarmMail", dependencies: ["CGMime", "SwarmProtocol"], swiftSettings: swiftSettings),
+        // Reading incoming mail and composing outgoing mail, pure: no network, no store, no clock. SwarmFiles for the
+        // one rule of what a file may be called (AttachmentName).
+        .target(
+            name: "SwarmMail", dependencies: ["CGMime", "SwarmFiles", "SwarmProtocol"], swiftSettings: swiftSettings),
         // The leads' figures: the fold over the log the hub keeps live. Nothing else, so the server links
         // only this of the analysis code.
         .target(name: "SwarmMetrics", dependencies: ["SwarmCore"], swiftSettings: swiftSettings),
@@ -251,7 +253,7 @@ let package = Package(
         .testTarget(
             name: "SwarmHubTests",
             dependencies: [
-                "SwarmHub", "SwarmConfiguration", "SwarmTestSupport", "SwarmImport", "SwarmFiles",
+                "SwarmHub", "SwarmConfiguration", "SwarmTestSupport", "SwarmImport", "SwarmFiles", "SwarmMail",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -67,15 +67,16 @@ static inline GByteArray *cgmime_part_content(GMimePart *part, const char *from_
     return bytes;
 }
 
-/// The size of a part's content once its transfer encoding is undone, counted without keeping it.
-static inline size_t cgmime_part_decoded_size(GMimePart *part) {
-    GMimeDataWrapper *content = g_mime_part_get_content(part);
-    if (content == NULL) return 0;
-    GMimeStream *counter = g_mime_stream_null_new();
-    g_mime_data_wrapper_write_to_stream(content, counter);
-    size_t written = ((GMimeStreamNull *)counter)->written;
-    g_object_unref(counter);
-    return written;
+/// An object written out as GMime serialises it with its default format options (a forwarded message kept
+/// as a file of its own). The caller frees the array with g_byte_array_free(array, TRUE).
+static inline GByteArray *cgmime_object_bytes(GMimeObject *object) {
+    GMimeStream *memory = g_mime_stream_mem_new();
+    g_mime_object_write_to_stream(object, NULL, memory);
+    g_mime_stream_flush(memory);
+    GByteArray *bytes = g_mime_stream_mem_get_byte_array((GMimeStreamMem *)memory);
+    g_mime_stream_mem_set_owner((GMimeStreamMem *)memory, FALSE);
+    g_object_unref(memory);
+    return bytes;
 }
 
 /// A message written out with CRLF line ends. The caller frees the array with g_byte_array_free(array, TRUE).

@@ -41,6 +41,10 @@ public struct HubConfiguration: Sendable {
     /// open tickets for `rita@example.com` only when `example.com` is listed (exactly; subdomains are
     /// not included). Default: none.
     public var mailDomains: [String] = []
+    /// Inline images in incoming mail smaller than this many bytes are taken for a signature's logos and
+    /// icons: dropped, not attached (docs/mail.md, "Files in"); 0 drops none. Default 16 KiB: signature
+    /// pictures are a few KiB, a screenshot of even a small dialog tens.
+    public var mailSignatureImageSize = 16 * 1024
     /// Commands per second one connection may send, on average. Default 100.
     public var commandRate = 100.0
     /// Commands one connection may send in a burst above the rate. Default 200.

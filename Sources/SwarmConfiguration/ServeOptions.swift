@@ -32,6 +32,7 @@ public struct ServeOptions: ParsableArguments {
     @Option(Setting.clamd) var clamd: String?
     @Option(Setting.clamdWait) var clamdWait: String?
     @Option(Setting.mailDomains) var mailDomains: String?
+    @Option(Setting.mailSignatureImageSize) var mailSignatureImageSize: String?
     @Option(Setting.floodCloseAfter) var floodCloseAfter: String?
     @Option(Setting.helloTimeout) var helloTimeout: String?
     @Option(Setting.closeGrace) var closeGrace: String?
@@ -85,6 +86,7 @@ public struct ServeOptions: ParsableArguments {
             (.clamd, clamd.map { [$0] } ?? []),
             (.clamdWait, clamdWait.map { [$0] } ?? []),
             (.mailDomains, mailDomains.map { [$0] } ?? []),
+            (.mailSignatureImageSize, mailSignatureImageSize.map { [$0] } ?? []),
             (.floodCloseAfter, floodCloseAfter.map { [$0] } ?? []),
             (.helloTimeout, helloTimeout.map { [$0] } ?? []),
             (.closeGrace, closeGrace.map { [$0] } ?? []),

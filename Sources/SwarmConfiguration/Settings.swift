@@ -35,6 +35,7 @@ public enum Settings {
         .clamd,
         .clamdWait,
         .mailDomains,
+        .mailSignatureImageSize,
         .floodCloseAfter,
         .helloTimeout,
         .closeGrace,
@@ -223,6 +224,11 @@ extension Setting {
             }
             settings.hub.mailDomains = domains
         })
+    /// `--mail-signature-image-size`.
+    public static let mailSignatureImageSize = Setting.count(
+        "mail-signature-image-size", \.hub.mailSignatureImageSize, 0...(1 << 20), value: "bytes",
+        "Inline images in incoming mail smaller than this are taken for signatures' logos: dropped, not attached (0: none)."
+    )
     /// `--flood-close-after`.
     public static let floodCloseAfter = Setting.count(
         "flood-close-after", \.hub.floodCloseAfter, 1...1_000_000,

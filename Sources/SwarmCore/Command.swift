@@ -21,12 +21,16 @@ public enum Command: Sendable, Hashable {
     /// A file whose bytes the hub has stored (`POST /v1/tickets/{id}/attachments`), attached for the
     /// uploader: not the hub's own, decided and authorized for whoever uploaded it.
     case attach(AttachmentAdd)
+    /// The hub's own: an internal note for the swarm on `ticket`, by the hub (`swarmd`) — what it did not
+    /// do with something a requester sent, and why (a file of her mail it did not attach). Never seen by
+    /// her, never a first response or progress.
+    case systemNote(ticket: String, body: String)
 
     /// The ticket the command acts on, if any.
     public var ticket: String? {
         switch self {
         case .client(let command): command.ticket
-        case .suggestArticles(let ticket, _), .mailBounced(let ticket, _, _, _): ticket
+        case .suggestArticles(let ticket, _), .mailBounced(let ticket, _, _, _), .systemNote(let ticket, _): ticket
         case .attach(let add): add.ticket
         case .configureQueue, .connected, .disconnected, .tick: nil
         }
@@ -36,7 +40,7 @@ public enum Command: Sendable, Hashable {
     public var isSystem: Bool {
         switch self {
         case .client, .attach: false
-        case .configureQueue, .suggestArticles, .connected, .disconnected, .tick, .mailBounced: true
+        case .configureQueue, .suggestArticles, .connected, .disconnected, .tick, .mailBounced, .systemNote: true
         }
     }
 
@@ -51,6 +55,7 @@ public enum Command: Sendable, Hashable {
         case .disconnected: "system.disconnected"
         case .tick: "system.tick"
         case .mailBounced: "system.mail_bounced"
+        case .systemNote: "system.note"
         case .attach: "attachment.add"
         }
     }

@@ -205,6 +205,17 @@ extension SwarmState {
                     payload: .mailBounced(
                         address: address, status: field(status, 32), diagnostic: field(diagnostic, 500)))
             ]
+        case .systemNote(let id, let body):
+            let ticket = try existingTicket(id)
+            // Cut to fit rather than refused: what the note reports must not be lost to its length.
+            let text = Limits.cut(Limits.clean(body), toFit: Limits.commentLength)
+            guard !text.isEmpty else {
+                throw .invalid("field 'body' must have 1 to \(Limits.commentLength.upperBound) characters")
+            }
+            let comment = Comment(
+                number: ticket.comments.count + 1, author: principal.id, body: text, at: now, visibility: .internal,
+                replyNumber: nil)
+            return [event(id, .commentAdded(comment))]
         case .configureQueue(let queue, let mode):
             guard Limits.isValidQueue(queue) else { throw .invalid("'\(queue)' is not a queue name") }
             guard (queueModes[queue] ?? .swarm) != mode else { return [] }

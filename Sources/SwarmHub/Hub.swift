@@ -153,7 +153,8 @@ public struct Hub: Sendable {
             mailDomains: configuration.mailDomains,
             mailIdentity: configuration.mailOut.map {
                 HubMailIdentity(domain: $0.from.domain, address: $0.from.address)
-            } ?? RestAPI.unnamedMailIdentity, sniffer: sniffer,
+            } ?? RestAPI.unnamedMailIdentity, signatureImageSize: configuration.mailSignatureImageSize,
+            sniffer: sniffer,
             scanner: configuration.clamd.map {
                 AttachmentScanner(address: $0, store: store, wait: configuration.clamdWait, logger: logger)
             }, telemetry: telemetry, logger: logger)

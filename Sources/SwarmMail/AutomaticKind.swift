@@ -47,20 +47,3 @@ package struct DeliveryReport: Sendable, Hashable {
         self.originalMessageID = originalMessageID
     }
 }
-
-/// An attachment the message carried: listed, not kept (issue 28 keeps attachments).
-package struct MailAttachment: Sendable, Hashable {
-    /// The file name the sender gave (`filename` or `name`), decoded; nil if none.
-    package var filename: String?
-    /// The media type, lowercased: `application/pdf`.
-    package var mediaType: String
-    /// Its size in bytes once the transfer encoding is undone.
-    package var size: Int
-
-    /// Creates an attachment entry.
-    package init(filename: String?, mediaType: String, size: Int) {
-        self.filename = filename
-        self.mediaType = mediaType
-        self.size = size
-    }
-}

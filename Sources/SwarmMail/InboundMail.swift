@@ -36,7 +36,9 @@ package struct InboundMail: Sendable, Hashable {
     package var deliveryReport: DeliveryReport?
     /// The ticket named in the subject as `[T-42]`, as `T-42`.
     package var ticketTag: String?
-    /// The attachments, listed but not kept.
+    /// The files the message carries, in the order they appear: attachments, inline pictures (a
+    /// signature's among them: ``MailAttachment/isSignatureImage(below:)`` tells), forwarded messages.
+    /// The position in this list is a file's index, the same for the same bytes.
     package var attachments: [MailAttachment]
     /// `Content-Language` (`de`, `en-GB`), the first tag, if the message has one.
     package var language: String?
@@ -108,7 +110,7 @@ package struct InboundMail: Sendable, Hashable {
             automatic: nil,
             deliveryReport: body.deliveryReport,
             ticketTag: TicketTag.find(in: subject),
-            attachments: body.attachments,
+            attachments: body.files,
             // GMime files a message's Content-* headers under its top MIME part.
             language: (header(object, "Content-Language")
                 ?? header(g_mime_message_get_mime_part(message), "Content-Language"))

@@ -1,17 +1,21 @@
 import CGMime
+import SwarmFiles
 
-/// The walk over a message's MIME tree that finds its text, its attachments and a delivery report.
+/// The walk over a message's MIME tree that finds its text, its files and a delivery report.
 ///
 /// The rules (docs/mail.md, "How the hub reads a message"): in `multipart/alternative` the `text/plain`
-/// alternative is the text, else the HTML one turned into text; in every other multipart each inline
-/// text part is text, in order, and everything else is an attachment; a forwarded `message/rfc822` part
-/// adds its headers and its own text; `multipart/report` gives its human-readable part as text and its
-/// `message/delivery-status` part as the report.
+/// alternative is the text, else the HTML one turned into text, and the files inside the other
+/// alternatives are kept too; in every other multipart each inline text part is text, in order, unless it
+/// has a file name and text came before it, and everything else is a file; a forwarded `message/rfc822`
+/// part adds its headers and its own text, and is a file of its own (`.eml`); `multipart/report` gives its
+/// human-readable part as text and its `message/delivery-status` part as the report.
 struct MailBody {
     /// The texts found, in order.
     private(set) var pieces: [String] = []
-    /// The attachments found.
+    /// The files found, in order.
     private(set) var attachments: [MailAttachment] = []
+    /// The `Content-ID`s the HTML parts refer to as `cid:` (lowercased): the pictures shown in the text.
+    private(set) var referencedContentIDs: Set<String> = []
     /// The delivery report, if the message is one.
     private(set) var deliveryReport: DeliveryReport?
 
@@ -21,6 +25,15 @@ struct MailBody {
 
     /// The text: the pieces, a blank line between them.
     var text: String { pieces.filter { !$0.isEmpty }.joined(separator: "\n\n") }
+
+    /// The files, each marked inline when an HTML part shows it by its `Content-ID`.
+    var files: [MailAttachment] {
+        attachments.map { file in
+            var file = file
+            if let id = file.contentID?.lowercased(), referencedContentIDs.contains(id) { file.isInline = true }
+            return file
+        }
+    }
 
     /// Walks one MIME object (the message's top part, or any part below it).
     mutating func walk(_ object: UnsafeMutablePointer<GMimeObject>, depth: Int) {
@@ -40,38 +53,71 @@ struct MailBody {
         } else if let messagePart = cgmime_as_message_part(object) {
             guard let inner = g_mime_message_part_get_message(messagePart) else { return }
             walkForwarded(inner, depth: depth)
+            attachments.append(Self.forwardedFile(object, message: inner, type: type))
         } else if let part = cgmime_as_part(object) {
-            if type.isText, !isAttachment(part) {
-                pieces.append(Self.text(of: part, type: type))
+            // A named text part after the text is a file the sender attached inline (Apple Mail does so
+            // with every file); before any text, or without a name, it is the text.
+            let isNamedFile = g_mime_part_get_filename(part) != nil && !pieces.isEmpty
+            if type.isText, !isAttachment(part), !isNamedFile {
+                let (text, references) = Self.textAndReferences(of: part, type: type)
+                pieces.append(text)
+                referencedContentIDs.formUnion(references)
             } else {
-                attachments.append(Self.attachment(part, type: type))
+                attachments.append(Self.file(part, type: type))
             }
         }
     }
 
     /// `multipart/alternative`: the plain text if there is any, else the last alternative that gives text
-    /// (senders put the richest last; a `multipart/related` around HTML counts).
+    /// (senders put the richest last; a `multipart/related` around HTML counts). The files inside the
+    /// other alternatives are kept as well: Apple Mail puts a pasted picture or an attached file in the
+    /// HTML alternative only, beside a plain one that merely names it. An alternative that is itself one
+    /// part (`text/enriched`, Outlook's `text/calendar`) is the same message in another form, not a file.
     private mutating func walkAlternative(_ children: [UnsafeMutablePointer<GMimeObject>], depth: Int) {
-        if let plain = children.first(where: { child in
+        var chosen: Int?
+        if let index = children.firstIndex(where: { child in
             let type = MediaType(child)
             return type.type == "text" && type.subtype == "plain"
                 && cgmime_as_part(child).map { !isAttachment($0) } == true
-        }), let part = cgmime_as_part(plain) {
-            let text = Self.text(of: part, type: MediaType(plain))
+        }), let part = cgmime_as_part(children[index]) {
+            let text = Self.text(of: part, type: MediaType(children[index]))
             if !text.isEmpty {
                 pieces.append(text)
-                return
+                chosen = index
             }
         }
-        for child in children.reversed() {
-            var alternative = MailBody()
-            alternative.walk(child, depth: depth + 1)
-            if !alternative.text.isEmpty {
-                pieces += alternative.pieces
-                attachments += alternative.attachments
-                return
+        if chosen == nil {
+            for index in children.indices.reversed() {
+                var alternative = MailBody()
+                alternative.walk(children[index], depth: depth + 1)
+                if !alternative.text.isEmpty {
+                    take(alternative, text: true)
+                    chosen = index
+                    break
+                }
             }
         }
+        for index in children.indices where index != chosen {
+            let child = children[index]
+            let type = MediaType(child)
+            if cgmime_as_multipart(child) != nil {
+                var other = MailBody()
+                other.walk(child, depth: depth + 1)
+                take(other, text: false)
+            } else if type.type == "text", type.subtype == "html", let part = cgmime_as_part(child) {
+                // Outlook's HTML alternative shows the pictures of the `multipart/related` around it.
+                referencedContentIDs.formUnion(
+                    Self.contentIDReferences(in: Self.decodedText(part, charset: type.parameter(child, "charset"))))
+            }
+        }
+    }
+
+    /// Takes what a walk of a part below found: its files (one already found, byte for byte and by name,
+    /// once), the pictures its HTML shows, and its text when `text` says so.
+    private mutating func take(_ other: MailBody, text: Bool) {
+        if text { pieces += other.pieces }
+        for file in other.attachments where !attachments.contains(file) { attachments.append(file) }
+        referencedContentIDs.formUnion(other.referencedContentIDs)
     }
 
     /// `multipart/report`: text parts as usual; with `report-type=delivery-status`, the
@@ -117,8 +163,9 @@ struct MailBody {
         deliveryReport = DeliveryReport(failed: failed, originalMessageID: originalID)
     }
 
-    /// A forwarded message: its headers as a forwarding client would show them, then its text; its
-    /// attachments are listed with the outer message's.
+    /// A forwarded message: its headers as a forwarding client would show them, then its text. Its own
+    /// files stay inside it: the forwarded message is kept whole as a file (``forwardedFile(_:message:type:)``),
+    /// so they are not kept twice.
     private mutating func walkForwarded(_ message: UnsafeMutablePointer<GMimeMessage>, depth: Int) {
         let object = cgmime_object(message)
         var lines = ["---------- Forwarded message ----------"]
@@ -132,17 +179,104 @@ struct MailBody {
         var inner = MailBody()
         if let root = g_mime_message_get_mime_part(message) { inner.walk(root, depth: depth + 1) }
         pieces.append(lines.joined(separator: "\n") + (inner.text.isEmpty ? "" : "\n\n" + inner.text))
-        attachments += inner.attachments
     }
 
     private func isAttachment(_ part: UnsafeMutablePointer<GMimePart>) -> Bool {
         g_mime_part_is_attachment(part) != 0
     }
 
-    private static func attachment(_ part: UnsafeMutablePointer<GMimePart>, type: MediaType) -> MailAttachment {
-        MailAttachment(
-            filename: GMime.string(g_mime_part_get_filename(part)).map(MailHeaders.oneLine),
-            mediaType: "\(type.type)/\(type.subtype)", size: Int(cgmime_part_decoded_size(part)))
+    /// A leaf part as a file: its name made safe, its content decoded, its placement.
+    private static func file(_ part: UnsafeMutablePointer<GMimePart>, type: MediaType) -> MailAttachment {
+        let object = cgmime_object(part)
+        let mediaType = "\(type.type)/\(type.subtype)"
+        var converted: gboolean = 0
+        return MailAttachment(
+            name: fileName(GMime.string(g_mime_part_get_filename(part)), mediaType: mediaType),
+            mediaType: mediaType, bytes: GMime.takeBytes(cgmime_part_content(part, nil, &converted)),
+            isInline: isInlineDisposition(object), contentID: contentID(object))
+    }
+
+    /// A forwarded message as a file: the message as GMime writes it out, named by the part's file name or
+    /// its subject, `.eml`.
+    private static func forwardedFile(
+        _ object: UnsafeMutablePointer<GMimeObject>, message: UnsafeMutablePointer<GMimeMessage>, type: MediaType
+    ) -> MailAttachment {
+        let given =
+            GMime.string(g_mime_object_get_content_disposition_parameter(object, "filename"))
+            ?? type.parameter(object, "name")
+        let subject = GMime.string(g_mime_message_get_subject(message)).map(MailHeaders.oneLine) ?? ""
+        let name =
+            given.map { fileName($0, mediaType: "message/rfc822") }
+            ?? AttachmentName.sanitize((subject.isEmpty ? "forwarded" : subject) + ".eml")
+        return MailAttachment(
+            name: name, mediaType: "message/rfc822",
+            bytes: GMime.takeBytes(cgmime_object_bytes(cgmime_object(message))),
+            isInline: isInlineDisposition(object), contentID: contentID(object))
+    }
+
+    /// A file name as kept: the sender's on one line and made safe, else `attachment` with the extension of
+    /// its type.
+    static func fileName(_ given: String?, mediaType: String) -> String {
+        let name = given.map(MailHeaders.oneLine) ?? ""
+        guard !name.isEmpty else { return AttachmentName.fallback + MailAttachment.fallbackExtension(of: mediaType) }
+        return AttachmentName.sanitize(name)
+    }
+
+    /// Whether the part says `Content-Disposition: inline`.
+    private static func isInlineDisposition(_ object: UnsafeMutablePointer<GMimeObject>?) -> Bool {
+        GMime.string(g_mime_object_get_disposition(object))?.lowercased() == "inline"
+    }
+
+    /// The part's `Content-ID`, without angle brackets; nil when it has none.
+    private static func contentID(_ object: UnsafeMutablePointer<GMimeObject>?) -> String? {
+        MailHeaders.messageID(GMime.string(g_mime_object_get_content_id(object)))
+    }
+
+    /// A text part as text, and for HTML the `Content-ID`s it shows (`src="cid:…"`), lowercased.
+    static func textAndReferences(of part: UnsafeMutablePointer<GMimePart>, type: MediaType) -> (String, Set<String>) {
+        guard type.subtype == "html" else { return (text(of: part, type: type), []) }
+        let raw = decodedText(part, charset: type.parameter(cgmime_object(part), "charset"))
+        return (HTMLText.text(fromHTML: raw), contentIDReferences(in: raw))
+    }
+
+    /// The `cid:` URLs of an HTML text (RFC 2392), percent-decoded and lowercased: the ids of the parts it
+    /// shows in place.
+    static func contentIDReferences(in html: String) -> Set<String> {
+        var ids = Set<String>()
+        let scalars = Array(html.unicodeScalars)
+        var index = 0
+        while index + 4 <= scalars.count {
+            defer { index += 1 }
+            guard scalars[index] == "c" || scalars[index] == "C",
+                String(String.UnicodeScalarView(scalars[index..<index + 4])).lowercased() == "cid:",
+                index == 0 || !(scalars[index - 1].properties.isAlphabetic || scalars[index - 1] == "-")
+            else { continue }
+            var end = index + 4
+            while end < scalars.count, !"\"' <>)\n\r\t".unicodeScalars.contains(scalars[end]) { end += 1 }
+            let id = String(String.UnicodeScalarView(scalars[index + 4..<end]))
+            let decoded = percentDecoded(id).lowercased()
+            if !decoded.isEmpty { ids.insert(decoded) }
+            index = end - 1
+        }
+        return ids
+    }
+
+    /// `%3C`-style escapes undone (a `cid:` URL may carry them); bytes that do not make UTF-8 are repaired.
+    static func percentDecoded(_ text: String) -> String {
+        guard text.contains("%") else { return text }
+        var bytes: [UInt8] = []
+        var utf8 = text.utf8[...]
+        while let byte = utf8.popFirst() {
+            if byte == UInt8(ascii: "%"), utf8.count >= 2,
+                let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+                utf8 = utf8.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A text part as text: decoded, in UTF-8, LF line ends, `format=flowed` lines joined, HTML turned

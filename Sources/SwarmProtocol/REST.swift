@@ -262,7 +262,8 @@ public struct RestError: Codable, Sendable, Hashable {
     }
 }
 
-/// `{"outcome", "ticket"?, "reason"?}`, the answer (202) of `POST /v1/mail`: what one message did.
+/// `{"outcome", "ticket"?, "reason"?, "files"?}`, the answer (202) of `POST /v1/mail`: what one message
+/// did, and with each of its files.
 public struct MailOutcome: Codable, Sendable, Hashable {
     /// What became of a message.
     public enum Outcome: String, Codable, Sendable, Hashable, CaseIterable {
@@ -280,10 +281,47 @@ public struct MailOutcome: Codable, Sendable, Hashable {
     public var outcome: Outcome
     public var ticket: String?
     public var reason: String?
+    /// What became of each file the message carried, in its order; absent when it carried none or the
+    /// message itself was not taken (`ignored` or `rejected` before its files were looked at).
+    public var files: [MailFile]?
 
-    public init(_ outcome: Outcome, ticket: String? = nil, reason: String? = nil) {
+    public init(_ outcome: Outcome, ticket: String? = nil, reason: String? = nil, files: [MailFile]? = nil) {
         self.outcome = outcome
         self.ticket = ticket
+        self.reason = reason
+        self.files = files
+    }
+}
+
+/// `{"name", "size", "result", "attachment"?, "reason"?}`: one file of a message `POST /v1/mail` took.
+public struct MailFile: Codable, Sendable, Hashable {
+    /// What became of a file.
+    public enum Result: String, Codable, Sendable, Hashable, CaseIterable {
+        /// Attached to the ticket, public, by the sender: `attachment` is its id.
+        case attached
+        /// Not attached, for `reason` (over a limit, infected, the virus scanner away); staff find an
+        /// internal note on the ticket naming the file and the reason.
+        case refused
+        /// Not kept, on purpose: an inline picture smaller than `--mail-signature-image-size`, a
+        /// signature's logo (`reason` says so).
+        case dropped
+    }
+
+    /// The file name as the hub keeps it (made safe).
+    public var name: String
+    /// Its size in bytes, decoded.
+    public var size: Int
+    public var result: Result
+    /// The attachment's id (`A-7`), when `attached`.
+    public var attachment: String?
+    /// Why it was refused or dropped.
+    public var reason: String?
+
+    public init(name: String, size: Int, result: Result, attachment: String? = nil, reason: String? = nil) {
+        self.name = name
+        self.size = size
+        self.result = result
+        self.attachment = attachment
         self.reason = reason
     }
 }

@@ -96,7 +96,8 @@ struct SettingsTests {
             "principal-burst": "5", "requester-bytes-per-hour": "2048", "requester-bytes-per-ticket": "4096",
             "attachment-max-file": "1048576", "attachment-max-ticket": "10485760",
             "clamd": "unix:/run/clamav/clamd.ctl", "clamd-wait": "5s",
-            "mail-domains": "example.com,example.org", "smtp": "smtp://relay.example.com:587",
+            "mail-domains": "example.com,example.org", "mail-signature-image-size": "4096",
+            "smtp": "smtp://relay.example.com:587",
             "smtp-credentials": "relay.txt", "mail-from": "IT-Hilfe <it@example.com>", "mail-language": "de",
         ]
         #expect(Set(samples.keys) == Set(Settings.all.map(\.name)), "a sample for every setting")

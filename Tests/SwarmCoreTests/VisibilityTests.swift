@@ -141,4 +141,27 @@ struct VisibilityTests {
         let note = SwarmEvent(ticket: "T-1", actor: "alice", at: comment.at, payload: .commentAdded(other))
         #expect(Policy.view(of: note, for: Audience(requester), in: world.state) == .hidden)
     }
+
+    @Test("the hub's note to staff: internal, by swarmd, never hers, neither progress nor a first response")
+    func systemNote() throws {
+        var world = World()
+        _ = try world.run(openCommand(), by: requester)
+        let opened = world.ticket()
+        let long = "- big.iso (31457280 bytes): over the limit\n" + String(repeating: "x", count: 20_000)
+        let events = try world.run(.systemNote(ticket: "T-1", body: long), by: .system)
+        guard case .commentAdded(let note)? = events.first?.payload, events.count == 1 else {
+            Issue.record("expected one comment.added: \(events)")
+            return
+        }
+        #expect(note.visibility == .internal && note.author == SwarmState.systemActor && note.replyNumber == nil)
+        #expect(Limits.commentLength.contains(note.body.count), "cut to fit, not refused")
+        #expect(Policy.view(of: events[0], for: Audience(requester), in: world.state) == .hidden)
+        #expect(Policy.view(of: world.ticket(), for: Audience(requester)).comments.isEmpty)
+        #expect(world.ticket().firstResponseAt == nil && world.ticket().updatedAt == opened.updatedAt)
+        #expect(world.ticket().status == opened.status, "no work follows from it")
+        // Only the hub issues it, and only it.
+        #expect(world.refuses(.systemNote(ticket: "T-1", body: "x"), by: alice, .forbidden))
+        #expect(world.refuses(.systemNote(ticket: "T-1", body: "x"), by: requester, .forbidden))
+        #expect(world.refuses(.systemNote(ticket: "T-9", body: "x"), by: .system, .notFound))
+    }
 }

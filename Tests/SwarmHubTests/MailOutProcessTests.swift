@@ -9,6 +9,9 @@ import Testing
 #if canImport(Glibc)
     import Glibc
 #endif
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 @Suite("Mail out through a real swarmd and a real Postfix", .serialized, .enabled(if: MailHarness.isAvailable))
 struct MailOutProcessTests {
@@ -187,6 +190,83 @@ struct MailRoundTripTests {
             #expect(events.contains(#""address":"gone@customer.example""#) && events.contains(#""status":"5."#))
             let tickets = try await fetchText("http://127.0.0.1:\(port)/v1/tickets", token: admin).body
             #expect(tickets.contains(#""total":3"#), "the bounce opened nothing: \(tickets)")
+            _ = await hub.stop()
+        }
+    }
+
+    @Test(
+        "her mail's PDF reaches the ticket through Postfix and swarm-mailgate, her signature's logo does not; staff's file reaches her by name"
+    )
+    func files() async throws {
+        let path = try temporaryDirectory().appendingPathComponent("swarm.sqlite").path
+        let created = try await SwarmdProcess.run([
+            "token", "create", "--name", "postfix", "--role", "mailgate", "--db", path, "--init",
+        ])
+        let token = try #require(created.out.split(separator: "\n").last.map(String.init))
+        let agent = try await SwarmdProcess.run(["token", "create", "--name", "alice", "--role", "agent", "--db", path])
+        let alice = try #require(agent.out.split(separator: "\n").last.map(String.init))
+        let tokenFile = try temporaryDirectory().appendingPathComponent("mailgate.token").path
+        try (token + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let port = try freeLoopbackPort()
+        let base = "http://127.0.0.1:\(port)"
+        try await MailHarness.with(hubURL: base, tokenFile: tokenFile) { mail in
+            let hub = try await SwarmdProcess(
+                serve: path,
+                extra: [
+                    "--port", "\(port)", "--smtp", mail.smtpURL, "--mail-from", "IT-Hilfe <it@it.example>",
+                    "--mail-domains", "customer.example", "--mail-language", "de",
+                ])
+            let pdf = MailFilesHubTests.pdf + [UInt8](repeating: 0x0A, count: 300_000)
+            func base64(_ bytes: [UInt8]) -> [String] {
+                MailFilesHubTests.base64(bytes).split(separator: "\n").map(String.init)
+            }
+            let message =
+                [
+                    "From: Rita Reuter <rita@customer.example>", "To: help@it.example",
+                    "Subject: Rechnung druckt nicht", "Message-ID: <f1@mail.customer.example>", "MIME-Version: 1.0",
+                    #"Content-Type: multipart/mixed; boundary="m""#, "", "--m",
+                    #"Content-Type: multipart/related; boundary="r""#, "", "--r",
+                    "Content-Type: text/html; charset=utf-8", "",
+                    #"<p>Die Rechnung im Anhang druckt nicht.</p><p>Rita<br><img src="cid:logo@r"></p>"#, "--r",
+                    "Content-Type: image/png", "Content-ID: <logo@r>", "Content-Transfer-Encoding: base64", "",
+                ] + base64(MailFilesHubTests.logo) + [
+                    "--r--", "--m", "Content-Type: application/pdf",
+                    "Content-Disposition: attachment; filename*=utf-8''Rechnung%20M%C3%A4rz.pdf",
+                    "Content-Transfer-Encoding: base64", "",
+                ] + base64(pdf) + ["--m--", ""]
+            let relay = SMTPRelay(url: try RelayURL(parsing: mail.smtpURL))
+            try await relay.send(
+                Array(message.joined(separator: "\r\n").utf8), from: "rita@customer.example", to: ["help@it.example"])
+            // Postfix pipes it to swarm-mailgate; the hub opens T-1 and mails her its number.
+            _ = try await mail.waitForDelivery(count: 1, timeout: .seconds(30))
+            var detail = ""
+            for _ in 0..<100 {
+                detail = try await fetchText("\(base)/v1/tickets/T-1", token: alice).body
+                if detail.contains("A-1") { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(detail.contains(#""name":"Rechnung März.pdf""#) && detail.contains(#""visibility":"public""#))
+            #expect(!detail.contains("A-2") && !detail.contains(".png"), "the signature's logo is not kept: \(detail)")
+            var get = URLRequest(url: URL(string: "\(base)/v1/attachments/A-1")!)
+            get.setValue("Bearer \(alice)", forHTTPHeaderField: "Authorization")
+            let (bytes, answer) = try await URLSession.shared.data(for: get)
+            #expect((answer as? HTTPURLResponse)?.statusCode == 200)
+            #expect(MailFilesHubTests.sha256([UInt8](bytes)) == MailFilesHubTests.sha256(pdf), "the bytes she sent")
+
+            // Staff answer with a file: her mail names it, and carries it not.
+            var request = URLRequest(
+                url: URL(string: "\(base)/v1/tickets/T-1/attachments?name=Treiber.pdf&visibility=public")!)
+            request.httpMethod = "POST"
+            request.setValue("Bearer \(alice)", forHTTPHeaderField: "Authorization")
+            request.httpBody = Data(pdf)
+            let (_, response) = try await URLSession.shared.data(for: request)
+            #expect((response as? HTTPURLResponse)?.statusCode == 201)
+            let delivered = try await mail.waitForDelivery(count: 2, timeout: .seconds(30))
+            let named = try #require(delivered.first { MailOutTests.decodedText($0).contains("Treiber.pdf") })
+            let size = MailTexts.size(Int64(pdf.count), language: .de)
+            #expect(
+                MailOutTests.decodedText(named).contains("Treiber.pdf (\(size))"), "\(MailOutTests.decodedText(named))")
+            #expect(named.count < 20_000, "no bytes of the file: \(named.count) bytes")
             _ = await hub.stop()
         }
     }

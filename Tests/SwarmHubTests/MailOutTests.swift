@@ -1,6 +1,7 @@
 import Foundation
 import SwarmConfiguration
 import SwarmCore
+import SwarmMail
 import SwarmProtocol
 import SwarmStore
 import SwarmTestSupport
@@ -75,6 +76,39 @@ struct MailOutTests {
         #expect(plan(log, state, .en).first?.text.contains("unter der Nummer T-1") == true)
     }
 
+    @Test("a public file by staff mails her its name and size, no bytes; an internal one or her own, nothing")
+    func plannedFiles() throws {
+        func attach(_ name: String, size: Int64, _ visibility: CommentVisibility?) -> Command {
+            .attach(
+                AttachmentAdd(
+                    ticket: "T-1", name: name, mediaType: "application/pdf", size: size,
+                    sha256: String(repeating: "a", count: 64), visibility: visibility))
+        }
+        let (state, log) = try run([
+            (open(), rita),
+            (attach("Intern-Diagnose.log", size: 12, nil), alice),
+            (attach("Anleitung VPN.pdf", size: 2_143_210, .public), alice),
+            (attach("Bildschirmfoto.png", size: 204_800, nil), rita),
+        ])
+        let mails = plan(log, state)
+        #expect(mails.map(\.kind) == [.opened, .file], "her own file is not mailed back to her")
+        let file = try #require(mails.last)
+        #expect(file.recipient == "rita@customer.example" && file.subject == "VPN bricht ab")
+        #expect(file.id == "T-1.\(log.count - 1)@it.example", "the event's identity")
+        #expect(file.text.contains("  Anleitung VPN.pdf (2,1 MB)") && file.text.contains("alice vom IT-Team"))
+        #expect(file.text.contains("per E-Mail schicken wir keine Dateien mit"))
+        #expect(!mails.contains { $0.text.contains("Intern-Diagnose") }, "an internal file never leaves by mail")
+        let english = MailTexts(language: .en).file(
+            try #require(state.tickets["T-1"]?.attachments.first { $0.name == "Anleitung VPN.pdf" }),
+            on: try #require(state.tickets["T-1"]))
+        #expect(english.contains("  Anleitung VPN.pdf (2.1 MB)") && english.contains("we do not send files by e-mail"))
+        #expect(
+            [0, 1, 999, 1000, 204_800, 9_960_000, 26_214_400].map { MailTexts.size($0, language: .en) } == [
+                "0 bytes", "1 byte", "999 bytes", "1 KB", "205 KB", "10 MB", "26 MB",
+            ])
+        #expect(MailTexts.size(1_500, language: .de) == "1,5 KB")
+    }
+
     @Test("no mail for a requester without an address, nor for monitoring's tickets")
     func noAddressNoMail() throws {
         let (state, log) = try run([
@@ -134,6 +168,56 @@ struct MailOutTests {
                     "nothing waits: \(String(describing: age))")
             }
         }
+    }
+
+    @Test(
+        "through a real relay: staff's public file is named in her mail, without its bytes; an internal one never",
+        .enabled(if: MailHarness.isAvailable))
+    func filesThroughPostfix() async throws {
+        try await MailHarness.with { mail in
+            try await withHub(configure: { configuration in
+                configuration.mailOut = MailOutConfiguration(
+                    relay: try! RelayURL(parsing: mail.smtpURL), from: try! MailSender(parsing: "it@it.example"),
+                    language: .en)
+            }) { hub in
+                let ticket = try #require(try await hub.ledger.submit(open(), by: rita, id: "o1").get().ticket)
+                let alice = try await hub.token("alice")
+                // Bytes no mail may carry, in any encoding: a marker in a file of 300 kB.
+                let marker = "MARKER-7f3c9a-NOT-IN-ANY-MAIL"
+                let guide = Array("%PDF-1.4\n\(marker)\n".utf8) + [UInt8](repeating: 0x20, count: 300_000)
+                let internalLog = Array("\(marker) db1 disk full\n".utf8)
+                let note = try await AttachmentHubTests.upload(
+                    hub, ticket, name: "Intern-Diagnose.log", internalLog, token: alice)
+                #expect(note.status == 201)
+                let shared = try await AttachmentHubTests.upload(
+                    hub, ticket, name: "Anleitung VPN.pdf", guide, token: alice, visibility: "public")
+                #expect(shared.status == 201)
+                let delivered = try await mail.waitForDelivery(count: 2)
+                let file = try #require(delivered.first { !$0.contains("Auto-Submitted: auto-replied") })
+                let text = Self.decodedText(file)
+                #expect(text.contains("Anleitung VPN.pdf (300 KB)"), "\(text)")
+                // Her words are German ("VPN bricht ab"), so is the mail.
+                #expect(text.contains("alice vom IT-Team hat Ihrer Anfrage \(ticket)"))
+                #expect(text.contains("per E-Mail schicken wir keine Dateien mit"))
+                #expect(file.count < 20_000, "a mail about a 300 kB file is small: \(file.count) bytes")
+                #expect(!file.lowercased().contains("content-disposition: attachment"))
+                #expect(!file.contains("multipart/mixed"), "text and HTML only")
+                for mail in delivered {
+                    #expect(!Self.decodedText(mail).contains(marker) && !mail.contains(marker))
+                    #expect(!Self.decodedText(mail).contains("Intern-Diagnose"), "an internal file is named nowhere")
+                }
+                // Nothing more: the internal file caused no mail.
+                try await Task.sleep(for: .seconds(2))
+                #expect(mail.delivered().count == 2)
+                #expect(try await hub.store.allMail().map(\.kind).sorted() == ["file", "opened"])
+            }
+        }
+    }
+
+    /// A delivered mail's text as a person reads it: its plain part, transfer encoding undone.
+    static func decodedText(_ raw: String) -> String {
+        (try? InboundMail.parse(Array(raw.utf8), hub: HubMailIdentity(domain: "x.invalid", address: "x@x.invalid")))?
+            .text ?? ""
     }
 
     @Test(

@@ -94,7 +94,7 @@ struct InboundMailTests {
         #expect(mail.ticketTag == nil)
     }
 
-    @Test("A forward keeps the forwarded message, its headers and its attachments")
+    @Test("A forward keeps the forwarded message: its headers and text in the text, itself whole as a file")
     func forwarded() throws {
         let mail = try Corpus.parse("forwarded.eml")
         #expect(
@@ -109,7 +109,13 @@ struct InboundMailTests {
                 Job "Nightly" failed: volume D: is full (0 bytes free).
                 """)
         #expect(mail.reply == mail.text)
-        #expect(mail.attachments == [MailAttachment(filename: "backup.log", mediaType: "text/plain", size: 13)])
+        // Its own attachment stays inside it: kept once, with the message it came with.
+        #expect(mail.attachments.map(\.name) == ["Backup job \"Nightly\" failed.eml"])
+        #expect(mail.attachments.first?.mediaType == "message/rfc822")
+        #expect(mail.attachments.first?.isInline == true, "Content-Disposition: inline")
+        let forwarded = String(decoding: mail.attachments.first?.bytes ?? [], as: UTF8.self)
+        #expect(forwarded.hasPrefix("From: Backup System <backup@fs01.example.com>"), "\(forwarded)")
+        #expect(forwarded.contains("filename=\"backup.log\"") && forwarded.contains("line 2"))
         #expect(mail.automatic == nil)
     }
 
@@ -146,7 +152,7 @@ struct InboundMailTests {
         #expect(mail.text == "Der Drucker im Großraumbüro druckt nur noch leere Seiten.")
         #expect(mail.date == nil)
         #expect(mail.attachments.count == 1)
-        #expect(mail.attachments.first?.filename == "dump.bin")
+        #expect(mail.attachments.first?.name == "dump.bin")
         #expect(mail.attachments.first?.mediaType == "application/octet-stream")
     }
 
@@ -161,7 +167,7 @@ struct InboundMailTests {
         #expect(mail.ticketTag == "T-9")
     }
 
-    @Test("Attachments are listed with their decoded size; RFC 2231 file names and encoded names decoded")
+    @Test("Attachments are kept with their decoded bytes; RFC 2231 file names and encoded names decoded")
     func attachments() throws {
         let mail = try Corpus.parse("attachment.eml")
         #expect(mail.from == MailAddress("joerg.weiss@example.de", name: "Jörg Weiß"))
@@ -169,10 +175,10 @@ struct InboundMailTests {
             mail.to == [MailAddress("help@it.example"), MailAddress("it-buero@example.de", name: "IT Büro")])
         #expect(mail.cc == [MailAddress("chef@example.de")])
         #expect(mail.text == "Die Rechnung im Anhang lässt sich nicht drucken.")
-        #expect(
-            mail.attachments == [
-                MailAttachment(filename: "Rechnung März.pdf", mediaType: "application/pdf", size: 2064)
-            ])
+        #expect(mail.attachments.map(\.name) == ["Rechnung März.pdf"])
+        let pdf = try #require(mail.attachments.first)
+        #expect(pdf.mediaType == "application/pdf" && pdf.size == 2064 && !pdf.isInline)
+        #expect(pdf.bytes.starts(with: Array("%PDF-1.4\n".utf8)))
         #expect(mail.inReplyTo == nil)
         #expect(mail.references.isEmpty)
     }

@@ -5,11 +5,11 @@ import SwarmStore
 
 /// One mail an event causes, before it is rendered: who gets it, why, and what it says.
 struct PlannedMail: Sendable, Hashable {
-    /// Why it is sent: the ticket was opened, a public reply, the desk waits for the requester, the
-    /// ticket was resolved (to the requester); a notice to a person who chose notices by mail
-    /// (``NoticeMailPlan``).
+    /// Why it is sent: the ticket was opened, a public reply, a public file, the desk waits for the
+    /// requester, the ticket was resolved (to the requester); a notice to a person who chose notices by
+    /// mail (``NoticeMailPlan``).
     enum Kind: String, Sendable, Hashable {
-        case opened, reply, waiting, resolved, notice
+        case opened, reply, file, waiting, resolved, notice
     }
 
     /// The `Message-ID`, without angle brackets: `T-42.<seq>@<domain>` to the requester,
@@ -74,6 +74,11 @@ enum MailPlan {
         case .commentAdded(let comment) where comment.visibility == .public:
             kind = .reply
             text = texts.reply(comment, on: ticket)
+        case .attachmentAdded(let attachment) where attachment.visibility == .public:
+            // Named, not carried: a file may be 25 MB, her mailbox may refuse it, and a mail is kept by
+            // every server it passes.
+            kind = .file
+            text = texts.file(attachment, on: ticket)
         case .statusChanged(_, .waiting, _):
             kind = .waiting
             text = texts.waiting(ticket)
@@ -141,6 +146,51 @@ struct MailTexts {
         case .en:
             "\(comment.body)\n\n-- \n\(comment.author), IT team · \(ticket.id). Reply to this e-mail to answer."
         }
+    }
+
+    func file(_ attachment: Attachment, on ticket: Ticket) -> String {
+        let size = Self.size(attachment.size, language: language)
+        switch language {
+        case .de:
+            return """
+                Guten Tag,
+
+                \(attachment.author) vom IT-Team hat Ihrer Anfrage \(ticket.id) („\(ticket.title)“) eine Datei \
+                beigefügt:
+
+                  \(attachment.name) (\(size))
+
+                Die Datei liegt bei Ihrer Anfrage; per E-Mail schicken wir keine Dateien mit. Brauchen Sie sie, \
+                antworten Sie einfach auf diese E-Mail.
+                """
+        case .en:
+            return """
+                Hello,
+
+                \(attachment.author) of the IT team added a file to your request \(ticket.id) ("\(ticket.title)"):
+
+                  \(attachment.name) (\(size))
+
+                The file is kept with your request; we do not send files by e-mail. If you need it, just reply \
+                to this e-mail.
+                """
+        }
+    }
+
+    /// A file's size as people read it: bytes, KB or MB (1000s, as file managers show them), a decimal
+    /// comma in German.
+    static func size(_ bytes: Int64, language: MailLanguage) -> String {
+        let (value, unit): (Double, String)
+        switch bytes {
+        case ..<1000: return language == .de ? "\(bytes) Byte" : (bytes == 1 ? "1 byte" : "\(bytes) bytes")
+        case ..<1_000_000: (value, unit) = (Double(bytes) / 1000, "KB")
+        default: (value, unit) = (Double(bytes) / 1_000_000, "MB")
+        }
+        // One decimal below 10, none above: 2.1 MB, 204 KB.
+        let rounded = value < 10 ? (value * 10).rounded() / 10 : value.rounded()
+        var text = rounded < 10 && rounded != rounded.rounded() ? String(rounded) : String(Int(rounded))
+        if language == .de { text = String(text.map { $0 == "." ? "," : $0 }) }
+        return "\(text) \(unit)"
     }
 
     func waiting(_ ticket: Ticket) -> String {

@@ -13,6 +13,15 @@ import SwarmProtocol
 /// message is `rejected` (the mail system counts it delivered, and nobody is mailed back), automatic
 /// mail is `ignored`. The same message delivered twice has one effect: its command id is made from its
 /// `Message-ID` (the ledger's idempotency, 24 hours).
+///
+/// The message's files follow its text: once the ticket is opened or the reply is on it, each is stored,
+/// scanned and sniffed (``AttachmentIntake``) and attached, public, by the sender, under a command id
+/// made from the message's and the file's index — so a message delivered again attaches nothing again.
+/// A signature's small inline pictures are dropped; a file refused (over a limit, infected, the scanner
+/// away) is not attached, but never silently: the answer lists it with the reason, the log says it, and
+/// staff get an internal note on the ticket. A failure of the hub itself (the log or the store cannot be
+/// written) is an error, not an outcome: the mail system keeps the message and delivers it again, and the
+/// ids make the second delivery finish what the first began.
 struct MailRoutes {
     let ledger: Ledger
     let requesters: RequesterCheck
@@ -22,11 +31,18 @@ struct MailRoutes {
     let identity: HubMailIdentity
     /// The largest message taken.
     let maxMessageSize: Int
+    /// Where a message's files are stored, scanned and sniffed before they are attached.
+    let intake: AttachmentIntake
+    /// Inline images smaller than this are a signature's: dropped (`--mail-signature-image-size`).
+    let signatureImageSize: Int
     let telemetry: HubTelemetry
     let logger: Logger
 
     /// The hub's own limit on one message: 25 MB (docs/mail.md).
     static let defaultMaxMessageSize = 25 * 1024 * 1024
+    /// The most files of one message looked at; the rest are refused (and named in the note). A message of
+    /// thousands of tiny parts must not become thousands of events.
+    static let maxFiles = 100
 
     var routes: RouteCollection<HubRequestContext> {
         let routes = RouteCollection(context: HubRequestContext.self)
@@ -59,17 +75,24 @@ struct MailRoutes {
 
     /// What one message does, counted by outcome and logged with its Message-ID (never its text).
     func take(_ bytes: [UInt8], from gate: Principal) async throws -> MailOutcome {
-        let (outcome, messageID) = await decide(bytes, from: gate)
+        let (outcome, messageID) = try await decide(bytes, from: gate)
         telemetry.mailTaken(outcome.outcome)
         var metadata: Logger.Metadata = ["swarm.mail.outcome": "\(outcome.outcome.rawValue)"]
         if let messageID { metadata["swarm.mail.message_id"] = "\(messageID)" }
         if let ticket = outcome.ticket { metadata["swarm.ticket.id"] = "\(ticket)" }
         if let reason = outcome.reason { metadata["swarm.mail.reason"] = "\(reason)" }
+        if let files = outcome.files {
+            for file in files { telemetry.mailFile(file.result) }
+            for result in MailFile.Result.allCases {
+                let count = files.count { $0.result == result }
+                if count > 0 { metadata["swarm.mail.files.\(result.rawValue)"] = "\(count)" }
+            }
+        }
         logger.log(level: outcome.outcome == .rejected ? .notice : .info, "mail taken", metadata: metadata)
         return outcome
     }
 
-    private func decide(_ bytes: [UInt8], from gate: Principal) async -> (MailOutcome, messageID: String?) {
+    private func decide(_ bytes: [UInt8], from gate: Principal) async throws -> (MailOutcome, messageID: String?) {
         let mail: InboundMail
         do {
             mail = try InboundMail.parse(bytes, hub: identity)
@@ -86,7 +109,7 @@ struct MailRoutes {
                 mail.messageID
             )
         }
-        return (await fromPerson(mail, id: id, gate: gate), mail.messageID)
+        return (try await fromPerson(mail, id: id, gate: gate), mail.messageID)
     }
 
     /// A delivery-status notification: each failed recipient that is the requester of the ticket the
@@ -111,7 +134,7 @@ struct MailRoutes {
     }
 
     /// Mail a person wrote: her reply on the ticket it answers, or a new ticket.
-    private func fromPerson(_ mail: InboundMail, id: String, gate: Principal) async -> MailOutcome {
+    private func fromPerson(_ mail: InboundMail, id: String, gate: Principal) async throws -> MailOutcome {
         let sender = mail.from.address
         let state = ledger.snapshot.state
         let answered = ticket(answeredBy: mail).flatMap { state.tickets[$0] }
@@ -122,7 +145,7 @@ struct MailRoutes {
             }
             let policy = settings.policy(of: ticket.queue)
             if ticket.status != .closed || policy.closedReply == .reopen {
-                return await reply(mail, on: ticket, id: id)
+                return try await reply(mail, on: ticket, id: id)
             }
             follows = ticket
         }
@@ -140,34 +163,151 @@ struct MailRoutes {
             return MailOutcome(.rejected, reason: problem.message)
         }
         switch await ledger.submit(.client(.ticketOpen(open)), by: gate, id: id) {
-        case .success(let ack): return MailOutcome(.opened, ticket: ack.ticket)
-        case .failure(let error): return MailOutcome(.rejected, reason: error.message)
+        case .success(let ack):
+            guard let number = ack.ticket else { return MailOutcome(.opened) }
+            return try await attachFiles(
+                of: mail, to: number, by: Principal(id: sender, role: .requester), id: id,
+                outcome: MailOutcome(.opened, ticket: number))
+        case .failure(let error) where error.code == .internal:
+            throw error
+        case .failure(let error):
+            return MailOutcome(.rejected, reason: error.message)
         }
     }
 
-    /// Her reply as a public comment; a resolved ticket (or a closed one, where the queue says so) is
-    /// reopened first, as the "resolved" mail tells her.
-    private func reply(_ mail: InboundMail, on ticket: Ticket, id: String) async -> MailOutcome {
+    /// Her reply as a public comment, and her files; a resolved ticket (or a closed one, where the queue
+    /// says so) is reopened first, as the "resolved" mail tells her. A reply of files only (a screenshot
+    /// sent on its own) is taken as one too.
+    private func reply(_ mail: InboundMail, on ticket: Ticket, id: String) async throws -> MailOutcome {
         let requester = Principal(id: ticket.requester, role: .requester)
         let number = ticket.id
         let text = Limits.cut(Limits.clean(mail.reply.isEmpty ? mail.text : mail.reply), toFit: Limits.commentLength)
-        guard !text.isEmpty else { return MailOutcome(.ignored, ticket: number, reason: "the reply says nothing") }
+        let hasFiles = mail.attachments.contains { !$0.isSignatureImage(below: signatureImageSize) }
+        guard !text.isEmpty || hasFiles else {
+            let pictures = dropped(mail.attachments)
+            return MailOutcome(
+                .ignored, ticket: number, reason: "the reply says nothing", files: pictures.isEmpty ? nil : pictures)
+        }
         if ticket.status == .closed {
             let reopen = Command.client(.ticketStatus(StatusChange(ticket: number, status: .open)))
-            if case .failure(let error) = await ledger.submit(reopen, by: requester, id: id + ":reopen") {
-                return MailOutcome(.rejected, ticket: number, reason: error.message)
+            switch await ledger.submit(reopen, by: requester, id: id + ":reopen") {
+            case .success: break
+            case .failure(let error) where error.code == .internal: throw error
+            case .failure(let error): return MailOutcome(.rejected, ticket: number, reason: error.message)
             }
         }
-        let comment = Command.client(.commentAdd(CommentAdd(ticket: number, body: text, visibility: .public)))
-        if case .failure(let error) = await ledger.submit(comment, by: requester, id: id) {
-            return MailOutcome(.rejected, ticket: number, reason: error.message)
+        if !text.isEmpty {
+            let comment = Command.client(.commentAdd(CommentAdd(ticket: number, body: text, visibility: .public)))
+            switch await ledger.submit(comment, by: requester, id: id) {
+            case .success: break
+            case .failure(let error) where error.code == .internal: throw error
+            case .failure(let error): return MailOutcome(.rejected, ticket: number, reason: error.message)
+            }
         }
         if ticket.status == .resolved {
             _ = await ledger.submit(
                 .client(.ticketStatus(StatusChange(ticket: number, status: .open))), by: requester,
                 id: id + ":reopen")
         }
-        return MailOutcome(.commented, ticket: number)
+        return try await attachFiles(
+            of: mail, to: number, by: requester, id: id,
+            outcome: MailOutcome(.commented, ticket: number, reason: text.isEmpty ? "files only, no text" : nil))
+    }
+
+    /// The message's files onto `ticket`, public, by `requester` (the sender), each under the command id
+    /// `<id>:file:<index>`; the outcome with what became of each. A signature's picture is dropped; a file
+    /// refused is named in one internal note for staff (`<id>:refused`, by the hub) and logged.
+    ///
+    /// - Throws: what is the hub's failure, not the file's — the store or the log cannot be written — so
+    ///   that the mail system delivers the message again; the ids make that attach nothing twice.
+    private func attachFiles(
+        of mail: InboundMail, to ticket: String, by requester: Principal, id: String, outcome: MailOutcome
+    ) async throws -> MailOutcome {
+        guard !mail.attachments.isEmpty else { return outcome }
+        var files: [MailFile] = []
+        // A clamd found away is not waited for again within the same message: one wait, not one per file.
+        var scannerAway: String?
+        for (index, file) in mail.attachments.enumerated() {
+            if file.isSignatureImage(below: signatureImageSize) {
+                files += dropped([file])
+                continue
+            }
+            func refuse(_ reason: String) {
+                files.append(MailFile(name: file.name, size: file.size, result: .refused, reason: reason))
+            }
+            if index >= Self.maxFiles {
+                refuse("the message has more than \(Self.maxFiles) files; the hub takes its first \(Self.maxFiles)")
+                continue
+            }
+            if let scannerAway {
+                refuse(scannerAway)
+                continue
+            }
+            let stored: AttachmentIntake.StoredFile
+            do {
+                stored = try await intake.take(file.bytes, name: file.name, ticket: ticket, by: requester.id)
+            } catch let error as HubError where [.tooLarge, .infected, .unavailable].contains(error.code) {
+                if error.code == .unavailable { scannerAway = error.message }
+                refuse(error.message)
+                continue
+            }
+            let add = stored.attachment(to: ticket, name: file.name, visibility: .public)
+            switch await ledger.submit(.attach(add), by: requester, id: "\(id):file:\(index)") {
+            case .success(let ack):
+                files.append(MailFile(name: file.name, size: file.size, result: .attached, attachment: ack.attachment))
+            case .failure(let error) where error.code == .internal:
+                throw error
+            case .failure(let error):
+                // The ticket's own limit, or the ticket closed meanwhile: the ledger's word.
+                refuse(error.message)
+            }
+        }
+        let refused = files.filter { $0.result == .refused }
+        if !refused.isEmpty { try await note(refused, of: mail, on: ticket, id: id) }
+        var outcome = outcome
+        outcome.files = files
+        return outcome
+    }
+
+    /// The signature pictures among `files`, as dropped.
+    private func dropped(_ files: [MailAttachment]) -> [MailFile] {
+        files.filter { $0.isSignatureImage(below: signatureImageSize) }.map { file in
+            MailFile(
+                name: file.name, size: file.size, result: .dropped,
+                reason: "an inline image under \(signatureImageSize) bytes: a signature's, not kept")
+        }
+    }
+
+    /// Staff's internal note naming each refused file and why, and one log line per file.
+    private func note(_ refused: [MailFile], of mail: InboundMail, on ticket: String, id: String) async throws {
+        let sender = mail.from.address
+        for file in refused {
+            var metadata: Logger.Metadata = [
+                "swarm.ticket.id": "\(ticket)", "swarm.mail.sender": "\(sender)", "swarm.file": "\(file.name)",
+                "swarm.file.size": "\(file.size)", "swarm.mail.reason": "\(file.reason ?? "")",
+            ]
+            if let messageID = mail.messageID { metadata["swarm.mail.message_id"] = "\(messageID)" }
+            logger.notice("mail file not attached", metadata: metadata)
+        }
+        let lines = refused.map { "- \($0.name) (\($0.size) bytes): \($0.reason ?? "refused")" }
+        let header =
+            refused.count == 1
+            ? "A file of \(sender)'s mail was not attached:"
+            : "\(refused.count) files of \(sender)'s mail were not attached:"
+        let body =
+            ([header] + lines + [
+                "",
+                "The sender was not told. Ask for them another way if they are needed"
+                    + (mail.messageID.map { " (the mail's Message-ID: <\($0)>)." } ?? "."),
+            ]).joined(separator: "\n")
+        switch await ledger.submit(.systemNote(ticket: ticket, body: body), by: .system, id: id + ":refused") {
+        case .success: break
+        case .failure(let error) where error.code == .internal: throw error
+        case .failure(let error):
+            logger.error(
+                "the note of files not attached was refused",
+                metadata: ["swarm.ticket.id": "\(ticket)", "error": "\(error.message)"])
+        }
     }
 
     /// The ticket a message answers: a Message-ID the hub made (`T-42.7@domain`, `T-42@domain`) in

@@ -18,11 +18,12 @@ enum RestAPI {
     ///   - settings: the swarm's settings, for the skill catalog and the alert mapping.
     ///   - maxBodySize: the longest request body, as the longest WebSocket frame.
     ///   - mailDomains: the domains whose addresses staff may open tickets for.
+    ///   - signatureImageSize: inline images in mail smaller than this are a signature's, not kept.
     static func add(
         to router: Router<HubRequestContext>, authenticator: Authenticator, ledger: Ledger, store: any EventStore,
         limits: PrincipalLimits, clock: @escaping HubClock, settings: SwarmSettings, maxBodySize maxBody: Int,
-        mailDomains: [String] = [], mailIdentity: HubMailIdentity = unnamedMailIdentity, sniffer: MediaSniffer,
-        scanner: AttachmentScanner? = nil,
+        mailDomains: [String] = [], mailIdentity: HubMailIdentity = unnamedMailIdentity,
+        signatureImageSize: Int = 16 * 1024, sniffer: MediaSniffer, scanner: AttachmentScanner? = nil,
         telemetry: HubTelemetry, logger: Logger
     ) {
         router.addRoutes(HealthRoutes(store: store, ledger: ledger).routes, atPath: "/health")
@@ -57,7 +58,10 @@ enum RestAPI {
             MailRoutes(
                 ledger: ledger, requesters: RequesterCheck(tokens: store, mailDomains: mailDomains),
                 settings: settings, identity: mailIdentity, maxMessageSize: MailRoutes.defaultMaxMessageSize,
-                telemetry: telemetry, logger: logger
+                intake: AttachmentIntake(
+                    store: store, maxFileSize: Int64(settings.attachmentMaxFile), scanner: scanner, sniffer: sniffer,
+                    clock: clock),
+                signatureImageSize: signatureImageSize, telemetry: telemetry, logger: logger
             ).routes, atPath: "/mail")
     }
 

@@ -45,6 +45,7 @@ public final class HubTelemetry: Sendable {
     private let mailOut: [String: CoreMetrics.Counter]
     /// Messages `POST /v1/mail` took, by outcome: `opened`, `commented`, `ignored`, `rejected`.
     private let mailIn: [MailOutcome.Outcome: CoreMetrics.Counter]
+    private let mailFiles: [MailFile.Result: CoreMetrics.Counter]
     /// How long the oldest mail still waiting has waited, in seconds (0 when none waits).
     let mailQueueAge: CoreMetrics.Gauge
     /// Tries of outgoing webhooks by result: `sent`, `deferred` (a temporary failure, tried again), `failed`.
@@ -148,6 +149,12 @@ public final class HubTelemetry: Sendable {
                 label: "swarm_mail_in_total", dimensions: [("outcome", outcome.rawValue)], factory: factory)
         }
         self.mailIn = mailIn
+        var mailFiles: [MailFile.Result: CoreMetrics.Counter] = [:]
+        for result in MailFile.Result.allCases {
+            mailFiles[result] = CoreMetrics.Counter(
+                label: "swarm_mail_files_total", dimensions: [("result", result.rawValue)], factory: factory)
+        }
+        self.mailFiles = mailFiles
         mailQueueAge = CoreMetrics.Gauge(label: "swarm_mail_queue_age_seconds", factory: factory)
         var webhookOut: [String: CoreMetrics.Counter] = [:]
         for result in ["sent", "deferred", "failed"] {
@@ -171,6 +178,11 @@ public final class HubTelemetry: Sendable {
     /// Counts a message taken by `POST /v1/mail`, by what it did.
     func mailTaken(_ outcome: MailOutcome.Outcome) {
         mailIn[outcome]?.increment()
+    }
+
+    /// Counts a file of a message taken by `POST /v1/mail`, by what became of it.
+    func mailFile(_ result: MailFile.Result) {
+        mailFiles[result]?.increment()
     }
 
     /// Counts a refusal of a per-principal bound.
