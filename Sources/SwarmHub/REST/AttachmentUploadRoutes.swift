@@ -18,16 +18,11 @@ import SwarmStore
 /// exist.
 struct AttachmentUploadRoutes {
     let ledger: Ledger
-    let store: any EventStore
+    /// Stores, scans and sniffs the file (the one way a file comes in, mail's too).
+    let intake: AttachmentIntake
     let limits: PrincipalLimits
     let settings: SwarmSettings
-    let sniffer: MediaSniffer
-    /// The virus scanner every upload goes through before it is attached, when there is one.
-    let scanner: AttachmentScanner?
     let clock: HubClock
-
-    /// How many leading bytes the media type is sniffed from.
-    static let sniffLength = 65_536
 
     var routes: RouteCollection<HubRequestContext> {
         let routes = RouteCollection(context: HubRequestContext.self)
@@ -59,16 +54,14 @@ struct AttachmentUploadRoutes {
         var form = try FormDataFile(contentType: request.headers[.contentType])
         let limit = Int64(settings.attachmentMaxFile)
         if form == nil, let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > limit {
-            throw Self.overLimit(length, limit: limit)
+            throw AttachmentIntake.overLimit(length, limit: limit)
         }
         try admit(ticket: id, name: AttachmentName.sanitize(given ?? ""), visibility: visibility, by: principal)
 
-        let upload = try await BlobUpload(id: UUID().uuidString, store: store, limit: limit, at: clock())
-        var head: [UInt8] = []
+        let upload = try await intake.begin()
         do {
             for try await buffer in request.body {
-                let pieces = try form?.read(buffer) ?? [.bytes(buffer)]
-                for piece in pieces {
+                for piece in try form?.read(buffer) ?? [.bytes(buffer)] {
                     switch piece {
                     case .begin(let filename, let fields):
                         // The form's own name and visibility, checked as the query's are.
@@ -78,29 +71,22 @@ struct AttachmentUploadRoutes {
                             ticket: id, name: AttachmentName.sanitize(given ?? ""), visibility: visibility,
                             by: principal)
                     case .bytes(let buffer):
-                        let bytes = buffer.readableBytesView
-                        if head.count < Self.sniffLength { head += bytes.prefix(Self.sniffLength - head.count) }
-                        try await upload.write(bytes)
+                        try await upload.write(buffer)
                     }
                 }
             }
             try form?.finish()
-        } catch BlobUploadError.tooLarge {
-            await upload.discard()
-            throw HubError(.tooLarge, "the file is over the limit of \(limit) bytes per file")
         } catch {
-            // The body was cut off or malformed, or the store failed: nothing was attached, nothing is kept.
+            // Over the limit, the body cut off or malformed, or the store failed: nothing was attached, nothing
+            // is kept.
             await upload.discard()
             throw error
         }
-        let (blob, _) = try await upload.finish(at: clock())
         let name = AttachmentName.sanitize(given ?? "")
-        // Scanned once stored, before anything is decided: a finding attaches nothing (the stored bytes
-        // are named by no event and go with the sweep).
-        if let scanner { try await scanner.check(blob, name: name, ticket: id, by: principal.id) }
-        let add = AttachmentAdd(
-            ticket: id, name: name, mediaType: sniffer.mediaType(of: head).essence, size: blob.size,
-            sha256: blob.sha256, visibility: visibility)
+        // Stored, then scanned: a finding attaches nothing (the stored bytes are named by no event and go with
+        // the sweep).
+        let file = try await upload.finish(name: name, ticket: id, by: principal.id)
+        let add = file.attachment(to: id, name: name, visibility: visibility)
         return try answer(try await ledger.submit(.attach(add), by: principal, id: key).get())
     }
 
@@ -150,8 +136,4 @@ struct AttachmentUploadRoutes {
         return text
     }
 
-    static func overLimit(_ size: Int64, limit: Int64) -> HubError {
-        HubError(
-            .tooLarge, "the file has \(size) bytes, \(size - limit) over the limit of \(limit) bytes per file")
-    }
 }

@@ -34,11 +34,12 @@ enum RestAPI {
                 requesters: RequesterCheck(tokens: store, mailDomains: mailDomains), maxBodySize: maxBody,
                 settings: settings, clock: clock
             ).routes, atPath: "/tickets")
+        let intake = AttachmentIntake(
+            store: store, maxFileSize: Int64(settings.attachmentMaxFile), scanner: scanner, sniffer: sniffer,
+            clock: clock)
         v1.addRoutes(
-            AttachmentUploadRoutes(
-                ledger: ledger, store: store, limits: limits, settings: settings, sniffer: sniffer,
-                scanner: scanner, clock: clock
-            ).routes, atPath: "/tickets")
+            AttachmentUploadRoutes(ledger: ledger, intake: intake, limits: limits, settings: settings, clock: clock)
+                .routes, atPath: "/tickets")
         v1.addRoutes(AttachmentRoutes(ledger: ledger, store: store).routes, atPath: "/attachments")
         v1.addRoutes(
             LimitsRoutes(
@@ -58,9 +59,7 @@ enum RestAPI {
             MailRoutes(
                 ledger: ledger, requesters: RequesterCheck(tokens: store, mailDomains: mailDomains),
                 settings: settings, identity: mailIdentity, maxMessageSize: MailRoutes.defaultMaxMessageSize,
-                intake: AttachmentIntake(
-                    store: store, maxFileSize: Int64(settings.attachmentMaxFile), scanner: scanner, sniffer: sniffer,
-                    clock: clock),
+                intake: intake,
                 signatureImageSize: signatureImageSize, telemetry: telemetry, logger: logger
             ).routes, atPath: "/mail")
     }
