@@ -27,10 +27,10 @@ struct ClamdFailureTests {
     func neverAnswers() async throws {
         try await FakeClamd.with(.silent) { address in
             let client = ClamdClient(address: try ClamdAddress(parsing: address), timeout: .milliseconds(300))
-            let started = ContinuousClock.now
+            // The timeout's own error ends it (a hang would end in none); how long that took on a loaded
+            // machine is no measure of anything.
             let error = await clamdError("PING answered by a silent server") { try await client.ping() }
             #expect(error?.code == .timeout, "\(String(describing: error))")
-            #expect(ContinuousClock.now - started < .seconds(20), "the 300 ms timeout ended it, not a hang")
         }
     }
 
@@ -39,10 +39,8 @@ struct ClamdFailureTests {
         try await FakeClamd.with(.silent) { address in
             let client = ClamdClient(address: try ClamdAddress(parsing: address), timeout: .milliseconds(300))
             let stream = GeneratedChunks(count: 160, size: 64 * 1024)
-            let started = ContinuousClock.now
             let error = await clamdError("a scan answered by a silent server") { try await client.scan(stream) }
-            #expect(error?.code == .timeout, "\(String(describing: error))")
-            #expect(ContinuousClock.now - started < .seconds(20), "the 300 ms timeout ended it, not a hang")
+            #expect(error?.code == .timeout, "the timeout ended it, not a hang: \(String(describing: error))")
             // What clamd has not read waits in the sockets' buffers and NIO's (64 KiB), not in an ever larger
             // queue of chunks taken from the upload: of 10 MB, at most a few MB are taken (6 to 10 chunks on an
             // idle machine, 33 once in a full CI run: loopback's socket buffers grow with the load; what
