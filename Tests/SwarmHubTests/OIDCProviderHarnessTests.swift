@@ -119,7 +119,7 @@ struct OIDCProviderHarnessTests {
         }
     }
 
-    @Test("the device grant (RFC 8628): pending, slow_down when polled too soon, approved by Ada, then tokens")
+    @Test("the device grant (RFC 8628): pending, approved by Ada, then tokens; denied, then access_denied")
     func deviceGrant() async throws {
         try await Harness.with(Self.configuration) { provider in
             let discovery = try await provider.discovery()
@@ -151,14 +151,6 @@ struct OIDCProviderHarnessTests {
             #expect(claims["sub"] as? String == "u-ada")
             #expect(claims["swarm_role"] as? String == "lead")
 
-            // Another device that does not wait between polls is told to slow down.
-            let other = try await PlainHTTP.postForm(
-                discovery.deviceAuthorizationEndpoint, [("client_id", "swarm-cli")])
-            let otherCode = try #require(try other.json()["device_code"] as? String)
-            _ = try await PlainHTTP.postForm(discovery.tokenEndpoint, devicePoll(otherCode))
-            let hasty = try await PlainHTTP.postForm(discovery.tokenEndpoint, devicePoll(otherCode))
-            #expect(try hasty.json()["error"] as? String == "slow_down")
-
             // A denied code is answered access_denied; a wrong password is refused on the page.
             let third = try await PlainHTTP.postForm(
                 discovery.deviceAuthorizationEndpoint, [("client_id", "swarm-cli")])
@@ -172,6 +164,25 @@ struct OIDCProviderHarnessTests {
             let denied = try await PlainHTTP.postForm(
                 discovery.tokenEndpoint, devicePoll(thirdDevice["device_code"] as? String ?? ""))
             #expect(try denied.json()["error"] as? String == "access_denied")
+        }
+    }
+
+    @Test("a device that polls sooner than the interval is told to slow_down")
+    func deviceSlowDown() async throws {
+        // An interval no machine is slow enough to exceed between two polls in a row.
+        var configuration = Self.configuration
+        configuration.deviceInterval = 30
+        try await Harness.with(configuration) { provider in
+            let discovery = try await provider.discovery()
+            let started = try await PlainHTTP.postForm(
+                discovery.deviceAuthorizationEndpoint, [("client_id", "swarm-cli")])
+            let deviceCode = try #require(try started.json()["device_code"] as? String)
+            let first = try await PlainHTTP.postForm(discovery.tokenEndpoint, devicePoll(deviceCode))
+            #expect(try first.json()["error"] as? String == "authorization_pending")
+            let hasty = try await PlainHTTP.postForm(discovery.tokenEndpoint, devicePoll(deviceCode))
+            #expect(try hasty.json()["error"] as? String == "slow_down")
+            let events = try await provider.events()
+            #expect(events.contains { $0.name == "device.slow_down" && $0.fields["interval"] == "35" })
         }
     }
 
