@@ -258,6 +258,9 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                // RS256 (RSASSA-PKCS1-v1_5 with SHA-256): the test OpenID provider's ID tokens checked against its
+                // JWKS (OIDCProviderHarnessTests). A product of swift-crypto, which the package already uses.
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
