@@ -272,6 +272,27 @@ public final class SQLiteEventStore: EventStore, Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v8-blob-data") { db in
+            // Each chunk written once, where it stays: an upload's chunks are stored under its id and the
+            // finished blob names them (`owner`), where they were staged and then copied whole into
+            // `blob_chunk` in one transaction that held the log's writer for seconds (docs/performance.md,
+            // attachments). A blob that came by `putBlob` owns its chunks under its SHA-256.
+            try db.execute(
+                sql: """
+                    CREATE TABLE blob_data (
+                        owner TEXT NOT NULL,
+                        n INTEGER NOT NULL,
+                        data BLOB NOT NULL,
+                        PRIMARY KEY (owner, n)
+                    );
+                    INSERT INTO blob_data (owner, n, data) SELECT sha256, n, data FROM blob_chunk;
+                    INSERT INTO blob_data (owner, n, data) SELECT upload, n, data FROM blob_upload_chunk;
+                    ALTER TABLE blob ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+                    UPDATE blob SET owner = sha256;
+                    DROP TABLE blob_chunk;
+                    DROP TABLE blob_upload_chunk;
+                    """)
+        }
         return migrator
     }
 

@@ -157,7 +157,11 @@ struct AttachmentUploadTests {
     static func pendingUploads(_ path: String) async throws -> Int {
         let (status, output) = try await SwarmdProcess.toolOutput(
             "/usr/bin/sqlite3",
-            [path, "SELECT (SELECT count(*) FROM blob_upload) + (SELECT count(*) FROM blob_upload_chunk);"])
+            [
+                path,
+                "SELECT (SELECT count(*) FROM blob_upload)"
+                    + " + (SELECT count(*) FROM blob_data WHERE owner NOT IN (SELECT owner FROM blob));",
+            ])
         try #require(status == 0, "sqlite3 is needed (scripts/bootstrap-test installs it)")
         return Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }

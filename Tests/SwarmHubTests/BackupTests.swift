@@ -166,8 +166,9 @@ struct BackupTests {
         // Damaged: a byte of a chunk changed, then a chunk gone; check names the blob each time.
         let sha = AttachmentHubTests.hex(capture)
         for damage in [
-            "UPDATE blob_chunk SET data = zeroblob(length(data)) WHERE sha256 = '\(sha)' AND n = 1;",
-            "DELETE FROM blob_chunk WHERE sha256 = '\(sha)' AND n = 2;",
+            "UPDATE blob_data SET data = zeroblob(length(data)) WHERE n = 1"
+                + " AND owner = (SELECT owner FROM blob WHERE sha256 = '\(sha)');",
+            "DELETE FROM blob_data WHERE n = 2 AND owner = (SELECT owner FROM blob WHERE sha256 = '\(sha)');",
         ] {
             let sqlite = try await SwarmdProcess.runTool("/usr/bin/sqlite3", [restored, damage])
             try #require(sqlite == 0, "sqlite3 is needed (scripts/bootstrap-test installs it)")

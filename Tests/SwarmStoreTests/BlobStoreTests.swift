@@ -1,8 +1,10 @@
 import Crypto
 import Foundation
+import GRDB
 import SwarmProtocol
-import SwarmStore
 import Testing
+
+@testable import SwarmStore
 
 @Suite("Attachments' bytes: the blob store (SQLite and PostgreSQL)")
 struct BlobStoreTests {
@@ -100,5 +102,52 @@ struct BlobStoreTests {
             try await store.putBlob(orphan, chunks: [bytes(10, seed: 2)], at: now)
             #expect(try await store.allBlobs().count == 2)
         }
+    }
+
+    @Test(
+        "a file of the earlier layout (chunks staged, then copied) opens with its blobs readable and its upload resumable"
+    )
+    func migratesChunksWrittenOnce() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "swarm-blobs-\(UUID().uuidString).sqlite"
+        )
+        .path
+        let data = bytes(600_000)
+        do {
+            // v7: a finished blob in blob_chunk, and an upload's first chunk staged in blob_upload_chunk.
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteEventStore.migrator.migrate(queue, upTo: "v7-blobs")
+            try await queue.write { db in
+                try db.execute(
+                    sql: "INSERT INTO blob (sha256, size, chunks, created_at) VALUES (?, ?, 3, 1)",
+                    arguments: [hex(data), data.count])
+                for n in 0..<3 {
+                    let piece = Array(data[(n * 262_144)..<min(data.count, (n + 1) * 262_144)])
+                    try db.execute(
+                        sql: "INSERT INTO blob_chunk (sha256, n, data) VALUES (?, ?, ?)",
+                        arguments: [hex(data), n, Data(piece)])
+                }
+                try db.execute(sql: "INSERT INTO blob_upload (id, started_at) VALUES ('u1', 1)")
+                try db.execute(sql: "INSERT INTO blob_upload_chunk (upload, n, data) VALUES ('u1', 0, x'0102')")
+            }
+        }
+        let store = try SQLiteEventStore(path: path)
+        #expect(try await store.allBlobs() == [BlobInfo(sha256: hex(data), size: Int64(data.count), chunks: 3)])
+        var back: [UInt8] = []
+        for n in 0..<3 { back += try #require(try await store.blobChunk(hex(data), index: n)) }
+        #expect(back == data, "the blob's bytes, from blob_data")
+        // The staged upload is an upload still: finished, it is a blob whose chunks were never copied.
+        try await store.writeUploadChunk("u1", index: 1, bytes: [3])
+        let small = BlobInfo(sha256: hex([1, 2, 3]), size: 3, chunks: 2)
+        #expect(try await store.finishUpload("u1", as: small, at: now))
+        let first = try await store.blobChunk(small.sha256, index: 0)
+        let second = try await store.blobChunk(small.sha256, index: 1)
+        #expect(first == [1, 2] && second == [3])
+        // A discard after the finish leaves the blob alone; the sweep of old blobs takes it and its chunks.
+        try await store.discardUpload("u1")
+        #expect(try await store.blobChunk(small.sha256, index: 1) == [3])
+        #expect(try await store.deleteBlobs(except: [hex(data)], createdBefore: Timestamp(milliseconds: .max)) == 1)
+        let rows = try await store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM blob_data") }
+        #expect(rows == 3, "only the kept blob's chunks remain")
     }
 }

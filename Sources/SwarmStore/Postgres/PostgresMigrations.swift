@@ -279,5 +279,25 @@ enum PostgresMigrations {
                 )
                 """,
             ]),
+        Migration(
+            version: 7, name: "blob data written once",
+            statements: [
+                // An upload's chunks stay where they were written, and the finished blob names them (`owner`),
+                // where they were copied whole at the finish (SQLite's v8-blob-data).
+                """
+                CREATE TABLE blob_data (
+                    owner TEXT NOT NULL,
+                    n INTEGER NOT NULL,
+                    data BYTEA NOT NULL,
+                    PRIMARY KEY (owner, n)
+                )
+                """,
+                "INSERT INTO blob_data (owner, n, data) SELECT sha256, n, data FROM blob_chunk",
+                "INSERT INTO blob_data (owner, n, data) SELECT upload, n, data FROM blob_upload_chunk",
+                "ALTER TABLE blob ADD COLUMN owner TEXT NOT NULL DEFAULT ''",
+                "UPDATE blob SET owner = sha256",
+                "DROP TABLE blob_chunk",
+                "DROP TABLE blob_upload_chunk",
+            ]),
     ]
 }
