@@ -103,6 +103,9 @@ public struct HubConfiguration: Sendable {
     public var metricsToken: String? = nil
     /// Where the hub's mail goes and who it is from; `nil`: no mail out.
     public var mailOut: MailOutConfiguration? = nil
+    /// The address people open the hub at (`--public-url`), which its mail links to; `nil`: unknown, and the
+    /// mail says where to look instead. Default `nil`.
+    public var publicURL: PublicURL? = nil
     /// The outgoing webhooks (the configuration file's `webhooks:`); none by default.
     public var webhooks: [WebhookConfiguration] = []
 

@@ -55,6 +55,7 @@ public struct ServeOptions: ParsableArguments {
     @Option(Setting.smtpCredentials) var smtpCredentials: String?
     @Option(Setting.mailFrom) var mailFrom: String?
     @Option(Setting.mailLanguage) var mailLanguage: String?
+    @Option(Setting.publicURL) var publicURL: String?
 
     /// No values given: the defaults.
     public init() {}
@@ -107,6 +108,7 @@ public struct ServeOptions: ParsableArguments {
             (.smtpCredentials, smtpCredentials.map { [$0] } ?? []),
             (.mailFrom, mailFrom.map { [$0] } ?? []),
             (.mailLanguage, mailLanguage.map { [$0] } ?? []),
+            (.publicURL, publicURL.map { [$0] } ?? []),
         ]
         var given = swarm.given
         for (setting, values) in own where !values.isEmpty { given[setting.name] = values }

@@ -59,6 +59,7 @@ public enum Settings {
         .smtpCredentials,
         .mailFrom,
         .mailLanguage,
+        .publicURL,
     ]
 
     /// The setting called `name`.
@@ -347,6 +348,12 @@ extension Setting {
         help: "Who the hub's mail is from; its domain ends the hub's Message-IDs.",
         show: { $0.mailFrom.map(\.description) ?? "none" },
         set: { values, settings throws(SettingError) in settings.mailFrom = try MailSender(parsing: values[0]) })
+    /// `--public-url`.
+    public static let publicURL = Setting(
+        "public-url", value: "url", accepts: "an http:// or https:// address, like `https://help.example.com`",
+        help: "The address people open the hub at; the hub's mail links to its portal there.",
+        show: { $0.hub.publicURL?.description ?? "none" },
+        set: { values, settings throws(SettingError) in settings.hub.publicURL = try PublicURL(parsing: values[0]) })
     /// `--mail-language`.
     public static let mailLanguage = Setting.choice(
         "mail-language", \.mailLanguage,

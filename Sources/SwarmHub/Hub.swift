@@ -92,7 +92,7 @@ public struct Hub: Sendable {
                 configuration: Mailer.Configuration(
                     from: MailAddress(mail.from.address, name: mail.from.name),
                     identity: HubMailIdentity(domain: mail.from.domain, address: mail.from.address),
-                    language: mail.language == .de ? .de : .en),
+                    language: mail.language == .de ? .de : .en, portal: configuration.publicURL?.portal),
                 clock: clock, mayRun: { timers.holdsLease }, telemetry: telemetry, logger: logger)
         }
         self.webhooks =

@@ -60,6 +60,14 @@ struct SettingsTests {
             #expect(message(SwarmOptions.self, arguments) == expected, "\(arguments)")
             #expect(message(ServeOptions.self, arguments) == expected, "\(arguments)")
         }
+        for bad in [
+            "ftp://help.example.com", "help.example.com", "https://help.example.com/?a=1", "https://u@h.example",
+        ] {
+            #expect(
+                message(ServeOptions.self, ["--public-url", bad])
+                    == "--public-url must be the http:// or https:// address people open the hub at, like https://help.example.com, not '\(bad)'"
+            )
+        }
     }
 
     /// ArgumentParser's message for `arguments`, or `nil` if they parse.
@@ -99,6 +107,7 @@ struct SettingsTests {
             "mail-domains": "example.com,example.org", "mail-signature-image-size": "4096",
             "smtp": "smtp://relay.example.com:587",
             "smtp-credentials": "relay.txt", "mail-from": "IT-Hilfe <it@example.com>", "mail-language": "de",
+            "public-url": "https://help.example.com",
         ]
         #expect(Set(samples.keys) == Set(Settings.all.map(\.name)), "a sample for every setting")
         for setting in Settings.all {

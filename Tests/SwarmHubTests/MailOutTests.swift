@@ -97,11 +97,28 @@ struct MailOutTests {
         #expect(file.id == "T-1.\(log.count - 1)@it.example", "the event's identity")
         #expect(file.text.contains("  Anleitung VPN.pdf (2,1 MB)") && file.text.contains("alice vom IT-Team"))
         #expect(file.text.contains("per E-Mail schicken wir keine Dateien mit"))
+        #expect(file.text.contains("antworten Sie einfach") && !file.text.contains("Portal"), "no address, no link")
         #expect(!mails.contains { $0.text.contains("Intern-Diagnose") }, "an internal file never leaves by mail")
+        // With the hub's address known (--public-url), the mail links to the portal, where the file is.
+        let linked = log.flatMap {
+            MailPlan.mails(
+                for: $0, in: state, domain: "it.example", language: .en, portal: "https://help.it.example/portal/")
+        }
+        #expect(linked.map(\.kind) == [.opened, .file])
+        #expect(
+            linked.last?.text.contains(
+                "Sie finden sie im Portal bei Ihrer Anfrage:\n\n  https://help.it.example/portal/\n\nOder antworten")
+                == true,
+            "\(linked.last?.text ?? "")")
+        #expect(!linked.contains { $0.text.contains("Intern-Diagnose") })
         let english = MailTexts(language: .en).file(
             try #require(state.tickets["T-1"]?.attachments.first { $0.name == "Anleitung VPN.pdf" }),
             on: try #require(state.tickets["T-1"]))
         #expect(english.contains("  Anleitung VPN.pdf (2.1 MB)") && english.contains("we do not send files by e-mail"))
+        let englishLinked = MailTexts(language: .en, portal: "https://help.it.example/portal/").file(
+            try #require(state.tickets["T-1"]?.attachments.first { $0.name == "Anleitung VPN.pdf" }),
+            on: try #require(state.tickets["T-1"]))
+        #expect(englishLinked.contains("in the portal:\n\n  https://help.it.example/portal/\n\nOr just reply"))
         #expect(
             [0, 1, 999, 1000, 204_800, 9_960_000, 26_214_400].map { MailTexts.size($0, language: .en) } == [
                 "0 bytes", "1 byte", "999 bytes", "1 KB", "205 KB", "10 MB", "26 MB",

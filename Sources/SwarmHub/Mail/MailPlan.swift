@@ -48,8 +48,9 @@ enum MailPlan {
         return LanguageDetector.detect(words.joined(separator: "\n")).flatMap { MailLanguage(rawValue: $0.code) }
     }
 
+    /// The mails `stored` causes. `portal`: the requesters' portal to link to (`--public-url`), if known.
     static func mails(
-        for stored: StoredEvent, in state: SwarmState, domain: String, language: MailLanguage
+        for stored: StoredEvent, in state: SwarmState, domain: String, language: MailLanguage, portal: String? = nil
     ) -> [PlannedMail] {
         let event = stored.event
         guard let id = event.ticket, let ticket = state.tickets[id], isAddress(ticket.requester),
@@ -64,7 +65,7 @@ enum MailPlan {
         }
         let language =
             requesterLanguage(of: ticket) ?? ticket.language.flatMap(MailLanguage.init(rawValue:)) ?? language
-        let texts = MailTexts(language: language)
+        let texts = MailTexts(language: language, portal: portal)
         let kind: PlannedMail.Kind
         let text: String
         switch shown.payload {
@@ -110,6 +111,9 @@ enum MailPlan {
 /// The mails' words, in German and English.
 struct MailTexts {
     var language: MailLanguage
+    /// The requesters' portal, where a file named in a mail can be opened; `nil` when the hub does not know
+    /// its address.
+    var portal: String? = nil
 
     func opened(_ ticket: Ticket) -> String {
         switch language {
@@ -160,8 +164,9 @@ struct MailTexts {
 
                   \(attachment.name) (\(size))
 
-                Die Datei liegt bei Ihrer Anfrage; per E-Mail schicken wir keine Dateien mit. Brauchen Sie sie, \
-                antworten Sie einfach auf diese E-Mail.
+                Die Datei liegt bei Ihrer Anfrage; per E-Mail schicken wir keine Dateien mit. \(
+                    portal.map { "Sie finden sie im Portal bei Ihrer Anfrage:\n\n  \($0)\n\nOder antworten Sie einfach auf diese E-Mail." }
+                    ?? "Brauchen Sie sie, antworten Sie einfach auf diese E-Mail.")
                 """
         case .en:
             return """
@@ -171,8 +176,9 @@ struct MailTexts {
 
                   \(attachment.name) (\(size))
 
-                The file is kept with your request; we do not send files by e-mail. If you need it, just reply \
-                to this e-mail.
+                The file is kept with your request; we do not send files by e-mail. \(
+                    portal.map { "You find it with your request in the portal:\n\n  \($0)\n\nOr just reply to this e-mail." }
+                    ?? "If you need it, just reply to this e-mail.")
                 """
         }
     }

@@ -24,6 +24,8 @@ final class Mailer: Service, Sendable {
         /// Where the hub's Message-IDs end, and its address for `X-Loop`.
         var identity: HubMailIdentity
         var language: MailLanguage = .de
+        /// The requesters' portal the mail links to (from `--public-url`), if the hub knows its address.
+        var portal: String? = nil
         /// How often the log and the queue are looked at when nothing wakes the mailer.
         var poll: Duration = .seconds(1)
         /// When a deferred mail is tried again, and when it is given up (failed).
@@ -81,7 +83,9 @@ final class Mailer: Service, Sendable {
             let now = clock()
             for stored in events {
                 let domain = configuration.identity.domain
-                for planned in MailPlan.mails(for: stored, in: state, domain: domain, language: configuration.language)
+                for planned in MailPlan.mails(
+                    for: stored, in: state, domain: domain, language: configuration.language,
+                    portal: configuration.portal)
                     + NoticeMailPlan.mails(
                         for: stored, in: state, domain: domain, language: configuration.language, now: now)
                 {
