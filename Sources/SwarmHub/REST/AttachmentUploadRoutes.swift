@@ -33,7 +33,7 @@ struct AttachmentUploadRoutes {
 
     /// `POST /v1/tickets/{id}/attachments?name=&visibility=`: the body is the file, or a
     /// `multipart/form-data` body holds it (``FormDataFile``: a part `file`, and the fields `name` and
-    /// `visibility` before it; query parameters win over fields, a field over the part's file name).
+    /// `visibility` before or after it; query parameters win over fields, a field over the part's file name).
     @Sendable func upload(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<AttachedFile> {
         let principal = try context.requirePrincipal()
         let id = context.parameters.get("id") ?? ""
@@ -44,14 +44,13 @@ struct AttachmentUploadRoutes {
         var visibility = try Self.visibility(query.get("visibility"), from: "parameter")
         var given = try Self.name(query.get("name"), from: "parameter")
         let key = try RequestBody.idempotencyKey(request)
-        // A retry of an upload that was attached gets the first answer, its body unread: not stored again,
-        // and not refused for what changed since (the ticket closed, say).
-        if let key, let ack = await ledger.committedAck(of: key, by: principal) {
-            // On a cluster the first answer may come from another node: its event is applied here first.
-            if let seq = ack.seq { _ = await ledger.waitUntilApplied(seq, within: .seconds(5)) }
-            return try answer(ack)
-        }
         var form = try FormDataFile(contentType: request.headers[.contentType])
+        // A retry of a raw upload that was attached gets the first answer, its body unread: not stored again,
+        // and not refused for what changed since (the ticket closed, say). Everything it says is in its query,
+        // checked above. A form's retry is answered once its fields are read and checked, below.
+        if form == nil, let key, let ack = await ledger.committedAck(of: key, by: principal) {
+            return try await replay(ack)
+        }
         let limit = Int64(settings.attachmentMaxFile)
         if form == nil, let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > limit {
             throw AttachmentIntake.overLimit(length, limit: limit)
@@ -59,23 +58,34 @@ struct AttachmentUploadRoutes {
         try admit(ticket: id, name: AttachmentName.sanitize(given ?? ""), visibility: visibility, by: principal)
 
         let upload = try await intake.begin()
+        var partName: String?
         do {
             for try await buffer in request.body {
                 for piece in try form?.read(buffer) ?? [.bytes(buffer)] {
                     switch piece {
                     case .begin(let filename, let fields):
-                        // The form's own name and visibility, checked as the query's are.
-                        if given == nil { given = try Self.name(fields["name"] ?? filename, from: "field") }
-                        if visibility == nil { visibility = try Self.visibility(fields["visibility"], from: "field") }
+                        partName = filename
                         try admit(
-                            ticket: id, name: AttachmentName.sanitize(given ?? ""), visibility: visibility,
+                            ticket: id, name: AttachmentName.sanitize(given ?? ""),
+                            visibility: try visibility ?? Self.visibility(fields["visibility"], from: "field"),
                             by: principal)
                     case .bytes(let buffer):
                         try await upload.write(buffer)
                     }
                 }
             }
-            try form?.finish()
+            if let fields = try form?.finish() {
+                // The form's own name and visibility, checked as the query's are, used unless the query gave
+                // its own; the part's file name when nothing else names the file.
+                let named = try Self.name(fields["name"] ?? partName, from: "field")
+                let seen = try Self.visibility(fields["visibility"], from: "field")
+                given = given ?? named
+                visibility = visibility ?? seen
+                if let key, let ack = await ledger.committedAck(of: key, by: principal) {
+                    await upload.discard()
+                    return try await replay(ack)
+                }
+            }
         } catch {
             // Over the limit, the body cut off or malformed, or the store failed: nothing was attached, nothing
             // is kept.
@@ -88,6 +98,13 @@ struct AttachmentUploadRoutes {
         let file = try await upload.finish(name: name, ticket: id, by: principal.id)
         let add = file.attachment(to: id, name: name, visibility: visibility)
         return try answer(try await ledger.submit(.attach(add), by: principal, id: key).get())
+    }
+
+    /// The first answer to a retried upload. On a cluster it may come from another node: its event is
+    /// applied here first.
+    private func replay(_ ack: Ack) async throws -> EditedResponse<AttachedFile> {
+        if let seq = ack.seq { _ = await ledger.waitUntilApplied(seq, within: .seconds(5)) }
+        return try answer(ack)
     }
 
     /// `201` with the attached file that `ack` names.

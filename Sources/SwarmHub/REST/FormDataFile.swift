@@ -5,15 +5,15 @@ import SwarmProtocol
 /// The file of a `multipart/form-data` upload body (RFC 7578), taken out of the body as it streams in: the
 /// file's bytes pass through a chunk at a time, never gathered (``MultipartReader`` finds the parts).
 ///
-/// The body holds one part named `file`, and may hold before it the fields `name` and `visibility` — the
-/// query parameters' equivalents, as a browser's `FormData` sends them. Anything else is refused with the
-/// reason rather than skipped: another part, a second file, a field after the file (the body is read once,
-/// in order, so it would come too late), a body that ends inside the file (cut off), or more than
-/// ``maxOverhead`` bytes before the file begins.
+/// The body holds one part named `file`, and may hold, before or after it, the fields `name` and
+/// `visibility` — the query parameters' equivalents, as a browser's `FormData` sends them. Anything else is
+/// refused with the reason rather than skipped: another part, a second file, a field twice, a body that
+/// ends inside the file (cut off), or more than ``maxOverhead`` bytes before the file begins.
 struct FormDataFile {
     /// What a chunk of the body held, in order.
     enum Piece {
-        /// The file part begins: the name its part gives (`filename`), and the fields sent before it.
+        /// The file part begins: the name its part gives (`filename`), and the fields sent before it (the
+        /// others come with ``finish()``).
         case begin(filename: String?, fields: [String: String])
         /// Bytes of the file.
         case bytes(ByteBuffer)
@@ -86,21 +86,19 @@ struct FormDataFile {
         return pieces
     }
 
-    /// Checks, once the body has ended, that it held the whole file.
-    func finish() throws(HubError) {
+    /// Checks, once the body has ended, that it held the whole file; its fields, those after the file too.
+    func finish() throws(HubError) -> [String: String] {
         guard fileBegun else {
             throw HubError(.invalidField, "the multipart/form-data body has no part named 'file'")
         }
         guard fileEnded else {
             throw HubError(.invalidField, "the multipart/form-data body ends inside its file: it was cut off")
         }
+        return fields
     }
 
     /// A part begins: which one it is, from its `Content-Disposition`.
     private mutating func begin(_ headers: [MultipartReader.Header]) throws(HubError) -> Piece? {
-        guard !fileEnded else {
-            throw HubError(.invalidField, "the multipart/form-data body has a part after its file")
-        }
         let disposition = headers.last { $0.name.lowercased() == "content-disposition" }
             .flatMap { HeaderParameters($0.value) }
         guard let disposition, disposition.value == "form-data", let name = disposition["name"] else {
@@ -109,6 +107,10 @@ struct FormDataFile {
             )
         }
         if name == "file" {
+            guard !fileBegun else {
+                throw HubError(
+                    .invalidField, "the multipart/form-data body has more than one file; send one per upload")
+            }
             fileBegun = true
             part = .file
             return .begin(filename: disposition["filename"], fields: fields)
@@ -116,7 +118,7 @@ struct FormDataFile {
         guard Self.fieldNames.contains(name) else {
             throw HubError(
                 .invalidField,
-                "the multipart/form-data body has a part '\(name)'; it may hold 'file' and, before it, 'name' and 'visibility'"
+                "the multipart/form-data body has a part '\(name)'; it may hold 'file', 'name' and 'visibility'"
             )
         }
         guard fields[name] == nil else {
