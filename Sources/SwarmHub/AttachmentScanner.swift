@@ -31,7 +31,7 @@ struct AttachmentScanner: Sendable {
                     return
                 case .found(let signature):
                     logger.warning(
-                        "upload refused: malware found",
+                        "file refused: malware found",
                         metadata: [
                             "swarm.ticket.id": "\(ticket)", "swarm.agent": "\(author)", "swarm.file": "\(name)",
                             "swarm.signature": "\(signature)", "swarm.sha256": "\(blob.sha256)",
@@ -45,7 +45,7 @@ struct AttachmentScanner: Sendable {
                 case .unreachable, .connectionLost, .timeout:
                     guard ContinuousClock.now + .seconds(1) < deadline else {
                         logger.error(
-                            "upload refused: the virus scanner cannot be reached",
+                            "file refused: the virus scanner cannot be reached",
                             metadata: ["clamd": "\(client.address)", "error": "\(error)"])
                         throw HubError(
                             .unavailable,
@@ -59,7 +59,7 @@ struct AttachmentScanner: Sendable {
                         "the virus scanner takes smaller files than this one (its StreamMaxLength); it was not attached"
                     )
                 case .invalidAddress, .scanFailed, .protocolError, .inputFailed, .cancelled:
-                    logger.error("upload refused: the virus scan failed", metadata: ["error": "\(error)"])
+                    logger.error("file refused: the virus scan failed", metadata: ["error": "\(error)"])
                     throw HubError(
                         .unavailable,
                         "the virus scan failed (\(error.message)); the file was not attached: try again later")
