@@ -94,19 +94,26 @@ func freeLoopbackPort() throws -> Int {
     "Mail in and out through Postfix, swarm-mailgate and a real swarmd", .serialized,
     .enabled(if: MailHarness.isAvailable))
 struct MailRoundTripTests {
-    @Test(
-        "a requester who only writes mail opens a ticket, gets its number, and answers in her mail program; mail fetched from IMAP and bounces too"
-    )
-    func roundTrip() async throws {
+    /// A new database with a mailgate token (written to a file for swarm-mailgate) and a staff token:
+    /// its path, the token file and the staff token.
+    static func database(staff name: String, role: String) async throws -> (String, String, String) {
         let path = try temporaryDirectory().appendingPathComponent("swarm.sqlite").path
         let created = try await SwarmdProcess.run([
             "token", "create", "--name", "postfix", "--role", "mailgate", "--db", path, "--init",
         ])
         let token = try #require(created.out.split(separator: "\n").last.map(String.init))
-        let lead = try await SwarmdProcess.run(["token", "create", "--name", "lena", "--role", "lead", "--db", path])
-        let admin = try #require(lead.out.split(separator: "\n").last.map(String.init))
+        let staff = try await SwarmdProcess.run(["token", "create", "--name", name, "--role", role, "--db", path])
+        let staffToken = try #require(staff.out.split(separator: "\n").last.map(String.init))
         let tokenFile = try temporaryDirectory().appendingPathComponent("mailgate.token").path
         try (token + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        return (path, tokenFile, staffToken)
+    }
+
+    @Test(
+        "a requester who only writes mail opens a ticket, gets its number, and answers in her mail program; mail fetched from IMAP and bounces too"
+    )
+    func roundTrip() async throws {
+        let (path, tokenFile, admin) = try await Self.database(staff: "lena", role: "lead")
         let port = try freeLoopbackPort()
         try await MailHarness.with(hubURL: "http://127.0.0.1:\(port)", tokenFile: tokenFile) { mail in
             let hub = try await SwarmdProcess(
@@ -198,15 +205,7 @@ struct MailRoundTripTests {
         "her mail's PDF reaches the ticket through Postfix and swarm-mailgate, her signature's logo does not; staff's file reaches her by name"
     )
     func files() async throws {
-        let path = try temporaryDirectory().appendingPathComponent("swarm.sqlite").path
-        let created = try await SwarmdProcess.run([
-            "token", "create", "--name", "postfix", "--role", "mailgate", "--db", path, "--init",
-        ])
-        let token = try #require(created.out.split(separator: "\n").last.map(String.init))
-        let agent = try await SwarmdProcess.run(["token", "create", "--name", "alice", "--role", "agent", "--db", path])
-        let alice = try #require(agent.out.split(separator: "\n").last.map(String.init))
-        let tokenFile = try temporaryDirectory().appendingPathComponent("mailgate.token").path
-        try (token + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let (path, tokenFile, alice) = try await Self.database(staff: "alice", role: "agent")
         let port = try freeLoopbackPort()
         let base = "http://127.0.0.1:\(port)"
         try await MailHarness.with(hubURL: base, tokenFile: tokenFile) { mail in

@@ -143,14 +143,19 @@ struct MailOutTests {
         #expect(MailPlan.isAddress("rita@customer.example"))
     }
 
+    /// Mail out through the harness's Postfix.
+    static func mailOut(
+        through mail: MailHarness.Environment, from sender: String = "it@it.example", language: MailLanguageChoice = .en
+    ) -> MailOutConfiguration {
+        MailOutConfiguration(
+            relay: try! RelayURL(parsing: mail.smtpURL), from: try! MailSender(parsing: sender), language: language)
+    }
+
     @Test("a hub with a relay mails the requester through it, once per event", .enabled(if: MailHarness.isAvailable))
     func throughPostfix() async throws {
         try await MailHarness.with { mail in
-            try await withHub(configure: { configuration in
-                configuration.mailOut = MailOutConfiguration(
-                    relay: try! RelayURL(parsing: mail.smtpURL),
-                    from: try! MailSender(parsing: "IT-Hilfe <it@it.example>"),
-                    language: .de)
+            try await withHub(configure: {
+                $0.mailOut = Self.mailOut(through: mail, from: "IT-Hilfe <it@it.example>", language: .de)
             }) { hub in
                 let opened = try await hub.ledger.submit(open(), by: rita, id: "o1").get()
                 let ticket = try #require(opened.ticket)
@@ -192,11 +197,7 @@ struct MailOutTests {
         .enabled(if: MailHarness.isAvailable))
     func filesThroughPostfix() async throws {
         try await MailHarness.with { mail in
-            try await withHub(configure: { configuration in
-                configuration.mailOut = MailOutConfiguration(
-                    relay: try! RelayURL(parsing: mail.smtpURL), from: try! MailSender(parsing: "it@it.example"),
-                    language: .en)
-            }) { hub in
+            try await withHub(configure: { $0.mailOut = Self.mailOut(through: mail) }) { hub in
                 let ticket = try #require(try await hub.ledger.submit(open(), by: rita, id: "o1").get().ticket)
                 let alice = try await hub.token("alice")
                 // Bytes no mail may carry, in any encoding: a marker in a file of 300 kB.
@@ -242,11 +243,7 @@ struct MailOutTests {
         .enabled(if: MailHarness.isAvailable))
     func answersPerHour() async throws {
         try await MailHarness.with { mail in
-            try await withHub(configure: { configuration in
-                configuration.mailOut = MailOutConfiguration(
-                    relay: try! RelayURL(parsing: mail.smtpURL), from: try! MailSender(parsing: "it@it.example"),
-                    language: .en)
-            }) { hub in
+            try await withHub(configure: { $0.mailOut = Self.mailOut(through: mail) }) { hub in
                 for index in 1...7 {
                     _ = try await hub.ledger.submit(open("Loop \(index)"), by: rita, id: "o\(index)").get()
                 }

@@ -69,17 +69,7 @@ public final class AlertmanagerProcess: Sendable {
     }
 
     /// Stops it and waits for it to exit.
-    public func stop() async {
-        guard process.isRunning else { return }
-        let process = self.process
-        process.send(SIGTERM)
-        let watchdog = Task {
-            try await Task.sleep(for: .seconds(5))
-            process.send(SIGKILL)
-        }
-        _ = try? await process.wait()
-        watchdog.cancel()
-    }
+    public func stop() async { await process.stop() }
 
     // Released while it runs, it is killed: ``ChildProcess`` does that when it is released.
 }

@@ -1,6 +1,10 @@
 import Subprocess
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 #if canImport(System)
     import System
 #else
@@ -115,6 +119,18 @@ final class ChildProcess: Sendable {
             if let failure = state.failure { throw failure }
             return state.status ?? -1
         }
+    }
+
+    /// Stops the child: SIGTERM, SIGKILL if it still runs after `grace`; waits for it to end.
+    func stop(grace: Duration = .seconds(5)) async {
+        guard isRunning else { return }
+        send(SIGTERM)
+        let watchdog = Task { [self] in
+            try await Task.sleep(for: grace)
+            send(SIGKILL)
+        }
+        _ = try? await wait()
+        watchdog.cancel()
     }
 
     deinit {

@@ -311,17 +311,7 @@ public enum OIDCProviderHarness {
         public func url(_ path: String) -> URL { URL(string: issuer + path)! }
 
         /// Stops it (SIGTERM, SIGKILL after 5 s) and waits for it to exit.
-        public func stop() async {
-            guard process.isRunning else { return }
-            let process = self.process
-            process.send(SIGTERM)
-            let watchdog = Task {
-                try await Task.sleep(for: .seconds(5))
-                process.send(SIGKILL)
-            }
-            _ = try? await process.wait()
-            watchdog.cancel()
-        }
+        public func stop() async { await process.stop() }
 
         // Released while it runs, it is killed: ``ChildProcess`` does that when it is released.
 
